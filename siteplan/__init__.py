@@ -1,0 +1,76 @@
+"""siteplan: which of Kota Serang's own parcels suit which CSR facility, and why.
+
+Load the city's parcel and green-space layers, score the city's parcels for
+green open space (RTH), a culinary centre for small businesses (sentra
+kuliner UMKM), public facilities and religious tourism, explain every score
+and draw Folium maps.
+
+The package imports lazily: ``import siteplan as sp`` is quick, and folium is
+imported only when a map is drawn.
+
+>>> import siteplan as sp
+>>> sp.list_profiles()
+['fasilitas_publik', 'rth', 'sentra_kuliner', 'wisata_religi']
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from ._errors import SiteplanInputError
+from ._version import __version__
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import datasets
+    from .explain import sensitivity
+    from .layers import Layers
+    from .load import load_layers, read_layer
+    from .maps import render_map
+    from .osm import layers_from_osm
+    from .profiles import Profile, get_profile, list_profiles, read_profile
+    from .rth import rth_gaps
+    from .sample import load_sample
+    from .scoring import score
+    from .select import select_sites
+    from .weights import ahp_weights
+
+_LAZY = {
+    "Layers": "layers",
+    "load_layers": "load",
+    "read_layer": "load",
+    "load_sample": "sample",
+    "Profile": "profiles",
+    "get_profile": "profiles",
+    "read_profile": "profiles",
+    "list_profiles": "profiles",
+    "score": "scoring",
+    "ahp_weights": "weights",
+    "render_map": "maps",
+    "rth_gaps": "rth",
+    "sensitivity": "explain",
+    "select_sites": "select",
+    "layers_from_osm": "osm",
+}
+_SUBMODULES = {"datasets", "maps", "rth", "scoring", "profiles", "transforms", "criteria",
+               "constraints", "aggregate", "weights", "explain", "load", "layers", "sample",
+               "outputs", "cli", "network", "osm", "select"}
+
+__all__ = ["SiteplanInputError", "__version__", *_LAZY, "datasets"]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'siteplan' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)

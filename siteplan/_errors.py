@@ -1,0 +1,52 @@
+"""Errors and problem collection shared by every stage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["Problem", "SiteplanInputError", "raise_if_problems"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, with what to do about it.
+
+    ``where`` names the layer or profile part ("layer 'parcels'"), ``what``
+    says what is wrong, including the column, row and bad value, and ``fix``
+    tells the user how to repair it.
+    """
+
+    where: str
+    what: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.what}. Fix: {self.fix}"
+
+
+class SiteplanInputError(ValueError):
+    """Bad input data or a bad profile.
+
+    The message lists every problem found, each naming the layer (or profile
+    key), the column or row, the bad value and the fix. The problems are also
+    available, as :class:`Problem` values, in ``.problems``.
+    """
+
+    def __init__(self, problems: Problem | str | Iterable[Problem | str]):
+        if isinstance(problems, Problem | str):
+            problems = [problems]
+        self.problems: list[Problem | str] = list(problems)
+        if len(self.problems) == 1:
+            message = str(self.problems[0])
+        else:
+            lines = [f"{len(self.problems)} problems with the input:"]
+            lines += [f"  {i}. {p}" for i, p in enumerate(self.problems, 1)]
+            message = "\n".join(lines)
+        super().__init__(message)
+
+
+def raise_if_problems(problems: list[Problem]) -> None:
+    """Raise one :class:`SiteplanInputError` carrying every collected problem."""
+    if problems:
+        raise SiteplanInputError(problems)
