@@ -94,6 +94,9 @@ class Layers(Mapping):
                 f"sp.load_layers({name}=...) or, for other layers, extra={{'{name}': ...}}"
             ) from None
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._layers
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._layers)
 

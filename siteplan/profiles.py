@@ -1,0 +1,448 @@
+"""Profiles: what a facility needs, as data (TOML read with ``tomllib``, never eval'd).
+
+A profile names its candidates, constraints, criteria (measure + transform),
+weights and aggregation method. The built-in profiles live beside this module
+in ``builtin_profiles/`` as TOML files a planner can copy and edit
+(``siteplan profiles export NAME FILE.toml``).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from os import PathLike
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from ._errors import Problem, SiteplanInputError
+from .transforms import check_transform
+from .weights import CR_LIMIT, ahp_weights, normalise_weights
+
+__all__ = ["Profile", "Criterion", "get_profile", "read_profile", "list_profiles",
+           "profile_from_dict", "MEASURES", "CONSTRAINTS", "MAX_PROFILE_BYTES"]
+
+MAX_PROFILE_BYTES = 1_000_000
+METHODS = ("wlc", "wgm", "topsis", "owa")
+MEASURES = ("distance", "network_distance", "count_within", "sum_within", "area", "attribute",
+            "overlap_share", "zonal", "rth_shortfall", "pop_beyond_reach")
+CONSTRAINTS = ("min_area", "max_area", "outside", "inside", "attribute")
+
+_TOP_KEYS = {"name", "title", "description", "method", "candidates", "constraints", "criteria",
+             "weights", "allow_inconsistent", "owa", "reach", "notes", "version"}
+_CRITERION_KEYS = {"name", "title", "measure", "layer", "where", "column", "radius",
+                   "transform", "weight", "missing", "level", "description", "fallback"}
+_CONSTRAINT_KEYS = {"type", "value", "layer", "buffer", "where", "column", "in", "not_in",
+                    "min", "max", "title", "source"}
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One criterion: how it is measured, transformed and weighted."""
+
+    name: str
+    measure: str
+    transform: Mapping[str, Any]
+    weight: float
+    layer: str | None = None
+    where: Mapping[str, tuple] = field(default_factory=dict)
+    column: str | None = None
+    radius: float | None = None
+    missing: float | None = None
+    title: Mapping[str, str] = field(default_factory=dict)
+    level: str | None = None
+    fallback: str | None = None
+
+    def label(self, lang: str = "id") -> str:
+        return self.title.get(lang) or self.title.get("en") or self.name.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A facility profile: candidates, constraints, criteria, weights, method.
+
+    Build one with :func:`get_profile` (built-in) or :func:`read_profile`
+    (a TOML file). Immutable; :meth:`with_weights` and :meth:`with_method`
+    return changed copies.
+    """
+
+    name: str
+    title: Mapping[str, str]
+    method: str
+    criteria: tuple[Criterion, ...]
+    candidates: Mapping[str, tuple] = field(default_factory=dict)
+    constraints: tuple[Mapping[str, Any], ...] = ()
+    allow_inconsistent: bool = False
+    consistency_ratio: float | None = None
+    owa_alpha: float = 1.0
+    description: Mapping[str, str] = field(default_factory=dict)
+    source_text: str | None = field(default=None, repr=False, compare=False)
+    source_path: str | None = None
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Criterion weights, summing to 1."""
+        return {c.name: c.weight for c in self.criteria}
+
+    def label(self, lang: str = "id") -> str:
+        return self.title.get(lang) or self.title.get("en") or self.name
+
+    def with_weights(self, weights: Mapping[str, float]) -> Profile:
+        """A copy with new direct weights (normalised to sum 1)."""
+        unknown = set(weights) - {c.name for c in self.criteria}
+        if unknown:
+            raise SiteplanInputError(Problem(f"profile '{self.name}'", f"no criterion named "
+                                             f"{', '.join(sorted(unknown))}", "use one of: " +
+                                             ", ".join(c.name for c in self.criteria)))
+        merged = {c.name: weights.get(c.name, 0.0) for c in self.criteria}
+        norm = normalise_weights(merged, f"profile '{self.name}' weights")
+        crits = tuple(replace(c, weight=norm[c.name]) for c in self.criteria)
+        return replace(self, criteria=crits, consistency_ratio=None, source_text=None)
+
+    def with_ahp(self, matrix: Any, *, allow_inconsistent: bool | None = None) -> Profile:
+        """A copy weighted by an AHP matrix over the criteria in profile order."""
+        allow = self.allow_inconsistent if allow_inconsistent is None else allow_inconsistent
+        if len(matrix) != len(self.criteria):
+            raise SiteplanInputError(Problem(f"profile '{self.name}'", f"AHP matrix has "
+                                             f"{len(matrix)} rows for {len(self.criteria)} "
+                                             "criteria", "one row and column per criterion, "
+                                             "in the profile's order"))
+        w, cr = ahp_weights(matrix, allow_inconsistent=allow)
+        prof = self.with_weights(dict(zip([c.name for c in self.criteria], w, strict=True)))
+        return replace(prof, consistency_ratio=cr, allow_inconsistent=allow)
+
+    def with_method(self, method: str, *, alpha: float | None = None) -> Profile:
+        if method not in METHODS:
+            raise SiteplanInputError(Problem(f"profile '{self.name}'", f"unknown method "
+                                             f"{method!r}", f"use one of: {', '.join(METHODS)}"))
+        return replace(self, method=method, owa_alpha=self.owa_alpha if alpha is None else alpha)
+
+
+def _builtin_dir():
+    return resources.files("siteplan") / "builtin_profiles"
+
+
+def list_profiles() -> list[str]:
+    """Names of the built-in profiles.
+
+    >>> import siteplan as sp
+    >>> sp.list_profiles()
+    ['fasilitas_publik', 'rth', 'sentra_kuliner', 'wisata_religi']
+    """
+    return sorted(p.name[:-5] for p in _builtin_dir().iterdir() if p.name.endswith(".toml"))
+
+
+def builtin_profile_text(name: str) -> str:
+    """The TOML text of a built-in profile (to copy and edit)."""
+    if name not in list_profiles():
+        raise SiteplanInputError(Problem("profile", f"no built-in profile {name!r}",
+                                         f"use one of: {', '.join(list_profiles())}, or "
+                                         "sp.read_profile('file.toml')"))
+    return (_builtin_dir() / f"{name}.toml").read_text(encoding="utf-8")
+
+
+def get_profile(name: str) -> Profile:
+    """A built-in profile by name (see :func:`list_profiles`).
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> prof = sp.get_profile("sentra_kuliner")
+    >>> prof.title["en"]
+    'Culinary centre for small businesses'
+    >>> round(sum(prof.weights.values()), 6)
+    1.0
+    """
+    text = builtin_profile_text(name)
+    return _from_text(text, f"built-in profile '{name}'", source_path=None)
+
+
+def read_profile(path: str | PathLike) -> Profile:
+    """Read and check a profile from a TOML file (size-limited; data only, never executed)."""
+    p = Path(path)
+    where = f"profile file '{p}'"
+    if not p.is_file():
+        raise SiteplanInputError(Problem(where, "does not exist", "check the path"))
+    size = p.stat().st_size
+    if size > MAX_PROFILE_BYTES:
+        raise SiteplanInputError(Problem(where, f"is {size:,} bytes, over the limit of "
+                                         f"{MAX_PROFILE_BYTES:,}", "a profile is a short TOML "
+                                         "file; check that this is the right file"))
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SiteplanInputError(Problem(where, f"is not UTF-8 text ({exc.reason} at byte "
+                                         f"{exc.start})", "save it as UTF-8")) from None
+    return _from_text(text, where, source_path=str(p))
+
+
+def _from_text(text: str, where: str, *, source_path: str | None) -> Profile:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SiteplanInputError(Problem(where, f"is not valid TOML: {exc}",
+                                         "fix the syntax at the line given")) from None
+    prof = profile_from_dict(data, where=where)
+    return replace(prof, source_text=text, source_path=source_path)
+
+
+def _where_table(value: Any, where: str, problems: list[Problem]) -> dict[str, tuple]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        problems.append(Problem(where, f"'where' must be a table of column = [values], got "
+                                f"{value!r}", "write where = { category = [\"pasar\"] }"))
+        return {}
+    out = {}
+    for col, allowed in value.items():
+        allowed = allowed if isinstance(allowed, list) else [allowed]
+        if not all(isinstance(a, str | int | float | bool) for a in allowed):
+            problems.append(Problem(where, f"'where' values for '{col}' must be plain values",
+                                    "write a list of strings or numbers"))
+            continue
+        out[str(col)] = tuple(allowed)
+    return out
+
+
+def _title(value: Any, where: str, problems: list[Problem]) -> dict[str, str]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"id": value, "en": value}
+    if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+        problems.append(Problem(where, f"title must be a table like {{ id = \"...\", en = "
+                                f"\"...\" }}, got {value!r}", "give the title in id and en"))
+        return {}
+    return dict(value)
+
+
+def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Profile:
+    """Check a profile given as a dict (the parsed TOML); collect every problem, raise once."""
+    problems: list[Problem] = []
+    if not isinstance(data, Mapping):
+        raise SiteplanInputError(Problem(where, "must be a table", "see the built-in profiles"))
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        problems.append(Problem(where, f"unknown key(s) {', '.join(sorted(unknown))}",
+                                f"use only: {', '.join(sorted(_TOP_KEYS))}"))
+    name = data.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        problems.append(Problem(where, f"'name' must be a short lowercase identifier "
+                                f"(a-z, 0-9, _), got {name!r}", "write name = \"my_profile\""))
+        name = str(name)
+    title = _title(data.get("title"), f"{where} title", problems)
+    method = data.get("method", "wlc")
+    if method not in METHODS:
+        problems.append(Problem(where, f"unknown method {method!r}",
+                                f"use one of: {', '.join(METHODS)}"))
+    allow = data.get("allow_inconsistent", False)
+    if not isinstance(allow, bool):
+        problems.append(Problem(where, f"allow_inconsistent must be true or false, got "
+                                f"{allow!r}", "write allow_inconsistent = true"))
+        allow = False
+    alpha = 1.0
+    owa_table = data.get("owa", {})
+    if not isinstance(owa_table, Mapping) or not isinstance(owa_table.get("alpha", 1.0),
+                                                            int | float):
+        problems.append(Problem(where, "[owa] must hold alpha = <number>",
+                                "write [owa] alpha = 2.0 (above 1: cautious, below 1: bold)"))
+    else:
+        alpha = float(owa_table.get("alpha", 1.0))
+        if alpha <= 0:
+            problems.append(Problem(where, "owa alpha must be > 0", "use e.g. alpha = 2.0"))
+
+    candidates = _where_table(data.get("candidates"), f"{where} [candidates]", problems)
+
+    constraints = []
+    raw_constraints = data.get("constraints", [])
+    if not isinstance(raw_constraints, list):
+        problems.append(Problem(where, "'constraints' must be an array of tables",
+                                "write each as [[constraints]]"))
+        raw_constraints = []
+    for i, con in enumerate(raw_constraints, 1):
+        cw = f"{where} constraint {i}"
+        if not isinstance(con, Mapping):
+            problems.append(Problem(cw, "must be a table", "write it as [[constraints]]"))
+            continue
+        kind = con.get("type")
+        cw = f"{where} constraint {i} ({kind})"
+        bad_keys = set(con) - _CONSTRAINT_KEYS
+        if bad_keys:
+            problems.append(Problem(cw, f"unknown key(s) {', '.join(sorted(bad_keys))}",
+                                    f"use only: {', '.join(sorted(_CONSTRAINT_KEYS))}"))
+        if kind not in CONSTRAINTS:
+            problems.append(Problem(cw, f"unknown constraint type {kind!r}",
+                                    f"use one of: {', '.join(CONSTRAINTS)}"))
+            continue
+        if kind in {"min_area", "max_area"} and not _num(con.get("value"), positive=True):
+            problems.append(Problem(cw, f"needs value = <m²> > 0, got {con.get('value')!r}",
+                                    "write value = 1000"))
+        if kind in {"outside", "inside"}:
+            if not isinstance(con.get("layer"), str):
+                problems.append(Problem(cw, "needs layer = \"<layer name>\"",
+                                        "name a layer, e.g. layer = \"rivers\""))
+            if "buffer" in con and not _num(con["buffer"], zero=True):
+                problems.append(Problem(cw, f"buffer must be metres >= 0, got "
+                                        f"{con['buffer']!r}", "write buffer = 15"))
+        if kind == "attribute":
+            if not isinstance(con.get("column"), str):
+                problems.append(Problem(cw, "needs column = \"<parcel column>\"",
+                                        "write column = \"land_use\""))
+            if not any(k in con for k in ("in", "not_in", "min", "max")):
+                problems.append(Problem(cw, "needs in, not_in, min or max",
+                                        "write not_in = [\"sawah\"]"))
+        entry = dict(con)
+        entry["where"] = _where_table(con.get("where"), cw, problems)
+        entry["title"] = _title(con.get("title"), cw, problems)
+        constraints.append(MappingProxyType(entry))
+
+    raw_criteria = data.get("criteria")
+    if not isinstance(raw_criteria, list) or not raw_criteria:
+        problems.append(Problem(where, "has no criteria", "add at least one [[criteria]] table"))
+        raw_criteria = []
+    crit_rows = []
+    seen = set()
+    for i, cr in enumerate(raw_criteria, 1):
+        cw = f"{where} criterion {i}"
+        if not isinstance(cr, Mapping):
+            problems.append(Problem(cw, "must be a table", "write it as [[criteria]]"))
+            continue
+        cname = cr.get("name")
+        if not isinstance(cname, str) or not _NAME.match(cname):
+            problems.append(Problem(cw, f"'name' must be a short lowercase identifier, got "
+                                    f"{cname!r}", "write name = \"akses_jalan\""))
+            cname = f"criterion_{i}"
+        cw = f"{where} criterion '{cname}'"
+        if cname in seen:
+            problems.append(Problem(cw, "is defined twice", "give each criterion its own name"))
+        seen.add(cname)
+        bad_keys = set(cr) - _CRITERION_KEYS
+        if bad_keys:
+            problems.append(Problem(cw, f"unknown key(s) {', '.join(sorted(bad_keys))}",
+                                    f"use only: {', '.join(sorted(_CRITERION_KEYS))}"))
+        measure = cr.get("measure")
+        if measure not in MEASURES:
+            problems.append(Problem(cw, f"unknown measure {measure!r}",
+                                    f"use one of: {', '.join(MEASURES)}"))
+        needs_layer = measure in {"distance", "network_distance", "count_within", "sum_within",
+                                  "overlap_share", "zonal"}
+        if needs_layer and not isinstance(cr.get("layer"), str):
+            problems.append(Problem(cw, f"measure '{measure}' needs layer = \"<name>\"",
+                                    "name the layer to measure against"))
+        if measure in {"count_within", "sum_within", "pop_beyond_reach"} and \
+                not _num(cr.get("radius"), positive=True):
+            problems.append(Problem(cw, f"measure '{measure}' needs radius = <metres> > 0, "
+                                    f"got {cr.get('radius')!r}", "write radius = 2000"))
+        if measure in {"sum_within", "attribute", "zonal"} and not isinstance(
+                cr.get("column"), str):
+            problems.append(Problem(cw, f"measure '{measure}' needs column = \"<name>\"",
+                                    "name the column to read"))
+        if "missing" in cr and not _num(cr["missing"], zero=True):
+            problems.append(Problem(cw, f"missing must be a number in [0, 1], got "
+                                    f"{cr['missing']!r}", "write missing = 0"))
+        if "transform" not in cr:
+            problems.append(Problem(cw, "has no transform",
+                                    "add transform = { type = \"linear\", best = 0, worst = 1000 }"))
+        else:
+            problems.extend(check_transform(cr["transform"], f"{cw} transform"))
+        crit_rows.append((cname, cr, cw))
+
+    # weights: per-criterion, or a [weights] table with order + ahp (or values)
+    weights: dict[str, float] = {}
+    cr_value = None
+    wt = data.get("weights")
+    names = [c[0] for c in crit_rows]
+    if wt is not None:
+        if not isinstance(wt, Mapping):
+            problems.append(Problem(f"{where} [weights]", "must be a table",
+                                    "write [weights] with order = [...] and ahp = [[...]]"))
+        else:
+            bad = set(wt) - {"order", "ahp", "values"}
+            if bad:
+                problems.append(Problem(f"{where} [weights]", f"unknown key(s) "
+                                        f"{', '.join(sorted(bad))}", "use order, ahp or values"))
+            order = wt.get("order", names)
+            if sorted(map(str, order)) != sorted(names):
+                problems.append(Problem(f"{where} [weights]", f"order {order} must list every "
+                                        f"criterion once: {names}", "list each criterion once"))
+            elif "ahp" in wt:
+                try:
+                    w, cr_value = ahp_weights(wt["ahp"], allow_inconsistent=True)
+                    if len(w) != len(order):
+                        problems.append(Problem(f"{where} [weights] ahp", f"matrix is "
+                                                f"{len(w)}x{len(w)} for {len(order)} criteria",
+                                                "one row and column per criterion in 'order'"))
+                    elif cr_value > CR_LIMIT and not allow:
+                        problems.append(Problem(f"{where} [weights] ahp", f"consistency ratio "
+                            f"CR = {cr_value:.3f} is above {CR_LIMIT:.2f}: the judgements "
+                            "contradict each other", "revise the comparisons, or set "
+                            "allow_inconsistent = true"))
+                    else:
+                        weights = dict(zip(order, (float(x) for x in w), strict=True))
+                except SiteplanInputError as exc:
+                    problems.extend(Problem(f"{where} [weights]", str(p), "see above")
+                                    if isinstance(p, str) else
+                                    Problem(f"{where} [weights] ahp", p.what, p.fix)
+                                    for p in exc.problems)
+            elif "values" in wt:
+                values = wt["values"]
+                if not isinstance(values, list) or len(values) != len(order):
+                    problems.append(Problem(f"{where} [weights]", "values must be a list with "
+                                            "one weight per criterion in 'order'",
+                                            "write values = [0.5, 0.3, 0.2]"))
+                else:
+                    weights = dict(zip(order, values, strict=True))
+            else:
+                problems.append(Problem(f"{where} [weights]", "needs ahp = [[...]] or values "
+                                        "= [...]", "give an AHP matrix or direct values"))
+        if any("weight" in cr for _, cr, _ in crit_rows):
+            problems.append(Problem(where, "has both a [weights] table and per-criterion "
+                                    "weights", "use one or the other"))
+    else:
+        for cname, cr, cw in crit_rows:
+            if "weight" not in cr:
+                problems.append(Problem(cw, "has no weight", "add weight = <number>, or a "
+                                        "[weights] table"))
+            else:
+                weights[cname] = cr["weight"]
+    if weights and not problems:
+        try:
+            weights = normalise_weights(weights, f"{where} weights")
+        except SiteplanInputError as exc:
+            problems.extend(exc.problems)
+
+    if problems:
+        raise SiteplanInputError(problems)
+
+    criteria = []
+    for cname, cr, cw in crit_rows:
+        criteria.append(Criterion(
+            name=cname, measure=cr["measure"], transform=MappingProxyType(dict(cr["transform"])),
+            weight=weights[cname], layer=cr.get("layer"),
+            where=MappingProxyType(_where_table(cr.get("where"), cw, problems)),
+            column=cr.get("column"), radius=_f(cr.get("radius")), missing=_f(cr.get("missing")),
+            title=MappingProxyType(_title(cr.get("title"), cw, problems)),
+            level=cr.get("level"), fallback=cr.get("fallback")))
+    return Profile(name=name, title=MappingProxyType(title), method=method,
+                   criteria=tuple(criteria), candidates=MappingProxyType(candidates),
+                   constraints=tuple(constraints), allow_inconsistent=allow,
+                   consistency_ratio=cr_value, owa_alpha=alpha,
+                   description=MappingProxyType(_title(data.get("description"), where, [])))
+
+
+def _num(v: Any, *, positive: bool = False, zero: bool = False) -> bool:
+    if isinstance(v, bool) or not isinstance(v, int | float) or v != v:
+        return False
+    if positive:
+        return v > 0
+    if zero:
+        return v >= 0
+    return True
+
+
+def _f(v: Any) -> float | None:
+    return None if v is None else float(v)
