@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Sets up .venv with siteplan and its test tools, the browser and the map's
+# JavaScript for the browser tests, then runs every test. Extra arguments go
+# to pytest (e.g. scripts/test.sh -k maps).
+set -euo pipefail
+source "$(dirname "$0")/_setup.sh" "[test]"
+
+# Browser tests drive Debian's chromium; the map's CDN scripts are served from
+# npm packages. Install both when they are missing and we may.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then
+    sudo apt-get update -qq
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "note: /usr/bin/chromium is missing; the browser tests will be skipped" >&2
+  fi
+fi
+if [ -f tests/browser/package-lock.json ] && command -v npm >/dev/null; then
+  npm ci --prefix tests/browser --no-audit --no-fund --silent
+fi
+
+exec .venv/bin/python -m pytest "$@"
