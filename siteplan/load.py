@@ -499,7 +499,8 @@ def _complete_admin(gdf: gpd.GeoDataFrame, repairs: list[pd.DataFrame]) -> None:
     gdf["level"] = current.where(~fill, inferred).astype(object)
     rows = gdf.index[fill]
     repairs.append(pd.DataFrame({
-        "layer": "admin", "row": rows, "feature_id": gdf.loc[fill, "nama"].to_numpy(),
+        "layer": "admin", "row": rows,
+        "feature_id": gdf.loc[fill, "kode" if "kode" in gdf.columns else "nama"].to_numpy(),
         "problem": "no level given",
         "action": "level set from the Kemendagri code (or kelurahan when no code)"}))
     if "kode" in gdf.columns and "kecamatan" not in gdf.columns:

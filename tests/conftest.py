@@ -1,0 +1,24 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real Kota Serang data in ``../shared/data/serang`` (next to the repository).
+
+    Skips the test when the folder is missing, except in CI (``CI=true``),
+    where a missing folder is a failure.
+    """
+    path = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "serang"
+    if not path.is_dir():
+        message = f"the shared Serang data is not at {path}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + " (it must be there in CI)")
+        pytest.skip(message)
+    return path
