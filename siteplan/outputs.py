@@ -210,7 +210,8 @@ def read_result(path: str | PathLike, *, layer: str | None = None) -> gpd.GeoDat
             raw = (pq.read_schema(p).metadata or {}).get(_META_KEY.encode())
             meta = raw.decode() if raw else None
         elif suffix == ".csv":
-            frame = pd.read_csv(p)
+            frame = pd.read_csv(p, dtype={"parcel_id": str, "excluded_by": str, "notes": str,
+                                          "status": str})
             geom = gpd.GeoSeries.from_wkt(frame.pop("wkt")) if "wkt" in frame else None
             side = p.with_name(p.name + ".provenance.json")
             meta = side.read_text(encoding="utf-8") if side.is_file() else None
@@ -249,7 +250,7 @@ def read_result(path: str | PathLike, *, layer: str | None = None) -> gpd.GeoDat
                                dtype="Int64")
     for col in ("excluded_by", "notes"):
         if col in gdf.columns:
-            gdf[col] = gdf[col].fillna("").astype(str)
+            gdf[col] = gdf[col].astype("string").fillna("").astype(object)
     return gdf
 
 

@@ -1,0 +1,126 @@
+"""Outputs: every format round-trips, the GeoPackage is styled for QGIS, writes are atomic."""
+
+import hashlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+
+import siteplan as sp
+from siteplan.outputs import read_result, write_result
+
+from test_scoring import make_profile, tiny_frames
+
+
+@pytest.fixture()
+def result(tmp_path):
+    f = tiny_frames()
+    path = tmp_path / "persil.gpkg"
+    f["parcels"].to_file(path)
+    f["parcels"] = path
+    return sp.score(sp.load_layers(**f), make_profile())
+
+
+@pytest.mark.parametrize("ext", ["gpkg", "geojson", "parquet", "csv"])
+def test_round_trip_keeps_rows_scores_and_provenance(tmp_path, result, ext):
+    out = write_result(result, tmp_path / f"hasil.{ext}")
+    back = read_result(out)
+    assert len(back) == len(result)
+    a = result.set_index("parcel_id")
+    b = back.set_index("parcel_id").loc[a.index]
+    np.testing.assert_allclose(b["score"].to_numpy(dtype=float),
+                               a["score"].to_numpy(dtype=float), equal_nan=True)
+    assert list(b["rank"].astype("Float64").fillna(-1)) == list(
+        a["rank"].astype("Float64").fillna(-1))
+    assert list(b["excluded_by"]) == list(a["excluded_by"])
+    prov = back.attrs["siteplan"]
+    assert prov["profile"] == "uji"
+    assert prov["weights"] == pytest.approx({"pasar": 0.75, "jalan": 0.25})
+    assert prov["siteplan_version"] == sp.__version__
+    parcels_input = next(i for i in prov["inputs"] if i["layer"] == "parcels")
+    assert parcels_input["file"] == "persil.gpkg"
+    expected = hashlib.sha256((tmp_path / "persil.gpkg").read_bytes()).hexdigest()
+    assert parcels_input["sha256"] == expected
+    assert back.crs.to_epsg() == 32748
+
+
+def test_geopackage_has_a_qgis_style(tmp_path, result):
+    out = write_result(result, tmp_path / "hasil.gpkg")
+    con = sqlite3.connect(out)
+    rows = con.execute("SELECT f_table_name, f_geometry_column, useAsDefault, styleQML "
+                       "FROM layer_styles").fetchall()
+    kinds = dict(con.execute("SELECT table_name, data_type FROM gpkg_contents").fetchall())
+    con.close()
+    assert kinds == {"uji": "features", "layer_styles": "attributes"}
+    (table, geom_col, default, qml), = rows
+    assert (table, geom_col, default) == ("uji", "geom", 1)
+    assert 'type="RuleRenderer"' in qml and "&quot;score&quot; IS NULL" in qml
+    # GDAL sees only the scored layer as spatial; the style table is an attribute table
+    layers = dict(pyogrio.list_layers(out))
+    assert layers["uji"] == "Polygon" and layers["layer_styles"] is None
+
+
+def test_existing_output_is_kept_without_overwrite(tmp_path, result):
+    out = write_result(result, tmp_path / "hasil.gpkg")
+    before = out.read_bytes()
+    with pytest.raises(sp.SiteplanInputError, match="already exists"):
+        write_result(result, out, overwrite=False)
+    assert out.read_bytes() == before
+
+
+def test_unknown_extension(tmp_path, result):
+    with pytest.raises(sp.SiteplanInputError, match=r"unknown extension '\.xlsx'"):
+        write_result(result, tmp_path / "hasil.xlsx")
+
+
+WRITER = """
+import sys, numpy as np, geopandas as gpd, shapely
+from siteplan.outputs import write_result
+n = 400_000
+x = np.arange(n) % 1000 * 20.0 + 600000
+y = np.arange(n) // 1000 * 20.0 + 9300000
+g = gpd.GeoDataFrame({"parcel_id": np.arange(n).astype(str), "score": np.linspace(0, 100, n),
+                      "note": ["x" * 40] * n},
+                     geometry=shapely.box(x, y, x + 10, y + 10), crs=32748)
+print("ready", flush=True)
+write_result(g, sys.argv[1])
+"""
+
+
+def test_killed_writer_leaves_previous_output_whole(tmp_path, result):
+    out = write_result(result, tmp_path / "hasil.gpkg")
+    before = hashlib.sha256(out.read_bytes()).hexdigest()
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(out)], stdout=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    deadline = time.monotonic() + 60
+    temp = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        temp = [p for p in tmp_path.iterdir() if p.name.startswith(".hasil.")
+                and p.stat().st_size > 0]
+        if temp:
+            break
+        time.sleep(0.01)
+    assert temp, "the writer never started writing its temporary file"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == before
+    assert len(read_result(out)) == len(result)
+
+
+def test_geojson_is_valid_json_with_siteplan_member(tmp_path, result):
+    out = write_result(result, tmp_path / "hasil.geojson")
+    doc = json.loads(out.read_text())
+    assert doc["type"] == "FeatureCollection" and doc["siteplan"]["profile"] == "uji"
+    assert len(doc["features"]) == len(result)
+    frame = pd.DataFrame([f["properties"] for f in doc["features"]])
+    assert "score" in frame and "c_pasar" in frame
