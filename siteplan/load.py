@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from os import PathLike
@@ -104,7 +105,10 @@ def read_layer(
                         "write it again with GeoDataFrame.to_parquet")
             ) from None
     try:
-        available = [row[0] for row in pyogrio.list_layers(path)]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            available = [row[0] for row in pyogrio.list_layers(path)]
+        _log_gdal(name, caught)
     except (DataSourceError, DataLayerError) as exc:
         raise SiteplanInputError(
             Problem(where, f"file '{path}' cannot be read as a GIS layer ({_gdal(exc)})",
@@ -128,14 +132,44 @@ def read_layer(
     kwargs = {"layer": layer} if layer is not None else {}
     if encoding:
         kwargs["encoding"] = encoding
+    notes: list[str] = []
+    # GDAL's Arrow path hands Shapefile text over undecoded; the row path recodes it
+    arrow = suffix not in {".shp", ".dbf", ".zip"}
     try:
-        return pyogrio.read_dataframe(path, use_arrow=True, **kwargs)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                gdf = pyogrio.read_dataframe(path, use_arrow=arrow, **kwargs)
+            except shapely.errors.GEOSException as exc:
+                # e.g. a GeoJSON ring that is not closed: read again, closing what can be
+                gdf = pyogrio.read_dataframe(path, use_arrow=arrow, on_invalid="fix", **kwargs)
+                notes.append(f"some geometries could not be read as stored ({exc}); "
+                             "unclosed rings were closed, unreadable ones left empty")
+        notes += _log_gdal(name, caught)
     except (DataSourceError, DataLayerError, UnicodeDecodeError) as exc:
         raise SiteplanInputError(
             Problem(where, f"file '{path}' cannot be read ({_gdal(exc)})",
                     "open it in QGIS to check it; for a Shapefile with accented names "
                     "pass its encoding (for example encoding='cp1252')")
         ) from None
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise SiteplanInputError(
+            Problem(where, f"file '{path}' holds a table without geometry (columns: "
+                    f"{_listed(list(gdf.columns), 8)})",
+                    "give the layer's geometry file too: a Shapefile needs its .shp, .shx "
+                    "and .dbf side by side (also inside a .zip)"))
+    gdf.attrs["siteplan_read_notes"] = notes
+    return gdf
+
+
+def _log_gdal(name: str, caught) -> list[str]:
+    """Pass GDAL's warnings on to the log, and return them as notes."""
+    notes = []
+    for w in caught:
+        text = str(w.message).strip()
+        log.warning("layer '%s': GDAL: %s", name, text)
+        notes.append(f"GDAL: {text}")
+    return notes
 
 
 def _gdal(exc: Exception) -> str:
@@ -225,6 +259,10 @@ def prepare_layer(
 
     repairs: list[pd.DataFrame] = []
     rejected: list[pd.DataFrame] = []
+    notes = gdf.attrs.get("siteplan_read_notes") or []
+    if notes:
+        repairs.append(pd.DataFrame({"layer": name, "row": None, "feature_id": None,
+                                     "problem": notes, "action": "read by GDAL as noted"}))
     id_col = "parcel_id" if name == "parcels" else None
     gdf = gdf.copy()
     if not gdf.index.is_unique:
@@ -232,6 +270,7 @@ def prepare_layer(
 
     if schema is not None:
         _coerce_columns(name, gdf, schema, problems)
+    _check_text_encoding(name, gdf, problems)
     if len(problems) > n_before:
         return None
 
@@ -251,6 +290,8 @@ def prepare_layer(
             nonfinite = np.zeros(len(gdf), bool)
             nonfinite[np.unique(where_idx[bad_pt])] = True
             reason[nonfinite & (reason == "")] = "coordinates that are NaN or infinite"
+    ok = reason == ""
+    _reject_outside_crs_area(gdf.crs, geoms, ok, reason)
     ok = reason == ""
 
     geoms = _fix_geometry(name, gdf, geoms, ok, reason, repairs, ids)
@@ -275,6 +316,9 @@ def prepare_layer(
             bad[np.unique(i2[~np.isfinite(c2).all(axis=1)])] = True
             reason[bad & ok] = f"coordinates outside what {crs.name} can represent"
             ok = reason == ""
+    if name == "parcels":
+        _reject_far_outliers(gdf, ok, reason)
+        ok = reason == ""
 
     if (~ok).any():
         rows = gdf.index[~ok]
@@ -299,11 +343,89 @@ def prepare_layer(
     if name == "parcels":
         if "area_m2" in gdf.columns:
             gdf = gdf.rename(columns={"area_m2": "area_m2_input"})
+            recorded = gdf["area_m2_input"]
+            bad = recorded.notna() & (recorded <= 0)
+            if bad.any():
+                repairs.append(pd.DataFrame({
+                    "layer": name, "row": gdf.index[bad],
+                    "feature_id": gdf.loc[bad, "parcel_id"].to_numpy(),
+                    "problem": "recorded area " + recorded[bad].astype(str) + " m² is not "
+                    "positive",
+                    "action": "area_m2 computed from the geometry (the recorded value stays "
+                    "in area_m2_input)"}))
+        # the area always comes from the geometry in the metric CRS
         gdf["area_m2"] = gdf.geometry.area
     if name == "admin":
         _complete_admin(gdf, repairs)
     return PreparedLayer(gdf, _concat(repairs, _REPAIR_COLUMNS),
                          _concat(rejected, _REJECT_COLUMNS), rejected_rows)
+
+
+def _check_text_encoding(name: str, gdf: gpd.GeoDataFrame, problems: list[Problem]) -> None:
+    """Text decoded with the wrong code page shows C1 control characters (U+0080-U+009F).
+
+    A Shapefile written in Windows-1252 and read as Latin-1 turns an en dash
+    into U+0096: refuse it rather than keep garbled names.
+    """
+    for col in gdf.columns:
+        if col == gdf.geometry.name or gdf[col].dtype.kind not in "OSU" and not str(
+                gdf[col].dtype).startswith(("string", "str")):
+            continue
+        text = gdf[col].astype("string")
+        bad = text.str.contains("[\x80-\x9f]", regex=True).fillna(False).to_numpy(bool)
+        if bad.any():
+            sample = text[bad].iloc[0]
+            problems.append(Problem(f"layer '{name}'", f"column '{col}' holds control "
+                f"characters (rows {_listed(gdf.index[bad])}, e.g. {sample!r}): the "
+                "file's text encoding was read wrongly",
+                "pass encoding='cp1252' (Windows exports) or add a .cpg file saying "
+                "the encoding"))
+
+
+def _reject_outside_crs_area(crs: pyproj.CRS, geoms: np.ndarray, ok: np.ndarray,
+                             reason: np.ndarray) -> None:
+    """Reject features far outside the area where their CRS is meant to be used."""
+    aou = crs.area_of_use
+    if aou is None or crs.is_geographic or not ok.any():
+        return
+    try:
+        to_crs = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        xmin, ymin, xmax, ymax = to_crs.transform_bounds(aou.west, aou.south, aou.east,
+                                                         aou.north)
+    except pyproj.exceptions.ProjError:
+        return
+    if not np.isfinite([xmin, ymin, xmax, ymax]).all():
+        return
+    pad = max(xmax - xmin, ymax - ymin)
+    with np.errstate(all="ignore"):
+        b = shapely.bounds(geoms[ok])
+    far = (b[:, 0] < xmin - pad) | (b[:, 2] > xmax + pad) | (b[:, 1] < ymin - pad) | \
+        (b[:, 3] > ymax + pad)
+    idx = np.flatnonzero(ok)[far]
+    reason[idx] = f"coordinates far outside the area where {crs.name} is used"
+
+
+def _reject_far_outliers(gdf: gpd.GeoDataFrame, ok: np.ndarray, reason: np.ndarray) -> None:
+    """Reject parcels far from all the others (a typo in coordinates, another city).
+
+    Far means more than max(50 km, 10 x the median distance) from the median
+    parcel centre: a city's parcels lie within tens of km, a country's keep
+    thousands of km of room.
+    """
+    if ok.sum() < 3:
+        return
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    with np.errstate(all="ignore"):
+        b = shapely.bounds(geoms[ok])
+    cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+    mx, my = np.median(cx), np.median(cy)
+    d = np.hypot(cx - mx, cy - my)
+    limit = max(50_000.0, 10 * float(np.median(d)))
+    far = d > limit
+    if far.any():
+        idx = np.flatnonzero(ok)[far]
+        reason[idx] = [f"far outside the study area: {v / 1000:,.0f} km from the parcels' "
+                       f"median centre (limit {limit / 1000:,.0f} km)" for v in d[far]]
 
 
 def _check_crs_fits(name: str, gdf: gpd.GeoDataFrame, problems: list[Problem]) -> None:
