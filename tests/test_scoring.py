@@ -241,14 +241,6 @@ def test_ahp_weights_in_profile_and_cr_refusal():
     assert ok.consistency_ratio > 0.1
 
 
-def test_network_distance_is_a_clear_error(tiny):
-    prof = make_profile(criteria=[{"name": "x", "measure": "network_distance", "layer": "pois",
-                                   "weight": 1,
-                                   "transform": {"type": "linear", "best": 0, "worst": 9}}])
-    with pytest.raises(sp.SiteplanInputError, match="network_distance"):
-        sp.score(tiny, prof)
-
-
 # ---------------------------------------------------------------- properties
 
 @settings(max_examples=25, deadline=None)

@@ -1,0 +1,756 @@
+"""Green open space (RTH) need per admin unit, and the ``rth`` profile's criteria.
+
+The law asks every Indonesian city for 30% of its area as RTH, 20% of it
+public (UU 26/2007 Pasal 29); Permen PU 05/PRT/M/2008 sets a park hierarchy
+by population served, minimum area, m² per person and reach. The figures are
+data, in ``siteplan/data/rth_norms.csv``, read at call time (``norms=``
+overrides them; see :func:`read_norms`).
+
+Counting rules (each area counted once):
+
+- **Green space**: overlapping green polygons are unioned before measuring.
+  Public RTH is laid down first, then private, so where public and private
+  overlap the overlap is public. Within public (and within private) the
+  types are laid down in the order of :data:`TYPE_ORDER` (taman first, then
+  hutan_kota, lapangan, pemakaman, jalur_hijau, sempadan, then any other
+  type alphabetically): the per-type columns add up to the totals. A green
+  feature whose ``public`` is missing counts as private.
+- **Admin units**: where units of one level overlap, the overlap belongs to
+  the unit whose ``kode`` sorts first (in row order when there is no
+  ``kode``); slivers between units belong to no unit. So the units' areas
+  add up to the area of their union, and every measure uses these counted
+  pieces (the returned geometry).
+- **Population** is spread evenly over each population polygon (areal
+  weighting; the polygons are assumed not to overlap); population points
+  count whole, in the first unit that holds them.
+- **Reach**: a person is *beyond reach r* when their home is farther than r
+  from every public park: a public green space of a type in
+  :data:`PARK_TYPES` (taman, hutan_kota, lapangan), of any size. The reaches
+  are those of the hierarchy (taman RT 300 m, taman RW 1,000 m).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._errors import Problem, SiteplanInputError, raise_if_problems
+
+if TYPE_CHECKING:
+    import folium
+
+    from .layers import Layers
+    from .profiles import Criterion
+
+__all__ = ["rth_gaps", "rth_map", "read_norms", "measure", "LEVELS", "PARK_TYPES",
+           "TYPE_ORDER", "SHARE_BREAKS"]
+
+log = logging.getLogger(__name__)
+
+#: The admin levels ``rth_gaps`` works at.
+LEVELS = ("kelurahan", "kecamatan", "kota")
+#: Public green space that counts as a park people can walk to.
+PARK_TYPES = ("taman", "hutan_kota", "lapangan")
+#: The order in which green-space types claim overlapping area.
+TYPE_ORDER = ("taman", "hutan_kota", "lapangan", "pemakaman", "jalur_hijau", "sempadan")
+#: Class breaks of the map (share of the unit's area that is public RTH).
+SHARE_BREAKS = (0.0, 0.05, 0.10, 0.20, 0.30, 1.0)
+_COLOURS = ("#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641")
+_QUAD_SEGS = 32  # 128 segments per circle: buffer areas within 0.05% of pi r²
+_NORM_COLUMNS = ("kind", "type", "population_served", "min_area_m2", "m2_per_person",
+                 "reach_m", "share", "source")
+_NUMERIC = ("population_served", "min_area_m2", "m2_per_person", "reach_m", "share")
+_KINDS = ("park", "per_person", "target")
+_WHY = {"admin": "the kelurahan/kecamatan boundaries", "green_spaces": "the RTH polygons",
+        "population": "where people live"}
+
+
+# ---------------------------------------------------------------------------- norms
+
+
+def read_norms(norms: str | PathLike | pd.DataFrame | None = None) -> pd.DataFrame:
+    """The RTH norms table, checked: the park hierarchy, per-person needs, targets.
+
+    Parameters
+    ----------
+    norms
+        ``None`` for the built-in ``siteplan/data/rth_norms.csv``; or a path to
+        a CSV, or a DataFrame, with the columns ``kind`` (park, per_person,
+        target), ``type``, ``population_served``, ``min_area_m2``,
+        ``m2_per_person``, ``reach_m``, ``share`` and ``source``. Lines
+        starting with ``#`` are comments. Never modified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A cleaned copy (kind and type lower-case, numbers as floats).
+
+    Examples
+    --------
+    >>> from siteplan.rth import read_norms
+    >>> norms = read_norms()
+    >>> norms.loc[norms["kind"] == "park", "reach_m"].dropna().tolist()
+    [300.0, 1000.0]
+    >>> float(norms.loc[norms["type"] == "public_share", "share"].iloc[0])
+    0.2
+    """
+    if norms is None:
+        where = "RTH norms (siteplan/data/rth_norms.csv)"
+        res = resources.files("siteplan").joinpath("data", "rth_norms.csv")
+        with res.open("r", encoding="utf-8") as f:
+            table = pd.read_csv(f, comment="#", skipinitialspace=True)
+    elif isinstance(norms, pd.DataFrame):
+        where, table = "RTH norms (DataFrame)", norms.copy()
+    elif isinstance(norms, str | PathLike):
+        p = Path(norms)
+        where = f"RTH norms file '{p}'"
+        if not p.is_file():
+            raise SiteplanInputError(Problem(where, "does not exist", "check the path"))
+        try:
+            table = pd.read_csv(p, comment="#", skipinitialspace=True, encoding="utf-8")
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise SiteplanInputError(Problem(where, f"is not a readable CSV ({exc})",
+                                             "save it as UTF-8 CSV like siteplan/data/"
+                                             "rth_norms.csv")) from None
+    else:
+        raise SiteplanInputError(Problem("norms", f"got a {type(norms).__name__}",
+                                         "pass None, a CSV path or a pandas.DataFrame"))
+    return _check_norms(table, where)
+
+
+def _check_norms(table: pd.DataFrame, where: str) -> pd.DataFrame:
+    missing = [c for c in _NORM_COLUMNS if c not in table.columns]
+    if missing:
+        raise SiteplanInputError(Problem(where, f"lacks column(s) {', '.join(missing)} (it "
+                                         f"has: {', '.join(map(str, table.columns))})",
+                                         "use the columns of siteplan/data/rth_norms.csv"))
+    out = table.loc[:, list(_NORM_COLUMNS)].copy()
+    problems = []
+    for col in ("kind", "type"):
+        out[col] = out[col].astype("string").str.strip().str.lower().astype(object)
+    for col in _NUMERIC:
+        num = pd.to_numeric(out[col], errors="coerce")
+        bad = num.isna() & out[col].notna()
+        if bad.any():
+            problems.append(Problem(where, f"column '{col}' holds {out[col][bad].iloc[0]!r} "
+                                    f"(row {int(np.flatnonzero(bad)[0]) + 1}), not a number",
+                                    "write numbers with . as the decimal mark"))
+        out[col] = num.astype(float)
+    bad_kind = ~out["kind"].isin(_KINDS)
+    if bad_kind.any():
+        problems.append(Problem(where, f"unknown kind {out['kind'][bad_kind].iloc[0]!r}",
+                                f"use one of: {', '.join(_KINDS)}"))
+    raise_if_problems(problems)
+    need = out["kind"].isin(["park", "per_person"])
+    if (out.loc[need, "m2_per_person"].isna() | (out.loc[need, "m2_per_person"] < 0)).any():
+        problems.append(Problem(where, "every park and per_person row needs m2_per_person >= 0",
+                                "fill in m2_per_person"))
+    if (out["reach_m"].dropna() <= 0).any():
+        problems.append(Problem(where, "reach_m must be > 0 (or empty)", "fix reach_m"))
+    shares = {}
+    for target in ("public_share", "total_share"):
+        rows = out[(out["kind"] == "target") & (out["type"] == target)]
+        value = rows["share"].iloc[0] if len(rows) == 1 else np.nan
+        if not 0 < value <= 1:
+            problems.append(Problem(where, f"needs exactly one target row '{target}' with a "
+                                    f"share in (0, 1], found {rows['share'].tolist()}",
+                                    f"add: target,{target},,,,,0.2,<source>"))
+        shares[target] = value
+    if not problems and shares["public_share"] > shares["total_share"]:
+        problems.append(Problem(where, f"public_share {shares['public_share']} is above "
+                                f"total_share {shares['total_share']}", "fix the targets"))
+    raise_if_problems(problems)
+    return out
+
+
+def _target(norms: pd.DataFrame, name: str) -> float:
+    return float(norms.loc[(norms["kind"] == "target") & (norms["type"] == name), "share"].iloc[0])
+
+
+def _reaches(norms: pd.DataFrame) -> list[float]:
+    return sorted(set(norms.loc[norms["kind"] == "park", "reach_m"].dropna().tolist()))
+
+
+def _norms_key(norms: pd.DataFrame) -> tuple:
+    return tuple(pd.util.hash_pandas_object(norms, index=False).tolist())
+
+
+# ---------------------------------------------------------------------- validation
+
+
+def _check_level(level: str, where: str) -> None:
+    if level not in LEVELS:
+        raise SiteplanInputError(Problem(where, f"unknown admin level {level!r}",
+                                         f"use one of: {', '.join(LEVELS)}"))
+
+
+def _require(layers: Layers, names: Sequence[str], where: str) -> None:
+    have = ", ".join(layers.names) or "none"
+    raise_if_problems([Problem(where, f"needs layer '{n}' ({_WHY.get(n, 'features')}), which "
+                               f"was not loaded (loaded: {have})",
+                               f"pass it: sp.load_layers(..., {n}=...)")
+                       for n in names if n not in layers])
+
+
+def _arr(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    return np.asarray(gdf.geometry.array, dtype=object)
+
+
+def _park_where(park_types: Sequence[str] | None) -> dict[str, tuple]:
+    types = PARK_TYPES if park_types is None else tuple(str(t).lower() for t in park_types)
+    return {"public": (True,), "rth_type": types}
+
+
+def _where_key(where: Mapping[str, Sequence]) -> tuple:
+    return tuple(sorted((k, tuple(v)) for k, v in where.items()))
+
+
+# --------------------------------------------------------------------------- units
+
+
+def _units(layers: Layers, level: str, where: str) -> gpd.GeoDataFrame:
+    """The units of one level, each cut to the area it counts (overlaps once)."""
+    key = ("rth_units", level)
+    if key in layers._cache:
+        return layers._cache[key]
+    admin = layers["admin"]
+    lv = (admin["level"].astype("string").str.strip().str.lower() if "level" in admin.columns
+          else pd.Series("kelurahan", index=admin.index, dtype="string"))
+    chosen = (lv == level).fillna(False).to_numpy(dtype=bool)
+    kel = (lv == "kelurahan").fillna(False).to_numpy(dtype=bool)
+    if chosen.any():
+        sel = admin.loc[chosen]
+        extra = {"kecamatan": _text(sel, "kecamatan")} if level == "kelurahan" and \
+            "kecamatan" in sel.columns else {}
+        units = gpd.GeoDataFrame({"kode": _text(sel, "kode"), "nama": _text(sel, "nama"),
+                                  "level": level, **extra}, geometry=_arr(sel),
+                                 index=sel.index, crs=admin.crs)
+    elif level != "kelurahan" and kel.any():
+        units = _dissolve(admin.loc[kel], level, where)
+    else:
+        present = sorted(set(lv.dropna()))
+        raise SiteplanInputError(Problem(
+            where, f"layer 'admin' has no unit at level {level!r} (levels present: "
+            f"{', '.join(present) or 'none'})", "add units with that level in the 'level' "
+            "column, or kelurahan (with a 'kecamatan' column or Kemendagri codes) to dissolve"))
+    kode = units["kode"].to_numpy(dtype=object)
+    order = np.lexsort((np.arange(len(units)), [str(k) if k is not None else "" for k in kode],
+                        pd.isna(kode)))
+    rank = np.empty(len(units), dtype=int)
+    rank[order] = np.arange(len(units))
+    geoms = _arr(units)
+    own = _count_once(geoms, rank)
+    overlap = float(shapely.area(geoms).sum() - shapely.area(own).sum())
+    if overlap > 0.5:
+        log.info("admin %s: %.0f m² of overlap between units counted once (to the unit with "
+                 "the lower kode)", level, overlap)
+    units = units.set_geometry(gpd.GeoSeries(own, index=units.index, crs=units.crs))
+    layers._cache[key] = units
+    return units
+
+
+def _text(gdf: pd.DataFrame, col: str) -> np.ndarray:
+    if col not in gdf.columns:
+        return np.full(len(gdf), None, dtype=object)
+    values = gdf[col].astype("string").str.strip()
+    return values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
+
+
+def _dissolve(kel: gpd.GeoDataFrame, level: str, where: str) -> gpd.GeoDataFrame:
+    """Kelurahan dissolved into kecamatan (by 'kecamatan' or the code) or into the city."""
+    from .datasets import _KOTA_KODE, _KOTA_NAMA, SERANG_KECAMATAN
+
+    kode = pd.Series(_text(kel, "kode"), index=kel.index, dtype=object)
+    parts = kode.str.split(".")
+    if level == "kota":
+        group = pd.Series("kota", index=kel.index)
+        prefix = parts.str[:2].str.join(".")
+    elif "kecamatan" in kel.columns and kel["kecamatan"].notna().all():
+        group = kel["kecamatan"].astype(str).str.strip()
+        prefix = parts.str[:3].str.join(".")
+    elif kode.notna().all() and (parts.str.len() >= 3).all():
+        prefix = parts.str[:3].str.join(".")
+        group = prefix.map(SERANG_KECAMATAN).fillna(prefix)
+    else:
+        raise SiteplanInputError(Problem(
+            where, "layer 'admin' has no kecamatan units, and its kelurahan have neither a "
+            "'kecamatan' column nor Kemendagri codes (like 36.73.02.1007) in 'kode'",
+            "add a 'kecamatan' column naming each kelurahan's kecamatan, or kecamatan "
+            "polygons with level = 'kecamatan'"))
+    geoms = _arr(kel)
+    rows = []
+    for name, idx in group.groupby(group, sort=True).groups.items():  # a few groups
+        pos = kel.index.get_indexer(idx)
+        codes = set(prefix.iloc[pos].dropna())
+        code = codes.pop() if len(codes) == 1 else None
+        if level == "kota":
+            name = _KOTA_NAMA if code == _KOTA_KODE else (f"Kota {code}" if code else "Kota")
+        rows.append((code, name, shapely.union_all(geoms[pos])))
+    rows.sort(key=lambda r: (r[0] is None, r[0] or "", r[1]))
+    return gpd.GeoDataFrame({"kode": [r[0] for r in rows], "nama": [r[1] for r in rows],
+                             "level": level}, geometry=[r[2] for r in rows], crs=kel.crs)
+
+
+def _count_once(geoms: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Cut from each polygon what it shares with a polygon of lower rank."""
+    i, j = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = rank[j] < rank[i]
+    i, j = i[keep], j[keep]
+    own = geoms.copy()
+    if len(i) == 0:
+        return own
+    parts, k = shapely.get_parts(shapely.intersection(geoms[i], geoms[j]), return_index=True)
+    poly = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
+    parts, owner = parts[poly], i[k[poly]]
+    if len(parts) == 0:
+        return own
+    # one union per unit that loses area: there are few such units (admin units)
+    taken = pd.Series(parts).groupby(owner).agg(lambda s: shapely.union_all(s.to_numpy()))
+    losers = taken.index.to_numpy()
+    own[losers] = shapely.difference(geoms[losers], taken.to_numpy(dtype=object))
+    return own
+
+
+# ------------------------------------------------------------ green and population
+
+
+class _Green(NamedTuple):
+    tree: shapely.STRtree
+    geoms: np.ndarray
+    public: np.ndarray
+    type_idx: np.ndarray
+    types: list[str]
+
+
+def _green(layers: Layers) -> _Green:
+    """Green space as non-overlapping pieces: public first, types in TYPE_ORDER."""
+    if "rth_green" in layers._cache:
+        return layers._cache["rth_green"]
+    gs = layers["green_spaces"]
+    types = gs["rth_type"].astype("string").str.strip().str.lower().fillna("lainnya").to_numpy(
+        dtype=object)
+    public = gs["public"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    present = set(types)
+    all_types = list(TYPE_ORDER) + sorted(present - set(TYPE_ORDER))
+    geoms = _arr(gs)
+    taken = None
+    out_g, out_p, out_t = [], [], []
+    for pub in (True, False):
+        for t_idx, t in enumerate(all_types):
+            sel = (public == pub) & (types == t)
+            if not sel.any():
+                continue
+            g = shapely.union_all(geoms[sel])
+            if taken is not None:
+                g, taken = shapely.difference(g, taken), shapely.union(taken, g)
+            else:
+                taken = g
+            parts = shapely.get_parts(g)
+            parts = parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)]
+            out_g.append(parts)
+            out_p.append(np.full(len(parts), pub))
+            out_t.append(np.full(len(parts), t_idx))
+    g = np.concatenate(out_g) if out_g else np.empty(0, dtype=object)
+    res = _Green(shapely.STRtree(g), g, np.concatenate(out_p) if out_p else np.empty(0, bool),
+                 np.concatenate(out_t) if out_t else np.empty(0, int), all_types)
+    layers._cache["rth_green"] = res
+    return res
+
+
+class _People(NamedTuple):
+    tree: shapely.STRtree
+    geoms: np.ndarray
+    weight: np.ndarray  # people per m² (polygons) or people (points)
+    is_point: np.ndarray
+
+
+def _people(layers: Layers, radius: float | None, park_layer: str,
+            where: Mapping[str, Sequence], context: str) -> _People:
+    """Where people live, as pieces with a density; beyond ``radius`` of every park if given.
+
+    Cached per bundle: the population polygons minus the union of the parks'
+    buffers (the "unserved" pieces), each with its polygon's density.
+    """
+    key = ("rth_people", None) if radius is None else \
+        ("rth_people", float(radius), park_layer, _where_key(where))
+    if key in layers._cache:
+        return layers._cache[key]
+    from .criteria import select_features
+
+    pop = layers["population"]
+    values = pd.to_numeric(pop["population"], errors="coerce").fillna(0.0).to_numpy(float)
+    geoms = _arr(pop)
+    poly = shapely.get_dimensions(geoms) == 2
+    area = shapely.area(geoms)
+    lost = poly & (area <= 0) & (values > 0)
+    if lost.any():
+        log.warning("layer 'population': %d polygons of zero area hold %.0f people, who are "
+                    "not counted", lost.sum(), values[lost].sum())
+    density = np.divide(values, area, out=np.zeros(len(values)), where=poly & (area > 0))
+    pg, pd_, pts, pv = geoms[poly], density[poly], geoms[~poly], values[~poly]
+    if radius is not None:
+        parks = select_features(layers, park_layer, where, context=context, allow_empty=True)
+        if len(parks):
+            reach = shapely.buffer(shapely.union_all(_arr(parks)), radius, quad_segs=_QUAD_SEGS)
+            shapely.prepare(reach)
+            pg = shapely.difference(pg, reach)
+            far = ~shapely.intersects(reach, pts)
+            pts, pv = pts[far], pv[far]
+    parts, k = shapely.get_parts(pg, return_index=True)
+    ok = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
+    parts, dens = parts[ok], pd_[k[ok]]
+    g = np.concatenate([parts, pts])
+    res = _People(shapely.STRtree(g), g, np.concatenate([dens, pv]),
+                  np.r_[np.zeros(len(parts), bool), np.ones(len(pts), bool)])
+    layers._cache[key] = res
+    return res
+
+
+def _people_in(areas: np.ndarray, people: _People, *, once: bool = False) -> np.ndarray:
+    """People in each of ``areas`` (areal weighting); ``once``: a point in one area only."""
+    i, j = people.tree.query(areas, predicate="intersects")
+    w = people.weight[j].copy()                 # points count whole
+    cut = ~people.is_point[j]                   # polygons: by the area inside
+    w[cut] *= shapely.area(shapely.intersection(areas[i[cut]], people.geoms[j[cut]]))
+    pt = people.is_point[j]
+    if once and pt.any():
+        at = np.flatnonzero(pt)
+        dup = np.ones(len(at), bool)
+        dup[np.unique(j[at], return_index=True)[1]] = False
+        w[at[dup]] = 0.0
+    return np.bincount(i, weights=w, minlength=len(areas))
+
+
+# ------------------------------------------------------------------------------ gaps
+
+
+def rth_gaps(layers: Layers, level: str = "kelurahan", *,
+             norms: str | PathLike | pd.DataFrame | None = None,
+             park_types: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+    """Green open space (RTH) need per admin unit, against the 20%/30% targets and the norms.
+
+    Parameters
+    ----------
+    layers
+        With ``admin``, ``green_spaces`` and ``population``.
+    level
+        ``"kelurahan"``, ``"kecamatan"`` or ``"kota"``. Units come from the
+        admin layer's rows of that level; when it has none, its kelurahan are
+        dissolved by their ``kecamatan`` column (or Kemendagri code), or all.
+    norms
+        The norms table (see :func:`read_norms`); default the built-in one.
+    park_types
+        Public green-space types that count as parks for reach (default
+        :data:`PARK_TYPES`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per unit (on the admin layer's index when it has units of
+        that level; a new index for dissolved ones), the geometry being the
+        area counted for the unit (see the module's counting rules), with:
+
+        - ``kode``, ``nama``, ``level``, (kelurahan, when the admin layer
+          has it) ``kecamatan``, ``area_m2``;
+        - ``rth_public_m2``, ``rth_private_m2``, ``rth_total_m2`` and per type
+          ``rth_public_<type>_m2``, ``rth_private_<type>_m2``;
+        - ``public_share``, ``total_share`` (of ``area_m2``), the targets
+          ``public_target`` (0.20) and ``total_target`` (0.30), and
+          ``public_share_short`` = max(0, public_target - public_share);
+        - ``public_shortfall_m2``/``_ha`` = max(0, public_target x area -
+          public RTH); ``total_shortfall_m2``/``_ha`` likewise against 30%;
+        - ``population``; ``public_m2_per_person`` (all public RTH over the
+          population) against ``norm_m2_per_person``, the sum of the norms'
+          m² per person (taman RT 1.0 + RW 0.5 + kelurahan 0.3 + kecamatan
+          0.2 + kota 0.3 + pemakaman 1.2 = 3.5): every unit is held to its
+          residents' share of the whole hierarchy; and
+          ``per_person_shortfall_m2`` = max(0, norm x population - public RTH);
+        - ``pop_beyond_<r>m`` for each reach r of the hierarchy (300, 1000):
+          the people living farther than r from every public park;
+        - ``need_rank``: 1 = most in need, ordered by ``public_shortfall_ha``
+          (largest first), ties by the people beyond the shortest reach, then
+          the next reach, then ``kode``.
+
+    Raises
+    ------
+    SiteplanInputError
+        Naming every missing layer at once, an unknown level, an admin layer
+        with no unit of the level and nothing to dissolve, or bad norms.
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> gaps = sp.rth_gaps(sp.load_sample())
+    >>> bool(gaps["public_share"].between(0, 1).all())
+    True
+    >>> int(gaps.loc[gaps["need_rank"] == 1, "need_rank"].iloc[0])
+    1
+    >>> len(sp.rth_gaps(sp.load_sample(), level="kota"))
+    1
+    """
+    context = "sp.rth_gaps"
+    _check_level(level, context)
+    _require(layers, ("admin", "green_spaces", "population"), context)
+    table = read_norms(norms)
+    return _gaps(layers, level, table, _park_where(park_types), context,
+                 with_people=True).copy()
+
+
+def _gaps(layers: Layers, level: str, norms: pd.DataFrame, where: Mapping[str, Sequence],
+          context: str, *, with_people: bool) -> gpd.GeoDataFrame:
+    key = ("rth_gaps", level, _norms_key(norms), _where_key(where), with_people)
+    if key in layers._cache:
+        return layers._cache[key]
+    units = _units(layers, level, context)
+    geoms = _arr(units)
+    n = len(units)
+    area = shapely.area(geoms)
+    green = _green(layers)
+    nt = len(green.types)
+    i, j = green.tree.query(geoms, predicate="intersects")
+    a = shapely.area(shapely.intersection(geoms[i], green.geoms[j]))
+    flat = i * 2 * nt + np.where(green.public[j], 0, 1) * nt + green.type_idx[j]
+    by = np.bincount(flat, weights=a, minlength=n * 2 * nt).reshape(n, 2, nt)
+    public, private = by[:, 0, :].sum(axis=1), by[:, 1, :].sum(axis=1)
+    t_pub, t_tot = _target(norms, "public_share"), _target(norms, "total_share")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        public_share = np.where(area > 0, public / area, np.nan)
+        total_share = np.where(area > 0, (public + private) / area, np.nan)
+    short_pub = np.maximum(t_pub * area - public, 0.0)
+    short_tot = np.maximum(t_tot * area - public - private, 0.0)
+    cols = {
+        "kode": units["kode"].to_numpy(), "nama": units["nama"].to_numpy(),
+        "level": units["level"].to_numpy(),
+        **({"kecamatan": units["kecamatan"].to_numpy()} if "kecamatan" in units else {}),
+        "area_m2": area,
+        "rth_public_m2": public, "rth_private_m2": private, "rth_total_m2": public + private,
+        "public_share": public_share, "total_share": total_share,
+        "public_target": t_pub, "total_target": t_tot,
+        "public_share_short": np.maximum(t_pub - public_share, 0.0),
+        "public_shortfall_m2": short_pub, "public_shortfall_ha": short_pub / 1e4,
+        "total_shortfall_m2": short_tot, "total_shortfall_ha": short_tot / 1e4,
+    }
+    reaches = _reaches(norms)
+    if with_people:
+        pop = _people_in(geoms, _people(layers, None, "green_spaces", where, context), once=True)
+        norm_pp = float(norms.loc[norms["kind"].isin(["park", "per_person"]),
+                                  "m2_per_person"].sum())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cols["population"] = pop
+            cols["public_m2_per_person"] = np.where(pop > 0, public / pop, np.nan)
+        cols["norm_m2_per_person"] = norm_pp
+        cols["per_person_shortfall_m2"] = np.maximum(norm_pp * pop - public, 0.0)
+        for r in reaches:
+            people = _people(layers, r, "green_spaces", where, context)
+            cols[f"pop_beyond_{r:g}m"] = _people_in(geoms, people, once=True)
+    by_type = {f"rth_{kind}_{t}_m2": by[:, s, k] for s, kind in enumerate(("public", "private"))
+               for k, t in enumerate(green.types)}
+    out = pd.DataFrame(cols, index=units.index)
+    sort_by = ["public_shortfall_ha"] + ([f"pop_beyond_{r:g}m" for r in reaches]
+                                         if with_people else [])
+    order = out.assign(_k=out["kode"].fillna("").astype(str)).sort_values(
+        [*sort_by, "_k"], ascending=[False] * len(sort_by) + [True], kind="stable").index
+    out.loc[order, "need_rank"] = np.arange(1, n + 1)
+    out["need_rank"] = out["need_rank"].astype(int)
+    out = pd.concat([out, pd.DataFrame(by_type, index=units.index)], axis=1)
+    res = gpd.GeoDataFrame(out, geometry=units.geometry.copy(), crs=units.crs)
+    res.attrs["siteplan_rth"] = {
+        "level": level, "public_target": t_pub, "total_target": t_tot,
+        "reaches_m": reaches, "park_where": {k: list(v) for k, v in where.items()},
+        "synthetic": bool(layers.synthetic),
+        "rules": "green counted once (public first, types in TYPE_ORDER); admin overlaps to "
+                 "the lower kode; population areally weighted",
+    }
+    layers._cache[key] = res
+    return res
+
+
+# -------------------------------------------------------------------------- criteria
+
+
+def measure(crit: Criterion, geoms: np.ndarray, layers: Layers, context: str) -> np.ndarray:
+    """Raw values of the ``rth_shortfall`` and ``pop_beyond_reach`` criteria per parcel.
+
+    - ``rth_shortfall``: the value of ``column`` (default
+      ``public_share_short``: the share of the unit's area by which its public
+      RTH falls short of 20%, 0 to 0.2; any numeric :func:`rth_gaps` column
+      may be named, e.g. ``public_shortfall_ha``) of the admin unit at
+      ``level`` (default kelurahan) holding the parcel's point on surface; NaN
+      outside every unit.
+    - ``pop_beyond_reach`` with ``radius`` r: the people who live within r of
+      the parcel and beyond r of every park (``layer``/``where``, default the
+      public taman, hutan_kota and lapangan of ``green_spaces``): those a new
+      park on the parcel would bring within reach.
+
+    ``geoms`` are the candidate parcels' shapely geometries in the metric CRS.
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> result = sp.score(sp.load_sample(), "rth")
+    >>> bool((result["m_jangkauan_taman"].dropna() >= 0).all())
+    True
+    """
+    if crit.measure == "rth_shortfall":
+        return _shortfall_at(crit, geoms, layers, context)
+    if crit.measure == "pop_beyond_reach":
+        return _newly_reached(crit, geoms, layers, context)
+    raise SiteplanInputError(Problem(context, f"measure {crit.measure!r} is not an RTH measure",
+                                     "use rth_shortfall or pop_beyond_reach"))
+
+
+def _shortfall_at(crit: Criterion, geoms: np.ndarray, layers: Layers,
+                  context: str) -> np.ndarray:
+    level = crit.level or "kelurahan"
+    _check_level(level, context)
+    if crit.where or crit.layer:
+        raise SiteplanInputError(Problem(context, "measure 'rth_shortfall' takes no layer or "
+                                         "where (it reads the admin and green_spaces layers)",
+                                         "remove them; choose the unit with level = ..."))
+    _require(layers, ("admin", "green_spaces"), context)
+    gaps = _gaps(layers, level, read_norms(), _park_where(None), context,
+                 with_people="population" in layers)
+    column = crit.column or "public_share_short"
+    numeric = [c for c in gaps.columns
+               if c not in ("kode", "nama", "level", "kecamatan", "geometry")]
+    if column not in numeric:
+        raise SiteplanInputError(Problem(context, f"column {column!r} is not a numeric "
+                                         "rth_gaps column", f"use one of: {', '.join(numeric)}"))
+    values = gaps[column].to_numpy(dtype=float)
+    key = ("rth_unit_tree", level)
+    if key not in layers._cache:
+        layers._cache[key] = shapely.STRtree(_arr(gaps))
+    i, j = layers._cache[key].query(shapely.point_on_surface(geoms), predicate="intersects")
+    first = np.unique(i, return_index=True)[1]
+    out = np.full(len(geoms), np.nan)
+    out[i[first]] = values[j[first]]
+    return out
+
+
+def _newly_reached(crit: Criterion, geoms: np.ndarray, layers: Layers,
+                   context: str) -> np.ndarray:
+    radius = crit.radius
+    if radius is None or not radius > 0:
+        raise SiteplanInputError(Problem(context, f"measure 'pop_beyond_reach' needs radius "
+                                         f"> 0, got {radius!r}", "write radius = 1000"))
+    layer = crit.layer or "green_spaces"
+    where = dict(crit.where) if crit.where else _park_where(None)
+    _require(layers, ("population", layer), context)
+    people = _people(layers, float(radius), layer, where, context)
+    if len(geoms) == 0:
+        return np.zeros(0)
+    return _people_in(shapely.buffer(geoms, radius, quad_segs=_QUAD_SEGS), people)
+
+
+# ------------------------------------------------------------------------------- map
+
+def _esc(value: object) -> str:
+    """HTML-escape text from data, also safe in the JS template literals folium builds."""
+    text = re.sub(r"[\x00-\x1f\x7f]", " ", "" if value is None or value is pd.NA else str(value))
+    return html.escape(text).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+
+
+_LABELS = {
+    "id": {"share": "RTH publik", "total": "RTH total", "short": "Kekurangan RTH publik",
+           "pop": "Penduduk", "b": "Penduduk > {r} m dari taman", "unit": "Wilayah",
+           "caption": "RTH publik (% luas wilayah); target UU 26/2007: 20% publik, 30% total",
+           "layer": "Kebutuhan RTH publik", "na": "t.a."},
+    "en": {"share": "Public RTH", "total": "Total RTH", "short": "Public RTH shortfall",
+           "pop": "Population", "b": "People > {r} m from a park", "unit": "Unit",
+           "caption": "Public green space (% of area); UU 26/2007 targets: 20% public, "
+                      "30% total", "layer": "Public green space need", "na": "n/a"},
+}
+
+
+def rth_map(gaps: gpd.GeoDataFrame, *, lang: str = "id",
+            m: folium.Map | None = None) -> folium.Map:
+    """A choropleth of the public RTH share per unit, with the 20% and 30% targets as breaks.
+
+    Parameters
+    ----------
+    gaps
+        From :func:`rth_gaps`.
+    lang
+        ``"id"`` (Indonesian) or ``"en"`` for the legend and tooltips.
+    m
+        A map to add the layer to; a new one when None.
+
+    Returns
+    -------
+    folium.Map
+        Classes 0-5, 5-10, 10-20, 20-30 and 30-100% (see
+        :data:`SHARE_BREAKS`), a legend, and a tooltip per unit with its name,
+        shares, shortfall and people beyond reach.
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> from siteplan.rth import rth_map
+    >>> m = rth_map(sp.rth_gaps(sp.load_sample()), lang="en")
+    >>> type(m).__name__
+    'Map'
+    """
+    import folium
+    import mapclassify
+    from branca.colormap import StepColormap
+
+    if lang not in _LABELS:
+        raise SiteplanInputError(Problem("rth_map", f"unknown language {lang!r}",
+                                         "use lang=\"id\" or lang=\"en\""))
+    need = ("nama", "public_share", "total_share", "public_shortfall_ha")
+    if not isinstance(gaps, gpd.GeoDataFrame) or gaps.crs is None or \
+            any(c not in gaps.columns for c in need):
+        raise SiteplanInputError(Problem("rth_map", "needs the GeoDataFrame that sp.rth_gaps "
+                                         f"returns (with a CRS and columns {', '.join(need)})",
+                                         "pass sp.rth_gaps(layers)"))
+    lab = _LABELS[lang]
+    g = gaps.loc[gaps.geometry.notna() & ~gaps.geometry.is_empty].to_crs(4326)
+    share = g["public_share"].to_numpy(dtype=float)
+    fill = np.full(len(g), "#bdbdbd", dtype=object)
+    ok = np.isfinite(share)
+    if ok.any():
+        yb = mapclassify.UserDefined(np.clip(share[ok], 0, 1), bins=list(SHARE_BREAKS[1:])).yb
+        fill[ok] = np.asarray(_COLOURS, dtype=object)[yb]
+
+    def pct(v):
+        return lab["na"] if not np.isfinite(v) else f"{100 * v:.1f}%"
+
+    props = {"unit": [_esc(x) for x in g["nama"]],
+             "share": [pct(v) for v in share],
+             "total": [pct(v) for v in g["total_share"].to_numpy(dtype=float)],
+             "short": [f"{v:,.1f} ha" for v in g["public_shortfall_ha"].to_numpy(dtype=float)]}
+    aliases = [lab["unit"], lab["share"], lab["total"], lab["short"]]
+    if "population" in g.columns:
+        props["pop"] = [f"{v:,.0f}" for v in g["population"].to_numpy(dtype=float)]
+        aliases.append(lab["pop"])
+    for c in [c for c in g.columns if c.startswith("pop_beyond_")]:
+        props[c] = [f"{v:,.0f}" for v in g[c].to_numpy(dtype=float)]
+        aliases.append(lab["b"].format(r=c[len("pop_beyond_"):-1]))
+    data = gpd.GeoDataFrame({**props, "_fill": fill}, geometry=g.geometry.to_numpy(),
+                            crs=4326)
+    if m is None:
+        minx, miny, maxx, maxy = data.total_bounds
+        m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=12,
+                       tiles="OpenStreetMap")
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    folium.GeoJson(
+        data, name=lab["layer"],
+        style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#555555",
+                                  "weight": 1, "fillOpacity": 0.7},
+        tooltip=folium.GeoJsonTooltip(fields=list(props), aliases=[_esc(a) for a in aliases]),
+    ).add_to(m)
+    StepColormap(list(_COLOURS), index=[100 * b for b in SHARE_BREAKS], vmin=0, vmax=100,
+                 caption=lab["caption"],
+                 tick_labels=[100 * b for b in SHARE_BREAKS]).add_to(m)
+    return m

@@ -1,0 +1,46 @@
+"""The notebooks run clean from top to bottom, so they never rot."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def execute(name: str):
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None, \
+                f"{name} is committed with outputs: clear them"
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    return nb
+
+
+def test_quick_start():
+    nb = execute("01_quick_start.ipynb")
+    text = "".join(str(o.get("data", {}).get("text/plain", "")) for c in nb.cells
+                   if c.cell_type == "code" for o in c.outputs)
+    assert "sentra_kuliner" in text
+
+
+def test_real_boundaries_rth(shared_data):
+    nb = execute("02_real_boundaries_rth.ipynb")
+    first = nb.cells[1].outputs[-1]["data"]["text/plain"]
+    assert first.startswith("(67, 265.7")
+
+
+def test_own_profile():
+    nb = execute("03_own_profile.ipynb")
+    assert any("CR = 0.0" in o.get("text", "") for c in nb.cells if c.cell_type == "code"
+               for o in c.outputs)
+    assert not (NOTEBOOKS / "my_kuliner.toml").exists()
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.name)
+def test_committed_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
