@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from .layers import Layers
     from .profiles import Criterion
 
-__all__ = ["select_features", "measure", "feature_tree"]
+__all__ = ["select_features", "measure", "measure_explained", "feature_tree",
+           "NETWORK_MEASURES"]
 
 
 def _geoms(gdf: gpd.GeoDataFrame) -> np.ndarray:
@@ -202,12 +203,41 @@ def _attribute(crit, parcels: gpd.GeoDataFrame, context: str):
         else pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
 
 
-def measure(crit: Criterion, parcels: gpd.GeoDataFrame, layers: Layers, *,
-            profile_name: str = "profile") -> np.ndarray:
-    """Raw values of one criterion for the given parcels (aligned to their rows)."""
+NETWORK_MEASURES = {"network_distance": "distance", "travel_time": "distance",
+                    "network_catchment": "sum_within"}
+
+
+def measure_explained(crit: Criterion, parcels: gpd.GeoDataFrame, layers: Layers, *,
+                      profile_name: str = "profile"
+                      ) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """Raw values of one criterion, per-parcel notes (or None), and the measure used.
+
+    A network measure falls back to its straight-line ``fallback`` measure
+    when the bundle has no roads layer; the third value says which was used.
+    """
     context = f"profile '{profile_name}' criterion '{crit.name}'"
     geoms = _geoms(parcels)
     m = crit.measure
+    if m in NETWORK_MEASURES:
+        if "roads" not in layers and crit.fallback:
+            from dataclasses import replace
+
+            fallback = replace(crit, measure=crit.fallback)
+            values, notes, _ = measure_explained(fallback, parcels, layers,
+                                                 profile_name=profile_name)
+            return values, notes, f"{crit.fallback} (fallback: no roads layer)"
+        from . import network
+
+        values, notes = getattr(network, m)(crit, geoms, layers, context)
+        return values, notes, m
+    if m in {"rth_shortfall", "pop_beyond_reach"}:
+        from . import rth
+
+        return rth.measure(crit, geoms, layers, context), None, m
+    return _plain(crit, m, geoms, parcels, layers, context), None, m
+
+
+def _plain(crit, m, geoms, parcels, layers, context):
     if m == "distance":
         return _distance(crit, geoms, layers, context)
     if m == "count_within":
@@ -222,12 +252,10 @@ def measure(crit: Criterion, parcels: gpd.GeoDataFrame, layers: Layers, *,
         return _overlap_share(crit, geoms, layers, context)
     if m == "zonal":
         return _zonal(crit, geoms, layers, context)
-    if m == "network_distance":
-        from . import network
-
-        return network.network_distance(crit, geoms, layers, context)
-    if m in {"rth_shortfall", "pop_beyond_reach"}:
-        from . import rth
-
-        return rth.measure(crit, geoms, layers, context)
     raise SiteplanInputError(Problem(context, f"unknown measure {m!r}", "see the profile docs"))
+
+
+def measure(crit: Criterion, parcels: gpd.GeoDataFrame, layers: Layers, *,
+            profile_name: str = "profile") -> np.ndarray:
+    """Raw values of one criterion for the given parcels (aligned to their rows)."""
+    return measure_explained(crit, parcels, layers, profile_name=profile_name)[0]

@@ -1,19 +1,281 @@
-"""Network measures along the roads layer (not available yet).
+"""Network measures along the roads layer: distance, travel time, catchment.
 
-Profiles may name ``measure = "network_distance"``; until the road-network
-measures land, scoring such a profile raises a clear error instead of
-silently using straight-line distance.
+The roads layer becomes a graph once per :class:`~siteplan.Layers` bundle
+(cached): every road segment is an edge between its two end points, so roads
+must be split at junctions, as network exports are (nodes are matched to
+0.01 m). Shortest paths use ``scipy.sparse.csgraph.dijkstra``: compiled, on a
+CSR matrix, with a distance limit, and no Python object per node.
+
+Parcels and features are snapped to their nearest road segment; the snap
+length is part of the distance. A parcel with no road within ``MAX_SNAP``
+metres, or on a piece of the network cut off from every target, gets NaN and
+a reason, never a silent zero.
 """
 
 from __future__ import annotations
 
+import csv
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.sparse import csgraph
+
 from ._errors import Problem, SiteplanInputError
 
-__all__ = ["network_distance"]
+if TYPE_CHECKING:
+    from .layers import Layers
+    from .profiles import Criterion
+
+__all__ = ["RoadGraph", "road_graph", "snap", "network_distance", "travel_time",
+           "network_catchment", "MAX_SNAP", "road_speeds"]
+
+MAX_SNAP = 500.0  # metres from a parcel to the road it is reached by
+_EPS = 1e-9
 
 
-def network_distance(crit, geoms, layers, context):  # noqa: ARG001 - same signature as measures
-    raise SiteplanInputError(Problem(
-        context, "measure 'network_distance' (distance along roads) is not available in this "
-        "version of siteplan", "use measure = \"distance\" (straight-line distance from the "
-        "parcel's edge) for now"))
+def road_speeds() -> dict[str, float]:
+    """Travel speed (km/h) per road class, from ``siteplan/data/road_speeds.csv``."""
+    text = (resources.files("siteplan") / "data" / "road_speeds.csv").read_text("utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {r["road_class"]: float(r["speed_kmh"]) for r in rows}
+
+
+@dataclass(frozen=True)
+class RoadGraph:
+    """The road network as arrays: segments, their end nodes and a CSR matrix per weight."""
+
+    segments: np.ndarray  # LineStrings
+    length: np.ndarray  # metres
+    seconds: np.ndarray  # travel time in seconds at the class speed
+    u: np.ndarray  # start node of each segment
+    v: np.ndarray  # end node of each segment
+    n_nodes: int
+    component: np.ndarray  # connected piece of each node
+    tree: shapely.STRtree
+
+    def matrix(self, weight: str) -> sparse.csr_matrix:
+        w = self.length if weight == "length" else self.seconds
+        # parallel segments between the same nodes: keep the shortest
+        a, b = np.minimum(self.u, self.v), np.maximum(self.u, self.v)
+        frame = pd.DataFrame({"a": a, "b": b, "w": w + _EPS}).groupby(["a", "b"])["w"].min()
+        a, b = frame.index.get_level_values(0), frame.index.get_level_values(1)
+        w = frame.to_numpy()
+        rows = np.concatenate([a, b])
+        cols = np.concatenate([b, a])
+        return sparse.csr_matrix((np.concatenate([w, w]), (rows, cols)),
+                                 shape=(self.n_nodes, self.n_nodes))
+
+    def cost(self, weight: str) -> np.ndarray:
+        return self.length if weight == "length" else self.seconds
+
+
+def road_graph(layers: Layers, *, context: str = "network") -> RoadGraph:
+    """The graph of ``layers["roads"]``, built once per bundle."""
+    if "road_graph" in layers._cache:
+        return layers._cache["road_graph"]
+    if "roads" not in layers:
+        raise SiteplanInputError(Problem(context, "needs the 'roads' layer for distances "
+                                         "along roads", "pass roads=... to sp.load_layers, "
+                                         "or give the criterion fallback = \"distance\""))
+    roads = layers["roads"]
+    parts, idx = shapely.get_parts(np.asarray(roads.geometry.array, dtype=object),
+                                   return_index=True)
+    length = shapely.length(parts)
+    keep = length > 0
+    parts, idx, length = parts[keep], idx[keep], length[keep]
+    classes = roads["road_class"].to_numpy(dtype=object)[idx]
+    speeds = road_speeds()
+    slowest = min(speeds.values())
+    kmh = np.array([speeds.get(c, slowest) for c in pd.unique(classes)])
+    lookup = dict(zip(pd.unique(classes), kmh, strict=True))
+    speed = pd.Series(classes).map(lookup).to_numpy(dtype=float)
+    start = shapely.get_coordinates(shapely.get_point(parts, 0))
+    end = shapely.get_coordinates(shapely.get_point(parts, -1))
+    ends = np.round(np.vstack([start, end]) * 100).astype(np.int64)
+    _, inverse = np.unique(ends, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    n = len(parts)
+    u, v = inverse[:n], inverse[n:]
+    n_nodes = int(inverse.max()) + 1
+    graph = RoadGraph(parts, length, length / (speed / 3.6), u, v, n_nodes,
+                      np.zeros(n_nodes, dtype=np.int64), shapely.STRtree(parts))
+    _, comp = csgraph.connected_components(graph.matrix("length"), directed=False)
+    graph = RoadGraph(parts, length, graph.seconds, u, v, n_nodes, comp, graph.tree)
+    layers._cache["road_graph"] = graph
+    return graph
+
+
+def snap(graph: RoadGraph, geoms: np.ndarray, *, max_snap: float = MAX_SNAP
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest road segment of each geometry, the position along it and the snap length.
+
+    Returns ``(segment, along, gap)``: segment index (-1 when no road lies
+    within ``max_snap``), metres from the segment's start to the snapped
+    point, and metres from the geometry to the road.
+    """
+    seg = np.full(len(geoms), -1, dtype=np.int64)
+    along = np.full(len(geoms), np.nan)
+    gap = np.full(len(geoms), np.nan)
+    if len(geoms) == 0:
+        return seg, along, gap
+    (i_in, i_seg), dist = graph.tree.query_nearest(geoms, max_distance=max_snap,
+                                                   return_distance=True, all_matches=False)
+    seg[i_in] = i_seg
+    gap[i_in] = dist
+    link = shapely.shortest_line(geoms[i_in], graph.segments[i_seg])
+    on_road = shapely.get_point(link, -1)
+    along[i_in] = shapely.line_locate_point(graph.segments[i_seg], on_road)
+    return seg, along, gap
+
+
+def _targets(crit: Criterion, layers: Layers, context: str) -> np.ndarray:
+    from .criteria import select_features
+
+    feats = select_features(layers, crit.layer, crit.where, context=context)
+    return np.asarray(feats.geometry.array, dtype=object)
+
+
+def _from_targets(graph: RoadGraph, seg: np.ndarray, along: np.ndarray, gap: np.ndarray,
+                  weight: str, limit: float | None) -> np.ndarray:
+    """Cost from every node to the nearest target (targets given snapped)."""
+    ok = seg >= 0
+    seg, along, gap = seg[ok], along[ok], gap[ok]
+    cost = graph.cost(weight)
+    per_m = cost[seg] / graph.length[seg]
+    gap_cost = gap * per_m  # the snap leg at the road's own speed
+    s = graph.n_nodes
+    base = graph.matrix(weight)
+    rows = np.full(2 * len(seg), s)
+    cols = np.concatenate([graph.u[seg], graph.v[seg]])
+    vals = np.concatenate([gap_cost + along * per_m,
+                           gap_cost + (graph.length[seg] - along) * per_m]) + _EPS
+    extra = sparse.csr_matrix((vals, (rows, cols)), shape=(s + 1, s + 1))
+    m = sparse.block_diag([base, sparse.csr_matrix((1, 1))], format="csr") + extra
+    d = csgraph.dijkstra(m, directed=True, indices=s, limit=np.inf if limit is None
+                         else limit)
+    return d[:s]
+
+
+def _network_cost(crit: Criterion, geoms: np.ndarray, layers: Layers, context: str,
+                  weight: str, limit: float | None) -> tuple[np.ndarray, np.ndarray]:
+    graph = road_graph(layers, context=context)
+    tgeoms = _targets(crit, layers, context)
+    t_seg, t_along, t_gap = snap(graph, tgeoms)
+    if (t_seg < 0).all():
+        raise SiteplanInputError(Problem(context, f"no feature of layer '{crit.layer}' lies "
+                                         f"within {MAX_SNAP:g} m of a road",
+                                         "check the roads layer covers the same area"))
+    p_seg, p_along, p_gap = snap(graph, geoms)
+    cost = graph.cost(weight)
+    out = np.full(len(geoms), np.nan)
+    notes = np.full(len(geoms), "", dtype=object)
+    ok = p_seg >= 0
+    notes[~ok] = f"{crit.name}: unreachable, no road within {MAX_SNAP:g} m"
+    if ok.any():
+        dnode = _from_targets(graph, t_seg, t_along, t_gap, weight, limit)
+        sg = p_seg[ok]
+        per_m = cost[sg] / graph.length[sg]
+        via_u = dnode[graph.u[sg]] + p_along[ok] * per_m
+        via_v = dnode[graph.v[sg]] + (graph.length[sg] - p_along[ok]) * per_m
+        best = np.minimum(via_u, via_v) + p_gap[ok] * per_m
+        # a target on the same segment is reached along it directly
+        tk = t_seg >= 0
+        pairs = pd.DataFrame({"p": np.flatnonzero(ok), "seg": sg, "a": p_along[ok],
+                              "g": p_gap[ok] * per_m}).merge(
+            pd.DataFrame({"seg": t_seg[tk], "ta": t_along[tk],
+                          "tg": t_gap[tk] * (cost[t_seg[tk]] / graph.length[t_seg[tk]])}),
+            on="seg")
+        if len(pairs):
+            pm = cost[pairs["seg"].to_numpy()] / graph.length[pairs["seg"].to_numpy()]
+            direct = pairs["g"] + (pairs["a"] - pairs["ta"]).abs() * pm + pairs["tg"]
+            dmin = direct.groupby(pairs["p"]).min()
+            pos = np.searchsorted(np.flatnonzero(ok), dmin.index.to_numpy())
+            best[pos] = np.minimum(best[pos], dmin.to_numpy())
+        out[ok] = best
+        # cut off: the parcel's piece of network holds no target
+        reachable = np.isin(graph.component[graph.u[sg]],
+                            np.unique(graph.component[graph.u[t_seg[tk]]]))
+        cut = np.flatnonzero(ok)[~reachable]
+        out[cut] = np.nan
+        notes[cut] = (f"{crit.name}: unreachable, its roads are cut off from every "
+                      f"'{crit.layer}' feature")
+    return out, notes
+
+
+def network_distance(crit: Criterion, geoms: np.ndarray, layers: Layers, context: str
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Metres along roads from each parcel to the nearest (filtered) feature.
+
+    Includes the snap legs from the parcel to its road and from the road to
+    the feature. Beyond the transform's saturation distance the search stops
+    and the value is +inf (suitability 0).
+    """
+    from .transforms import saturation_distance
+
+    return _network_cost(crit, geoms, layers, context, "length",
+                         saturation_distance(crit.transform))
+
+
+def travel_time(crit: Criterion, geoms: np.ndarray, layers: Layers, context: str
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Minutes along roads to the nearest feature, at the class speeds of ``road_speeds``."""
+    from .transforms import saturation_distance
+
+    limit = saturation_distance(crit.transform)
+    secs, notes = _network_cost(crit, geoms, layers, context, "seconds",
+                                None if limit is None else limit * 60.0)
+    return secs / 60.0, notes
+
+
+def network_catchment(crit: Criterion, geoms: np.ndarray, layers: Layers, context: str,
+                      *, chunk: int = 128) -> tuple[np.ndarray, np.ndarray]:
+    """People living within ``radius`` metres along roads of each parcel.
+
+    People come from the population layer as points (polygons are spread over
+    a 100 m grid, see :func:`siteplan.select.demand_points`), each snapped to
+    its nearest road; people with no road within ``MAX_SNAP`` are not counted.
+    """
+    from .select import demand_points
+
+    graph = road_graph(layers, context=context)
+    if crit.layer != "population":
+        raise SiteplanInputError(Problem(context, "network_catchment counts the "
+                                         "'population' layer", "write layer = \"population\""))
+    pts, people = demand_points(layers)
+    d_seg, d_along, d_gap = snap(graph, pts)
+    keep = d_seg >= 0
+    d_seg, d_along, d_gap, people = d_seg[keep], d_along[keep], d_gap[keep], people[keep]
+    p_seg, p_along, p_gap = snap(graph, geoms)
+    out = np.full(len(geoms), np.nan)
+    notes = np.full(len(geoms), "", dtype=object)
+    notes[p_seg < 0] = f"{crit.name}: unreachable, no road within {MAX_SNAP:g} m"
+    radius = float(crit.radius)
+    base = graph.matrix("length")
+    s = graph.n_nodes
+    todo = np.flatnonzero(p_seg >= 0)
+    for start in range(0, len(todo), chunk):  # bounded memory: chunk x nodes distances
+        rows = todo[start:start + chunk]
+        k = len(rows)
+        sg = p_seg[rows]
+        vals = np.concatenate([p_gap[rows] + p_along[rows],
+                               p_gap[rows] + graph.length[sg] - p_along[rows]]) + _EPS
+        src = np.concatenate([np.arange(k), np.arange(k)]) + s
+        dst = np.concatenate([graph.u[sg], graph.v[sg]])
+        extra = sparse.csr_matrix((vals, (src, dst)), shape=(s + k, s + k))
+        m = sparse.block_diag([base, sparse.csr_matrix((k, k))], format="csr") + extra
+        d = csgraph.dijkstra(m, directed=True, indices=np.arange(s, s + k), limit=radius)
+        reach = np.minimum(d[:, graph.u[d_seg]] + d_along,
+                           d[:, graph.v[d_seg]] + graph.length[d_seg] - d_along) + d_gap
+        # the same segment: along it directly
+        same = sg[:, None] == d_seg[None, :]
+        if same.any():
+            direct = p_gap[rows][:, None] + np.abs(p_along[rows][:, None] - d_along[None, :]) \
+                + d_gap[None, :]
+            reach = np.where(same, np.minimum(reach, direct), reach)
+        out[rows] = (reach <= radius).astype(float) @ people
+    return out, notes

@@ -27,8 +27,9 @@ __all__ = ["Profile", "Criterion", "get_profile", "read_profile", "list_profiles
 
 MAX_PROFILE_BYTES = 1_000_000
 METHODS = ("wlc", "wgm", "topsis", "owa")
-MEASURES = ("distance", "network_distance", "count_within", "sum_within", "area", "attribute",
-            "overlap_share", "zonal", "rth_shortfall", "pop_beyond_reach")
+MEASURES = ("distance", "network_distance", "travel_time", "network_catchment", "count_within",
+            "sum_within", "area", "attribute", "overlap_share", "zonal", "rth_shortfall",
+            "pop_beyond_reach")
 CONSTRAINTS = ("min_area", "max_area", "outside", "inside", "attribute")
 
 _TOP_KEYS = {"name", "title", "description", "method", "candidates", "constraints", "criteria",
@@ -328,12 +329,14 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
         if measure not in MEASURES:
             problems.append(Problem(cw, f"unknown measure {measure!r}",
                                     f"use one of: {', '.join(MEASURES)}"))
-        needs_layer = measure in {"distance", "network_distance", "count_within", "sum_within",
+        needs_layer = measure in {"distance", "network_distance", "travel_time",
+                                  "network_catchment", "count_within", "sum_within",
                                   "overlap_share", "zonal"}
         if needs_layer and not isinstance(cr.get("layer"), str):
             problems.append(Problem(cw, f"measure '{measure}' needs layer = \"<name>\"",
                                     "name the layer to measure against"))
-        if measure in {"count_within", "sum_within", "pop_beyond_reach"} and \
+        if measure in {"count_within", "sum_within", "pop_beyond_reach",
+                       "network_catchment"} and \
                 not _num(cr.get("radius"), positive=True):
             problems.append(Problem(cw, f"measure '{measure}' needs radius = <metres> > 0, "
                                     f"got {cr.get('radius')!r}", "write radius = 2000"))
@@ -341,6 +344,16 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
                 cr.get("column"), str):
             problems.append(Problem(cw, f"measure '{measure}' needs column = \"<name>\"",
                                     "name the column to read"))
+        fb = cr.get("fallback")
+        if fb is not None and (measure not in {"network_distance", "travel_time",
+                                               "network_catchment"} or fb not in
+                               {"distance", "sum_within", "count_within"}):
+            problems.append(Problem(cw, f"fallback {fb!r} does not fit measure {measure!r}",
+                                    "a network measure may fall back to \"distance\" or "
+                                    "\"sum_within\""))
+        if measure == "network_catchment" and cr.get("column") is None:
+            problems.append(Problem(cw, "network_catchment needs column = \"population\"",
+                                    "name the population column"))
         if "missing" in cr and not _num(cr["missing"], zero=True):
             problems.append(Problem(cw, f"missing must be a number in [0, 1], got "
                                     f"{cr['missing']!r}", "write missing = 0"))

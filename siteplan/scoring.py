@@ -14,7 +14,7 @@ from ._errors import Problem, SiteplanInputError
 from ._version import __version__
 from .aggregate import aggregate
 from .constraints import apply_constraints, candidate_mask, constraint_label
-from .criteria import measure
+from .criteria import measure_explained
 from .transforms import apply_transform
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def _as_profile(profile: Profile | str) -> Profile:
 
 
 def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
-          engine: str = "local") -> gpd.GeoDataFrame:
+          engine: str = "local", engine_options: dict | None = None) -> gpd.GeoDataFrame:
     """Score the candidate parcels for one facility profile.
 
     Parameters
@@ -56,7 +56,10 @@ def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
         Override the profile's aggregation: ``"wlc"``, ``"wgm"``, ``"topsis"``
         or ``"owa"``.
     engine
-        ``"local"`` (the default; vectorised on this machine).
+        ``"local"`` (the default; vectorised on this machine) or ``"dask"``
+        (partitioned on dask-geopandas; same result).
+    engine_options
+        Options for the dask engine (see ``siteplan._dask.score_dask``).
 
     Returns
     -------
@@ -91,9 +94,13 @@ def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
     prof = _as_profile(profile)
     if method is not None:
         prof = prof.with_method(method)
+    if engine == "dask":
+        from ._dask import score_dask
+
+        return score_dask(layers, prof, **(engine_options or {}))
     if engine != "local":
         raise SiteplanInputError(Problem("score", f"unknown engine {engine!r}",
-                                         "use engine=\"local\""))
+                                         "use engine=\"local\" or engine=\"dask\""))
     context = f"profile '{prof.name}'"
     parcels = layers["parcels"]
     rejected = layers.rejected_parcels
@@ -116,16 +123,23 @@ def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
     raw = {}
     cvals = np.zeros((len(elig), len(names)))
     notes = np.full(len(elig), "", dtype=object)
+    used = {}
     for j, crit in enumerate(prof.criteria):
-        values = measure(crit, elig, layers, profile_name=prof.name)
+        values, why, used[crit.name] = measure_explained(crit, elig, layers,
+                                                         profile_name=prof.name)
         raw[crit.name] = values
+        if why is not None:
+            notes = np.where(why != "", notes + why + "; ", notes)
         c = apply_transform(crit.transform, values)
         missing = np.isnan(c)
         if missing.any():
             fill = crit.missing if crit.missing is not None else 0.0
             c = np.where(missing, fill, c)
-            notes = np.where(missing, notes + f"{crit.name}: no value, counted as {fill:g}; ",
-                             notes)
+            said = pd.Series(notes[missing], dtype=object).str.contains(
+                f"{crit.name}:", regex=False).to_numpy(dtype=bool)
+            extra = np.where(said, f"counted as {fill:g}; ",
+                             f"{crit.name}: no value, counted as {fill:g}; ")
+            notes[missing] = notes[missing] + extra
         cvals[:, j] = c
 
     if len(elig):
@@ -180,7 +194,7 @@ def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
     ranks = out["score"].rank(ascending=False, method="min")
     out["rank"] = pd.array(ranks, dtype="Int64")
     out.attrs["siteplan"] = _provenance(prof, layers, out, n_not_candidate, len(parcels) + (
-        0 if layers.rejected_parcels is None else len(layers.rejected_parcels)))
+        0 if layers.rejected_parcels is None else len(layers.rejected_parcels)), used)
     log.info("%s: %d scored, %d excluded, %d rejected", prof.name,
              (out["status"] == STATUS_SCORED).sum(), (out["status"] == STATUS_EXCLUDED).sum(),
              (out["status"] == STATUS_REJECTED).sum())
@@ -188,7 +202,7 @@ def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
 
 
 def _provenance(prof: Profile, layers: Layers, out: gpd.GeoDataFrame, n_not_candidate: int,
-                n_input: int) -> dict:
+                n_input: int, used: dict[str, str]) -> dict:
     status = out["status"].value_counts()
     return {
         "siteplan_version": __version__,
@@ -201,7 +215,8 @@ def _provenance(prof: Profile, layers: Layers, out: gpd.GeoDataFrame, n_not_cand
         "consistency_ratio": prof.consistency_ratio,
         "criteria": [{"name": c.name, "measure": c.measure, "layer": c.layer,
                       "title": dict(c.title), "transform": dict(c.transform),
-                      "weight": c.weight} for c in prof.criteria],
+                      "weight": c.weight, "measured_as": used.get(c.name, c.measure)}
+                     for c in prof.criteria],
         "constraints": [{"label": constraint_label(c), "type": c["type"],
                          "layer": c.get("layer"), "buffer": c.get("buffer"),
                          "where": {k: list(v) for k, v in (c.get("where") or {}).items()},

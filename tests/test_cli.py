@@ -1,0 +1,162 @@
+"""The siteplan command, driven as a subprocess like GIS staff run it."""
+
+import sqlite3
+import subprocess
+import sys
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+import siteplan as sp
+from siteplan.outputs import read_result
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "siteplan.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def sample_files(tmp_path_factory):
+    """The sample's layers written out as files, as a user would have them."""
+    d = tmp_path_factory.mktemp("sample")
+    layers = sp.load_sample()
+    paths = {}
+    for name in layers:
+        path = d / f"{name}.gpkg"
+        layers[name].to_file(path)
+        paths[name] = path
+    return paths
+
+
+def test_help_and_version():
+    r = run("--help")
+    assert r.returncode == 0 and "demo" in r.stdout and "score" in r.stdout
+    r = run("score", "--help")
+    assert r.returncode == 0 and "--profile" in r.stdout and ".gpkg" in r.stdout
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"siteplan {sp.__version__}"
+
+
+def test_profiles_list_show_export(tmp_path):
+    r = run("profiles")
+    assert r.returncode == 0
+    assert "sentra_kuliner" in r.stdout and "Sentra kuliner UMKM" in r.stdout
+    r = run("profiles", "show", "rth")
+    assert r.returncode == 0 and 'name = "rth"' in r.stdout
+    out = tmp_path / "mine.toml"
+    r = run("profiles", "export", "wisata_religi", out)
+    assert r.returncode == 0 and out.is_file()
+    assert sp.read_profile(out).weights == sp.get_profile("wisata_religi").weights
+    r = run("profiles", "export", "wisata_religi", out)
+    assert r.returncode == 3 and "--overwrite" in r.stderr
+
+
+def test_demo_writes_maps_gpkg_and_summary(tmp_path):
+    r = run("demo", "--out", tmp_path / "demo")
+    assert r.returncode == 0, r.stderr
+    d = tmp_path / "demo"
+    for name in sp.list_profiles():
+        html = (d / f"{name}.html").read_text()
+        assert "leaflet" in html.lower()
+        assert str(d / f"{name}.html") in r.stdout
+    summary = pd.read_csv(d / "summary.csv", dtype={"parcel_id": str})
+    assert set(summary["profile"]) == set(sp.list_profiles())
+    gpkg = d / "siteplan_demo.gpkg"
+    layers = sp.load_sample()
+    for name in sp.list_profiles():
+        back = read_result(gpkg, layer=name)
+        expected = sp.score(layers, name)
+        assert len(back) == len(expected)
+        top = back.sort_values("rank").iloc[0]["parcel_id"]
+        assert top == expected.sort_values("rank").iloc[0]["parcel_id"]
+        assert summary[(summary["profile"] == name) & (summary["rank"] == 1)][
+            "parcel_id"].iloc[0] == top
+    r = run("demo", "--out", d)
+    assert r.returncode == 3 and "already exist" in r.stderr
+
+
+@pytest.mark.parametrize("ext", ["gpkg", "geojson", "parquet", "csv"])
+def test_score_from_files(tmp_path, sample_files, ext):
+    f = sample_files
+    out = tmp_path / f"hasil.{ext}"
+    r = run("score", "--profile", "sentra_kuliner", "--parcels", f["parcels"],
+            "--roads", f["roads"], "--pois", f["pois"], "--population", f["population"],
+            "--layer", f"rivers={f['rivers']}", "--layer", f"flood_zones={f['flood_zones']}",
+            "--layer", f"sawah={f['sawah']}", "--out", out)
+    assert r.returncode == 0, r.stderr
+    back = read_result(out)
+    expected = sp.score(sp.load_sample(), "sentra_kuliner")
+    assert len(back) == len(expected)
+    assert set(back["parcel_id"]) == set(expected["parcel_id"])
+    if ext == "gpkg":
+        con = sqlite3.connect(out)
+        assert con.execute("SELECT count(*) FROM layer_styles").fetchone()[0] == 1
+        con.close()
+    info = back.attrs["siteplan"]
+    assert info["profile"] == "sentra_kuliner"
+    assert {i["layer"] for i in info["inputs"] if "sha256" in i} >= {"parcels", "roads"}
+
+
+def test_map_from_scored_file(tmp_path):
+    scored = tmp_path / "hasil.gpkg"
+    r = run("score", "--profile", "rth", "--parcels", "x", "--out", scored)
+    assert r.returncode == 3  # parcels file 'x' does not exist
+    result = sp.score(sp.load_sample(), "rth")
+    from siteplan.outputs import write_result
+
+    write_result(result, scored)
+    r = run("map", scored, "--out", tmp_path / "peta.html", "--lang", "en", "--top", "5")
+    assert r.returncode == 0, r.stderr
+    assert "leaflet" in (tmp_path / "peta.html").read_text().lower()
+
+
+def test_compare(tmp_path):
+    r = run("compare", "--out", tmp_path / "cmp")
+    assert r.returncode == 0, r.stderr
+    table = pd.read_csv(tmp_path / "cmp" / "compare.csv", dtype={"parcel_id": str})
+    scores = table[[f"score_{n}" for n in sp.list_profiles()]]
+    best = scores.idxmax(axis=1).str.removeprefix("score_")
+    assert (best == table["best_profile"]).all()
+    assert (scores.max(axis=1) == table["best_score"]).all()
+
+
+def test_bad_input_files_exit_3_with_a_clear_message(tmp_path):
+    broken = tmp_path / "rusak.gpkg"
+    broken.write_bytes(b"this is not a geopackage")
+    r = run("score", "--profile", "rth", "--parcels", broken, "--out", tmp_path / "o.gpkg")
+    assert r.returncode == 3
+    assert "layer 'parcels'" in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) <= 2
+    no_crs = tmp_path / "tanpa_crs.geojson"
+    g = sp.load_sample()["parcels"].head(5).set_crs(None, allow_override=True)
+    with pytest.warns(UserWarning, match="crs"):  # pyogrio warns when writing without a CRS
+        gpd.GeoDataFrame(g).to_file(no_crs)
+    r = run("score", "--profile", "rth", "--parcels", no_crs, "--out", tmp_path / "o.gpkg")
+    assert r.returncode == 3 and "no CRS" in r.stderr
+
+
+def test_bad_profiles_exit_3(tmp_path, sample_files):
+    bad = tmp_path / "rusak.toml"
+    bad.write_text('name = "x"\n[[criteria]\n')
+    r = run("score", "--profile", bad, "--parcels", sample_files["parcels"],
+            "--out", tmp_path / "o.gpkg")
+    assert r.returncode == 3 and "is not valid TOML" in r.stderr
+    r = run("score", "--profile", "no_such_profile", "--parcels", sample_files["parcels"],
+            "--out", tmp_path / "o.gpkg")
+    assert r.returncode == 3 and "no built-in profile 'no_such_profile'" in r.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["frobnicate"],
+    ["score", "--profile", "rth"],
+    ["map", "x.gpkg", "--out", "m.html", "--lang", "fr"],
+    ["demo", "--out", "d", "--top", "many"],
+    ["score", "--profile", "rth", "--parcels", "p.gpkg", "--out", "o.xlsx"],
+    ["score", "--profile", "rth", "--parcels", "p.gpkg", "--layer", "rivers", "--out", "o.gpkg"],
+])
+def test_bad_arguments_exit_2(args, tmp_path):
+    r = run(*args, cwd=tmp_path)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert "Traceback" not in r.stderr
