@@ -65,6 +65,28 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="override the profile's aggregation method")
     s.add_argument("--out", required=True, type=Path, help="output file")
     s.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    _sensitivity_options(s)
+
+    se = sub.add_parser("select", help="choose k sites together, most people newly in reach",
+                        description="Score the parcels with a profile, then choose K eligible "
+                        "sites together so that the most people come within RADIUS metres of "
+                        "one of them (an exact integer program; a greedy pick is reported "
+                        "beside it). Without layer files, the embedded sample is used.")
+    se.add_argument("--profile", required=True, help="built-in profile name or a .toml file")
+    _layer_options(se, parcels_required=False)
+    se.add_argument("--k", type=int, default=5, help="number of sites (default: 5)")
+    se.add_argument("--radius", type=float, default=1000.0,
+                    help="reach of a facility in metres (default: 1000)")
+    se.add_argument("--min-spacing", type=float, help="minimum metres between chosen sites")
+    se.add_argument("--per-kecamatan", action="store_true",
+                    help="at least one site in every kecamatan with an eligible site")
+    se.add_argument("--min-score", type=float, help="choose only among sites scoring this or "
+                    "more (0-100)")
+    se.add_argument("--out", required=True, type=Path,
+                    help="chosen sites (.gpkg, .geojson, .parquet or .csv)")
+    se.add_argument("--map", type=Path, help="also draw the chosen sites on an HTML map")
+    se.add_argument("--lang", choices=["id", "en"], default="id", help="map language")
+    se.add_argument("--overwrite", action="store_true", help="replace existing outputs")
 
     m = sub.add_parser("map", help="draw the HTML map of a scored file",
                        description="Draw the HTML map of a file written by 'siteplan score'.")
@@ -81,6 +103,34 @@ def _build_parser() -> argparse.ArgumentParser:
     _layer_options(c, parcels_required=False)
     c.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     return p
+
+
+def _sensitivity_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sensitivity", type=int, default=0, metavar="DRAWS",
+                   help="add rank stability from DRAWS perturbed weight sets (e.g. 1000): "
+                   "columns p_top_k, rank_p05, rank_p50, rank_p95")
+    p.add_argument("--spread", type=float, default=0.2,
+                   help="how much the weights vary in the sensitivity draws (default: 0.2)")
+    p.add_argument("--top-k", type=int, default=10,
+                   help="the k of p_top_k, share of draws in the top k (default: 10)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the draws (default: 0)")
+
+
+def _with_sensitivity(result, prof, args):
+    import siteplan as sp
+
+    if not args.sensitivity:
+        return result
+    if args.sensitivity < 0:
+        raise _UsageError("--sensitivity needs a positive number of draws")
+    stab = sp.sensitivity(result, prof, draws=args.sensitivity, spread=args.spread,
+                          top_k=args.top_k, seed=args.seed)
+    out = result.join(stab)
+    out.attrs = dict(result.attrs)
+    out.attrs["siteplan"] = {**result.attrs["siteplan"], "sensitivity": {
+        "draws": args.sensitivity, "spread": args.spread, "top_k": args.top_k,
+        "seed": args.seed}}
+    return out
 
 
 def _map_options(p: argparse.ArgumentParser) -> None:
@@ -242,6 +292,7 @@ def _cmd_score(args) -> int:
     _check_free([args.out], args.overwrite)
     layers = _layers_from_args(args)
     result = sp.score(layers, prof, method=args.method)
+    result = _with_sensitivity(result, prof, args)
     write_result(result, args.out, overwrite=args.overwrite)
     c = result.attrs["siteplan"]["counts"]
     _say(args, f"{args.out}: {c['scored']} scored, {c['excluded']} excluded, "
@@ -311,7 +362,42 @@ def _cmd_compare(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"demo": _cmd_demo, "profiles": _cmd_profiles, "score": _cmd_score,
+def _cmd_select(args) -> int:
+    import siteplan as sp
+    from .outputs import FORMATS, write_result
+
+    if args.out.suffix.lower() not in FORMATS:
+        raise _UsageError(f"--out must end in .gpkg, .geojson, .parquet or .csv, got "
+                          f"{args.out.name!r}")
+    prof = _profile_from_arg(args.profile)
+    _check_free([args.out] + ([args.map] if args.map else []), args.overwrite)
+    layers = _layers_from_args(args)
+    result = sp.score(layers, prof)
+    chosen = sp.select_sites(result, layers, k=args.k, radius=args.radius,
+                             min_spacing=args.min_spacing, per_kecamatan=args.per_kecamatan,
+                             min_score=args.min_score)
+    chosen.attrs["siteplan"] = {**result.attrs["siteplan"],
+                                "selection": chosen.attrs["selection"]}
+    write_result(chosen, args.out, overwrite=args.overwrite)
+    if args.map:
+        from .select import draw_selection
+
+        m = sp.render_map(result, layers, lang=args.lang, top=0)
+        _save_map(draw_selection(chosen, m=m, lang=args.lang), args.map, args.overwrite)
+    sel = chosen.attrs["selection"]
+    _say(args, f"{len(chosen)} sites chosen together: {sel['people_covered']:,.0f} people "
+               f"newly within {args.radius:g} m (greedy pick: "
+               f"{sel['people_covered_greedy']:,.0f}; the {args.k} best-scored: "
+               f"{sel['people_covered_top_scored']:,.0f})")
+    for _, r in chosen.iterrows():  # k rows
+        _say(args, f"  {int(r['pick'])}. {r['parcel_id']}  {r.get('kelurahan', '')}  "
+                   f"score {r['score']:.1f} (rank {int(r['rank'])}), "
+                   f"+{r['people_added']:,.0f} people")
+    _say(args, f"wrote {args.out}" + (f" and {args.map}" if args.map else ""))
+    return EXIT_OK
+
+
+COMMANDS = {"select": _cmd_select, "demo": _cmd_demo, "profiles": _cmd_profiles, "score": _cmd_score,
             "map": _cmd_map, "compare": _cmd_compare}
 
 

@@ -23,7 +23,7 @@ from ._errors import Problem, SiteplanInputError
 if TYPE_CHECKING:
     from .layers import Layers
 
-__all__ = ["select_sites", "demand_points", "greedy_cover", "milp_cover"]
+__all__ = ["select_sites", "draw_selection", "demand_points", "greedy_cover", "milp_cover"]
 
 log = logging.getLogger(__name__)
 
@@ -296,3 +296,54 @@ def select_sites(result: gpd.GeoDataFrame, layers: Layers, k: int = 5, *,
     }
     log.info("select_sites: %s", out.attrs["selection"])
     return out
+
+
+def draw_selection(chosen: gpd.GeoDataFrame, *, m=None, lang: str = "id"):
+    """Draw chosen sites with their reach (a ring of ``radius`` metres) on a folium map.
+
+    Parameters
+    ----------
+    chosen
+        From :func:`select_sites`.
+    m
+        A folium.Map to add to (for example from :func:`siteplan.render_map`); a new
+        map when None.
+    lang
+        ``"id"`` or ``"en"`` for the labels.
+
+    Returns
+    -------
+    folium.Map
+    """
+    import html
+
+    import folium
+
+    if lang not in {"id", "en"}:
+        raise SiteplanInputError(Problem("draw_selection", f"unknown lang {lang!r}",
+                                         "use 'id' or 'en'"))
+    sel = chosen.attrs.get("selection", {})
+    radius = float(sel.get("radius", 1000.0))
+    reach = gpd.GeoDataFrame({"pick": chosen["pick"].to_numpy()},
+                             geometry=chosen.geometry.buffer(radius, quad_segs=16).to_numpy(),
+                             crs=chosen.crs).to_crs(4326)
+    sites = chosen.to_crs(4326)
+    if m is None:
+        c = sites.union_all().centroid
+        m = folium.Map(location=[c.y, c.x], zoom_start=13, tiles="OpenStreetMap")
+    title = "Lokasi terpilih bersama" if lang == "id" else "Sites chosen together"
+    group = folium.FeatureGroup(name=f"{title} ({radius:g} m)", show=True)
+    folium.GeoJson(reach.__geo_interface__, style_function=lambda _: {
+        "color": "#1d4ed8", "weight": 2, "fillColor": "#60a5fa", "fillOpacity": 0.12},
+        ).add_to(group)
+    people = "orang baru terjangkau" if lang == "id" else "people newly in reach"
+    pts = sites.geometry.representative_point()
+    for pick, pt, pid, added in zip(sites["pick"], pts, sites["parcel_id"],
+                                    sites["people_added"], strict=True):  # k markers
+        label = html.escape(f"{pick}. {pid}: +{added:,.0f} {people}")
+        folium.Marker([pt.y, pt.x], tooltip=label, icon=folium.DivIcon(
+            html=f'<div style="background:#1d4ed8;color:#fff;border-radius:4px;'
+                 f'padding:1px 5px;font:bold 12px sans-serif">P{int(pick)}</div>')
+                      ).add_to(group)
+    group.add_to(m)
+    return m

@@ -1,6 +1,7 @@
 """The siteplan command, driven as a subprocess like GIS staff run it."""
 
 import sqlite3
+from pathlib import Path
 import subprocess
 import sys
 
@@ -129,12 +130,18 @@ def test_bad_input_files_exit_3_with_a_clear_message(tmp_path):
     assert r.returncode == 3
     assert "layer 'parcels'" in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) <= 2
-    no_crs = tmp_path / "tanpa_crs.geojson"
-    g = sp.load_sample()["parcels"].head(5).set_crs(None, allow_override=True)
+    no_prj = tmp_path / "tanpa_prj.shp"
+    sp.load_sample()["parcels"].head(5)[["parcel_id", "geometry"]].to_file(no_prj)
+    no_prj.with_suffix(".prj").unlink()
+    r = run("score", "--profile", "rth", "--parcels", no_prj, "--out", tmp_path / "o.gpkg")
+    assert r.returncode == 3 and "has no CRS" in r.stderr
+    # GeoJSON is WGS 84 by definition (RFC 7946): metres in it are caught as such
+    as_geojson = tmp_path / "metres.geojson"
     with pytest.warns(UserWarning, match="crs"):  # pyogrio warns when writing without a CRS
-        gpd.GeoDataFrame(g).to_file(no_crs)
-    r = run("score", "--profile", "rth", "--parcels", no_crs, "--out", tmp_path / "o.gpkg")
-    assert r.returncode == 3 and "no CRS" in r.stderr
+        gpd.GeoDataFrame(sp.load_sample()["parcels"].head(5)).set_crs(
+            None, allow_override=True).to_file(as_geojson)
+    r = run("score", "--profile", "rth", "--parcels", as_geojson, "--out", tmp_path / "o.gpkg")
+    assert r.returncode == 3 and "they look like metres" in r.stderr
 
 
 def test_bad_profiles_exit_3(tmp_path, sample_files):
@@ -160,3 +167,32 @@ def test_bad_arguments_exit_2(args, tmp_path):
     r = run(*args, cwd=tmp_path)
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert "Traceback" not in r.stderr
+
+
+def test_score_with_sensitivity(tmp_path):
+    out = tmp_path / "hasil.gpkg"
+    r = run("score", "--profile", "wisata_religi", "--parcels",
+            "data/sample/serang_sample.gpkg:parcels", "--roads",
+            "data/sample/serang_sample.gpkg:roads", "--pois",
+            "data/sample/serang_sample.gpkg:pois",
+            *[f"--layer={n}=data/sample/serang_sample.gpkg:{n}"
+              for n in ("heritage", "coastline", "rivers", "flood_zones")],
+            "--sensitivity", "200", "--top-k", "5", "--out", out,
+            cwd=Path(__file__).resolve().parents[1])
+    assert r.returncode == 0, r.stderr
+    back = read_result(out)
+    assert back["p_top_k"].sum() == pytest.approx(5)
+    assert back.attrs["siteplan"]["sensitivity"]["draws"] == 200
+
+
+def test_select_writes_sites_and_map(tmp_path):
+    r = run("select", "--profile", "fasilitas_publik", "--k", "3", "--radius", "1000",
+            "--out", tmp_path / "pilih.geojson", "--map", tmp_path / "pilih.html")
+    assert r.returncode == 0, r.stderr
+    assert "3 sites chosen together" in r.stdout
+    chosen = read_result(tmp_path / "pilih.geojson")
+    assert sorted(chosen["pick"].astype(int)) == [1, 2, 3]
+    sel = chosen.attrs["siteplan"]["selection"]
+    assert sel["people_covered"] >= sel["people_covered_greedy"] - 1e-6
+    assert sel["people_covered"] >= sel["people_covered_top_scored"] - 1e-6
+    assert "P1" in (tmp_path / "pilih.html").read_text()
