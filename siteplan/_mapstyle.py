@@ -1,0 +1,588 @@
+"""Private helpers for :mod:`siteplan.maps`: words, colours, CSS and every text it writes.
+
+Tooltips, popups, the legend, the title and the attribution are built here,
+column-wise with pandas string operations (no loop over rows).
+
+Everything that turns data into text for a map lives here, so that the one
+rule that matters for safety is in one place: **every value from data goes
+through** :func:`esc` (or :func:`esc1`) **before it is placed in HTML**.
+:func:`esc` also neutralises the characters that would break out of the
+JavaScript template literals folium uses for ``Tooltip`` and ``Popup``
+(backtick, ``$`` and backslash).
+
+Imported only by :mod:`siteplan.maps` (itself imported lazily), so it may
+import branca/folium.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from folium.template import Template
+
+LANGS = ("id", "en")
+
+# ------------------------------------------------------------------ words
+
+TEXT: Mapping[str, Mapping[str, str]] = {
+    "id": {
+        "score_layer": "Skor kesesuaian",
+        "excluded_layer": "Dikecualikan (tidak memenuhi syarat)",
+        "top_layer": "{n} lokasi terbaik",
+        "green_spaces": "Ruang terbuka hijau (RTH)",
+        "roads": "Jalan",
+        "pois": "Fasilitas dan tempat penting",
+        "admin": "Batas wilayah",
+        "constraint": "Batasan: {title}",
+        "base_light": "Peta dasar terang (CartoDB Positron)",
+        "base_grey": "Peta dasar abu-abu (Esri)",
+        "base_osm": "OpenStreetMap",
+        "base_sat": "Citra satelit (Esri)",
+        "legend_title": "Skor kesesuaian (0–100)",
+        "legend_excluded": "Dikecualikan",
+        "legend_top": "{n} lokasi terbaik (nomor = peringkat)",
+        "legend_more": "Lapisan lain dan bobot kriteria",
+        "legend_criteria": "Kriteria (bobot)",
+        "legend_constraints": "Batasan (zona)",
+        "classes": "kelas",
+        "method": "metode",
+        "summary": "{scored} lokasi dinilai · {excluded} dikecualikan",
+        "score": "Skor",
+        "rank": "peringkat",
+        "of": "dari",
+        "area": "Luas",
+        "kel": "Kel.",
+        "kec": "Kec.",
+        "criterion": "Kriteria",
+        "suitability": "Kesesuaian",
+        "points": "Poin",
+        "stability": "Masuk {k} besar pada {p}% simulasi bobot",
+        "excluded": "Dikecualikan",
+        "synthetic": "data sampel sintetis",
+        "synthetic_long": "Data sampel sintetis, bukan data resmi",
+        "data": "Data",
+        "tail": "{n} lokasi lain dengan skor {lo}–{hi}; peta ini merinci {detail} "
+                "lokasi terbaik saja",
+        "tail_excluded": "{n} lokasi",
+        "fullscreen": "Layar penuh",
+        "fullscreen_exit": "Keluar dari layar penuh",
+        "public": "publik",
+        "private": "privat",
+        "other": "lainnya",
+    },
+    "en": {
+        "score_layer": "Suitability score",
+        "excluded_layer": "Excluded (fails a rule)",
+        "top_layer": "Top {n} sites",
+        "green_spaces": "Green open space (RTH)",
+        "roads": "Roads",
+        "pois": "Points of interest",
+        "admin": "Administrative boundaries",
+        "constraint": "Constraint: {title}",
+        "base_light": "Light base map (CartoDB Positron)",
+        "base_grey": "Grey base map (Esri)",
+        "base_osm": "OpenStreetMap",
+        "base_sat": "Satellite imagery (Esri)",
+        "legend_title": "Suitability score (0–100)",
+        "legend_excluded": "Excluded",
+        "legend_top": "Top {n} sites (number = rank)",
+        "legend_more": "Other layers and criterion weights",
+        "legend_criteria": "Criteria (weight)",
+        "legend_constraints": "Constraints (zones)",
+        "classes": "classes",
+        "method": "method",
+        "summary": "{scored} sites scored · {excluded} excluded",
+        "score": "Score",
+        "rank": "rank",
+        "of": "of",
+        "area": "Area",
+        "kel": "Kel.",
+        "kec": "Kec.",
+        "criterion": "Criterion",
+        "suitability": "Suitability",
+        "points": "Points",
+        "stability": "In the top {k} in {p}% of weight draws",
+        "excluded": "Excluded",
+        "synthetic": "synthetic sample data",
+        "synthetic_long": "Synthetic sample data, not official data",
+        "data": "Data",
+        "tail": "{n} more sites scoring {lo}–{hi}; this map details the best {detail} "
+                "sites only",
+        "tail_excluded": "{n} sites",
+        "fullscreen": "Full screen",
+        "fullscreen_exit": "Exit full screen",
+        "public": "public",
+        "private": "private",
+        "other": "other",
+    },
+}
+
+SCHEMES = {
+    "quantiles": {"id": "kuantil", "en": "quantiles"},
+    "equalinterval": {"id": "interval sama", "en": "equal intervals"},
+    "naturalbreaks": {"id": "jeda alami", "en": "natural breaks"},
+    "fisherjenks": {"id": "Fisher-Jenks", "en": "Fisher-Jenks"},
+    "fisherjenkssampled": {"id": "Fisher-Jenks", "en": "Fisher-Jenks"},
+    "headtailbreaks": {"id": "head/tail", "en": "head/tail breaks"},
+    "jenkscaspall": {"id": "Jenks-Caspall", "en": "Jenks-Caspall"},
+    "prettybreaks": {"id": "jeda bulat", "en": "pretty breaks"},
+}
+
+# values of the canonical layer schemas, translated for display
+VALUE_NAMES: Mapping[str, Mapping[str, Mapping[str, str]]] = {
+    "rth_type": {
+        "id": {"taman": "taman", "hutan_kota": "hutan kota", "pemakaman": "pemakaman",
+               "lapangan": "lapangan", "jalur_hijau": "jalur hijau", "sempadan": "sempadan"},
+        "en": {"taman": "park", "hutan_kota": "urban forest", "pemakaman": "cemetery",
+               "lapangan": "sports field", "jalur_hijau": "green belt",
+               "sempadan": "setback strip"},
+    },
+    "road_class": {
+        "id": {"arteri": "jalan arteri", "kolektor": "jalan kolektor", "lokal": "jalan lokal",
+               "lingkungan": "jalan lingkungan"},
+        "en": {"arteri": "arterial road", "kolektor": "collector road", "lokal": "local road",
+               "lingkungan": "neighbourhood road"},
+    },
+    "category": {
+        "id": {"pasar": "pasar", "masjid": "masjid", "sekolah": "sekolah",
+               "puskesmas": "puskesmas", "wisata": "wisata", "umkm": "UMKM",
+               "terminal": "terminal", "kantor": "kantor"},
+        "en": {"pasar": "market", "masjid": "mosque", "sekolah": "school",
+               "puskesmas": "health centre", "wisata": "tourism site", "umkm": "small business",
+               "terminal": "bus terminal", "kantor": "office"},
+    },
+    "level": {
+        "id": {"kota": "kota", "kecamatan": "kecamatan", "kelurahan": "kelurahan"},
+        "en": {"kota": "city", "kecamatan": "district (kecamatan)",
+               "kelurahan": "urban village (kelurahan)"},
+    },
+}
+
+# ------------------------------------------------------------------ colours
+
+# ColorBrewer RdPu, 9 classes (light to dark). The score ramp avoids greens
+# and blues, which the green-space and water/constraint layers use.
+RDPU_9 = ("#fff7f3", "#fde0dd", "#fcc5c0", "#fa9fb5", "#f768a1", "#dd3497", "#ae017e",
+          "#7a0177", "#49006a")
+
+
+def ramp(k: int) -> list[str]:
+    """``k`` colours light to dark, skipping RdPu's two near-white shades."""
+    if k <= 0:
+        return []
+    usable = RDPU_9[2:]
+    if k == 1:
+        return [usable[len(usable) // 2 + 1]]
+    idx = np.round(np.linspace(0, len(usable) - 1, k)).astype(int)
+    return [usable[i] for i in idx]
+
+
+def darker(color: str, factor: float = 0.6) -> str:
+    """A darker shade of a ``#rrggbb`` colour (the outline of a class); others unchanged."""
+    if not (isinstance(color, str) and len(color) == 7 and color.startswith("#")):
+        return color
+    try:
+        rgb = [int(color[i:i + 2], 16) for i in (1, 3, 5)]
+    except ValueError:
+        return color
+    return "#" + "".join(f"{int(c * factor):02x}" for c in rgb)
+
+
+GREEN = {"taman": "#41ab5d", "hutan_kota": "#00441b", "pemakaman": "#8c9f72",
+         "lapangan": "#a6d96a", "jalur_hijau": "#66bd63", "sempadan": "#b8e186"}
+GREEN_OTHER = "#74c476"
+ROADS = {"arteri": ("#c2410c", 4.5), "kolektor": ("#ea580c", 3.0), "lokal": ("#8c8c8c", 1.6),
+         "lingkungan": ("#b5b5b5", 1.0)}
+ROAD_OTHER = ("#a3a3a3", 1.2)
+POIS = {"pasar": "#e41a1c", "masjid": "#4daf4a", "sekolah": "#377eb8", "puskesmas": "#f781bf",
+        "wisata": "#984ea3", "umkm": "#ff7f00", "terminal": "#a65628", "kantor": "#525252"}
+POI_OTHER = "#999999"
+CONSTRAINTS = ("#2b8cbe", "#a6761d", "#6a51a3", "#d95f02", "#1b9e77", "#e7298a", "#66a61e")
+EXCLUDED = {"fillColor": "#bdbdbd", "color": "#636363", "weight": 1, "dashArray": "4 3",
+            "fillOpacity": 0.45, "opacity": 0.9}
+SCORED = {"weight": 0.8, "fillOpacity": 0.8, "opacity": 1.0}
+HIGHLIGHT = {"weight": 3, "color": "#111111", "fillOpacity": 0.9}
+
+CSS = """
+.leaflet-control-layers{font:13px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+.leaflet-control-layers label{margin:0}
+.leaflet-control-attribution{max-width:min(62vw,680px)}
+.sp-box{background:rgba(255,255,255,.94);padding:8px 10px;border-radius:6px;
+ box-shadow:0 1px 5px rgba(0,0,0,.35);font:12px/1.4 system-ui,-apple-system,"Segoe UI",
+ Roboto,sans-serif;color:#222;max-width:330px}
+.sp-title .t1{font-size:16px;font-weight:700;line-height:1.25}
+.sp-title .t2{color:#555;margin-top:2px}
+.sp-syn{margin-top:4px;color:#b91c1c;font-weight:600}
+.sp-legend{max-height:min(62vh,560px);overflow-y:auto}
+.sp-legend .h{font-weight:700;margin-bottom:3px}
+.sp-legend .r{display:flex;align-items:center;gap:6px;margin:1px 0;white-space:nowrap}
+.sp-legend .r i{display:inline-block;width:18px;height:12px;border:1px solid #555;
+ flex:none}
+.sp-legend .r i.ex{background:#bdbdbd;border:1px dashed #555}
+.sp-legend .r i.ln{height:0;border:none;border-top-style:solid}
+.sp-legend .r i.pt{width:10px;height:10px;border-radius:50%;border:1px solid #fff;
+ box-shadow:0 0 0 1px #777}
+.sp-legend .r i.ol{background:none;border:2px dashed #444}
+.sp-legend .r .c{color:#666}
+.sp-legend .n{color:#666;margin-top:3px}
+.sp-legend details{margin-top:4px}
+.sp-legend summary{cursor:pointer;color:#333}
+.sp-legend .sub{font-weight:600;margin-top:4px}
+.sp-rank{position:relative;width:24px;height:24px;border-radius:12px;background:#1f1f1f;
+ color:#fff;border:2px solid #fff;box-shadow:0 1px 4px rgba(0,0,0,.6);font:700 12px/20px
+ system-ui,sans-serif;text-align:center;box-sizing:border-box}
+.sp-rank-icon .sp-rank::after{content:"";position:absolute;left:50%;bottom:-8px;
+ margin-left:-5px;border:5px solid transparent;border-top:6px solid #1f1f1f}
+.sp-legend .sp-rank{display:inline-block;width:18px;height:18px;font-size:10px;
+ line-height:14px;flex:none}
+.sp-rank-icon{background:none;border:none}
+.sp-pop{font:12px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;min-width:230px}
+.sp-pop h4{margin:0 0 2px;font-size:14px;font-weight:700}
+.sp-pop .m{color:#555}
+.sp-pop .s{margin:3px 0;font-size:13px}
+.sp-pop .st{margin:3px 0;color:#1e40af}
+.sp-pop table{border-collapse:collapse;width:100%;margin-top:4px}
+.sp-pop th{text-align:left;font-weight:600;color:#555;border-bottom:1px solid #ddd;
+ padding:1px 3px}
+.sp-pop td{padding:1px 3px;vertical-align:middle}
+.sp-pop td:nth-child(2){width:38%;background:linear-gradient(#ececec,#ececec) no-repeat
+ center/100% 9px}
+.sp-pop td i{display:block;height:9px;background:#ae017e;border-radius:2px}
+.sp-pop td:nth-child(3){text-align:right;white-space:nowrap}
+"""
+
+
+class HtmlControl(MacroElement):
+    """A Leaflet control in a map corner holding static, already escaped HTML.
+
+    Used for the title and the legend: as a control it stays inside the map
+    (visible in full screen) and stacks with the other controls. The HTML is
+    passed through ``tojson``, and every value from data in it was escaped
+    with :func:`esc1` before.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
+        {{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create("div", {{ this.class_name|tojson }});
+            div.innerHTML = {{ this.content|tojson }};
+            L.DomEvent.disableClickPropagation(div);
+            L.DomEvent.disableScrollPropagation(div);
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, content: str, *, position: str, class_name: str):
+        super().__init__()
+        self._name = "HtmlControl"
+        self.content = content
+        self.position = position
+        self.class_name = class_name
+
+
+# ------------------------------------------------------------------ text
+
+_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;"),
+            ("`", "&#96;"), ("$", "&#36;"), ("\\", "&#92;"))
+_CONTROL = r"[\x00-\x1f\x7f]"
+
+
+def text(values) -> pd.Series:
+    """Values as strings ("" for missing), vectorised."""
+    s = pd.Series(values) if not isinstance(values, pd.Series) else values
+    return s.astype("string").fillna("").str.strip().reset_index(drop=True)
+
+
+def esc(values) -> pd.Series:
+    """HTML-escape a column of values (vectorised), safe in folium's template literals."""
+    s = text(values).str.replace(_CONTROL, " ", regex=True)
+    for raw, entity in _ESCAPES:
+        s = s.str.replace(raw, entity, regex=False)
+    return s
+
+
+def esc1(value: object) -> str:
+    """HTML-escape one value like :func:`esc`."""
+    s = re.sub(_CONTROL, " ", "" if value is None else str(value))
+    for raw, entity in _ESCAPES:
+        s = s.replace(raw, entity)
+    return s
+
+
+def seps(lang: str) -> tuple[str, str]:
+    """(thousands, decimal) separators: Indonesian writes 4.200,5; English 4,200.5."""
+    return (".", ",") if lang == "id" else (",", ".")
+
+
+def fmt_int(values, lang: str) -> pd.Series:
+    """Rounded integers with thousands separators, vectorised ("–" for NaN)."""
+    x = np.asarray(values, dtype=float)
+    missing = ~np.isfinite(x)
+    v = np.rint(np.where(missing, 0, x)).astype(np.int64)
+    neg = v < 0
+    a = np.abs(v)
+    groups = [a % 1000]
+    rest = a // 1000
+    while (rest > 0).any():
+        groups.append(rest % 1000)
+        rest = rest // 1000
+    ngroups = np.ones(len(a), dtype=int)
+    for i in range(1, len(groups)):
+        ngroups[a >= 1000 ** i] = i + 1
+    sep = seps(lang)[0]
+    out = pd.Series(groups[0], dtype="int64").astype("string")
+    below = pd.Series("", index=range(len(a)), dtype="string")
+    for i in range(1, len(groups)):
+        below = sep + pd.Series(groups[i - 1], dtype="int64").astype("string").str.zfill(3) \
+            + below
+        top = pd.Series(groups[i], dtype="int64").astype("string") + below
+        out = out.where(ngroups != i + 1, top)
+    out = out.where(~neg, "-" + out)
+    return out.where(~missing, "–")
+
+
+def fmt_fixed(values, decimals: int, lang: str) -> pd.Series:
+    """Numbers with a fixed count of decimals and the language's separators, vectorised."""
+    x = np.asarray(values, dtype=float)
+    missing = ~np.isfinite(x)
+    scale = 10 ** decimals
+    iv = np.rint(np.where(missing, 0, np.abs(x)) * scale).astype(np.int64)
+    out = fmt_int(iv // scale, lang)
+    if decimals:
+        frac = pd.Series(iv % scale, dtype="int64").astype("string").str.zfill(decimals)
+        out = out + seps(lang)[1] + frac
+    out = out.where(~((x < 0) & (iv > 0)), "-" + out)
+    return out.where(~missing, "–")
+
+
+def fmt1(value: float, decimals: int, lang: str) -> str:
+    """One number formatted like :func:`fmt_fixed`."""
+    return str(fmt_fixed([value], decimals, lang).iloc[0])
+
+
+def value_names(values: pd.Series, column: str, lang: str) -> pd.Series:
+    """Canonical layer values (``hutan_kota``) shown in the language (``urban forest``)."""
+    table = VALUE_NAMES.get(column, {}).get(lang, {})
+    key = text(values).str.lower()
+    shown = key.map(table)
+    return shown.astype("string").fillna(text(values).str.replace("_", " ", regex=False))
+
+
+def pick(values: pd.Series, table: Mapping[str, object]) -> np.ndarray:
+    """Codes of values in ``table`` (case-insensitive); ``len(table)`` when absent."""
+    keys = pd.Index([str(k).lower() for k in table])
+    codes = keys.get_indexer(text(values).str.lower())
+    return np.where(codes < 0, len(keys), codes)
+
+
+# ------------------------------------------------------------------ GeoJSON
+
+def _json_str(s: pd.Series) -> pd.Series:
+    s = s.astype("string").fillna("").str.replace(_CONTROL, " ", regex=True)
+    return '"' + s.str.replace("\\", "\\\\", regex=False).str.replace('"', '\\"',
+                                                                       regex=False) + '"'
+
+
+def feature_collection(geoms: np.ndarray, properties: Mapping[str, Sequence[str]]) -> dict:
+    """A GeoJSON FeatureCollection (dict) with ids 0..n-1, built without a row loop.
+
+    ``geoms`` are already in EPSG:4326 and rounded; ``properties`` maps a key
+    to one string per feature (already escaped where it is HTML).
+    """
+    n = len(geoms)
+    if n == 0:
+        return {"type": "FeatureCollection", "features": []}
+    gj = pd.Series(shapely.to_geojson(geoms), dtype="string")
+    props = pd.Series("", index=range(n), dtype="string")
+    for i, (key, vals) in enumerate(properties.items()):
+        vals = pd.Series(vals).reset_index(drop=True)
+        props = props + ("," if i else "") + json.dumps(key) + ":" + _json_str(vals)
+    ids = pd.Series(np.arange(n), dtype="int64").astype("string")
+    feats = '{"type":"Feature","id":' + ids + ',"geometry":' + gj + ',"properties":{' + \
+        props + "}}"
+    return json.loads('{"type":"FeatureCollection","features":[' + feats.str.cat(sep=",") +
+                      "]}")
+
+
+# ------------------------------------------------------------------ popups, tooltips, legend
+
+def crit_title(crit: Mapping[str, Any], lang: str) -> str:
+    title = crit.get("title") or {}
+    return str(title.get(lang) or title.get("id") or title.get("en") or crit["name"])
+
+
+def site_labels(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """(label, parcel id) for rows: the name when there is one, else the parcel id; escaped."""
+    sub = frame.iloc[rows]
+    pid = esc(sub["parcel_id"]) if "parcel_id" in sub.columns else esc(
+        pd.Series(sub.index.astype(str)))
+    name = esc(sub["name"]) if "name" in sub.columns else pd.Series(
+        "", index=range(len(rows)), dtype="string")
+    return name.where(name != "", pid), pid.where(name != "", "")
+
+
+def join_nonempty(parts: list[pd.Series], sep: str) -> pd.Series:
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + pd.Series(np.where((out != "") & (p != ""), sep, ""), dtype="string") + p
+    return out
+
+
+def site_text(frame, rows, score, rank, info, lang, n_scored, p_stab, top_k) -> dict:
+    """Tooltip and popup HTML for scored sites, built column-wise from escaped values."""
+    tx = TEXT[lang]
+    n = len(rows)
+    if n == 0:
+        return {"tip": pd.Series([], dtype="string"), "pop": pd.Series([], dtype="string")}
+    sub = frame.iloc[rows]
+    label, pid = site_labels(frame, rows)
+    empty = pd.Series("", index=range(n), dtype="string")
+    kel = esc(sub["kelurahan"]) if "kelurahan" in sub.columns else empty
+    kec = esc(sub["kecamatan"]) if "kecamatan" in sub.columns else empty
+    kel = pd.Series(np.where(kel != "", tx["kel"] + " " + kel, ""), dtype="string")
+    kec = pd.Series(np.where(kec != "", tx["kec"] + " " + kec, ""), dtype="string")
+    meta = join_nonempty([pid, kel, kec], " · ")
+    s = fmt_fixed(score[rows], 1, lang)
+    r = fmt_int(rank[rows], lang)
+    area = pd.to_numeric(sub["area_m2"], errors="coerce").to_numpy(float) \
+        if "area_m2" in sub.columns else shapely.area(np.asarray(sub.geometry.array))
+    area_s = fmt_int(area, lang) + " m² (" + fmt_fixed(area / 1e4, 2, lang) + " ha)"
+    bars = f"<table><tr><th>{tx['criterion']}<th>{tx['suitability']}<th>{tx['points']}"
+    rows_html = pd.Series(bars, index=range(n), dtype="string")
+    for crit in info["criteria"]:
+        c = pd.to_numeric(sub[f"c_{crit['name']}"], errors="coerce").to_numpy(float)
+        pct = fmt_int(np.clip(np.nan_to_num(c), 0, 1) * 100, "en")
+        col = f"contrib_{crit['name']}"
+        pts = "+" + fmt_fixed(pd.to_numeric(sub[col], errors="coerce"), 1, lang) \
+            if col in sub.columns else fmt_fixed(c, 2, lang)
+        rows_html = rows_html + f"<tr><td>{esc1(crit_title(crit, lang))}" + \
+            "<td><i style=width:" + pct + "%></i><td>" + pts
+    rows_html = rows_html + "</table>"
+    stab = empty
+    if p_stab is not None:
+        p = p_stab[rows]
+        pre, post = tx["stability"].format(k=top_k, p="\x00").split("\x00")
+        stab = pd.Series(np.where(np.isfinite(p), "<div class=st>" + pre +
+                                  fmt_int(np.nan_to_num(p) * 100, lang) + post + "</div>",
+                                  ""), dtype="string")
+    meta_div = pd.Series(np.where(meta != "", "<div class=m>" + meta + "</div>", ""),
+                         dtype="string")
+    pop = ("<div class=sp-pop><h4>" + label + "</h4>" + meta_div + "<div class=s>" +
+           tx["score"] + " <b>" + s + "</b> · " + tx["rank"] + " <b>" + r + "</b> " + tx["of"] +
+           " " + str(fmt_int([n_scored], lang).iloc[0]) + "</div><div class=m>" +
+           tx["area"] + " " + area_s + "</div>" + stab + rows_html + "</div>")
+    tip = "<b>#" + r + "</b> " + label + " · " + tx["score"].lower() + " <b>" + s + "</b>"
+    return {"tip": tip, "pop": pop}
+
+
+def reasons(values: pd.Series, info, lang: str) -> pd.Series:
+    """``excluded_by`` labels replaced by the constraint titles in the language, escaped."""
+    s = text(values)
+    table = {}
+    for con in info["constraints"]:
+        title = (con.get("title") or {})
+        table[str(con.get("label", ""))] = str(title.get(lang) or title.get("id") or
+                                              con.get("label", ""))
+    labels = sorted((lab for lab in table if lab), key=len, reverse=True)
+    for i, lab in enumerate(labels):
+        s = s.str.replace(lab, f"\x00{i}\x00", regex=False)
+    for i, lab in enumerate(labels):
+        s = s.str.replace(f"\x00{i}\x00", table[lab], regex=False)
+    return esc(s)
+
+
+def sources_text(sources: Mapping[str, object], limit: int = 4) -> str:
+    """The data sources in a few words: file names, without folders, deduplicated."""
+    names: list[str] = []
+    for value in sources.values():
+        v = re.sub(r"\s*\(.*\)$", "", str(value or "")).strip()
+        if not v or v == "GeoDataFrame":
+            continue
+        v = re.split(r"[\\/]", v.rstrip("/\\"))[-1]
+        if v not in names:
+            names.append(v)
+    return ", ".join(names[:limit]) + (" …" if len(names) > limit else "")
+
+
+def attribution(info, lang: str) -> str:
+    """The data credit for the map's attribution line (escaped): credit text, else sources."""
+    tx = TEXT[lang]
+    credit = info["attribution"] or sources_text(info["sources"])
+    out = "siteplan" + (f" | {tx['data']}: {esc1(credit)}" if credit else "")
+    if info["synthetic"]:
+        out += f" | <b>{tx['synthetic']}</b>"
+    return out
+
+
+def title_html(info, lang: str, n_scored: int, n_excluded: int) -> str:
+    tx = TEXT[lang]
+    title = info["title"].get(lang) or info["title"].get("id") or info["profile"] or "siteplan"
+    summary = tx["summary"].format(scored=fmt_int([n_scored], lang).iloc[0],
+                                  excluded=fmt_int([n_excluded], lang).iloc[0])
+    if info["method"]:
+        summary += f" · {tx['method']} {esc1(str(info['method']).upper())}"
+    html = f"<div class=t1>{esc1(title)}</div><div class=t2>{summary}</div>"
+    if info["synthetic"]:
+        html += f"<div class=sp-syn>&#9888; {tx['synthetic_long']}</div>"
+    return html
+
+
+def legend_html(classes, info, lang, n_excluded, n_top, scheme, extra) -> str:
+    tx = TEXT[lang]
+    out = [f"<div class=h>{tx['legend_title']}</div>"]
+    for i in reversed(range(len(classes["bins"]))):
+        lo = fmt1(classes["low"][i], 1, lang)
+        hi = fmt1(classes["bins"][i], 1, lang)
+        rng = hi if lo == hi else f"{lo} – {hi}"
+        out.append(f'<div class=r><i style="background:{esc1(classes["colors"][i])}"></i>'
+                   f'{rng} <span class=c>({fmt1(classes["counts"][i], 0, lang)})</span>'
+                   "</div>")
+    if n_excluded:
+        out.append(f"<div class=r><i class=ex></i>{tx['legend_excluded']} "
+                   f"<span class=c>({fmt1(n_excluded, 0, lang)})</span></div>")
+    if n_top:
+        out.append(f"<div class=r><b class=sp-rank>1</b>{tx['legend_top'].format(n=n_top)}"
+                   "</div>")
+    if classes["bins"]:
+        name = SCHEMES.get(scheme.replace("_", "").lower(), {}).get(lang, scheme)
+        out.append(f"<div class=n>{len(classes['bins'])} {tx['classes']} "
+                   f"({esc1(name)})</div>")
+    crit = [f"<div class=r>{esc1(crit_title(c, lang))}"
+            + (f" <span class=c>({fmt1(100 * float(c['weight']), 0, lang)}%)</span>"
+               if isinstance(c.get("weight"), int | float) else "") + "</div>"
+            for c in info["criteria"]]
+    more = ([f"<div class=sub>{tx['legend_criteria']}</div>", *crit] if crit else []) + list(
+        extra)
+    if more:
+        out.append(f"<details><summary>{tx['legend_more']}</summary>{''.join(more)}</details>")
+    return "".join(out)
+
+
+def legend_rows(codes: np.ndarray, names: pd.Series, styles, kind: str,
+                 other: str) -> list[str]:
+    """A legend row for each kind present (first name seen for each colour code)."""
+    first = pd.Series(np.arange(len(codes))).groupby(codes).first()
+    rows = []
+    for code, pos in first.items():
+        style = styles[int(code)]
+        label = names.iloc[int(pos)] if int(code) < len(styles) - 1 else other
+        if kind == "line":
+            color, width = style
+            swatch = (f'<i class=ln style="border-top-width:{max(width, 1):g}px;'
+                      f'border-top-color:{color}"></i>')
+        elif kind == "point":
+            swatch = f'<i class=pt style="background:{style}"></i>'
+        else:
+            swatch = f'<i style="background:{style};opacity:.75"></i>'
+        rows.append(f"<div class=r>{swatch}{label}</div>")
+    return rows

@@ -1,0 +1,635 @@
+"""render: Folium maps of a scored result that planners and CSR partners can read.
+
+One function, :func:`render_map`. It draws the eligible candidates as a
+classed score choropleth (mapclassify), the excluded ones apart with their
+reason, the best sites numbered, the profile's context and constraint layers,
+a legend and a title, in Indonesian or English.
+
+Built from folium objects the way ``geopandas.explore`` is: reproject to
+EPSG:4326 at the end, drop empty geometries, compute colours up front,
+classify with mapclassify, accept ``m=`` to draw on an existing map. Unlike
+``explore``, every value from data is HTML-escaped before it reaches a
+tooltip, popup, legend or layer name, per-feature properties hold only the
+prepared tooltip and popup text, and geometry is simplified to the displayed
+scale, so that a city's worth of parcels stays a file a browser opens.
+
+This module is imported only when a map is drawn (``import siteplan`` does
+not import folium).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import mapclassify
+import numpy as np
+import pandas as pd
+import shapely
+import xyzservices.providers as xyz
+
+from . import _mapstyle as st
+from ._errors import Problem, SiteplanInputError
+
+__all__ = ["render_map", "CONTEXT_LAYERS"]
+
+log = logging.getLogger(__name__)
+
+#: Context layers drawn from ``layers`` (pass a subset as ``context=``).
+CONTEXT_LAYERS = ("admin", "green_spaces", "roads", "pois", "constraints")
+_SERANG = (-6.12, 106.15)
+
+
+def render_map(
+    result: gpd.GeoDataFrame,
+    layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+    *,
+    lang: str = "id",
+    top: int = 10,
+    m: folium.Map | None = None,
+    stability: pd.DataFrame | pd.Series | None = None,
+    scheme: str = "quantiles",
+    k: int = 5,
+    colors: Sequence[str] | None = None,
+    context: bool | Iterable[str] = True,
+    detail: int = 5000,
+    simplify: float = 1.0,
+    precision: int = 6,
+    carto_key: str | None = None,
+) -> folium.Map:
+    """Draw a scored result as a Folium map: score classes, exclusions, best sites, context.
+
+    Parameters
+    ----------
+    result
+        From :func:`siteplan.score`. Its ``attrs["siteplan"]`` (profile
+        title, criteria, constraints, sources) gives the titles; when the
+        attrs were lost (a round trip through a file) column names are used.
+    layers
+        The :class:`~siteplan.Layers` that were scored (or a mapping of
+        GeoDataFrames); draws the context layers and the constraint zones.
+        ``None`` draws the candidates only.
+    lang
+        ``"id"`` (Bahasa Indonesia, default) or ``"en"``: every label, number
+        format (``4.200,5`` or ``4,200.5``) and layer name.
+    top
+        Number the best ``top`` sites on the map (0 for none).
+    m
+        Draw onto this map instead of a new one. Base maps, zoom/full-screen/
+        measure controls, the mini map and the initial view are only set up on
+        a new map; a layer control is added when ``m`` has none.
+    stability
+        ``p_top_k`` from :func:`siteplan.sensitivity` (a DataFrame with that
+        column or a Series), aligned to ``result``; shown in each popup. Read
+        from ``result["p_top_k"]`` when that column exists.
+    scheme, k
+        mapclassify scheme (``"quantiles"``, ``"equal_interval"``,
+        ``"fisher_jenks"``, ``"natural_breaks"``, ...) and number of classes;
+        fewer classes when there are fewer distinct scores.
+    colors
+        Class colours, low to high (default: a ColorBrewer RdPu ramp).
+    context
+        ``True`` for every context layer found in ``layers``, ``False`` for
+        none, or a selection of :data:`CONTEXT_LAYERS`: admin boundaries,
+        green spaces by ``rth_type``, roads by ``road_class``, POIs by
+        ``category`` (switched off at first) and one zone per spatial
+        constraint of the profile, buffered in metres (switched off at first).
+    detail
+        At most this many candidates are drawn one by one with their own
+        tooltip and popup (the best scored first, then excluded ones); the
+        rest are drawn merged, one shape per score class or per exclusion
+        reason, with a tooltip naming the class or reason. With the default,
+        100,000 parcels make a file of about 20 MB instead of over 100 MB.
+    simplify
+        Geometry tolerance in metres (in the metric CRS, before reprojecting);
+        0 keeps every vertex.
+    precision
+        Decimals kept in the EPSG:4326 coordinates (6 is about 0.1 m).
+    carto_key
+        A CARTO basemaps API key: the light base map is then CartoDB Positron.
+        CARTO has required a key since August 2026; without one the light base
+        map is Esri World Light Gray Canvas. OpenStreetMap and Esri World
+        Imagery are always offered.
+
+    Returns
+    -------
+    folium.Map
+        ``m`` when given, else a new map. Save it with ``.save("map.html")``.
+
+    Raises
+    ------
+    SiteplanInputError
+        A bad option (an unknown ``lang`` is named), or a result without
+        geometry, CRS or ``score``.
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> m = sp.render_map(sp.score(sp.load_sample(), "rth"), sp.load_sample())
+    >>> type(m).__name__
+    'Map'
+    >>> result = sp.score(sp.load_sample(), "sentra_kuliner")
+    >>> m = sp.render_map(result, sp.load_sample(), lang="en", top=5)
+    >>> m.save("sentra_kuliner.html")  # doctest: +SKIP
+    """
+    sel = _check(result, layers, lang, top, m, scheme, k, colors, context, detail, simplify,
+                 precision)
+    tx = st.TEXT[lang]
+    info = _info(result, layers)
+    work_crs = _work_crs(result)
+    frame = result.to_crs(work_crs) if result.crs != work_crs else result
+    status = _status(frame)
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    drawable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    score = pd.to_numeric(frame["score"], errors="coerce").to_numpy(float)
+    scored = np.flatnonzero((status == "scored") & drawable & np.isfinite(score))
+    excluded = np.flatnonzero((status == "excluded") & drawable)
+    rank = _rank(frame, score)
+    scored = scored[np.lexsort((scored, rank[scored]))]           # best first
+    g4326 = _to_4326(geoms, work_crs, simplify, precision)
+
+    classes = _classify(score[scored], scheme, k, colors)
+    p_stab = _stability(frame, stability)
+    top_k = _top_k(stability, info, top)
+
+    new_map = m is None
+    if new_map:
+        m = folium.Map(location=_SERANG, zoom_start=13, tiles=None, control_scale=True,
+                       zoom_control=False)
+    m.get_root().header.add_child(folium.Element(f"<style>{st.CSS}</style>"),
+                                  name="siteplan_css")
+    title_html = st.title_html(info, lang, len(scored), len(excluded))
+    st.HtmlControl(title_html, position="topleft", class_name="sp-box sp-title").add_to(m)
+    if new_map:
+        folium.features.Control("Zoom", position="topleft").add_to(m)
+        folium.plugins.Fullscreen(position="topleft", title=tx["fullscreen"],
+                                  title_cancel=tx["fullscreen_exit"]).add_to(m)
+        folium.plugins.MeasureControl(position="topleft", primary_length_unit="meters",
+                                      secondary_length_unit="kilometers",
+                                      primary_area_unit="sqmeters",
+                                      secondary_area_unit="hectares").add_to(m)
+        light = xyz.CartoDB.Positron(apikey=carto_key) if carto_key else \
+            xyz.Esri.WorldGrayCanvas
+        for provider, key, show in ((light, "base_light" if carto_key else "base_grey", True),
+                                    (xyz.OpenStreetMap.Mapnik, "base_osm", False),
+                                    (xyz.Esri.WorldImagery, "base_sat", False)):
+            folium.TileLayer(provider, name=tx[key], overlay=False, control=True, show=show,
+                             max_zoom=20, max_native_zoom=provider.get("max_zoom", 18)
+                             ).add_to(m)
+
+    legend_extra: list[str] = []
+    if layers is not None and sel:
+        legend_extra = _add_context(m, layers, info, sel, lang, work_crs, simplify, precision)
+    attribution = st.attribution(info, lang)
+    n_detail_scored = min(len(scored), detail)
+    site = st.site_text(frame, scored[:max(n_detail_scored, top)], score, rank, info, lang,
+                        len(scored), p_stab, top_k)
+    _add_excluded(m, frame, excluded, g4326, info, lang, max(detail - n_detail_scored, 0),
+                  attribution)
+    _add_scored(m, scored, g4326, classes, site, n_detail_scored, lang, detail, attribution)
+    top_rows = scored[:max(top, 0)]
+    if len(top_rows):
+        _add_top(m, frame, top_rows, rank, site, work_crs, lang)
+    legend = st.legend_html(classes, info, lang, len(excluded), len(top_rows), scheme,
+                            legend_extra)
+    st.HtmlControl(legend, position="bottomleft", class_name="sp-box sp-legend").add_to(m)
+    if not any(isinstance(c, folium.LayerControl) for c in m._children.values()):
+        folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    if new_map:
+        folium.plugins.MiniMap(tile_layer=folium.TileLayer(light),
+                               position="bottomright", toggle_display=True,
+                               zoom_level_offset=-5).add_to(m)
+        bounds = _bounds(g4326[np.concatenate([scored, excluded])])
+        if bounds is not None:
+            m.fit_bounds(bounds)
+    return m
+
+
+# ------------------------------------------------------------------ checks and inputs
+
+def _check(result, layers, lang, top, m, scheme, k, colors, context, detail, simplify,
+           precision) -> tuple[str, ...]:
+    problems: list[Problem] = []
+    where = "render_map"
+    if lang not in st.LANGS:
+        problems.append(Problem(where, f"lang={lang!r} is not a language siteplan writes",
+                                'use lang="id" (Bahasa Indonesia) or lang="en"'))
+    if not isinstance(result, gpd.GeoDataFrame):
+        problems.append(Problem(where, f"result is a {type(result).__name__}, not a "
+                                "GeoDataFrame", "pass what sp.score(...) returns"))
+    else:
+        if "score" not in result.columns:
+            problems.append(Problem(where, "result has no 'score' column",
+                                    "pass what sp.score(...) returns"))
+        if result.crs is None:
+            problems.append(Problem(where, "result has no CRS",
+                                    "set it with result.set_crs(...) (siteplan scores in "
+                                    "EPSG:32748 for Serang)"))
+    for name, value, low in (("top", top, 0), ("k", k, 1), ("detail", detail, 0),
+                             ("precision", precision, 0)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+            problems.append(Problem(where, f"{name}={value!r} must be an integer >= {low}",
+                                    f"pass e.g. {name}={ {'top': 10, 'k': 5}.get(name, low)}"))
+    if not isinstance(simplify, int | float) or not simplify >= 0:
+        problems.append(Problem(where, f"simplify={simplify!r} must be metres >= 0",
+                                "pass e.g. simplify=1.0"))
+    if m is not None and not isinstance(m, folium.Map):
+        problems.append(Problem(where, f"m is a {type(m).__name__}, not a folium.Map",
+                                "pass a folium.Map or leave m=None"))
+    if not isinstance(scheme, str) or scheme.replace("_", "").lower() not in \
+            {s.lower() for s in mapclassify.CLASSIFIERS}:
+        problems.append(Problem(where, f"scheme={scheme!r} is not a mapclassify scheme",
+                                "use e.g. 'quantiles', 'equal_interval', 'fisher_jenks'"))
+    if colors is not None and (isinstance(colors, str) or not all(
+            isinstance(c, str) for c in colors) or len(colors) == 0):
+        problems.append(Problem(where, "colors must be a list of colour strings",
+                                "pass e.g. colors=['#fcc5c0', '#f768a1', '#7a0177']"))
+    if context is True:
+        sel: tuple[str, ...] = CONTEXT_LAYERS
+    elif context is False or context is None:
+        sel = ()
+    else:
+        sel = tuple(context)
+        bad = [c for c in sel if c not in CONTEXT_LAYERS]
+        if bad:
+            problems.append(Problem(where, f"context names unknown layer(s) {bad}",
+                                    f"choose from {list(CONTEXT_LAYERS)}"))
+    if layers is not None and not isinstance(layers, Mapping):
+        problems.append(Problem(where, f"layers is a {type(layers).__name__}",
+                                "pass the sp.Layers that were scored, or None"))
+    if problems:
+        raise SiteplanInputError(problems)
+    return sel
+
+
+def _info(result: gpd.GeoDataFrame, layers) -> dict[str, Any]:
+    """Titles, criteria, constraints and sources; from attrs, else from the columns."""
+    attrs = result.attrs.get("siteplan") or {}
+    crits = attrs.get("criteria")
+    if not crits:
+        names = [c[2:] for c in result.columns if c.startswith("c_")]
+        crits = [{"name": n, "title": {}, "weight": None} for n in names]
+    crits = [c for c in crits if f"c_{c.get('name')}" in result.columns]
+    weights = attrs.get("weights") or {}
+    title = attrs.get("title") or {}
+    profile = attrs.get("profile")
+    sources = dict(attrs.get("sources") or (getattr(layers, "sources", None) or {}))
+    return {
+        "title": title, "profile": profile, "method": attrs.get("method"),
+        "criteria": [{"name": c["name"], "title": dict(c.get("title") or {}),
+                      "weight": c.get("weight", weights.get(c["name"]))} for c in crits],
+        "constraints": list(attrs.get("constraints") or []),
+        "sources": sources,
+        "attribution": attrs.get("attribution") or getattr(layers, "attribution", "") or "",
+        "synthetic": bool(attrs.get("synthetic", getattr(layers, "synthetic", False))),
+        "top_k": attrs.get("top_k"),
+    }
+
+
+def _work_crs(result: gpd.GeoDataFrame):
+    if result.crs.is_projected:
+        return result.crs
+    sample = result.geometry[~(result.geometry.isna() | result.geometry.is_empty)]
+    return sample.estimate_utm_crs() if len(sample) else "EPSG:32748"
+
+
+def _status(frame: pd.DataFrame) -> np.ndarray:
+    if "status" in frame.columns:
+        return frame["status"].astype("string").fillna("").str.lower().to_numpy(dtype=object)
+    score = pd.to_numeric(frame["score"], errors="coerce").notna().to_numpy()
+    if "eligible" in frame.columns:
+        score &= frame["eligible"].fillna(False).astype(bool).to_numpy()
+    return np.where(score, "scored", "excluded").astype(object)
+
+
+def _rank(frame: pd.DataFrame, score: np.ndarray) -> np.ndarray:
+    rank = pd.to_numeric(frame["rank"], errors="coerce").to_numpy(float) \
+        if "rank" in frame.columns else np.full(len(frame), np.nan)
+    if np.isnan(rank[~np.isnan(score)]).any():
+        rank = pd.Series(score).rank(ascending=False, method="min").to_numpy(float)
+    return np.where(np.isnan(rank), np.inf, rank)
+
+
+def _stability(frame: pd.DataFrame, stability) -> np.ndarray | None:
+    if stability is None:
+        if "p_top_k" not in frame.columns:
+            return None
+        stability = frame["p_top_k"]
+    if isinstance(stability, pd.DataFrame):
+        if "p_top_k" not in stability.columns:
+            raise SiteplanInputError(Problem("render_map", "stability has no 'p_top_k' column",
+                                             "pass what sp.sensitivity(...) returns"))
+        stability = stability["p_top_k"]
+    if not isinstance(stability, pd.Series):
+        stability = pd.Series(np.asarray(stability, dtype=float))
+        if len(stability) != len(frame):
+            raise SiteplanInputError(Problem("render_map", f"stability has {len(stability)} "
+                                             f"values for {len(frame)} rows",
+                                             "pass sp.sensitivity(result, ...) for this result"))
+        return stability.to_numpy(float)
+    if stability.index.equals(frame.index):
+        return pd.to_numeric(stability, errors="coerce").to_numpy(float)
+    if frame.index.is_unique and stability.index.is_unique:
+        return pd.to_numeric(stability.reindex(frame.index), errors="coerce").to_numpy(float)
+    raise SiteplanInputError(Problem("render_map", "stability is not aligned to the result",
+                                     "pass sp.sensitivity(result, ...) for this result"))
+
+
+def _top_k(stability, info, top: int) -> int:
+    """The k of ``p_top_k``: from the stability's attrs, else the result's, else ``top``."""
+    attrs = getattr(stability, "attrs", None) or {}
+    for value in (attrs.get("top_k"), (attrs.get("siteplan") or {}).get("top_k"),
+                  info["top_k"]):
+        if isinstance(value, int | np.integer) and not isinstance(value, bool):
+            return int(value)
+    return top
+
+
+def _to_4326(geoms: np.ndarray, crs, tolerance: float, precision: int) -> np.ndarray:
+    """Simplify in metres, reproject, round; empty/missing stay as they are."""
+    out = geoms
+    if tolerance > 0:
+        simple = shapely.simplify(geoms, tolerance, preserve_topology=False)
+        bad = shapely.is_empty(simple) | shapely.is_missing(simple)
+        out = np.where(bad, geoms, simple)
+    out = np.asarray(gpd.GeoSeries(out, crs=crs).to_crs(4326).array, dtype=object)
+    return shapely.transform(out, lambda c: np.round(c, precision))
+
+
+def _bounds(geoms: np.ndarray):
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if len(geoms) == 0:
+        return None
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)
+    return [[float(y0), float(x0)], [float(y1), float(x1)]]
+
+
+# ------------------------------------------------------------------ classes and text
+
+def _classify(y: np.ndarray, scheme: str, k: int, colors) -> dict[str, Any]:
+    """Classes of the scores: bins, class of each site, colours, counts, ranges."""
+    y = np.asarray(y, dtype=float)
+    n_unique = len(np.unique(y))
+    if n_unique == 0:
+        return {"yb": np.zeros(0, int), "bins": [], "colors": [], "counts": [], "low": []}
+    k_eff = min(k, n_unique)
+    with warnings.catch_warnings():
+        # mapclassify warns when ties leave fewer classes than asked; we use what it made
+        warnings.simplefilter("ignore")
+        if k_eff == 1:
+            clf = mapclassify.UserDefined(y, [float(y.max())])
+        else:
+            clf = mapclassify.classify(y, scheme.replace("_", "").lower(), k=k_eff)
+    bins = np.asarray(clf.bins, dtype=float)
+    yb = np.asarray(clf.yb, dtype=int)
+    used = len(bins)
+    if colors is None:
+        pal = st.ramp(used)
+    else:
+        idx = np.round(np.linspace(0, len(colors) - 1, used)).astype(int) if used > 1 else [
+            len(colors) - 1]
+        pal = [colors[i] for i in idx]
+    low = [float(y.min())] + [float(b) for b in bins[:-1]]
+    return {"yb": yb, "bins": [float(b) for b in bins], "colors": pal,
+            "counts": np.bincount(yb, minlength=used).tolist(), "low": low}
+
+
+# ------------------------------------------------------------------ drawing
+
+def _add_scored(m, rows, g4326, classes, site, n_detail, lang, detail, attribution) -> None:
+    tx = st.TEXT[lang]
+    if len(rows) == 0:
+        return
+    yb = classes["yb"]
+    geoms, codes = g4326[rows[:n_detail]], yb[:n_detail]
+    tips, pops = site["tip"].iloc[:n_detail], site["pop"].iloc[:n_detail]
+    if len(rows) > n_detail:          # the rest, merged per class
+        merged, keys, counts = _merge(g4326[rows[n_detail:]], yb[n_detail:])
+        text = pd.Series([tx["tail"].format(n=st.fmt1(n, 0, lang),
+                                            lo=st.fmt1(classes["low"][c], 1, lang),
+                                            hi=st.fmt1(classes["bins"][c], 1, lang),
+                                            detail=st.fmt1(detail, 0, lang))
+                          for c, n in zip(keys, counts, strict=True)], dtype="string")
+        geoms = np.concatenate([geoms, merged])
+        codes = np.concatenate([codes, np.asarray(keys, dtype=int)])
+        tips = pd.concat([tips, text], ignore_index=True)
+        pops = pd.concat([pops, "<div class=sp-pop>" + text + "</div>"], ignore_index=True)
+    fc = st.feature_collection(geoms, {"t": tips, "p": pops})
+    styles = [{**st.SCORED, "fillColor": col, "color": st.darker(col)}
+              for col in classes["colors"]]
+    code_of = np.asarray(codes, dtype=int)
+    folium.GeoJson(
+        fc, name=tx["score_layer"],
+        style_function=lambda f: dict(styles[code_of[f["id"]]]),
+        highlight_function=lambda _: dict(st.HIGHLIGHT),
+        tooltip=folium.GeoJsonTooltip(["t"], labels=False, localize=False, sticky=True,
+                                      class_name="sp-tip"),
+        popup=folium.GeoJsonPopup(["p"], labels=False, localize=False, max_width=380,
+                                  class_name="sp-geopop"),
+        attribution=attribution).add_to(m)
+
+
+def _add_excluded(m, frame, rows, g4326, info, lang, budget, attribution) -> None:
+    tx = st.TEXT[lang]
+    if len(rows) == 0:
+        return
+    why = st.reasons(frame["excluded_by"].iloc[rows], info, lang) \
+        if "excluded_by" in frame.columns else pd.Series("", index=range(len(rows)),
+                                                         dtype="string")
+    one = rows[:budget]
+    label, _ = st.site_labels(frame, one)
+    tips = "<b>" + label + "</b><br>" + tx["excluded"] + ": " + why.iloc[:budget]
+    geoms = g4326[one]
+    if len(rows) > budget:            # the rest, merged per reason
+        merged, keys, counts = _merge(g4326[rows[budget:]], why.iloc[budget:].to_numpy(object))
+        more = pd.Series([f"<b>{tx['tail_excluded'].format(n=st.fmt1(n, 0, lang))}</b><br>"
+                          f"{tx['excluded']}: {key}" for key, n in zip(keys, counts, strict=True)],
+                         dtype="string")
+        geoms = np.concatenate([geoms, merged])
+        tips = pd.concat([tips, more], ignore_index=True)
+    fc = st.feature_collection(geoms, {"t": tips})
+    folium.GeoJson(fc, name=tx["excluded_layer"],
+                   style_function=lambda _: dict(st.EXCLUDED),
+                   highlight_function=lambda _: {"weight": 2.5, "color": "#222222"},
+                   tooltip=folium.GeoJsonTooltip(["t"], labels=False, localize=False,
+                                                 sticky=True, class_name="sp-tip"),
+                   attribution=attribution).add_to(m)
+
+
+def _merge(geoms: np.ndarray, keys) -> tuple[np.ndarray, list, list[int]]:
+    """One MultiPolygon per key (no per-row loop): for the parcels beyond ``detail``."""
+    codes, uniq = pd.factorize(pd.Series(keys), sort=True)
+    counts = np.bincount(codes, minlength=len(uniq))
+    parts, idx = shapely.get_parts(geoms, return_index=True)
+    keep = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON
+    parts, pc = parts[keep], codes[idx[keep]]
+    order = np.argsort(pc, kind="stable")
+    multi = shapely.multipolygons(parts[order], indices=pc[order])
+    present = np.unique(pc)
+    return multi[present], [uniq[i] for i in present], [int(counts[i]) for i in present]
+
+
+def _add_top(m, frame, rows, rank, site, work_crs, lang) -> None:
+    tx = st.TEXT[lang]
+    pts = shapely.point_on_surface(np.asarray(frame.geometry.array, dtype=object)[rows])
+    pts = np.asarray(gpd.GeoSeries(pts, crs=work_crs).to_crs(4326).array, dtype=object)
+    group = folium.FeatureGroup(name=tx["top_layer"].format(n=len(rows)))
+    # one marker per numbered site: a loop over at most ``top`` sites, not over rows
+    for i, (pt, r) in enumerate(zip(pts, rank[rows], strict=True)):
+        label = str(int(r))
+        width = max(24, 10 + 7 * len(label))
+        folium.Marker(            # a numbered pin whose tip is on the site
+            [round(pt.y, 6), round(pt.x, 6)],
+            icon=folium.DivIcon(html=f'<div class="sp-rank" style="width:{width}px">'
+                                f"{label}</div>", icon_size=(width, 30),
+                                icon_anchor=(width // 2, 30), popup_anchor=(0, -28),
+                                class_name="sp-rank-icon"),
+            tooltip=folium.Tooltip(str(site["tip"].iloc[i]), sticky=False),
+            popup=folium.Popup(str(site["pop"].iloc[i]), max_width=380),
+        ).add_to(group)
+    group.add_to(m)
+
+
+# ------------------------------------------------------------------ context layers
+
+def _add_context(m, layers, info, sel, lang, work_crs, tol, prec) -> list[str]:
+    """Admin boundaries, green spaces, roads, POIs and constraint zones; legend rows."""
+    tx = st.TEXT[lang]
+    legend: list[str] = []
+
+    def get(name: str) -> gpd.GeoDataFrame | None:
+        gdf = layers.get(name)
+        if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None or len(gdf) == 0:
+            return None
+        return gdf.to_crs(work_crs) if gdf.crs != work_crs else gdf
+
+    def column(gdf, *names) -> pd.Series:
+        for n in names:
+            if n in gdf.columns:
+                return gdf[n]
+        return pd.Series("", index=gdf.index)
+
+    if "admin" in sel and (g := get("admin")) is not None:
+        levels = {"kota": {"color": "#1f1f1f", "weight": 2.5},
+                  "kecamatan": {"color": "#333333", "weight": 1.8, "dashArray": "8 4"},
+                  "kelurahan": {"color": "#555555", "weight": 1.0, "dashArray": "4 4"}}
+        styles = [{**s, "fill": False, "opacity": 0.8} for s in levels.values()]
+        styles.append(styles[-1])
+        level = column(g, "level")
+        tips = st.join_nonempty([st.esc(st.value_names(level, "level", lang)),
+                      "<b>" + st.esc(column(g, "nama", "name")) + "</b>"], ": ")
+        _context_layer(m, g, work_crs, tol, prec, tx["admin"], styles,
+                       st.pick(level, levels), tips)
+        legend.append(f"<div class=r><i class=ol></i>{tx['admin']}</div>")
+    if "green_spaces" in sel and (g := get("green_spaces")) is not None:
+        kinds = column(g, "rth_type")
+        codes = st.pick(kinds, st.GREEN)
+        cols = [*st.GREEN.values(), st.GREEN_OTHER]
+        styles = [{"fillColor": c, "color": c, "weight": 0.6, "fillOpacity": 0.55}
+                  for c in cols]
+        public = column(g, "public")
+        pub = pd.Series(np.where(public.astype("string").str.lower().isin(["true", "1"])
+                                 .fillna(False).to_numpy(bool), tx["public"], ""))
+        names = st.esc(st.value_names(kinds, "rth_type", lang))
+        tips = st.join_nonempty(["RTH: " + names, pub.astype("string"),
+                      st.esc(column(g, "nama", "name"))], " · ")
+        _context_layer(m, g, work_crs, tol, prec, tx["green_spaces"], styles, codes, tips)
+        legend.append(f"<div class=sub>{tx['green_spaces']}</div>")
+        legend += st.legend_rows(codes, names, cols, "poly", tx["other"])
+    if "roads" in sel and (g := get("roads")) is not None:
+        kinds = column(g, "road_class")
+        codes = st.pick(kinds, st.ROADS)
+        cw = [*st.ROADS.values(), st.ROAD_OTHER]
+        styles = [{"color": c, "weight": w, "opacity": 0.85} for c, w in cw]
+        names = st.esc(st.value_names(kinds, "road_class", lang))
+        tips = st.join_nonempty([names, st.esc(column(g, "nama", "name"))], " · ")
+        _context_layer(m, g, work_crs, tol, prec, tx["roads"], styles, codes, tips)
+        legend.append(f"<div class=sub>{tx['roads']}</div>")
+        legend += st.legend_rows(codes, names, cw, "line", tx["other"])
+    if "pois" in sel and (g := get("pois")) is not None:
+        geoms = np.asarray(g.geometry.array, dtype=object)
+        notpt = ~shapely.is_missing(geoms) & (shapely.get_type_id(geoms) != 0)
+        if notpt.any():
+            g = g.set_geometry(np.where(notpt, shapely.point_on_surface(geoms), geoms),
+                               crs=g.crs)
+        kinds = column(g, "category")
+        codes = st.pick(kinds, st.POIS)
+        cols = [*st.POIS.values(), st.POI_OTHER]
+        styles = [{"fillColor": c, "color": "#ffffff", "weight": 1, "fillOpacity": 0.95,
+                   "fill": True, "radius": 4} for c in cols]
+        names = st.esc(st.value_names(kinds, "category", lang))
+        tips = st.join_nonempty(["<b>" + names + "</b>", st.esc(column(g, "name", "nama"))], ": ")
+        _context_layer(m, g, work_crs, tol, prec, tx["pois"], styles, codes, tips,
+                       marker=folium.CircleMarker(radius=4, fill=True), show=False)
+        legend.append(f"<div class=sub>{tx['pois']}</div>")
+        legend += st.legend_rows(codes, names, cols, "point", tx["other"])
+    if "constraints" in sel:
+        zones = _add_constraints(m, layers, info, lang, work_crs, tol, prec, get)
+        if zones:
+            legend += [f"<div class=sub>{tx['legend_constraints']}</div>", *zones]
+    return legend
+
+
+def _add_constraints(m, layers, info, lang, work_crs, tol, prec, get) -> list[str]:
+    """Each spatial constraint's zone (features buffered in metres), hidden at first."""
+    from .criteria import select_features
+
+    tx = st.TEXT[lang]
+    rows: list[str] = []
+    used: set[str] = set()
+    for i, con in enumerate(info["constraints"]):
+        name = con.get("layer")
+        if con.get("type") not in ("outside", "inside") or not name or get(name) is None:
+            continue
+        try:
+            feats = select_features(layers, name, con.get("where") or {}, allow_empty=True,
+                                    context=f"render_map constraint {i + 1}")
+        except SiteplanInputError as err:
+            log.warning("constraint %d not drawn: %s", i + 1, err)
+            continue
+        if feats.crs != work_crs:
+            feats = feats.to_crs(work_crs)
+        geoms = np.asarray(feats.geometry.array, dtype=object)
+        geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+        if len(geoms) == 0:
+            continue
+        buffer = float(con.get("buffer") or 0)
+        if buffer > 0:
+            geoms = shapely.get_parts(shapely.union_all(shapely.buffer(geoms, buffer)))
+        title = (con.get("title") or {}).get(lang) or (con.get("title") or {}).get("id") or \
+            con.get("label") or name
+        label = tx["constraint"].format(title=st.esc1(title))
+        while label in used:
+            label += " *"
+        used.add(label)
+        color = st.CONSTRAINTS[i % len(st.CONSTRAINTS)]
+        style = {"fillColor": color, "color": color, "weight": 1, "fillOpacity": 0.3,
+                 "opacity": 0.8}
+        frame = gpd.GeoDataFrame(geometry=geoms, crs=work_crs)
+        tips = pd.Series(st.esc1(title), index=range(len(geoms)), dtype="string")
+        _context_layer(m, frame, work_crs, tol, prec, label, [style],
+                       np.zeros(len(geoms), int), tips, show=False, escape_name=False)
+        rows.append(f'<div class=r><i style="background:{color};opacity:.6"></i>'
+                    f"{st.esc1(title)}</div>")
+    return rows
+
+
+def _context_layer(m, gdf, work_crs, tol, prec, name, styles, codes, tips, *, show=True,
+                   marker=None, escape_name=True) -> None:
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not ok.any():
+        return
+    g = _to_4326(geoms[ok], work_crs, tol, prec)
+    fc = st.feature_collection(g, {"t": pd.Series(tips).reset_index(drop=True)[ok]})
+    code_of = np.asarray(codes, dtype=int)[ok]
+    folium.GeoJson(fc, name=st.esc1(name) if escape_name else name,
+                   style_function=lambda f: dict(styles[code_of[f["id"]]]),
+                   tooltip=folium.GeoJsonTooltip(["t"], labels=False, localize=False,
+                                                 sticky=True, class_name="sp-tip"),
+                   show=show, marker=marker).add_to(m)
