@@ -89,18 +89,48 @@ def feature_tree(layers: Layers, layer: str, where: Mapping[str, tuple], *, cont
 
 
 def _distance(crit: Criterion, geoms: np.ndarray, layers: Layers, context: str) -> np.ndarray:
-    tree, _, _ = feature_tree(layers, crit.layer, crit.where, context=context)
+    tree, _, fgeoms = feature_tree(layers, crit.layer, crit.where, context=context)
     limit = saturation_distance(crit.transform)
     out = np.full(len(geoms), np.inf)
-    if len(geoms) == 0:
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    key = ("vertices", crit.layer, tuple(sorted((k, tuple(v)) for k, v in crit.where.items())))
+    if key not in layers._cache:
+        from scipy.spatial import cKDTree
+
+        xy, owner = shapely.get_coordinates(fgeoms, return_index=True)
+        layers._cache[key] = (cKDTree(xy) if len(xy) else None, owner, shapely.bounds(fgeoms))
+    kd, owner, fbox = layers._cache[key]
+    if kd is None or not np.any(ok):
         return out
-    if limit is not None:
-        (i_in, _), dist = tree.query_nearest(geoms, max_distance=limit, return_distance=True,
-                                             all_matches=False)
-    else:
-        (i_in, _), dist = tree.query_nearest(geoms, return_distance=True, all_matches=False)
-    out[i_in] = dist
+    out[ok] = _nearest(geoms[ok], fgeoms, tree, kd, owner, fbox, limit)
     return out
+
+
+def _nearest(geoms, fgeoms, tree, kd, owner, fbox, limit):
+    """Exact distance to the nearest feature (inf beyond ``limit``), in bulk.
+
+    The same distances as ``STRtree.query_nearest`` (shapely's distance on
+    the nearest pair) at a fraction of its per-query cost: the feature owning
+    the vertex nearest each geometry's box centre (a KD-tree) gives an exact
+    upper bound ``u``; only features whose box lies within ``u`` (or
+    ``limit``) are then measured, all at once. Where two features are equally
+    near, the smaller of their computed distances is kept.
+    """
+    b = shapely.bounds(geoms)
+    _, k = kd.query(np.column_stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2]))
+    first = owner[k]
+    d = shapely.distance(geoms, fgeoms[first])
+    r = (d if limit is None else np.minimum(d, limit)) * (1 + 1e-9) + 1e-9
+    i, j = tree.query(shapely.box(b[:, 0] - r, b[:, 1] - r, b[:, 2] + r, b[:, 3] + r))
+    bi, bj = b[i], fbox[j]
+    gap = np.hypot(np.maximum(np.maximum(bj[:, 0] - bi[:, 2], bi[:, 0] - bj[:, 2]), 0.0),
+                   np.maximum(np.maximum(bj[:, 1] - bi[:, 3], bi[:, 1] - bj[:, 3]), 0.0))
+    keep = (gap <= r[i]) & (j != first[i])
+    i, j = i[keep], j[keep]
+    np.minimum.at(d, i, shapely.distance(geoms[i], fgeoms[j]))
+    if limit is not None:
+        d[d > limit] = np.inf
+    return d
 
 
 def _count_within(crit, geoms, layers, context):
