@@ -38,10 +38,10 @@ def crit():
 def networkx_catchment(layers, geoms):
     """The same catchment, one networkx Dijkstra (with cutoff) per candidate."""
     g = road_graph(layers)
-    G = nx.Graph()
+    gx = nx.Graph()
     for a, b, w in zip(g.u, g.v, g.length, strict=True):
-        if not G.has_edge(a, b) or G[a][b]["weight"] > w:
-            G.add_edge(int(a), int(b), weight=float(w))
+        if not gx.has_edge(a, b) or gx[a][b]["weight"] > w:
+            gx.add_edge(int(a), int(b), weight=float(w))
     pts, people = demand_points(layers)
     d_seg, d_along, d_gap = snap(g, pts)
     keep = d_seg >= 0
@@ -53,10 +53,10 @@ def networkx_catchment(layers, geoms):
         if s < 0:
             continue
         src = "src"
-        G.add_edge(src, int(g.u[s]), weight=p_gap[i] + p_along[i])
-        G.add_edge(src, int(g.v[s]), weight=p_gap[i] + g.length[s] - p_along[i])
-        dist = nx.single_source_dijkstra_path_length(G, src, cutoff=RADIUS)
-        G.remove_node(src)
+        gx.add_edge(src, int(g.u[s]), weight=p_gap[i] + p_along[i])
+        gx.add_edge(src, int(g.v[s]), weight=p_gap[i] + g.length[s] - p_along[i])
+        dist = nx.single_source_dijkstra_path_length(gx, src, cutoff=RADIUS)
+        gx.remove_node(src)
         du = np.array([dist.get(int(n), np.inf) for n in g.u[d_seg]])
         dv = np.array([dist.get(int(n), np.inf) for n in g.v[d_seg]])
         reach = np.minimum(du + d_along, dv + g.length[d_seg] - d_along) + d_gap
@@ -89,7 +89,7 @@ def grid_layers(n_side: int, seed: int = 0):
     pop = gpd.GeoDataFrame({"population": rng.integers(500, 5000, len(boxes)).astype(float)},
                            geometry=boxes, crs=32748)
     c = rng.uniform(x0, x0 + ext, (300, 2))
-    parcels = gpd.GeoDataFrame({"parcel_id": [f"G{i}" for i in range(300)]},
+    parcels = gpd.GeoDataFrame({"parcel_id": [f"gx{i}" for i in range(300)]},
                                geometry=shapely.box(c[:, 0], c[:, 1] - (x0 - y0),
                                                     c[:, 0] + 30, c[:, 1] - (x0 - y0) + 30),
                                crs=32748)

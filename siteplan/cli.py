@@ -214,6 +214,7 @@ def _cmd_demo(args) -> int:
     import pandas as pd
 
     import siteplan as sp
+
     from .outputs import write_geopackage
 
     out: Path = args.out
@@ -250,6 +251,7 @@ def _cmd_demo(args) -> int:
 
 def _cmd_profiles(args) -> int:
     import siteplan as sp
+
     from .profiles import builtin_profile_text
 
     if args.action == "list":
@@ -283,6 +285,7 @@ def _profile_from_arg(text: str):
 
 def _cmd_score(args) -> int:
     import siteplan as sp
+
     from .outputs import FORMATS, write_result
 
     if args.out.suffix.lower() not in FORMATS:
@@ -302,6 +305,7 @@ def _cmd_score(args) -> int:
 
 def _cmd_map(args) -> int:
     import siteplan as sp
+
     from .outputs import read_result
 
     _check_free([args.out], args.overwrite)
@@ -320,6 +324,7 @@ def _cmd_compare(args) -> int:
     import pandas as pd
 
     import siteplan as sp
+
     from .outputs import atomic_path, write_result
 
     out: Path = args.out
@@ -364,6 +369,7 @@ def _cmd_compare(args) -> int:
 
 def _cmd_select(args) -> int:
     import siteplan as sp
+
     from .outputs import FORMATS, write_result
 
     if args.out.suffix.lower() not in FORMATS:
@@ -397,7 +403,8 @@ def _cmd_select(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"select": _cmd_select, "demo": _cmd_demo, "profiles": _cmd_profiles, "score": _cmd_score,
+COMMANDS = {"select": _cmd_select, "demo": _cmd_demo, "profiles": _cmd_profiles,
+            "score": _cmd_score,
             "map": _cmd_map, "compare": _cmd_compare}
 
 

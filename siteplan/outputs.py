@@ -28,7 +28,8 @@ import pandas as pd
 
 from ._errors import Problem, SiteplanInputError
 
-__all__ = ["write_result", "write_geopackage", "read_result", "provenance", "FORMATS", "atomic_path",
+__all__ = ["write_result", "write_geopackage", "read_result", "provenance", "FORMATS",
+           "atomic_path",
            "qgis_style_qml"]
 
 FORMATS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".parquet": "parquet",

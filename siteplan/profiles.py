@@ -359,7 +359,8 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
                                     f"{cr['missing']!r}", "write missing = 0"))
         if "transform" not in cr:
             problems.append(Problem(cw, "has no transform",
-                                    "add transform = { type = \"linear\", best = 0, worst = 1000 }"))
+                                    "add transform = { type = \"linear\", best = 0, "
+                                    "worst = 1000 }"))
         else:
             problems.extend(check_transform(cr["transform"], f"{cw} transform"))
         crit_rows.append((cname, cr, cw))

@@ -288,7 +288,8 @@ def select_sites(result: gpd.GeoDataFrame, layers: Layers, k: int = 5, *,
     out["people_added"] = added
     out.attrs = dict(result.attrs)
     out.attrs["selection"] = {
-        "k": k, "radius": radius, "min_spacing": min_spacing, "min_score": min_score, "per_kecamatan": per_kecamatan,
+        "k": k, "radius": radius, "min_spacing": min_spacing, "min_score": min_score,
+        "per_kecamatan": per_kecamatan,
         "solver": solver, "status": status, "people_covered": covered(chosen),
         "people_covered_greedy": covered(greedy),
         "people_covered_top_scored": covered(top_scored),

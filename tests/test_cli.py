@@ -1,9 +1,9 @@
 """The siteplan command, driven as a subprocess like GIS staff run it."""
 
 import sqlite3
-from pathlib import Path
 import subprocess
 import sys
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd

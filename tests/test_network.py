@@ -42,7 +42,7 @@ def network_world(with_roads=True):
         shapely.Point(X0 + 1000, Y0 + 1010)], crs=CRS)
     people = gpd.GeoDataFrame({"population": [100.0, 50.0]}, geometry=[
         shapely.Point(X0 + 500, Y0 + 30), shapely.Point(X0 + 1010, Y0 + 300)], crs=CRS)
-    kw = dict(parcels=parcels, pois=pois, population=people)
+    kw = {"parcels": parcels, "pois": pois, "population": people}
     if with_roads:
         kw["roads"] = roads
     return sp.load_layers(**kw)

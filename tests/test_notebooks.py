@@ -27,7 +27,8 @@ def test_quick_start():
     assert "sentra_kuliner" in text
 
 
-def test_real_boundaries_rth(shared_data):
+@pytest.mark.usefixtures("shared_data")
+def test_real_boundaries_rth():
     nb = execute("02_real_boundaries_rth.ipynb")
     first = nb.cells[1].outputs[-1]["data"]["text/plain"]
     assert first.startswith("(67, 265.7")

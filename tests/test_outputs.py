@@ -13,11 +13,10 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+from test_scoring import make_profile, tiny_frames
 
 import siteplan as sp
 from siteplan.outputs import read_result, write_result
-
-from test_scoring import make_profile, tiny_frames
 
 
 @pytest.fixture()

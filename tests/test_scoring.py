@@ -51,8 +51,8 @@ def tiny_frames():
         box(0, 0, 100, 100), box(1000, 0, 1100, 50)], crs=CRS)
     rivers = gpd.GeoDataFrame({"name": ["kali"]}, geometry=[line((1050, -500), (1050, 1000))],
                               crs=CRS)
-    return dict(parcels=parcels, roads=roads, pois=pois, population=population,
-                extra={"rivers": rivers})
+    return {"parcels": parcels, "roads": roads, "pois": pois, "population": population,
+            "extra": {"rivers": rivers}}
 
 
 @pytest.fixture()
