@@ -125,6 +125,8 @@ def apply_constraints(parcels: gpd.GeoDataFrame, constraints, layers: Layers, *,
         context = f"profile '{profile_name}' constraint {i} ({con['type']})"
         fail = _fails(con, parcels, layers, context)
         label = constraint_label(con)
-        reasons = np.where(fail & (reasons == ""), label,
-                           np.where(fail, reasons + "; " + label, reasons))
+        # join texts only where the rule fails (one Python string per row is slow at 10^6)
+        more = fail & (reasons != "")
+        reasons[more] = reasons[more] + "; " + label
+        reasons[fail & ~more] = label
     return reasons

@@ -106,31 +106,44 @@ def _distance(crit: Criterion, geoms: np.ndarray, layers: Layers, context: str) 
     return out
 
 
-def _nearest(geoms, fgeoms, tree, kd, owner, fbox, limit):
+def _nearest(geoms, fgeoms, tree, kd, owner, fbox, limit, block=200_000):
     """Exact distance to the nearest feature (inf beyond ``limit``), in bulk.
 
     The same distances as ``STRtree.query_nearest`` (shapely's distance on
     the nearest pair) at a fraction of its per-query cost: the feature owning
     the vertex nearest each geometry's box centre (a KD-tree) gives an exact
     upper bound ``u``; only features whose box lies within ``u`` (or
-    ``limit``) are then measured, all at once. Where two features are equally
-    near, the smaller of their computed distances is kept.
+    ``limit``) are then measured, all at once, ``block`` geometries at a time
+    (bounded memory). Where two features are equally near, the smaller of
+    their computed distances is kept.
     """
-    b = shapely.bounds(geoms)
-    _, k = kd.query(np.column_stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2]))
-    first = owner[k]
-    d = shapely.distance(geoms, fgeoms[first])
-    r = (d if limit is None else np.minimum(d, limit)) * (1 + 1e-9) + 1e-9
-    i, j = tree.query(shapely.box(b[:, 0] - r, b[:, 1] - r, b[:, 2] + r, b[:, 3] + r))
-    bi, bj = b[i], fbox[j]
-    gap = np.hypot(np.maximum(np.maximum(bj[:, 0] - bi[:, 2], bi[:, 0] - bj[:, 2]), 0.0),
-                   np.maximum(np.maximum(bj[:, 1] - bi[:, 3], bi[:, 1] - bj[:, 3]), 0.0))
-    keep = (gap <= r[i]) & (j != first[i])
-    i, j = i[keep], j[keep]
-    np.minimum.at(d, i, shapely.distance(geoms[i], fgeoms[j]))
+    out = np.empty(len(geoms))
+    for s in range(0, len(geoms), block):
+        g = geoms[s:s + block]
+        b = shapely.bounds(g)
+        first = owner[kd.query((b[:, :2] + b[:, 2:]) / 2)[1]]
+        d = shapely.distance(g, fgeoms[first])
+        r = (d if limit is None else np.minimum(d, limit)) * (1 + 1e-9) + 1e-9
+        if len(fbox) <= 16:  # few features: test every box, no query boxes to build
+            i, j = np.nonzero(_box_gap2(b[:, None, :], fbox[None, :, :]) <= (r * r)[:, None])
+        else:
+            i, j = tree.query(shapely.box(b[:, 0] - r, b[:, 1] - r, b[:, 2] + r, b[:, 3] + r))
+            keep = _box_gap2(b[i], fbox[j]) <= (r * r)[i]
+            i, j = i[keep], j[keep]
+        keep = j != first[i]
+        i, j = i[keep], j[keep]
+        np.minimum.at(d, i, shapely.distance(g[i], fgeoms[j]))
+        out[s:s + block] = d
     if limit is not None:
-        d[d > limit] = np.inf
-    return d
+        out[out > limit] = np.inf
+    return out
+
+
+def _box_gap2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Squared distance between boxes (xmin, ymin, xmax, ymax) in the last axis."""
+    dx = np.maximum(np.maximum(b[..., 0] - a[..., 2], a[..., 0] - b[..., 2]), 0.0)
+    dy = np.maximum(np.maximum(b[..., 1] - a[..., 3], a[..., 1] - b[..., 3]), 0.0)
+    return dx * dx + dy * dy
 
 
 def _count_within(crit, geoms, layers, context):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -119,7 +120,6 @@ def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
     elig = cands.loc[eligible]
 
     names = [c.name for c in prof.criteria]
-    w = np.array([c.weight for c in prof.criteria])
     raw = {}
     cvals = np.zeros((len(elig), len(names)))
     notes = np.full(len(elig), "", dtype=object)
@@ -142,22 +142,13 @@ def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
             notes[missing] = notes[missing] + extra
         cvals[:, j] = c
 
-    if len(elig):
-        s = aggregate(prof.method, cvals, w, alpha=prof.owa_alpha) * 100.0
-        weighted = cvals * w
-        total = weighted.sum(axis=1, keepdims=True)
-        share = np.divide(weighted, total, out=np.full_like(weighted, 1.0 / len(names)),
-                          where=total > 0)
-        contrib = share * s[:, None]
-    else:
-        s = np.zeros(0)
-        contrib = np.zeros((0, len(names)))
+    s, contrib = aggregate_scores(prof, cvals)
 
     out = cands.copy()
     out["status"] = np.where(eligible, STATUS_SCORED, STATUS_EXCLUDED)
     out["eligible"] = eligible
     out["excluded_by"] = excluded_by.astype(str)
-    for j, name in enumerate(names):
+    for name in names:
         m = np.full(len(out), np.nan, dtype=object if raw[name].dtype == object else float)
         m[eligible] = raw[name]
         out[f"m_{name}"] = m
@@ -186,10 +177,8 @@ def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
             {"eligible": bool, "status": object, "excluded_by": object, "notes": object})])
         out = gpd.GeoDataFrame(out, geometry="geometry", crs=parcels.crs)
         if out.index.is_monotonic_increasing is False:
-            try:
+            with contextlib.suppress(TypeError):
                 out = out.sort_index()
-            except TypeError:
-                pass
 
     ranks = out["score"].rank(ascending=False, method="min")
     out["rank"] = pd.array(ranks, dtype="Int64")
@@ -199,6 +188,25 @@ def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
              (out["status"] == STATUS_SCORED).sum(), (out["status"] == STATUS_EXCLUDED).sum(),
              (out["status"] == STATUS_REJECTED).sum())
     return out
+
+
+def aggregate_scores(prof: Profile, cvals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scores (0-100) and per-criterion contributions of the eligible sites, all at once.
+
+    ``cvals`` holds one row per eligible site, one column per criterion (in
+    profile order). The scores depend on every row only for TOPSIS (its ideal
+    points), so the dask engine calls this once on the gathered rows.
+    """
+    names = [c.name for c in prof.criteria]
+    w = np.array([c.weight for c in prof.criteria])
+    if not len(cvals):
+        return np.zeros(0), np.zeros((0, len(names)))
+    s = aggregate(prof.method, cvals, w, alpha=prof.owa_alpha) * 100.0
+    weighted = cvals * w
+    total = weighted.sum(axis=1, keepdims=True)
+    share = np.divide(weighted, total, out=np.full_like(weighted, 1.0 / len(names)),
+                      where=total > 0)
+    return s, share * s[:, None]
 
 
 def _provenance(prof: Profile, layers: Layers, out: gpd.GeoDataFrame, n_not_candidate: int,

@@ -1,0 +1,171 @@
+"""engine="dask" gives the local engine's result, row for row.
+
+The cluster is a ``LocalCluster`` of two worker processes with one thread
+each, as a small real cluster (the context layers are scattered to them,
+partitions go as data, results come back pickled). Floats are compared with
+``rtol=1e-12``; everything else (rows, order, dtypes, status, excluded_by,
+rank, notes, counts) must be equal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+import siteplan as sp
+from siteplan.profiles import profile_from_dict
+
+pytest.importorskip("dask_geopandas")
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return sp.load_sample()
+
+
+def assert_same(local: pd.DataFrame, other: pd.DataFrame) -> None:
+    assert list(other.columns) == list(local.columns)
+    assert other.index.equals(local.index)
+    assert other.crs == local.crs
+    for col in local.columns:
+        a, b = local[col], other[col]
+        assert b.dtype == a.dtype, col
+        if col == local.geometry.name:
+            assert shapely.equals_exact(np.asarray(a.array), np.asarray(b.array), 0).all()
+        elif pd.api.types.is_float_dtype(a):
+            np.testing.assert_allclose(b.to_numpy(), a.to_numpy(), rtol=1e-12, err_msg=col)
+        else:
+            pd.testing.assert_series_equal(b, a, obj=col)
+    la, lb = local.attrs["siteplan"], other.attrs["siteplan"]
+    assert lb["counts"] == la["counts"]
+    assert lb["criteria"] == la["criteria"]
+    assert lb["engine"]["name"] == "dask"
+
+
+@pytest.mark.parametrize("method", [None, "topsis"])
+@pytest.mark.parametrize("profile", sp.list_profiles())
+def test_cluster_gives_the_local_result(client, sample, profile, method):
+    local = sp.score(sample, profile, method=method)
+    result = sp.score(sample, profile, method=method, engine="dask",
+                      engine_options={"client": client, "npartitions": 5})
+    assert_same(local, result)
+    assert result.attrs["siteplan"]["engine"]["npartitions"] == 5
+
+
+def test_topsis_is_ranked_over_all_sites(sample):
+    """Per partition TOPSIS would use each partition's ideal points; the engine does not."""
+    prof = sp.get_profile("sentra_kuliner").with_method("topsis")
+    local = sp.score(sample, prof)
+    one_part = sp.score(sample.replace(parcels=sample["parcels"].iloc[:2000]), prof)
+    both = local.index.intersection(one_part.index)
+    assert not np.allclose(local.loc[both, "score"].dropna(),
+                           one_part.loc[both, "score"].dropna())
+    result = sp.score(sample, prof, engine="dask", engine_options={"npartitions": 7})
+    assert_same(local, result)
+
+
+@pytest.mark.parametrize("scheduler", ["threads", "synchronous"])
+def test_local_schedulers(sample, scheduler):
+    local = sp.score(sample, "fasilitas_publik")
+    result = sp.score(sample, "fasilitas_publik", engine="dask",
+                      engine_options={"scheduler": scheduler, "npartitions": 3})
+    assert_same(local, result)
+    assert result.attrs["siteplan"]["engine"]["scheduler"] == scheduler
+
+
+def test_rejected_parcels_and_shuffled_index(client, sample):
+    """Rejected parcels come out once, in the local engine's place, with their reason."""
+    parcels = sample["parcels"].sample(frac=1.0, random_state=3)
+    parcels.index = np.random.default_rng(4).permutation(len(parcels)) * 3
+    geoms = np.asarray(parcels.geometry.array, dtype=object).copy()
+    pemda = np.flatnonzero((parcels["ownership"] == "pemda").to_numpy())
+    geoms[pemda[:3]] = shapely.Polygon()
+    geoms[np.flatnonzero((parcels["ownership"] == "masyarakat").to_numpy())[0]] = None
+    parcels = parcels.set_geometry(geoms)
+    layers = sample.replace(parcels=parcels)
+    assert layers.rejected_parcels is not None and len(layers.rejected_parcels) == 4
+    for profile in ("sentra_kuliner", "rth"):
+        local = sp.score(layers, profile)
+        result = sp.score(layers, profile, engine="dask",
+                          engine_options={"client": client, "npartitions": 4})
+        assert_same(local, result)
+        assert (result["status"] == "rejected").sum() == 3
+
+
+def test_every_parcel_a_candidate(client, sample):
+    """No [candidates]: every parcel is measured; partitions with no eligible parcel too."""
+    prof = dataclasses.replace(sp.get_profile("wisata_religi"), candidates={})
+    local = sp.score(sample, prof)
+    result = sp.score(sample, prof, engine="dask",
+                      engine_options={"client": client, "npartitions": 16})
+    assert len(result) == len(sample["parcels"])
+    assert_same(local, result)
+
+
+def test_scheduler_address_and_no_candidate(client, sample):
+    """A scheduler address works like a client; a profile that selects nobody gives no row."""
+    prof = dataclasses.replace(sp.get_profile("rth"), candidates={"ownership": ("wakaf",)})
+    local = sp.score(sample, prof)
+    result = sp.score(sample, prof, engine="dask",
+                      engine_options={"client": client.scheduler.address})
+    assert len(result) == 0
+    assert_same(local, result)
+    assert result.attrs["siteplan"]["counts"]["not_candidate"] == len(sample["parcels"])
+
+
+def test_profile_errors_reach_the_caller(client, sample):
+    prof = profile_from_dict({
+        "name": "salah", "title": {"id": "Salah", "en": "Wrong"},
+        "criteria": [{"name": "dekat_sungai", "measure": "distance", "layer": "sungai",
+                      "transform": {"type": "linear", "best": 0, "worst": 500},
+                      "weight": 1.0}]})
+    with pytest.raises(sp.SiteplanInputError, match="needs layer 'sungai'"):
+        sp.score(sample, prof, engine="dask", engine_options={"client": client})
+    prof = dataclasses.replace(sp.get_profile("rth"), candidates={"pemilik": ("pemda",)})
+    with pytest.raises(sp.SiteplanInputError, match="column 'pemilik'"):
+        sp.score(sample, prof, engine="dask", engine_options={"client": client})
+
+
+@pytest.mark.parametrize(("options", "match"), [
+    ({"npartitions": 0}, "npartitions must be a positive integer"),
+    ({"scheduler": "gpu"}, "unknown scheduler 'gpu'"),
+])
+def test_bad_options(sample, options, match):
+    with pytest.raises(sp.SiteplanInputError, match=match):
+        sp.score(sample, "rth", engine="dask", engine_options=options)
+
+
+def test_unknown_option_is_a_type_error(sample):
+    with pytest.raises(TypeError, match="partitions"):
+        sp.score(sample, "rth", engine="dask", engine_options={"partitions": 4})
+
+
+@pytest.mark.scale
+def test_hundred_thousand_parcels(client):
+    """10^5 parcels, two worker processes: a built-in profile and every parcel measured."""
+    from siteplan._sample_gen import generate_sample
+
+    raw = generate_sample(n_parcels=100_000)
+    extra = {k: raw.pop(k) for k in ("rivers", "coastline", "flood_zones", "sawah",
+                                     "heritage")}
+    layers = sp.load_layers(**raw, extra=extra)
+    everyone = dataclasses.replace(sp.get_profile("wisata_religi"), candidates={})
+    for prof in (sp.get_profile("sentra_kuliner").with_method("topsis"), everyone):
+        local = sp.score(layers, prof)
+        result = sp.score(layers, prof, engine="dask", engine_options={"client": client})
+        assert_same(local, result)
+    assert len(result) == 100_000
+    assert result["eligible"].sum() > 10_000
