@@ -111,7 +111,7 @@ def main(argv=None) -> int:
           f"once (best possible speed-up on 2 cores: {2 * alone / both:.2f}x)")
     t = time.perf_counter()
     cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                                       processes=True, dashboard_address=None)
+                                       processes=True, dashboard_address=":0")
     client = distributed.Client(cluster)
     t_cluster = time.perf_counter() - t
     print(f"LocalCluster({args.workers} processes x 1 thread) up in {t_cluster:.1f} s")
