@@ -156,14 +156,13 @@ def _n_partitions(n: int, asked: int | None, client: Any) -> int:
 
 def _hilbert_ordered(parcels: gpd.GeoDataFrame, rows: np.ndarray) -> gpd.GeoDataFrame:
     """The given rows of the parcels along a Hilbert curve, each with its position."""
-    frame = parcels.iloc[rows]
     if len(rows) > 1:
-        bounds = frame.total_bounds
+        geoms = parcels.geometry.iloc[rows]
+        bounds = geoms.total_bounds
         if np.isfinite(bounds).all():
-            h = frame.geometry.hilbert_distance(total_bounds=bounds).to_numpy()
-            order = np.argsort(h, kind="stable")
-            frame, rows = frame.iloc[order], rows[order]
-    frame = frame.copy()
+            h = geoms.hilbert_distance(total_bounds=bounds).to_numpy()
+            rows = rows[np.argsort(h, kind="stable")]
+    frame = parcels.iloc[rows]
     frame[_POS] = rows
     return frame
 
@@ -266,7 +265,9 @@ def _finish(results: list[dict[str, Any]], layers: Layers, profile: Profile,
     frames = [f for f in frames if len(f)] or frames[:1]
     comp = pd.concat(frames) if len(frames) > 1 else frames[0]
     comp = comp.iloc[np.argsort(comp[_POS].to_numpy(), kind="stable")]
-    base = parcels.iloc[comp[_POS].to_numpy(dtype=np.int64)].copy()  # the local `cands`
+    pos = comp[_POS].to_numpy(dtype=np.int64)
+    every = len(pos) == len(parcels) and bool((pos == np.arange(len(pos))).all())
+    base = parcels.copy() if every else parcels.iloc[pos].copy()  # the local `cands`
     comp = comp.drop(columns=_POS).set_axis(base.index)
     out = gpd.GeoDataFrame(pd.concat([base, comp], axis=1), geometry=parcels.geometry.name,
                            crs=parcels.crs)

@@ -56,6 +56,26 @@ def candidate_mask(parcels: gpd.GeoDataFrame, candidates: Mapping[str, tuple],
     return mask
 
 
+def _pieces(layers: Layers, layer: str, where: Mapping[str, tuple], fgeoms: np.ndarray
+            ) -> tuple[shapely.STRtree, np.ndarray]:
+    """The features with long lines cut into runs of at most 16 segments (cached).
+
+    A parcel's distance to a line is the least of its distances to the
+    line's segments, so the pieces give the same answer; a setback test then
+    reads 16 segments, not a whole river, for each parcel near its box.
+    """
+    key = ("pieces", layer, tuple(sorted((k, tuple(v)) for k, v in where.items())))
+    if key not in layers._cache:
+        parts = shapely.get_parts(fgeoms)
+        long = (shapely.get_type_id(parts) == 1) & (shapely.get_num_coordinates(parts) > 17)
+        cut = [shapely.linestrings(xy[s:s + 17]) for xy in
+               (shapely.get_coordinates(line) for line in parts[long])
+               for s in range(0, len(xy) - 1, 16)]
+        pieces = np.concatenate([parts[~long], np.array(cut, dtype=object)])
+        layers._cache[key] = (shapely.STRtree(pieces), pieces)
+    return layers._cache[key]
+
+
 def _fails(con: Mapping[str, Any], parcels: gpd.GeoDataFrame, layers: Layers,
            context: str) -> np.ndarray:
     geoms = np.asarray(parcels.geometry.array, dtype=object)
@@ -70,6 +90,7 @@ def _fails(con: Mapping[str, Any], parcels: gpd.GeoDataFrame, layers: Layers,
         buffer = float(con.get("buffer", 0.0))
         fail = np.zeros(len(geoms), dtype=bool)
         if buffer > 0:
+            tree, fgeoms = _pieces(layers, con["layer"], con.get("where") or {}, fgeoms)
             i_in, i_f = tree.query(geoms, predicate="dwithin", distance=buffer)
             # a parcel exactly ``buffer`` metres away keeps the rule
             close = shapely.distance(geoms[i_in], fgeoms[i_f]) < buffer

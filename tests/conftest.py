@@ -22,3 +22,11 @@ def shared_data() -> Path:
             pytest.fail(message + " (it must be there in CI)")
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def sample_layers():
+    """The embedded synthetic sample, loaded once for the session (it is immutable)."""
+    import siteplan as sp
+
+    return sp.load_sample()
