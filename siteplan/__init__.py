@@ -24,6 +24,7 @@ from ._version import __version__
 if TYPE_CHECKING:  # pragma: no cover
     from . import datasets
     from .explain import sensitivity
+    from .compare import compare
     from .layers import Layers
     from .load import load_layers, read_layer
     from .maps import render_map
@@ -51,10 +52,12 @@ _LAZY = {
     "sensitivity": "explain",
     "select_sites": "select",
     "layers_from_osm": "osm",
+    "compare": "compare",
+    "render_selection": "select",
 }
 _SUBMODULES = {"datasets", "maps", "rth", "scoring", "profiles", "transforms", "criteria",
                "constraints", "aggregate", "weights", "explain", "load", "layers", "sample",
-               "outputs", "cli", "network", "osm", "select"}
+               "outputs", "cli", "network", "osm", "select", "compare"}
 
 __all__ = ["SiteplanInputError", "__version__", *_LAZY, "datasets"]
 

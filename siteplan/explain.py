@@ -103,9 +103,9 @@ def sensitivity(result: gpd.GeoDataFrame, profile: Profile | str, *, draws: int 
     >>> float(stab["p_top_k"].sum())
     10.0
     """
-    from .scoring import _as_profile
+    from .profiles import as_profile
 
-    prof = _as_profile(profile)
+    prof = as_profile(profile)
     problems = []
     if not isinstance(draws, int) or draws < 1:
         problems.append(Problem("sensitivity", f"draws must be a positive whole number, got "

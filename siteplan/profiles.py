@@ -460,3 +460,14 @@ def _num(v: Any, *, positive: bool = False, zero: bool = False) -> bool:
 
 def _f(v: Any) -> float | None:
     return None if v is None else float(v)
+
+
+def as_profile(profile: Profile | str) -> Profile:
+    """A profile object from a profile or a built-in profile's name."""
+    if isinstance(profile, str):
+        return get_profile(profile)
+    if not isinstance(profile, Profile):
+        raise SiteplanInputError(Problem("profile", f"got a {type(profile).__name__}",
+                                         "pass sp.get_profile(name), sp.read_profile(path) or "
+                                         "a built-in profile's name"))
+    return profile

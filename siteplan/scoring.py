@@ -16,6 +16,7 @@ from ._version import __version__
 from .aggregate import aggregate
 from .constraints import apply_constraints, candidate_mask, constraint_label
 from .criteria import measure_explained
+from .profiles import as_profile
 from .transforms import apply_transform
 
 if TYPE_CHECKING:
@@ -29,18 +30,6 @@ log = logging.getLogger(__name__)
 STATUS_SCORED = "scored"
 STATUS_EXCLUDED = "excluded"
 STATUS_REJECTED = "rejected"
-
-
-def _as_profile(profile: Profile | str) -> Profile:
-    from .profiles import Profile, get_profile
-
-    if isinstance(profile, str):
-        return get_profile(profile)
-    if not isinstance(profile, Profile):
-        raise SiteplanInputError(Problem("profile", f"got a {type(profile).__name__}",
-                                         "pass sp.get_profile(name), sp.read_profile(path) or "
-                                         "a built-in profile's name"))
-    return profile
 
 
 def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
@@ -92,7 +81,7 @@ def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
     >>> int(result.loc[result["rank"] == 1, "rank"].iloc[0])
     1
     """
-    prof = _as_profile(profile)
+    prof = as_profile(profile)
     if method is not None:
         prof = prof.with_method(method)
     if engine == "dask":

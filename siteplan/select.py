@@ -348,3 +348,4 @@ def draw_selection(chosen: gpd.GeoDataFrame, *, m=None, lang: str = "id"):
                       ).add_to(group)
     group.add_to(m)
     return m
+render_selection = draw_selection

@@ -1,0 +1,164 @@
+"""What every ``siteplan`` subcommand shares: exit codes, layer options, messages, safe writes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .._errors import Problem, SiteplanInputError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
+
+LAYER_OPTIONS = ("parcels", "green_spaces", "roads", "pois", "admin", "population")
+LANGS = ("id", "en")
+
+
+class UsageError(Exception):
+    """Bad usage of the command line (exit 2)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser that exits with code 2 and a short message on bad usage."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def layer_options(p: argparse.ArgumentParser, *, parcels_required: bool) -> None:
+    """``--parcels``, ``--roads``, ... and ``--layer NAME=FILE``."""
+    p.add_argument("--parcels", required=parcels_required, help="parcel layer file")
+    for name in LAYER_OPTIONS[1:]:
+        p.add_argument(f"--{name.replace('_', '-')}", dest=name, help=f"{name} layer file")
+    p.add_argument("--layer", action="append", default=[], metavar="NAME=FILE",
+                   help="another layer a profile uses (rivers, flood_zones, sawah, ...); "
+                   "repeat as needed")
+
+
+def map_options(p: argparse.ArgumentParser) -> None:
+    """``--lang`` and ``--top`` of every command that draws a map."""
+    p.add_argument("--lang", choices=LANGS, default="id",
+                   help="language of the map labels (default: id)")
+    p.add_argument("--top", type=int, default=10, metavar="N",
+                   help="number the N best sites on the map (default: 10)")
+
+
+def sensitivity_options(p: argparse.ArgumentParser) -> None:
+    """``--sensitivity DRAWS`` and its settings."""
+    p.add_argument("--sensitivity", type=int, default=0, metavar="DRAWS",
+                   help="add rank stability from DRAWS perturbed weight sets (e.g. 1000): "
+                   "columns p_top_k, rank_p05, rank_p50, rank_p95")
+    p.add_argument("--spread", type=float, default=0.2,
+                   help="how much the weights vary in the sensitivity draws (default: 0.2)")
+    p.add_argument("--top-k", type=int, default=10,
+                   help="the k of p_top_k, share of draws in the top k (default: 10)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the draws (default: 0)")
+
+
+def with_sensitivity(result, prof, args):
+    """The result joined with its rank stability when ``--sensitivity`` asks for it."""
+    import siteplan as sp
+
+    if not args.sensitivity:
+        return result
+    if args.sensitivity < 0:
+        raise UsageError("--sensitivity needs a positive number of draws")
+    stab = sp.sensitivity(result, prof, draws=args.sensitivity, spread=args.spread,
+                          top_k=args.top_k, seed=args.seed)
+    out = result.join(stab)
+    out.attrs = dict(result.attrs)
+    out.attrs["siteplan"] = {**result.attrs["siteplan"], "sensitivity": {
+        "draws": args.sensitivity, "spread": args.spread, "top_k": args.top_k,
+        "seed": args.seed}}
+    return out
+
+
+def source(text: str) -> str | tuple[str, str]:
+    """``FILE`` or ``FILE:LAYER`` for a GeoPackage layer."""
+    path = Path(text)
+    if not path.exists() and ":" in text:
+        head, layer = text.rsplit(":", 1)
+        if Path(head).exists():
+            return (head, layer)
+    return text
+
+
+def layers_from_args(args) -> Any:
+    """The layers named on the command line, or the embedded sample when none are."""
+    import siteplan as sp
+
+    given = {name: source(getattr(args, name)) for name in LAYER_OPTIONS
+             if getattr(args, name, None)}
+    extra = {}
+    for item in args.layer:
+        if "=" not in item:
+            raise UsageError(f"--layer needs NAME=FILE, got {item!r}")
+        name, file = item.split("=", 1)
+        extra[name.strip()] = source(file.strip())
+    if not given and not extra:
+        return sp.load_sample()
+    if "parcels" not in given:
+        raise UsageError("--parcels is needed when other layer files are given")
+    return sp.load_layers(**given, extra=extra)
+
+
+def profile_from_arg(text: str):
+    """A built-in profile's name or a TOML file."""
+    import siteplan as sp
+
+    if text.lower().endswith(".toml") or Path(text).is_file():
+        return sp.read_profile(text)
+    return sp.get_profile(text)
+
+
+def check_table_suffix(path: Path) -> None:
+    """Refuse an output file whose extension no writer knows."""
+    from ..outputs import FORMATS
+
+    if path.suffix.lower() not in FORMATS:
+        known = ", ".join(sorted(FORMATS))
+        raise UsageError(f"--out must end in one of {known}, got {path.name!r}")
+
+
+def progress(items: Iterable, *, quiet: bool, desc: str) -> Iterable:
+    """A tqdm bar on a terminal, the items alone otherwise."""
+    if quiet or not sys.stderr.isatty():
+        return items
+    try:
+        from tqdm import tqdm
+    except ImportError:  # progress bars are a nicety
+        return items
+    return tqdm(items, desc=desc, unit="profile", file=sys.stderr)
+
+
+def say(args, text: str) -> None:
+    """Print unless ``--quiet``."""
+    if not args.quiet:
+        print(text)
+
+
+def check_free(paths: Sequence[Path], overwrite: bool) -> None:
+    """Refuse to replace existing outputs unless ``--overwrite``."""
+    taken = [str(p) for p in paths if p.exists()]
+    if taken and not overwrite:
+        raise SiteplanInputError(Problem("output", f"{', '.join(taken)} already exist(s)",
+                                         "choose another --out, or add --overwrite"))
+
+
+def save_text(text: str, path: Path, overwrite: bool) -> None:
+    """Write a text file atomically."""
+    from ..outputs import atomic_path
+
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def save_map(m, path: Path, overwrite: bool) -> None:
+    """Save a folium map atomically."""
+    from ..outputs import atomic_path
+
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        m.save(str(tmp))

@@ -1,0 +1,33 @@
+"""``siteplan map``: draw the HTML map of a scored file."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ._common import EXIT_OK, check_free, map_options, save_map, say
+
+HELP = "draw the HTML map of a scored file"
+DESCRIPTION = "Draw the HTML map of a file written by 'siteplan score'."
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scored", type=Path, help="scored file (.gpkg, .geojson, .parquet, .csv)")
+    p.add_argument("--out", required=True, type=Path, help="HTML file to write")
+    map_options(p)
+    p.add_argument("--overwrite", action="store_true", help="replace an existing map")
+
+
+def run(args) -> int:
+    import siteplan as sp
+
+    from ..outputs import read_result
+
+    check_free([args.out], args.overwrite)
+    result = read_result(args.scored)
+    info = result.attrs.get("siteplan", {})
+    layers = sp.load_sample() if info.get("synthetic") else None
+    save_map(sp.render_map(result, layers, lang=args.lang, top=args.top), args.out,
+             args.overwrite)
+    say(args, f"wrote {args.out}")
+    return EXIT_OK

@@ -1,0 +1,44 @@
+"""``siteplan score``: score parcels with a profile and write the result."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ._common import (EXIT_OK, check_free, check_table_suffix, layer_options, layers_from_args,
+                      profile_from_arg, say, sensitivity_options, with_sensitivity)
+
+HELP = "score parcels with a profile and write the result"
+DESCRIPTION = ("Score the parcels with a profile. The output format follows OUT's extension: "
+               ".gpkg (styled for QGIS), .geojson, .parquet or .csv. A layer file may name a "
+               "GeoPackage layer as FILE:LAYER.")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from ..aggregate import METHODS
+
+    p.add_argument("--profile", required=True, help="built-in profile name or a .toml file")
+    layer_options(p, parcels_required=True)
+    p.add_argument("--method", choices=sorted(METHODS),
+                   help="override the profile's aggregation method")
+    p.add_argument("--out", required=True, type=Path, help="output file")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    sensitivity_options(p)
+
+
+def run(args) -> int:
+    import siteplan as sp
+
+    from ..outputs import write_result
+
+    check_table_suffix(args.out)
+    prof = profile_from_arg(args.profile)
+    check_free([args.out], args.overwrite)
+    layers = layers_from_args(args)
+    result = sp.score(layers, prof, method=args.method)
+    result = with_sensitivity(result, prof, args)
+    write_result(result, args.out, overwrite=args.overwrite)
+    c = result.attrs["siteplan"]["counts"]
+    say(args, f"{args.out}: {c['scored']} scored, {c['excluded']} excluded, "
+              f"{c['rejected']} rejected, {c['not_candidate']} not candidates")
+    return EXIT_OK
