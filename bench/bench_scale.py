@@ -156,7 +156,8 @@ def _stage(kind: str, path: Path, prof_name: str | None, pyinstrument: bool) -> 
     import scipy.spatial  # noqa: F401
 
     import siteplan as sp
-    from siteplan import criteria, maps, network, rth, scoring, select  # noqa: F401
+    from siteplan import measures, pipeline, render, rth, scoring, select  # noqa: F401
+    from siteplan.render import score_map  # noqa: F401
 
     if kind == "load":
         t = time.perf_counter()

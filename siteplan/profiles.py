@@ -19,6 +19,10 @@ from types import MappingProxyType
 from typing import Any
 
 from ._errors import Problem, SiteplanInputError
+from .aggregate import AGGREGATORS
+from .constraints import CONSTRAINT_TYPES
+from .criterion import Criterion
+from .measures import MEASURES as MEASURE_TABLE
 from .transforms import check_transform
 from .weights import CR_LIMIT, ahp_weights, normalise_weights
 
@@ -26,40 +30,18 @@ __all__ = ["Profile", "Criterion", "get_profile", "read_profile", "list_profiles
            "profile_from_dict", "MEASURES", "CONSTRAINTS", "MAX_PROFILE_BYTES"]
 
 MAX_PROFILE_BYTES = 1_000_000
-METHODS = ("wlc", "wgm", "topsis", "owa")
-MEASURES = ("distance", "network_distance", "travel_time", "network_catchment", "count_within",
-            "sum_within", "area", "attribute", "overlap_share", "zonal", "rth_shortfall",
-            "pop_beyond_reach")
-CONSTRAINTS = ("min_area", "max_area", "outside", "inside", "attribute")
+#: the names the validator accepts, read from the registries
+METHODS = tuple(AGGREGATORS)
+MEASURES = tuple(MEASURE_TABLE)
+CONSTRAINTS = tuple(CONSTRAINT_TYPES)
 
 _TOP_KEYS = {"name", "title", "description", "method", "candidates", "constraints", "criteria",
              "weights", "allow_inconsistent", "owa", "reach", "notes", "version"}
 _CRITERION_KEYS = {"name", "title", "measure", "layer", "where", "column", "radius",
                    "transform", "weight", "missing", "level", "description", "fallback"}
-_CONSTRAINT_KEYS = {"type", "value", "layer", "buffer", "where", "column", "in", "not_in",
-                    "min", "max", "title", "source"}
+_CONSTRAINT_KEYS = {"type", "title", "source"}.union(*(t.keys for t in
+                                                      CONSTRAINT_TYPES.values()))
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-
-
-@dataclass(frozen=True)
-class Criterion:
-    """One criterion: how it is measured, transformed and weighted."""
-
-    name: str
-    measure: str
-    transform: Mapping[str, Any]
-    weight: float
-    layer: str | None = None
-    where: Mapping[str, tuple] = field(default_factory=dict)
-    column: str | None = None
-    radius: float | None = None
-    missing: float | None = None
-    title: Mapping[str, str] = field(default_factory=dict)
-    level: str | None = None
-    fallback: str | None = None
-
-    def label(self, lang: str = "id") -> str:
-        return self.title.get(lang) or self.title.get("en") or self.name.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -279,23 +261,7 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
             problems.append(Problem(cw, f"unknown constraint type {kind!r}",
                                     f"use one of: {', '.join(CONSTRAINTS)}"))
             continue
-        if kind in {"min_area", "max_area"} and not _num(con.get("value"), positive=True):
-            problems.append(Problem(cw, f"needs value = <m²> > 0, got {con.get('value')!r}",
-                                    "write value = 1000"))
-        if kind in {"outside", "inside"}:
-            if not isinstance(con.get("layer"), str):
-                problems.append(Problem(cw, "needs layer = \"<layer name>\"",
-                                        "name a layer, e.g. layer = \"rivers\""))
-            if "buffer" in con and not _num(con["buffer"], zero=True):
-                problems.append(Problem(cw, f"buffer must be metres >= 0, got "
-                                        f"{con['buffer']!r}", "write buffer = 15"))
-        if kind == "attribute":
-            if not isinstance(con.get("column"), str):
-                problems.append(Problem(cw, "needs column = \"<parcel column>\"",
-                                        "write column = \"land_use\""))
-            if not any(k in con for k in ("in", "not_in", "min", "max")):
-                problems.append(Problem(cw, "needs in, not_in, min or max",
-                                        "write not_in = [\"sawah\"]"))
+        CONSTRAINT_TYPES[kind].check(con, cw, problems)
         entry = dict(con)
         entry["where"] = _where_table(con.get("where"), cw, problems)
         entry["title"] = _title(con.get("title"), cw, problems)
@@ -329,31 +295,27 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
         if measure not in MEASURES:
             problems.append(Problem(cw, f"unknown measure {measure!r}",
                                     f"use one of: {', '.join(MEASURES)}"))
-        needs_layer = measure in {"distance", "network_distance", "travel_time",
-                                  "network_catchment", "count_within", "sum_within",
-                                  "overlap_share", "zonal"}
-        if needs_layer and not isinstance(cr.get("layer"), str):
+        spec = MEASURE_TABLE.get(measure)
+        needs = spec.needs if spec is not None else frozenset()
+        if "layer" in needs and not isinstance(cr.get("layer"), str):
             problems.append(Problem(cw, f"measure '{measure}' needs layer = \"<name>\"",
                                     "name the layer to measure against"))
-        if measure in {"count_within", "sum_within", "pop_beyond_reach",
-                       "network_catchment"} and \
-                not _num(cr.get("radius"), positive=True):
+        if "radius" in needs and not _num(cr.get("radius"), positive=True):
             problems.append(Problem(cw, f"measure '{measure}' needs radius = <metres> > 0, "
                                     f"got {cr.get('radius')!r}", "write radius = 2000"))
-        if measure in {"sum_within", "attribute", "zonal"} and not isinstance(
-                cr.get("column"), str):
-            problems.append(Problem(cw, f"measure '{measure}' needs column = \"<name>\"",
-                                    "name the column to read"))
-        fb = cr.get("fallback")
-        if fb is not None and (measure not in {"network_distance", "travel_time",
-                                               "network_catchment"} or fb not in
-                               {"distance", "sum_within", "count_within"}):
-            problems.append(Problem(cw, f"fallback {fb!r} does not fit measure {measure!r}",
-                                    "a network measure may fall back to \"distance\" or "
-                                    "\"sum_within\""))
         if measure == "network_catchment" and cr.get("column") is None:
             problems.append(Problem(cw, "network_catchment needs column = \"population\"",
                                     "name the population column"))
+        elif "column" in needs and not isinstance(cr.get("column"), str):
+            problems.append(Problem(cw, f"measure '{measure}' needs column = \"<name>\"",
+                                    "name the column to read"))
+        fb = cr.get("fallback")
+        if fb is not None and (spec is None or fb not in spec.fallbacks):
+            ok = [f"{m}: {', '.join(s.fallbacks)}" for m, s in MEASURE_TABLE.items()
+                  if s.fallbacks]
+            problems.append(Problem(cw, f"fallback {fb!r} does not fit measure {measure!r}",
+                                    "a road measure may fall back to a straight-line one ("
+                                    + "; ".join(ok) + ")"))
         if "missing" in cr and not _num(cr["missing"], zero=True):
             problems.append(Problem(cw, f"missing must be a number in [0, 1], got "
                                     f"{cr['missing']!r}", "write missing = 0"))

@@ -21,7 +21,7 @@ import pytest
 import shapely
 
 import siteplan as sp
-from siteplan import _mapstyle as st
+from siteplan.render import style as st
 from siteplan.profiles import profile_from_dict
 
 X0, Y0 = 620_000.0, 9_320_000.0

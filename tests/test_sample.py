@@ -15,7 +15,7 @@ from geopandas.testing import assert_geodataframe_equal
 
 import siteplan as sp
 from siteplan import _sample_gen as gen
-from siteplan.sample import ATTRIBUTION, sample_path
+from siteplan.io.sample import ATTRIBUTION, sample_path
 
 COMMITTED = Path(__file__).resolve().parents[1] / "data" / "sample" / "serang_sample.gpkg"
 

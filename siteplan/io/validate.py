@@ -15,8 +15,8 @@ import pandas as pd
 import pyproj
 import shapely
 
-from ._errors import Problem
-from ._schema import LAYER_SCHEMAS, OWNERSHIP_VALUES, ROAD_CLASSES, LayerSchema
+from .._errors import Problem
+from .schema import LAYER_SCHEMAS, OWNERSHIP_VALUES, ROAD_CLASSES, LayerSchema
 
 log = logging.getLogger("siteplan.load")
 

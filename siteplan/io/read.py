@@ -15,8 +15,8 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
-from ._errors import Problem, SiteplanInputError
-from ._validate import _listed
+from .._errors import Problem, SiteplanInputError
+from .validate import _listed
 
 __all__ = ["read_layer"]
 

@@ -33,8 +33,8 @@ import pandas as pd
 import shapely
 import xyzservices.providers as xyz
 
-from . import _mapstyle as st
-from ._errors import Problem, SiteplanInputError
+from . import style as st
+from .._errors import Problem, SiteplanInputError
 
 __all__ = ["render_map", "CONTEXT_LAYERS"]
 
@@ -577,7 +577,7 @@ def _add_context(m, layers, info, sel, lang, work_crs, tol, prec) -> list[str]:
 
 def _add_constraints(m, layers, info, lang, work_crs, tol, prec, get) -> list[str]:
     """Each spatial constraint's zone (features buffered in metres), hidden at first."""
-    from .criteria import select_features
+    from ..features import select_features
 
     tx = st.TEXT[lang]
     rows: list[str] = []

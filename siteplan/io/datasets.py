@@ -28,7 +28,7 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._errors import Problem, SiteplanInputError
+from .._errors import Problem, SiteplanInputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd

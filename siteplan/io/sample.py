@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from .layers import Layers
+from ..layers import Layers
 
 __all__ = ["load_sample", "sample_path", "ATTRIBUTION"]
 
@@ -33,7 +33,7 @@ def sample_path() -> Path:
         When neither ``siteplan/_sample/serang_sample.gpkg`` nor
         ``data/sample/serang_sample.gpkg`` next to the package exists.
     """
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the siteplan package
     candidates = (here / "_sample" / _FILE, here.parent / "data" / "sample" / _FILE)
     for path in candidates:
         if path.is_file():

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import Problem, SiteplanInputError
-from .layers import Layers
+from .._errors import Problem, SiteplanInputError
+from ..layers import Layers
 
 __all__ = ["layers_from_osm", "osm_tag_table", "osm_frames"]
 
