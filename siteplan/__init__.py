@@ -24,7 +24,7 @@ from ._version import __version__
 if TYPE_CHECKING:  # pragma: no cover
     from . import datasets
     from .explain import sensitivity
-    from .compare import compare
+    from .comparison import compare
     from .layers import Layers
     from .load import load_layers, read_layer
     from .maps import render_map
@@ -53,12 +53,12 @@ _LAZY = {
     "sensitivity": "explain",
     "select_sites": "select",
     "layers_from_osm": "io.osm",
-    "compare": "compare",
+    "compare": "comparison",
     "render_selection": "render.selection_map",
 }
 _SUBMODULES = {"io", "measures", "render", "rth", "scoring", "pipeline", "profiles",
                "transforms", "constraints", "aggregate", "weights", "explain", "layers",
-               "features", "population", "outputs", "cli", "select", "compare", "criterion"}
+               "features", "population", "outputs", "cli", "select", "comparison", "criterion"}
 _ALIASES = {"datasets": "io.datasets"}
 
 __all__ = ["SiteplanInputError", "__version__", *_LAZY, "datasets", "measures"]

@@ -34,7 +34,7 @@ from . import basic, network
 
 if TYPE_CHECKING:
     from ..layers import Layers
-    from ..profiles import Criterion
+    from ..criterion import Criterion
 
 __all__ = ["MEASURES", "Measure", "measure_criterion", "distance", "count_within",
            "sum_within", "area", "overlap_share", "zonal", "attribute", "network_distance",
@@ -113,7 +113,7 @@ def _standalone(measure: str, parcels: gpd.GeoDataFrame, features: gpd.GeoDataFr
                 layer_name: str = "features") -> pd.Series:
     """Run one measure on plain GeoDataFrames; a Series on the parcels' index."""
     from ..layers import Layers
-    from ..profiles import Criterion
+    from ..criterion import Criterion
 
     context = f"sp.measures.{measure}"
     frames = {"parcels": parcels}

@@ -27,7 +27,7 @@ from ..transforms import saturation_distance
 
 if TYPE_CHECKING:
     from ..layers import Layers
-    from ..profiles import Criterion
+    from ..criterion import Criterion
 
 __all__ = ["distance", "count_within", "sum_within", "area", "overlap_share", "zonal",
            "attribute"]

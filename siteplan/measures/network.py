@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from ..layers import Layers
-    from ..profiles import Criterion
+    from ..criterion import Criterion
 
 __all__ = ["RoadGraph", "road_graph", "snap", "network_distance", "travel_time",
            "network_catchment", "MAX_SNAP", "road_speeds"]

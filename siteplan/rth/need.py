@@ -50,7 +50,7 @@ from ..population import QUAD_SEGS, amount_in, people, people_beyond
 
 if TYPE_CHECKING:
     from ..layers import Layers
-    from ..profiles import Criterion
+    from ..criterion import Criterion
 
 __all__ = ["rth_gaps", "read_norms", "rth_shortfall", "pop_beyond_reach", "LEVELS",
            "PARK_TYPES", "TYPE_ORDER", "SHARE_BREAKS"]
