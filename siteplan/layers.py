@@ -169,6 +169,10 @@ class Layers(Mapping):
     def __contains__(self, name: object) -> bool:
         return name in self._layers
 
+    def get(self, name: str, default: Any = None) -> Any:
+        """The layer ``name``, or ``default`` when the bundle has no such layer."""
+        return self._layers.get(name, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._layers)
 

@@ -212,7 +212,7 @@ def read_result(path: str | PathLike, *, layer: str | None = None) -> gpd.GeoDat
             meta = raw.decode() if raw else None
         elif suffix == ".csv":
             frame = pd.read_csv(p, dtype={"parcel_id": str, "excluded_by": str, "notes": str,
-                                          "status": str})
+                                          "status": str, "excluded_rules": str})
             geom = gpd.GeoSeries.from_wkt(frame.pop("wkt")) if "wkt" in frame else None
             side = p.with_name(p.name + ".provenance.json")
             meta = side.read_text(encoding="utf-8") if side.is_file() else None
@@ -249,7 +249,7 @@ def read_result(path: str | PathLike, *, layer: str | None = None) -> gpd.GeoDat
     if "rank" in gdf.columns:
         gdf["rank"] = pd.array(pd.to_numeric(gdf["rank"], errors="coerce").round(),
                                dtype="Int64")
-    for col in ("excluded_by", "notes"):
+    for col in ("excluded_by", "excluded_rules", "notes"):
         if col in gdf.columns:
             gdf[col] = gdf[col].astype("string").fillna("").astype(object)
     return gdf

@@ -149,3 +149,54 @@ def test_doctests(name):
             runner.run(test)
     result = runner.summarize(verbose=False)
     assert result.failed == 0
+
+
+def test_cache_shares_context_entries_between_partitions_only():
+    from siteplan.layers import CacheKey, LayerCache
+
+    cache = LayerCache()
+    calls = []
+
+    def build(tag):
+        calls.append(tag)
+        return tag
+
+    tree = CacheKey("tree", ("roads",), (("road_class", ("arteri",)),))
+    own = CacheKey("areas", ("parcels",))
+    assert not tree.on_parcels and own.on_parcels
+    assert cache.get(tree, lambda: build("tree")) == "tree"
+    assert cache.get(own, lambda: build("own")) == "own"
+    part = cache.for_partition()
+    assert part.get(tree, lambda: build("again")) == "tree"     # shared: not rebuilt
+    assert part.get(own, lambda: build("own2")) == "own2"       # a partition's own
+    assert calls == ["tree", "own", "own2"]
+    with pytest.raises(TypeError, match="CacheKey"):
+        cache.get(("tree", "roads"), lambda: None)
+
+
+def test_unknown_names_list_the_known_ones():
+    from siteplan.profiles import profile_from_dict
+
+    base = {"name": "t", "title": {"en": "t"}, "criteria": [
+        {"name": "a", "measure": "area", "weight": 1,
+         "transform": {"type": "linear", "best": 1000, "worst": 0}}]}
+    for key, bad, table in (("measure", "nearness", sp_measures()),
+                            ("method", "borda", None)):
+        data = {**base}
+        if key == "measure":
+            data["criteria"] = [{**base["criteria"][0], "measure": bad}]
+        else:
+            data["method"] = bad
+        with pytest.raises(siteplan.SiteplanInputError, match=f"unknown {key} '{bad}'.*"
+                           + ("distance" if table else "topsis")):
+            profile_from_dict(data)
+    data = {**base, "constraints": [{"type": "near", "layer": "roads"}]}
+    with pytest.raises(siteplan.SiteplanInputError, match="unknown constraint type 'near'"
+                       ".*min_area, max_area, outside, inside, attribute"):
+        profile_from_dict(data)
+
+
+def sp_measures():
+    from siteplan.measures import MEASURES
+
+    return MEASURES

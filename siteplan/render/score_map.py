@@ -438,9 +438,7 @@ def _add_excluded(m, frame, rows, g4326, info, lang, budget, attribution) -> Non
     tx = st.TEXT[lang]
     if len(rows) == 0:
         return
-    why = st.reasons(frame["excluded_by"].iloc[rows], info, lang) \
-        if "excluded_by" in frame.columns else pd.Series("", index=range(len(rows)),
-                                                         dtype="string")
+    why = st.reasons(frame.iloc[rows], info, lang).reset_index(drop=True)
     one = rows[:budget]
     label, _ = st.site_labels(frame, one)
     tips = "<b>" + label + "</b><br>" + tx["excluded"] + ": " + why.iloc[:budget]

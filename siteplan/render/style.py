@@ -274,20 +274,29 @@ def site_text(frame, rows, score, rank, info, lang, n_scored, p_stab, top_k) -> 
     return {"tip": tip, "pop": pop}
 
 
-def reasons(values: pd.Series, info, lang: str) -> pd.Series:
-    """``excluded_by`` labels replaced by the constraint titles in the language, escaped."""
-    s = text(values)
-    table = {}
-    for con in info["constraints"]:
-        title = (con.get("title") or {})
-        table[str(con.get("label", ""))] = str(title.get(lang) or title.get("id") or
-                                              con.get("label", ""))
-    labels = sorted((lab for lab in table if lab), key=len, reverse=True)
-    for i, lab in enumerate(labels):
-        s = s.str.replace(lab, f"\x00{i}\x00", regex=False)
-    for i, lab in enumerate(labels):
-        s = s.str.replace(f"\x00{i}\x00", table[lab], regex=False)
-    return esc(s)
+def reasons(frame: pd.DataFrame, info, lang: str) -> pd.Series:
+    """Why each row is excluded, in the language, escaped.
+
+    Read from the structured ``excluded_rules`` (the numbers of the broken
+    rules in the profile), each shown by its constraint's title; rows without
+    rule numbers (rejected at load, or results written before the column
+    existed) show their ``excluded_by`` text as it is.
+    """
+    plain = text(frame["excluded_by"]) if "excluded_by" in frame else \
+        pd.Series("", index=range(len(frame)), dtype="string")
+    if "excluded_rules" not in frame or not len(frame) or not info["constraints"]:
+        return esc(plain)  # no rule numbers, or no profile to name them by
+    titles = {}
+    for i, con in enumerate(info["constraints"], 1):
+        title = con.get("title") or {}
+        titles[str(i)] = str(title.get(lang) or title.get("id") or con.get("label", "")) or \
+            str(con.get("label", i))
+    ids = text(frame["excluded_rules"])
+    parts = ids.str.split(";").explode()
+    named = parts.map(titles).astype("string").fillna(parts)
+    joined = named[parts != ""].groupby(level=0).agg("; ".join)
+    shown = joined.reindex(ids.index).astype("string")
+    return esc(shown.where(ids != "", plain))
 
 
 def sources_text(sources: Mapping[str, object], limit: int = 4) -> str:
