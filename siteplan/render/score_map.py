@@ -34,6 +34,7 @@ import shapely
 import xyzservices.providers as xyz
 
 from . import style as st
+from ._folium import layer_control_last
 from .._errors import Problem, SiteplanInputError
 
 __all__ = ["render_map", "CONTEXT_LAYERS"]
@@ -198,8 +199,7 @@ def render_map(
     legend = st.legend_html(classes, info, lang, len(excluded), len(top_rows), scheme,
                             legend_extra)
     st.HtmlControl(legend, position="bottomleft", class_name="sp-box sp-legend").add_to(m)
-    if not any(isinstance(c, folium.LayerControl) for c in m._children.values()):
-        folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    layer_control_last(m)
     if new_map:
         folium.plugins.MiniMap(tile_layer=folium.TileLayer(light),
                                position="bottomright", toggle_display=True,

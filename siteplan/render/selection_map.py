@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 
+from ._folium import layer_control_last
 from .words import check_lang, esc, fmt_int
 
 __all__ = ["render_selection"]
@@ -60,4 +61,6 @@ def render_selection(chosen: gpd.GeoDataFrame, *, m=None, lang: str = "id"):
                  f'padding:1px 5px;font:bold 12px sans-serif">P{int(pick)}</div>')
                       ).add_to(group)
     group.add_to(m)
+    layer_control_last(m)
     return m
+
