@@ -22,8 +22,8 @@ import shapely
 
 import siteplan as sp
 from siteplan.measures.network import network_catchment, road_graph, snap
-from siteplan.profiles import profile_from_dict
 from siteplan.population import demand_points
+from siteplan.profiles import profile_from_dict
 
 RADIUS = 1000.0
 

@@ -23,8 +23,8 @@ from ._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import datasets
-    from .explain import sensitivity
     from .comparison import compare
+    from .explain import sensitivity
     from .layers import Layers
     from .load import load_layers, read_layer
     from .maps import render_map

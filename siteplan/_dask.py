@@ -33,9 +33,15 @@ import numpy as np
 import pandas as pd
 
 from ._errors import Problem, SiteplanInputError
-from .layers import Layers, LayerCache
-from .pipeline import (STATUS_EXCLUDED, STATUS_REJECTED, STATUS_SCORED, aggregate_scores,
-                       put_scores, score_local)
+from .layers import LayerCache, Layers
+from .pipeline import (
+    STATUS_EXCLUDED,
+    STATUS_REJECTED,
+    STATUS_SCORED,
+    aggregate_scores,
+    put_scores,
+    score_local,
+)
 
 if TYPE_CHECKING:
     from .profiles import Profile

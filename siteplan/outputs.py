@@ -176,7 +176,7 @@ def _write_csv(data, tmp: Path, *, layer: str, prov: dict, meta: str, lang: str)
 
 
 def _read_csv(p: Path, layer: str | None):
-    frame = pd.read_csv(p, dtype={c: str for c in _TEXT_COLUMNS})
+    frame = pd.read_csv(p, dtype=dict.fromkeys(_TEXT_COLUMNS, str))
     geom = gpd.GeoSeries.from_wkt(frame.pop("wkt")) if "wkt" in frame else None
     side = _sidecar(p)
     meta = side.read_text(encoding="utf-8") if side.is_file() else None

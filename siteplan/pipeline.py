@@ -16,7 +16,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._errors import Problem, SiteplanInputError
 from ._version import __version__
 from .aggregate import shapley
 from .constraints import broken_rules, candidate_mask, constraint_label, excluded_text, rule_ids

@@ -8,15 +8,11 @@ and popup on the page is then opened; none of them may run.
 
 from __future__ import annotations
 
-import copy
-
-import geopandas as gpd
 import pytest
-import shapely
+from test_browser import Page, browser  # noqa: F401  (the fixture)
+from test_maps import world
 
 import siteplan as sp
-from test_browser import Page, browser  # noqa: F401  (the fixture)
-from test_maps import CRS, X0, Y0, box, world
 
 pytestmark = pytest.mark.browser
 

@@ -21,8 +21,8 @@ import pytest
 import shapely
 
 import siteplan as sp
-from siteplan.render import style as st
 from siteplan.profiles import profile_from_dict
+from siteplan.render import style as st
 
 X0, Y0 = 620_000.0, 9_320_000.0
 CRS = "EPSG:32748"

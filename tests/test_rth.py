@@ -19,7 +19,7 @@ import shapely
 import siteplan as sp
 from siteplan import rth
 from siteplan.profiles import Criterion, profile_from_dict
-from siteplan.render.rth_map import _COLOURS as rth_colours
+from siteplan.render.rth_map import _COLOURS as RTH_COLOURS
 
 
 def _rth_measure(crit, geoms, layers, context):
@@ -412,7 +412,7 @@ def test_rth_map_structure(admin_world):
     assert html.escape("<b>K2</b>") in names and "<b>K2</b>" not in names
     assert "K1 &#96;&#36;{x}&#96;&#92;" in names
     # all three units are under 5% public: the first class
-    assert {f["properties"]["_fill"] for f in feats} == {rth_colours[0]}
+    assert {f["properties"]["_fill"] for f in feats} == {RTH_COLOURS[0]}
     out = m.get_root().render()
     assert "20% public, 30% total" in out
     assert "tickValues([0.0, 5.0, 10.0, 20.0, 30.0, 100.0])" in out   # the legend's breaks

@@ -7,16 +7,12 @@ the bad value and the fix.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from os import PathLike
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyproj
-import shapely
 
 from .._errors import Problem, SiteplanInputError, raise_if_problems
 from ..layers import Layers

@@ -16,7 +16,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from .._errors import Problem, SiteplanInputError
+from .._errors import Problem
 from .schema import LAYER_SCHEMAS, LayerSchema
 from .validate import (
     _check_crs_fits,

@@ -33,8 +33,8 @@ from ..rth.need import pop_beyond_reach, rth_shortfall
 from . import basic, network
 
 if TYPE_CHECKING:
-    from ..layers import Layers
     from ..criterion import Criterion
+    from ..layers import Layers
 
 __all__ = ["MEASURES", "Measure", "measure_criterion", "distance", "count_within",
            "sum_within", "area", "overlap_share", "zonal", "attribute", "network_distance",
@@ -112,8 +112,8 @@ def _standalone(measure: str, parcels: gpd.GeoDataFrame, features: gpd.GeoDataFr
                 column: str | None = None, roads: gpd.GeoDataFrame | None = None,
                 layer_name: str = "features") -> pd.Series:
     """Run one measure on plain GeoDataFrames; a Series on the parcels' index."""
-    from ..layers import Layers
     from ..criterion import Criterion
+    from ..layers import Layers
 
     context = f"sp.measures.{measure}"
     frames = {"parcels": parcels}

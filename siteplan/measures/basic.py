@@ -9,14 +9,12 @@ one raw value per parcel; :mod:`siteplan.measures` lists them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-
 from scipy.spatial import cKDTree
 
 from .._errors import Problem, SiteplanInputError
@@ -26,8 +24,8 @@ from ..population import amount_within, spread
 from ..transforms import saturation_distance
 
 if TYPE_CHECKING:
-    from ..layers import Layers
     from ..criterion import Criterion
+    from ..layers import Layers
 
 __all__ = ["distance", "count_within", "sum_within", "area", "overlap_share", "zonal",
            "attribute"]

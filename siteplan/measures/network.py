@@ -34,8 +34,8 @@ from ..transforms import saturation_distance
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from ..layers import Layers
     from ..criterion import Criterion
+    from ..layers import Layers
 
 __all__ = ["RoadGraph", "road_graph", "snap", "network_distance", "travel_time",
            "network_catchment", "MAX_SNAP", "road_speeds"]

@@ -33,9 +33,9 @@ import pandas as pd
 import shapely
 import xyzservices.providers as xyz
 
+from .._errors import Problem, SiteplanInputError
 from . import style as st
 from ._folium import layer_control_last
-from .._errors import Problem, SiteplanInputError
 
 __all__ = ["render_map", "CONTEXT_LAYERS"]
 

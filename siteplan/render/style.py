@@ -27,8 +27,21 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
-from .words import (CONTROL_CHARS, LANGS, TEXT, VALUE_NAMES, check_lang, esc, esc1,  # noqa: F401
-                    fmt1, fmt_fixed, fmt_int, seps, text, value_names)
+from .words import (  # noqa: F401
+    CONTROL_CHARS,
+    LANGS,
+    TEXT,
+    VALUE_NAMES,
+    check_lang,
+    esc,
+    esc1,
+    fmt1,
+    fmt_fixed,
+    fmt_int,
+    seps,
+    text,
+    value_names,
+)
 
 SCHEMES = {
     "quantiles": {"id": "kuantil", "en": "quantiles"},

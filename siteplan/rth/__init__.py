@@ -3,8 +3,16 @@
 The map of it is :func:`siteplan.render_rth`.
 """
 
-from .need import (LEVELS, PARK_TYPES, SHARE_BREAKS, TYPE_ORDER, pop_beyond_reach, read_norms,
-                   rth_gaps, rth_shortfall)
+from .need import (
+    LEVELS,
+    PARK_TYPES,
+    SHARE_BREAKS,
+    TYPE_ORDER,
+    pop_beyond_reach,
+    read_norms,
+    rth_gaps,
+    rth_shortfall,
+)
 
 __all__ = ["rth_gaps", "read_norms", "rth_shortfall", "pop_beyond_reach", "LEVELS",
            "PARK_TYPES", "TYPE_ORDER", "SHARE_BREAKS", "rth_map"]

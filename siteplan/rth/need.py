@@ -45,12 +45,13 @@ import shapely
 
 from .._errors import Problem, SiteplanInputError, raise_if_problems
 from ..features import where_key
+from ..io.admin import KOTA_KODE, KOTA_NAMA, SERANG_KECAMATAN, dissolve, parent_code
 from ..layers import CacheKey
 from ..population import QUAD_SEGS, amount_in, people, people_beyond
 
 if TYPE_CHECKING:
-    from ..layers import Layers
     from ..criterion import Criterion
+    from ..layers import Layers
 
 __all__ = ["rth_gaps", "read_norms", "rth_shortfall", "pop_beyond_reach", "LEVELS",
            "PARK_TYPES", "TYPE_ORDER", "SHARE_BREAKS"]
@@ -262,18 +263,16 @@ def _text(gdf: pd.DataFrame, col: str) -> np.ndarray:
 
 def _dissolve(kel: gpd.GeoDataFrame, level: str, where: str) -> gpd.GeoDataFrame:
     """Kelurahan dissolved into kecamatan (by 'kecamatan' or the code) or into the city."""
-    from ..io.datasets import _KOTA_KODE, _KOTA_NAMA, SERANG_KECAMATAN
-
     kode = pd.Series(_text(kel, "kode"), index=kel.index, dtype=object)
     parts = kode.str.split(".")
     if level == "kota":
         group = pd.Series("kota", index=kel.index)
-        prefix = parts.str[:2].str.join(".")
+        prefix = parent_code(kode, "kota").where(kode.notna(), None)
     elif "kecamatan" in kel.columns and kel["kecamatan"].notna().all():
         group = kel["kecamatan"].astype(str).str.strip()
-        prefix = parts.str[:3].str.join(".")
+        prefix = parent_code(kode, "kecamatan").where(kode.notna(), None)
     elif kode.notna().all() and (parts.str.len() >= 3).all():
-        prefix = parts.str[:3].str.join(".")
+        prefix = parent_code(kode, "kecamatan")
         group = prefix.map(SERANG_KECAMATAN).fillna(prefix)
     else:
         raise SiteplanInputError(Problem(
@@ -281,18 +280,18 @@ def _dissolve(kel: gpd.GeoDataFrame, level: str, where: str) -> gpd.GeoDataFrame
             "'kecamatan' column nor Kemendagri codes (like 36.73.02.1007) in 'kode'",
             "add a 'kecamatan' column naming each kelurahan's kecamatan, or kecamatan "
             "polygons with level = 'kecamatan'"))
-    geoms = _arr(kel)
-    rows = []
-    for name, idx in group.groupby(group, sort=True).groups.items():  # a few groups
-        pos = kel.index.get_indexer(idx)
-        codes = set(prefix.iloc[pos].dropna())
-        code = codes.pop() if len(codes) == 1 else None
-        if level == "kota":
-            name = _KOTA_NAMA if code == _KOTA_KODE else (f"Kota {code}" if code else "Kota")
-        rows.append((code, name, shapely.union_all(geoms[pos])))
-    rows.sort(key=lambda r: (r[0] is None, r[0] or "", r[1]))
-    return gpd.GeoDataFrame({"kode": [r[0] for r in rows], "nama": [r[1] for r in rows],
-                             "level": level}, geometry=[r[2] for r in rows], crs=kel.crs)
+    units = dissolve(kel, group.to_numpy(dtype=object), level)
+    codes = prefix.groupby(group).agg(lambda s: s.iloc[0] if s.nunique() == 1 and
+                                      s.notna().all() else None)
+    units["nama"] = units["kode"]
+    units["kode"] = units["nama"].map(codes)
+    if level == "kota":
+        units["nama"] = [KOTA_NAMA if c == KOTA_KODE else (f"Kota {c}" if c else "Kota")
+                         for c in units["kode"]]
+    key = pd.DataFrame({"k": units["kode"].fillna(""), "none": units["kode"].isna(),
+                        "n": units["nama"]})
+    order = key.sort_values(["none", "k", "n"], kind="stable").index
+    return units.loc[order, ["kode", "nama", "level", "geometry"]].reset_index(drop=True)
 
 
 def _count_once(geoms: np.ndarray, rank: np.ndarray) -> np.ndarray:
