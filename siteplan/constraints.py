@@ -12,7 +12,7 @@ import pandas as pd
 import shapely
 
 from ._errors import Problem, SiteplanInputError
-from .features import feature_tree, where_key
+from .features import feature_tree, require_column, where_key
 from .layers import CacheKey
 
 if TYPE_CHECKING:
@@ -127,11 +127,8 @@ def _inside(con, parcels, geoms, layers, context) -> np.ndarray:
 
 def _attribute(con, parcels, geoms, layers, context) -> np.ndarray:
     col = con["column"]
-    if col not in parcels.columns:
-        cols = ", ".join(c for c in parcels.columns if c != "geometry")
-        raise SiteplanInputError(Problem(context, f"reads parcel column '{col}', which the "
-                                         f"parcels do not have (they have: {cols})",
-                                         "fix 'column' or add it to the parcels"))
+    require_column(parcels, col, layer="parcels", context=context,
+                   fix="fix 'column' or add it to the parcels")
     values = parcels[col]
     fail = np.zeros(len(parcels), dtype=bool)
     if "in" in con or "not_in" in con:
@@ -151,33 +148,31 @@ def _attribute(con, parcels, geoms, layers, context) -> np.ndarray:
     return fail
 
 
-def _positive(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+def _rules(*rules: tuple) -> Callable[..., None]:
+    """A profile check from rules (test, key, what is wrong, fix); the message shows the value."""
+    def check(con: Mapping[str, Any], where: str, problems: list) -> None:
+        for ok, key, what, fix in rules:
+            if not ok(con):
+                got = f", got {con.get(key)!r}" if key in con else ""
+                problems.append(Problem(where, what + got, fix))
+    return check
 
 
-def _check_area(con, cw, problems) -> None:
-    if not _positive(con.get("value")):
-        problems.append(Problem(cw, f"needs value = <m²> > 0, got {con.get('value')!r}",
-                                "write value = 1000"))
+def _number(value: Any, low: float, strict: bool) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and (
+        value > low if strict else value >= low)
 
 
-def _check_layer(con, cw, problems) -> None:
-    if not isinstance(con.get("layer"), str):
-        problems.append(Problem(cw, "needs layer = \"<layer name>\"",
-                                "name a layer, e.g. layer = \"rivers\""))
-    buf = con.get("buffer", 0)
-    if not (isinstance(buf, int | float) and not isinstance(buf, bool) and buf >= 0):
-        problems.append(Problem(cw, f"buffer must be metres >= 0, got {buf!r}",
-                                "write buffer = 15"))
-
-
-def _check_attribute(con, cw, problems) -> None:
-    if not isinstance(con.get("column"), str):
-        problems.append(Problem(cw, "needs column = \"<parcel column>\"",
-                                "write column = \"land_use\""))
-    if not any(k in con for k in ("in", "not_in", "min", "max")):
-        problems.append(Problem(cw, "needs in, not_in, min or max",
-                                "write not_in = [\"sawah\"]"))
+_check_area = _rules((lambda c: _number(c.get("value"), 0, True), "value",
+                      "needs value = <m²> > 0", "write value = 1000"))
+_check_layer = _rules((lambda c: isinstance(c.get("layer"), str), "layer",
+                       "needs layer = \"<layer name>\"", "name a layer, e.g. layer = \"rivers\""),
+                      (lambda c: _number(c.get("buffer", 0), 0, False), "buffer",
+                       "buffer must be metres >= 0", "write buffer = 15"))
+_check_attribute = _rules((lambda c: isinstance(c.get("column"), str), "column",
+                           "needs column = \"<parcel column>\"", "write column = \"land_use\""),
+                          (lambda c: any(k in c for k in ("in", "not_in", "min", "max")), "",
+                           "needs in, not_in, min or max", "write not_in = [\"sawah\"]"))
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,17 @@ from .layers import CacheKey
 if TYPE_CHECKING:
     from .layers import Layers
 
-__all__ = ["select_features", "feature_tree", "geoms_of", "numeric_column", "where_key"]
+__all__ = ["select_features", "feature_tree", "geoms_of", "numeric_column", "where_key",
+           "require_column"]
+
+
+def require_column(gdf: pd.DataFrame, column: str, *, layer: str, context: str,
+                   fix: str, use: str = "reads") -> None:
+    """Raise a clear error when ``column`` is not a column of ``layer``, listing those it has."""
+    if column not in gdf.columns:
+        cols = ", ".join(c for c in gdf.columns if c != "geometry")
+        raise SiteplanInputError(Problem(context, f"{use} column '{column}' of layer '{layer}', "
+                                         f"which it does not have (it has: {cols})", fix))
 
 
 def where_key(where: Mapping[str, tuple] | None) -> tuple:
@@ -53,11 +63,8 @@ def select_features(layers: Layers, layer: str, where: Mapping[str, tuple], *,
         return gdf
     mask = np.ones(len(gdf), dtype=bool)
     for col, allowed in where.items():
-        if col not in gdf.columns:
-            cols = ", ".join(c for c in gdf.columns if c != "geometry")
-            raise SiteplanInputError(Problem(context, f"filters layer '{layer}' on column "
-                                             f"'{col}', which it does not have (it has: {cols})",
-                                             "fix the column name in 'where'"))
+        require_column(gdf, col, layer=layer, context=context, use="filters on",
+                       fix="fix the column name in 'where'")
         values = gdf[col]
         if values.dtype == object or str(values.dtype).startswith("string"):
             allowed_norm = {str(a).strip().lower() for a in allowed}
@@ -94,11 +101,7 @@ def feature_tree(layers: Layers, layer: str, where: Mapping[str, tuple], *, cont
 
 def numeric_column(gdf: gpd.GeoDataFrame, column: str, layer: str, context: str) -> np.ndarray:
     """A numeric column as floats (missing values 0); text that is not a number is an error."""
-    if column not in gdf.columns:
-        cols = ", ".join(c for c in gdf.columns if c != "geometry")
-        raise SiteplanInputError(Problem(context, f"reads column '{column}' of layer '{layer}', "
-                                         f"which it does not have (it has: {cols})",
-                                         "fix 'column' in the profile"))
+    require_column(gdf, column, layer=layer, context=context, fix="fix 'column' in the profile")
     values = pd.to_numeric(gdf[column], errors="coerce")
     bad = values.isna() & gdf[column].notna()
     if bad.any():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from os import PathLike
@@ -203,6 +203,22 @@ def _title(value: Any, where: str, problems: list[Problem]) -> dict[str, str]:
     return dict(value)
 
 
+def _tables(data: Mapping[str, Any], key: str, one: str, where: str,
+            problems: list[Problem]) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """The tables of an array of tables (``[[key]]``), numbered from 1; others reported."""
+    raw = data.get(key, [])
+    if not isinstance(raw, list):
+        problems.append(Problem(where, f"'{key}' must be an array of tables",
+                                f"write each as [[{key}]]"))
+        return
+    for i, table in enumerate(raw, 1):
+        if isinstance(table, Mapping):
+            yield i, table
+        else:
+            problems.append(Problem(f"{where} {one} {i}", "must be a table",
+                                    f"write it as [[{key}]]"))
+
+
 def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Profile:
     """Check a profile given as a dict (the parsed TOML); collect every problem, raise once."""
     problems: list[Problem] = []
@@ -241,16 +257,7 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
     candidates = _where_table(data.get("candidates"), f"{where} [candidates]", problems)
 
     constraints = []
-    raw_constraints = data.get("constraints", [])
-    if not isinstance(raw_constraints, list):
-        problems.append(Problem(where, "'constraints' must be an array of tables",
-                                "write each as [[constraints]]"))
-        raw_constraints = []
-    for i, con in enumerate(raw_constraints, 1):
-        cw = f"{where} constraint {i}"
-        if not isinstance(con, Mapping):
-            problems.append(Problem(cw, "must be a table", "write it as [[constraints]]"))
-            continue
+    for i, con in _tables(data, "constraints", "constraint", where, problems):
         kind = con.get("type")
         cw = f"{where} constraint {i} ({kind})"
         bad_keys = set(con) - _CONSTRAINT_KEYS
@@ -267,17 +274,12 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
         entry["title"] = _title(con.get("title"), cw, problems)
         constraints.append(MappingProxyType(entry))
 
-    raw_criteria = data.get("criteria")
-    if not isinstance(raw_criteria, list) or not raw_criteria:
+    if not data.get("criteria"):
         problems.append(Problem(where, "has no criteria", "add at least one [[criteria]] table"))
-        raw_criteria = []
     crit_rows = []
     seen = set()
-    for i, cr in enumerate(raw_criteria, 1):
+    for i, cr in _tables(data, "criteria", "criterion", where, problems):
         cw = f"{where} criterion {i}"
-        if not isinstance(cr, Mapping):
-            problems.append(Problem(cw, "must be a table", "write it as [[criteria]]"))
-            continue
         cname = cr.get("name")
         if not isinstance(cname, str) or not _NAME.match(cname):
             problems.append(Problem(cw, f"'name' must be a short lowercase identifier, got "

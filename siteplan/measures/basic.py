@@ -17,8 +17,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from .._errors import Problem, SiteplanInputError
-from ..features import feature_tree, numeric_column, where_key
+from ..features import feature_tree, numeric_column, require_column, where_key
 from ..layers import CacheKey
 from ..population import amount_within, spread
 from ..transforms import saturation_distance
@@ -130,11 +129,8 @@ def overlap_share(crit, parcels, geoms, layers, context) -> np.ndarray:
 def zonal(crit, parcels, geoms, layers, context) -> np.ndarray:
     """Value of a polygon layer's column at the parcel's inner point (NaN outside every zone)."""
     tree, feats, _ = feature_tree(layers, crit.layer, crit.where, context=context)
-    if crit.column not in feats.columns:
-        cols = ", ".join(c for c in feats.columns if c != "geometry")
-        raise SiteplanInputError(Problem(context, f"reads column '{crit.column}' of layer "
-                                         f"'{crit.layer}', which it does not have (it has: "
-                                         f"{cols})", "fix 'column' in the profile"))
+    require_column(feats, crit.column, layer=crit.layer, context=context,
+                   fix="fix 'column' in the profile")
     pts = shapely.point_on_surface(geoms)
     i_in, i_f = tree.query(pts, predicate="intersects")
     first = np.unique(i_in, return_index=True)[1]
@@ -146,11 +142,8 @@ def zonal(crit, parcels, geoms, layers, context) -> np.ndarray:
 
 def attribute(crit, parcels, geoms, layers, context) -> np.ndarray:
     """A column of the parcels themselves (text for a categorical transform)."""
-    if crit.column not in parcels.columns:
-        cols = ", ".join(c for c in parcels.columns if c != "geometry")
-        raise SiteplanInputError(Problem(context, f"reads parcel column '{crit.column}', which "
-                                         f"the parcels layer does not have (it has: {cols})",
-                                         "add the column to the parcels or fix the profile"))
+    require_column(parcels, crit.column, layer="parcels", context=context,
+                   fix="add the column to the parcels or fix the profile")
     values = parcels[crit.column]
     if crit.transform.get("type") == "categorical":
         return values.to_numpy(dtype=object)
