@@ -90,6 +90,15 @@ class Layers(Mapping):
     Build it with :func:`siteplan.load_layers` or :func:`siteplan.load_sample`;
     it is a read-only mapping from layer name to GeoDataFrame.
 
+    Parameters
+    ----------
+    layers
+        Layer name -> GeoDataFrame, every one already in ``crs``.
+    crs
+        The metric CRS.
+    repairs, rejected, rejected_parcels, sources, synthetic, attribution
+        As the attributes below (:func:`siteplan.load_layers` fills them).
+
     Attributes
     ----------
     crs

@@ -51,6 +51,20 @@ class Profile:
     Build one with :func:`get_profile` (built-in) or :func:`read_profile`
     (a TOML file). Immutable; :meth:`with_weights` and :meth:`with_method`
     return changed copies.
+
+    Parameters
+    ----------
+    name, title, method, criteria, candidates, constraints
+        As in the TOML file (see ``docs/architecture.md`` and the built-in
+        profiles); ``criteria`` are :class:`~siteplan.criterion.Criterion`
+        values with weights summing to 1.
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> prof = sp.get_profile("rth").with_method("topsis")
+    >>> prof.method, len(prof.criteria)
+    ('topsis', 4)
     """
 
     name: str
@@ -112,6 +126,13 @@ def _builtin_dir():
 def list_profiles() -> list[str]:
     """Names of the built-in profiles.
 
+    Returns
+    -------
+    list of str
+        Sorted names; each one works with :func:`get_profile`.
+
+    Examples
+    --------
     >>> import siteplan as sp
     >>> sp.list_profiles()
     ['fasilitas_publik', 'rth', 'sentra_kuliner', 'wisata_religi']
@@ -131,6 +152,16 @@ def builtin_profile_text(name: str) -> str:
 def get_profile(name: str) -> Profile:
     """A built-in profile by name (see :func:`list_profiles`).
 
+    Parameters
+    ----------
+    name
+        One of :func:`list_profiles`.
+
+    Returns
+    -------
+    Profile
+        Checked, with weights summing to 1.
+
     Examples
     --------
     >>> import siteplan as sp
@@ -145,7 +176,29 @@ def get_profile(name: str) -> Profile:
 
 
 def read_profile(path: str | PathLike) -> Profile:
-    """Read and check a profile from a TOML file (size-limited; data only, never executed)."""
+    """Read and check a profile from a TOML file (size-limited; data only, never executed).
+
+    Parameters
+    ----------
+    path
+        A TOML file in the profile format (``siteplan profiles export NAME
+        FILE.toml`` writes a built-in one to start from).
+
+    Returns
+    -------
+    Profile
+        Checked: every problem in the file is collected and raised once as a
+        :class:`~siteplan.SiteplanInputError`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, siteplan as sp
+    >>> from siteplan.profiles import builtin_profile_text
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "mine.toml"
+    >>> _ = path.write_text(builtin_profile_text("rth"), encoding="utf-8")
+    >>> sp.read_profile(path).name
+    'rth'
+    """
     p = Path(path)
     where = f"profile file '{p}'"
     if not p.is_file():

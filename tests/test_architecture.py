@@ -200,3 +200,27 @@ def sp_measures():
     from siteplan.measures import MEASURES
 
     return MEASURES
+
+
+def _public():
+    import siteplan.measures as measures
+
+    skip = {"SiteplanInputError", "__version__", "datasets", "measures", "Measure"}
+    for owner, names in ((siteplan, siteplan.__all__), (measures, measures.__all__)):
+        for name in names:
+            obj = getattr(owner, name)
+            if name not in skip and callable(obj):
+                yield f"{owner.__name__}.{name}", obj
+
+
+@pytest.mark.parametrize("name, obj", list(_public()), ids=[n for n, _ in _public()])
+def test_public_functions_have_numpydoc_docstrings(name, obj):
+    import inspect
+
+    doc = inspect.getdoc(obj) or ""
+    target = obj.__init__ if inspect.isclass(obj) else obj
+    params = [p for p in inspect.signature(target).parameters if p not in ("self", "cls")]
+    needed = ["Examples"] + (["Parameters"] if params else []) + \
+        ([] if inspect.isclass(obj) else ["Returns"])
+    missing = [s for s in needed if f"{s}\n--" not in doc]
+    assert not missing, f"{name}: no {', '.join(missing)} section"

@@ -124,6 +124,16 @@ def layers_from_osm(source: str | PathLike, *, parcels=None, crs=None) -> Layers
         become points inside them) and, when the file has them, ``admin``
         (nama, level from admin_level 5/6/7). The attribution names
         OpenStreetMap (ODbL).
+
+    Examples
+    --------
+    The small extract that the ``pyrosm`` package ships (a test dependency):
+
+    >>> from pathlib import Path
+    >>> import pyrosm, siteplan as sp
+    >>> osm = sp.layers_from_osm(Path(pyrosm.__file__).parent / "data" / "test.osm.pbf")
+    >>> bool(osm["roads"]["road_class"].notna().all())
+    True
     """
     path = Path(source)
     name = path.name.lower()

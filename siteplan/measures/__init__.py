@@ -92,6 +92,33 @@ def measure_criterion(crit: Criterion, parcels: gpd.GeoDataFrame, layers: Layers
     A measure with ``fallbacks`` (the road measures) uses the criterion's
     ``fallback`` when the bundle has no roads layer; the third value says
     which ran.
+
+    Parameters
+    ----------
+    crit
+        The criterion (from a profile's ``criteria``).
+    parcels
+        The parcels to measure, in the bundle's CRS.
+    layers
+        The bundle holding the layers the criterion reads.
+    profile_name
+        Named in error messages.
+
+    Returns
+    -------
+    values, notes, measured_as
+        One raw value per parcel (in the measure's unit, see :data:`MEASURES`),
+        a note per parcel where it could not be measured (or None), and the
+        measure that ran.
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> s = sp.load_sample()
+    >>> crit = sp.get_profile("sentra_kuliner").criteria[0]
+    >>> values, notes, used = measure_criterion(crit, s["parcels"].head(2), s)
+    >>> used, len(values)
+    ('network_distance', 2)
     """
     context = f"profile '{profile_name}' criterion '{crit.name}'"
     spec = _known(crit.measure, context)
@@ -138,76 +165,148 @@ def _standalone(measure: str, parcels: gpd.GeoDataFrame, features: gpd.GeoDataFr
     return pd.Series(values, index=parcels.index, name=measure)
 
 
-def distance(parcels: gpd.GeoDataFrame, features: gpd.GeoDataFrame, *,
-             where: Mapping[str, Any] | None = None) -> pd.Series:
-    """Metres from each parcel's edge to the nearest feature (0 when touching).
-
+_COMMON = """
     Parameters
     ----------
-    parcels, features
-        GeoDataFrames in the same metric CRS.
-    where
+    parcels
+        The parcels (any polygons), in a metric CRS.
+{params}
+    Returns
+    -------
+    pandas.Series
+        {returns}, on the parcels' index.
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> s = sp.load_sample()
+    >>> p = s["parcels"].head(3)
+{example}
+"""
+_WHERE_DOC = """    where
         Keep only features whose column holds one of the values, e.g.
         ``{"category": ["pasar"]}``.
-    """
+"""
+
+
+def _doc(summary: str, params: str, returns: str, example: str):
+    """Attach a numpydoc docstring built from the shared layout."""
+    def wrap(func):
+        func.__doc__ = summary + "\n" + _COMMON.format(params=params, returns=returns,
+                                                       example=example)
+        return func
+    return wrap
+
+
+@_doc("Metres from each parcel's edge to the nearest feature (0 when touching).",
+      "    features\n        Points, lines or polygons in the parcels' CRS.\n" + _WHERE_DOC,
+      "Distances in metres",
+      "    >>> d = sp.measures.distance(p, s[\"pois\"], where={\"category\": [\"pasar\"]})\n"
+      "    >>> bool((d > 0).all())\n    True")
+def distance(parcels: gpd.GeoDataFrame, features: gpd.GeoDataFrame, *,
+             where: Mapping[str, Any] | None = None) -> pd.Series:
     return _standalone("distance", parcels, features, where=where)
 
 
+@_doc("How many features lie within ``radius`` metres of each parcel.",
+      "    features\n        The features to count, in the parcels' CRS.\n    radius\n"
+      "        Metres from the parcel's edge.\n" + _WHERE_DOC, "Counts",
+      "    >>> n = sp.measures.count_within(p, s[\"pois\"], radius=2000)\n"
+      "    >>> bool((n >= 0).all())\n    True")
 def count_within(parcels: gpd.GeoDataFrame, features: gpd.GeoDataFrame, *, radius: float,
                  where: Mapping[str, Any] | None = None) -> pd.Series:
-    """How many features lie within ``radius`` metres of each parcel."""
     return _standalone("count_within", parcels, features, where=where, radius=radius)
 
 
+@_doc("Sum of ``column`` within ``radius`` metres (polygons and lines areally weighted).",
+      "    features\n        Features carrying ``column``, in the parcels' CRS.\n    radius\n"
+      "        Metres from the parcel's edge.\n    column\n        The numeric column to sum.\n"
+      + _WHERE_DOC, "Sums",
+      "    >>> people = sp.measures.sum_within(p, s[\"population\"], radius=1000,\n"
+      "    ...                                 column=\"population\")\n"
+      "    >>> bool((people > 0).all())\n    True")
 def sum_within(parcels: gpd.GeoDataFrame, features: gpd.GeoDataFrame, *, radius: float,
                column: str, where: Mapping[str, Any] | None = None) -> pd.Series:
-    """Sum of ``column`` within ``radius`` metres (polygons and lines areally weighted)."""
     return _standalone("sum_within", parcels, features, where=where, radius=radius,
                        column=column)
 
 
+@_doc("People (column ``population``) within ``radius`` metres of each parcel.",
+      "    population\n        Points or polygons with a ``population`` column.\n    radius\n"
+      "        Metres from the parcel's edge.\n", "People",
+      "    >>> people = sp.measures.people_within(p, s[\"population\"], radius=1000)\n"
+      "    >>> bool((people > 0).all())\n    True")
 def people_within(parcels: gpd.GeoDataFrame, population: gpd.GeoDataFrame, *,
                   radius: float) -> pd.Series:
-    """People (column ``population``) within ``radius`` metres of each parcel."""
     return sum_within(parcels, population, radius=radius, column="population")
 
 
+@_doc("Each parcel's area in m².", "", "Areas in m²",
+      "    >>> a = sp.measures.area(p)\n    >>> bool((a > 0).all())\n    True")
 def area(parcels: gpd.GeoDataFrame) -> pd.Series:
-    """Each parcel's area in m²."""
     return _standalone("area", parcels, None)
 
 
+@_doc("The share (0-1) of each parcel covered by the features (overlaps counted once).",
+      "    features\n        Polygons in the parcels' CRS.\n" + _WHERE_DOC, "Shares in [0, 1]",
+      "    >>> f = sp.measures.overlap_share(p, s[\"flood_zones\"])\n"
+      "    >>> bool(f.between(0, 1).all())\n    True")
 def overlap_share(parcels: gpd.GeoDataFrame, features: gpd.GeoDataFrame, *,
                   where: Mapping[str, Any] | None = None) -> pd.Series:
-    """The share (0-1) of each parcel covered by the features (overlaps counted once)."""
     return _standalone("overlap_share", parcels, features, where=where)
 
 
+@_doc("The ``column`` of the zone holding each parcel's inner point (NaN outside all).",
+      "    zones\n        Polygons in the parcels' CRS.\n    column\n        The zones' column.\n",
+      "Values of the zones",
+      "    >>> kel = sp.measures.zonal(p, s[\"admin\"], column=\"nama\")\n"
+      "    >>> bool(kel.notna().all())\n    True")
 def zonal(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, column: str) -> pd.Series:
-    """The ``column`` of the zone holding each parcel's inner point (NaN outside all)."""
     return _standalone("zonal", parcels, zones, column=column)
 
 
+@_doc("A numeric column of the parcels, checked (text that is no number is an error).",
+      "    column\n        The parcels' column.\n", "The values",
+      "    >>> v = sp.measures.attribute(p, column=\"area_m2\")\n"
+      "    >>> bool((v > 0).all())\n    True")
 def attribute(parcels: gpd.GeoDataFrame, *, column: str) -> pd.Series:
-    """A numeric column of the parcels."""
     return _standalone("attribute", parcels, None, column=column)
 
 
+_ROADS_DOC = ("    roads\n        Lines with a ``road_class`` column (arteri, kolektor, lokal, "
+              "lingkungan), in the parcels' CRS.\n")
+
+
+@_doc("Metres along ``roads`` from each parcel to the nearest feature.",
+      "    features\n        The destinations, in the parcels' CRS.\n" + _ROADS_DOC + _WHERE_DOC,
+      "Metres along roads (the snap legs included; NaN where unreachable)",
+      "    >>> d = sp.measures.network_distance(p, s[\"pois\"], roads=s[\"roads\"],\n"
+      "    ...                                  where={\"category\": [\"pasar\"]})\n"
+      "    >>> bool((d.dropna() > 0).all())\n    True")
 def network_distance(parcels: gpd.GeoDataFrame, features: gpd.GeoDataFrame, *,
                      roads: gpd.GeoDataFrame, where: Mapping[str, Any] | None = None
                      ) -> pd.Series:
-    """Metres along ``roads`` (column ``road_class``) from each parcel to the nearest feature."""
     return _standalone("network_distance", parcels, features, where=where, roads=roads)
 
 
+@_doc("Minutes along ``roads`` to the nearest feature, at the class speeds.",
+      "    features\n        The destinations, in the parcels' CRS.\n" + _ROADS_DOC + _WHERE_DOC,
+      "Minutes (NaN where unreachable)",
+      "    >>> t = sp.measures.travel_time(p, s[\"pois\"], roads=s[\"roads\"],\n"
+      "    ...                             where={\"category\": [\"pasar\"]})\n"
+      "    >>> bool((t.dropna() > 0).all())\n    True")
 def travel_time(parcels: gpd.GeoDataFrame, features: gpd.GeoDataFrame, *,
                 roads: gpd.GeoDataFrame, where: Mapping[str, Any] | None = None) -> pd.Series:
-    """Minutes along ``roads`` to the nearest feature, at the class speeds."""
     return _standalone("travel_time", parcels, features, where=where, roads=roads)
 
 
+@_doc("People (column ``population``) within ``radius`` metres along ``roads``.",
+      "    population\n        Points or polygons with a ``population`` column.\n" + _ROADS_DOC
+      + "    radius\n        Metres along roads.\n", "People (NaN where no road is near)",
+      "    >>> n = sp.measures.network_catchment(p, s[\"population\"], roads=s[\"roads\"],\n"
+      "    ...                                   radius=1000)\n"
+      "    >>> bool((n.dropna() >= 0).all())\n    True")
 def network_catchment(parcels: gpd.GeoDataFrame, population: gpd.GeoDataFrame, *,
                       roads: gpd.GeoDataFrame, radius: float) -> pd.Series:
-    """People (column ``population``) within ``radius`` metres along ``roads``."""
     return _standalone("network_catchment", parcels, population, roads=roads, radius=radius,
                        column="population", layer_name="population")
