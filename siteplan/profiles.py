@@ -35,7 +35,8 @@ CONSTRAINTS = ("min_area", "max_area", "outside", "inside", "attribute")
 _TOP_KEYS = {"name", "title", "description", "method", "candidates", "constraints", "criteria",
              "weights", "allow_inconsistent", "owa", "reach", "notes", "version"}
 _CRITERION_KEYS = {"name", "title", "measure", "layer", "where", "column", "radius",
-                   "transform", "weight", "missing", "level", "description", "fallback"}
+                   "transform", "weight", "missing", "level", "description", "fallback",
+                   "source"}
 _CONSTRAINT_KEYS = {"type", "value", "layer", "buffer", "where", "column", "in", "not_in",
                     "min", "max", "title", "source"}
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -57,6 +58,7 @@ class Criterion:
     title: Mapping[str, str] = field(default_factory=dict)
     level: str | None = None
     fallback: str | None = None
+    source: str | None = None
 
     def label(self, lang: str = "id") -> str:
         return self.title.get(lang) or self.title.get("en") or self.name.replace("_", " ")
@@ -296,6 +298,9 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
             if not any(k in con for k in ("in", "not_in", "min", "max")):
                 problems.append(Problem(cw, "needs in, not_in, min or max",
                                         "write not_in = [\"sawah\"]"))
+        if "source" in con and not isinstance(con["source"], str):
+            problems.append(Problem(cw, f"source must be text, got {con['source']!r}",
+                                    "write source = \"PP 38/2011 (sempadan sungai)\""))
         entry = dict(con)
         entry["where"] = _where_table(con.get("where"), cw, problems)
         entry["title"] = _title(con.get("title"), cw, problems)
@@ -357,6 +362,9 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
         if "missing" in cr and not _num(cr["missing"], zero=True):
             problems.append(Problem(cw, f"missing must be a number in [0, 1], got "
                                     f"{cr['missing']!r}", "write missing = 0"))
+        if "source" in cr and not isinstance(cr["source"], str):
+            problems.append(Problem(cw, f"source must be text, got {cr['source']!r}",
+                                    "write source = \"SNI 03-1733-2004 (pertokoan, 2,000 m)\""))
         if "transform" not in cr:
             problems.append(Problem(cw, "has no transform",
                                     "add transform = { type = \"linear\", best = 0, "
@@ -440,7 +448,7 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
             where=MappingProxyType(_where_table(cr.get("where"), cw, problems)),
             column=cr.get("column"), radius=_f(cr.get("radius")), missing=_f(cr.get("missing")),
             title=MappingProxyType(_title(cr.get("title"), cw, problems)),
-            level=cr.get("level"), fallback=cr.get("fallback")))
+            level=cr.get("level"), fallback=cr.get("fallback"), source=cr.get("source")))
     return Profile(name=name, title=MappingProxyType(title), method=method,
                    criteria=tuple(criteria), candidates=MappingProxyType(candidates),
                    constraints=tuple(constraints), allow_inconsistent=allow,

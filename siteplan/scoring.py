@@ -212,12 +212,14 @@ def _provenance(prof: Profile, layers: Layers, out: gpd.GeoDataFrame, n_not_cand
         "consistency_ratio": prof.consistency_ratio,
         "criteria": [{"name": c.name, "measure": c.measure, "layer": c.layer,
                       "title": dict(c.title), "transform": dict(c.transform),
-                      "weight": c.weight, "measured_as": used.get(c.name, c.measure)}
+                      "weight": c.weight, "measured_as": used.get(c.name, c.measure),
+                      "radius": c.radius, "source": c.source}
                      for c in prof.criteria],
         "constraints": [{"label": constraint_label(c), "type": c["type"],
                          "layer": c.get("layer"), "buffer": c.get("buffer"),
                          "where": {k: list(v) for k, v in (c.get("where") or {}).items()},
-                         "title": dict(c.get("title") or {})} for c in prof.constraints],
+                         "title": dict(c.get("title") or {}),
+                         "source": c.get("source")} for c in prof.constraints],
         "candidates": {k: list(v) for k, v in prof.candidates.items()},
         "counts": {"input": int(n_input), "not_candidate": int(n_not_candidate),
                    "scored": int(status.get(STATUS_SCORED, 0)),
