@@ -24,6 +24,7 @@ from ._version import __version__
 if TYPE_CHECKING:  # pragma: no cover
     from . import datasets
     from .explain import sensitivity
+    from .brief import site_brief, write_brief_pdf
     from .compare import compare
     from .layers import Layers
     from .load import load_layers, read_layer
@@ -54,10 +55,12 @@ _LAZY = {
     "layers_from_osm": "osm",
     "compare": "compare",
     "render_selection": "select",
+    "site_brief": "brief",
+    "write_brief_pdf": "brief",
 }
 _SUBMODULES = {"datasets", "maps", "rth", "scoring", "profiles", "transforms", "criteria",
                "constraints", "aggregate", "weights", "explain", "load", "layers", "sample",
-               "outputs", "cli", "network", "osm", "select", "compare"}
+               "outputs", "cli", "network", "osm", "select", "compare", "brief"}
 
 __all__ = ["SiteplanInputError", "__version__", *_LAZY, "datasets"]
 

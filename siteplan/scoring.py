@@ -206,6 +206,7 @@ def _provenance(prof: Profile, layers: Layers, out: gpd.GeoDataFrame, n_not_cand
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "profile": prof.name,
         "title": dict(prof.title),
+        "description": dict(prof.description),
         "method": prof.method,
         "owa_alpha": prof.owa_alpha,
         "weights": prof.weights,
