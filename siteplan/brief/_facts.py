@@ -93,6 +93,7 @@ def neighbourhood(sites: gpd.GeoDataFrame, layers: Layers) -> pd.DataFrame:
                           radius=r)
         out[col] = measure_explained(crit, sites, layers, profile_name="site_brief")[0]
     roads = "roads" in layers
+    out["roads"] = roads
     for kind, (layer, where) in NEAREST.items():
         feats = _features(layers, layer, where)
         known = feats is not None and len(feats) > 0

@@ -327,9 +327,9 @@ def _neighbourhood(near: Mapping[str, Any], rth: Mapping[str, Any] | None, lang:
         text = tx["nearest_line"].format(name=esc(nm) if _present(nm) else "–",
                                          straight=distance_words(near[f"{kind}_m"], lang))
         road = near.get(f"{kind}_road_m")
-        if road is not None and road == road:
+        if near.get("roads"):  # NaN: unreachable; inf: beyond the search limit
             text += " · " + (tx["by_road"].format(d=distance_words(road, lang))
-                             if math.isfinite(road) else tx["no_road"])
+                             if road is not None and math.isfinite(road) else tx["no_road"])
         rows.append((label, text))
     if rth is None or not _present(rth.get("public_share")):
         rows.append((tx["rth_kel"].format(kel="–"), f'<span class="muted">{tx["rth_none"]}'
