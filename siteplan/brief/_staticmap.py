@@ -55,8 +55,7 @@ def _figure(width_in: float, height_in: float):
 
 def _png(fig) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi, facecolor="white",
-                pil_kwargs={"optimize": True})
+    fig.savefig(buf, format="png", dpi=fig.dpi, facecolor="white")
     return buf.getvalue()
 
 
@@ -82,17 +81,69 @@ def _where(gdf: gpd.GeoDataFrame, where: Mapping[str, Sequence]) -> gpd.GeoDataF
     return gdf.loc[mask]
 
 
+def _path(geoms: np.ndarray, *, closed: bool):
+    """All rings (closed) or lines of ``geoms`` as one compound matplotlib Path, no row loop."""
+    from matplotlib.path import Path
+
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if closed:
+        # exteriors counter-clockwise, holes clockwise: the nonzero fill leaves holes open
+        polys = shapely.get_parts(geoms)
+        polys = polys[shapely.get_type_id(polys) == 3]
+        parts = shapely.get_rings(shapely.orient_polygons(polys))
+    else:
+        parts = shapely.get_parts(geoms)
+        parts = parts[shapely.get_type_id(parts) == 1]
+    if not len(parts):
+        return None
+    xy, owner = shapely.get_coordinates(parts, return_index=True)
+    codes = np.full(len(xy), Path.LINETO, dtype=np.uint8)
+    first = np.r_[True, owner[1:] != owner[:-1]]
+    codes[first] = Path.MOVETO
+    if closed:
+        last = np.r_[owner[1:] != owner[:-1], True]
+        codes[last] = Path.CLOSEPOLY
+    return Path(xy, codes)
+
+
+def _fill(ax, geoms, **style) -> None:
+    from matplotlib.patches import PathPatch
+
+    path = _path(np.asarray(geoms, dtype=object), closed=True)
+    if path is not None:
+        ax.add_artist(PathPatch(path, **style))  # limits are set: no autoscale pass
+
+
+def _lines(ax, geoms, **style) -> None:
+    from matplotlib.patches import PathPatch
+
+    geoms = np.asarray(geoms, dtype=object)
+    polys = shapely.get_type_id(geoms) >= 3  # polygons drawn by their outline
+    geoms = np.where(polys, shapely.boundary(geoms), geoms) if polys.any() else geoms
+    path = _path(geoms, closed=False)
+    if path is not None:
+        ax.add_artist(PathPatch(path, fill=False, **style))
+
+
+def _by_value(gdf: gpd.GeoDataFrame, column: str, table: Mapping[str, Any], other: Any):
+    """(style, geometries) groups of a layer by a column's value (a handful of groups)."""
+    key = (gdf[column].astype("string").str.strip().str.lower().fillna("")
+           if column in gdf.columns else pd.Series("", index=gdf.index, dtype="string"))
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    known = key.isin(list(table)).to_numpy(dtype=bool)
+    groups = [(table[k], geoms[(key == k).to_numpy(dtype=bool)]) for k in table]
+    groups.append((other, geoms[~known]))
+    return [(style, g) for style, g in groups if len(g)]
+
+
 def _draw_context(ax, layers: Layers, window: shapely.Geometry, *, parcels: bool,
                   zones: Sequence[Mapping[str, Any]], st: Mapping[str, Any],
                   road_classes: Sequence[str] | None = None, poi_size: float = 9) -> None:
     if parcels and (got := _clip(layers, "parcels", window)) is not None:
-        got.geometry.plot(ax=ax, facecolor="#f5f5f5", edgecolor=PARCELS, linewidth=0.3)
+        _fill(ax, got.geometry.array, facecolor="#f5f5f5", edgecolor=PARCELS, linewidth=0.3)
     if (green := _clip(layers, "green_spaces", window)) is not None:
-        kind = green["rth_type"].astype("string").str.lower() if "rth_type" in green \
-            else None
-        colours = [st["green"].get(k, st["green_other"]) for k in
-                   (kind.fillna("") if kind is not None else [""] * len(green))]
-        green.geometry.plot(ax=ax, color=colours, alpha=0.75, linewidth=0)
+        for colour, geoms in _by_value(green, "rth_type", st["green"], st["green_other"]):
+            _fill(ax, geoms, facecolor=colour, alpha=0.75, linewidth=0)
     for i, zone in enumerate(zones):
         got = _clip(layers, zone["layer"], window.buffer(zone.get("buffer") or 0))
         if got is None:
@@ -100,35 +151,29 @@ def _draw_context(ax, layers: Layers, window: shapely.Geometry, *, parcels: bool
         got = _where(got, zone.get("where") or {})
         if not len(got):
             continue
-        geoms = got.geometry
+        geoms = np.asarray(got.geometry.array, dtype=object)
         if zone.get("buffer"):
-            geoms = geoms.buffer(float(zone["buffer"]), quad_segs=8)
+            geoms = shapely.buffer(geoms, float(zone["buffer"]), quad_segs=8)
+        geoms = shapely.intersection(geoms, window)
         colour = st["constraints"][i % len(st["constraints"])]
-        gpd.GeoSeries(geoms.intersection(window), crs=got.crs).plot(
-            ax=ax, facecolor="none", edgecolor=colour, hatch="////", linewidth=0.5, alpha=0.8)
+        _fill(ax, geoms, facecolor="none", edgecolor=colour, hatch="////", linewidth=0.5,
+              alpha=0.8)
     for name in ("rivers", "coastline", "water"):
         if (got := _clip(layers, name, window)) is not None:
-            got.geometry.plot(ax=ax, color=WATER, linewidth=1.4)
+            _lines(ax, got.geometry.array, edgecolor=WATER, linewidth=1.4)
     if (roads := _clip(layers, "roads", window)) is not None:
-        cls = (roads["road_class"].astype("string").str.lower().fillna("")
-               if "road_class" in roads else pd.Series("", index=roads.index))
-        for key in ("lingkungan", "lokal", "other", "kolektor", "arteri"):
-            if road_classes is not None and key not in road_classes:
-                continue
-            mask = ~cls.isin(list(st["roads"])) if key == "other" else cls == key
-            part = roads.loc[mask.to_numpy(dtype=bool)]
-            if len(part):
-                colour, width = st["roads"].get(key, st["road_other"])
-                part.geometry.plot(ax=ax, color=colour, linewidth=width * 0.45)
+        order = {k: i for i, k in enumerate(("lingkungan", "lokal", "kolektor", "arteri"))}
+        groups = _by_value(roads, "road_class", {k: (k, *v) for k, v in st["roads"].items()},
+                           ("other", *st["road_other"]))
+        for (key, colour, width), geoms in sorted(groups, key=lambda g: order.get(g[0][0], 1)):
+            if road_classes is None or key in road_classes:
+                _lines(ax, geoms, edgecolor=colour, linewidth=width * 0.45,
+                       capstyle="round", joinstyle="round")
     if poi_size and (pois := _clip(layers, "pois", window)) is not None:
-        cat = pois["category"].astype("string").str.lower().fillna("") \
-            if "category" in pois else None
-        colours = [st["pois"].get(c, st["poi_other"]) for c in
-                   (cat if cat is not None else [""] * len(pois))]
-        xy = shapely.get_coordinates(shapely.point_on_surface(
-            np.asarray(pois.geometry.array, dtype=object)))
-        ax.scatter(xy[:, 0], xy[:, 1], s=poi_size, c=colours, edgecolors="white",
-                   linewidths=0.4, zorder=5)
+        for colour, geoms in _by_value(pois, "category", st["pois"], st["poi_other"]):
+            xy = shapely.get_coordinates(shapely.point_on_surface(geoms))
+            ax.scatter(xy[:, 0], xy[:, 1], s=poi_size, c=colour, edgecolors="white",
+                       linewidths=0.4, zorder=5)
 
 
 def _scale_bar(ax, x0: float, y0: float, width: float, height: float) -> None:
@@ -167,8 +212,8 @@ def site_png(layers: Layers, geom: shapely.Geometry, *, rings: Sequence[float],
     window = shapely.box(c.x - half, c.y - half, c.x + half, c.y + half)
     fig, ax = _figure(size_in, size_in)
     _draw_context(ax, layers, window, parcels=True, zones=zones, st=st)
-    gpd.GeoSeries([geom]).plot(ax=ax, facecolor=SITE["face"], edgecolor=SITE["edge"],
-                               linewidth=1.4, alpha=0.85, zorder=6)
+    _fill(ax, [geom], facecolor=SITE["face"], edgecolor=SITE["edge"], linewidth=1.4,
+          alpha=0.85, zorder=6)
     p = shapely.point_on_surface(geom)
     ax.scatter([p.x], [p.y], s=260, facecolors="none", edgecolors=SITE["edge"],
                linewidths=1.4, zorder=7)
@@ -217,8 +262,8 @@ def overview_png(layers: Layers, geoms: Sequence[shapely.Geometry], *, north: st
         for lev, lw in (("kelurahan", 0.3), ("kecamatan", 0.9), ("kota", 1.3)):
             part = adm.loc[(level == lev).fillna(False).to_numpy(dtype=bool)]
             if len(part):
-                part.geometry.boundary.plot(ax=ax, color=ADMIN if lev == "kelurahan"
-                                            else "#4b5563", linewidth=lw)
+                _lines(ax, part.geometry.array, edgecolor=ADMIN if lev == "kelurahan"
+                       else "#4b5563", linewidth=lw)
     _draw_context(ax, layers, window, parcels=False, zones=(), st=st,
                   road_classes=("arteri", "kolektor"), poi_size=0)
     for i, (x, y) in enumerate(xy, 1):

@@ -244,10 +244,23 @@ def esc(value: object) -> str:
 
 
 def num(value: float, decimals: int, lang: str) -> str:
-    """A number with the language's separators (``1.234,5`` / ``1,234.5``); "–" if missing."""
-    from .._mapstyle import fmt1
+    """A number with the language's separators (``1.234,5`` / ``1,234.5``); "–" if missing.
 
-    return fmt1(value, decimals, lang)
+    The scalar twin of the maps' column formatter (``_mapstyle.fmt_fixed``):
+    the same separators, the same "–" for a missing value.
+    """
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    if not math.isfinite(x):
+        return "–"
+    text = f"{x:,.{decimals}f}"
+    if text.startswith("-") and not any(c in "123456789" for c in text):
+        text = text[1:]  # no "-0,0"
+    if lang == "id":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
 
 
 def fmt_date(d: date, lang: str) -> str:
