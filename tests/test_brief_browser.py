@@ -115,7 +115,8 @@ def test_brief_opens_with_no_script_run_and_nothing_fetched(browser, tiny, tmp_p
         page.close()
 
 
-def test_pdf_page_per_site_text_and_fonts(browser, tiny, tmp_path):
+@pytest.mark.usefixtures("browser")
+def test_pdf_page_per_site_text_and_fonts(tiny, tmp_path):
     result, layers = tiny
     html = sp.site_brief(result, layers, top=3, lang="en")
     out = sp.write_brief_pdf(html, tmp_path / "brief.pdf")
@@ -131,7 +132,8 @@ def test_pdf_page_per_site_text_and_fonts(browser, tiny, tmp_path):
 
 @pytest.mark.parametrize("name", ["fasilitas_publik", "rth", "sentra_kuliner",
                                   "wisata_religi"])
-def test_sample_pdf_one_page_per_site(browser, sample_layers, tmp_path, name):
+@pytest.mark.usefixtures("browser")
+def test_sample_pdf_one_page_per_site(sample_layers, tmp_path, name):
     result = sp.score(sample_layers, name)
     stab = sp.sensitivity(result, name, draws=200, top_k=10, seed=0)
     html = sp.site_brief(result, sample_layers, top=5, stability=stab)
@@ -146,7 +148,8 @@ def test_sample_pdf_one_page_per_site(browser, sample_layers, tmp_path, name):
         assert f"{i + 1}/6" in texts[i]                   # the footer's page number
 
 
-def test_ten_site_pack_prints_eleven_pages(tmp_path, sample_layers, browser):
+@pytest.mark.usefixtures("browser")
+def test_ten_site_pack_prints_eleven_pages(tmp_path, sample_layers):
     result = sp.score(sample_layers, "sentra_kuliner")
     html = sp.site_brief(result, sample_layers, top=10, lang="en")
     texts = _pdf_pages(sp.write_brief_pdf(html, tmp_path / "pack.pdf"))
@@ -155,7 +158,8 @@ def test_ten_site_pack_prints_eleven_pages(tmp_path, sample_layers, browser):
     assert all(best[i - 1] in texts[i] for i in range(1, 11))
 
 
-def test_cli_writes_the_pdf(tmp_path, browser):
+@pytest.mark.usefixtures("browser")
+def test_cli_writes_the_pdf(tmp_path):
     import subprocess
     import sys
 
