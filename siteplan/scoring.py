@@ -218,6 +218,7 @@ def _provenance(prof: Profile, layers: Layers, out: gpd.GeoDataFrame, n_not_cand
                      for c in prof.criteria],
         "constraints": [{"label": constraint_label(c), "type": c["type"],
                          "layer": c.get("layer"), "buffer": c.get("buffer"),
+                         "column": c.get("column"),
                          "where": {k: list(v) for k, v in (c.get("where") or {}).items()},
                          "title": dict(c.get("title") or {}),
                          "source": c.get("source")} for c in prof.constraints],

@@ -358,3 +358,30 @@ def test_demo_writes_a_brief_per_profile(tmp_path):
         best = sp.score(layers, name).sort_values("rank").head(5)["parcel_id"]
         got = [re.search(r"ID (\d+)<", p).group(1) for p in pages(html)]
         assert got == list(best)
+
+
+def test_few_layers_still_brief(layers):
+    """Parcels and rivers only: no roads, POIs, green space, admin or population."""
+    few = sp.load_layers(parcels=world()["parcels"], extra={"rivers": world()["extra"][
+        "rivers"]})
+    prof = profile_from_dict({
+        "name": "luas", "constraints": [{"type": "outside", "layer": "rivers", "buffer": 15}],
+        "criteria": [{"name": "luas", "measure": "area", "weight": 1,
+                      "transform": {"type": "linear", "best": 12000, "worst": 0}}]})
+    result = sp.score(few, prof)
+    b = pages(sp.site_brief(result, few, top=1, lang="en"))[0]
+    assert "ID " + esc(ID_B) in b and "Score <b>100.0</b>" in b   # 12,000 m² is the best
+    assert b.count("none in the data") == 4                       # market, school, ...
+    assert "cannot be computed" in b and "along roads" not in b
+    assert "no source recorded" in b                               # neither rule cites one
+    assert "–" in b.split("People within")[1].split("</tr>")[0]   # no population layer
+
+
+def test_attribute_rule_shows_the_parcels_value(sample_layers):
+    result = sp.score(sample_layers, "rth")     # not_in perdagangan, industri on land_use
+    page = pages(sp.site_brief(result, sample_layers, top=1, lang="en"))[0]
+    use = result.sort_values("rank").iloc[0]["land_use"]
+    words = {"tanah_kosong": "vacant land", "kebun": "garden / plantation",
+             "lapangan": "sports field", "fasilitas_umum": "public facility",
+             "permukiman": "housing"}
+    assert f"✓ passes</span> · {words[use]}</td>" in page

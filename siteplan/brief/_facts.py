@@ -83,7 +83,8 @@ def neighbourhood(sites: gpd.GeoDataFrame, layers: Layers) -> pd.DataFrame:
 
     out = pd.DataFrame(index=sites.index)
     geoms = _geoms(sites)
-    pop = layers.get("population")
+    # Layers raises its own error for a missing layer, so no .get
+    pop = layers["population"] if "population" in layers else None  # noqa: SIM401
     for r in PEOPLE_RADII:
         col = f"people_{r:g}"
         if pop is None or "population" not in pop.columns:

@@ -107,7 +107,7 @@ def raw_value(crit: Mapping[str, Any], value: Any, lang: str) -> str:
         shown = f"{num(limit, 0, lang)} {unit}" if limit is not None else "∞"
         return WORDS[lang]["beyond"].format(d=shown)
     if unit_key == "%":
-        return f"{num(x * 100, 1, lang)} {unit}"
+        return f"{num(x * 100, 1, lang)}{unit}"
     if unit_key == "min":
         return f"{num(x, 1, lang)} {unit}"
     return f"{num(x, 0, lang)} {unit}"
@@ -136,7 +136,7 @@ def cover(*, info: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], overvie
     title = _title(info, lang, info.get("profile", ""))
     counts = info.get("counts", {})
     created = str(info.get("created", ""))[:10]
-    out = [f'<div class="page cover"><div class="kicker">{tx["pack"]}</div>',
+    out = [f'<div class="page cover"><div class="kicker">{tx["pack"]} · {tx["proposed"]}</div>',
            f"<h1>{esc(title)}</h1>"]
     if description:
         out.append(f"<p><b>{tx['builds']}:</b> {esc(description)}</p>")

@@ -16,7 +16,8 @@ LANGS = ("id", "en")
 WORDS: Mapping[str, Mapping[str, str]] = {
     "id": {
         "pack": "Paket pertemuan mitra CSR",
-        "builds": "Yang akan dibangun mitra",
+        "proposed": "lahan kota yang diusulkan untuk dibangun mitra",
+        "builds": "Lokasi yang dicari",
         "prepared": "Disusun",
         "scored_on": "Dinilai",
         "synthetic": "PERINGATAN: data sampel sintetis, bukan data resmi Kota Serang. "
@@ -99,7 +100,8 @@ WORDS: Mapping[str, Mapping[str, str]] = {
     },
     "en": {
         "pack": "CSR partner meeting pack",
-        "builds": "What the partner would build",
+        "proposed": "city land proposed for the partner to build",
+        "builds": "The site sought",
         "prepared": "Prepared",
         "scored_on": "Scored",
         "synthetic": "WARNING: synthetic sample data, not official Kota Serang data. "
