@@ -335,10 +335,12 @@ def test_cli_brief(tmp_path):
         return subprocess.run([sys.executable, "-m", "siteplan.cli", "brief", *map(str, args)],
                               capture_output=True, text=True, timeout=600)
 
-    r = run("--profile", "wisata_religi", "--top", "2", "--out", out, "--lang", "en")
+    r = run("--profile", "wisata_religi", "--top", "2", "--out", out, "--lang", "en",
+            "--sensitivity", "100", "--top-k", "5")
     assert r.returncode == 0, r.stderr
     html = out.read_text(encoding="utf-8")
     assert len(pages(html)) == 2 and "Religious-tourism facility" in html
+    assert "Chance of staying in the top 5" in html and "In 100 weight draws" in html
     assert "Perpres 51/2016" in html
     r = run("--profile", "wisata_religi", "--out", out)
     assert r.returncode == 3 and "--overwrite" in r.stderr
@@ -360,7 +362,7 @@ def test_demo_writes_a_brief_per_profile(tmp_path):
         assert got == list(best)
 
 
-def test_few_layers_still_brief(layers):
+def test_few_layers_still_brief():
     """Parcels and rivers only: no roads, POIs, green space, admin or population."""
     few = sp.load_layers(parcels=world()["parcels"], extra={"rivers": world()["extra"][
         "rivers"]})

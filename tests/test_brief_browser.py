@@ -169,3 +169,21 @@ def test_cli_writes_the_pdf(tmp_path):
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     assert len(_pdf_pages(pdf)) == 3 and "(3 pages)" in r.stdout
+
+
+@pytest.mark.usefixtures("browser")
+def test_pdf_from_inside_an_event_loop(tiny, tmp_path):
+    """As in Jupyter, where an asyncio loop runs: the PDF is still written."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    result, layers = tiny
+    html = sp.site_brief(result, layers, top=1)
+
+    async def in_loop():
+        return sp.write_brief_pdf(html, tmp_path / "loop.pdf")
+
+    # a thread of its own: this one already runs the browser fixture's loop
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        written = pool.submit(asyncio.run, in_loop()).result()
+    assert len(_pdf_pages(written)) == 2

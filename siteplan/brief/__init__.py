@@ -144,9 +144,9 @@ def site_brief(result: gpd.GeoDataFrame, layers: Layers, parcel_ids: Sequence | 
                                          "(no attrs['siteplan'] or no score column)",
                                          "pass what sp.score returns; sp.outputs.read_result "
                                          "restores it from a file"))
-    from ..layers import Layers
+    import siteplan as sp
 
-    if not isinstance(layers, Layers):
+    if not isinstance(layers, sp.Layers):
         raise SiteplanInputError(Problem("site_brief layers", f"got a "
                                          f"{type(layers).__name__}", "pass sp.load_layers(...) "
                                          "or sp.load_sample()"))
