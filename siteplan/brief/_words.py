@@ -82,9 +82,10 @@ WORDS: Mapping[str, Mapping[str, str]] = {
         "sure_none": "Kepastian peringkat belum dihitung (jalankan sp.sensitivity dan "
                      "berikan sebagai stability=).",
         "notes": "Catatan",
-        "map_note": "Peta tanpa latar; cincin pada radius kriteria; arsiran = zona batasan.",
+        "map_note": "Peta tanpa latar; cincin pada radius kriteria (1 km bila tidak ada); "
+                    "arsiran = zona batasan.",
         "lg_site": "persil ini",
-        "lg_ring": "radius kriteria",
+        "lg_ring": "radius",
         "lg_zone": "zona batasan",
         "lg_green": "RTH",
         "lg_river": "sungai / pantai",
@@ -165,9 +166,10 @@ WORDS: Mapping[str, Mapping[str, str]] = {
         "sure_none": "Rank stability not computed (run sp.sensitivity and pass it as "
                      "stability=).",
         "notes": "Notes",
-        "map_note": "No base map; rings at the criteria's radii; hatched = constraint zones.",
+        "map_note": "No base map; rings at the criteria's radii (1 km when none); "
+                    "hatched = constraint zones.",
         "lg_site": "this parcel",
-        "lg_ring": "criterion radius",
+        "lg_ring": "radius",
         "lg_zone": "constraint zone",
         "lg_green": "green space",
         "lg_river": "river / coast",
