@@ -387,3 +387,23 @@ def test_attribute_rule_shows_the_parcels_value(sample_layers):
              "lapangan": "sports field", "fasilitas_umum": "public facility",
              "permukiman": "housing"}
     assert f"✓ passes</span> · {words[use]}</td>" in page
+
+
+def test_road_distance_is_to_the_facility_named():
+    """The nearest market in a straight line sits on a road cut off from the parcel's.
+
+    Pasar Seberang at (50, 450): 350 m above A, on the lokal road at y=600,
+    which does not meet A's arterial road at y=-50. Pasar Jauh at (900, -20):
+    800 m from A, beside A's road (50 + 800 + 30 = 880 m along it). The brief
+    names Pasar Seberang, so its road distance must be Pasar Seberang's (none),
+    not Pasar Jauh's 880 m.
+    """
+    w = world()
+    w["pois"] = gpd.GeoDataFrame({"category": ["pasar", "pasar"],
+                                  "name": ["Pasar Seberang", "Pasar Jauh"]},
+                                 geometry=[pt(50, 450), pt(900, -20)], crs=CRS)
+    few = sp.load_layers(**w)
+    result = sp.score(few, profile())
+    a = pages(sp.site_brief(result, few, ["A"], lang="en"))[0]
+    assert ("Pasar Seberang · 350 m in a straight line · not reachable along roads") in a
+    assert "880 m" not in a

@@ -74,10 +74,11 @@ def neighbourhood(sites: gpd.GeoDataFrame, layers: Layers) -> pd.DataFrame:
     """People within 1 and 2 km, and the nearest market, school, puskesmas and park.
 
     Columns ``people_<r>`` (NaN without a population layer) and, per kind,
-    ``<kind>_name``, ``<kind>_m`` (straight line from the parcel's edge),
-    ``<kind>_road_m`` (along roads; NaN when unreachable or no roads layer,
-    inf beyond :data:`ROAD_LIMIT`) and ``<kind>_known`` (False when the data
-    holds no such facility).
+    ``<kind>_name`` (the nearest in a straight line), ``<kind>_m`` (straight
+    line from the parcel's edge), ``<kind>_road_m`` (along roads to that same
+    facility; NaN when unreachable or no roads layer, inf beyond
+    :data:`ROAD_LIMIT`) and ``<kind>_known`` (False when the data holds no
+    such facility).
     """
     from ..criteria import measure_explained
 
@@ -116,10 +117,28 @@ def neighbourhood(sites: gpd.GeoDataFrame, layers: Layers) -> pd.DataFrame:
                 i_feat]
             out[f"{kind}_name"] = names
         if roads:
-            crit = _criterion(f"nearest_{kind}", "network_distance", layer, where=where)
-            with contextlib.suppress(SiteplanInputError):  # no such feature near a road
-                out[f"{kind}_road_m"] = measure_explained(crit, sites, layers,
-                                                          profile_name="site_brief")[0]
+            out[f"{kind}_road_m"] = _by_road(sites, layers, kind, layer, where,
+                                             out[f"{kind}_name"].to_numpy(dtype=object))
+    return out
+
+
+def _by_road(sites, layers, kind, layer, where, names) -> np.ndarray:
+    """Metres along roads to the facility named for each site (the straight-line nearest).
+
+    Sites are grouped by that name (a handful of groups); a site whose
+    nearest facility has no name gets the distance to the nearest of the kind.
+    NaN where no road leads there.
+    """
+    from ..criteria import measure_explained
+
+    out = np.full(len(sites), np.nan)
+    for name in pd.unique(names):  # a few names among a handful of sites
+        rows = np.flatnonzero(names == name)
+        sel = dict(where) if name == "" else {**where, "name": (str(name),)}
+        crit = _criterion(f"nearest_{kind}", "network_distance", layer, where=sel)
+        with contextlib.suppress(SiteplanInputError):  # not near any road
+            out[rows] = measure_explained(crit, sites.iloc[rows], layers,
+                                          profile_name="site_brief")[0]
     return out
 
 
