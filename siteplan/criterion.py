@@ -25,6 +25,7 @@ class Criterion:
     title: Mapping[str, str] = field(default_factory=dict)
     level: str | None = None
     fallback: str | None = None
+    source: str | None = None  # the standard or reasoning it rests on
 
     def label(self, lang: str = "id") -> str:
         return self.title.get(lang) or self.title.get("en") or self.name.replace("_", " ")

@@ -38,7 +38,8 @@ CONSTRAINTS = tuple(CONSTRAINT_TYPES)
 _TOP_KEYS = {"name", "title", "description", "method", "candidates", "constraints", "criteria",
              "weights", "allow_inconsistent", "owa", "reach", "notes", "version"}
 _CRITERION_KEYS = {"name", "title", "measure", "layer", "where", "column", "radius",
-                   "transform", "weight", "missing", "level", "description", "fallback"}
+                   "transform", "weight", "missing", "level", "description", "fallback",
+                   "source"}
 _CONSTRAINT_KEYS = {"type", "title", "source"}.union(*(t.keys for t in
                                                       CONSTRAINT_TYPES.values()))
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -322,6 +323,9 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
                                     f"use one of: {', '.join(CONSTRAINTS)}"))
             continue
         CONSTRAINT_TYPES[kind].check(con, cw, problems)
+        if "source" in con and not isinstance(con["source"], str):
+            problems.append(Problem(cw, f"source must be text, got {con['source']!r}",
+                                    "write source = \"PP 38/2011 (sempadan sungai)\""))
         entry = dict(con)
         entry["where"] = _where_table(con.get("where"), cw, problems)
         entry["title"] = _title(con.get("title"), cw, problems)
@@ -371,6 +375,9 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
             problems.append(Problem(cw, f"fallback {fb!r} does not fit measure {measure!r}",
                                     "a road measure may fall back to a straight-line one ("
                                     + "; ".join(ok) + ")"))
+        if "source" in cr and not isinstance(cr["source"], str):
+            problems.append(Problem(cw, f"source must be text, got {cr['source']!r}",
+                                    "write source = \"SNI 03-1733-2004 (pertokoan, 2,000 m)\""))
         if "missing" in cr and not _num(cr["missing"], zero=True):
             problems.append(Problem(cw, f"missing must be a number in [0, 1], got "
                                     f"{cr['missing']!r}", "write missing = 0"))
@@ -457,7 +464,7 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
             where=MappingProxyType(_where_table(cr.get("where"), cw, problems)),
             column=cr.get("column"), radius=_f(cr.get("radius")), missing=_f(cr.get("missing")),
             title=MappingProxyType(_title(cr.get("title"), cw, problems)),
-            level=cr.get("level"), fallback=cr.get("fallback")))
+            level=cr.get("level"), fallback=cr.get("fallback"), source=cr.get("source")))
     return Profile(name=name, title=MappingProxyType(title), method=method,
                    criteria=tuple(criteria), candidates=MappingProxyType(candidates),
                    constraints=tuple(constraints), allow_inconsistent=allow,
