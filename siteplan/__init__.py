@@ -24,6 +24,9 @@ from ._version import __version__
 if TYPE_CHECKING:  # pragma: no cover
     from . import datasets
     from .explain import sensitivity
+    from .allocate import allocate
+    from .allocate_map import render_allocation
+    from .assemble import assemble_sites
     from .compare import compare
     from .layers import Layers
     from .load import load_layers, read_layer
@@ -54,10 +57,14 @@ _LAZY = {
     "layers_from_osm": "osm",
     "compare": "compare",
     "render_selection": "select",
+    "allocate": "allocate",
+    "assemble_sites": "assemble",
+    "render_allocation": "allocate_map",
 }
 _SUBMODULES = {"datasets", "maps", "rth", "scoring", "profiles", "transforms", "criteria",
                "constraints", "aggregate", "weights", "explain", "load", "layers", "sample",
-               "outputs", "cli", "network", "osm", "select", "compare"}
+               "outputs", "cli", "network", "osm", "select", "compare",
+               "allocate", "assemble", "allocate_map"}
 
 __all__ = ["SiteplanInputError", "__version__", *_LAZY, "datasets"]
 
