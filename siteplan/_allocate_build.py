@@ -251,7 +251,9 @@ def _feasible(inst: Instance, use_idx: list[int]) -> bool:
     sub, _ = inst.subset(keep)
     dem = np.array([inst.demand[u] if u in use_idx else int((sub.fixed & (sub.pair_use == u))
                     .sum()) for u in range(len(inst.uses))])
-    x, _, _ = solve_milp(replace(sub, demand=dem), "score", feasibility_only=True)
+    groups = tuple(g for g in sub.groups if g[0] in use_idx)
+    x, _, _ = solve_milp(replace(sub, demand=dem, groups=groups), "score",
+                         feasibility_only=True)
     return x is not None
 
 
