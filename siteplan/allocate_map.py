@@ -78,7 +78,6 @@ def render_allocation(plan: gpd.GeoDataFrame, layers: Layers | None = None, *, m
     'Map'
     """
     import folium
-    import folium.plugins
 
     from . import _mapstyle as st
 
