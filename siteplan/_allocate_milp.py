@@ -141,6 +141,8 @@ def solve_milp(inst: Instance, objective: str, *, time_limit: float = 60.0,
         offset = n
         for idx, cov, w in cover:
             k = cov.shape[1]
+            if not k:
+                continue
             c[offset:offset + k] = -w
             # y_j - sum_{p covers j} x_p <= 0
             a = sparse.csr_matrix((-cov.T.tocoo().data,

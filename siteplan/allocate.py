@@ -23,6 +23,7 @@ import pandas as pd
 
 from ._allocate_build import build_instance, diagnose, split_members
 from ._allocate_milp import greedy_plan, people_by_use, plan_value, solve_milp
+from ._allocate_split import solve_split
 from ._errors import Problem, SiteplanInputError, raise_if_problems
 
 if TYPE_CHECKING:
@@ -137,10 +138,15 @@ def allocate(results: Mapping[str, gpd.GeoDataFrame], layers: Layers,
     greedy, shortfall = greedy_plan(inst, objective)
     t1 = time.perf_counter()
     if solver == "milp":
-        chosen, code, message = solve_milp(inst, objective, time_limit=time_limit)
+        chosen = None
+        if objective == "coverage":          # the joint program is slow when reaches overlap
+            chosen = solve_split(inst, None if shortfall else greedy, time_limit=time_limit)
+            status = "optimal (use by use, branching on parcels two uses want)"
         if chosen is None:
-            raise_if_problems(diagnose(inst, cands, opts, message))
-        status = "optimal" if code == 0 else f"stopped early: {message}"
+            chosen, code, message = solve_milp(inst, objective, time_limit=time_limit)
+            if chosen is None:
+                raise_if_problems(diagnose(inst, cands, opts, message))
+            status = "optimal" if code == 0 else f"stopped early: {message}"
         if not shortfall and plan_value(inst, chosen, objective) < plan_value(
                 inst, greedy, objective):    # only when HiGHS stopped early
             chosen, status = greedy, status + "; the greedy plan was better and is returned"

@@ -118,11 +118,11 @@ GRID = [box(100 * (i % 3), 100 * (i // 3), 100 * (i % 3) + 40, 100 * (i // 3) + 
 USES = ["a", "b", "c"]
 
 
-def random_case(rng):
+def random_case(rng, max_demand=2):
     n_uses = 3
     scores = np.round(rng.uniform(0, 100, (n_uses, 6)), 1)
     scores[rng.random((n_uses, 6)) < 0.3] = np.nan
-    demand = rng.integers(0, 3, n_uses)
+    demand = rng.integers(0, max_demand + 1, n_uses)
     if demand.sum() == 0:
         demand[0] = 1
     kec = list(rng.choice(["K1", "K2"], 6))
@@ -178,10 +178,13 @@ def test_milp_equals_brute_force_score(seed):
                 r for r in greedy["plan"] if r["parcel_id"] == f"P{i}").items()
 
 
-@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("seed", range(30))
 def test_milp_equals_brute_force_coverage(seed):
     rng = np.random.default_rng(100 + seed)
-    scores, demand, kec, spacing, _, fixed, exclude = random_case(rng)
+    scores, demand, kec, spacing, per_kec, fixed, exclude = random_case(rng, max_demand=3)
+    while demand.sum() > 4:                  # leave room, so that most cases can be met
+        demand[np.argmax(demand)] -= 1
+    per_kec = [u for u in per_kec if demand[u]]
     pts = [shapely.Point(X0 + x, Y0 + y) for x, y in rng.uniform(-50, 290, (12, 2))]
     people = rng.integers(1, 100, 12).astype(float)
     radius = {u: float(rng.choice([30, 80, 150])) for u in range(3)}
@@ -189,11 +192,12 @@ def test_milp_equals_brute_force_coverage(seed):
                       dtype=float) for u in range(3)]
     layers = make_layers(GRID, kec, points=pts, people=people)
     results = {name: make_result(layers, scores[u]) for u, name in enumerate(USES)}
-    best = brute_force(GRID, kec, scores, demand, spacing=spacing, fixed=fixed,
-                       exclude=exclude, cover=cover, weights=people)
+    best = brute_force(GRID, kec, scores, demand, spacing=spacing, per_kec=per_kec,
+                       fixed=fixed, exclude=exclude, cover=cover, weights=people)
     dem = {name: int(demand[u]) for u, name in enumerate(USES)}
     kw = {"objective": "coverage", "radius": {USES[u]: r for u, r in radius.items()
                                               if demand[u]},
+          "per_kecamatan": [USES[u] for u in per_kec] or None,
           "min_spacing": {USES[u]: s for u, s in spacing.items() if demand[u]} or None,
           "fixed": {f"P{i}": USES[u] for i, u in fixed.items()} or None,
           "exclude": [f"P{i}" for i in exclude] or None}
