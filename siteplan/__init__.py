@@ -23,11 +23,11 @@ from ._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import datasets
-    from .explain import sensitivity
-    from .allocate import allocate
+    from .allocation import allocate
     from .allocate_map import render_allocation
     from .assemble import assemble_sites
     from .compare import compare
+    from .explain import sensitivity
     from .layers import Layers
     from .load import load_layers, read_layer
     from .maps import render_map
@@ -57,14 +57,14 @@ _LAZY = {
     "layers_from_osm": "osm",
     "compare": "compare",
     "render_selection": "select",
-    "allocate": "allocate",
+    "allocate": "allocation",
     "assemble_sites": "assemble",
     "render_allocation": "allocate_map",
 }
 _SUBMODULES = {"datasets", "maps", "rth", "scoring", "profiles", "transforms", "criteria",
                "constraints", "aggregate", "weights", "explain", "load", "layers", "sample",
                "outputs", "cli", "network", "osm", "select", "compare",
-               "allocate", "assemble", "allocate_map"}
+               "allocation", "assemble", "allocate_map"}
 
 __all__ = ["SiteplanInputError", "__version__", *_LAZY, "datasets"]
 

@@ -1,4 +1,4 @@
-"""Private helpers of :mod:`siteplan.allocate`: from score results to an
+"""Private helpers of :mod:`siteplan.allocation`: from score results to an
 :class:`~siteplan._allocate_milp.Instance`, the checks that name an unmeetable
 demand before solving, and the diagnosis when the integer program finds no plan.
 """
@@ -257,7 +257,7 @@ def _feasible(inst: Instance, use_idx: list[int]) -> bool:
     return x is not None
 
 
-def diagnose(inst: Instance, cands, opts, message: str) -> list[Problem]:
+def diagnose(inst: Instance, opts, message: str) -> list[Problem]:
     """Why no plan exists: the use (or uses) that cannot be met, and why."""
     problems = []
     demanded = [u for u in range(len(inst.uses)) if inst.demand[u]]

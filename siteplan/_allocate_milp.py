@@ -1,4 +1,4 @@
-"""Private helpers of :mod:`siteplan.allocate`: the problem as arrays, its integer program,
+"""Private helpers of :mod:`siteplan.allocation`: the problem as arrays, its integer program,
 the sequential greedy plan and the value of a plan.
 
 Everything here works on candidate-use *pairs*: pair ``p`` puts candidate

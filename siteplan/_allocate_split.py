@@ -1,4 +1,4 @@
-"""Private helper of :mod:`siteplan.allocate`: the coverage objective solved use by use.
+"""Private helper of :mod:`siteplan.allocation`: the coverage objective solved use by use.
 
 The people a use's sites reach are a sum over uses, and the uses share only
 the rule "each parcel at most once". So: give every use its own best plan

@@ -110,7 +110,7 @@ def check_plan(plan, scores, uses, demand, geoms, *, spacing=None, fixed=None, e
             assert not s or shapely.distance(geoms[i], geoms[j]) >= s
     for i, u in (fixed or {}).items():
         assert plan.set_index("parcel_id").loc[f"P{i}", "use"] == uses[u]
-    assert not set(f"P{i}" for i in exclude) & set(plan["parcel_id"])
+    assert not {f"P{i}" for i in exclude} & set(plan["parcel_id"])
 
 
 GRID = [box(100 * (i % 3), 100 * (i // 3), 100 * (i % 3) + 40, 100 * (i // 3) + 40)
@@ -372,3 +372,14 @@ def test_sample_four_uses(sample_layers, sample_results):
     g = plan[plan["use"] == "rth"].geometry.to_numpy()
     assert min(shapely.distance(a, b) for a, b in itertools.combinations(g, 2)) >= 2000
     assert plan.crs == sample_layers.crs
+
+
+def test_public_names_survive_importing_their_modules():
+    # a submodule named like a public function would replace it on the package when imported
+    import importlib
+
+    for mod in ("siteplan.allocation", "siteplan.assemble", "siteplan.allocate_map",
+                "siteplan.cli.allocate"):
+        importlib.import_module(mod)
+    assert callable(sp.allocate) and callable(sp.assemble_sites)
+    assert callable(sp.render_allocation)

@@ -5,8 +5,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import (EXIT_OK, LANGS, UsageError, check_free, check_table_suffix,
-                      layer_options, layers_from_args, profile_from_arg, save_map, say)
+from ._common import (
+    EXIT_OK,
+    LANGS,
+    UsageError,
+    check_free,
+    check_table_suffix,
+    layer_options,
+    layers_from_args,
+    profile_from_arg,
+    save_map,
+    say,
+)
 
 HELP = "share the parcels among several uses at once (each parcel used once)"
 DESCRIPTION = ("Score the parcels for every use named in --demand, then decide which parcel "

@@ -145,14 +145,14 @@ def allocate(results: Mapping[str, gpd.GeoDataFrame], layers: Layers,
         if chosen is None:
             chosen, code, message = solve_milp(inst, objective, time_limit=time_limit)
             if chosen is None:
-                raise_if_problems(diagnose(inst, cands, opts, message))
+                raise_if_problems(diagnose(inst, opts, message))
             status = "optimal" if code == 0 else f"stopped early: {message}"
         if not shortfall and plan_value(inst, chosen, objective) < plan_value(
                 inst, greedy, objective):    # only when HiGHS stopped early
             chosen, status = greedy, status + "; the greedy plan was better and is returned"
     else:
         if shortfall:
-            raise_if_problems(diagnose(inst, cands, opts, "the greedy plan ran out of sites"))
+            raise_if_problems(diagnose(inst, opts, "the greedy plan ran out of sites"))
         chosen, status = greedy, "greedy"
     t_solve = time.perf_counter() - t1
     value = plan_value(inst, chosen, objective)
@@ -337,7 +337,7 @@ def _per_kecamatan(value, dem: dict, layers, problems: list) -> dict[str, tuple[
         value = [u for u, d in dem.items() if d]
     if isinstance(value, str):
         value = [value]
-    parcels = layers["parcels"] if "parcels" in layers else None
+    parcels = layers.get("parcels")
     if parcels is None or "kecamatan" not in parcels.columns:
         problems.append(Problem(f"{_WHERE}: per_kecamatan", "needs a 'kecamatan' column in "
                                 "the parcels layer", "add kecamatan to the parcels"))
