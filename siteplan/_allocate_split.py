@@ -30,7 +30,7 @@ from ._allocate_milp import Instance, people_by_use, plan_value, solve_milp
 __all__ = ["solve_split"]
 
 _EMPTY = (np.zeros(0, dtype=int), sparse.csr_matrix((0, 0)), np.zeros(0))
-_ENUMERATE_MAX = 3000          # candidates of one use up to which pairs are enumerated
+_ENUMERATE_MAX = 2000          # candidates of one use up to which pairs are enumerated
 
 
 def _use_best(inst: Instance, u: int, closed: np.ndarray, time_limit: float):

@@ -300,6 +300,10 @@ def _check(results, layers, demand, objective, min_spacing, per_kecamatan, fixed
     if both:
         problems.append(Problem(f"{_WHERE}: fixed and exclude", f"both name "
                                 f"{', '.join(both)}", "keep each parcel in one of them"))
+    if objective == "coverage" and "population" not in layers:
+        problems.append(Problem(f"{_WHERE}: objective 'coverage'", "needs the 'population' "
+                                "layer (where people live)", "pass population=... to "
+                                "sp.load_layers, or use objective='score'"))
     if existing is not None and not isinstance(existing, Mapping):
         problems.append(Problem(f"{_WHERE}: existing", "must map a use to a GeoDataFrame of "
                                 "facilities already there", "pass e.g. {'rth': parks}"))

@@ -342,6 +342,8 @@ def test_bad_arguments_are_all_reported_at_once():
         sp.allocate(results, layers, {"u1": 1, "u2": 1}, fixed={"P1": "u2"})
     with pytest.raises(SiteplanInputError, match="exclude: names ZZ"):
         sp.allocate(results, layers, {"u1": 1}, exclude=["ZZ"])
+    with pytest.raises(SiteplanInputError, match="coverage'.*needs the 'population' layer"):
+        sp.allocate(results, layers, {"u1": 1}, objective="coverage")
 
 
 # ------------------------------------------------------------------ the sample
