@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import sparse
 
-__all__ = ["Instance", "solve_milp", "greedy_plan", "plan_value", "people_by_use",
-           "max_spaced"]
+__all__ = ["Instance", "solve_milp", "prune_for_score", "greedy_plan", "plan_value",
+           "people_by_use", "max_spaced"]
 
 
 @dataclass(frozen=True)
@@ -159,6 +159,37 @@ def solve_milp(inst: Instance, objective: str, *, time_limit: float = 60.0,
     if res.x is None:
         return None, int(res.status), str(res.message)
     return np.flatnonzero(res.x[:n] > 0.5), int(res.status), str(res.message)
+
+
+def prune_for_score(inst: Instance) -> tuple[Instance, np.ndarray]:
+    """Drop pairs that no optimal plan of the score objective needs; (instance, old indices).
+
+    For a use without spacing or kecamatan rules, some optimal plan uses only
+    its K best pairs, K = (D - 1) b + 1 (+ its fixed pairs), where D is the
+    total demand and b the most pairs of the use one candidate can block
+    (1 for plain parcels; more when assembled sites share members): the
+    other D - 1 chosen sites block at most (D - 1) b of those K, so a site of
+    the use ranked below them can be swapped for a free one scoring at least
+    as much. Uses with spacing or kecamatan rules keep every pair.
+    """
+    total = int(inst.demand.sum())
+    ruled = set(inst.pair_use[inst.conflicts.nonzero()[0]].tolist()) | {
+        u for u, _, _ in inst.groups}
+    pm = _pair_members(inst)
+    share = (pm.T @ pm).tocsc()                        # (pairs x pairs): share a member
+    keep = np.ones(inst.n, dtype=bool)
+    for u in range(len(inst.uses)):                    # a handful of uses
+        idx = np.flatnonzero(inst.pair_use == u)
+        if u in ruled or not len(idx):
+            continue
+        b = int(np.diff(share[:, idx].tocsr().indptr).max(initial=1))
+        k = (total - 1) * max(b, 1) + 1 + int(inst.fixed[idx].sum())
+        if len(idx) <= k:
+            continue
+        order = idx[np.argsort(-inst.score[idx], kind="stable")]
+        keep[order[k:]] = False
+    keep |= inst.fixed
+    return inst.subset(keep)
 
 
 def max_spaced(inst: Instance, use: int, *, time_limit: float = 30.0) -> int:

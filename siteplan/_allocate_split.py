@@ -33,6 +33,10 @@ _EMPTY = (np.zeros(0, dtype=int), sparse.csr_matrix((0, 0)), np.zeros(0))
 _ENUMERATE_MAX = 2000          # candidates of one use up to which pairs are enumerated
 
 
+class _OutOfTimeError(Exception):
+    """A use's own program stopped at the time limit: the split cannot prove optimality."""
+
+
 def _use_best(inst: Instance, u: int, closed: np.ndarray, time_limit: float):
     """The best pairs of use u alone, its parcels in ``closed`` (bool per parcel) not used.
 
@@ -98,6 +102,8 @@ def _use_best(inst: Instance, u: int, closed: np.ndarray, time_limit: float):
         sub = replace(sub, demand=dem, cover=cover,
                       groups=tuple(g for g in sub.groups if g[0] == u))
         x, code, _ = solve_milp(sub, "coverage", time_limit=time_limit)
+        if code == 1:
+            raise _OutOfTimeError
         if x is None or code != 0:
             return None
         chosen = old[x][inst.pair_use[old[x]] == u]
@@ -133,7 +139,11 @@ def solve_split(inst: Instance, start: np.ndarray | None, *, time_limit: float =
             if key not in cache:
                 mask = np.zeros(n_parcels, dtype=bool)
                 mask[list(key[1])] = True
-                cache[key] = _use_best(inst, u, mask, time_limit)
+                left = time_limit - (time.perf_counter() - t0)
+                try:
+                    cache[key] = _use_best(inst, u, mask, max(left, 0.5))
+                except _OutOfTimeError:
+                    return None
             sols.append(cache[key])
         if any(s is None for s in sols):
             continue

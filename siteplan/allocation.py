@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ._allocate_build import build_instance, diagnose, split_members
-from ._allocate_milp import greedy_plan, people_by_use, plan_value, solve_milp
+from ._allocate_milp import greedy_plan, people_by_use, plan_value, prune_for_score, solve_milp
 from ._allocate_split import solve_split
 from ._errors import Problem, SiteplanInputError, raise_if_problems
 
@@ -138,18 +138,7 @@ def allocate(results: Mapping[str, gpd.GeoDataFrame], layers: Layers,
     greedy, shortfall = greedy_plan(inst, objective)
     t1 = time.perf_counter()
     if solver == "milp":
-        chosen = None
-        if objective == "coverage":          # the joint program is slow when reaches overlap
-            chosen = solve_split(inst, None if shortfall else greedy, time_limit=time_limit)
-            status = "optimal (use by use, branching on parcels two uses want)"
-        if chosen is None:
-            chosen, code, message = solve_milp(inst, objective, time_limit=time_limit)
-            if chosen is None:
-                raise_if_problems(diagnose(inst, opts, message))
-            status = "optimal" if code == 0 else f"stopped early: {message}"
-        if not shortfall and plan_value(inst, chosen, objective) < plan_value(
-                inst, greedy, objective):    # only when HiGHS stopped early
-            chosen, status = greedy, status + "; the greedy plan was better and is returned"
+        chosen, status = _solve(inst, opts, greedy, shortfall, time_limit)
     else:
         if shortfall:
             raise_if_problems(diagnose(inst, opts, "the greedy plan ran out of sites"))
@@ -188,6 +177,34 @@ def allocate(results: Mapping[str, gpd.GeoDataFrame], layers: Layers,
         "allocation": info}
     log.info("allocate: %s, value %.3f, greedy %s, %.2f s", status, value, g_value, t_solve)
     return out
+
+
+def _solve(inst, opts, greedy, shortfall, time_limit) -> tuple[np.ndarray, str]:
+    """The optimal plan and its status; the greedy plan when the solver stops without one."""
+    objective = opts["objective"]
+    t0 = time.perf_counter()
+    if objective == "coverage":          # the joint program is slow when reaches overlap
+        chosen = solve_split(inst, None if shortfall else greedy, time_limit=time_limit)
+        if chosen is not None:
+            return chosen, "optimal (use by use, branching on parcels two uses want)"
+    left = max(time_limit - (time.perf_counter() - t0), 1.0)
+    small, old = prune_for_score(inst) if objective == "score" else (inst, np.arange(inst.n))
+    x, code, message = solve_milp(small, objective, time_limit=left)
+    if x is None:
+        if code == 2:                    # infeasible: say which use, and why
+            raise_if_problems(diagnose(inst, opts, message))
+        if not shortfall:
+            return greedy, (f"stopped early without a plan ({message}); the sequential "
+                            "greedy plan is returned")
+        raise SiteplanInputError(Problem(_WHERE, f"no plan found within time_limit="
+                                         f"{time_limit:g} s ({message})", "raise time_limit, "
+                                         "relax min_spacing, or use solver='greedy'"))
+    chosen = old[x]
+    status = "optimal" if code == 0 else f"stopped early: {message}"
+    if not shortfall and plan_value(inst, chosen, objective) < plan_value(
+            inst, greedy, objective):    # only when HiGHS stopped early
+        chosen, status = greedy, status + "; the greedy plan was better and is returned"
+    return chosen, status
 
 
 def _frame(inst, cands, scores, chosen, greedy, objective, layers) -> gpd.GeoDataFrame:
