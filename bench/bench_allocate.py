@@ -1,6 +1,6 @@
 """Allocation on the sample: the four built-in uses with the demand of issue 17.
 
-    python bench/bench_allocate.py [--repeat 3] [--no-coverage]
+    python bench/bench_allocate.py [--repeat 3] [--no-coverage] [--scale N]
 
 Scores the sample for rth, sentra_kuliner, fasilitas_publik and wisata_religi
 (every eligible parcel is a candidate), then runs ``sp.allocate`` with the
@@ -12,6 +12,10 @@ demand rth=3, sentra_kuliner=1, fasilitas_publik=2, wisata_religi=1:
    wisata_religi 3, every site 1 km from the next of its use);
 4. objective "coverage" (people newly within each use's reach, radii from
    siteplan/data/use_reach.csv), unless --no-coverage.
+
+With --scale N it also times the four uses on N synthetic candidates (random
+40 m parcels over 20 x 20 km, 75% eligible per use, random scores; the same
+demand), without and with 1 km spacing.
 
 For each it prints the plan, its value, the sequential greedy plan's value,
 the gain, and the integer program's solve time (median of --repeat runs; the
@@ -65,11 +69,36 @@ def run(name, results, layers, demand, repeat, **kw):
             "plan": plan[["use", "pick", "parcel_id", "score"]].to_dict("records")}
 
 
+def synthetic(n: int, seed: int = 0):
+    """N random candidate parcels and four random score tables (only for timing)."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    rng = np.random.default_rng(seed)
+    x, y = rng.uniform(620_000, 640_000, n), rng.uniform(9_310_000, 9_330_000, n)
+    parcels = gpd.GeoDataFrame({"parcel_id": np.arange(n).astype(str), "ownership": "pemda",
+                                "kecamatan": rng.choice(list("ABCDEF"), n)},
+                               geometry=shapely.buffer(shapely.points(x, y), 20, quad_segs=2),
+                               crs=32748)
+    layers = sp.load_layers(parcels=parcels)
+    results = {}
+    for u in USES:
+        ok = rng.random(n) < 0.75
+        r = layers["parcels"].copy()
+        r["eligible"] = ok
+        r["score"] = np.where(ok, rng.uniform(0, 100, n), np.nan)
+        r["rank"] = r["score"].rank(ascending=False, method="min")
+        results[u] = r
+    return layers, results
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-coverage", action="store_true")
+    ap.add_argument("--scale", type=int, default=0, metavar="N")
     args = ap.parse_args()
     t = time.perf_counter()
     layers = sp.load_sample()
@@ -86,6 +115,11 @@ def main():
     if not args.no_coverage:
         out.append(run("issue demand, coverage", results, layers, DEMAND, 1,
                        objective="coverage"))
+    if args.scale:
+        big_layers, big = synthetic(args.scale)
+        out.append(run(f"{args.scale} synthetic candidates", big, big_layers, DEMAND, 1))
+        out.append(run(f"{args.scale} synthetic candidates, 1 km spacing", big, big_layers,
+                       DEMAND, 1, min_spacing=1000))
     target = Path(__file__).resolve().parent / "_out" / "allocate.json"
     target.parent.mkdir(exist_ok=True)
     target.write_text(json.dumps({"machine": platform.platform(), "python":
