@@ -215,8 +215,10 @@ def _frame(inst, cands, scores, chosen, greedy, objective, layers) -> gpd.GeoDat
     rows = cands.iloc[c].reset_index(drop=True)
     out = pd.DataFrame({"parcel_id": rows["parcel_id"].to_numpy(), "use": uses[u]})
     out["score"] = inst.score[chosen]
-    out["rank"] = [scores[f"rank_{name}"].iat[ci] for name, ci in zip(uses[u], c,
-                                                                        strict=True)]
+    rank = np.array([scores[f"rank_{name}"].iat[ci] for name, ci in zip(uses[u], c,
+                                                                           strict=True)])
+    out["rank"] = pd.array(np.where(np.isfinite(rank), rank, np.nan), dtype="Float64").astype(
+        "Int64") if len(rank) else pd.array([], dtype="Int64")
     out["fixed"] = inst.fixed[chosen]
     g_use = pd.Series(uses[inst.pair_use[greedy]], index=inst.pair_cand[greedy])
     out["greedy_use"] = g_use.reindex(c).fillna("").to_numpy(dtype=object)

@@ -259,6 +259,32 @@ def test_fixed_and_excluded_are_respected():
     assert list(plan["parcel_id"]) == ["P1"]
 
 
+def test_results_in_another_crs_give_the_same_plan():
+    layers, results = two_parcels()
+    wgs = {k: v.to_crs(4326) for k, v in results.items()}
+    plan = sp.allocate(wgs, layers, {"u1": 1, "u2": 1})
+    assert dict(zip(plan["parcel_id"], plan["use"], strict=True)) == {"P1": "u1", "P0": "u2"}
+    assert plan.crs == layers.crs
+    assert plan.geometry.area.round(6).tolist() == [1600.0, 1600.0]
+
+
+def test_people_near_an_existing_facility_count_for_nothing():
+    # P0 reaches points a (100 people) and b (10); P1 reaches c (50). An existing park
+    # next to a leaves P0 worth 10, so the one park goes to P1.
+    geoms = [box(0, 0, 40, 40), box(500, 0, 540, 40)]
+    pts = [shapely.Point(X0 + 20, Y0 + 60), shapely.Point(X0 + 20, Y0 - 20),
+           shapely.Point(X0 + 520, Y0 + 60)]
+    layers = make_layers(geoms, ["K1", "K1"], points=pts, people=[100.0, 10.0, 50.0])
+    results = {"taman": make_result(layers, [50.0, 50.0])}
+    plan = sp.allocate(results, layers, {"taman": 1}, objective="coverage", radius=30)
+    assert list(plan["parcel_id"]) == ["P0"] and plan["people_added"].iloc[0] == 110.0
+    park = gpd.GeoDataFrame(geometry=[shapely.Point(X0 + 20, Y0 + 80)], crs=CRS)
+    plan = sp.allocate(results, layers, {"taman": 1}, objective="coverage", radius=30,
+                       existing={"taman": park})
+    assert list(plan["parcel_id"]) == ["P1"] and plan["people_added"].iloc[0] == 50.0
+    assert plan.attrs["allocation"]["people"] == {"taman": 50.0}
+
+
 def test_inputs_are_not_mutated():
     layers, results = two_parcels()
     before = {k: v.copy() for k, v in results.items()}
