@@ -23,6 +23,8 @@ from ._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import measures
+    from .allocation import allocate
+    from .assemble import assemble_sites
     from .brief import site_brief, write_brief_pdf
     from .comparison import compare
     from .explain import sensitivity
@@ -32,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .io.sample import load_sample
     from .layers import Layers
     from .profiles import Profile, get_profile, list_profiles, read_profile
+    from .render.allocation_map import render_allocation
     from .render.rth_map import render_rth
     from .render.score_map import render_map
     from .render.selection_map import render_selection
@@ -61,11 +64,14 @@ _LAZY = {
     "render_selection": "render.selection_map",
     "site_brief": "brief",
     "write_brief_pdf": "brief",
+    "allocate": "allocation",
+    "assemble_sites": "assemble",
+    "render_allocation": "render.allocation_map",
 }
 _SUBMODULES = {"io", "measures", "render", "rth", "scoring", "pipeline", "profiles",
                "transforms", "constraints", "aggregate", "weights", "explain", "layers",
                "features", "population", "outputs", "cli", "select", "comparison", "criterion",
-               "brief"}
+               "brief", "allocation", "assemble"}
 _ALIASES = {"datasets": "io.datasets"}
 
 __all__ = ["SiteplanInputError", "__version__", *_LAZY, "datasets", "measures"]

@@ -45,3 +45,12 @@ def test_own_profile():
 def test_committed_without_outputs(path):
     nb = nbformat.read(path, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def test_allocation():
+    nb = execute("04_allocation.ipynb")
+    text = "".join(str(o.get("text", "")) for c in nb.cells if c.cell_type == "code"
+                   for o in c.outputs)
+    assert "joint plan" in text and "sequential plan" in text
+    assert not any(o.get("output_type") == "error" for c in nb.cells if c.cell_type == "code"
+                   for o in c.outputs)

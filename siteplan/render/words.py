@@ -170,6 +170,24 @@ VALUE_NAMES: Mapping[str, Mapping[str, Mapping[str, str]]] = {
     },
 }
 
+#: the allocation map's words (sp.render_allocation)
+ALLOCATION_TEXT: Mapping[str, Mapping[str, str]] = {
+    "id": {"title": "Pembagian lahan antar-peruntukan", "sites": "lokasi", "score": "Skor",
+           "rank": "peringkat", "for": "untuk", "use": "Peruntukan", "fixed": "ditetapkan",
+           "members": "Gabungan {n} persil", "objective_score": "total skor",
+           "objective_coverage": "penduduk baru terjangkau", "greedy": "rencana berurutan",
+           "gain": "selisih", "none": "–", "not_eligible": "tidak memenuhi syarat",
+           "people": "+{n} penduduk terjangkau", "kel": "Kel.", "kec": "Kec.",
+           "greedy_gave": "Rencana berurutan: {use}", "greedy_none": "tidak dipakai"},
+    "en": {"title": "Land shared among uses", "sites": "sites", "score": "Score",
+           "rank": "rank", "for": "for", "use": "Use", "fixed": "fixed in advance",
+           "members": "{n} parcels merged", "objective_score": "sum of scores",
+           "objective_coverage": "people newly within reach", "greedy": "sequential plan",
+           "gain": "gain", "none": "–", "not_eligible": "not eligible",
+           "people": "+{n} people within reach", "kel": "Kel.", "kec": "Kec.",
+           "greedy_gave": "Sequential plan: {use}", "greedy_none": "unused"},
+}
+
 #: (thousands, decimal) separator per language
 SEPARATORS: Mapping[str, tuple[str, str]] = {"id": (".", ","), "en": (",", ".")}
 
