@@ -23,6 +23,8 @@ from .aggregate import AGGREGATORS
 from .constraints import CONSTRAINT_TYPES
 from .criterion import Criterion
 from .measures import MEASURES as MEASURE_TABLE
+from .measures.raster import SLOPE_UNITS
+from .raster import STATS
 from .transforms import check_transform
 from .weights import CR_LIMIT, ahp_weights, normalise_weights
 
@@ -39,7 +41,7 @@ _TOP_KEYS = {"name", "title", "description", "method", "candidates", "constraint
              "weights", "allow_inconsistent", "owa", "reach", "notes", "version"}
 _CRITERION_KEYS = {"name", "title", "measure", "layer", "where", "column", "radius",
                    "transform", "weight", "missing", "level", "description", "fallback",
-                   "source"}
+                   "source", "stat", "values", "at_least", "unit"}
 _CONSTRAINT_KEYS = {"type", "title", "source"}.union(*(t.keys for t in
                                                       CONSTRAINT_TYPES.values()))
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -257,6 +259,33 @@ def _title(value: Any, where: str, problems: list[Problem]) -> dict[str, str]:
     return dict(value)
 
 
+def _check_raster_keys(cr: Mapping[str, Any], measure: Any, spec: Any, cw: str,
+                       problems: list[Problem]) -> None:
+    """``stat``, ``values``, ``at_least`` and ``unit`` of raster measures."""
+    allowed = spec.allows if spec is not None else frozenset()
+    for key in ("stat", "values", "at_least", "unit"):
+        if key in cr and key not in allowed:
+            problems.append(Problem(cw, f"'{key}' does not apply to measure {measure!r}",
+                                    "remove it (it is for the raster measures zonal and slope)"))
+    stats = STATS if measure == "zonal" else ("mean", "max")
+    if "stat" in cr and cr["stat"] not in stats:
+        problems.append(Problem(cw, f"unknown stat {cr['stat']!r}",
+                                f"use one of: {', '.join(stats)}"))
+    if "unit" in cr and cr["unit"] not in SLOPE_UNITS:
+        problems.append(Problem(cw, f"unknown unit {cr['unit']!r}",
+                                f"use one of: {', '.join(SLOPE_UNITS)}"))
+    if "values" in cr and not (isinstance(cr["values"], list) and cr["values"]
+                               and all(_num(v) for v in cr["values"])):
+        problems.append(Problem(cw, f"values must be a list of numbers, got {cr['values']!r}",
+                                "write values = [40, 50] (e.g. WorldCover classes)"))
+    if "at_least" in cr and not _num(cr["at_least"]):
+        problems.append(Problem(cw, f"at_least must be a number, got {cr['at_least']!r}",
+                                "write at_least = 0.67"))
+    if cr.get("stat") == "share" and "values" not in cr and "at_least" not in cr:
+        problems.append(Problem(cw, "stat 'share' needs values = [...] or at_least = <number>",
+                                "say which cells count, e.g. at_least = 0.67"))
+
+
 def _tables(data: Mapping[str, Any], key: str, one: str, where: str,
             problems: list[Problem]) -> Iterator[tuple[int, Mapping[str, Any]]]:
     """The tables of an array of tables (``[[key]]``), numbered from 1; others reported."""
@@ -375,6 +404,7 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
             problems.append(Problem(cw, f"fallback {fb!r} does not fit measure {measure!r}",
                                     "a road measure may fall back to a straight-line one ("
                                     + "; ".join(ok) + ")"))
+        _check_raster_keys(cr, measure, spec, cw, problems)
         if "source" in cr and not isinstance(cr["source"], str):
             problems.append(Problem(cw, f"source must be text, got {cr['source']!r}",
                                     "write source = \"SNI 03-1733-2004 (pertokoan, 2,000 m)\""))
@@ -464,7 +494,9 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
             where=MappingProxyType(_where_table(cr.get("where"), cw, problems)),
             column=cr.get("column"), radius=_f(cr.get("radius")), missing=_f(cr.get("missing")),
             title=MappingProxyType(_title(cr.get("title"), cw, problems)),
-            level=cr.get("level"), fallback=cr.get("fallback"), source=cr.get("source")))
+            level=cr.get("level"), fallback=cr.get("fallback"), source=cr.get("source"),
+            stat=cr.get("stat"), at_least=_f(cr.get("at_least")), unit=cr.get("unit"),
+            values=None if cr.get("values") is None else tuple(float(v) for v in cr["values"])))
     return Profile(name=name, title=MappingProxyType(title), method=method,
                    criteria=tuple(criteria), candidates=MappingProxyType(candidates),
                    constraints=tuple(constraints), allow_inconsistent=allow,

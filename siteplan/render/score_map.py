@@ -583,7 +583,7 @@ def _add_constraints(m, layers, info, lang, work_crs, tol, prec, get) -> list[st
     for i, con in enumerate(info["constraints"]):
         name = con.get("layer")
         if con.get("type") not in ("outside", "inside") or not name or get(name) is None:
-            continue
+            continue  # rasters (get gives None) are not drawn
         try:
             feats = select_features(layers, name, con.get("where") or {}, allow_empty=True,
                                     context=f"render_map constraint {i + 1}")
