@@ -42,6 +42,7 @@ _CRITERION_KEYS = {"name", "title", "measure", "layer", "where", "column", "radi
                    "source"}
 _CONSTRAINT_KEYS = {"type", "title", "source"}.union(*(t.keys for t in
                                                       CONSTRAINT_TYPES.values()))
+_WEIGHTS_KEYS = {"order", "ahp", "values"}
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -399,7 +400,7 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
             problems.append(Problem(f"{where} [weights]", "must be a table",
                                     "write [weights] with order = [...] and ahp = [[...]]"))
         else:
-            bad = set(wt) - {"order", "ahp", "values"}
+            bad = set(wt) - _WEIGHTS_KEYS
             if bad:
                 problems.append(Problem(f"{where} [weights]", f"unknown key(s) "
                                         f"{', '.join(sorted(bad))}", "use order, ahp or values"))
