@@ -133,8 +133,8 @@ def profile_schema() -> dict:
 
     Examples
     --------
-    >>> import siteplan as sp
-    >>> schema = sp.profile_schema()
+    >>> from siteplan.profile_schema import profile_schema
+    >>> schema = profile_schema()
     >>> schema["properties"]["method"]["enum"]
     ['owa', 'topsis', 'wgm', 'wlc']
     >>> "network_distance" in schema["$defs"]["criterion"]["properties"]["measure"]["enum"]

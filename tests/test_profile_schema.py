@@ -11,12 +11,13 @@ import pytest
 
 import siteplan as sp
 from siteplan import profiles, transforms
+from siteplan.profile_schema import profile_schema
 from siteplan.profiles import builtin_profile_text, profile_from_dict
 
 
 @pytest.fixture(scope="module")
 def schema():
-    s = sp.profile_schema()
+    s = profile_schema()
     jsonschema.Draft202012Validator.check_schema(s)
     return s
 
@@ -46,9 +47,9 @@ def test_schema_names_come_from_the_validator_tables(schema):
 
 
 def test_schema_is_a_fresh_dict_each_call():
-    a = sp.profile_schema()
+    a = profile_schema()
     a["properties"].clear()
-    assert sp.profile_schema()["properties"]
+    assert profile_schema()["properties"]
 
 
 @pytest.mark.parametrize("name", sp.list_profiles())
@@ -115,4 +116,4 @@ def test_cli_prints_the_schema():
     r = subprocess.run([sys.executable, "-m", "siteplan.cli", "profiles", "schema"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout) == sp.profile_schema()
+    assert json.loads(r.stdout) == profile_schema()

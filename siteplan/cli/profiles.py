@@ -33,7 +33,9 @@ def run(args) -> int:
             say(args, f"{name:18} {prof.label('id')}  ({prof.label('en')})")
         return EXIT_OK
     if args.action == "schema":
-        print(json.dumps(sp.profile_schema(), indent=2, ensure_ascii=False))
+        from ..profile_schema import profile_schema
+
+        print(json.dumps(profile_schema(), indent=2, ensure_ascii=False))
         return EXIT_OK
     if not args.name:
         raise UsageError(f"'profiles {args.action}' needs a profile name")
