@@ -16,7 +16,7 @@ from ..profiles import METHODS
 from ._geojson import looks_like_path
 
 __all__ = ["ScoreRequest", "SensitivityRequest", "SelectRequest", "AllocateRequest",
-           "NO_PATHS", "PathRefused"]
+           "NO_PATHS", "PathRefusedError"]
 
 NO_PATHS = ("this service reads no file named in a request; give a built-in profile's name "
             "(GET /profiles) or the profile itself as JSON (GET /schema/profile), and layers "
@@ -31,7 +31,7 @@ _PARCELS_DOC = ("Parcels as a GeoJSON FeatureCollection in EPSG:4326 (RFC 7946),
                 "the server was started with.")
 
 
-class PathRefused(ValueError):
+class PathRefusedError(ValueError):
     """A path where a name or data is expected (pydantic reports it as a value error)."""
 
     def __init__(self, what: str):
@@ -43,7 +43,7 @@ def check_profile_value(value: Any, field: str = "profile") -> Any:
     """Refuse a path given where a profile is expected (name or inline profile)."""
     if isinstance(value, str):
         if looks_like_path(value):
-            raise PathRefused(f"'{field}' looks like a file path ({value[:80]!r})")
+            raise PathRefusedError(f"'{field}' looks like a file path ({value[:80]!r})")
         return value
     if isinstance(value, dict):
         parts = [value.get("criteria"), value.get("constraints")]
@@ -53,14 +53,15 @@ def check_profile_value(value: Any, field: str = "profile") -> Any:
             for item in part:  # a handful of criteria or constraints
                 layer = item.get("layer") if isinstance(item, dict) else None
                 if isinstance(layer, str) and looks_like_path(layer):
-                    raise PathRefused(f"'{field}' names a file as a layer ({layer[:80]!r}): "
-                                      "layers are named, never read from a path")
+                    raise PathRefusedError(f"'{field}' names a file as a layer "
+                                           f"({layer[:80]!r}): layers are named, never read "
+                                           "from a path")
     return value
 
 
 def _no_path_layer(value: Any, field: str) -> Any:
     if isinstance(value, str):
-        raise PathRefused(f"'{field}' is text ({value[:80]!r}), not GeoJSON")
+        raise PathRefusedError(f"'{field}' is text ({value[:80]!r}), not GeoJSON")
     return value
 
 

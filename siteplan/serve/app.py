@@ -35,8 +35,13 @@ from .._errors import Problem, SiteplanInputError
 from .._version import __version__
 from ._geojson import feature_collection, jsonable, layer_from_geojson, public_sources
 from ._guard import BodyLimit, Runner, ServiceError, input_error, problem_dicts
-from ._schemas import (AllocateRequest, PathRefused, ScoreRequest, SelectRequest,
-                       SensitivityRequest)
+from ._schemas import (
+    AllocateRequest,
+    PathRefusedError,
+    ScoreRequest,
+    SelectRequest,
+    SensitivityRequest,
+)
 
 __all__ = ["create_app", "ENDPOINTS"]
 
@@ -243,7 +248,7 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
         for err in exc.errors():
             where = ".".join(str(p) for p in err.get("loc", ()))
             cause = (err.get("ctx") or {}).get("error")
-            if isinstance(cause, PathRefused):
+            if isinstance(cause, PathRefusedError):
                 problems.append(Problem(f"request {where}", cause.what, cause.fix))
                 continue
             fix = {"missing": "add this field", "extra_forbidden": "remove this field; the "
