@@ -7,11 +7,7 @@ Expected numbers come from calling the same functions in this process
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import tomllib
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import jsonschema
 import numpy as np
@@ -221,10 +217,10 @@ def test_sensitivity_equals_python(server, expected):
 
 
 def test_select_equals_python(server, layers, expected):
-    r = server.post("/select", {"profile": "fasilitas_publik", "k": 3, "radius": 1500})
+    r = server.post("/select", {"profile": "wisata_religi", "k": 3, "radius": 800})
     assert r.status == 200, r.text
     fc = r.json()
-    chosen = sp.select_sites(expected["fasilitas_publik"], layers, k=3, radius=1500)
+    chosen = sp.select_sites(expected["wisata_religi"], layers, k=3, radius=800)
     assert sorted(f["properties"]["parcel_id"] for f in fc["features"]) == \
         sorted(chosen["parcel_id"])
     assert fc["selection"]["people_covered"] == pytest.approx(

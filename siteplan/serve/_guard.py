@@ -11,17 +11,19 @@ from typing import Any
 
 from .._errors import Problem, SiteplanInputError
 
-__all__ = ["BodyLimit", "Runner", "ServiceError", "error_body", "problem_dicts"]
+__all__ = ["BodyLimit", "Runner", "ServiceError", "error_body", "error_dict", "problem_dicts",
+           "input_error"]
 
 log = logging.getLogger(__name__)
 
 
 class ServiceError(Exception):
-    """An answer other than 200, with its status, error code and message."""
+    """An answer other than 200: its status, error code, what is wrong and the fix."""
 
-    def __init__(self, status: int, code: str, message: str, **extra: Any):
-        super().__init__(message)
-        self.status, self.code, self.message, self.extra = status, code, message, extra
+    def __init__(self, status: int, code: str, what: str, *, fix: str, **extra: Any):
+        super().__init__(what)
+        self.status, self.code = status, code
+        self.body = error_dict(code, what, fix=fix, **extra)
 
 
 def problem_dicts(problems) -> list[dict[str, str]]:
@@ -35,17 +37,28 @@ def problem_dicts(problems) -> list[dict[str, str]]:
     return out
 
 
-def error_body(code: str, message: str, **extra: Any) -> bytes:
-    return json.dumps({"error": code, "message": message, **extra},
+def error_dict(code: str, what: str, *, fix: str | None = None, **extra: Any) -> dict:
+    """The JSON body of an error: ``error`` (a code), ``message`` (what, and the fix)."""
+    message = f"{what}. Fix: {fix}" if fix else what
+    return {"error": code, "message": message, **({"fix": fix} if fix else {}), **extra}
+
+
+def error_body(code: str, what: str, *, fix: str | None = None, **extra: Any) -> bytes:
+    return json.dumps(error_dict(code, what, fix=fix, **extra),
                       ensure_ascii=False).encode("utf-8")
 
 
 class BodyLimit:
     """ASGI middleware: refuse a request body over ``limit`` bytes with 413.
 
-    A declared ``Content-Length`` over the limit is refused before any of the
-    body is read; a body without one (chunked) is read up to the limit and
-    refused as soon as it passes it. Accepted bodies are handed on unchanged.
+    A declared ``Content-Length`` over the limit is refused without keeping
+    any of the body; a body without one (chunked) is kept up to the limit and
+    refused as soon as it passes it. Before answering, up to ``4 * limit``
+    bytes of the refused body are read and dropped, so that a client that
+    sends its whole body before reading (most do, unless they send
+    ``Expect: 100-continue``) gets the 413 instead of a broken connection;
+    past that the connection is closed. Accepted bodies are handed on
+    unchanged.
     """
 
     def __init__(self, app, *, limit: int):
@@ -63,6 +76,7 @@ class BodyLimit:
                     return await self._refuse(send, 400, "bad_request",
                                               "Content-Length is not a number")
         if length is not None and length > self.limit:
+            await self._drain(receive, 0)
             return await self._too_large(send, f"{length:,} bytes")
         chunks, size = [], 0
         more = True
@@ -72,10 +86,12 @@ class BodyLimit:
                 return None
             chunk = message.get("body", b"")
             size += len(chunk)
+            more = message.get("more_body", False)
             if size > self.limit:
+                if more:
+                    await self._drain(receive, size)
                 return await self._too_large(send, f"over {self.limit:,} bytes")
             chunks.append(chunk)
-            more = message.get("more_body", False)
         body = b"".join(chunks)
         sent = False
 
@@ -88,6 +104,16 @@ class BodyLimit:
 
         return await self.app(scope, replay, send)
 
+    async def _drain(self, receive, size: int) -> None:
+        """Read and drop the rest of a refused body, up to ``4 * limit`` bytes in all."""
+        while size <= 4 * self.limit:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            size += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
+
     async def _too_large(self, send, size: str):
         mb = self.limit / 1e6
         return await self._refuse(send, 413, "too_large", (
@@ -96,8 +122,8 @@ class BodyLimit:
             "geometries), or start the server with a larger --max-body-mb")
 
     @staticmethod
-    async def _refuse(send, status: int, code: str, message: str, **extra: Any):
-        body = error_body(code, message, **extra)
+    async def _refuse(send, status: int, code: str, what: str, **extra: Any):
+        body = error_body(code, what, **extra)
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode()),

@@ -34,7 +34,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
 from .._errors import Problem, SiteplanInputError
 from .._version import __version__
 from ._geojson import feature_collection, jsonable, layer_from_geojson, public_sources
-from ._guard import BodyLimit, Runner, ServiceError, input_error, problem_dicts
+from ._guard import BodyLimit, Runner, ServiceError, error_dict, input_error, problem_dicts
 from ._schemas import (
     AllocateRequest,
     PathRefusedError,
@@ -239,8 +239,7 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
 
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, exc: ServiceError):
-        return _json({"error": exc.code, "message": exc.message, **jsonable(exc.extra)},
-                     status=exc.status)
+        return _json(jsonable(exc.body), status=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(_request: Request, exc: RequestValidationError):
@@ -263,13 +262,14 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
     async def _http_error(request: Request, exc: HTTPException):
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         message = f"{request.method} {request.url.path}: {exc.detail}"
-        return _json({"error": code, "message": message}, status=exc.status_code)
+        return _json(error_dict(code, message, fix="see the endpoints in the OpenAPI document "
+                                "(/docs)"), status=exc.status_code)
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception):
         log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
-        return _json({"error": "internal", "message": "internal error; the server's log has "
-                      "the details"}, status=500)
+        return _json(error_dict("internal", "internal error; the server's log has the details",
+                                fix="tell the service's operator"), status=500)
 
     @app.get("/health", summary="Is the service up, and what does it serve")
     async def health():
