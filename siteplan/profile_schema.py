@@ -62,8 +62,8 @@ _CONSTRAINT_TYPES: dict[str, dict] = {
     "buffer": {"type": "number", "minimum": 0, "description": "metres"},
     "where": _WHERE,
     "column": {"type": "string"},
-    "in": _SCALARS,
-    "not_in": _SCALARS,
+    "in": {"type": "array", "items": _SCALAR},
+    "not_in": {"type": "array", "items": _SCALAR},
     "min": _NUMBER,
     "max": _NUMBER,
 }

@@ -8,6 +8,7 @@ in ``builtin_profiles/`` as TOML files a planner can copy and edit
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -474,7 +475,7 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
 
 
 def _num(v: Any, *, positive: bool = False, zero: bool = False) -> bool:
-    if isinstance(v, bool) or not isinstance(v, int | float) or v != v:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
         return False
     if positive:
         return v > 0

@@ -54,6 +54,7 @@ def test_schema_is_a_fresh_dict_each_call():
 
 @pytest.mark.parametrize("name", sp.list_profiles())
 def test_every_builtin_profile_validates(schema, name):
+    profile_from_dict(_builtin(name))
     data = _builtin(name)
     _validator(schema).validate(data)
     # and it survives JSON, as a client would send it
@@ -90,6 +91,15 @@ def _mutations():
     def bad_name(d):
         d["name"] = "../../etc/passwd"
 
+    def not_in_text(d):  # would be read letter by letter
+        d["constraints"].append({"type": "attribute", "column": "land_use", "not_in": "sawah"})
+
+    def not_in_null(d):
+        d["constraints"].append({"type": "attribute", "column": "land_use", "not_in": None})
+
+    def min_text(d):
+        d["constraints"].append({"type": "attribute", "column": "area_m2", "min": "1000"})
+
     return [("measure", measure, "unknown measure 'teleport_distance'"),
             ("method", method, "unknown method 'magic'"),
             ("transform", transform, "unknown transform type 'sigmoid'"),
@@ -98,7 +108,10 @@ def _mutations():
             ("top_key", top_key, "unknown key"),
             ("criterion_key", criterion_key, "unknown key"),
             ("no_criteria", no_criteria, "has no criteria"),
-            ("bad_name", bad_name, "lowercase identifier")]
+            ("bad_name", bad_name, "lowercase identifier"),
+            ("not_in_text", not_in_text, "not_in must be a list of values"),
+            ("not_in_null", not_in_null, "not_in must be a list of values"),
+            ("min_text", min_text, "min must be a number")]
 
 
 @pytest.mark.parametrize(("label", "change", "message"), _mutations(),
