@@ -5,6 +5,7 @@ of 127.0.0.1, sends a few requests per profile to warm it, then
 
 - latency: ``--repeat`` sequential ``POST /score`` per built-in profile; the
   time from sending the request to having read the whole GeoJSON answer;
+- the same ``sp.score`` calls in this process, without HTTP, for comparison;
 - throughput: 4 clients (threads, one request at a time each) sending
   ``POST /score`` for ``--seconds`` seconds, one profile, then the four
   profiles in turn; requests answered per second.
@@ -60,6 +61,23 @@ def latency(srv, repeat: int) -> dict:
     return out
 
 
+def in_process(repeat: int) -> dict:
+    """``sp.score`` alone in this process (warm), to tell the service's own cost."""
+    import siteplan as sp
+
+    layers = sp.load_sample()
+    out = {}
+    for profile in PROFILES:
+        sp.score(layers, profile)
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            sp.score(layers, profile)
+            times.append(time.perf_counter() - t0)
+        out[profile] = statistics.median(times)
+    return out
+
+
 def throughput(srv, profiles: list[str], clients: int, seconds: float) -> dict:
     done = [0] * clients
     errors: list[str] = []
@@ -101,18 +119,21 @@ def main() -> None:
         lat = latency(srv, args.repeat)
         runs = [throughput(srv, ["sentra_kuliner"], args.clients, args.seconds),
                 throughput(srv, PROFILES, args.clients, args.seconds)]
+    alone = in_process(args.repeat)
     print(f"server start (import, load sample, warm caches): {started:.1f} s")
-    print(f"{'profile':18} {'median s':>9} {'p95 s':>7} {'min s':>7} {'answer KB':>10}")
+    print(f"{'profile':18} {'median s':>9} {'p95 s':>7} {'min s':>7} {'answer KB':>10} "
+          f"{'sp.score alone s':>17}")
     for name, r in lat.items():
         print(f"{name:18} {r['median_s']:9.3f} {r['p95_s']:7.3f} {r['min_s']:7.3f} "
-              f"{r['bytes'] / 1e3:10.0f}")
+              f"{r['bytes'] / 1e3:10.0f} {alone[name]:17.3f}")
     for run in runs:
         print(f"{run['clients']} clients, {'+'.join(run['profiles'])}: {run['requests']} "
               f"requests in {run['seconds']:.1f} s = {run['per_second']:.2f} requests/s")
     out = ROOT / "bench" / "_out"
     out.mkdir(parents=True, exist_ok=True)
     (out / "serve.json").write_text(json.dumps({"start_s": started, "latency": lat,
-                                                "throughput": runs}, indent=2))
+                                                "score_alone_s": alone, "throughput": runs},
+                                               indent=2))
 
 
 if __name__ == "__main__":

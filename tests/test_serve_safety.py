@@ -92,6 +92,19 @@ def test_missing_option_without_support_answers_501(server):
     assert _error(r, 501) and "missing" in r.json()["message"]
 
 
+def test_numbers_out_of_range_are_input_errors(server):
+    data = tomllib.loads(builtin_profile_text("rth"))
+    crit = next(c for c in data["criteria"] if c["measure"] == "pop_beyond_reach")
+    crit["radius"] = 1e308  # finite, but no geometry can be buffered by it
+    text = _error(server.post("/score", {"profile": data}), 422)
+    assert "geometry library refused" in text
+    # JSON's non-standard Infinity (Python's json reads it) is refused by the validator
+    raw = json.dumps({"profile": data}).replace("1e+308", "Infinity")
+    assert "Infinity" in raw
+    text = _error(server.post("/score", raw=raw.encode()), 422)
+    assert "radius" in text and "jangkauan_taman" in text
+
+
 # --- bad GeoJSON and CRS --------------------------------------------------------------------
 
 def test_bad_geojson(server, layers):

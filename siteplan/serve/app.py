@@ -31,6 +31,8 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise ImportError("siteplan's HTTP service needs FastAPI and uvicorn: "
                       "pip install 'siteplan[serve]'") from exc
 
+from shapely.errors import GEOSException
+
 from .._errors import Problem, SiteplanInputError
 from .._version import __version__
 from ._geojson import feature_collection, jsonable, layer_from_geojson, public_sources
@@ -236,6 +238,13 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
     @app.exception_handler(SiteplanInputError)
     async def _bad_input(_request: Request, exc: SiteplanInputError):
         return _json(input_error(exc), status=422)
+
+    @app.exception_handler(GEOSException)
+    async def _geometry_refused(_request: Request, exc: GEOSException):
+        # GEOS refuses what it cannot compute: coordinates or distances out of range
+        problem = Problem("request", f"the geometry library refused the input ({exc})",
+                          "check the posted coordinates and the profile's distances and radii")
+        return _json(input_error(SiteplanInputError(problem)), status=422)
 
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, exc: ServiceError):
