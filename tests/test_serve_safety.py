@@ -6,6 +6,7 @@ Every test talks to a real uvicorn subprocess on a free port of 127.0.0.1.
 from __future__ import annotations
 
 import copy
+import http.client
 import inspect
 import json
 import subprocess
@@ -142,6 +143,18 @@ def test_oversized_body_gets_413(server):
     assert "limit" in text and "--max-body-mb" in text
     chunks = [big[i:i + 65536] for i in range(0, len(big), 65536)]
     assert "limit" in _error(server.post_chunked("/score", chunks), 413)
+    # a client that waits for "100 Continue" is refused before it sends anything
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        conn.putrequest("POST", "/score")
+        conn.putheader("Content-Type", "application/json")
+        conn.putheader("Content-Length", str(len(big)))
+        conn.putheader("Expect", "100-continue")
+        conn.endheaders()
+        resp = conn.getresponse()
+        assert resp.status == 413 and json.loads(resp.read())["error"] == "too_large"
+    finally:
+        conn.close()
     # just under the limit is read (and refused for its unknown field, not its size)
     small = json.dumps({"profile": "rth", "pad": "x" * int(LIMIT_MB * 1e6 * 0.9)}).encode()
     assert "pad" in _error(server.post("/score", raw=small), 422)

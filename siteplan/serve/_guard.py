@@ -55,9 +55,10 @@ class BodyLimit:
     any of the body; a body without one (chunked) is kept up to the limit and
     refused as soon as it passes it. Before answering, up to ``4 * limit``
     bytes of the refused body are read and dropped, so that a client that
-    sends its whole body before reading (most do, unless they send
-    ``Expect: 100-continue``) gets the 413 instead of a broken connection;
-    past that the connection is closed. Accepted bodies are handed on
+    sends its whole body before reading gets the 413 instead of a broken
+    connection; past that the connection is closed. A client that sent
+    ``Expect: 100-continue`` (curl does for large bodies) is answered at once
+    and never sends the body. Accepted bodies are handed on
     unchanged.
     """
 
@@ -67,8 +68,10 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        length = None
+        length, expects = None, False
         for name, value in scope.get("headers", ()):
+            if name == b"expect":
+                expects = value.lower() == b"100-continue"
             if name == b"content-length":
                 try:
                     length = int(value)
@@ -76,7 +79,8 @@ class BodyLimit:
                     return await self._refuse(send, 400, "bad_request",
                                               "Content-Length is not a number")
         if length is not None and length > self.limit:
-            await self._drain(receive, 0)
+            if not expects:  # a client waiting for "100 Continue" has sent nothing yet
+                await self._drain(receive, 0)
             return await self._too_large(send, f"{length:,} bytes")
         chunks, size = [], 0
         more = True

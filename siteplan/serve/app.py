@@ -13,7 +13,6 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-import re
 import tomllib
 from collections import ChainMap
 from collections.abc import Callable, Sequence
@@ -56,7 +55,6 @@ ENDPOINTS = (("GET", "/health"), ("GET", "/profiles"), ("GET", "/profiles/{name}
              ("GET", "/brief/{profile}"))
 
 _GEOJSON = "application/geo+json"
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 class _Service:
