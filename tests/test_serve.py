@@ -225,6 +225,19 @@ def test_select_equals_python(server, layers, expected):
         sorted(chosen["parcel_id"])
     assert fc["selection"]["people_covered"] == pytest.approx(
         chosen.attrs["selection"]["people_covered"], rel=1e-9)
+    # facilities already there, posted in EPSG:4326, count as in Python
+    pois = layers["pois"]
+    existing = pois.loc[pois["category"] == "masjid"].iloc[:5].to_crs(4326)
+    r = server.post("/select", {"profile": "wisata_religi", "k": 2, "radius": 800,
+                                "existing": json.loads(existing.to_json(drop_id=True))})
+    assert r.status == 200, r.text
+    fc = r.json()
+    chosen = sp.select_sites(expected["wisata_religi"], layers, k=2, radius=800,
+                             existing=existing)
+    assert sorted(f["properties"]["parcel_id"] for f in fc["features"]) == \
+        sorted(chosen["parcel_id"])
+    assert fc["selection"]["people_covered"] == pytest.approx(
+        chosen.attrs["selection"]["people_covered"], rel=1e-9)
 
 
 def test_map_is_html_in_the_language_asked(server):
