@@ -308,3 +308,28 @@ def test_import_siteplan_does_not_import_fastapi():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        timeout=300)
     assert r.returncode == 0, r.stderr
+
+
+def test_a_request_writes_nothing_to_the_shared_layers():
+    """What one request caches stays in its own view; the server's bundle is untouched."""
+    from siteplan.serve.app import _Service
+
+    layers = sp.load_sample()
+    svc = _Service(layers, workers=1, time_limit=60, warm=True)
+    try:
+        before = dict(layers._cache)
+        parcels = layers["parcels"].copy()
+        prof = profile_from_dict({"name": "dekat_sekolah", "criteria": [{
+            "name": "sekolah", "measure": "distance", "layer": "pois",
+            "where": {"category": ["sekolah"]}, "weight": 1,
+            "transform": {"type": "linear", "best": 0, "worst": 800}}]})
+        view = svc.view()
+        res = sp.score(view, prof)
+        assert res["score"].notna().any()
+        assert len(view._cache.maps[0]) > 0  # the new filter's trees, in this view only
+        assert layers._cache.keys() == before.keys()
+        assert all(layers._cache[k] is v for k, v in before.items())
+        assert layers["parcels"].equals(parcels)
+        assert len(svc.view()._cache.maps[0]) == 0  # the next request starts clean
+    finally:
+        svc.runner.close()
