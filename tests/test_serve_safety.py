@@ -317,7 +317,8 @@ def test_a_request_writes_nothing_to_the_shared_layers():
     layers = sp.load_sample()
     svc = _Service(layers, workers=1, time_limit=60, warm=True)
     try:
-        before = dict(layers._cache)
+        built = layers.cache.keys()  # a LayerCache is not iterable itself
+        before = {k: layers.cache.get(k, lambda: None) for k in built}
         parcels = layers["parcels"].copy()
         prof = profile_from_dict({"name": "dekat_sekolah", "criteria": [{
             "name": "sekolah", "measure": "distance", "layer": "pois",
@@ -326,10 +327,11 @@ def test_a_request_writes_nothing_to_the_shared_layers():
         view = svc.view()
         res = sp.score(view, prof)
         assert res["score"].notna().any()
-        assert len(view._cache.maps[0]) > 0  # the new filter's trees, in this view only
-        assert layers._cache.keys() == before.keys()
-        assert all(layers._cache[k] is v for k, v in before.items())
+        own = set(view.cache.keys()) - set(before)
+        assert own  # the new filter's search trees, in this request's view only
+        assert set(layers.cache.keys()) == set(before)
+        assert all(layers.cache.get(k, lambda: None) is v for k, v in before.items())
         assert layers["parcels"].equals(parcels)
-        assert len(svc.view()._cache.maps[0]) == 0  # the next request starts clean
+        assert not set(svc.view().cache.keys()) & own  # the next request starts clean
     finally:
         svc.runner.close()

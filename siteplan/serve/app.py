@@ -70,19 +70,25 @@ class _Service:
                     sp.score(layers, name)
                 except SiteplanInputError as exc:
                     log.warning("profile %s cannot run on these layers: %s", name, exc)
-        self._shared = MappingProxyType(dict(layers._cache))
+        cache = layers.cache
+        built = cache.keys()  # a LayerCache is not iterable itself
+        # the context entries built so far (search trees, road graph, ...), frozen
+        self._shared = MappingProxyType({key: cache.get(key, _unbuilt) for key in built
+                                         if not key.on_parcels})
         self.runner = Runner(workers=workers, time_limit=time_limit)
 
     def view(self):
         """The server's layers with a cache of this request's own over the shared one."""
         import siteplan as sp
+        from siteplan.layers import LayerCache
 
         src = self._layers
         view = sp.Layers(dict(src.items()), crs=src.crs, repairs=src.repairs,
                          rejected=src.rejected, rejected_parcels=src.rejected_parcels,
                          sources=src.sources, synthetic=src.synthetic,
                          attribution=src.attribution)
-        object.__setattr__(view, "_cache", ChainMap({}, self._shared))
+        # reads fall through to the frozen shared entries; writes stay in this request's map
+        object.__setattr__(view, "cache", LayerCache(ChainMap({}, self._shared)))
         return view
 
     def bundle(self, parcels: dict | None):
@@ -95,6 +101,10 @@ class _Service:
     @property
     def layers(self):
         return self._layers
+
+
+def _unbuilt() -> Any:
+    raise RuntimeError("a listed cache entry was not there")
 
 
 def _profile(ref: str | dict) -> Any:
