@@ -170,11 +170,13 @@ def _plan_json(plan: Any) -> Any:
     import geopandas as gpd
     import pandas as pd
 
+    attrs = {k: public_sources(v) if isinstance(v, dict) else v
+             for k, v in getattr(plan, "attrs", {}).items()}
     if isinstance(plan, gpd.GeoDataFrame):
-        return feature_collection(plan, members={"attrs": plan.attrs})
+        return feature_collection(plan, members={"attrs": attrs})
     if isinstance(plan, pd.DataFrame):
         return {"rows": jsonable(plan.reset_index().to_dict(orient="records")),
-                "attrs": jsonable(plan.attrs)}
+                "attrs": jsonable(attrs)}
     if isinstance(plan, dict):
         return {str(k): _plan_json(v) for k, v in plan.items()}
     return jsonable(plan)
