@@ -6,6 +6,7 @@ Expected numbers come from calling the same functions in this process
 
 from __future__ import annotations
 
+import inspect
 import json
 import tomllib
 
@@ -248,6 +249,15 @@ def test_map_is_html_in_the_language_asked(server):
     assert "Culinary centre for small businesses" in r.text
     r = server.get("/map/sentra_kuliner?lang=fr")
     assert r.status == 422 and "lang" in _problem_text(r)
+
+
+@pytest.mark.skipif("missing" not in inspect.signature(sp.score).parameters,
+                    reason="sp.score has no 'missing' option yet (another branch); the "
+                    "server answers 501 (tested in test_serve_safety.py)")
+def test_missing_option_is_passed_to_score(server, layers):
+    r = server.post("/score", {"profile": "rth", "missing": "skip"})
+    assert r.status == 200, r.text
+    _assert_same_result(r.json(), sp.score(layers, "rth", missing="skip"))
 
 
 @pytest.mark.skipif(_has("site_brief"), reason="sp.site_brief exists: the success path runs")
