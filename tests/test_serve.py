@@ -269,10 +269,14 @@ def test_brief_answers_501_without_site_brief(server):
 
 @pytest.mark.skipif(not _has("site_brief"), reason="sp.site_brief is not in this siteplan yet "
                     "(another branch); remove this skip when it is merged")
-def test_brief_is_html(server):
+def test_brief_is_html(server, expected):
     r = server.get("/brief/rth?top=3&lang=en")
     assert r.status == 200, r.text
-    assert r.headers["content-type"].startswith("text/html") and "<" in r.text
+    assert r.headers["content-type"].startswith("text/html") and "<html" in r.text.lower()
+    res = expected["rth"]
+    best = res.loc[res["status"] == "scored"].sort_values("rank")["parcel_id"].head(3)
+    assert all(str(pid) in r.text for pid in best)
+    assert server.get("/brief/taman_bermain").status == 404
 
 
 @pytest.mark.skipif(_has("allocate"), reason="sp.allocate exists: the success path runs")
@@ -291,11 +295,15 @@ def test_allocate_equals_python(server, layers, expected):
     assert r.status == 200, r.text
     plan = sp.allocate({"rth": expected["rth"], "sentra_kuliner": expected["sentra_kuliner"]},
                        layers, demand=demand)
-    body = r.json()
-    if hasattr(plan, "geometry"):
-        assert len(body["features"]) == len(plan)
-        assert sorted(f["properties"]["parcel_id"] for f in body["features"]) == \
-            sorted(plan["parcel_id"])
+    fc = r.json()
+    assert fc["type"] == "FeatureCollection"
+    got = {(f["properties"]["parcel_id"], f["properties"]["use"]) for f in fc["features"]}
+    assert got == set(zip(plan["parcel_id"], plan["use"], strict=True))
+    assert len(got) == 3
+    assert fc["attrs"]["allocation"]["objective"] == plan.attrs["allocation"]["objective"]
+    # a demand naming no profile of the request is refused
+    r = server.post("/allocate", {"profiles": ["rth"], "demand": {"taman": 1}})
+    assert r.status == 422 and "taman" in r.json()["message"]
 
 
 def test_openapi_lists_every_endpoint(server):

@@ -139,6 +139,20 @@ class AllocateRequest(_Common):
         min_length=1, max_length=12, description="the uses: built-in names or inline "
         "profiles, as for /score")
     demand: dict[str, int] = Field(description="number of sites wanted per profile name")
+    objective: str = Field("score", description="what the plan maximises: \"score\" (the "
+                           "sum of the sites' scores) or \"coverage\" (people newly in "
+                           "reach)")
+    radius: float | None = Field(None, gt=0, le=50000,
+                                 description="reach in metres (coverage objective)")
+    min_spacing: float | None = Field(None, ge=0, le=50000,
+                                      description="minimum metres between sites of a use")
+    per_kecamatan: bool = Field(False, description="at least one site per kecamatan")
+    fixed: dict[str, str] | None = Field(None, description="parcel_id -> use, decided "
+                                         "already")
+    exclude: list[str] | None = Field(None, description="parcel_ids not to allocate")
+    solver: Literal["milp", "greedy"] = "milp"
+    solver_time_limit: float = Field(30.0, gt=0, le=600, description="seconds the solver "
+                                     "may take (never more than the server's time limit)")
 
     @field_validator("profiles", mode="before")
     @classmethod

@@ -395,7 +395,12 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
         def job():
             bundle = svc.bundle(req.parcels)
             results = {p.name: sp.score(bundle, p, **options) for p in profs}
-            return _plan_json(allocate_(results, bundle, demand=dict(req.demand)))
+            plan = allocate_(results, bundle, demand=dict(req.demand), objective=req.objective,
+                             radius=req.radius, min_spacing=req.min_spacing,
+                             per_kecamatan=req.per_kecamatan, fixed=req.fixed,
+                             exclude=req.exclude, solver=req.solver,
+                             time_limit=min(req.solver_time_limit, svc.runner.time_limit))
+            return _plan_json(plan)
 
         return _json(await svc.runner(job))
 
