@@ -71,7 +71,7 @@ _LAZY = {
 _SUBMODULES = {"io", "measures", "render", "rth", "scoring", "pipeline", "profiles",
                "transforms", "constraints", "aggregate", "weights", "explain", "layers",
                "features", "population", "outputs", "cli", "select", "comparison", "criterion",
-               "brief", "allocation", "assemble"}
+               "brief", "allocation", "assemble", "profile_schema", "serve"}
 _ALIASES = {"datasets": "io.datasets"}
 
 __all__ = ["SiteplanInputError", "__version__", *_LAZY, "datasets", "measures"]

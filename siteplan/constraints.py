@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -199,8 +200,15 @@ def _rules(*rules: tuple) -> Callable[..., None]:
 
 
 def _number(value: Any, low: float, strict: bool) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and (
-        value > low if strict else value >= low)
+    return isinstance(value, int | float) and not isinstance(value, bool) and \
+        math.isfinite(value) and (value > low if strict else value >= low)
+
+
+def _values(con: Mapping[str, Any], key: str) -> bool:
+    """``key`` absent, or a list of plain values (a text would be read letter by letter)."""
+    value = con.get(key, [])
+    return isinstance(value, list) and all(isinstance(v, str | int | float | bool)
+                                           for v in value)
 
 
 _check_area = _rules((lambda c: _number(c.get("value"), 0, True), "value",
@@ -232,7 +240,15 @@ def _check_outside(con, where, problems) -> None:
 _check_attribute = _rules((lambda c: isinstance(c.get("column"), str), "column",
                            "needs column = \"<parcel column>\"", "write column = \"land_use\""),
                           (lambda c: any(k in c for k in ("in", "not_in", "min", "max")), "",
-                           "needs in, not_in, min or max", "write not_in = [\"sawah\"]"))
+                           "needs in, not_in, min or max", "write not_in = [\"sawah\"]"),
+                          (lambda c: _values(c, "in"), "in", "in must be a list of values",
+                           "write in = [\"pemda\"]"),
+                          (lambda c: _values(c, "not_in"), "not_in",
+                           "not_in must be a list of values", "write not_in = [\"sawah\"]"),
+                          (lambda c: "min" not in c or _number(c["min"], -math.inf, False),
+                           "min", "min must be a number", "write min = 1000"),
+                          (lambda c: "max" not in c or _number(c["max"], -math.inf, False),
+                           "max", "max must be a number", "write max = 100000"))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ in ``builtin_profiles/`` as TOML files a planner can copy and edit
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -44,6 +45,7 @@ _CRITERION_KEYS = {"name", "title", "measure", "layer", "where", "column", "radi
                    "source", "stat", "values", "at_least", "unit"}
 _CONSTRAINT_KEYS = {"type", "title", "source"}.union(*(t.keys for t in
                                                       CONSTRAINT_TYPES.values()))
+_WEIGHTS_KEYS = {"order", "ahp", "values"}
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -429,7 +431,7 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
             problems.append(Problem(f"{where} [weights]", "must be a table",
                                     "write [weights] with order = [...] and ahp = [[...]]"))
         else:
-            bad = set(wt) - {"order", "ahp", "values"}
+            bad = set(wt) - _WEIGHTS_KEYS
             if bad:
                 problems.append(Problem(f"{where} [weights]", f"unknown key(s) "
                                         f"{', '.join(sorted(bad))}", "use order, ahp or values"))
@@ -505,7 +507,7 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
 
 
 def _num(v: Any, *, positive: bool = False, zero: bool = False) -> bool:
-    if isinstance(v, bool) or not isinstance(v, int | float) or v != v:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
         return False
     if positive:
         return v > 0
