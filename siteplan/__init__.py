@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .compare import compare
     from .layers import Layers
     from .load import load_layers, read_layer
+    from .interactive import profile_to_toml
     from .maps import render_map
     from .osm import layers_from_osm
     from .profiles import Profile, get_profile, list_profiles, read_profile
@@ -48,6 +49,7 @@ _LAZY = {
     "score": "scoring",
     "ahp_weights": "weights",
     "render_map": "maps",
+    "profile_to_toml": "interactive",
     "rth_gaps": "rth",
     "sensitivity": "explain",
     "select_sites": "select",
@@ -57,7 +59,7 @@ _LAZY = {
 }
 _SUBMODULES = {"datasets", "maps", "rth", "scoring", "profiles", "transforms", "criteria",
                "constraints", "aggregate", "weights", "explain", "load", "layers", "sample",
-               "outputs", "cli", "network", "osm", "select", "compare"}
+               "outputs", "cli", "network", "osm", "select", "compare", "interactive"}
 
 __all__ = ["SiteplanInputError", "__version__", *_LAZY, "datasets"]
 
