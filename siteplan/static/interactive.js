@@ -381,23 +381,38 @@
 
     function point(i) { return [pts[2 * i + 1] / 1e6, pts[2 * i] / 1e6]; }
 
-    function drawMarkers() {
-      markers.clearLayers();
-      var shown = 0;
-      for (var k = 0; k < order.length && shown < data.top; k++) {
-        var i = order[k];
-        shown++;
-        if (nopt.has(i)) continue;
-        var text = String(ranks[i]), width = Math.max(24, 10 + 7 * text.length);
-        var mk = L.marker(point(i), {icon: L.divIcon({
-          html: '<div class="sp-rank" style="width:' + width + 'px">' + text + "</div>",
-          iconSize: [width, 30], iconAnchor: [Math.floor(width / 2), 30],
-          popupAnchor: [0, -28], className: "sp-rank-icon"})});
-        mk.siteIndex = i;
-        mk.bindTooltip(tooltip.bind(null, i));
-        mk.bindPopup(popup.bind(null, i), {maxWidth: 380});
-        markers.addLayer(mk);
+    var pinned = new Map();            // site -> its numbered marker, kept while in the top
+
+    function icon(i) {
+      var text = String(ranks[i]), width = Math.max(24, 10 + 7 * text.length);
+      return L.divIcon({
+        html: '<div class="sp-rank" style="width:' + width + 'px">' + text + "</div>",
+        iconSize: [width, 30], iconAnchor: [Math.floor(width / 2), 30],
+        popupAnchor: [0, -28], className: "sp-rank-icon"});
+    }
+
+    function drawMarkers() {          // the top sites numbered; an open popup stays open
+      var keep = new Set();
+      for (var k = 0; k < order.length && k < data.top; k++) {
+        if (!nopt.has(order[k])) keep.add(order[k]);
       }
+      pinned.forEach(function (mk, i) {
+        if (!keep.has(i)) { markers.removeLayer(mk); pinned.delete(i); }
+      });
+      keep.forEach(function (i) {
+        var mk = pinned.get(i);
+        if (mk) {
+          if (mk.shownRank !== ranks[i]) mk.setIcon(icon(i));
+        } else {
+          mk = L.marker(point(i), {icon: icon(i)});
+          mk.siteIndex = i;
+          mk.bindTooltip(tooltip.bind(null, i));
+          mk.bindPopup(popup.bind(null, i), {maxWidth: 380});
+          pinned.set(i, mk);
+          markers.addLayer(mk);
+        }
+        mk.shownRank = ranks[i];
+      });
     }
 
     // ---------------------------------------------------------- legend, title, panel
