@@ -312,28 +312,36 @@ def test_panel_controls(opened):
     assert p.js("siteplan.weights()") == pytest.approx(prof.weights, abs=1e-15)
 
 
-def test_popup_of_the_best_site(opened, sample):
-    result, layers, _ = sample
-    p = opened
-    p.js("siteplan.reset()")
-    best = result.set_index("parcel_id")["rank"].idxmin()
-    score = st.fmt1(result.set_index("parcel_id").loc[best, "score"], 1, "id")
-    n = int((result["status"] == "scored").sum())
-    group = p.var(sp.maps.folium.FeatureGroup, st.TEXT["id"]["top_layer"].format(n=10))
-    p.js(f"window.{p.map.get_name()}.setView(window.{group}.getLayers()"
-         ".find(l => l.getElement().textContent === '1').getLatLng(), 16, {animate: false})")
-    p.page.locator(".sp-rank-icon", has_text="1").first.click()
-    pop = p.page.locator(".leaflet-popup-content")
-    pop.wait_for()
-    text = pop.inner_text()
-    assert f"Skor {score}" in text and f"peringkat 1 dari {n}" in text
-    assert best in text
-    p.js("siteplan.setMethod('topsis')")                        # an open popup follows
-    assert "nilai Shapley" in pop.inner_text()
-    ARTIFACTS.mkdir(exist_ok=True)
-    p.page.screenshot(path=str(ARTIFACTS / "interactive_popup.png"))
-    p.js(f"window.{p.map.get_name()}.closePopup()")
-    p.js("siteplan.reset()")
+def test_popup_of_the_best_site_follows_the_method(browser, tmp_path):  # noqa: F811
+    from test_maps import profile, world
+
+    layers = sp.load_layers(**world())
+    prof = profile()
+    result = sp.score(layers, prof)
+    p = Opened(browser, sp.render_map(result, layers, interactive=True, profile=prof,
+                                      lang="en"), tmp_path / "tiny_popup.html")
+    try:
+        scored = result.set_index("parcel_id")
+        best = scored["rank"].idxmin()
+        p.page.locator(".sp-rank-icon", has_text="1").first.click()
+        pop = p.page.locator(".leaflet-popup-content")
+        pop.wait_for()
+        text = pop.inner_text()
+        assert f"Score {st.fmt1(scored.loc[best, 'score'], 1, 'en')}" in text
+        assert "rank 1 of 5" in text and best in text
+        assert "Shapley" not in text
+        p.js("siteplan.setMethod('topsis')")                     # the open popup follows
+        again = sp.score(layers, prof, method="topsis").set_index("parcel_id")
+        text = pop.inner_text()
+        assert "Shapley values" in text
+        assert f"Score {st.fmt1(again.loc[best, 'score'], 1, 'en')}" in text
+        assert f"rank {int(again.loc[best, 'rank'])} of 5" in text
+        p.page.wait_for_timeout(300)
+        ARTIFACTS.mkdir(exist_ok=True)
+        p.page.screenshot(path=str(ARTIFACTS / "interactive_popup.png"))
+        assert p.errors == [] and p.router.aborted == []
+    finally:
+        p.close()
 
 
 def test_canaries_stay_text(browser, tmp_path):  # noqa: F811
