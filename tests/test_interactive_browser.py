@@ -255,6 +255,8 @@ def test_url_fragment_reopens_the_same_view(opened, browser):  # noqa: F811
     p.js("siteplan.setMethod('topsis')")
     p.js("w => siteplan.setWeights(w)", dict(zip(names, [0.7, 0.01, 2.5, 1, 0.3],
                                                  strict=True)))
+    p.page.wait_for_function(                                  # written once, after 250 ms
+        "location.hash.includes('w.luas=' + encodeURIComponent(siteplan.weights().luas))")
     url = p.js("location.href")
     assert "#" in url and "w.luas=" in url and "m=topsis" in url
     weights, ranking = p.js("siteplan.weights()"), p.js("siteplan.ranking()")
@@ -275,11 +277,13 @@ def test_url_fragment_reopens_the_same_view(opened, browser):  # noqa: F811
     finally:
         again.close()
     p.js("siteplan.reset()")
+    p.page.wait_for_function("location.hash === ''")
     assert "#" not in p.js("location.href")
 
 
 def test_panel_controls(opened):
     p = opened
+    p.js("siteplan.reset()")
     prof = sp.get_profile(PROFILE)
     names = [c.name for c in prof.criteria]
     box = p.page.locator(".sp-panel tr[data-j='0'] input[type=number]")

@@ -304,7 +304,7 @@
     var names = data.criteria.map(function (c) { return c.name; });
     var initial = {w: data.weights.slice(), method: data.method};
     var state = {w: data.weights.slice(), method: data.method};
-    var scores, order, ranks, counts, cls = new Int16Array(n).fill(-1), bins = [], palette = [];
+    var timing = null, scores, order, ranks, counts, cls = new Int16Array(n).fill(-1), bins = [], palette = [];
     var listeners = [], byId = new Map(), shownClasses = data.classes.initial;
     var pts = cumsum2(varints(data.pt)), nopt = new Set(data.nopt), mapName = data.map;
     data.ids.forEach(function (id, i) { byId.set(String(id), i); });
@@ -369,6 +369,10 @@
         mouseout: function (e) { layer.resetStyle(e.target); }
       });
     };
+    // one canvas for every site: re-colouring thousands of shapes redraws one bitmap
+    // instead of restyling thousands of SVG elements
+    var canvas = L.canvas({padding: 0.1, tolerance: 0});
+    layer.options.renderer = canvas;
     var drawn = new Array(n);
     readFragment(false);
     compute();
@@ -553,7 +557,14 @@
 
     // ---------------------------------------------------------- URL fragment
 
-    function writeFragment() {
+    var fragmentTimer = null;
+
+    function writeFragment() {        // later, once: replaceState costs ~50 ms in Chromium
+      window.clearTimeout(fragmentTimer);
+      fragmentTimer = window.setTimeout(writeFragmentNow, 250);
+    }
+
+    function writeFragmentNow() {
       try {
         if (atInitial()) {
           if (location.hash) history.replaceState(null, "", location.pathname + location.search);
@@ -614,13 +625,23 @@
       return changed;
     }
 
+    function recolour(lyr) {          // only the colours change; one redraw of the canvas
+      var col = palette[cls[lyr.feature.id]] || palette[0];
+      lyr.options.fillColor = col[0];
+      lyr.options.color = col[1];
+      if (lyr._map) canvas._requestRedraw(lyr);
+    }
+
     function update() {
-      var changed = compute();
+      var t0 = performance.now(), changed = compute(), t1 = performance.now();
       for (var c = 0; c < changed.length; c++) {
         var lyr = drawn[changed[c]];
-        if (lyr) lyr.setStyle(style(lyr.feature));
+        if (lyr) recolour(lyr);
       }
+      var t2 = performance.now();
       paint();
+      timing = {compute: t1 - t0, recolour: t2 - t1, rest: performance.now() - t2,
+                changed: changed.length};
     }
 
     function paint() {
@@ -706,6 +727,7 @@
         update();
       },
       onChange: function (fn) { listeners.push(fn); },
+      timing: function () { return timing; },   // ms of the last change, for benchmarks
       topSites: function () {
         return markers.getLayers().map(function (mk) { return data.ids[mk.siteIndex]; });
       }
