@@ -80,7 +80,8 @@ def open_page(p, path: Path, timeout_s: float):
     return page, time.perf_counter() - t, errors
 
 
-def time_changes(page, prof, changes: int, seed: int, verbose: bool = False) -> dict[str, tuple[list, list]]:
+def time_changes(page, prof, changes: int, seed: int,
+                 verbose: bool = False) -> dict[str, tuple[list, list]]:
     names = [c.name for c in prof.criteria]
     rng = np.random.default_rng(seed)
     out = {}

@@ -25,9 +25,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import datasets
     from .explain import sensitivity
     from .compare import compare
+    from .interactive import profile_to_toml
     from .layers import Layers
     from .load import load_layers, read_layer
-    from .interactive import profile_to_toml
     from .maps import render_map
     from .osm import layers_from_osm
     from .profiles import Profile, get_profile, list_profiles, read_profile

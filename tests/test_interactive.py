@@ -7,11 +7,26 @@ the escaping. ``tests/test_interactive_browser.py`` runs the page in Chromium.
 
 from __future__ import annotations
 
+import base64
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import mapclassify
+import numpy as np
 import pytest
+import shapely
+from scipy import stats
 
 import siteplan as sp
+from siteplan import _mapstyle as st
+from siteplan import interactive as ia
 from siteplan._errors import SiteplanInputError
-
+from siteplan.aggregate import owa_order_weights
 
 # ------------------------------------------------------------------ Profile.with_weights
 
@@ -73,23 +88,6 @@ def test_with_weights_scores_like_a_profile_written_with_those_weights(tmp_path)
 
 
 # ------------------------------------------------------------------ the page's data
-
-import base64  # noqa: E402
-import json  # noqa: E402
-import re  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-
-import geopandas as gpd  # noqa: E402
-import mapclassify  # noqa: E402
-import numpy as np  # noqa: E402
-import shapely  # noqa: E402
-from scipy import stats  # noqa: E402
-
-from siteplan import _mapstyle as st  # noqa: E402
-from siteplan import interactive as ia  # noqa: E402
-from siteplan.aggregate import owa_order_weights  # noqa: E402
-
 
 @pytest.fixture(scope="module")
 def tiny():
@@ -267,7 +265,7 @@ def test_data_text_stays_data(tiny):
     data = json.loads(raw)
     assert XSS_SCRIPT in data["names"] and XSS_JS in data["names"]   # kept as data
     assert XSS_IMG in data["kel"]["values"]
-    assert "Dekat pasar " + XSS_IMG == data["criteria"][0]["title"]
+    assert data["criteria"][0]["title"] == "Dekat pasar " + XSS_IMG
     assert XSS_SCRIPT not in html and XSS_IMG not in html
     script = (sp.interactive.resources.files("siteplan") / "static" / "interactive.js") \
         .read_text("utf-8")
@@ -315,8 +313,7 @@ def test_cli_map_interactive(sample, tmp_path):
     scored = tmp_path / "hasil.gpkg"
     write_result(result, scored)
     out = tmp_path / "peta.html"
-    env = {**__import__("os").environ, "PYTHONPATH": str(__import__("pathlib").Path(
-        __file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     run = subprocess.run([sys.executable, "-m", "siteplan.cli", "map", str(scored), "--out",
                           str(out), "--interactive", "--lang", "en"], capture_output=True,
                          text=True, env=env, timeout=300)
@@ -337,8 +334,7 @@ def test_cli_map_interactive_with_a_profile_file(tiny, tmp_path):
     write_result(result, scored)
     toml = tmp_path / "uji.toml"
     toml.write_text(sp.profile_to_toml(prof), encoding="utf-8")
-    env = {**__import__("os").environ, "PYTHONPATH": str(__import__("pathlib").Path(
-        __file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
 
     def cli(*args):
         return subprocess.run([sys.executable, "-m", "siteplan.cli", "map", str(scored),

@@ -22,11 +22,11 @@ import mapclassify
 import numpy as np
 import pytest
 import shapely
+from test_browser import ARTIFACTS, browser, cdn  # noqa: F401 (the fixture)
 
 import siteplan as sp
 from siteplan import _mapstyle as st
 from siteplan.aggregate import aggregate
-from test_browser import ARTIFACTS, browser, cdn  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.browser
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import (EXIT_OK, UsageError, check_free, map_options, profile_from_arg,
-                      save_map, say)
+from ._common import EXIT_OK, UsageError, check_free, map_options, profile_from_arg, save_map, say
 
 HELP = "draw the HTML map of a scored file"
 DESCRIPTION = "Draw the HTML map of a file written by 'siteplan score'."
