@@ -348,3 +348,29 @@ def test_cli_map_interactive_with_a_profile_file(tiny, tmp_path):
     run = cli("--out", str(tmp_path / "c.html"), "--interactive", "--profile", str(toml))
     assert run.returncode == 0, run.stderr
     assert blob((tmp_path / "c.html").read_text(encoding="utf-8"))["n"] == 5
+
+
+def test_stability_and_words_in_english(sample):
+    result, layers = sample
+    stab = sp.sensitivity(result, "sentra_kuliner", draws=50, seed=1)
+    data = blob(page(sp.render_map(result, layers, interactive=True, stability=stab,
+                                   lang="en", top=5)))
+    scored = result[result["status"] == "scored"].sort_values("rank", kind="stable")
+    assert data["stab"] == pytest.approx(stab.loc[scored.index, "p_top_k"].tolist())
+    assert data["top_k"] == 10 and data["top"] == 5
+    assert data["words"]["panel_title"] == "Tune the criterion weights"
+    assert data["words"]["score"] == "Score" and data["classes"]["name"] == "quantiles"
+    assert data["criteria"][0]["title"] == sp.get_profile("sentra_kuliner").criteria[0] \
+        .title["en"]
+
+
+def test_no_eligible_site(tiny):
+    from test_maps import profile
+
+    _, layers, _ = tiny
+    prof = profile(constraints=[{"type": "min_area", "value": 1e9}])
+    result = sp.score(layers, prof)
+    assert not (result["status"] == "scored").any()
+    data = blob(page(sp.render_map(result, layers, interactive=True, profile=prof)))
+    assert data["n"] == 0 and data["ids"] == [] and data["c"] == ""
+    assert decode_varints(data["geom"]["parts"]) == []

@@ -401,3 +401,21 @@ def test_screenshot_of_the_panel(opened):
     ARTIFACTS.mkdir(exist_ok=True)
     p.page.screenshot(path=str(ARTIFACTS / "interactive_panel.png"))
     p.js("siteplan.reset()")
+
+
+def test_a_map_without_eligible_sites_still_works(browser, tmp_path):  # noqa: F811
+    from test_maps import profile, world
+
+    layers = sp.load_layers(**world())
+    prof = profile(constraints=[{"type": "min_area", "value": 1e9}])
+    result = sp.score(layers, prof)
+    p = Opened(browser, sp.render_map(result, layers, interactive=True, profile=prof),
+               tmp_path / "empty.html")
+    try:
+        assert p.js("siteplan.ranking()") == []
+        assert p.js("siteplan.setWeights({pasar: 1, jalan: 1})") == {"pasar": 0.5,
+                                                                      "jalan": 0.5}
+        assert p.js("siteplan.setMethod('topsis')") == "topsis"
+        assert p.errors == [] and p.router.aborted == []
+    finally:
+        p.close()
