@@ -16,6 +16,14 @@ same view. The page's JavaScript API (``siteplan.setWeights``,
 ``setMethod``, ``weights``, ``ranking``, ``explain``, ``toml``, ``reset``) is
 described at the top of ``interactive.js``.
 
+The method selector is shown when the profile has two criteria or more (OWA
+uses the profile's ``[owa] alpha``). The scored sites are drawn on one
+canvas, so that re-colouring thousands of them is one redraw. Popup points
+are ``100 w c`` for WLC and, for the other methods, Shapley values: a
+coalition's value is the score with the criteria outside it set to 0
+(weights and TOPSIS ideal points unchanged), summed over all subsets (at
+most 12 criteria); the base score has every criterion at 0.
+
 "Copy as TOML" gives the whole profile (:func:`profile_to_toml`) with the
 weights and method set in the map, which :func:`siteplan.read_profile` reads:
 a ``[[criteria]]`` block alone is not a profile. The copy has direct weights

@@ -22,6 +22,12 @@
  *   siteplan.toml()               the profile as TOML with these weights and method
  *   siteplan.reset()              back to the profile's weights and method
  *   siteplan.onChange(fn)         fn(siteplan) after every change
+ *   siteplan.topSites()           parcel ids of the numbered markers, best first
+ *   siteplan.timing()             milliseconds of the last change, by part
+ * Popup points: WLC 100 w c; other methods the Shapley value of each criterion
+ * (coalition value = the score with the criteria outside it at 0, weights and
+ * TOPSIS ideal points unchanged; base = every criterion at 0). The URL fragment
+ * (#m=wlc&w.<criterion>=<weight>...) is written 250 ms after the last change.
  * Every text from data is escaped (esc) before it is put into HTML.
  */
 (function () {
