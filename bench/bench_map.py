@@ -27,6 +27,8 @@ import time
 import warnings
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))  # samplegen
+
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -63,7 +65,7 @@ PROFILE = {
 def make_layers(n: int) -> sp.Layers:
     """n synthetic parcels with the sample's context layers (or a plain grid)."""
     try:
-        from siteplan._sample_gen import generate_sample
+        from samplegen import generate_sample
     except ImportError:
         generate_sample = None
     if generate_sample is not None:

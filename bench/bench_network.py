@@ -21,9 +21,9 @@ import numpy as np
 import shapely
 
 import siteplan as sp
-from siteplan.network import network_catchment, road_graph, snap
+from siteplan.measures.network import network_catchment, road_graph, snap
+from siteplan.population import demand_points
 from siteplan.profiles import profile_from_dict
-from siteplan.select import demand_points
 
 RADIUS = 1000.0
 
@@ -101,7 +101,7 @@ def run(name, layers, geoms):
     road_graph(layers)
     demand_points(layers)
     t = time.perf_counter()
-    ours, _ = network_catchment(c, geoms, layers, "bench")
+    ours, _ = network_catchment(c, None, geoms, layers, "bench")
     t_ours = time.perf_counter() - t
     t = time.perf_counter()
     theirs = networkx_catchment(layers, geoms)

@@ -84,7 +84,7 @@ def exact_score(d_market: np.ndarray, d_road: np.ndarray) -> np.ndarray:
 
 def run_siteplan(layers, prof, *, bounded: bool):
     import siteplan as sp
-    from siteplan import criteria
+    from siteplan.measures import basic as criteria
 
     keep = criteria.saturation_distance
     if not bounded:  # the nearest search no longer stops at `worst`

@@ -46,6 +46,8 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))  # samplegen
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "_out" / "scale"
 EXTRA = ("rivers", "coastline", "flood_zones", "sawah", "heritage")
@@ -84,7 +86,7 @@ def dense_roads(roads, step: float = 50.0):
 def ensure_gpkg(n: int, *, seed: int | None = None, road_step: float = 50.0,
                 out: Path = OUT, quiet: bool = False) -> Path:
     """The GeoPackage of N parcels (made once, then reused)."""
-    from siteplan._sample_gen import DEFAULT_SEED
+    from samplegen import DEFAULT_SEED
 
     seed = DEFAULT_SEED if seed is None else seed
     out.mkdir(parents=True, exist_ok=True)
@@ -94,8 +96,7 @@ def ensure_gpkg(n: int, *, seed: int | None = None, road_step: float = 50.0,
     if path.exists() and stamp.exists() and json.loads(stamp.read_text()).get("recipe") == want:
         return path
     import pyogrio
-
-    from siteplan._sample_gen import generate_sample
+    from samplegen import generate_sample
 
     t = time.perf_counter()
     raw = generate_sample(seed=seed, n_parcels=n)
@@ -156,7 +157,8 @@ def _stage(kind: str, path: Path, prof_name: str | None, pyinstrument: bool) -> 
     import scipy.spatial  # noqa: F401
 
     import siteplan as sp
-    from siteplan import criteria, maps, network, rth, scoring, select  # noqa: F401
+    from siteplan import measures, pipeline, render, rth, scoring, select  # noqa: F401
+    from siteplan.render import score_map  # noqa: F401
 
     if kind == "load":
         t = time.perf_counter()

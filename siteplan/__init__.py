@@ -23,14 +23,14 @@ from ._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import datasets
+    from .comparison import compare
     from .explain import sensitivity
-    from .compare import compare
-    from .interactive import profile_to_toml
     from .layers import Layers
     from .load import load_layers, read_layer
     from .maps import render_map
     from .osm import layers_from_osm
     from .profiles import Profile, get_profile, list_profiles, read_profile
+    from .render.interactive import profile_to_toml
     from .rth import rth_gaps
     from .sample import load_sample
     from .scoring import score
@@ -39,29 +39,31 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _LAZY = {
     "Layers": "layers",
-    "load_layers": "load",
-    "read_layer": "load",
-    "load_sample": "sample",
+    "load_layers": "io.load",
+    "read_layer": "io.load",
+    "load_sample": "io.sample",
     "Profile": "profiles",
     "get_profile": "profiles",
     "read_profile": "profiles",
     "list_profiles": "profiles",
     "score": "scoring",
     "ahp_weights": "weights",
-    "render_map": "maps",
-    "profile_to_toml": "interactive",
-    "rth_gaps": "rth",
+    "render_map": "render.score_map",
+    "profile_to_toml": "render.interactive",
+    "render_rth": "render.rth_map",
+    "rth_gaps": "rth.need",
     "sensitivity": "explain",
     "select_sites": "select",
-    "layers_from_osm": "osm",
-    "compare": "compare",
-    "render_selection": "select",
+    "layers_from_osm": "io.osm",
+    "compare": "comparison",
+    "render_selection": "render.selection_map",
 }
-_SUBMODULES = {"datasets", "maps", "rth", "scoring", "profiles", "transforms", "criteria",
-               "constraints", "aggregate", "weights", "explain", "load", "layers", "sample",
-               "outputs", "cli", "network", "osm", "select", "compare", "interactive"}
+_SUBMODULES = {"io", "measures", "render", "rth", "scoring", "pipeline", "profiles",
+               "transforms", "constraints", "aggregate", "weights", "explain", "layers",
+               "features", "population", "outputs", "cli", "select", "comparison", "criterion"}
+_ALIASES = {"datasets": "io.datasets"}
 
-__all__ = ["SiteplanInputError", "__version__", *_LAZY, "datasets"]
+__all__ = ["SiteplanInputError", "__version__", *_LAZY, "datasets", "measures"]
 
 
 def __getattr__(name: str):
@@ -70,12 +72,12 @@ def __getattr__(name: str):
         value = getattr(module, name)
         globals()[name] = value
         return value
-    if name in _SUBMODULES:
-        module = importlib.import_module(f".{name}", __name__)
+    if name in _SUBMODULES or name in _ALIASES:
+        module = importlib.import_module(f".{_ALIASES.get(name, name)}", __name__)
         globals()[name] = module
         return module
     raise AttributeError(f"module 'siteplan' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)
+    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES | set(_ALIASES))

@@ -25,8 +25,6 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-import uuid
-from collections.abc import Iterator, MutableMapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,15 +33,22 @@ import numpy as np
 import pandas as pd
 
 from ._errors import Problem, SiteplanInputError
+from .layers import LayerCache, Layers
+from .pipeline import (
+    STATUS_EXCLUDED,
+    STATUS_REJECTED,
+    STATUS_SCORED,
+    aggregate_scores,
+    put_scores,
+    score_local,
+)
 
 if TYPE_CHECKING:
-    from .layers import Layers
     from .profiles import Profile
 
 __all__ = ["score_dask"]
 
 _POS = "__siteplan_position__"
-_TOKEN = ("siteplan._dask", "token")
 _SCHEDULERS = ("threads", "processes", "synchronous", "single-threaded", "sync")
 _IN_PROCESS = ("threads", "synchronous", "single-threaded", "sync")
 
@@ -133,7 +138,7 @@ def score_dask(layers: Layers, profile: Profile, *, npartitions: int | None = No
         else:
             chosen = scheduler or "threads"
             if chosen in _IN_PROCESS:  # the tasks share the bundle's own cache
-                payload["cache"] = layers._cache
+                payload["cache"] = layers.cache
             run = dask.delayed(_score_partition, pure=False)
             results = dask.compute(*[run(part, payload, profile, i == 0)
                                      for i, part in enumerate(pieces)], scheduler=chosen)
@@ -169,11 +174,8 @@ def _hilbert_ordered(parcels: gpd.GeoDataFrame, rows: np.ndarray) -> gpd.GeoData
 
 def _payload(layers: Layers) -> dict[str, Any]:
     """What a worker needs to rebuild the bundle around its parcels (Layers do not pickle)."""
-    token = layers._cache.get(_TOKEN)
-    if token is None:  # one token per bundle, so that workers keep its caches between calls
-        token = layers._cache[_TOKEN] = uuid.uuid4().hex
     return {
-        "token": token,
+        "token": layers.token,  # workers keep a bundle's context cache under its token
         "context": {name: layers[name] for name in layers if name != "parcels"},
         "crs": layers.crs,
         "rejected_parcels": layers.rejected_parcels,
@@ -183,7 +185,7 @@ def _payload(layers: Layers) -> dict[str, Any]:
     }
 
 
-def _context(payload: dict[str, Any]) -> tuple[dict[str, Any], dict]:
+def _context(payload: dict[str, Any]) -> tuple[dict[str, Any], LayerCache]:
     """This process's copy of a bundle's context and cache (kept for the last few bundles)."""
     if "cache" in payload:
         return payload, payload["cache"]
@@ -192,39 +194,8 @@ def _context(payload: dict[str, Any]) -> tuple[dict[str, Any], dict]:
         if token not in _CONTEXTS:
             while len(_CONTEXTS) >= _MAX_CONTEXTS:
                 _CONTEXTS.pop(next(iter(_CONTEXTS)))
-            _CONTEXTS[token] = (payload, {})
+            _CONTEXTS[token] = (payload, LayerCache())
         return _CONTEXTS[token]
-
-
-class _PartitionCache(MutableMapping):
-    """A partition's cache: context entries shared in the process, parcel entries its own."""
-
-    def __init__(self, shared: dict):
-        self._shared = shared
-        self._own: dict = {}
-
-    def _where(self, key) -> dict:
-        parts = key if isinstance(key, tuple) else (key,)
-        return self._own if "parcels" in parts else self._shared
-
-    def __getitem__(self, key):
-        return self._where(key)[key]
-
-    def __setitem__(self, key, value) -> None:
-        self._where(key)[key] = value
-
-    def __delitem__(self, key) -> None:
-        del self._where(key)[key]
-
-    def __contains__(self, key) -> bool:
-        return key in self._where(key)
-
-    def __iter__(self) -> Iterator:
-        yield from self._shared
-        yield from self._own
-
-    def __len__(self) -> int:
-        return len(self._shared) + len(self._own)
 
 
 def _score_partition(part: gpd.GeoDataFrame, payload: dict[str, Any], profile: Profile,
@@ -235,16 +206,16 @@ def _score_partition(part: gpd.GeoDataFrame, payload: dict[str, Any], profile: P
     the layer), its rejected rows whole, its count of non-candidates and the
     provenance.
     """
-    from .layers import Layers
-    from .scoring import STATUS_REJECTED, score
 
     payload, shared = _context(payload)
     bundle = Layers({"parcels": part, **payload["context"]}, crs=payload["crs"],
                     rejected_parcels=payload["rejected_parcels"] if first else None,
                     sources=payload["sources"], synthetic=payload["synthetic"],
                     attribution=payload["attribution"])
-    object.__setattr__(bundle, "_cache", _PartitionCache(shared))
-    out = score(bundle, profile)
+    # context entries (trees, road graph, population) are shared by the partitions of this
+    # process; entries built from the parcels stay the partition's own (CacheKey.on_parcels)
+    object.__setattr__(bundle, "cache", shared.for_partition())
+    out = score_local(bundle, profile)
     rejected = (out["status"] == STATUS_REJECTED).to_numpy(dtype=bool)
     computed = [c for c in out.columns if c not in part.columns]
     return {"computed": pd.DataFrame(out.loc[~rejected, [_POS, *computed]]),
@@ -258,7 +229,6 @@ def _score_partition(part: gpd.GeoDataFrame, payload: dict[str, Any], profile: P
 def _finish(results: list[dict[str, Any]], layers: Layers, profile: Profile,
             not_candidate: int, info: dict) -> gpd.GeoDataFrame:
     """Parcel order, then what needs every candidate: aggregate, contributions, rank, counts."""
-    from .scoring import STATUS_EXCLUDED, STATUS_REJECTED, STATUS_SCORED, aggregate_scores
 
     parcels = layers["parcels"]
     frames = [r["computed"] for r in results]
@@ -282,15 +252,8 @@ def _finish(results: list[dict[str, Any]], layers: Layers, profile: Profile,
     names = [c.name for c in profile.criteria]
     eligible = (out["status"] == STATUS_SCORED).to_numpy(dtype=bool)
     cvals = np.ascontiguousarray(out[[f"c_{n}" for n in names]].to_numpy(dtype=float)[eligible])
-    s, contrib = aggregate_scores(profile, cvals)
-    for j, name in enumerate(names):
-        col = np.full(len(out), np.nan)
-        col[eligible] = contrib[:, j]
-        out[f"contrib_{name}"] = col
-    sc = np.full(len(out), np.nan)
-    sc[eligible] = s
-    out["score"] = sc
-    out["rank"] = pd.array(out["score"].rank(ascending=False, method="min"), dtype="Int64")
+    s, contrib, base_score = aggregate_scores(profile, cvals)
+    put_scores(out, eligible, names, s, contrib)
 
     attrs = dict(results[0]["attrs"])
     status = out["status"].value_counts()
@@ -302,6 +265,7 @@ def _finish(results: list[dict[str, Any]], layers: Layers, profile: Profile,
                        "scored": int(status.get(STATUS_SCORED, 0)),
                        "excluded": int(status.get(STATUS_EXCLUDED, 0)),
                        "rejected": int(status.get(STATUS_REJECTED, 0))}
+    attrs["base_score"] = float(base_score)
     attrs["engine"] = info
     out.attrs = {"siteplan": attrs}
     return out

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -11,32 +12,40 @@ import pandas as pd
 import shapely
 
 from ._errors import Problem, SiteplanInputError
-from .criteria import feature_tree
+from .features import feature_tree, require_column, where_key
+from .layers import CacheKey
 
 if TYPE_CHECKING:
     from .layers import Layers
 
-__all__ = ["constraint_label", "apply_constraints", "candidate_mask"]
+__all__ = ["CONSTRAINT_TYPES", "ConstraintType", "constraint_label", "apply_constraints",
+           "broken_rules", "excluded_text", "rule_ids", "candidate_mask"]
 
 
-def constraint_label(con: Mapping[str, Any]) -> str:
-    """A short, stable text naming a constraint, used in ``excluded_by``."""
-    kind = con["type"]
-    if kind == "min_area":
-        return f"min_area {con['value']:g} m²"
-    if kind == "max_area":
-        return f"max_area {con['value']:g} m²"
-    where = "".join(f" {k}={list(v)}" for k, v in (con.get("where") or {}).items())
-    if kind == "outside":
-        return f"outside {con['layer']}{where} +{con.get('buffer', 0):g} m"
-    if kind == "inside":
-        buf = f" +{con['buffer']:g} m" if con.get("buffer") else ""
-        return f"inside {con['layer']}{where}{buf}"
+def _where_text(con: Mapping[str, Any]) -> str:
+    return "".join(f" {k}={list(v)}" for k, v in (con.get("where") or {}).items())
+
+
+def _label_outside(con: Mapping[str, Any]) -> str:
+    return f"outside {con['layer']}{_where_text(con)} +{con.get('buffer', 0):g} m"
+
+
+def _label_inside(con: Mapping[str, Any]) -> str:
+    buf = f" +{con['buffer']:g} m" if con.get("buffer") else ""
+    return f"inside {con['layer']}{_where_text(con)}{buf}"
+
+
+def _label_attribute(con: Mapping[str, Any]) -> str:
     parts = [f"attribute {con['column']}"]
     for key in ("in", "not_in", "min", "max"):
         if key in con:
             parts.append(f"{key} {con[key]}")
     return " ".join(parts)
+
+
+def constraint_label(con: Mapping[str, Any]) -> str:
+    """A short, stable text naming a constraint, used in ``excluded_by``."""
+    return CONSTRAINT_TYPES[con["type"]].label(con)
 
 
 def candidate_mask(parcels: gpd.GeoDataFrame, candidates: Mapping[str, tuple],
@@ -64,61 +73,62 @@ def _pieces(layers: Layers, layer: str, where: Mapping[str, tuple], fgeoms: np.n
     line's segments, so the pieces give the same answer; a setback test then
     reads 16 segments, not a whole river, for each parcel near its box.
     """
-    key = ("pieces", layer, tuple(sorted((k, tuple(v)) for k, v in where.items())))
-    if key not in layers._cache:
+    def build():
         parts = shapely.get_parts(fgeoms)
         long = (shapely.get_type_id(parts) == 1) & (shapely.get_num_coordinates(parts) > 17)
         cut = [shapely.linestrings(xy[s:s + 17]) for xy in
                (shapely.get_coordinates(line) for line in parts[long])
                for s in range(0, len(xy) - 1, 16)]
         pieces = np.concatenate([parts[~long], np.array(cut, dtype=object)])
-        layers._cache[key] = (shapely.STRtree(pieces), pieces)
-    return layers._cache[key]
+        return shapely.STRtree(pieces), pieces
+
+    return layers.cache.get(CacheKey("pieces", (layer,), (where_key(where),)), build)
 
 
-def _fails(con: Mapping[str, Any], parcels: gpd.GeoDataFrame, layers: Layers,
-           context: str) -> np.ndarray:
-    geoms = np.asarray(parcels.geometry.array, dtype=object)
-    kind = con["type"]
-    if kind == "min_area":
-        return shapely.area(geoms) < con["value"]
-    if kind == "max_area":
-        return shapely.area(geoms) > con["value"]
-    if kind == "outside":
-        tree, _, fgeoms = feature_tree(layers, con["layer"], con.get("where") or {},
-                                       context=context)
-        buffer = float(con.get("buffer", 0.0))
-        fail = np.zeros(len(geoms), dtype=bool)
-        if buffer > 0:
-            tree, fgeoms = _pieces(layers, con["layer"], con.get("where") or {}, fgeoms)
-            i_in, i_f = tree.query(geoms, predicate="dwithin", distance=buffer)
-            # a parcel exactly ``buffer`` metres away keeps the rule
-            close = shapely.distance(geoms[i_in], fgeoms[i_f]) < buffer
-            fail[i_in[close]] = True
-        else:
-            i_in, i_f = tree.query(geoms, predicate="intersects")
-            # touching along an edge is not overlapping
-            inside = ~shapely.touches(geoms[i_in], fgeoms[i_f])
-            fail[i_in[inside]] = True
-        return fail
-    if kind == "inside":
-        tree, _, _ = feature_tree(layers, con["layer"], con.get("where") or {}, context=context)
-        pts = shapely.point_on_surface(geoms)
-        buffer = float(con.get("buffer", 0.0))
-        if buffer > 0:
-            i_in, _ = tree.query(pts, predicate="dwithin", distance=buffer)
-        else:
-            i_in, _ = tree.query(pts, predicate="intersects")
-        ok = np.zeros(len(geoms), dtype=bool)
-        ok[i_in] = True
-        return ~ok
-    # attribute rule on a parcel column
+def _min_area(con, parcels, geoms, layers, context) -> np.ndarray:
+    return shapely.area(geoms) < con["value"]
+
+
+def _max_area(con, parcels, geoms, layers, context) -> np.ndarray:
+    return shapely.area(geoms) > con["value"]
+
+
+def _outside(con, parcels, geoms, layers, context) -> np.ndarray:
+    tree, _, fgeoms = feature_tree(layers, con["layer"], con.get("where") or {},
+                                   context=context)
+    buffer = float(con.get("buffer", 0.0))
+    fail = np.zeros(len(geoms), dtype=bool)
+    if buffer > 0:
+        tree, fgeoms = _pieces(layers, con["layer"], con.get("where") or {}, fgeoms)
+        i_in, i_f = tree.query(geoms, predicate="dwithin", distance=buffer)
+        # a parcel exactly ``buffer`` metres away keeps the rule
+        close = shapely.distance(geoms[i_in], fgeoms[i_f]) < buffer
+        fail[i_in[close]] = True
+    else:
+        i_in, i_f = tree.query(geoms, predicate="intersects")
+        # touching along an edge is not overlapping
+        inside = ~shapely.touches(geoms[i_in], fgeoms[i_f])
+        fail[i_in[inside]] = True
+    return fail
+
+
+def _inside(con, parcels, geoms, layers, context) -> np.ndarray:
+    tree, _, _ = feature_tree(layers, con["layer"], con.get("where") or {}, context=context)
+    pts = shapely.point_on_surface(geoms)
+    buffer = float(con.get("buffer", 0.0))
+    if buffer > 0:
+        i_in, _ = tree.query(pts, predicate="dwithin", distance=buffer)
+    else:
+        i_in, _ = tree.query(pts, predicate="intersects")
+    ok = np.zeros(len(geoms), dtype=bool)
+    ok[i_in] = True
+    return ~ok
+
+
+def _attribute(con, parcels, geoms, layers, context) -> np.ndarray:
     col = con["column"]
-    if col not in parcels.columns:
-        cols = ", ".join(c for c in parcels.columns if c != "geometry")
-        raise SiteplanInputError(Problem(context, f"reads parcel column '{col}', which the "
-                                         f"parcels do not have (they have: {cols})",
-                                         "fix 'column' or add it to the parcels"))
+    require_column(parcels, col, layer="parcels", context=context,
+                   fix="fix 'column' or add it to the parcels")
     values = parcels[col]
     fail = np.zeros(len(parcels), dtype=bool)
     if "in" in con or "not_in" in con:
@@ -138,16 +148,100 @@ def _fails(con: Mapping[str, Any], parcels: gpd.GeoDataFrame, layers: Layers,
     return fail
 
 
-def apply_constraints(parcels: gpd.GeoDataFrame, constraints, layers: Layers, *,
-                      profile_name: str = "profile") -> np.ndarray:
-    """``excluded_by`` text for each parcel: the labels of every rule it breaks, or ""."""
-    reasons = np.full(len(parcels), "", dtype=object)
-    for i, con in enumerate(constraints, 1):
-        context = f"profile '{profile_name}' constraint {i} ({con['type']})"
-        fail = _fails(con, parcels, layers, context)
-        label = constraint_label(con)
+def _rules(*rules: tuple) -> Callable[..., None]:
+    """A profile check from rules (test, key, what is wrong, fix); the message shows the value."""
+    def check(con: Mapping[str, Any], where: str, problems: list) -> None:
+        for ok, key, what, fix in rules:
+            if not ok(con):
+                got = f", got {con.get(key)!r}" if key in con else ""
+                problems.append(Problem(where, what + got, fix))
+    return check
+
+
+def _number(value: Any, low: float, strict: bool) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and (
+        value > low if strict else value >= low)
+
+
+_check_area = _rules((lambda c: _number(c.get("value"), 0, True), "value",
+                      "needs value = <m²> > 0", "write value = 1000"))
+_check_layer = _rules((lambda c: isinstance(c.get("layer"), str), "layer",
+                       "needs layer = \"<layer name>\"", "name a layer, e.g. layer = \"rivers\""),
+                      (lambda c: _number(c.get("buffer", 0), 0, False), "buffer",
+                       "buffer must be metres >= 0", "write buffer = 15"))
+_check_attribute = _rules((lambda c: isinstance(c.get("column"), str), "column",
+                           "needs column = \"<parcel column>\"", "write column = \"land_use\""),
+                          (lambda c: any(k in c for k in ("in", "not_in", "min", "max")), "",
+                           "needs in, not_in, min or max", "write not_in = [\"sawah\"]"))
+
+
+@dataclass(frozen=True)
+class ConstraintType:
+    """One kind of hard rule: which parcels break it, its label, its profile check."""
+
+    fails: Callable[..., np.ndarray]    # (con, parcels, geoms, layers, context) -> bool array
+    label: Callable[[Mapping[str, Any]], str]
+    check: Callable[..., None]          # (con, where, problems): validate a profile entry
+    keys: frozenset[str]                # keys it reads besides type, title, source
+    layer: bool = False                 # reads a context layer (named by ``layer``)
+
+
+#: constraint type -> :class:`ConstraintType`; the profile validator reads it
+CONSTRAINT_TYPES: Mapping[str, ConstraintType] = {
+    "min_area": ConstraintType(_min_area, lambda c: f"min_area {c['value']:g} m²", _check_area,
+                               frozenset({"value"})),
+    "max_area": ConstraintType(_max_area, lambda c: f"max_area {c['value']:g} m²", _check_area,
+                               frozenset({"value"})),
+    "outside": ConstraintType(_outside, _label_outside, _check_layer,
+                              frozenset({"layer", "buffer", "where"}), layer=True),
+    "inside": ConstraintType(_inside, _label_inside, _check_layer,
+                             frozenset({"layer", "buffer", "where"}), layer=True),
+    "attribute": ConstraintType(_attribute, _label_attribute, _check_attribute,
+                                frozenset({"column", "in", "not_in", "min", "max"})),
+}
+
+
+def broken_rules(parcels: gpd.GeoDataFrame, constraints, layers: Layers, *,
+                 profile_name: str = "profile") -> np.ndarray:
+    """A boolean matrix: parcel i breaks constraint j (profile order)."""
+    geoms = np.asarray(parcels.geometry.array, dtype=object)
+    out = np.zeros((len(parcels), len(constraints)), dtype=bool)
+    for j, con in enumerate(constraints):
+        context = f"profile '{profile_name}' constraint {j + 1} ({con['type']})"
+        kind = CONSTRAINT_TYPES.get(con["type"])
+        if kind is None:
+            raise SiteplanInputError(Problem(context, f"unknown constraint type "
+                                             f"{con['type']!r}", "use one of: "
+                                             + ", ".join(CONSTRAINT_TYPES)))
+        out[:, j] = kind.fails(con, parcels, geoms, layers, context)
+    return out
+
+
+def excluded_text(broken: np.ndarray, labels: list[str]) -> np.ndarray:
+    """``excluded_by`` text per parcel: the labels of the rules it breaks, joined by "; "."""
+    reasons = np.full(len(broken), "", dtype=object)
+    for j, label in enumerate(labels):
+        fail = broken[:, j]
         # join texts only where the rule fails (one Python string per row is slow at 10^6)
         more = fail & (reasons != "")
         reasons[more] = reasons[more] + "; " + label
         reasons[fail & ~more] = label
     return reasons
+
+
+def rule_ids(broken: np.ndarray) -> np.ndarray:
+    """The 1-based numbers of the broken rules per parcel, as text "1;3" ("" when none)."""
+    out = np.full(len(broken), "", dtype=object)
+    for j in range(broken.shape[1]):
+        fail = broken[:, j]
+        more = fail & (out != "")
+        out[more] = out[more] + f";{j + 1}"
+        out[fail & ~more] = str(j + 1)
+    return out
+
+
+def apply_constraints(parcels: gpd.GeoDataFrame, constraints, layers: Layers, *,
+                      profile_name: str = "profile") -> np.ndarray:
+    """``excluded_by`` text for each parcel: the labels of every rule it breaks, or ""."""
+    broken = broken_rules(parcels, constraints, layers, profile_name=profile_name)
+    return excluded_text(broken, [constraint_label(c) for c in constraints])

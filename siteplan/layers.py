@@ -2,20 +2,86 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
+
+from .io.prepare import REJECT_COLUMNS, REPAIR_COLUMNS, concat_reports
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pyproj
 
-__all__ = ["Layers"]
+__all__ = ["Layers", "CacheKey", "LayerCache"]
 
-_REPAIR_COLUMNS = ["layer", "row", "feature_id", "problem", "action"]
-_REJECT_COLUMNS = ["layer", "row", "feature_id", "reason"]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CacheKey:
+    """What a cached value is and what it is built from.
+
+    ``kind`` names the value (``"tree"``, ``"road_graph"``, ...), ``layers``
+    the layers it reads and ``params`` anything else it depends on (a filter,
+    a radius). A value that reads the parcels belongs to one set of parcels;
+    one that reads only context layers can be shared by every partition of
+    the parcels (the dask engine relies on this).
+    """
+
+    kind: str
+    layers: tuple[str, ...] = ()
+    params: tuple = ()
+
+    @property
+    def on_parcels(self) -> bool:
+        """True when the value depends on the parcels layer."""
+        return "parcels" in self.layers
+
+
+class LayerCache:
+    """Values derived from a bundle's layers (search trees, road graph, population points).
+
+    Context entries (built from context layers only) and parcel entries are
+    kept apart: :meth:`for_partition` gives a cache that shares the context
+    entries and keeps its own parcel entries.
+    """
+
+    __slots__ = ("_context", "_parcels", "_lock")
+
+    def __init__(self, context: dict | None = None):
+        self._context: dict[CacheKey, Any] = {} if context is None else context
+        self._parcels: dict[CacheKey, Any] = {}
+        self._lock = threading.RLock()
+
+    def get(self, key: CacheKey, build: Callable[[], T]) -> T:
+        """The cached value of ``key``, built with ``build()`` the first time."""
+        if not isinstance(key, CacheKey):
+            raise TypeError(f"cache keys are CacheKey objects, got {type(key).__name__}")
+        store = self._parcels if key.on_parcels else self._context
+        try:
+            return store[key]
+        except KeyError:
+            pass
+        value = build()
+        with self._lock:
+            return store.setdefault(key, value)
+
+    def __contains__(self, key: CacheKey) -> bool:
+        return key in (self._parcels if key.on_parcels else self._context)
+
+    def keys(self) -> list[CacheKey]:
+        """Every key held (context entries first)."""
+        return [*self._context, *self._parcels]
+
+    def for_partition(self) -> LayerCache:
+        """A cache sharing this one's context entries, with parcel entries of its own."""
+        return LayerCache(self._context)
+
 
 
 class Layers(Mapping):
@@ -23,6 +89,15 @@ class Layers(Mapping):
 
     Build it with :func:`siteplan.load_layers` or :func:`siteplan.load_sample`;
     it is a read-only mapping from layer name to GeoDataFrame.
+
+    Parameters
+    ----------
+    layers
+        Layer name -> GeoDataFrame, every one already in ``crs``.
+    crs
+        The metric CRS.
+    repairs, rejected, rejected_parcels, sources, synthetic, attribution
+        As the attributes below (:func:`siteplan.load_layers` fills them).
 
     Attributes
     ----------
@@ -40,6 +115,11 @@ class Layers(Mapping):
         Where each layer came from (a path, or ``"GeoDataFrame"``).
     synthetic
         True when the data is siteplan's synthetic sample.
+    cache
+        Values derived from the layers (search trees, the road graph, the
+        population model), built once per bundle: see :class:`LayerCache`.
+    token
+        A random id of this bundle (a worker keeps its cache under it).
 
     Examples
     --------
@@ -52,7 +132,7 @@ class Layers(Mapping):
     """
 
     __slots__ = ("_layers", "crs", "repairs", "rejected", "rejected_parcels", "sources",
-                 "synthetic", "attribution", "_cache")
+                 "synthetic", "attribution", "cache", "token")
 
     def __init__(
         self,
@@ -70,14 +150,15 @@ class Layers(Mapping):
         setattr_(self, "_layers", MappingProxyType(dict(layers)))
         setattr_(self, "crs", crs)
         setattr_(self, "repairs", repairs if repairs is not None
-                 else pd.DataFrame(columns=_REPAIR_COLUMNS))
+                 else pd.DataFrame(columns=REPAIR_COLUMNS))
         setattr_(self, "rejected", rejected if rejected is not None
-                 else pd.DataFrame(columns=_REJECT_COLUMNS))
+                 else pd.DataFrame(columns=REJECT_COLUMNS))
         setattr_(self, "rejected_parcels", rejected_parcels)
         setattr_(self, "sources", MappingProxyType(dict(sources or {})))
         setattr_(self, "synthetic", bool(synthetic))
         setattr_(self, "attribution", attribution)
-        setattr_(self, "_cache", {})
+        setattr_(self, "cache", LayerCache())
+        setattr_(self, "token", uuid.uuid4().hex)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Layers is immutable: use .replace(...) to get a new bundle")
@@ -96,6 +177,10 @@ class Layers(Mapping):
 
     def __contains__(self, name: object) -> bool:
         return name in self._layers
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The layer ``name``, or ``default`` when the bundle has no such layer."""
+        return self._layers.get(name, default)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._layers)
@@ -118,45 +203,32 @@ class Layers(Mapping):
 
         New layers are validated and reprojected like :func:`siteplan.load_layers` does.
         """
-        from .load import prepare_layer
+        from ._errors import raise_if_problems
+        from .io.prepare import prepare_all
 
         data = dict(self._layers)
-        repairs = [self.repairs]
-        rejected = [self.rejected]
-        rejected_parcels = self.rejected_parcels
         sources = dict(self.sources)
-        problems: list = []
+        frames = {}
         for name, gdf in layers.items():
             if gdf is None:
                 data.pop(name, None)
                 sources.pop(name, None)
-                continue
-            prepared = prepare_layer(name, gdf, crs=self.crs, problems=problems)
-            if prepared is None:
-                continue
-            data[name] = prepared.data
-            repairs.append(prepared.repairs)
-            rejected.append(prepared.rejected)
-            if name == "parcels":
-                rejected_parcels = prepared.rejected_rows
-            sources[name] = "GeoDataFrame"
-        from ._errors import raise_if_problems
-
+            else:
+                frames[name] = gdf
+                sources[name] = "GeoDataFrame"
+        problems: list = []
+        new, repairs, rejected, new_rejected = prepare_all(frames, crs=self.crs,
+                                                           problems=problems)
         raise_if_problems(problems)
+        data.update(new)
+        rejected_parcels = new_rejected if "parcels" in new else self.rejected_parcels
         return Layers(
             data,
             crs=self.crs,
-            repairs=_concat(repairs, _REPAIR_COLUMNS),
-            rejected=_concat(rejected, _REJECT_COLUMNS),
+            repairs=concat_reports([self.repairs, *repairs], REPAIR_COLUMNS),
+            rejected=concat_reports([self.rejected, *rejected], REJECT_COLUMNS),
             rejected_parcels=rejected_parcels,
             sources=sources,
             synthetic=self.synthetic,
             attribution=self.attribution,
         )
-
-
-def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-    frames = [f for f in frames if f is not None and len(f)]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)

@@ -14,10 +14,9 @@ import contextlib
 import hashlib
 import json
 import os
-import sqlite3
 import tempfile
-from collections.abc import Iterator
-from html import escape
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -27,13 +26,11 @@ import numpy as np
 import pandas as pd
 
 from ._errors import Problem, SiteplanInputError
+from .render.qgis import qgis_style_qml, write_qgis_style
 
 __all__ = ["write_result", "write_geopackage", "read_result", "provenance", "FORMATS",
-           "atomic_path",
-           "qgis_style_qml"]
+           "OutputFormat", "atomic_path", "qgis_style_qml"]
 
-FORMATS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".parquet": "parquet",
-           ".csv": "csv"}
 _META_KEY = "siteplan"
 
 
@@ -112,6 +109,114 @@ def _for_file(result: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+
+
+# ------------------------------------------------------------------- formats
+# Each format: write(data, tmp, *, layer, prov, meta, lang) and read(path, layer) ->
+# (frame, provenance JSON text or None). Adding a format is one entry in FORMATS.
+
+
+def _write_gpkg(data, tmp: Path, *, layer: str, prov: dict, meta: str, lang: str) -> None:
+    import pyogrio
+
+    pyogrio.write_dataframe(data, tmp, layer=layer, driver="GPKG", metadata={_META_KEY: meta})
+    write_qgis_style(tmp, layer, data, lang=lang)
+
+
+def _read_gpkg(p: Path, layer: str | None):
+    import pyogrio
+
+    if layer is None:
+        names = [n for n, _ in pyogrio.list_layers(p) if n != "layer_styles"]
+        layer = names[0] if names else None
+    gdf = pyogrio.read_dataframe(p, layer=layer)
+    meta = (pyogrio.read_info(p, layer=layer).get("layer_metadata") or {}).get(_META_KEY)
+    return gdf, meta
+
+
+def _write_geojson(data, tmp: Path, *, layer: str, prov: dict, meta: str, lang: str) -> None:
+    doc = json.loads(data.to_crs(4326).to_json(drop_id=True, na="null"))
+    doc[_META_KEY] = prov
+    tmp.write_text(json.dumps(doc, ensure_ascii=False, default=str), encoding="utf-8")
+
+
+def _read_geojson(p: Path, layer: str | None):
+    import pyogrio
+
+    gdf = pyogrio.read_dataframe(p)
+    doc = json.loads(p.read_text(encoding="utf-8"))
+    return gdf, (json.dumps(doc.get(_META_KEY)) if doc.get(_META_KEY) else None)
+
+
+def _write_parquet(data, tmp: Path, *, layer: str, prov: dict, meta: str, lang: str) -> None:
+    import pyarrow.parquet as pq
+
+    data.to_parquet(tmp)
+    table = pq.read_table(tmp)
+    md = dict(table.schema.metadata or {})
+    md[_META_KEY.encode()] = meta.encode()
+    pq.write_table(table.replace_schema_metadata(md), tmp)
+
+
+def _read_parquet(p: Path, layer: str | None):
+    import pyarrow.parquet as pq
+
+    raw = (pq.read_schema(p).metadata or {}).get(_META_KEY.encode())
+    return gpd.read_parquet(p), (raw.decode() if raw else None)
+
+
+def _sidecar(target: Path) -> Path:
+    return target.with_name(target.name + ".provenance.json")
+
+
+def _write_csv(data, tmp: Path, *, layer: str, prov: dict, meta: str, lang: str) -> None:
+    frame = pd.DataFrame(data.drop(columns=data.geometry.name))
+    frame["wkt"] = data.geometry.to_wkt()
+    frame.to_csv(tmp, index=False)
+
+
+def _read_csv(p: Path, layer: str | None):
+    frame = pd.read_csv(p, dtype=dict.fromkeys(_TEXT_COLUMNS, str))
+    geom = gpd.GeoSeries.from_wkt(frame.pop("wkt")) if "wkt" in frame else None
+    side = _sidecar(p)
+    meta = side.read_text(encoding="utf-8") if side.is_file() else None
+    crs = json.loads(meta).get("crs") if meta else None
+    return gpd.GeoDataFrame(frame, geometry=geom, crs=crs), meta
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """One file format for results: how to write it, how to read it back."""
+
+    name: str
+    write: Callable[..., None]
+    read: Callable[[Path, str | None], tuple[gpd.GeoDataFrame, str | None]]
+    sidecar: bool = False  # provenance in a .provenance.json beside the file
+
+
+_GPKG = OutputFormat("GeoPackage (styled for QGIS)", _write_gpkg, _read_gpkg)
+_GEOJSON = OutputFormat("GeoJSON (EPSG:4326)", _write_geojson, _read_geojson)
+
+#: file extension -> :class:`OutputFormat`; the CLI and the docs read it
+FORMATS: Mapping[str, OutputFormat] = {
+    ".gpkg": _GPKG,
+    ".geojson": _GEOJSON,
+    ".json": _GEOJSON,
+    ".parquet": OutputFormat("GeoParquet", _write_parquet, _read_parquet),
+    ".csv": OutputFormat("CSV (WKT geometry)", _write_csv, _read_csv, sidecar=True),
+}
+_TEXT_COLUMNS = ("parcel_id", "excluded_by", "excluded_rules", "notes", "status")
+
+
+def _format(target: Path) -> OutputFormat:
+    fmt = FORMATS.get(target.suffix.lower())
+    if fmt is None:
+        raise SiteplanInputError(Problem(f"output '{target}'", f"unknown extension "
+                                         f"'{target.suffix}'", "use one of: "
+                                         + ", ".join(FORMATS)))
+    return fmt
+
+
 def write_result(result: gpd.GeoDataFrame, path: str | PathLike, *, overwrite: bool = True,
                  layer: str | None = None, lang: str = "id") -> Path:
     """Write a scored result; the format follows the file extension.
@@ -121,8 +226,9 @@ def write_result(result: gpd.GeoDataFrame, path: str | PathLike, *, overwrite: b
     result
         From :func:`siteplan.score`.
     path
-        ``.gpkg`` (with a QGIS style by score in ``layer_styles``), ``.geojson``,
-        ``.parquet`` (GeoParquet) or ``.csv`` (WKT geometry).
+        One of the extensions of :data:`FORMATS`: ``.gpkg`` (with a QGIS style
+        by score in ``layer_styles``), ``.geojson``, ``.parquet`` (GeoParquet)
+        or ``.csv`` (WKT geometry, provenance beside it).
     overwrite
         When False, an existing file is an error.
     layer
@@ -134,44 +240,26 @@ def write_result(result: gpd.GeoDataFrame, path: str | PathLike, *, overwrite: b
     -------
     pathlib.Path
         The written file.
-    """
-    import pyogrio
 
+    Examples
+    --------
+    >>> import tempfile, siteplan as sp
+    >>> from siteplan.outputs import write_result, read_result
+    >>> result = sp.score(sp.load_sample(), "wisata_religi")
+    >>> path = write_result(result, tempfile.mkdtemp() + "/wisata.parquet")
+    >>> read_result(path).attrs["siteplan"]["profile"]
+    'wisata_religi'
+    """
     target = Path(path)
-    fmt = FORMATS.get(target.suffix.lower())
-    if fmt is None:
-        raise SiteplanInputError(Problem(f"output '{target}'", f"unknown extension "
-                                         f"'{target.suffix}'", "use .gpkg, .geojson, "
-                                         ".parquet or .csv"))
+    fmt = _format(target)
     prov = _jsonable(provenance(result))
     meta = json.dumps(prov, ensure_ascii=False, default=str)
     layer = layer or prov.get("profile") or "siteplan"
     data = _for_file(result)
     with atomic_path(target, overwrite=overwrite) as tmp:
-        if fmt == "GPKG":
-            pyogrio.write_dataframe(data, tmp, layer=layer, driver="GPKG",
-                                    metadata={_META_KEY: meta})
-            _write_qgis_style(tmp, layer, data, lang=lang)
-        elif fmt == "GeoJSON":
-            text = data.to_crs(4326).to_json(drop_id=True, na="null")
-            doc = json.loads(text)
-            doc[_META_KEY] = prov
-            tmp.write_text(json.dumps(doc, ensure_ascii=False, default=str), encoding="utf-8")
-        elif fmt == "parquet":
-            data.to_parquet(tmp)
-            import pyarrow.parquet as pq
-
-            table = pq.read_table(tmp)
-            md = dict(table.schema.metadata or {})
-            md[_META_KEY.encode()] = meta.encode()
-            pq.write_table(table.replace_schema_metadata(md), tmp)
-        else:
-            frame = pd.DataFrame(data.drop(columns=data.geometry.name))
-            frame["wkt"] = data.geometry.to_wkt()
-            frame.to_csv(tmp, index=False)
-    if fmt == "csv":
-        side = target.with_name(target.name + ".provenance.json")
-        with atomic_path(side, overwrite=True) as tmp:
+        fmt.write(data, tmp, layer=layer, prov=prov, meta=meta, lang=lang)
+    if fmt.sidecar:
+        with atomic_path(_sidecar(target), overwrite=True) as tmp:
             tmp.write_text(json.dumps(prov, ensure_ascii=False, indent=2, default=str),
                            encoding="utf-8")
     return target
@@ -180,55 +268,24 @@ def write_result(result: gpd.GeoDataFrame, path: str | PathLike, *, overwrite: b
 def write_geopackage(results: dict[str, gpd.GeoDataFrame], path: str | PathLike, *,
                      overwrite: bool = True, lang: str = "id") -> Path:
     """Write several results as layers of one styled GeoPackage (atomically)."""
-    import pyogrio
-
     target = Path(path)
     with atomic_path(target, overwrite=overwrite) as tmp:
         for layer, result in results.items():
-            meta = json.dumps(_jsonable(provenance(result)), ensure_ascii=False, default=str)
-            data = _for_file(result)
-            pyogrio.write_dataframe(data, tmp, layer=layer, driver="GPKG",
-                                    metadata={_META_KEY: meta})
-            _write_qgis_style(tmp, layer, data, lang=lang)
+            prov = _jsonable(provenance(result))
+            meta = json.dumps(prov, ensure_ascii=False, default=str)
+            _write_gpkg(_for_file(result), tmp, layer=layer, prov=prov, meta=meta, lang=lang)
     return target
 
 
 def read_result(path: str | PathLike, *, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read a result written by :func:`write_result`, restoring ``attrs["siteplan"]``."""
-    import pyogrio
-
     p = Path(path)
     where = f"scored file '{p}'"
     if not p.is_file():
         raise SiteplanInputError(Problem(where, "does not exist", "check the path"))
-    suffix = p.suffix.lower()
-    meta = None
+    fmt = _format(p)
     try:
-        if suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            gdf = gpd.read_parquet(p)
-            raw = (pq.read_schema(p).metadata or {}).get(_META_KEY.encode())
-            meta = raw.decode() if raw else None
-        elif suffix == ".csv":
-            frame = pd.read_csv(p, dtype={"parcel_id": str, "excluded_by": str, "notes": str,
-                                          "status": str})
-            geom = gpd.GeoSeries.from_wkt(frame.pop("wkt")) if "wkt" in frame else None
-            side = p.with_name(p.name + ".provenance.json")
-            meta = side.read_text(encoding="utf-8") if side.is_file() else None
-            crs = json.loads(meta).get("crs") if meta else None
-            gdf = gpd.GeoDataFrame(frame, geometry=geom, crs=crs)
-        else:
-            if layer is None and suffix == ".gpkg":
-                names = [n for n, _ in pyogrio.list_layers(p) if n != "layer_styles"]
-                layer = names[0] if names else None
-            gdf = pyogrio.read_dataframe(p, layer=layer)
-            if suffix == ".gpkg":
-                meta = (pyogrio.read_info(p, layer=layer).get("layer_metadata") or {}).get(
-                    _META_KEY)
-            else:
-                doc = json.loads(p.read_text(encoding="utf-8"))
-                meta = json.dumps(doc.get(_META_KEY)) if doc.get(_META_KEY) else None
+        gdf, meta = fmt.read(p, layer)
     except SiteplanInputError:
         raise
     except Exception as exc:  # any reader failure on a damaged file
@@ -249,86 +306,7 @@ def read_result(path: str | PathLike, *, layer: str | None = None) -> gpd.GeoDat
     if "rank" in gdf.columns:
         gdf["rank"] = pd.array(pd.to_numeric(gdf["rank"], errors="coerce").round(),
                                dtype="Int64")
-    for col in ("excluded_by", "notes"):
+    for col in ("excluded_by", "excluded_rules", "notes"):
         if col in gdf.columns:
             gdf[col] = gdf[col].astype("string").fillna("").astype(object)
     return gdf
-
-
-# ------------------------------------------------------------------- QGIS style
-
-_RAMP = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]
-
-
-def _rgb(hex_colour: str) -> str:
-    h = hex_colour.lstrip("#")
-    return ",".join(str(int(h[i:i + 2], 16)) for i in (0, 2, 4)) + ",255"
-
-
-def _symbol(idx: int, fill: str, outline: str = "60,60,60,255", style: str = "solid") -> str:
-    return (f'<symbol type="fill" name="{idx}" alpha="1" clip_to_extent="1" force_rhr="0">'
-            '<layer class="SimpleFill" pass="0" locked="0" enabled="1"><Option type="Map">'
-            f'<Option name="color" value="{fill}" type="QString"/>'
-            f'<Option name="outline_color" value="{outline}" type="QString"/>'
-            '<Option name="outline_width" value="0.26" type="QString"/>'
-            '<Option name="outline_width_unit" value="MM" type="QString"/>'
-            f'<Option name="style" value="{style}" type="QString"/>'
-            '</Option></layer></symbol>')
-
-
-def qgis_style_qml(scores: pd.Series, *, lang: str = "id", k: int = 5) -> str:
-    """A QGIS rule-based style: score classes (quantiles) and excluded parcels in grey."""
-    import mapclassify
-
-    valid = scores.dropna().to_numpy(dtype=float)
-    if len(valid) >= 2 and len(np.unique(valid)) >= 2:
-        k = min(k, len(np.unique(valid)))
-        bins = list(mapclassify.Quantiles(valid, k=k).bins)
-    else:
-        bins = [100.0]
-    lows = [0.0, *bins[:-1]]
-    ramp = _RAMP if len(bins) == 5 else [_RAMP[round(i * 4 / max(len(bins) - 1, 1))]
-                                         for i in range(len(bins))]
-    excluded = "Tidak memenuhi syarat" if lang == "id" else "Not eligible"
-    rules = [f'<rule filter="&quot;score&quot; IS NULL" symbol="0" '
-             f'label="{escape(excluded)}" key="{{r0}}"/>']
-    symbols = [_symbol(0, "200,200,200,120", "130,130,130,255", "b_diagonal")]
-    for i, (lo, hi) in enumerate(zip(lows, bins, strict=True), 1):
-        op = "&gt;=" if i == 1 else "&gt;"
-        rules.append(f'<rule filter="&quot;score&quot; {op} {lo:.6g} AND &quot;score&quot; '
-                     f'&lt;= {hi:.6g}" symbol="{i}" label="{lo:.1f} - {hi:.1f}" key="{{r{i}}}"/>')
-        symbols.append(_symbol(i, _rgb(ramp[i - 1])))
-    return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
-            '<qgis version="3.28.0" styleCategories="Symbology">'
-            '<renderer-v2 type="RuleRenderer" symbollevels="0" enableorderby="0" '
-            'forceraster="0"><rules key="{root}">' + "".join(rules) + "</rules><symbols>" +
-            "".join(symbols) + "</symbols></renderer-v2></qgis>")
-
-
-def _write_qgis_style(path: Path, layer: str, data: gpd.GeoDataFrame, *, lang: str) -> None:
-    qml = qgis_style_qml(data["score"] if "score" in data else pd.Series(dtype=float),
-                         lang=lang)
-    con = sqlite3.connect(path)
-    try:
-        with con:
-            con.execute(
-                "CREATE TABLE IF NOT EXISTS layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT "
-                "NOT NULL, f_table_catalog TEXT(256), f_table_schema TEXT(256), f_table_name "
-                "TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, "
-                "styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), "
-                "ui TEXT(30), update_time DATETIME DEFAULT "
-                "(strftime('%Y-%m-%dT%H:%M:%fZ','now')))")
-            con.execute(
-                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
-                "description, last_change) VALUES ('layer_styles', 'attributes', "
-                "'layer_styles', 'QGIS styles', strftime('%Y-%m-%dT%H:%M:%fZ','now'))")
-            geom_col = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE "
-                                   "table_name = ?", (layer,)).fetchone()
-            con.execute(
-                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
-                "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
-                "owner, ui) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, 'siteplan', '')",
-                (layer, geom_col[0] if geom_col else "geom", f"{layer} score", qml,
-                 "siteplan: suitability score classes"))
-    finally:
-        con.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from os import PathLike
@@ -19,6 +19,10 @@ from types import MappingProxyType
 from typing import Any
 
 from ._errors import Problem, SiteplanInputError
+from .aggregate import AGGREGATORS
+from .constraints import CONSTRAINT_TYPES
+from .criterion import Criterion
+from .measures import MEASURES as MEASURE_TABLE
 from .transforms import check_transform
 from .weights import CR_LIMIT, ahp_weights, normalise_weights
 
@@ -26,40 +30,18 @@ __all__ = ["Profile", "Criterion", "get_profile", "read_profile", "list_profiles
            "profile_from_dict", "MEASURES", "CONSTRAINTS", "MAX_PROFILE_BYTES"]
 
 MAX_PROFILE_BYTES = 1_000_000
-METHODS = ("wlc", "wgm", "topsis", "owa")
-MEASURES = ("distance", "network_distance", "travel_time", "network_catchment", "count_within",
-            "sum_within", "area", "attribute", "overlap_share", "zonal", "rth_shortfall",
-            "pop_beyond_reach")
-CONSTRAINTS = ("min_area", "max_area", "outside", "inside", "attribute")
+#: the names the validator accepts, read from the registries
+METHODS = tuple(AGGREGATORS)
+MEASURES = tuple(MEASURE_TABLE)
+CONSTRAINTS = tuple(CONSTRAINT_TYPES)
 
 _TOP_KEYS = {"name", "title", "description", "method", "candidates", "constraints", "criteria",
              "weights", "allow_inconsistent", "owa", "reach", "notes", "version"}
 _CRITERION_KEYS = {"name", "title", "measure", "layer", "where", "column", "radius",
                    "transform", "weight", "missing", "level", "description", "fallback"}
-_CONSTRAINT_KEYS = {"type", "value", "layer", "buffer", "where", "column", "in", "not_in",
-                    "min", "max", "title", "source"}
+_CONSTRAINT_KEYS = {"type", "title", "source"}.union(*(t.keys for t in
+                                                      CONSTRAINT_TYPES.values()))
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-
-
-@dataclass(frozen=True)
-class Criterion:
-    """One criterion: how it is measured, transformed and weighted."""
-
-    name: str
-    measure: str
-    transform: Mapping[str, Any]
-    weight: float
-    layer: str | None = None
-    where: Mapping[str, tuple] = field(default_factory=dict)
-    column: str | None = None
-    radius: float | None = None
-    missing: float | None = None
-    title: Mapping[str, str] = field(default_factory=dict)
-    level: str | None = None
-    fallback: str | None = None
-
-    def label(self, lang: str = "id") -> str:
-        return self.title.get(lang) or self.title.get("en") or self.name.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -69,6 +51,20 @@ class Profile:
     Build one with :func:`get_profile` (built-in) or :func:`read_profile`
     (a TOML file). Immutable; :meth:`with_weights` and :meth:`with_method`
     return changed copies.
+
+    Parameters
+    ----------
+    name, title, method, criteria, candidates, constraints
+        As in the TOML file (see ``docs/architecture.md`` and the built-in
+        profiles); ``criteria`` are :class:`~siteplan.criterion.Criterion`
+        values with weights summing to 1.
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> prof = sp.get_profile("rth").with_method("topsis")
+    >>> prof.method, len(prof.criteria)
+    ('topsis', 4)
     """
 
     name: str
@@ -164,6 +160,13 @@ def _builtin_dir():
 def list_profiles() -> list[str]:
     """Names of the built-in profiles.
 
+    Returns
+    -------
+    list of str
+        Sorted names; each one works with :func:`get_profile`.
+
+    Examples
+    --------
     >>> import siteplan as sp
     >>> sp.list_profiles()
     ['fasilitas_publik', 'rth', 'sentra_kuliner', 'wisata_religi']
@@ -183,6 +186,16 @@ def builtin_profile_text(name: str) -> str:
 def get_profile(name: str) -> Profile:
     """A built-in profile by name (see :func:`list_profiles`).
 
+    Parameters
+    ----------
+    name
+        One of :func:`list_profiles`.
+
+    Returns
+    -------
+    Profile
+        Checked, with weights summing to 1.
+
     Examples
     --------
     >>> import siteplan as sp
@@ -197,7 +210,29 @@ def get_profile(name: str) -> Profile:
 
 
 def read_profile(path: str | PathLike) -> Profile:
-    """Read and check a profile from a TOML file (size-limited; data only, never executed)."""
+    """Read and check a profile from a TOML file (size-limited; data only, never executed).
+
+    Parameters
+    ----------
+    path
+        A TOML file in the profile format (``siteplan profiles export NAME
+        FILE.toml`` writes a built-in one to start from).
+
+    Returns
+    -------
+    Profile
+        Checked: every problem in the file is collected and raised once as a
+        :class:`~siteplan.SiteplanInputError`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, siteplan as sp
+    >>> from siteplan.profiles import builtin_profile_text
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "mine.toml"
+    >>> _ = path.write_text(builtin_profile_text("rth"), encoding="utf-8")
+    >>> sp.read_profile(path).name
+    'rth'
+    """
     p = Path(path)
     where = f"profile file '{p}'"
     if not p.is_file():
@@ -255,6 +290,22 @@ def _title(value: Any, where: str, problems: list[Problem]) -> dict[str, str]:
     return dict(value)
 
 
+def _tables(data: Mapping[str, Any], key: str, one: str, where: str,
+            problems: list[Problem]) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """The tables of an array of tables (``[[key]]``), numbered from 1; others reported."""
+    raw = data.get(key, [])
+    if not isinstance(raw, list):
+        problems.append(Problem(where, f"'{key}' must be an array of tables",
+                                f"write each as [[{key}]]"))
+        return
+    for i, table in enumerate(raw, 1):
+        if isinstance(table, Mapping):
+            yield i, table
+        else:
+            problems.append(Problem(f"{where} {one} {i}", "must be a table",
+                                    f"write it as [[{key}]]"))
+
+
 def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Profile:
     """Check a profile given as a dict (the parsed TOML); collect every problem, raise once."""
     problems: list[Problem] = []
@@ -293,16 +344,7 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
     candidates = _where_table(data.get("candidates"), f"{where} [candidates]", problems)
 
     constraints = []
-    raw_constraints = data.get("constraints", [])
-    if not isinstance(raw_constraints, list):
-        problems.append(Problem(where, "'constraints' must be an array of tables",
-                                "write each as [[constraints]]"))
-        raw_constraints = []
-    for i, con in enumerate(raw_constraints, 1):
-        cw = f"{where} constraint {i}"
-        if not isinstance(con, Mapping):
-            problems.append(Problem(cw, "must be a table", "write it as [[constraints]]"))
-            continue
+    for i, con in _tables(data, "constraints", "constraint", where, problems):
         kind = con.get("type")
         cw = f"{where} constraint {i} ({kind})"
         bad_keys = set(con) - _CONSTRAINT_KEYS
@@ -313,39 +355,18 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
             problems.append(Problem(cw, f"unknown constraint type {kind!r}",
                                     f"use one of: {', '.join(CONSTRAINTS)}"))
             continue
-        if kind in {"min_area", "max_area"} and not _num(con.get("value"), positive=True):
-            problems.append(Problem(cw, f"needs value = <m²> > 0, got {con.get('value')!r}",
-                                    "write value = 1000"))
-        if kind in {"outside", "inside"}:
-            if not isinstance(con.get("layer"), str):
-                problems.append(Problem(cw, "needs layer = \"<layer name>\"",
-                                        "name a layer, e.g. layer = \"rivers\""))
-            if "buffer" in con and not _num(con["buffer"], zero=True):
-                problems.append(Problem(cw, f"buffer must be metres >= 0, got "
-                                        f"{con['buffer']!r}", "write buffer = 15"))
-        if kind == "attribute":
-            if not isinstance(con.get("column"), str):
-                problems.append(Problem(cw, "needs column = \"<parcel column>\"",
-                                        "write column = \"land_use\""))
-            if not any(k in con for k in ("in", "not_in", "min", "max")):
-                problems.append(Problem(cw, "needs in, not_in, min or max",
-                                        "write not_in = [\"sawah\"]"))
+        CONSTRAINT_TYPES[kind].check(con, cw, problems)
         entry = dict(con)
         entry["where"] = _where_table(con.get("where"), cw, problems)
         entry["title"] = _title(con.get("title"), cw, problems)
         constraints.append(MappingProxyType(entry))
 
-    raw_criteria = data.get("criteria")
-    if not isinstance(raw_criteria, list) or not raw_criteria:
+    if not data.get("criteria"):
         problems.append(Problem(where, "has no criteria", "add at least one [[criteria]] table"))
-        raw_criteria = []
     crit_rows = []
     seen = set()
-    for i, cr in enumerate(raw_criteria, 1):
+    for i, cr in _tables(data, "criteria", "criterion", where, problems):
         cw = f"{where} criterion {i}"
-        if not isinstance(cr, Mapping):
-            problems.append(Problem(cw, "must be a table", "write it as [[criteria]]"))
-            continue
         cname = cr.get("name")
         if not isinstance(cname, str) or not _NAME.match(cname):
             problems.append(Problem(cw, f"'name' must be a short lowercase identifier, got "
@@ -363,31 +384,27 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
         if measure not in MEASURES:
             problems.append(Problem(cw, f"unknown measure {measure!r}",
                                     f"use one of: {', '.join(MEASURES)}"))
-        needs_layer = measure in {"distance", "network_distance", "travel_time",
-                                  "network_catchment", "count_within", "sum_within",
-                                  "overlap_share", "zonal"}
-        if needs_layer and not isinstance(cr.get("layer"), str):
+        spec = MEASURE_TABLE.get(measure)
+        needs = spec.needs if spec is not None else frozenset()
+        if "layer" in needs and not isinstance(cr.get("layer"), str):
             problems.append(Problem(cw, f"measure '{measure}' needs layer = \"<name>\"",
                                     "name the layer to measure against"))
-        if measure in {"count_within", "sum_within", "pop_beyond_reach",
-                       "network_catchment"} and \
-                not _num(cr.get("radius"), positive=True):
+        if "radius" in needs and not _num(cr.get("radius"), positive=True):
             problems.append(Problem(cw, f"measure '{measure}' needs radius = <metres> > 0, "
                                     f"got {cr.get('radius')!r}", "write radius = 2000"))
-        if measure in {"sum_within", "attribute", "zonal"} and not isinstance(
-                cr.get("column"), str):
-            problems.append(Problem(cw, f"measure '{measure}' needs column = \"<name>\"",
-                                    "name the column to read"))
-        fb = cr.get("fallback")
-        if fb is not None and (measure not in {"network_distance", "travel_time",
-                                               "network_catchment"} or fb not in
-                               {"distance", "sum_within", "count_within"}):
-            problems.append(Problem(cw, f"fallback {fb!r} does not fit measure {measure!r}",
-                                    "a network measure may fall back to \"distance\" or "
-                                    "\"sum_within\""))
         if measure == "network_catchment" and cr.get("column") is None:
             problems.append(Problem(cw, "network_catchment needs column = \"population\"",
                                     "name the population column"))
+        elif "column" in needs and not isinstance(cr.get("column"), str):
+            problems.append(Problem(cw, f"measure '{measure}' needs column = \"<name>\"",
+                                    "name the column to read"))
+        fb = cr.get("fallback")
+        if fb is not None and (spec is None or fb not in spec.fallbacks):
+            ok = [f"{m}: {', '.join(s.fallbacks)}" for m, s in MEASURE_TABLE.items()
+                  if s.fallbacks]
+            problems.append(Problem(cw, f"fallback {fb!r} does not fit measure {measure!r}",
+                                    "a road measure may fall back to a straight-line one ("
+                                    + "; ".join(ok) + ")"))
         if "missing" in cr and not _num(cr["missing"], zero=True):
             problems.append(Problem(cw, f"missing must be a number in [0, 1], got "
                                     f"{cr['missing']!r}", "write missing = 0"))

@@ -14,68 +14,18 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from scipy import sparse
 
 from ._errors import Problem, SiteplanInputError
+from .population import demand_points
 
 if TYPE_CHECKING:
     from .layers import Layers
 
-__all__ = ["select_sites", "draw_selection", "demand_points", "greedy_cover", "milp_cover"]
+__all__ = ["select_sites", "demand_points", "greedy_cover", "milp_cover"]
 
 log = logging.getLogger(__name__)
-
-
-def demand_points(layers: Layers, *, cell: float = 100.0) -> tuple[np.ndarray, np.ndarray]:
-    """Where people live, as points with weights (people).
-
-    A point population layer is used as it is. Polygons (population per
-    kelurahan) are spread evenly over a ``cell``-metre grid: each grid centre
-    inside a polygon carries the polygon's population divided by the number of
-    centres inside it; a polygon too small to hold a centre puts all its
-    people on its representative point. Cached per bundle.
-    """
-    key = ("demand", cell)
-    if key in layers._cache:
-        return layers._cache[key]
-    if "population" not in layers:
-        raise SiteplanInputError(Problem("select_sites", "needs the 'population' layer",
-                                         "pass population=... to sp.load_layers"))
-    pop = layers["population"]
-    values = pd.to_numeric(pop["population"], errors="coerce").fillna(0.0).to_numpy(float)
-    geoms = np.asarray(pop.geometry.array, dtype=object)
-    dims = shapely.get_dimensions(geoms)
-    pts_list, w_list = [], []
-    if (dims == 0).any():
-        pts_list.append(shapely.get_parts(geoms[dims == 0]))
-        counts = shapely.get_num_geometries(geoms[dims == 0])
-        w_list.append(np.repeat(values[dims == 0] / np.maximum(counts, 1), counts))
-    polys = dims == 2
-    if polys.any():
-        pg, pv = geoms[polys], values[polys]
-        xmin, ymin, xmax, ymax = shapely.total_bounds(pg)
-        xs = np.arange(xmin + cell / 2, xmax, cell)
-        ys = np.arange(ymin + cell / 2, ymax, cell)
-        gx, gy = np.meshgrid(xs, ys)
-        grid = shapely.points(gx.ravel(), gy.ravel())
-        tree = shapely.STRtree(grid)
-        i_poly, i_pt = tree.query(pg, predicate="contains")
-        # a grid point on a shared edge could fall in two polygons: keep the first
-        first = np.unique(i_pt, return_index=True)[1]
-        i_poly, i_pt = i_poly[first], i_pt[first]
-        n_in = np.bincount(i_poly, minlength=len(pg))
-        pts_list.append(grid[i_pt])
-        w_list.append(pv[i_poly] / n_in[i_poly])
-        empty = n_in == 0
-        if empty.any():
-            pts_list.append(shapely.point_on_surface(pg[empty]))
-            w_list.append(pv[empty])
-    pts = np.concatenate(pts_list) if pts_list else np.empty(0, dtype=object)
-    w = np.concatenate(w_list) if w_list else np.empty(0)
-    layers._cache[key] = (pts, w)
-    return pts, w
 
 
 def _coverage(sites: np.ndarray, pts: np.ndarray, radius: float) -> sparse.csr_matrix:
@@ -233,7 +183,7 @@ def select_sites(result: gpd.GeoDataFrame, layers: Layers, k: int = 5, *,
     if sites.crs is not None and not sites.crs.equals(layers.crs):
         sites = sites.to_crs(layers.crs)
     geoms = np.asarray(sites.geometry.array, dtype=object)
-    pts, w = demand_points(layers, cell=cell)
+    pts, w = demand_points(layers, cell=cell, context="select_sites")
     w = w.copy()
     if existing is not None and len(existing):
         ex = existing.to_crs(layers.crs) if existing.crs is not None else existing
@@ -297,55 +247,3 @@ def select_sites(result: gpd.GeoDataFrame, layers: Layers, k: int = 5, *,
     }
     log.info("select_sites: %s", out.attrs["selection"])
     return out
-
-
-def draw_selection(chosen: gpd.GeoDataFrame, *, m=None, lang: str = "id"):
-    """Draw chosen sites with their reach (a ring of ``radius`` metres) on a folium map.
-
-    Parameters
-    ----------
-    chosen
-        From :func:`select_sites`.
-    m
-        A folium.Map to add to (for example from :func:`siteplan.render_map`); a new
-        map when None.
-    lang
-        ``"id"`` or ``"en"`` for the labels.
-
-    Returns
-    -------
-    folium.Map
-    """
-    import html
-
-    import folium
-
-    if lang not in {"id", "en"}:
-        raise SiteplanInputError(Problem("draw_selection", f"unknown lang {lang!r}",
-                                         "use 'id' or 'en'"))
-    sel = chosen.attrs.get("selection", {})
-    radius = float(sel.get("radius", 1000.0))
-    reach = gpd.GeoDataFrame({"pick": chosen["pick"].to_numpy()},
-                             geometry=chosen.geometry.buffer(radius, quad_segs=16).to_numpy(),
-                             crs=chosen.crs).to_crs(4326)
-    sites = chosen.to_crs(4326)
-    if m is None:
-        c = sites.union_all().centroid
-        m = folium.Map(location=[c.y, c.x], zoom_start=13, tiles="OpenStreetMap")
-    title = "Lokasi terpilih bersama" if lang == "id" else "Sites chosen together"
-    group = folium.FeatureGroup(name=f"{title} ({radius:g} m)", show=True)
-    folium.GeoJson(reach.__geo_interface__, style_function=lambda _: {
-        "color": "#1d4ed8", "weight": 2, "fillColor": "#60a5fa", "fillOpacity": 0.12},
-        ).add_to(group)
-    people = "orang baru terjangkau" if lang == "id" else "people newly in reach"
-    pts = sites.geometry.representative_point()
-    for pick, pt, pid, added in zip(sites["pick"], pts, sites["parcel_id"],
-                                    sites["people_added"], strict=True):  # k markers
-        label = html.escape(f"{pick}. {pid}: +{added:,.0f} {people}")
-        folium.Marker([pt.y, pt.x], tooltip=label, icon=folium.DivIcon(
-            html=f'<div style="background:#1d4ed8;color:#fff;border-radius:4px;'
-                 f'padding:1px 5px;font:bold 12px sans-serif">P{int(pick)}</div>')
-                      ).add_to(group)
-    group.add_to(m)
-    return m
-render_selection = draw_selection

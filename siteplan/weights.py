@@ -81,7 +81,7 @@ def parse_matrix(matrix: Any, where: str = "AHP matrix") -> np.ndarray:
     return a
 
 
-def ahp_weights(matrix: Any, *, allow_inconsistent: bool = True
+def ahp_weights(matrix: Any, *, allow_inconsistent: bool = False
                 ) -> tuple[np.ndarray | pd.Series, float]:
     """AHP weights (principal eigenvector) and Saaty's consistency ratio.
 
@@ -92,8 +92,9 @@ def ahp_weights(matrix: Any, *, allow_inconsistent: bool = True
         strings), a NumPy array, or a DataFrame (then the weights are a Series
         on its index).
     allow_inconsistent
-        When False, a consistency ratio above 0.10 raises
-        :class:`SiteplanInputError` with the ratio in the message.
+        By default a consistency ratio above 0.10 (Saaty's limit) raises
+        :class:`SiteplanInputError` with the ratio in the message; True
+        returns the weights anyway.
 
     Returns
     -------
@@ -104,7 +105,7 @@ def ahp_weights(matrix: Any, *, allow_inconsistent: bool = True
     Examples
     --------
     >>> w, cr = ahp_weights([[1, 3, 5], ["1/3", 1, 3], ["1/5", "1/3", 1]])
-    >>> [round(x, 3) for x in w], round(cr, 3)
+    >>> [round(float(x), 3) for x in w], round(cr, 3)
     ([0.637, 0.258, 0.105], 0.033)
     """
     index = matrix.index if isinstance(matrix, pd.DataFrame) else None

@@ -169,7 +169,7 @@ def _point_in(p, name: str, index: int, fx: float = 0.2, fy: float = 0.2) -> tup
 
 
 def test_clicking_the_top_site_opens_its_popup_with_its_score(opened, scored):
-    from siteplan import _mapstyle as st
+    from siteplan.render import style as st
 
     result, _ = scored
     best = result.set_index("parcel_id").loc["A"]
@@ -257,7 +257,7 @@ def test_sample_map(browser, tmp_path):
     p = Page(browser, sp.render_map(result, layers), tmp_path / "sample.html")
     try:
         n = int((result["status"] == "scored").sum())
-        assert p.count(sp.maps.st.TEXT["id"]["score_layer"]) == n
+        assert p.count(sp.render.words.TEXT["id"]["score_layer"]) == n
         assert p.js("document.querySelector('.sp-title').innerText").count("sintetis") >= 1
         p.check_clean()
         p.screenshot("map_sample_sentra_kuliner.png")

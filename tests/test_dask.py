@@ -156,7 +156,7 @@ def test_unknown_option_is_a_type_error(sample):
 @pytest.mark.scale
 def test_hundred_thousand_parcels(client):
     """10^5 parcels, two worker processes: a built-in profile and every parcel measured."""
-    from siteplan._sample_gen import generate_sample
+    from samplegen import generate_sample
 
     raw = generate_sample(n_parcels=100_000)
     extra = {k: raw.pop(k) for k in ("rivers", "coastline", "flood_zones", "sawah",

@@ -321,7 +321,7 @@ def test_a_tampered_local_source_is_refused_unless_unchecked(tampered_bytes, tmp
     bad.write_bytes(tampered_bytes)
     with pytest.raises(SiteplanInputError, match="sha256=None"):
         datasets.serang_admin(source=bad)
-    with caplog.at_level(logging.WARNING, logger="siteplan.datasets"):
+    with caplog.at_level(logging.WARNING, logger="siteplan.io.datasets"):
         gdf = datasets.serang_admin(source=bad, sha256=None)
     assert len(gdf) == 67
     assert "without checking" in caplog.text
@@ -551,7 +551,7 @@ def test_parser_handles_several_inserts_comments_and_backquotes():
 
 def test_parser_repairs_an_invalid_polygon_and_logs_it(caplog):
     bowtie = [[-6.0, 106.0], [-6.1, 106.1], [-6.0, 106.1], [-6.1, 106.0], [-6.0, 106.0]]
-    with caplog.at_level(logging.INFO, logger="siteplan.datasets"):
+    with caplog.at_level(logging.INFO, logger="siteplan.io.datasets"):
         gdf = datasets._parse_wilayah_sql(_sql(_row("1.01", "bowtie", bowtie)))
     assert gdf.is_valid.all()
     assert gdf.geom_type.iloc[0] == "MultiPolygon"
@@ -592,7 +592,7 @@ def test_polygons_made_invalid_by_reprojection_are_repaired(caplog):
     gdf = gpd.GeoDataFrame({"kode": ["1.01", "1.02"]},
                            geometry=[bowtie, shapely.box(106.0, -6.1, 106.1, -6.0)],
                            crs=4326)
-    with caplog.at_level(logging.INFO, logger="siteplan.datasets"):
+    with caplog.at_level(logging.INFO, logger="siteplan.io.datasets"):
         out = datasets._reproject(gdf, gdf.crs.from_epsg(UTM))
     assert out.crs.to_epsg() == UTM
     assert out.is_valid.all()

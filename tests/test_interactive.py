@@ -23,10 +23,10 @@ import shapely
 from scipy import stats
 
 import siteplan as sp
-from siteplan import _mapstyle as st
-from siteplan import interactive as ia
 from siteplan._errors import SiteplanInputError
 from siteplan.aggregate import owa_order_weights
+from siteplan.render import interactive as ia
+from siteplan.render import style as st
 
 # ------------------------------------------------------------------ Profile.with_weights
 
@@ -267,7 +267,7 @@ def test_data_text_stays_data(tiny):
     assert XSS_IMG in data["kel"]["values"]
     assert data["criteria"][0]["title"] == "Dekat pasar " + XSS_IMG
     assert XSS_SCRIPT not in html and XSS_IMG not in html
-    script = (sp.interactive.resources.files("siteplan") / "static" / "interactive.js") \
+    script = (ia.resources.files("siteplan") / "static" / "interactive.js") \
         .read_text("utf-8")
     assert script in html and "</script" not in script.lower()
 

@@ -17,6 +17,7 @@ import itertools
 import math
 import warnings
 
+import folium
 import geopandas as gpd
 import mapclassify
 import numpy as np
@@ -25,8 +26,9 @@ import shapely
 from test_browser import ARTIFACTS, browser, cdn  # noqa: F401 (the fixture)
 
 import siteplan as sp
-from siteplan import _mapstyle as st
 from siteplan.aggregate import aggregate
+from siteplan.render import interactive as ia
+from siteplan.render import style as st
 
 pytestmark = pytest.mark.browser
 
@@ -105,7 +107,7 @@ def check_ranking(got, py) -> None:
 
 
 def check_markers(p, py, pts, top=10) -> None:
-    group = p.var(sp.maps.folium.FeatureGroup, st.TEXT["id"]["top_layer"].format(n=top))
+    group = p.var(folium.FeatureGroup, st.TEXT["id"]["top_layer"].format(n=top))
     shown = p.js(f"window.{group}.getLayers().map(l => [l.getLatLng().lat, l.getLatLng().lng,"
                  " l.getElement().textContent])")
     assert len(shown) == top
@@ -160,7 +162,7 @@ def test_classes_colours_and_legend_follow(opened, sample, method):
         warnings.simplefilter("ignore", UserWarning)
         clf = mapclassify.Quantiles(y, k=min(5, len(np.unique(y))))
     colors = [c.lower() for c in st.ramp(len(clf.bins))]
-    layer = p.var(sp.maps.folium.GeoJson, st.TEXT["id"]["score_layer"])
+    layer = p.var(folium.GeoJson, st.TEXT["id"]["score_layer"])
     fills = p.js(f"window.{layer}.getLayers().map(l => [l.feature.id, l.options.fillColor])")
     ids = [r["parcel_id"] for r in p.js("siteplan.ranking()")]
     blob_ids = p.js(f"JSON.parse(document.getElementById('siteplan-data-{p.map.get_name()}')"
@@ -224,6 +226,9 @@ def test_contributions_are_shapley_values(opened, sample, method):
         assert [got["contributions"][n] for n in names] == pytest.approx(phi, abs=1e-9)
         assert got["base"] == pytest.approx(base, abs=1e-9)
         assert base + sum(phi) == pytest.approx(py.loc[pid, "score"], abs=1e-9)
+        # and sp.score's own contributions (siteplan.aggregate.shapley) are the same
+        assert [got["contributions"][n] for n in names] == pytest.approx(
+            py.loc[pid, [f"contrib_{n}" for n in names]].to_numpy(float).tolist(), abs=1e-9)
         if method == "wlc":
             assert phi == pytest.approx(100 * w * c_all[py.index.get_loc(pid)], abs=1e-9)
     p.js("siteplan.reset()")
@@ -237,7 +242,7 @@ def test_copy_as_toml_reads_back_with_the_same_weights(opened, tmp_path):
     p.page.locator(".sp-panel .sp-copy").click()
     p.page.wait_for_function("document.querySelector('.sp-panel .sp-msg').textContent !== ''")
     assert p.js("document.querySelector('.sp-panel .sp-msg').textContent") == \
-        sp.interactive.TEXT["id"]["copied"]
+        ia.TEXT["id"]["copied"]
     text = p.js("navigator.clipboard.readText()")
     assert text == p.js("document.querySelector('.sp-panel .sp-toml').value")
     path = tmp_path / "copied.toml"
@@ -357,7 +362,7 @@ def test_canaries_stay_text(browser, tmp_path):  # noqa: F811
     p = Opened(browser, sp.render_map(result, layers, interactive=True, profile=prof,
                                       lang="en"), tmp_path / "tiny.html")
     try:
-        layer = p.var(sp.maps.folium.GeoJson, st.TEXT["en"]["score_layer"])
+        layer = p.var(folium.GeoJson, st.TEXT["en"]["score_layer"])
         texts = p.js(f"""() => window.{layer}.getLayers().map(l => {{
             const c = l.getBounds().getCenter();
             l.fire('mouseover', {{latlng: c}}, true);

@@ -21,8 +21,8 @@ import pytest
 import shapely
 
 import siteplan as sp
-from siteplan import _mapstyle as st
 from siteplan.profiles import profile_from_dict
+from siteplan.render import style as st
 
 X0, Y0 = 620_000.0, 9_320_000.0
 CRS = "EPSG:32748"
@@ -285,7 +285,7 @@ def test_excluded_reason_translated(result, layers):
 
 
 def test_xss_canaries_are_escaped(result, layers):
-    res = result.copy()
+    res = result.drop(columns="excluded_rules")  # a result without rule numbers: text shown
     res["excluded_by"] = res["excluded_by"].where(res["status"] != "excluded",
                                                   XSS_SCRIPT + "; " + XSS_IMG)
     res["parcel_id"] = res["parcel_id"].where(res["parcel_id"] != "D", XSS_IMG)
@@ -501,3 +501,16 @@ def test_saved_html_renders(result, layers, tmp_path):
     html = path.read_text(encoding="utf-8")
     assert "leaflet" in html and "sp-legend" in html and "Suitability score" in html
     assert "siteplan" in html
+
+
+@pytest.mark.parametrize("keep", [(), ("roads",), ("admin",), ("pois", "green_spaces"),
+                                  ("rivers", "flood_zones")])
+def test_map_with_any_subset_of_layers(sample_layers, keep):
+    """render_map draws with whatever context the bundle has: no admin, no roads, no POIs."""
+    result = sp.score(sample_layers, "sentra_kuliner")
+    layers = sp.Layers({n: sample_layers[n] for n in ("parcels", *keep)}, crs=sample_layers.crs)
+    m = sp.render_map(result, layers, lang="en")
+    names = set(geojsons(m))
+    assert "Suitability score" in names
+    assert ("Roads" in names) == ("roads" in keep)
+    assert ("Administrative boundaries" in names) == ("admin" in keep)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import siteplan as sp
-from siteplan.network import road_graph, snap
+from siteplan.measures.network import road_graph, snap
 from siteplan.profiles import profile_from_dict
 
 X0, Y0 = 620_000.0, 9_320_000.0

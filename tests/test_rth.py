@@ -19,6 +19,12 @@ import shapely
 import siteplan as sp
 from siteplan import rth
 from siteplan.profiles import Criterion, profile_from_dict
+from siteplan.render.rth_map import _COLOURS as RTH_COLOURS
+
+
+def _rth_measure(crit, geoms, layers, context):
+    """One RTH criterion measured through the measure table, as the pipeline does."""
+    return sp.measures.MEASURES[crit.measure].func(crit, None, geoms, layers, context)
 
 X0, Y0 = 620_000.0, 9_320_000.0
 CRS = "EPSG:32748"
@@ -272,7 +278,7 @@ def test_need_rank_ties_broken_by_people_beyond_reach():
 
 def test_pop_beyond_reach_criterion(reach_world):
     geoms = np.asarray(reach_world["parcels"].geometry.array)
-    got = rth.measure(crit("pop_beyond_reach", radius=300), geoms, reach_world, "t")
+    got = _rth_measure(crit("pop_beyond_reach", radius=300), geoms, reach_world, "t")
     # far: its whole 300 m buffer is unserved: (100² + 4·100·300 + π·300²) x 0.001
     assert got[0] == pytest.approx(rounded_rect(100, 100, 300) * 0.001, rel=1e-3)  # 412.7
     # in the park: its buffer lies inside the park's: nobody new
@@ -281,17 +287,17 @@ def test_pop_beyond_reach_criterion(reach_world):
     # - (200·200 + 2·400·300 + π300²) = 80,000 m² -> 80 people
     assert got[2] == pytest.approx(80, rel=1e-3)
     assert got[3] == 0     # nobody lives there
-    far1000 = rth.measure(crit("pop_beyond_reach", radius=1000), geoms[1:2], reach_world, "t")
+    far1000 = _rth_measure(crit("pop_beyond_reach", radius=1000), geoms[1:2], reach_world, "t")
     assert far1000[0] == pytest.approx(0, abs=0.05)
 
 
 def test_rth_shortfall_criterion(reach_world):
     geoms = np.asarray(reach_world["parcels"].geometry.array)
-    share = rth.measure(crit("rth_shortfall"), geoms, reach_world, "t")
+    share = _rth_measure(crit("rth_shortfall"), geoms, reach_world, "t")
     # 0.20 - 42,500 / 9,000,000 = 0.195278; NaN outside every unit
     assert share[:3] == pytest.approx([0.2 - 42_500 / 9e6] * 3)
     assert np.isnan(share[3])
-    ha = rth.measure(crit("rth_shortfall", column="public_shortfall_ha", level="kota"), geoms,
+    ha = _rth_measure(crit("rth_shortfall", column="public_shortfall_ha", level="kota"), geoms,
                      reach_world, "t")
     # (0.2 x 9,000,000 - 42,500) / 10,000 = 175.75 ha
     assert ha[0] == pytest.approx(175.75)
@@ -315,14 +321,14 @@ def test_criteria_in_a_profile(reach_world):
 def test_criteria_errors(reach_world):
     geoms = np.asarray(reach_world["parcels"].geometry.array)
     with pytest.raises(sp.SiteplanInputError, match="unknown admin level 'desa'"):
-        rth.measure(crit("rth_shortfall", level="desa"), geoms, reach_world, "t")
+        _rth_measure(crit("rth_shortfall", level="desa"), geoms, reach_world, "t")
     with pytest.raises(sp.SiteplanInputError, match="'nope' is not a numeric rth_gaps column"):
-        rth.measure(crit("rth_shortfall", column="nope"), geoms, reach_world, "t")
+        _rth_measure(crit("rth_shortfall", column="nope"), geoms, reach_world, "t")
     no_pop = reach_world.replace(population=None)
     with pytest.raises(sp.SiteplanInputError, match="needs layer 'population'"):
-        rth.measure(crit("pop_beyond_reach", radius=300), geoms, no_pop, "t")
+        _rth_measure(crit("pop_beyond_reach", radius=300), geoms, no_pop, "t")
     # the shortfall needs no population
-    assert rth.measure(crit("rth_shortfall"), geoms, no_pop, "t")[0] == pytest.approx(0.195278,
+    assert _rth_measure(crit("rth_shortfall"), geoms, no_pop, "t")[0] == pytest.approx(0.195278,
                                                                                       rel=1e-5)
 
 
@@ -406,7 +412,7 @@ def test_rth_map_structure(admin_world):
     assert html.escape("<b>K2</b>") in names and "<b>K2</b>" not in names
     assert "K1 &#96;&#36;{x}&#96;&#92;" in names
     # all three units are under 5% public: the first class
-    assert {f["properties"]["_fill"] for f in feats} == {rth._COLOURS[0]}
+    assert {f["properties"]["_fill"] for f in feats} == {RTH_COLOURS[0]}
     out = m.get_root().render()
     assert "20% public, 30% total" in out
     assert "tickValues([0.0, 5.0, 10.0, 20.0, 30.0, 100.0])" in out   # the legend's breaks

@@ -1,4 +1,4 @@
-"""The embedded synthetic sample: siteplan._sample_gen and sp.load_sample()."""
+"""The embedded synthetic sample: tools/samplegen.py and sp.load_sample()."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+import samplegen as gen
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 import siteplan as sp
-from siteplan import _sample_gen as gen
-from siteplan.sample import ATTRIBUTION, sample_path
+from siteplan.io.sample import ATTRIBUTION, sample_path
 
 COMMITTED = Path(__file__).resolve().parents[1] / "data" / "sample" / "serang_sample.gpkg"
 

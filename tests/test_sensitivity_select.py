@@ -137,7 +137,7 @@ def test_existing_facility_spacing_and_per_kecamatan():
 
 
 def test_polygon_population_is_spread_over_a_grid():
-    from siteplan.select import demand_points
+    from siteplan.population import demand_points
 
     parcels = gpd.GeoDataFrame({"parcel_id": ["A"]}, geometry=[
         shapely.box(X0, Y0, X0 + 10, Y0 + 10)], crs=CRS)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import (EXIT_OK, check_free, layer_options, layers_from_args, profile_from_arg,
-                      say)
+from ._common import EXIT_OK, check_free, layer_options, layers_from_args, profile_from_arg, say
 
 HELP = "all profiles on the same parcels: which suits best"
 DESCRIPTION = ("Score the same parcels with every built-in profile (or those given with "

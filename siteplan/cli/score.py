@@ -5,8 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import (EXIT_OK, check_free, check_table_suffix, layer_options, layers_from_args,
-                      profile_from_arg, say, sensitivity_options, with_sensitivity)
+from ._common import (
+    EXIT_OK,
+    check_free,
+    check_table_suffix,
+    layer_options,
+    layers_from_args,
+    profile_from_arg,
+    say,
+    sensitivity_options,
+    with_sensitivity,
+)
 
 HELP = "score parcels with a profile and write the result"
 DESCRIPTION = ("Score the parcels with a profile. The output format follows OUT's extension: "

@@ -5,8 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import (EXIT_OK, LANGS, check_free, check_table_suffix, layer_options,
-                      layers_from_args, profile_from_arg, save_map, say)
+from ._common import (
+    EXIT_OK,
+    LANGS,
+    check_free,
+    check_table_suffix,
+    layer_options,
+    layers_from_args,
+    profile_from_arg,
+    save_map,
+    say,
+)
 
 HELP = "choose k sites together, most people newly in reach"
 DESCRIPTION = ("Score the parcels with a profile, then choose K eligible sites together so "

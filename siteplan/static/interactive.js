@@ -1,6 +1,6 @@
 /* siteplan interactive map: the weights tuned in the browser, no server.
  *
- * Written for siteplan (siteplan/interactive.py puts it in the page). It reads
+ * Written for siteplan (siteplan/render/interactive.py puts it in the page). It reads
  * the page's data from one <script type="application/json"> element (never
  * run as script), re-scores every eligible site with the formulas of
  * siteplan.aggregate (WLC, WGM, OWA, TOPSIS with the ideal points of all
@@ -33,7 +33,7 @@
 (function () {
   "use strict";
 
-  // the same table as siteplan._mapstyle.esc: HTML and template-literal characters
+  // the same table as siteplan.render.words.esc: HTML and template-literal characters
   var ESC = [["&", "&amp;"], ["<", "&lt;"], [">", "&gt;"], ['"', "&quot;"], ["'", "&#39;"],
              ["`", "&#96;"], ["$", "&#36;"], ["\\", "&#92;"]];
   var METHODS = ["wlc", "wgm", "owa", "topsis"];
@@ -86,7 +86,7 @@
     return f % 2 === 0 ? f : f + 1;
   }
 
-  function fmt(x, decimals, lang) {   // 4.200,5 (id) or 4,200.5 (en), as _mapstyle.fmt_fixed
+  function fmt(x, decimals, lang) {   // 4.200,5 (id) or 4,200.5 (en), as render.words.fmt_fixed
     if (!isFinite(x)) return "\u2013";
     var scale = Math.pow(10, decimals), iv = rint(Math.abs(x) * scale);
     var whole = String(Math.floor(iv / scale)), sep = lang === "id" ? "." : ",";
@@ -246,7 +246,7 @@
     return out;
   }
 
-  function classify(ascending, spec) { // bins (upper bounds), as siteplan.maps._classify
+  function classify(ascending, spec) { // bins (upper bounds), as render.score_map._classify
     var n = ascending.length;
     if (!n) return [];
     var unique = 1;

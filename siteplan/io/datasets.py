@@ -28,7 +28,10 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._errors import Problem, SiteplanInputError
+from .._errors import Problem, SiteplanInputError
+from .admin import KOTA_KODE as _KOTA_KODE
+from .admin import KOTA_NAMA as _KOTA_NAMA
+from .admin import SERANG_KECAMATAN, dissolve, parent_code
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -55,19 +58,6 @@ SERANG_KEL_URL = (
 SERANG_KEL_SHA256 = "65ba709ec7a84de7363d7f652d7a0dc0e8c9eef63de6a4e348dd3f7744eff622"
 _SERANG_KEL_SIZE = 176_101
 _FILE_NAME = "wilayah_boundaries_kel_36.73.sql"
-
-#: The six kecamatan of Kota Serang by Kemendagri code (checked against the
-#: code list of Kepmendagri 300.2.2-2138/2025).
-SERANG_KECAMATAN: dict[str, str] = {
-    "36.73.01": "Serang",
-    "36.73.02": "Kasemen",
-    "36.73.03": "Walantaka",
-    "36.73.04": "Curug",
-    "36.73.05": "Cipocok Jaya",
-    "36.73.06": "Taktakan",
-}
-_KOTA_KODE = "36.73"
-_KOTA_NAMA = "Kota Serang"
 
 ATTRIBUTION = (
     "Boundaries: cahyadsn/wilayah_boundaries (commit 3c5a796), MIT licence, "
@@ -709,11 +699,11 @@ def serang_admin(
     if level == "kelurahan":
         out = kel[["kode", "nama", "level", "kecamatan", "geometry"]]
     elif level == "kecamatan":
-        out = _dissolve(kel, kel["kode"].str.rsplit(".", n=1).str[0], "kecamatan",
-                        fill_gaps=fill_gaps)
+        out = dissolve(kel, parent_code(kel["kode"], "kecamatan"), "kecamatan",
+                       fill_gaps=fill_gaps, degrees=True)
         out["nama"] = out["kode"].map(SERANG_KECAMATAN)
     else:
-        out = _dissolve(kel, [_KOTA_KODE] * len(kel), "kota", fill_gaps=fill_gaps)
+        out = dissolve(kel, [_KOTA_KODE] * len(kel), "kota", fill_gaps=fill_gaps, degrees=True)
         out["nama"] = _KOTA_NAMA
     out = out[["kode", "nama", "level", *(["kecamatan"] if level == "kelurahan" else []),
                "geometry"]]
@@ -745,7 +735,7 @@ def _with_kecamatan(kel: gpd.GeoDataFrame, *, name: str) -> gpd.GeoDataFrame:
     where = f"{_WHERE}: file '{name}'"
     parts = kel["kode"].str.split(".")
     bad_shape = parts.str.len() != 4
-    kec_code = kel["kode"].str.rsplit(".", n=1).str[0]
+    kec_code = parent_code(kel["kode"], "kecamatan")
     unknown = ~bad_shape & ~kec_code.isin(list(SERANG_KECAMATAN))
     problems = []
     if bad_shape.any():
@@ -766,64 +756,3 @@ def _with_kecamatan(kel: gpd.GeoDataFrame, *, name: str) -> gpd.GeoDataFrame:
     kel["level"] = "kelurahan"
     kel["kecamatan"] = kec_code.map(SERANG_KECAMATAN)
     return kel
-
-
-def _dissolve(kel: gpd.GeoDataFrame, by, level: str, *, fill_gaps: bool) -> gpd.GeoDataFrame:
-    """Union the kelurahan per group; optionally fill the gaps the union leaves inside.
-
-    Neighbouring kelurahan do not quite meet, so their union has small holes
-    that belong to no kelurahan. A hole is filled when at most half of it is
-    covered by other kelurahan (a gap), and kept otherwise (an enclave).
-    """
-    import geopandas as gpd
-    import numpy as np
-    import shapely
-
-    everything = shapely.union_all(kel.geometry.to_numpy())
-    keys = np.asarray(by, dtype=object)
-    kode, geoms = [], []
-    n_filled, filled_area = 0, 0.0
-    for key in sorted(set(keys)):
-        merged = shapely.union_all(kel.geometry.to_numpy()[keys == key])
-        if fill_gaps:
-            merged, n, area = _fill_gaps(merged, everything)
-            n_filled += n
-            filled_area += area
-        kode.append(key)
-        geoms.append(merged)
-    if n_filled:
-        log.info("dissolving kelurahan into %s: filled %d gaps between neighbours "
-                 "(%.1f ha in all)", level, n_filled, filled_area / 1e4)
-    return gpd.GeoDataFrame({"kode": kode, "level": level}, geometry=geoms, crs=kel.crs)
-
-
-def _fill_gaps(geom, everything):
-    """Fill the holes of ``geom`` that ``everything`` covers at most half of.
-
-    Holes of negligible area (slivers a few nanodegrees wide, where rounding
-    makes the coverage test meaningless) are filled too.
-
-    Returns the new geometry, the number of holes filled and their area in m²
-    (measured in UTM 48S).
-    """
-    import geopandas as gpd
-    import shapely
-
-    polygons = shapely.get_parts(geom)
-    out, n_filled, area = [], 0, 0.0
-    for poly in polygons:
-        rings = shapely.get_interior_ring(poly, range(shapely.get_num_interior_rings(poly)))
-        if len(rings) == 0:
-            out.append(poly)
-            continue
-        holes = shapely.polygons(rings)
-        covered = shapely.area(shapely.intersection(holes, everything))
-        hole_area = shapely.area(holes)
-        gap = (covered <= 0.5 * hole_area) | (hole_area < _NEGLIGIBLE_DEG2)
-        if gap.any():
-            n_filled += int(gap.sum())
-            area += float(gpd.GeoSeries(holes[gap], crs=4326).to_crs(32748).area.sum())
-            poly = shapely.Polygon(shapely.get_exterior_ring(poly), list(rings[~gap]))
-        out.append(poly)
-    result = out[0] if len(out) == 1 else shapely.MultiPolygon(out)
-    return result, n_filled, area

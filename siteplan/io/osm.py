@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import Problem, SiteplanInputError
-from .layers import Layers
+from .._errors import Problem, SiteplanInputError
+from ..layers import Layers
 
 __all__ = ["layers_from_osm", "osm_tag_table", "osm_frames"]
 
@@ -124,6 +124,16 @@ def layers_from_osm(source: str | PathLike, *, parcels=None, crs=None) -> Layers
         become points inside them) and, when the file has them, ``admin``
         (nama, level from admin_level 5/6/7). The attribution names
         OpenStreetMap (ODbL).
+
+    Examples
+    --------
+    The small extract that the ``pyrosm`` package ships (a test dependency):
+
+    >>> from pathlib import Path
+    >>> import pyrosm, siteplan as sp
+    >>> osm = sp.layers_from_osm(Path(pyrosm.__file__).parent / "data" / "test.osm.pbf")
+    >>> bool(osm["roads"]["road_class"].notna().all())
+    True
     """
     path = Path(source)
     name = path.name.lower()

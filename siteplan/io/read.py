@@ -15,8 +15,8 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
-from ._errors import Problem, SiteplanInputError
-from ._validate import _listed
+from .._errors import Problem, SiteplanInputError
+from .validate import _listed
 
 __all__ = ["read_layer"]
 
@@ -54,6 +54,14 @@ def read_layer(
     -------
     geopandas.GeoDataFrame
         As stored: not validated or reprojected (see :func:`load_layers`).
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> from siteplan.io.sample import sample_path
+    >>> roads = sp.read_layer(sample_path(), layer="roads")
+    >>> "road_class" in roads.columns
+    True
     """
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError

@@ -1,7 +1,7 @@
 """The embedded synthetic sample for Kota Serang.
 
 The sample is *synthetic*: no real parcel data for Kota Serang is public, so
-siteplan generates one with its own seeded code (:mod:`siteplan._sample_gen`)
+siteplan generates one with its own seeded code (the generator `tools/samplegen.py`)
 and ships the result as one GeoPackage. See ``data/README.md`` for what each
 layer holds and which real facts it was built from.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from .layers import Layers
+from ..layers import Layers
 
 __all__ = ["load_sample", "sample_path", "ATTRIBUTION"]
 
@@ -33,7 +33,7 @@ def sample_path() -> Path:
         When neither ``siteplan/_sample/serang_sample.gpkg`` nor
         ``data/sample/serang_sample.gpkg`` next to the package exists.
     """
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the siteplan package
     candidates = (here / "_sample" / _FILE, here.parent / "data" / "sample" / _FILE)
     for path in candidates:
         if path.is_file():
@@ -41,7 +41,7 @@ def sample_path() -> Path:
     looked = ", ".join(str(p) for p in candidates)
     raise FileNotFoundError(
         f"the siteplan sample GeoPackage is missing (looked in: {looked}). Fix: reinstall "
-        "siteplan, or rebuild it with: python -m siteplan._sample_gen "
+        "siteplan, or rebuild it with: python tools/samplegen.py "
         "data/sample/serang_sample.gpkg")
 
 
@@ -49,7 +49,7 @@ def sample_path() -> Path:
 def load_sample() -> Layers:
     """Load the embedded synthetic sample of Kota Serang as a :class:`Layers` bundle.
 
-    Every layer is SYNTHETIC (made by :mod:`siteplan._sample_gen` with seed
+    Every layer is SYNTHETIC (made by the generator `tools/samplegen.py` with seed
     20261127), in EPSG:32748: 6,000 ``parcels`` (a few hundred owned by the
     city, ``ownership == "pemda"``), ``green_spaces`` (RTH), ``roads`` split
     at intersections, ``pois``, ``admin`` (67 kelurahan drawn as Voronoi

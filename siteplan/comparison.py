@@ -45,8 +45,8 @@ def compare(layers: Layers, profiles: Sequence[Profile | str] | None = None
     >>> sorted(set(table["best_profile"]))
     ['rth', 'sentra_kuliner']
     """
-    from .profiles import list_profiles
-    from .scoring import as_profile, score
+    from .profiles import as_profile, list_profiles
+    from .scoring import score
 
     profs = [as_profile(p) for p in (profiles if profiles is not None else list_profiles())]
     names = [p.name for p in profs]

@@ -31,9 +31,7 @@ Counting rules (each area counted once):
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from os import PathLike
@@ -45,16 +43,18 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import Problem, SiteplanInputError, raise_if_problems
+from .._errors import Problem, SiteplanInputError, raise_if_problems
+from ..features import where_key
+from ..io.admin import KOTA_KODE, KOTA_NAMA, SERANG_KECAMATAN, dissolve, parent_code
+from ..layers import CacheKey
+from ..population import QUAD_SEGS, amount_in, people, people_beyond
 
 if TYPE_CHECKING:
-    import folium
+    from ..criterion import Criterion
+    from ..layers import Layers
 
-    from .layers import Layers
-    from .profiles import Criterion
-
-__all__ = ["rth_gaps", "rth_map", "read_norms", "measure", "LEVELS", "PARK_TYPES",
-           "TYPE_ORDER", "SHARE_BREAKS"]
+__all__ = ["rth_gaps", "read_norms", "rth_shortfall", "pop_beyond_reach", "LEVELS",
+           "PARK_TYPES", "TYPE_ORDER", "SHARE_BREAKS"]
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +66,6 @@ PARK_TYPES = ("taman", "hutan_kota", "lapangan")
 TYPE_ORDER = ("taman", "hutan_kota", "lapangan", "pemakaman", "jalur_hijau", "sempadan")
 #: Class breaks of the map (share of the unit's area that is public RTH).
 SHARE_BREAKS = (0.0, 0.05, 0.10, 0.20, 0.30, 1.0)
-_COLOURS = ("#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641")
-_QUAD_SEGS = 32  # 128 segments per circle: buffer areas within 0.05% of pi r²
 _NORM_COLUMNS = ("kind", "type", "population_served", "min_area_m2", "m2_per_person",
                  "reach_m", "share", "source")
 _NUMERIC = ("population_served", "min_area_m2", "m2_per_person", "reach_m", "share")
@@ -212,18 +210,16 @@ def _park_where(park_types: Sequence[str] | None) -> dict[str, tuple]:
     return {"public": (True,), "rth_type": types}
 
 
-def _where_key(where: Mapping[str, Sequence]) -> tuple:
-    return tuple(sorted((k, tuple(v)) for k, v in where.items()))
-
-
 # --------------------------------------------------------------------------- units
 
 
 def _units(layers: Layers, level: str, where: str) -> gpd.GeoDataFrame:
     """The units of one level, each cut to the area it counts (overlaps once)."""
-    key = ("rth_units", level)
-    if key in layers._cache:
-        return layers._cache[key]
+    return layers.cache.get(CacheKey("rth_units", ("admin",), (level,)),
+                            lambda: _build_units(layers, level, where))
+
+
+def _build_units(layers: Layers, level: str, where: str) -> gpd.GeoDataFrame:
     admin = layers["admin"]
     lv = (admin["level"].astype("string").str.strip().str.lower() if "level" in admin.columns
           else pd.Series("kelurahan", index=admin.index, dtype="string"))
@@ -255,9 +251,7 @@ def _units(layers: Layers, level: str, where: str) -> gpd.GeoDataFrame:
     if overlap > 0.5:
         log.info("admin %s: %.0f m² of overlap between units counted once (to the unit with "
                  "the lower kode)", level, overlap)
-    units = units.set_geometry(gpd.GeoSeries(own, index=units.index, crs=units.crs))
-    layers._cache[key] = units
-    return units
+    return units.set_geometry(gpd.GeoSeries(own, index=units.index, crs=units.crs))
 
 
 def _text(gdf: pd.DataFrame, col: str) -> np.ndarray:
@@ -269,18 +263,16 @@ def _text(gdf: pd.DataFrame, col: str) -> np.ndarray:
 
 def _dissolve(kel: gpd.GeoDataFrame, level: str, where: str) -> gpd.GeoDataFrame:
     """Kelurahan dissolved into kecamatan (by 'kecamatan' or the code) or into the city."""
-    from .datasets import _KOTA_KODE, _KOTA_NAMA, SERANG_KECAMATAN
-
     kode = pd.Series(_text(kel, "kode"), index=kel.index, dtype=object)
     parts = kode.str.split(".")
     if level == "kota":
         group = pd.Series("kota", index=kel.index)
-        prefix = parts.str[:2].str.join(".")
+        prefix = parent_code(kode, "kota").where(kode.notna(), None)
     elif "kecamatan" in kel.columns and kel["kecamatan"].notna().all():
         group = kel["kecamatan"].astype(str).str.strip()
-        prefix = parts.str[:3].str.join(".")
+        prefix = parent_code(kode, "kecamatan").where(kode.notna(), None)
     elif kode.notna().all() and (parts.str.len() >= 3).all():
-        prefix = parts.str[:3].str.join(".")
+        prefix = parent_code(kode, "kecamatan")
         group = prefix.map(SERANG_KECAMATAN).fillna(prefix)
     else:
         raise SiteplanInputError(Problem(
@@ -288,18 +280,18 @@ def _dissolve(kel: gpd.GeoDataFrame, level: str, where: str) -> gpd.GeoDataFrame
             "'kecamatan' column nor Kemendagri codes (like 36.73.02.1007) in 'kode'",
             "add a 'kecamatan' column naming each kelurahan's kecamatan, or kecamatan "
             "polygons with level = 'kecamatan'"))
-    geoms = _arr(kel)
-    rows = []
-    for name, idx in group.groupby(group, sort=True).groups.items():  # a few groups
-        pos = kel.index.get_indexer(idx)
-        codes = set(prefix.iloc[pos].dropna())
-        code = codes.pop() if len(codes) == 1 else None
-        if level == "kota":
-            name = _KOTA_NAMA if code == _KOTA_KODE else (f"Kota {code}" if code else "Kota")
-        rows.append((code, name, shapely.union_all(geoms[pos])))
-    rows.sort(key=lambda r: (r[0] is None, r[0] or "", r[1]))
-    return gpd.GeoDataFrame({"kode": [r[0] for r in rows], "nama": [r[1] for r in rows],
-                             "level": level}, geometry=[r[2] for r in rows], crs=kel.crs)
+    units = dissolve(kel, group.to_numpy(dtype=object), level)
+    codes = prefix.groupby(group).agg(lambda s: s.iloc[0] if s.nunique() == 1 and
+                                      s.notna().all() else None)
+    units["nama"] = units["kode"]
+    units["kode"] = units["nama"].map(codes)
+    if level == "kota":
+        units["nama"] = [KOTA_NAMA if c == KOTA_KODE else (f"Kota {c}" if c else "Kota")
+                         for c in units["kode"]]
+    key = pd.DataFrame({"k": units["kode"].fillna(""), "none": units["kode"].isna(),
+                        "n": units["nama"]})
+    order = key.sort_values(["none", "k", "n"], kind="stable").index
+    return units.loc[order, ["kode", "nama", "level", "geometry"]].reset_index(drop=True)
 
 
 def _count_once(geoms: np.ndarray, rank: np.ndarray) -> np.ndarray:
@@ -335,9 +327,11 @@ class _Green(NamedTuple):
 
 def _green(layers: Layers) -> _Green:
     """Green space as non-overlapping pieces: public first, types in TYPE_ORDER."""
-    if "rth_green" in layers._cache:
-        return layers._cache["rth_green"]
-    gs = layers["green_spaces"]
+    return layers.cache.get(CacheKey("rth_green", ("green_spaces",)),
+                            lambda: _build_green(layers["green_spaces"]))
+
+
+def _build_green(gs: gpd.GeoDataFrame) -> _Green:
     types = gs["rth_type"].astype("string").str.strip().str.lower().fillna("lainnya").to_numpy(
         dtype=object)
     public = gs["public"].astype("boolean").fillna(False).to_numpy(dtype=bool)
@@ -362,74 +356,8 @@ def _green(layers: Layers) -> _Green:
             out_p.append(np.full(len(parts), pub))
             out_t.append(np.full(len(parts), t_idx))
     g = np.concatenate(out_g) if out_g else np.empty(0, dtype=object)
-    res = _Green(shapely.STRtree(g), g, np.concatenate(out_p) if out_p else np.empty(0, bool),
-                 np.concatenate(out_t) if out_t else np.empty(0, int), all_types)
-    layers._cache["rth_green"] = res
-    return res
-
-
-class _People(NamedTuple):
-    tree: shapely.STRtree
-    geoms: np.ndarray
-    weight: np.ndarray  # people per m² (polygons) or people (points)
-    is_point: np.ndarray
-
-
-def _people(layers: Layers, radius: float | None, park_layer: str,
-            where: Mapping[str, Sequence], context: str) -> _People:
-    """Where people live, as pieces with a density; beyond ``radius`` of every park if given.
-
-    Cached per bundle: the population polygons minus the union of the parks'
-    buffers (the "unserved" pieces), each with its polygon's density.
-    """
-    key = ("rth_people", None) if radius is None else \
-        ("rth_people", float(radius), park_layer, _where_key(where))
-    if key in layers._cache:
-        return layers._cache[key]
-    from .criteria import select_features
-
-    pop = layers["population"]
-    values = pd.to_numeric(pop["population"], errors="coerce").fillna(0.0).to_numpy(float)
-    geoms = _arr(pop)
-    poly = shapely.get_dimensions(geoms) == 2
-    area = shapely.area(geoms)
-    lost = poly & (area <= 0) & (values > 0)
-    if lost.any():
-        log.warning("layer 'population': %d polygons of zero area hold %.0f people, who are "
-                    "not counted", lost.sum(), values[lost].sum())
-    density = np.divide(values, area, out=np.zeros(len(values)), where=poly & (area > 0))
-    pg, pd_, pts, pv = geoms[poly], density[poly], geoms[~poly], values[~poly]
-    if radius is not None:
-        parks = select_features(layers, park_layer, where, context=context, allow_empty=True)
-        if len(parks):
-            reach = shapely.buffer(shapely.union_all(_arr(parks)), radius, quad_segs=_QUAD_SEGS)
-            shapely.prepare(reach)
-            pg = shapely.difference(pg, reach)
-            far = ~shapely.intersects(reach, pts)
-            pts, pv = pts[far], pv[far]
-    parts, k = shapely.get_parts(pg, return_index=True)
-    ok = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
-    parts, dens = parts[ok], pd_[k[ok]]
-    g = np.concatenate([parts, pts])
-    res = _People(shapely.STRtree(g), g, np.concatenate([dens, pv]),
-                  np.r_[np.zeros(len(parts), bool), np.ones(len(pts), bool)])
-    layers._cache[key] = res
-    return res
-
-
-def _people_in(areas: np.ndarray, people: _People, *, once: bool = False) -> np.ndarray:
-    """People in each of ``areas`` (areal weighting); ``once``: a point in one area only."""
-    i, j = people.tree.query(areas, predicate="intersects")
-    w = people.weight[j].copy()                 # points count whole
-    cut = ~people.is_point[j]                   # polygons: by the area inside
-    w[cut] *= shapely.area(shapely.intersection(areas[i[cut]], people.geoms[j[cut]]))
-    pt = people.is_point[j]
-    if once and pt.any():
-        at = np.flatnonzero(pt)
-        dup = np.ones(len(at), bool)
-        dup[np.unique(j[at], return_index=True)[1]] = False
-        w[at[dup]] = 0.0
-    return np.bincount(i, weights=w, minlength=len(areas))
+    return _Green(shapely.STRtree(g), g, np.concatenate(out_p) if out_p else np.empty(0, bool),
+                  np.concatenate(out_t) if out_t else np.empty(0, int), all_types)
 
 
 # ------------------------------------------------------------------------------ gaps
@@ -509,9 +437,16 @@ def rth_gaps(layers: Layers, level: str = "kelurahan", *,
 
 def _gaps(layers: Layers, level: str, norms: pd.DataFrame, where: Mapping[str, Sequence],
           context: str, *, with_people: bool) -> gpd.GeoDataFrame:
-    key = ("rth_gaps", level, _norms_key(norms), _where_key(where), with_people)
-    if key in layers._cache:
-        return layers._cache[key]
+    key = CacheKey("rth_gaps", ("admin", "green_spaces") + (("population",) if with_people
+                                                             else ()),
+                   (level, _norms_key(norms), where_key(where), with_people))
+    return layers.cache.get(key, lambda: _build_gaps(layers, level, norms, where, context,
+                                                     with_people=with_people))
+
+
+def _build_gaps(layers: Layers, level: str, norms: pd.DataFrame,
+                where: Mapping[str, Sequence], context: str, *,
+                with_people: bool) -> gpd.GeoDataFrame:
     units = _units(layers, level, context)
     geoms = _arr(units)
     n = len(units)
@@ -543,7 +478,7 @@ def _gaps(layers: Layers, level: str, norms: pd.DataFrame, where: Mapping[str, S
     }
     reaches = _reaches(norms)
     if with_people:
-        pop = _people_in(geoms, _people(layers, None, "green_spaces", where, context), once=True)
+        pop = amount_in(geoms, people(layers, context=context), once=True)
         norm_pp = float(norms.loc[norms["kind"].isin(["park", "per_person"]),
                                   "m2_per_person"].sum())
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -552,8 +487,8 @@ def _gaps(layers: Layers, level: str, norms: pd.DataFrame, where: Mapping[str, S
         cols["norm_m2_per_person"] = norm_pp
         cols["per_person_shortfall_m2"] = np.maximum(norm_pp * pop - public, 0.0)
         for r in reaches:
-            people = _people(layers, r, "green_spaces", where, context)
-            cols[f"pop_beyond_{r:g}m"] = _people_in(geoms, people, once=True)
+            beyond = people_beyond(layers, r, "green_spaces", where, context=context)
+            cols[f"pop_beyond_{r:g}m"] = amount_in(geoms, beyond, once=True)
     by_type = {f"rth_{kind}_{t}_m2": by[:, s, k] for s, kind in enumerate(("public", "private"))
                for k, t in enumerate(green.types)}
     out = pd.DataFrame(cols, index=units.index)
@@ -572,46 +507,22 @@ def _gaps(layers: Layers, level: str, norms: pd.DataFrame, where: Mapping[str, S
         "rules": "green counted once (public first, types in TYPE_ORDER); admin overlaps to "
                  "the lower kode; population areally weighted",
     }
-    layers._cache[key] = res
     return res
 
 
 # -------------------------------------------------------------------------- criteria
 
 
-def measure(crit: Criterion, geoms: np.ndarray, layers: Layers, context: str) -> np.ndarray:
-    """Raw values of the ``rth_shortfall`` and ``pop_beyond_reach`` criteria per parcel.
+def rth_shortfall(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray,
+                  layers: Layers, context: str) -> np.ndarray:
+    """How far the admin unit holding each parcel falls short of its RTH target.
 
-    - ``rth_shortfall``: the value of ``column`` (default
-      ``public_share_short``: the share of the unit's area by which its public
-      RTH falls short of 20%, 0 to 0.2; any numeric :func:`rth_gaps` column
-      may be named, e.g. ``public_shortfall_ha``) of the admin unit at
-      ``level`` (default kelurahan) holding the parcel's point on surface; NaN
-      outside every unit.
-    - ``pop_beyond_reach`` with ``radius`` r: the people who live within r of
-      the parcel and beyond r of every park (``layer``/``where``, default the
-      public taman, hutan_kota and lapangan of ``green_spaces``): those a new
-      park on the parcel would bring within reach.
-
-    ``geoms`` are the candidate parcels' shapely geometries in the metric CRS.
-
-    Examples
-    --------
-    >>> import siteplan as sp
-    >>> result = sp.score(sp.load_sample(), "rth")
-    >>> bool((result["m_jangkauan_taman"].dropna() >= 0).all())
-    True
+    The value of ``column`` (default ``public_share_short``: the share of the
+    unit's area by which its public RTH falls short of 20%, 0 to 0.2; any
+    numeric :func:`rth_gaps` column may be named, e.g.
+    ``public_shortfall_ha``) of the admin unit at ``level`` (default
+    kelurahan) holding the parcel's point on surface; NaN outside every unit.
     """
-    if crit.measure == "rth_shortfall":
-        return _shortfall_at(crit, geoms, layers, context)
-    if crit.measure == "pop_beyond_reach":
-        return _newly_reached(crit, geoms, layers, context)
-    raise SiteplanInputError(Problem(context, f"measure {crit.measure!r} is not an RTH measure",
-                                     "use rth_shortfall or pop_beyond_reach"))
-
-
-def _shortfall_at(crit: Criterion, geoms: np.ndarray, layers: Layers,
-                  context: str) -> np.ndarray:
     level = crit.level or "kelurahan"
     _check_level(level, context)
     if crit.where or crit.layer:
@@ -628,18 +539,30 @@ def _shortfall_at(crit: Criterion, geoms: np.ndarray, layers: Layers,
         raise SiteplanInputError(Problem(context, f"column {column!r} is not a numeric "
                                          "rth_gaps column", f"use one of: {', '.join(numeric)}"))
     values = gaps[column].to_numpy(dtype=float)
-    key = ("rth_unit_tree", level)
-    if key not in layers._cache:
-        layers._cache[key] = shapely.STRtree(_arr(gaps))
-    i, j = layers._cache[key].query(shapely.point_on_surface(geoms), predicate="intersects")
+    tree = layers.cache.get(CacheKey("rth_unit_tree", ("admin",), (level,)),
+                            lambda: shapely.STRtree(_arr(gaps)))
+    i, j = tree.query(shapely.point_on_surface(geoms), predicate="intersects")
     first = np.unique(i, return_index=True)[1]
     out = np.full(len(geoms), np.nan)
     out[i[first]] = values[j[first]]
     return out
 
 
-def _newly_reached(crit: Criterion, geoms: np.ndarray, layers: Layers,
-                   context: str) -> np.ndarray:
+def pop_beyond_reach(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray,
+                     layers: Layers, context: str) -> np.ndarray:
+    """The people a new park on each parcel would bring within ``radius`` metres.
+
+    Those who live within ``radius`` of the parcel and beyond it of every
+    park (``layer``/``where``, default the public taman, hutan_kota and
+    lapangan of ``green_spaces``).
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> result = sp.score(sp.load_sample(), "rth")
+    >>> bool((result["m_jangkauan_taman"].dropna() >= 0).all())
+    True
+    """
     radius = crit.radius
     if radius is None or not radius > 0:
         raise SiteplanInputError(Problem(context, f"measure 'pop_beyond_reach' needs radius "
@@ -647,110 +570,7 @@ def _newly_reached(crit: Criterion, geoms: np.ndarray, layers: Layers,
     layer = crit.layer or "green_spaces"
     where = dict(crit.where) if crit.where else _park_where(None)
     _require(layers, ("population", layer), context)
-    people = _people(layers, float(radius), layer, where, context)
+    beyond = people_beyond(layers, float(radius), layer, where, context=context)
     if len(geoms) == 0:
         return np.zeros(0)
-    return _people_in(shapely.buffer(geoms, radius, quad_segs=_QUAD_SEGS), people)
-
-
-# ------------------------------------------------------------------------------- map
-
-def _esc(value: object) -> str:
-    """HTML-escape text from data, also safe in the JS template literals folium builds."""
-    text = re.sub(r"[\x00-\x1f\x7f]", " ", "" if value is None or value is pd.NA else str(value))
-    return html.escape(text).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
-
-
-_LABELS = {
-    "id": {"share": "RTH publik", "total": "RTH total", "short": "Kekurangan RTH publik",
-           "pop": "Penduduk", "b": "Penduduk > {r} m dari taman", "unit": "Wilayah",
-           "caption": "RTH publik (% luas wilayah); target UU 26/2007: 20% publik, 30% total",
-           "layer": "Kebutuhan RTH publik", "na": "t.a."},
-    "en": {"share": "Public RTH", "total": "Total RTH", "short": "Public RTH shortfall",
-           "pop": "Population", "b": "People > {r} m from a park", "unit": "Unit",
-           "caption": "Public green space (% of area); UU 26/2007 targets: 20% public, "
-                      "30% total", "layer": "Public green space need", "na": "n/a"},
-}
-
-
-def rth_map(gaps: gpd.GeoDataFrame, *, lang: str = "id",
-            m: folium.Map | None = None) -> folium.Map:
-    """A choropleth of the public RTH share per unit, with the 20% and 30% targets as breaks.
-
-    Parameters
-    ----------
-    gaps
-        From :func:`rth_gaps`.
-    lang
-        ``"id"`` (Indonesian) or ``"en"`` for the legend and tooltips.
-    m
-        A map to add the layer to; a new one when None.
-
-    Returns
-    -------
-    folium.Map
-        Classes 0-5, 5-10, 10-20, 20-30 and 30-100% (see
-        :data:`SHARE_BREAKS`), a legend, and a tooltip per unit with its name,
-        shares, shortfall and people beyond reach.
-
-    Examples
-    --------
-    >>> import siteplan as sp
-    >>> from siteplan.rth import rth_map
-    >>> m = rth_map(sp.rth_gaps(sp.load_sample()), lang="en")
-    >>> type(m).__name__
-    'Map'
-    """
-    import folium
-    import mapclassify
-    from branca.colormap import StepColormap
-
-    if lang not in _LABELS:
-        raise SiteplanInputError(Problem("rth_map", f"unknown language {lang!r}",
-                                         "use lang=\"id\" or lang=\"en\""))
-    need = ("nama", "public_share", "total_share", "public_shortfall_ha")
-    if not isinstance(gaps, gpd.GeoDataFrame) or gaps.crs is None or \
-            any(c not in gaps.columns for c in need):
-        raise SiteplanInputError(Problem("rth_map", "needs the GeoDataFrame that sp.rth_gaps "
-                                         f"returns (with a CRS and columns {', '.join(need)})",
-                                         "pass sp.rth_gaps(layers)"))
-    lab = _LABELS[lang]
-    g = gaps.loc[gaps.geometry.notna() & ~gaps.geometry.is_empty].to_crs(4326)
-    share = g["public_share"].to_numpy(dtype=float)
-    fill = np.full(len(g), "#bdbdbd", dtype=object)
-    ok = np.isfinite(share)
-    if ok.any():
-        yb = mapclassify.UserDefined(np.clip(share[ok], 0, 1), bins=list(SHARE_BREAKS[1:])).yb
-        fill[ok] = np.asarray(_COLOURS, dtype=object)[yb]
-
-    def pct(v):
-        return lab["na"] if not np.isfinite(v) else f"{100 * v:.1f}%"
-
-    props = {"unit": [_esc(x) for x in g["nama"]],
-             "share": [pct(v) for v in share],
-             "total": [pct(v) for v in g["total_share"].to_numpy(dtype=float)],
-             "short": [f"{v:,.1f} ha" for v in g["public_shortfall_ha"].to_numpy(dtype=float)]}
-    aliases = [lab["unit"], lab["share"], lab["total"], lab["short"]]
-    if "population" in g.columns:
-        props["pop"] = [f"{v:,.0f}" for v in g["population"].to_numpy(dtype=float)]
-        aliases.append(lab["pop"])
-    for c in [c for c in g.columns if c.startswith("pop_beyond_")]:
-        props[c] = [f"{v:,.0f}" for v in g[c].to_numpy(dtype=float)]
-        aliases.append(lab["b"].format(r=c[len("pop_beyond_"):-1]))
-    data = gpd.GeoDataFrame({**props, "_fill": fill}, geometry=g.geometry.to_numpy(),
-                            crs=4326)
-    if m is None:
-        minx, miny, maxx, maxy = data.total_bounds
-        m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=12,
-                       tiles="OpenStreetMap")
-        m.fit_bounds([[miny, minx], [maxy, maxx]])
-    folium.GeoJson(
-        data, name=lab["layer"],
-        style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#555555",
-                                  "weight": 1, "fillOpacity": 0.7},
-        tooltip=folium.GeoJsonTooltip(fields=list(props), aliases=[_esc(a) for a in aliases]),
-    ).add_to(m)
-    StepColormap(list(_COLOURS), index=[100 * b for b in SHARE_BREAKS], vmin=0, vmax=100,
-                 caption=lab["caption"],
-                 tick_labels=[100 * b for b in SHARE_BREAKS]).add_to(m)
-    return m
+    return amount_in(shapely.buffer(geoms, radius, quad_segs=QUAD_SEGS), beyond)

@@ -15,8 +15,9 @@ import pandas as pd
 import pyproj
 import shapely
 
-from ._errors import Problem
-from ._schema import LAYER_SCHEMAS, OWNERSHIP_VALUES, ROAD_CLASSES, LayerSchema
+from .._errors import Problem
+from .admin import level_from_code, parent_code
+from .schema import LAYER_SCHEMAS, OWNERSHIP_VALUES, ROAD_CLASSES, LayerSchema
 
 log = logging.getLogger("siteplan.load")
 
@@ -284,10 +285,8 @@ def _complete_admin(gdf: gpd.GeoDataFrame, repairs: list[pd.DataFrame]) -> None:
     """Fill the admin level from Kemendagri codes (36.73.01.1001 is a kelurahan)."""
     if "level" in gdf.columns and gdf["level"].notna().all():
         return
-    by_parts = {2: "kota", 3: "kecamatan", 4: "kelurahan"}
     if "kode" in gdf.columns:
-        parts = gdf["kode"].astype(str).str.count(r"\.") + 1
-        inferred = parts.map(by_parts)
+        inferred = level_from_code(gdf["kode"]).where(lambda s: s != "provinsi", None)
     else:
         inferred = pd.Series(None, index=gdf.index, dtype=object)
     inferred = inferred.fillna("kelurahan")
@@ -306,4 +305,4 @@ def _complete_admin(gdf: gpd.GeoDataFrame, repairs: list[pd.DataFrame]) -> None:
         kec_names = dict(zip(kode[gdf["level"] == "kecamatan"],
                              gdf.loc[gdf["level"] == "kecamatan", "nama"], strict=True))
         if kec_names:
-            gdf["kecamatan"] = kode.str.rsplit(".", n=1).str[0].map(kec_names)
+            gdf["kecamatan"] = parent_code(kode, "kecamatan").map(kec_names)

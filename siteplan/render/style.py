@@ -27,102 +27,21 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
-LANGS = ("id", "en")
-
-# ------------------------------------------------------------------ words
-
-TEXT: Mapping[str, Mapping[str, str]] = {
-    "id": {
-        "score_layer": "Skor kesesuaian",
-        "excluded_layer": "Dikecualikan (tidak memenuhi syarat)",
-        "top_layer": "{n} lokasi terbaik",
-        "green_spaces": "Ruang terbuka hijau (RTH)",
-        "roads": "Jalan",
-        "pois": "Fasilitas dan tempat penting",
-        "admin": "Batas wilayah",
-        "constraint": "Batasan: {title}",
-        "base_light": "Peta dasar terang (CartoDB Positron)",
-        "base_grey": "Peta dasar abu-abu (Esri)",
-        "base_osm": "OpenStreetMap",
-        "base_sat": "Citra satelit (Esri)",
-        "legend_title": "Skor kesesuaian (0–100)",
-        "legend_excluded": "Dikecualikan",
-        "legend_top": "{n} lokasi terbaik (nomor = peringkat)",
-        "legend_more": "Lapisan lain dan bobot kriteria",
-        "legend_criteria": "Kriteria (bobot)",
-        "legend_constraints": "Batasan (zona)",
-        "classes": "kelas",
-        "method": "metode",
-        "summary": "{scored} lokasi dinilai · {excluded} dikecualikan",
-        "score": "Skor",
-        "rank": "peringkat",
-        "of": "dari",
-        "area": "Luas",
-        "kel": "Kel.",
-        "kec": "Kec.",
-        "criterion": "Kriteria",
-        "suitability": "Kesesuaian",
-        "points": "Poin",
-        "stability": "Masuk {k} besar pada {p}% simulasi bobot",
-        "excluded": "Dikecualikan",
-        "synthetic": "data sampel sintetis",
-        "synthetic_long": "Data sampel sintetis, bukan data resmi",
-        "data": "Data",
-        "tail": "{n} lokasi lain dengan skor {lo}–{hi}; peta ini merinci {detail} "
-                "lokasi terbaik saja",
-        "tail_excluded": "{n} lokasi",
-        "fullscreen": "Layar penuh",
-        "fullscreen_exit": "Keluar dari layar penuh",
-        "public": "publik",
-        "private": "privat",
-        "other": "lainnya",
-    },
-    "en": {
-        "score_layer": "Suitability score",
-        "excluded_layer": "Excluded (fails a rule)",
-        "top_layer": "Top {n} sites",
-        "green_spaces": "Green open space (RTH)",
-        "roads": "Roads",
-        "pois": "Points of interest",
-        "admin": "Administrative boundaries",
-        "constraint": "Constraint: {title}",
-        "base_light": "Light base map (CartoDB Positron)",
-        "base_grey": "Grey base map (Esri)",
-        "base_osm": "OpenStreetMap",
-        "base_sat": "Satellite imagery (Esri)",
-        "legend_title": "Suitability score (0–100)",
-        "legend_excluded": "Excluded",
-        "legend_top": "Top {n} sites (number = rank)",
-        "legend_more": "Other layers and criterion weights",
-        "legend_criteria": "Criteria (weight)",
-        "legend_constraints": "Constraints (zones)",
-        "classes": "classes",
-        "method": "method",
-        "summary": "{scored} sites scored · {excluded} excluded",
-        "score": "Score",
-        "rank": "rank",
-        "of": "of",
-        "area": "Area",
-        "kel": "Kel.",
-        "kec": "Kec.",
-        "criterion": "Criterion",
-        "suitability": "Suitability",
-        "points": "Points",
-        "stability": "In the top {k} in {p}% of weight draws",
-        "excluded": "Excluded",
-        "synthetic": "synthetic sample data",
-        "synthetic_long": "Synthetic sample data, not official data",
-        "data": "Data",
-        "tail": "{n} more sites scoring {lo}–{hi}; this map details the best {detail} "
-                "sites only",
-        "tail_excluded": "{n} sites",
-        "fullscreen": "Full screen",
-        "fullscreen_exit": "Exit full screen",
-        "public": "public",
-        "private": "private",
-        "other": "other",
-    },
-}
+from .words import (  # noqa: F401
+    CONTROL_CHARS,
+    LANGS,
+    TEXT,
+    VALUE_NAMES,
+    check_lang,
+    esc,
+    esc1,
+    fmt1,
+    fmt_fixed,
+    fmt_int,
+    seps,
+    text,
+    value_names,
+)
 
 SCHEMES = {
     "quantiles": {"id": "kuantil", "en": "quantiles"},
@@ -136,35 +55,6 @@ SCHEMES = {
 }
 
 # values of the canonical layer schemas, translated for display
-VALUE_NAMES: Mapping[str, Mapping[str, Mapping[str, str]]] = {
-    "rth_type": {
-        "id": {"taman": "taman", "hutan_kota": "hutan kota", "pemakaman": "pemakaman",
-               "lapangan": "lapangan", "jalur_hijau": "jalur hijau", "sempadan": "sempadan"},
-        "en": {"taman": "park", "hutan_kota": "urban forest", "pemakaman": "cemetery",
-               "lapangan": "sports field", "jalur_hijau": "green belt",
-               "sempadan": "setback strip"},
-    },
-    "road_class": {
-        "id": {"arteri": "jalan arteri", "kolektor": "jalan kolektor", "lokal": "jalan lokal",
-               "lingkungan": "jalan lingkungan"},
-        "en": {"arteri": "arterial road", "kolektor": "collector road", "lokal": "local road",
-               "lingkungan": "neighbourhood road"},
-    },
-    "category": {
-        "id": {"pasar": "pasar", "masjid": "masjid", "sekolah": "sekolah",
-               "puskesmas": "puskesmas", "wisata": "wisata", "umkm": "UMKM",
-               "terminal": "terminal", "kantor": "kantor"},
-        "en": {"pasar": "market", "masjid": "mosque", "sekolah": "school",
-               "puskesmas": "health centre", "wisata": "tourism site", "umkm": "small business",
-               "terminal": "bus terminal", "kantor": "office"},
-    },
-    "level": {
-        "id": {"kota": "kota", "kecamatan": "kecamatan", "kelurahan": "kelurahan"},
-        "en": {"kota": "city", "kecamatan": "district (kecamatan)",
-               "kelurahan": "urban village (kelurahan)"},
-    },
-}
-
 # ------------------------------------------------------------------ colours
 
 # ColorBrewer RdPu, 9 classes (light to dark). The score ramp avoids greens
@@ -290,94 +180,6 @@ class HtmlControl(MacroElement):
         self.class_name = class_name
 
 
-# ------------------------------------------------------------------ text
-
-_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;"),
-            ("`", "&#96;"), ("$", "&#36;"), ("\\", "&#92;"))
-_CONTROL = r"[\x00-\x1f\x7f]"
-
-
-def text(values) -> pd.Series:
-    """Values as strings ("" for missing), vectorised."""
-    s = pd.Series(values) if not isinstance(values, pd.Series) else values
-    return s.astype("string").fillna("").str.strip().reset_index(drop=True)
-
-
-def esc(values) -> pd.Series:
-    """HTML-escape a column of values (vectorised), safe in folium's template literals."""
-    s = text(values).str.replace(_CONTROL, " ", regex=True)
-    for raw, entity in _ESCAPES:
-        s = s.str.replace(raw, entity, regex=False)
-    return s
-
-
-def esc1(value: object) -> str:
-    """HTML-escape one value like :func:`esc`."""
-    s = re.sub(_CONTROL, " ", "" if value is None else str(value))
-    for raw, entity in _ESCAPES:
-        s = s.replace(raw, entity)
-    return s
-
-
-def seps(lang: str) -> tuple[str, str]:
-    """(thousands, decimal) separators: Indonesian writes 4.200,5; English 4,200.5."""
-    return (".", ",") if lang == "id" else (",", ".")
-
-
-def fmt_int(values, lang: str) -> pd.Series:
-    """Rounded integers with thousands separators, vectorised ("–" for NaN)."""
-    x = np.asarray(values, dtype=float)
-    missing = ~np.isfinite(x)
-    v = np.rint(np.where(missing, 0, x)).astype(np.int64)
-    neg = v < 0
-    a = np.abs(v)
-    groups = [a % 1000]
-    rest = a // 1000
-    while (rest > 0).any():
-        groups.append(rest % 1000)
-        rest = rest // 1000
-    ngroups = np.ones(len(a), dtype=int)
-    for i in range(1, len(groups)):
-        ngroups[a >= 1000 ** i] = i + 1
-    sep = seps(lang)[0]
-    out = pd.Series(groups[0], dtype="int64").astype("string")
-    below = pd.Series("", index=range(len(a)), dtype="string")
-    for i in range(1, len(groups)):
-        below = sep + pd.Series(groups[i - 1], dtype="int64").astype("string").str.zfill(3) \
-            + below
-        top = pd.Series(groups[i], dtype="int64").astype("string") + below
-        out = out.where(ngroups != i + 1, top)
-    out = out.where(~neg, "-" + out)
-    return out.where(~missing, "–")
-
-
-def fmt_fixed(values, decimals: int, lang: str) -> pd.Series:
-    """Numbers with a fixed count of decimals and the language's separators, vectorised."""
-    x = np.asarray(values, dtype=float)
-    missing = ~np.isfinite(x)
-    scale = 10 ** decimals
-    iv = np.rint(np.where(missing, 0, np.abs(x)) * scale).astype(np.int64)
-    out = fmt_int(iv // scale, lang)
-    if decimals:
-        frac = pd.Series(iv % scale, dtype="int64").astype("string").str.zfill(decimals)
-        out = out + seps(lang)[1] + frac
-    out = out.where(~((x < 0) & (iv > 0)), "-" + out)
-    return out.where(~missing, "–")
-
-
-def fmt1(value: float, decimals: int, lang: str) -> str:
-    """One number formatted like :func:`fmt_fixed`."""
-    return str(fmt_fixed([value], decimals, lang).iloc[0])
-
-
-def value_names(values: pd.Series, column: str, lang: str) -> pd.Series:
-    """Canonical layer values (``hutan_kota``) shown in the language (``urban forest``)."""
-    table = VALUE_NAMES.get(column, {}).get(lang, {})
-    key = text(values).str.lower()
-    shown = key.map(table)
-    return shown.astype("string").fillna(text(values).str.replace("_", " ", regex=False))
-
-
 def pick(values: pd.Series, table: Mapping[str, object]) -> np.ndarray:
     """Codes of values in ``table`` (case-insensitive); ``len(table)`` when absent."""
     keys = pd.Index([str(k).lower() for k in table])
@@ -388,7 +190,7 @@ def pick(values: pd.Series, table: Mapping[str, object]) -> np.ndarray:
 # ------------------------------------------------------------------ GeoJSON
 
 def _json_str(s: pd.Series) -> pd.Series:
-    s = s.astype("string").fillna("").str.replace(_CONTROL, " ", regex=True)
+    s = s.astype("string").fillna("").str.replace(CONTROL_CHARS, " ", regex=True)
     return '"' + s.str.replace("\\", "\\\\", regex=False).str.replace('"', '\\"',
                                                                        regex=False) + '"'
 
@@ -485,20 +287,29 @@ def site_text(frame, rows, score, rank, info, lang, n_scored, p_stab, top_k) -> 
     return {"tip": tip, "pop": pop}
 
 
-def reasons(values: pd.Series, info, lang: str) -> pd.Series:
-    """``excluded_by`` labels replaced by the constraint titles in the language, escaped."""
-    s = text(values)
-    table = {}
-    for con in info["constraints"]:
-        title = (con.get("title") or {})
-        table[str(con.get("label", ""))] = str(title.get(lang) or title.get("id") or
-                                              con.get("label", ""))
-    labels = sorted((lab for lab in table if lab), key=len, reverse=True)
-    for i, lab in enumerate(labels):
-        s = s.str.replace(lab, f"\x00{i}\x00", regex=False)
-    for i, lab in enumerate(labels):
-        s = s.str.replace(f"\x00{i}\x00", table[lab], regex=False)
-    return esc(s)
+def reasons(frame: pd.DataFrame, info, lang: str) -> pd.Series:
+    """Why each row is excluded, in the language, escaped.
+
+    Read from the structured ``excluded_rules`` (the numbers of the broken
+    rules in the profile), each shown by its constraint's title; rows without
+    rule numbers (rejected at load, or results written before the column
+    existed) show their ``excluded_by`` text as it is.
+    """
+    plain = text(frame["excluded_by"]) if "excluded_by" in frame else \
+        pd.Series("", index=range(len(frame)), dtype="string")
+    if "excluded_rules" not in frame or not len(frame) or not info["constraints"]:
+        return esc(plain)  # no rule numbers, or no profile to name them by
+    titles = {}
+    for i, con in enumerate(info["constraints"], 1):
+        title = con.get("title") or {}
+        titles[str(i)] = str(title.get(lang) or title.get("id") or con.get("label", "")) or \
+            str(con.get("label", i))
+    ids = text(frame["excluded_rules"])
+    parts = ids.str.split(";").explode()
+    named = parts.map(titles).astype("string").fillna(parts)
+    joined = named[parts != ""].groupby(level=0).agg("; ".join)
+    shown = joined.reindex(ids.index).astype("string")
+    return esc(shown.where(ids != "", plain))
 
 
 def sources_text(sources: Mapping[str, object], limit: int = 4) -> str:

@@ -26,7 +26,7 @@ Coordinates are hard-coded in EPSG:32748, so no reprojection happens here.
 
 Rebuild the committed file with::
 
-    python -m siteplan._sample_gen data/sample/serang_sample.gpkg
+    python tools/samplegen.py data/sample/serang_sample.gpkg
 
 Parcels scale: ``generate_parcels(1_000_000)`` uses vectorised shapely 2
 (boxes built on arrays, STRtree predicates), no per-parcel Python loop. The
@@ -1335,7 +1335,7 @@ def generate_parcels(n: int = DEFAULT_N_PARCELS, seed: int = DEFAULT_SEED) -> gp
 
     Examples
     --------
-    >>> from siteplan._sample_gen import generate_parcels
+    >>> from samplegen import generate_parcels
     >>> parcels = generate_parcels(500)
     >>> len(parcels), parcels["parcel_id"].is_unique
     (500, True)
@@ -1399,7 +1399,7 @@ def generate_sample(*, seed: int = DEFAULT_SEED, n_parcels: int = DEFAULT_N_PARC
 
     Examples
     --------
-    >>> from siteplan._sample_gen import generate_sample
+    >>> from samplegen import generate_sample
     >>> layers = generate_sample(n_parcels=300)
     >>> sorted(layers)[:4]
     ['admin', 'coastline', 'flood_zones', 'green_spaces']
@@ -1457,12 +1457,12 @@ def write_sample(path: str | PathLike, *, seed: int = DEFAULT_SEED,
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2026-01-01T00:00:00.000Z"})
     try:
         for name in LAYER_NAMES:
-            description = f"{LAYER_DESCRIPTIONS[name]}; siteplan._sample_gen seed {seed}"
+            description = f"{LAYER_DESCRIPTIONS[name]}; tools/samplegen.py seed {seed}"
             pyogrio.write_dataframe(
                 layers[name], path, layer=name, driver="GPKG",
                 layer_options={"DESCRIPTION": description, "SPATIAL_INDEX": "NO"},
                 layer_metadata={"synthetic": "true", "source": SOURCE,
-                                "generator": "siteplan._sample_gen", "seed": str(seed),
+                                "generator": "tools/samplegen.py", "seed": str(seed),
                                 "n_parcels": str(n_parcels)},
             )
     finally:
@@ -1471,9 +1471,9 @@ def write_sample(path: str | PathLike, *, seed: int = DEFAULT_SEED,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m siteplan._sample_gen PATH``: rebuild the sample GeoPackage."""
+    """``python tools/samplegen.py PATH``: rebuild the sample GeoPackage."""
     parser = argparse.ArgumentParser(
-        prog="python -m siteplan._sample_gen",
+        prog="python tools/samplegen.py",
         description="Write siteplan's synthetic Kota Serang sample to a GeoPackage.")
     parser.add_argument("path", help="output file, e.g. data/sample/serang_sample.gpkg")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)

@@ -33,11 +33,12 @@ import pandas as pd
 import shapely
 import xyzservices.providers as xyz
 
-from . import _mapstyle as st
-from ._errors import Problem, SiteplanInputError
+from .._errors import Problem, SiteplanInputError
+from . import style as st
+from ._folium import layer_control_last
 
 if TYPE_CHECKING:
-    from .profiles import Profile
+    from ..profiles import Profile
 
 __all__ = ["render_map", "CONTEXT_LAYERS"]
 
@@ -122,7 +123,7 @@ def render_map(
         Imagery are always offered.
     interactive
         ``True``: the weights can be tuned in the saved page, no server needed
-        (see :mod:`siteplan.interactive`): a panel with a slider per
+        (see :mod:`siteplan.render.interactive`): a panel with a slider per
         criterion, the method, "reset" and "copy as TOML"; the scores, classes
         (``scheme`` must be ``"quantiles"`` or ``"equal_interval"``), colours,
         ranks, numbered sites and popups follow at once, and the URL fragment
@@ -229,8 +230,7 @@ def render_map(
     legend = st.legend_html(classes, info, lang, len(excluded), len(top_rows), scheme,
                             legend_extra)
     st.HtmlControl(legend, position="bottomleft", class_name="sp-box sp-legend").add_to(m)
-    if not any(isinstance(c, folium.LayerControl) for c in m._children.values()):
-        folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    layer_control_last(m)
     if new_map:
         folium.plugins.MiniMap(tile_layer=folium.TileLayer(light),
                                position="bottomright", toggle_display=True,
@@ -471,9 +471,7 @@ def _add_excluded(m, frame, rows, g4326, info, lang, budget, attribution) -> Non
     tx = st.TEXT[lang]
     if len(rows) == 0:
         return
-    why = st.reasons(frame["excluded_by"].iloc[rows], info, lang) \
-        if "excluded_by" in frame.columns else pd.Series("", index=range(len(rows)),
-                                                         dtype="string")
+    why = st.reasons(frame.iloc[rows], info, lang).reset_index(drop=True)
     one = rows[:budget]
     label, _ = st.site_labels(frame, one)
     tips = "<b>" + label + "</b><br>" + tx["excluded"] + ": " + why.iloc[:budget]
@@ -610,7 +608,7 @@ def _add_context(m, layers, info, sel, lang, work_crs, tol, prec) -> list[str]:
 
 def _add_constraints(m, layers, info, lang, work_crs, tol, prec, get) -> list[str]:
     """Each spatial constraint's zone (features buffered in metres), hidden at first."""
-    from .criteria import select_features
+    from ..features import select_features
 
     tx = st.TEXT[lang]
     rows: list[str] = []

@@ -44,14 +44,14 @@ import pandas as pd
 from branca.element import MacroElement
 from folium.template import Template
 
-from ._errors import Problem, SiteplanInputError
-from ._toml import toml_text
+from .._errors import Problem, SiteplanInputError
+from .._toml import toml_text
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-    from .profiles import Profile
+    from ..profiles import Profile
 
 __all__ = ["profile_to_toml", "SCHEMES", "TEXT"]
 
@@ -61,7 +61,7 @@ SCHEMES = {"quantiles": {"id": "kuantil", "en": "quantiles"},
 _METHODS = ("wlc", "wgm", "owa", "topsis")
 _CLOSE = 1e-6           # score points: the result's scores must follow from its c_* columns
 
-#: words of the panel and the page (the map's own words are siteplan._mapstyle.TEXT)
+#: words of the panel and the page (the map's own words are siteplan.render.words.TEXT)
 TEXT: Mapping[str, Mapping[str, str]] = {
     "id": {
         "panel_title": "Atur bobot kriteria",
@@ -160,7 +160,7 @@ def profile_to_toml(profile: Profile | str) -> str:
     >>> round(sp.read_profile(path).weights["luas"], 3)  # doctest: +SKIP
     0.4
     """
-    from .profiles import as_profile
+    from ..profiles import as_profile
 
     return toml_text(as_profile(profile))
 
@@ -175,7 +175,7 @@ def plan(result: gpd.GeoDataFrame, profile: Profile | str | None, *, scheme: str
     profile is ``profile`` when given, else the built-in profile named in
     ``result.attrs["siteplan"]``, which must have the result's criteria.
     """
-    from .profiles import as_profile, list_profiles
+    from ..profiles import as_profile, list_profiles
 
     where = "render_map(interactive=True)"
     key = str(scheme).replace("_", "").lower()
@@ -312,7 +312,7 @@ def _floats(values, decimals: int | None = None) -> list:
 
 def _codes(values) -> dict[str, list] | None:
     """Repeated text (kelurahan, kecamatan) as codes into a list of values."""
-    from . import _mapstyle as st
+    from . import style as st
 
     text = st.text(values)
     if not (text != "").any():
@@ -324,8 +324,8 @@ def _codes(values) -> dict[str, list] | None:
 # ------------------------------------------------------------------ the page
 
 def _palettes(k: int, colors) -> dict[int, list[list[str]]]:
-    """[fill, outline] colours for 1..k classes, chosen as siteplan.maps._classify does."""
-    from . import _mapstyle as st
+    """[fill, outline] colours for 1..k classes, chosen as render.score_map._classify does."""
+    from . import style as st
 
     out = {}
     for used in range(1, k + 1):
@@ -352,7 +352,7 @@ def _percents(k: int) -> dict[int, list[float]]:
 
 
 def _words(lang: str, alpha: float) -> dict[str, str]:
-    from . import _mapstyle as st
+    from . import style as st
 
     tx = st.TEXT[lang]
     keys = ("score", "rank", "of", "area", "kel", "kec", "criterion", "suitability", "points",
@@ -377,8 +377,8 @@ def draw(m: folium.Map, plan_: dict[str, Any], *, frame: gpd.GeoDataFrame, statu
     import geopandas as gpd
     import shapely
 
-    from . import _mapstyle as st
-    from .aggregate import aggregate, owa_order_weights
+    from ..aggregate import aggregate, owa_order_weights
+    from . import style as st
 
     prof = plan_["profile"]
     lang = plan_["lang"]

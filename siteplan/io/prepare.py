@@ -1,8 +1,7 @@
-"""Load layers from files or GeoDataFrames into one validated :class:`Layers` bundle.
+"""Prepare one layer: match its columns, check it, repair or reject its features, reproject.
 
-Every problem found in every layer is collected first and raised once, as a
-:class:`~siteplan.SiteplanInputError` naming the layer, the column or rows,
-the bad value and the fix.
+Used by :func:`siteplan.load_layers` and :meth:`siteplan.Layers.replace`
+alike (:func:`prepare_all`), so a layer added later is held to the same rules.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from os import PathLike
 
 import geopandas as gpd
 import numpy as np
@@ -18,10 +16,9 @@ import pandas as pd
 import pyproj
 import shapely
 
-from ._errors import Problem, SiteplanInputError, raise_if_problems
-from ._read import read_layer
-from ._schema import LAYER_SCHEMAS, LayerSchema
-from ._validate import (
+from .._errors import Problem
+from .schema import LAYER_SCHEMAS, LayerSchema
+from .validate import (
     _check_crs_fits,
     _check_geometry_types,
     _check_text_encoding,
@@ -34,16 +31,22 @@ from ._validate import (
     _reject_far_outliers,
     _reject_outside_crs_area,
 )
-from .layers import _REJECT_COLUMNS, _REPAIR_COLUMNS, Layers, _concat
 
-__all__ = ["load_layers", "read_layer", "prepare_layer", "LayerSource"]
+__all__ = ["prepare_layer", "prepare_all", "PreparedLayer", "REPAIR_COLUMNS", "REJECT_COLUMNS",
+           "concat_reports"]
 
 log = logging.getLogger(__name__)
 
-LayerSource = str | PathLike | gpd.GeoDataFrame | tuple[str | PathLike, str]
+REPAIR_COLUMNS = ["layer", "row", "feature_id", "problem", "action"]
+REJECT_COLUMNS = ["layer", "row", "feature_id", "reason"]
 
 
-# -------------------------------------------------------------- preparing layers
+def concat_reports(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """Repair or rejection reports stacked into one frame (empty with ``columns`` if none)."""
+    frames = [f for f in frames if f is not None and len(f)]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)
 
 
 @dataclass
@@ -224,108 +227,22 @@ def prepare_layer(
         gdf["area_m2"] = gdf.geometry.area
     if name == "admin":
         _complete_admin(gdf, repairs)
-    return PreparedLayer(gdf, _concat(repairs, _REPAIR_COLUMNS),
-                         _concat(rejected, _REJECT_COLUMNS), rejected_rows)
+    return PreparedLayer(gdf, concat_reports(repairs, REPAIR_COLUMNS),
+                         concat_reports(rejected, REJECT_COLUMNS), rejected_rows)
 
 
-# ------------------------------------------------------------------- the bundle
 
 
-def _resolve(name: str, source: LayerSource, encoding: str | None) -> tuple[gpd.GeoDataFrame, str]:
-    if isinstance(source, gpd.GeoDataFrame):
-        return source, "GeoDataFrame"
-    if isinstance(source, tuple):
-        path, layer = source
-        return read_layer(path, layer=layer, name=name, encoding=encoding), f"{path}:{layer}"
-    if isinstance(source, str | PathLike):
-        return read_layer(source, name=name, encoding=encoding), str(source)
-    raise SiteplanInputError(Problem(f"layer '{name}'",
-        f"got a {type(source).__name__}",
-        "pass a file path, a (path, layer name) pair or a GeoDataFrame"))
+def prepare_all(frames: Mapping[str, gpd.GeoDataFrame], *, crs: pyproj.CRS,
+                problems: list[Problem]) -> tuple[dict, list, list, gpd.GeoDataFrame | None]:
+    """Prepare every frame: (data by name, repair reports, rejection reports, rejected parcels).
 
-
-def _target_crs(frames: Mapping[str, gpd.GeoDataFrame]) -> pyproj.CRS:
-    first = frames.get("parcels")
-    if first is None or first.crs is None:
-        first = next((f for f in frames.values() if f.crs is not None), None)
-    if first is None:
-        return pyproj.CRS.from_epsg(32748)
-    try:
-        with np.errstate(all="ignore"):
-            return first.estimate_utm_crs()
-    except (RuntimeError, ValueError):
-        return pyproj.CRS.from_epsg(32748)
-
-
-def load_layers(
-    parcels: LayerSource | None = None,
-    green_spaces: LayerSource | None = None,
-    roads: LayerSource | None = None,
-    pois: LayerSource | None = None,
-    admin: LayerSource | None = None,
-    population: LayerSource | None = None,
-    *,
-    extra: Mapping[str, LayerSource] | None = None,
-    crs: str | int | pyproj.CRS | None = None,
-    encoding: str | None = None,
-) -> Layers:
-    """Load, validate, repair and reproject the layers of a study.
-
-    Parameters
-    ----------
-    parcels, green_spaces, roads, pois, admin, population
-        Each a file path, a ``(path, layer_name)`` pair for a multi-layer
-        GeoPackage, or a GeoDataFrame. Column names are matched to the
-        canonical ones case-insensitively, with Indonesian aliases (``NIB``
-        -> ``parcel_id``, ``LUASPETA`` -> ``area_m2``, ``PENGGUNAAN`` ->
-        ``land_use``, ...).
-    extra
-        Other layers by name (rivers, coastline, flood zones, sawah, heritage
-        cores): any geometry, no required columns.
-    crs
-        The metric CRS for everything. Default: the UTM zone of the parcels
-        (EPSG:32748 for Kota Serang).
-    encoding
-        Attribute encoding for Shapefiles without ``.cpg``.
-
-    Returns
-    -------
-    Layers
-        With ``repairs`` (geometries made valid, ...) and ``rejected``
-        (features that could not be used, with the reason).
-
-    Raises
-    ------
-    SiteplanInputError
-        Once, listing every problem in every layer.
-
-    Examples
-    --------
-    >>> import siteplan as sp
-    >>> sample = sp.load_sample()
-    >>> layers = sp.load_layers(parcels=sample["parcels"], roads=sample["roads"])
-    >>> layers.names
-    ('parcels', 'roads')
+    Problems are appended to ``problems``; a layer with a problem is left out.
     """
-    given = {"parcels": parcels, "green_spaces": green_spaces, "roads": roads, "pois": pois,
-             "admin": admin, "population": population, **dict(extra or {})}
-    given = {k: v for k, v in given.items() if v is not None}
-    problems: list[Problem] = []
-    frames: dict[str, gpd.GeoDataFrame] = {}
-    sources: dict[str, str] = {}
-    for name, source in given.items():
-        try:
-            frames[name], sources[name] = _resolve(name, source, encoding)
-        except SiteplanInputError as exc:
-            problems.extend(exc.problems)
-    target = pyproj.CRS.from_user_input(crs) if crs is not None else _target_crs(frames)
-    if not target.is_projected:
-        problems.append(Problem("crs", f"{target.to_string()} is not a projected (metric) CRS",
-                                "pass a metric CRS such as EPSG:32748, or leave crs unset"))
     data, repairs, rejected = {}, [], []
     rejected_parcels = None
     for name, gdf in frames.items():
-        prepared = prepare_layer(name, gdf, crs=target, problems=problems)
+        prepared = prepare_layer(name, gdf, crs=crs, problems=problems)
         if prepared is None:
             continue
         data[name] = prepared.data
@@ -333,7 +250,4 @@ def load_layers(
         rejected.append(prepared.rejected)
         if name == "parcels":
             rejected_parcels = prepared.rejected_rows
-    raise_if_problems(problems)
-    return Layers(data, crs=target, repairs=_concat(repairs, _REPAIR_COLUMNS),
-                  rejected=_concat(rejected, _REJECT_COLUMNS),
-                  rejected_parcels=rejected_parcels, sources=sources)
+    return data, repairs, rejected, rejected_parcels

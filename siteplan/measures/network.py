@@ -25,11 +25,17 @@ import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from ._errors import Problem, SiteplanInputError
+from .._errors import Problem, SiteplanInputError
+from ..features import select_features
+from ..layers import CacheKey
+from ..population import demand_points
+from ..transforms import saturation_distance
 
 if TYPE_CHECKING:
-    from .layers import Layers
-    from .profiles import Criterion
+    import geopandas as gpd
+
+    from ..criterion import Criterion
+    from ..layers import Layers
 
 __all__ = ["RoadGraph", "road_graph", "snap", "network_distance", "travel_time",
            "network_catchment", "MAX_SNAP", "road_speeds"]
@@ -76,8 +82,11 @@ class RoadGraph:
 
 def road_graph(layers: Layers, *, context: str = "network") -> RoadGraph:
     """The graph of ``layers["roads"]``, built once per bundle."""
-    if "road_graph" in layers._cache:
-        return layers._cache["road_graph"]
+    return layers.cache.get(CacheKey("road_graph", ("roads",)),
+                            lambda: _build_road_graph(layers, context))
+
+
+def _build_road_graph(layers: Layers, context: str) -> RoadGraph:
     if "roads" not in layers:
         raise SiteplanInputError(Problem(context, "needs the 'roads' layer for distances "
                                          "along roads", "pass roads=... to sp.load_layers, "
@@ -105,9 +114,7 @@ def road_graph(layers: Layers, *, context: str = "network") -> RoadGraph:
     graph = RoadGraph(parts, length, length / (speed / 3.6), u, v, n_nodes,
                       np.zeros(n_nodes, dtype=np.int64), shapely.STRtree(parts))
     _, comp = csgraph.connected_components(graph.matrix("length"), directed=False)
-    graph = RoadGraph(parts, length, graph.seconds, u, v, n_nodes, comp, graph.tree)
-    layers._cache["road_graph"] = graph
-    return graph
+    return RoadGraph(parts, length, graph.seconds, u, v, n_nodes, comp, graph.tree)
 
 
 def snap(graph: RoadGraph, geoms: np.ndarray, *, max_snap: float = MAX_SNAP
@@ -134,7 +141,6 @@ def snap(graph: RoadGraph, geoms: np.ndarray, *, max_snap: float = MAX_SNAP
 
 
 def _targets(crit: Criterion, layers: Layers, context: str) -> np.ndarray:
-    from .criteria import select_features
 
     feats = select_features(layers, crit.layer, crit.where, context=context)
     return np.asarray(feats.geometry.array, dtype=object)
@@ -207,7 +213,8 @@ def _network_cost(crit: Criterion, geoms: np.ndarray, layers: Layers, context: s
     return out, notes
 
 
-def network_distance(crit: Criterion, geoms: np.ndarray, layers: Layers, context: str
+def network_distance(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray,
+                     layers: Layers, context: str
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Metres along roads from each parcel to the nearest (filtered) feature.
 
@@ -215,24 +222,22 @@ def network_distance(crit: Criterion, geoms: np.ndarray, layers: Layers, context
     the feature. Beyond the transform's saturation distance the search stops
     and the value is +inf (suitability 0).
     """
-    from .transforms import saturation_distance
-
     return _network_cost(crit, geoms, layers, context, "length",
                          saturation_distance(crit.transform))
 
 
-def travel_time(crit: Criterion, geoms: np.ndarray, layers: Layers, context: str
+def travel_time(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray,
+                layers: Layers, context: str
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Minutes along roads to the nearest feature, at the class speeds of ``road_speeds``."""
-    from .transforms import saturation_distance
-
     limit = saturation_distance(crit.transform)
     secs, notes = _network_cost(crit, geoms, layers, context, "seconds",
                                 None if limit is None else limit * 60.0)
     return secs / 60.0, notes
 
 
-def network_catchment(crit: Criterion, geoms: np.ndarray, layers: Layers, context: str,
+def network_catchment(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray,
+                      layers: Layers, context: str,
                       *, chunk: int = 128) -> tuple[np.ndarray, np.ndarray]:
     """People living within ``radius`` metres along roads of each parcel.
 
@@ -240,13 +245,11 @@ def network_catchment(crit: Criterion, geoms: np.ndarray, layers: Layers, contex
     a 100 m grid, see :func:`siteplan.select.demand_points`), each snapped to
     its nearest road; people with no road within ``MAX_SNAP`` are not counted.
     """
-    from .select import demand_points
-
     graph = road_graph(layers, context=context)
     if crit.layer != "population":
         raise SiteplanInputError(Problem(context, "network_catchment counts the "
                                          "'population' layer", "write layer = \"population\""))
-    pts, people = demand_points(layers)
+    pts, people = demand_points(layers, context=context)
     d_seg, d_along, d_gap = snap(graph, pts)
     keep = d_seg >= 0
     d_seg, d_along, d_gap, people = d_seg[keep], d_along[keep], d_gap[keep], people[keep]

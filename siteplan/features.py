@@ -1,0 +1,112 @@
+"""Feature selection: one layer's features filtered by ``where``, and their search trees.
+
+The one home for "the features of layer L whose column C holds one of these
+values", used by constraints, measures, RTH need and maps alike. Trees are
+cached on the layer bundle; they depend on context layers only, never on the
+parcels, so every partition of the dask engine may share them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._errors import Problem, SiteplanInputError
+from .layers import CacheKey
+
+if TYPE_CHECKING:
+    from .layers import Layers
+
+__all__ = ["select_features", "feature_tree", "geoms_of", "numeric_column", "where_key",
+           "require_column"]
+
+
+def require_column(gdf: pd.DataFrame, column: str, *, layer: str, context: str,
+                   fix: str, use: str = "reads") -> None:
+    """Raise a clear error when ``column`` is not a column of ``layer``, listing those it has."""
+    if column not in gdf.columns:
+        cols = ", ".join(c for c in gdf.columns if c != "geometry")
+        raise SiteplanInputError(Problem(context, f"{use} column '{column}' of layer '{layer}', "
+                                         f"which it does not have (it has: {cols})", fix))
+
+
+def where_key(where: Mapping[str, tuple] | None) -> tuple:
+    """A hashable, order-free form of a ``where`` filter (for cache keys)."""
+    return tuple(sorted((k, tuple(v)) for k, v in (where or {}).items()))
+
+
+def geoms_of(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """The geometries of a frame as a shapely object array."""
+    return np.asarray(gdf.geometry.array, dtype=object)
+
+
+def select_features(layers: Layers, layer: str, where: Mapping[str, tuple], *,
+                    context: str, allow_empty: bool = False) -> gpd.GeoDataFrame:
+    """The features of ``layer`` whose columns hold one of the allowed values.
+
+    Raises a :class:`SiteplanInputError` naming ``context`` when the layer or
+    a column is missing, or (unless ``allow_empty``) when nothing is left.
+    """
+    if layer not in layers:
+        have = ", ".join(layers.names)
+        raise SiteplanInputError(Problem(context, f"needs layer '{layer}', which was not "
+                                         f"loaded (loaded: {have})",
+                                         f"pass it to sp.load_layers ({layer}=... or "
+                                         f"extra={{'{layer}': ...}})"))
+    gdf = layers[layer]
+    if not where:
+        return gdf
+    mask = np.ones(len(gdf), dtype=bool)
+    for col, allowed in where.items():
+        require_column(gdf, col, layer=layer, context=context, use="filters on",
+                       fix="fix the column name in 'where'")
+        values = gdf[col]
+        if values.dtype == object or str(values.dtype).startswith("string"):
+            allowed_norm = {str(a).strip().lower() for a in allowed}
+            mask &= values.astype("string").str.strip().str.lower().isin(allowed_norm).fillna(
+                False).to_numpy(dtype=bool)
+        else:
+            mask &= values.isin(list(allowed)).to_numpy(dtype=bool)
+    out = gdf.loc[mask]
+    if len(out) == 0 and not allow_empty:
+        have = {c: sorted(map(str, gdf[c].dropna().unique()))[:12] for c in where}
+        raise SiteplanInputError(Problem(context, f"layer '{layer}' has no feature where "
+                                         f"{dict(where)} (values present: {have})",
+                                         "fix the filter values, or add such features"))
+    return out
+
+
+def feature_tree(layers: Layers, layer: str, where: Mapping[str, tuple], *, context: str,
+                 dissolve: bool = False) -> tuple[shapely.STRtree, gpd.GeoDataFrame, np.ndarray]:
+    """(STRtree, features, geometries) for a filtered layer, cached on the bundle.
+
+    With ``dissolve``, overlapping features are merged first so that areas
+    are counted once.
+    """
+    def build():
+        feats = select_features(layers, layer, where, context=context)
+        geoms = geoms_of(feats)
+        if dissolve:
+            geoms = shapely.get_parts(shapely.union_all(geoms))
+        return shapely.STRtree(geoms), feats, geoms
+
+    key = CacheKey("tree", (layer,), (where_key(where), dissolve))
+    return layers.cache.get(key, build)
+
+
+def numeric_column(gdf: gpd.GeoDataFrame, column: str, layer: str, context: str) -> np.ndarray:
+    """A numeric column as floats (missing values 0); text that is not a number is an error."""
+    require_column(gdf, column, layer=layer, context=context, fix="fix 'column' in the profile")
+    values = pd.to_numeric(gdf[column], errors="coerce")
+    bad = values.isna() & gdf[column].notna()
+    if bad.any():
+        raise SiteplanInputError(Problem(context, f"column '{column}' of layer '{layer}' must "
+                                         f"be numeric, but holds {gdf[column][bad].iloc[0]!r} "
+                                         f"(row {gdf.index[bad][0]})",
+                                         "clean the column or choose another"))
+    return values.fillna(0.0).to_numpy(dtype=float)

@@ -1,0 +1,23 @@
+"""Small folium helpers shared by every map siteplan draws."""
+
+from __future__ import annotations
+
+__all__ = ["layer_control_last"]
+
+
+def layer_control_last(m) -> None:
+    """Give the map one layer control, placed after every layer.
+
+    folium writes a map's children in the order they were added; the layer
+    control's script names the layers it switches, so it must come after them
+    when a map is drawn on top of another (``render_selection(m=...)``).
+    """
+    import folium
+
+    controls = [(k, c) for k, c in m._children.items() if isinstance(c, folium.LayerControl)]
+    if not controls:
+        folium.LayerControl(position="topright", collapsed=False).add_to(m)
+        return
+    for key, child in controls:
+        del m._children[key]
+        m._children[key] = child

@@ -1,0 +1,94 @@
+"""The QGIS style written into GeoPackages: score classes and excluded parcels.
+
+QGIS reads a rule-based style from the GeoPackage's ``layer_styles`` table and
+applies it when the layer is opened.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from html import escape
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+__all__ = ["qgis_style_qml", "write_qgis_style"]
+
+_RAMP = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]
+
+
+def _rgb(hex_colour: str) -> str:
+    h = hex_colour.lstrip("#")
+    return ",".join(str(int(h[i:i + 2], 16)) for i in (0, 2, 4)) + ",255"
+
+
+def _symbol(idx: int, fill: str, outline: str = "60,60,60,255", style: str = "solid") -> str:
+    return (f'<symbol type="fill" name="{idx}" alpha="1" clip_to_extent="1" force_rhr="0">'
+            '<layer class="SimpleFill" pass="0" locked="0" enabled="1"><Option type="Map">'
+            f'<Option name="color" value="{fill}" type="QString"/>'
+            f'<Option name="outline_color" value="{outline}" type="QString"/>'
+            '<Option name="outline_width" value="0.26" type="QString"/>'
+            '<Option name="outline_width_unit" value="MM" type="QString"/>'
+            f'<Option name="style" value="{style}" type="QString"/>'
+            '</Option></layer></symbol>')
+
+
+def qgis_style_qml(scores: pd.Series, *, lang: str = "id", k: int = 5) -> str:
+    """A QGIS rule-based style: score classes (quantiles) and excluded parcels in grey."""
+    import mapclassify
+
+    valid = scores.dropna().to_numpy(dtype=float)
+    if len(valid) >= 2 and len(np.unique(valid)) >= 2:
+        k = min(k, len(np.unique(valid)))
+        bins = list(mapclassify.Quantiles(valid, k=k).bins)
+    else:
+        bins = [100.0]
+    lows = [0.0, *bins[:-1]]
+    ramp = _RAMP if len(bins) == 5 else [_RAMP[round(i * 4 / max(len(bins) - 1, 1))]
+                                         for i in range(len(bins))]
+    excluded = "Tidak memenuhi syarat" if lang == "id" else "Not eligible"
+    rules = [f'<rule filter="&quot;score&quot; IS NULL" symbol="0" '
+             f'label="{escape(excluded)}" key="{{r0}}"/>']
+    symbols = [_symbol(0, "200,200,200,120", "130,130,130,255", "b_diagonal")]
+    for i, (lo, hi) in enumerate(zip(lows, bins, strict=True), 1):
+        op = "&gt;=" if i == 1 else "&gt;"
+        rules.append(f'<rule filter="&quot;score&quot; {op} {lo:.6g} AND &quot;score&quot; '
+                     f'&lt;= {hi:.6g}" symbol="{i}" label="{lo:.1f} - {hi:.1f}" key="{{r{i}}}"/>')
+        symbols.append(_symbol(i, _rgb(ramp[i - 1])))
+    return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
+            '<qgis version="3.28.0" styleCategories="Symbology">'
+            '<renderer-v2 type="RuleRenderer" symbollevels="0" enableorderby="0" '
+            'forceraster="0"><rules key="{root}">' + "".join(rules) + "</rules><symbols>" +
+            "".join(symbols) + "</symbols></renderer-v2></qgis>")
+
+
+def write_qgis_style(path: Path, layer: str, data: gpd.GeoDataFrame, *, lang: str) -> None:
+    """Store the score style of ``layer`` in the GeoPackage at ``path`` as its default."""
+    qml = qgis_style_qml(data["score"] if "score" in data else pd.Series(dtype=float),
+                         lang=lang)
+    con = sqlite3.connect(path)
+    try:
+        with con:
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT "
+                "NOT NULL, f_table_catalog TEXT(256), f_table_schema TEXT(256), f_table_name "
+                "TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, "
+                "styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), "
+                "ui TEXT(30), update_time DATETIME DEFAULT "
+                "(strftime('%Y-%m-%dT%H:%M:%fZ','now')))")
+            con.execute(
+                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
+                "description, last_change) VALUES ('layer_styles', 'attributes', "
+                "'layer_styles', 'QGIS styles', strftime('%Y-%m-%dT%H:%M:%fZ','now'))")
+            geom_col = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE "
+                                   "table_name = ?", (layer,)).fetchone()
+            con.execute(
+                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
+                "owner, ui) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, 'siteplan', '')",
+                (layer, geom_col[0] if geom_col else "geom", f"{layer} score", qml,
+                 "siteplan: suitability score classes"))
+    finally:
+        con.close()

@@ -1,0 +1,66 @@
+"""The map of sites chosen together (:func:`siteplan.select_sites`), with their reach."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+
+from ._folium import layer_control_last
+from .words import check_lang, esc, fmt_int
+
+__all__ = ["render_selection"]
+
+
+def render_selection(chosen: gpd.GeoDataFrame, *, m=None, lang: str = "id"):
+    """Draw chosen sites with their reach (a ring of ``radius`` metres) on a folium map.
+
+    Parameters
+    ----------
+    chosen
+        From :func:`siteplan.select_sites`.
+    m
+        A folium.Map to add to (for example from :func:`siteplan.render_map`); a new
+        map when None.
+    lang
+        ``"id"`` or ``"en"`` for the labels; numbers in the language's format.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> layers = sp.load_sample()
+    >>> chosen = sp.select_sites(sp.score(layers, "rth"), layers, k=2, radius=500)
+    >>> type(sp.render_selection(chosen, lang="en")).__name__
+    'Map'
+    """
+    import folium
+
+    lab = check_lang(lang, "render_selection")
+    sel = chosen.attrs.get("selection", {})
+    radius = float(sel.get("radius", 1000.0))
+    reach = gpd.GeoDataFrame({"pick": chosen["pick"].to_numpy()},
+                             geometry=chosen.geometry.buffer(radius, quad_segs=16).to_numpy(),
+                             crs=chosen.crs).to_crs(4326)
+    sites = chosen.to_crs(4326)
+    if m is None:
+        c = sites.union_all().centroid
+        m = folium.Map(location=[c.y, c.x], zoom_start=13, tiles="OpenStreetMap")
+    group = folium.FeatureGroup(name=f"{lab['sel_title']} ({fmt_int([radius], lang)[0]} m)",
+                                show=True)
+    folium.GeoJson(reach.__geo_interface__, style_function=lambda _: {
+        "color": "#1d4ed8", "weight": 2, "fillColor": "#60a5fa", "fillOpacity": 0.12},
+        ).add_to(group)
+    labels = esc(sites["pick"].astype(str) + ". " + sites["parcel_id"].astype(str) + ": +"
+                 + fmt_int(sites["people_added"], lang).to_numpy() + " " + lab["sel_people"])
+    pts = sites.geometry.representative_point()
+    for pick, pt, label in zip(sites["pick"], pts, labels, strict=True):  # k markers
+        folium.Marker([pt.y, pt.x], tooltip=label, icon=folium.DivIcon(
+            html=f'<div style="background:#1d4ed8;color:#fff;border-radius:4px;'
+                 f'padding:1px 5px;font:bold 12px sans-serif">P{int(pick)}</div>')
+                      ).add_to(group)
+    group.add_to(m)
+    layer_control_last(m)
+    return m
+

@@ -1,0 +1,25 @@
+"""Green open space (RTH): need per admin unit against UU 26/2007 and Permen PU 05/2008.
+
+The map of it is :func:`siteplan.render_rth`.
+"""
+
+from .need import (
+    LEVELS,
+    PARK_TYPES,
+    SHARE_BREAKS,
+    TYPE_ORDER,
+    pop_beyond_reach,
+    read_norms,
+    rth_gaps,
+    rth_shortfall,
+)
+
+__all__ = ["rth_gaps", "read_norms", "rth_shortfall", "pop_beyond_reach", "LEVELS",
+           "PARK_TYPES", "TYPE_ORDER", "SHARE_BREAKS", "rth_map"]
+
+
+def rth_map(gaps, *, lang: str = "id", m=None):
+    """The RTH need map; the same as :func:`siteplan.render_rth` (kept for old notebooks)."""
+    from ..render.rth_map import render_rth
+
+    return render_rth(gaps, lang=lang, m=m)
