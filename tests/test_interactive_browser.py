@@ -27,7 +27,6 @@ from test_browser import ARTIFACTS, browser, cdn  # noqa: F401 (the fixture)
 
 import siteplan as sp
 from siteplan.aggregate import aggregate
-from siteplan.render import interactive as ia
 from siteplan.render import style as st
 
 pytestmark = pytest.mark.browser
@@ -242,7 +241,7 @@ def test_copy_as_toml_reads_back_with_the_same_weights(opened, tmp_path):
     p.page.locator(".sp-panel .sp-copy").click()
     p.page.wait_for_function("document.querySelector('.sp-panel .sp-msg').textContent !== ''")
     assert p.js("document.querySelector('.sp-panel .sp-msg').textContent") == \
-        ia.TEXT["id"]["copied"]
+        st.TEXT["id"]["ia_copied"]
     text = p.js("navigator.clipboard.readText()")
     assert text == p.js("document.querySelector('.sp-panel .sp-toml').value")
     path = tmp_path / "copied.toml"

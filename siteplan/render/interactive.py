@@ -53,61 +53,13 @@ if TYPE_CHECKING:
 
     from ..profiles import Profile
 
-__all__ = ["profile_to_toml", "SCHEMES", "TEXT"]
+__all__ = ["profile_to_toml", "SCHEMES"]
 
 #: classification schemes the page can redo itself (mapclassify's names)
 SCHEMES = {"quantiles": {"id": "kuantil", "en": "quantiles"},
            "equalinterval": {"id": "interval sama", "en": "equal intervals"}}
 _METHODS = ("wlc", "wgm", "owa", "topsis")
 _CLOSE = 1e-6           # score points: the result's scores must follow from its c_* columns
-
-#: words of the panel and the page (the map's own words are siteplan.render.words.TEXT)
-TEXT: Mapping[str, Mapping[str, str]] = {
-    "id": {
-        "panel_title": "Atur bobot kriteria",
-        "method_label": "Metode",
-        "method_wlc": "Kombinasi linear terbobot (WLC)",
-        "method_wgm": "Rata-rata geometrik terbobot (WGM)",
-        "method_owa": "OWA (α = {alpha})",
-        "method_topsis": "TOPSIS (kedekatan ke titik ideal)",
-        "share": "Porsi bobot",
-        "total": "Jumlah",
-        "slider_note": "Menggeser satu bobot: bobot lain tetap sebanding satu sama lain.",
-        "reset": "Kembalikan bobot profil",
-        "copy": "Salin sebagai TOML",
-        "copied": "Profil dengan bobot ini tersalin (TOML untuk sp.read_profile).",
-        "copy_manual": "Salin teks di bawah ini (Ctrl+C).",
-        "shapley": "Poin: nilai Shapley; skor dasar (semua kriteria 0): {base}",
-        "err_mapping": "setWeights memerlukan objek {kriteria: bobot}",
-        "err_weight": "bobot '{name}' harus angka >= 0, bukan {value}",
-        "err_unknown": "tidak ada kriteria {names}; pilih dari: {known}",
-        "err_zero": "semua bobot 0: beri setidaknya satu kriteria bobot di atas 0",
-        "err_method": "metode {name} tidak dikenal; pilih dari: {known}",
-        "err_site": "tidak ada lokasi {id} yang dinilai di peta ini",
-    },
-    "en": {
-        "panel_title": "Tune the criterion weights",
-        "method_label": "Method",
-        "method_wlc": "Weighted linear combination (WLC)",
-        "method_wgm": "Weighted geometric mean (WGM)",
-        "method_owa": "OWA (α = {alpha})",
-        "method_topsis": "TOPSIS (closeness to the ideal)",
-        "share": "Weight share",
-        "total": "Total",
-        "slider_note": "Moving one weight keeps the others in proportion to each other.",
-        "reset": "Reset to the profile's weights",
-        "copy": "Copy as TOML",
-        "copied": "Profile with these weights copied (TOML for sp.read_profile).",
-        "copy_manual": "Copy the text below (Ctrl+C).",
-        "shapley": "Points: Shapley values; base score (every criterion 0): {base}",
-        "err_mapping": "setWeights needs an object {criterion: weight}",
-        "err_weight": "the weight of '{name}' must be a number >= 0, not {value}",
-        "err_unknown": "no criterion named {names}; use one of: {known}",
-        "err_zero": "all weights are 0: give at least one criterion a weight above 0",
-        "err_method": "unknown method {name}; use one of: {known}",
-        "err_site": "no scored site {id} on this map",
-    },
-}
 
 CSS = """
 .sp-panel{max-width:360px;max-height:min(70vh,640px);overflow-y:auto}
@@ -358,7 +310,7 @@ def _words(lang: str, alpha: float) -> dict[str, str]:
     keys = ("score", "rank", "of", "area", "kel", "kec", "criterion", "suitability", "points",
             "stability", "classes", "method", "legend_criteria")
     words = {k: tx[k] for k in keys}
-    words.update(TEXT[lang])
+    words.update({k[3:]: v for k, v in tx.items() if k.startswith("ia_")})
     words["method_owa"] = words["method_owa"].format(alpha=st.fmt1(alpha, 2, lang))
     return words
 
