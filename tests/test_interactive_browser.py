@@ -302,7 +302,7 @@ def test_panel_controls(opened):
                  ".map(e => parseFloat(e.value))")
     assert sum(shown) == pytest.approx(100.0, abs=1e-9) and shown[0] == 50.0
     p.page.locator(".sp-panel tr[data-j='4'] input[type=range]").fill("0")
-    assert p.js("siteplan.weights()")[names[4]] == 0
+    p.page.wait_for_function(f"siteplan.weights().{names[4]} === 0")   # next frame
     p.page.locator(".sp-panel select").select_option("wgm")
     assert p.js("siteplan.method()") == "wgm"
     p.page.locator(".sp-panel .sp-reset").click()

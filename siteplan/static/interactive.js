@@ -465,6 +465,7 @@
       t2.textContent = t2.textContent.replace(re, "$1 " + state.method.toUpperCase());
     }
 
+    var dragged = null, dragFrame = 0;
     var panel = buildPanel();
 
     function buildPanel() {
@@ -500,7 +501,13 @@
         div.querySelectorAll("tr[data-j]").forEach(function (tr) {
           var j = +tr.getAttribute("data-j");
           tr.querySelector("input[type=range]").addEventListener("input", function (e) {
-            setShare(j, +e.target.value);
+            dragged = [j, +e.target.value];       // while dragging: one update per frame
+            if (!dragFrame) {
+              dragFrame = window.requestAnimationFrame(function () {
+                dragFrame = 0;
+                setShare(dragged[0], dragged[1]);
+              });
+            }
           });
           tr.querySelector("input[type=number]").addEventListener("change", function (e) {
             var v = parseFloat(String(e.target.value).replace(",", "."));
