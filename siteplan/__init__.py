@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .layers import Layers
     from .profiles import Profile, get_profile, list_profiles, read_profile
     from .render.allocation_map import render_allocation
+    from .render.interactive import profile_to_toml
     from .render.rth_map import render_rth
     from .render.score_map import render_map
     from .render.selection_map import render_selection
@@ -55,6 +56,7 @@ _LAZY = {
     "score": "scoring",
     "ahp_weights": "weights",
     "render_map": "render.score_map",
+    "profile_to_toml": "render.interactive",
     "render_rth": "render.rth_map",
     "rth_gaps": "rth.need",
     "sensitivity": "explain",

@@ -94,13 +94,47 @@ class Profile:
         return self.title.get(lang) or self.title.get("en") or self.name
 
     def with_weights(self, weights: Mapping[str, float]) -> Profile:
-        """A copy with new direct weights (normalised to sum 1)."""
+        """The same profile with new direct weights, normalised to sum 1.
+
+        Parameters
+        ----------
+        weights
+            Criterion name -> weight (any scale, >= 0, not all 0). A
+            criterion left out keeps its present weight, so it keeps its
+            weight relative to the other criteria left out; then every
+            weight is divided by the total.
+
+        Returns
+        -------
+        Profile
+            A new profile (this one is unchanged); an AHP consistency ratio
+            no longer applies and is dropped.
+
+        Raises
+        ------
+        SiteplanInputError
+            A name that is not a criterion of the profile (the known ones
+            are listed), or a negative, non-numeric or all-zero weight.
+
+        Examples
+        --------
+        >>> import siteplan as sp
+        >>> prof = sp.get_profile("sentra_kuliner")
+        >>> round(prof.weights["akses_jalan"], 6), round(prof.weights["luas"], 6)
+        (0.25, 0.1)
+        >>> new = prof.with_weights({"akses_jalan": 0.65})   # the rest keep 0.75 between them
+        >>> round(new.weights["akses_jalan"], 6), round(new.weights["luas"], 6)
+        (0.464286, 0.071429)
+        >>> round(sum(new.weights.values()), 12)
+        1.0
+        """
         unknown = set(weights) - {c.name for c in self.criteria}
         if unknown:
             raise SiteplanInputError(Problem(f"profile '{self.name}'", f"no criterion named "
-                                             f"{', '.join(sorted(unknown))}", "use one of: " +
+                                             f"{', '.join(sorted(map(str, unknown)))}",
+                                             "use one of: " +
                                              ", ".join(c.name for c in self.criteria)))
-        merged = {c.name: weights.get(c.name, 0.0) for c in self.criteria}
+        merged = {c.name: weights.get(c.name, c.weight) for c in self.criteria}
         norm = normalise_weights(merged, f"profile '{self.name}' weights")
         crits = tuple(replace(c, weight=norm[c.name]) for c in self.criteria)
         return replace(self, criteria=crits, consistency_ratio=None, source_text=None)

@@ -38,12 +38,16 @@ def layer_options(p: argparse.ArgumentParser, *, parcels_required: bool) -> None
                    "repeat as needed")
 
 
-def map_options(p: argparse.ArgumentParser) -> None:
-    """``--lang`` and ``--top`` of every command that draws a map."""
+def map_options(p: argparse.ArgumentParser, *, interactive: bool = False) -> None:
+    """``--lang`` and ``--top`` of every command that draws a map (and ``--interactive``)."""
     p.add_argument("--lang", choices=LANGS, default="id",
                    help="language of the map labels (default: id)")
     p.add_argument("--top", type=int, default=10, metavar="N",
                    help="number the N best sites on the map (default: 10)")
+    if interactive:
+        p.add_argument("--interactive", action="store_true",
+                       help="weights tuned in the saved map itself: sliders, method, copy as "
+                       "TOML; scores, classes, ranks and numbered sites follow in the browser")
 
 
 def sensitivity_options(p: argparse.ArgumentParser) -> None:
