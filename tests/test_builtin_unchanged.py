@@ -34,5 +34,16 @@ def test_builtin_profile_unchanged(sample_layers, before, name):
     assert list(result["excluded_by"].astype(str)) == list(old["excluded_by"])
     np.testing.assert_allclose(result["score"].to_numpy(dtype=float),
                                old["score"].to_numpy(dtype=float), rtol=0, atol=1e-9)
-    np.testing.assert_array_equal(result["rank"].astype("float").to_numpy(),
-                                  old["rank"].to_numpy(dtype=float))
+    new_rank = result["rank"].astype("float").to_numpy()
+    old_rank = old["rank"].to_numpy(dtype=float)
+    # Sites whose scores differ only by float summation noise (< 1e-9) are tied;
+    # the order the old code gave them came from that noise (issue 19: parcels
+    # counting the same people in a road catchment now get the very same sum).
+    # A tied site keeps a rank within its tie's old ranks; every other rank is equal.
+    score = old["score"].to_numpy(dtype=float)
+    same = (new_rank == old_rank) | (np.isnan(new_rank) & np.isnan(old_rank))
+    for i in np.flatnonzero(~same):
+        tie = np.abs(score - score[i]) < 1e-9
+        assert tie.sum() > 1, f"rank of {old['parcel_id'][i]} changed"
+        assert old_rank[tie].min() <= new_rank[i] <= old_rank[tie].max()
+    assert same.mean() > 0.99

@@ -30,6 +30,7 @@ from ..features import select_features
 from ..layers import CacheKey
 from ..population import demand_points
 from ..transforms import saturation_distance
+from ._catchment import people_within
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -237,13 +238,15 @@ def travel_time(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray,
 
 
 def network_catchment(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray,
-                      layers: Layers, context: str,
-                      *, chunk: int = 128) -> tuple[np.ndarray, np.ndarray]:
+                      layers: Layers, context: str) -> tuple[np.ndarray, np.ndarray]:
     """People living within ``radius`` metres along roads of each parcel.
 
     People come from the population layer as points (polygons are spread over
-    a 100 m grid, see :func:`siteplan.select.demand_points`), each snapped to
-    its nearest road; people with no road within ``MAX_SNAP`` are not counted.
+    a 100 m grid, see :func:`siteplan.population.demand_points`), each snapped
+    to its nearest road; people with no road within ``MAX_SNAP`` are not
+    counted. Parcels keep their exact place on their road segment; the
+    shortest paths are searched once per end node of a segment holding
+    parcels, not once per parcel (see :mod:`siteplan.measures._catchment`).
     """
     graph = road_graph(layers, context=context)
     if crit.layer != "population":
@@ -257,28 +260,7 @@ def network_catchment(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndar
     out = np.full(len(geoms), np.nan)
     notes = np.full(len(geoms), "", dtype=object)
     notes[p_seg < 0] = f"{crit.name}: unreachable, no road within {MAX_SNAP:g} m"
-    radius = float(crit.radius)
-    base = graph.matrix("length")
-    s = graph.n_nodes
-    todo = np.flatnonzero(p_seg >= 0)
-    for start in range(0, len(todo), chunk):  # bounded memory: chunk x nodes distances
-        rows = todo[start:start + chunk]
-        k = len(rows)
-        sg = p_seg[rows]
-        vals = np.concatenate([p_gap[rows] + p_along[rows],
-                               p_gap[rows] + graph.length[sg] - p_along[rows]]) + _EPS
-        src = np.concatenate([np.arange(k), np.arange(k)]) + s
-        dst = np.concatenate([graph.u[sg], graph.v[sg]])
-        extra = sparse.csr_matrix((vals, (src, dst)), shape=(s + k, s + k))
-        m = sparse.block_diag([base, sparse.csr_matrix((k, k))], format="csr") + extra
-        d = csgraph.dijkstra(m, directed=True, indices=np.arange(s, s + k), limit=radius)
-        reach = np.minimum(d[:, graph.u[d_seg]] + d_along,
-                           d[:, graph.v[d_seg]] + graph.length[d_seg] - d_along) + d_gap
-        # the same segment: along it directly
-        same = sg[:, None] == d_seg[None, :]
-        if same.any():
-            direct = p_gap[rows][:, None] + np.abs(p_along[rows][:, None] - d_along[None, :]) \
-                + d_gap[None, :]
-            reach = np.where(same, np.minimum(reach, direct), reach)
-        out[rows] = (reach <= radius).astype(float) @ people
+    ok = p_seg >= 0
+    out[ok] = people_within(graph, p_seg[ok], p_along[ok], p_gap[ok], d_seg, d_along,
+                            d_gap, people, float(crit.radius))
     return out, notes

@@ -1,0 +1,154 @@
+"""Road catchments per segment equal a Dijkstra from every parcel (random small worlds).
+
+The reference is the algorithm siteplan used before issue 19, kept here: one
+bounded Dijkstra per parcel from a source joined to the two ends of the
+parcel's segment at its exact place along it, then every person's distance
+through either end of the person's segment (or along a shared segment).
+A second reference is networkx, one Dijkstra per parcel on the same graph.
+"""
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+from scipy import sparse
+from scipy.sparse import csgraph
+
+import siteplan as sp
+from siteplan.measures.network import network_catchment, road_graph, snap
+from siteplan.population import demand_points
+from siteplan.profiles import profile_from_dict
+
+X0, Y0 = 620_000.0, 9_320_000.0
+EPS = 1e-9
+
+
+def world(seed, n_side=7, n_parcels=60, n_people=80, step=120.0):
+    """A jittered street grid with some streets missing, parcels and people points."""
+    rng = np.random.default_rng(seed)
+    xy = np.stack(np.meshgrid(np.arange(n_side), np.arange(n_side)), -1).reshape(-1, 2)
+    pos = xy * step + rng.uniform(-20, 20, xy.shape) + [X0, Y0]
+    idx = np.arange(n_side * n_side).reshape(n_side, n_side)
+    a = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
+    b = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
+    keep = rng.random(len(a)) > 0.15
+    lines = shapely.linestrings(np.stack([pos[a[keep]], pos[b[keep]]], axis=1))
+    roads = gpd.GeoDataFrame({"road_class": rng.choice(["lokal", "kolektor"], len(lines))},
+                             geometry=lines, crs=32748)
+    ext = n_side * step
+    # parcels: some crowd on one segment, so segments hold several parcels
+    c = rng.uniform(-50, ext, (n_parcels, 2)) + [X0, Y0]
+    c[: n_parcels // 4] = pos[a[0]] + rng.uniform(0, step, (n_parcels // 4, 1)) * [1, 0] \
+        + [0, 15]
+    size = rng.uniform(5, 30, n_parcels)
+    parcels = gpd.GeoDataFrame({"parcel_id": [f"p{i}" for i in range(n_parcels)]},
+                               geometry=shapely.box(c[:, 0], c[:, 1], c[:, 0] + size,
+                                                    c[:, 1] + size), crs=32748)
+    p = rng.uniform(-50, ext, (n_people, 2)) + [X0, Y0]
+    people = gpd.GeoDataFrame({"population": rng.integers(1, 100, n_people).astype(float)},
+                              geometry=shapely.points(p), crs=32748)
+    return sp.load_layers(parcels=parcels, roads=roads, population=people)
+
+
+def crit(radius):
+    return profile_from_dict({"name": "t", "criteria": [{
+        "name": "c", "measure": "network_catchment", "layer": "population",
+        "column": "population", "radius": radius, "weight": 1,
+        "transform": {"type": "linear", "best": 1, "worst": 0}}]}).criteria[0]
+
+
+def per_parcel_dijkstra(layers, geoms, radius):
+    """The pre-issue-19 algorithm: one Dijkstra per parcel (here in chunks of one)."""
+    graph = road_graph(layers)
+    pts, people = demand_points(layers)
+    d_seg, d_along, d_gap = snap(graph, pts)
+    keep = d_seg >= 0
+    d_seg, d_along, d_gap, people = d_seg[keep], d_along[keep], d_gap[keep], people[keep]
+    p_seg, p_along, p_gap = snap(graph, geoms)
+    out = np.full(len(geoms), np.nan)
+    base = graph.matrix("length")
+    s = graph.n_nodes
+    for i in np.flatnonzero(p_seg >= 0):
+        sg = p_seg[i]
+        extra = sparse.csr_matrix(
+            (np.array([p_gap[i] + p_along[i], p_gap[i] + graph.length[sg] - p_along[i]]) + EPS,
+             ([s, s], [graph.u[sg], graph.v[sg]])), shape=(s + 1, s + 1))
+        m = sparse.block_diag([base, sparse.csr_matrix((1, 1))], format="csr") + extra
+        d = csgraph.dijkstra(m, directed=True, indices=s, limit=radius)
+        reach = np.minimum(d[graph.u[d_seg]] + d_along,
+                           d[graph.v[d_seg]] + graph.length[d_seg] - d_along) + d_gap
+        same = d_seg == sg
+        reach[same] = np.minimum(reach[same], p_gap[i] + np.abs(p_along[i] - d_along[same])
+                                 + d_gap[same])
+        out[i] = people[reach <= radius].sum()
+    return out
+
+
+def networkx_catchment(layers, geoms, radius):
+    """The same people counted with networkx, one Dijkstra per parcel."""
+    g = road_graph(layers)
+    gx = nx.Graph()
+    gx.add_nodes_from(range(g.n_nodes))
+    for a, b, w in zip(g.u, g.v, g.length, strict=True):
+        if not gx.has_edge(a, b) or gx[a][b]["weight"] > w:
+            gx.add_edge(int(a), int(b), weight=float(w))
+    pts, people = demand_points(layers)
+    d_seg, d_along, d_gap = snap(g, pts)
+    keep = d_seg >= 0
+    d_seg, d_along, d_gap, people = d_seg[keep], d_along[keep], d_gap[keep], people[keep]
+    p_seg, p_along, p_gap = snap(g, geoms)
+    out = np.full(len(geoms), np.nan)
+    for i in np.flatnonzero(p_seg >= 0):
+        s = p_seg[i]
+        gx.add_edge("src", int(g.u[s]), weight=p_gap[i] + p_along[i])
+        gx.add_edge("src", int(g.v[s]), weight=p_gap[i] + g.length[s] - p_along[i])
+        dist = nx.single_source_dijkstra_path_length(gx, "src", cutoff=radius)
+        gx.remove_node("src")
+        du = np.array([dist.get(int(n), np.inf) for n in g.u[d_seg]])
+        dv = np.array([dist.get(int(n), np.inf) for n in g.v[d_seg]])
+        reach = np.minimum(du + d_along, dv + g.length[d_seg] - d_along) + d_gap
+        same = d_seg == s
+        reach[same] = np.minimum(reach[same], p_gap[i] + np.abs(p_along[i] - d_along[same])
+                                 + d_gap[same])
+        out[i] = people[reach <= radius].sum()
+    return out
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("radius", [90.0, 300.0, 650.0])
+def test_same_people_as_a_dijkstra_per_parcel(seed, radius):
+    layers = world(seed)
+    geoms = np.asarray(layers["parcels"].geometry.array)
+    ours, notes = network_catchment(crit(radius), layers["parcels"], geoms, layers, "t")
+    ref = per_parcel_dijkstra(layers, geoms, radius)
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref))
+    np.testing.assert_array_equal(ours[~np.isnan(ours)], ref[~np.isnan(ref)])
+    assert (notes[np.isnan(ours)] != "").all()
+    # the reference is not trivial: some parcels count people, some count fewer than all
+    total = layers["population"]["population"].sum()
+    assert (ref[~np.isnan(ref)] > 0).any()
+    assert (ref[~np.isnan(ref)] < total).any()
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_same_people_as_networkx(seed):
+    layers = world(seed, n_parcels=40)
+    geoms = np.asarray(layers["parcels"].geometry.array)
+    ours, _ = network_catchment(crit(400.0), layers["parcels"], geoms, layers, "t")
+    ref = networkx_catchment(layers, geoms, 400.0)
+    ok = ~np.isnan(ref)
+    np.testing.assert_array_equal(np.isnan(ours), ~ok)
+    np.testing.assert_allclose(ours[ok], ref[ok], rtol=0, atol=0)
+
+
+def test_crowded_segment_is_split_in_blocks(monkeypatch):
+    """A segment holding more parcels than one block gives the same counts."""
+    from siteplan.measures import _catchment
+
+    layers = world(3, n_parcels=80)
+    geoms = np.asarray(layers["parcels"].geometry.array)
+    whole, _ = network_catchment(crit(300.0), layers["parcels"], geoms, layers, "t")
+    monkeypatch.setattr(_catchment, "_CELLS", 7)
+    blocks, _ = network_catchment(crit(300.0), layers["parcels"], geoms, layers, "t")
+    np.testing.assert_array_equal(whole, blocks)
