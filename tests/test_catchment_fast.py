@@ -152,3 +152,29 @@ def test_crowded_segment_is_split_in_blocks(monkeypatch):
     monkeypatch.setattr(_catchment, "_CELLS", 7)
     blocks, _ = network_catchment(crit(300.0), layers["parcels"], geoms, layers, "t")
     np.testing.assert_array_equal(whole, blocks)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_snap_picks_the_segment_query_nearest_picks(seed):
+    """The KD-tree candidates give GEOS's nearest segment, ties and all."""
+    rng = np.random.default_rng(seed)
+    layers = world(seed, n_parcels=10)
+    graph = road_graph(layers)
+    # random boxes, boxes centred on nodes (ties), between parallel streets (ties),
+    # a big one (many candidates) and one beyond the snap distance
+    ends = shapely.get_coordinates(shapely.get_point(graph.segments, 0))
+    c = np.vstack([rng.uniform(-100, 900, (300, 2)) + [X0, Y0], ends[:50],
+                   ends[:50] + [0, 60.0]])
+    size = rng.uniform(2, 40, len(c))
+    geoms = np.concatenate([shapely.box(c[:, 0] - size, c[:, 1] - size, c[:, 0] + size,
+                                        c[:, 1] + size),
+                            [shapely.box(X0, Y0, X0 + 700, Y0 + 700),
+                             shapely.box(X0 - 3000, Y0, X0 - 2990, Y0 + 10), None]])
+    seg, along, gap = snap(graph, geoms)
+    (i, j), dist = graph.tree.query_nearest(geoms, max_distance=500.0, return_distance=True,
+                                            all_matches=False)
+    want = np.full(len(geoms), -1)
+    want[i] = j
+    np.testing.assert_array_equal(seg, want)
+    np.testing.assert_array_equal(gap[i], dist)
+    assert seg[-2] == -1 and seg[-1] == -1

@@ -35,21 +35,40 @@ _CELLS = 4_000_000  # elements of one dense block (sources x nodes, parcels x pe
 def _reach_per_node(graph: RoadGraph, sources: np.ndarray, d_seg: np.ndarray,
                     d_along: np.ndarray, d_gap: np.ndarray, radius: float
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """People within ``radius`` of each source node: CSR ``(indptr, person, metres)``."""
+    """People within ``radius`` of each source node: CSR ``(indptr, person, metres)``.
+
+    Only the people on a segment with an end node the search reached are
+    looked at: the nodes reached, joined to the people at each node.
+    """
     base = graph.matrix("length")
-    n_people = len(d_seg)
     du, dv = graph.u[d_seg], graph.v[d_seg]
     back = graph.length[d_seg] - d_along
-    step = max(1, _CELLS // max(graph.n_nodes, n_people, 1))
+    # the people at each node (a person sits at both ends of its segment)
+    at = np.concatenate([du, dv])
+    by_node = np.argsort(at, kind="stable")
+    node_ptr = np.concatenate([[0], np.cumsum(np.bincount(at, minlength=graph.n_nodes))])
+    n_people = len(d_seg)
+    step = max(1, _CELLS // max(graph.n_nodes, 1))
     counts, people, metres = [], [], []
     for start in range(0, len(sources), step):  # bounded memory, not per parcel
         d = csgraph.dijkstra(base, directed=True, indices=sources[start:start + step],
                              limit=radius)
-        reach = np.minimum(d[:, du] + d_along, d[:, dv] + back) + d_gap
-        rows, cols = np.nonzero(reach <= radius)
-        counts.append(np.bincount(rows, minlength=len(d)))
-        people.append(cols)
-        metres.append(reach[rows, cols])
+        rows, nodes = np.nonzero(np.isfinite(d))
+        many = node_ptr[nodes + 1] - node_ptr[nodes]
+        row = np.repeat(rows, many)
+        first = np.repeat(node_ptr[nodes] - np.cumsum(many) + many, many)
+        entry = by_node[first + np.arange(len(row))]
+        q = entry % n_people
+        # each person once: through its start node, or its end node when the
+        # start node was not reached
+        d_u = d[row, du[q]]
+        once = (entry < n_people) | ~np.isfinite(d_u)
+        row, q, d_u = row[once], q[once], d_u[once]
+        reach = np.minimum(d_u + d_along[q], d[row, dv[q]] + back[q]) + d_gap[q]
+        near = reach <= radius
+        counts.append(np.bincount(row[near], minlength=len(d)))
+        people.append(q[near])
+        metres.append(reach[near])
     indptr = np.concatenate([[0], np.cumsum(np.concatenate(counts))]) if counts \
         else np.zeros(1, dtype=np.int64)
     return (indptr, np.concatenate(people) if people else np.empty(0, np.int64),

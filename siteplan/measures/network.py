@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
+from scipy.spatial import cKDTree
 
 from .._errors import Problem, SiteplanInputError
 from ..features import select_features
@@ -131,14 +132,75 @@ def snap(graph: RoadGraph, geoms: np.ndarray, *, max_snap: float = MAX_SNAP
     gap = np.full(len(geoms), np.nan)
     if len(geoms) == 0:
         return seg, along, gap
-    (i_in, i_seg), dist = graph.tree.query_nearest(geoms, max_distance=max_snap,
-                                                   return_distance=True, all_matches=False)
+    i_in, i_seg, dist = _nearest_segment(graph, geoms, max_snap)
+    near = dist <= max_snap
+    i_in, i_seg, dist = i_in[near], i_seg[near], dist[near]
     seg[i_in] = i_seg
     gap[i_in] = dist
     link = shapely.shortest_line(geoms[i_in], graph.segments[i_seg])
     on_road = shapely.get_point(link, -1)
     along[i_in] = shapely.line_locate_point(graph.segments[i_seg], on_road)
     return seg, along, gap
+
+
+_CANDIDATES = 16  # nearest segment midpoints looked at per geometry before falling back
+
+
+def _nearest_segment(graph: RoadGraph, geoms: np.ndarray, max_snap: float
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The nearest segment of each (non-empty) geometry and its exact distance.
+
+    Candidates are the segments whose midpoints a KD-tree finds near the
+    geometry's box centre; a segment can only be nearer than the distance
+    ``U`` to the nearest-midpoint segment if its midpoint lies within
+    ``U`` + both half-diagonals of the centre, and its box within ``U`` of the
+    geometry's box. The exact distance (GEOS) decides among those left, the
+    lowest segment index among equals; geometries with more candidates than
+    looked at go to ``STRtree.query_nearest``.
+    """
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    rows = np.flatnonzero(ok)
+    g = geoms[rows]
+    sb = shapely.bounds(graph.segments)
+    pb = shapely.bounds(g)
+    mid = (sb[:, :2] + sb[:, 2:]) / 2
+    half = np.hypot(sb[:, 2] - sb[:, 0], sb[:, 3] - sb[:, 1]) / 2
+    centre = (pb[:, :2] + pb[:, 2:]) / 2
+    reach = np.hypot(pb[:, 2] - pb[:, 0], pb[:, 3] - pb[:, 1]) / 2 + half.max()
+    k = min(_CANDIDATES, len(mid))
+    tree = cKDTree(mid)
+    d_mid, cand = tree.query(centre, k=k)
+    d_mid, cand = d_mid.reshape(len(g), k), cand.reshape(len(g), k)
+    upper = shapely.distance(g, graph.segments[cand[:, 0]])
+    near = d_mid <= (upper + reach + 1e-6 * (1.0 + upper))[:, None]
+    crowded = near[:, -1] if k < len(mid) else np.zeros(len(g), bool)
+    i, j = np.nonzero(near & ~crowded[:, None])
+    s = cand[i, j]
+    dx = np.maximum(0.0, np.maximum(sb[s, 0] - pb[i, 2], pb[i, 0] - sb[s, 2]))
+    dy = np.maximum(0.0, np.maximum(sb[s, 1] - pb[i, 3], pb[i, 1] - sb[s, 3]))
+    # a box distance is a lower bound; the slack covers its rounding
+    keep = (j == 0) | (np.hypot(dx, dy) <= upper[i] + 1e-6 * (1.0 + upper[i]))
+    i, s = i[keep], s[keep]
+    d = shapely.distance(g[i], graph.segments[s])
+    order = np.lexsort((d, i))
+    start = np.r_[True, i[order][1:] != i[order][:-1]]
+    first = order[start]
+    # equally near segments (within rounding): GEOS's own choice, as before
+    best = np.repeat(d[first], np.diff(np.r_[np.flatnonzero(start), len(order)]))
+    close = d[order] <= best + 1e-9 * (1.0 + best)
+    tied = np.zeros(len(g), bool)
+    tied[i[order][close & ~start]] = True
+    first = first[~tied[i[first]]]
+    out_i, out_s, out_d = [i[first]], [s[first]], [d[first]]
+    again = np.flatnonzero(crowded | tied)
+    if len(again):
+        (ci, cs), cd = graph.tree.query_nearest(g[again], max_distance=max_snap,
+                                                return_distance=True, all_matches=False)
+        out_i.append(again[ci])
+        out_s.append(cs)
+        out_d.append(cd)
+    return (rows[np.concatenate(out_i)], np.concatenate(out_s).astype(np.int64),
+            np.concatenate(out_d))
 
 
 def _targets(crit: Criterion, layers: Layers, context: str) -> np.ndarray:
