@@ -100,6 +100,7 @@ def people_within(graph: RoadGraph, p_seg: np.ndarray, p_along: np.ndarray,
     lo = np.searchsorted(d_sorted, segs, side="left")
     hi = np.searchsorted(d_sorted, segs, side="right")
     length = graph.length[segs]
+    whole = bool(np.all(weight == np.round(weight)) and np.abs(weight).sum() < 2.0 ** 52)
     inf = np.inf
     for k in range(len(segs)):  # one pass per road segment holding parcels
         rows = order[first[k]:first[k] + size[k]]
@@ -127,8 +128,10 @@ def people_within(graph: RoadGraph, p_seg: np.ndarray, p_along: np.ndarray,
                 direct = (g[sl, None] + np.abs(a[sl, None] - d_along[own][None, :])
                           + d_gap[own][None, :]) <= radius
                 ok[:, own_pos] |= direct
-            # summed in the people's order over those counted only, so that
-            # parcels counting the same people get the very same sum
-            i, j = np.nonzero(ok)
-            out[rows[sl]] = np.bincount(i, weights=w[j], minlength=len(ok))
+            if whole:  # whole people: every order of summing gives the same sum
+                out[rows[sl]] = ok @ w
+            else:  # summed over those counted only, in the people's order, so
+                # that parcels counting the same people get the very same sum
+                i, j = np.nonzero(ok)
+                out[rows[sl]] = np.bincount(i, weights=w[j], minlength=len(ok))
     return out

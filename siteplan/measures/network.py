@@ -169,7 +169,7 @@ def _nearest_segment(graph: RoadGraph, geoms: np.ndarray, max_snap: float
     reach = np.hypot(pb[:, 2] - pb[:, 0], pb[:, 3] - pb[:, 1]) / 2 + half.max()
     k = min(_CANDIDATES, len(mid))
     tree = cKDTree(mid)
-    d_mid, cand = tree.query(centre, k=k)
+    d_mid, cand = tree.query(centre, k=k, workers=-1)
     d_mid, cand = d_mid.reshape(len(g), k), cand.reshape(len(g), k)
     upper = shapely.distance(g, graph.segments[cand[:, 0]])
     near = d_mid <= (upper + reach + 1e-6 * (1.0 + upper))[:, None]
@@ -180,8 +180,10 @@ def _nearest_segment(graph: RoadGraph, geoms: np.ndarray, max_snap: float
     dy = np.maximum(0.0, np.maximum(sb[s, 1] - pb[i, 3], pb[i, 1] - sb[s, 3]))
     # a box distance is a lower bound; the slack covers its rounding
     keep = (j == 0) | (np.hypot(dx, dy) <= upper[i] + 1e-6 * (1.0 + upper[i]))
-    i, s = i[keep], s[keep]
-    d = shapely.distance(g[i], graph.segments[s])
+    i, j, s = i[keep], j[keep], s[keep]
+    d = upper[i]  # known for the nearest midpoint's segment
+    other = j > 0
+    d[other] = shapely.distance(g[i[other]], graph.segments[s[other]])
     order = np.lexsort((d, i))
     start = np.r_[True, i[order][1:] != i[order][:-1]]
     first = order[start]
