@@ -346,11 +346,16 @@ def test_detail_limit_merges_the_rest(result, layers):
     scored = geojsons(m)["Skor kesesuaian"].data["features"]
     excluded = geojsons(m)["Dikecualikan (tidak memenuhi syarat)"].data["features"]
     assert [f["geometry"]["type"] for f in scored[:2]] == ["Polygon", "Polygon"]
-    assert all(f["geometry"]["type"] == "MultiPolygon" for f in scored[2:])
+    # the merged shapes travel encoded (tests/test_compact_map.py decodes them)
+    assert all(f["geometry"] is None for f in scored[2:])
     ok = result[result["status"] == "scored"].sort_values("rank")
     classes = mapclassify.Quantiles(ok["score"].to_numpy(), k=5).yb
     assert len(scored) == 2 + len(set(classes[2:]))
-    parts = sum(len(f["geometry"]["coordinates"]) for f in scored[2:])
+    from test_compact_map import merged_shapes
+
+    shapes = merged_shapes(m, "Skor kesesuaian")
+    assert list(shapes) == list(range(2, len(scored)))
+    parts = sum(len(shapely.get_parts(g)) for g in shapes.values())
     assert parts == len(ok) - 2                   # every site still drawn
     assert len(excluded) == 2                     # two reasons, merged
     assert "lokasi" in scored[-1]["properties"]["t"]

@@ -35,6 +35,7 @@ import xyzservices.providers as xyz
 
 from .._errors import Problem, SiteplanInputError
 from . import style as st
+from ._compact import CompactShapes, hollow
 from ._folium import layer_control_last
 
 if TYPE_CHECKING:
@@ -213,7 +214,7 @@ def render_map(
     attribution = st.attribution(info, lang)
     n_detail_scored = min(len(scored), detail)
     _add_excluded(m, frame, excluded, g4326, info, lang, max(detail - n_detail_scored, 0),
-                  attribution)
+                  attribution, precision)
     top_rows = scored[:max(top, 0)]
     if plan is not None:        # shapes, scores and markers drawn by the page's script
         page = ia.draw(m, plan, frame=frame, status=status, score=score, rank=rank,
@@ -224,7 +225,7 @@ def render_map(
         site = st.site_text(frame, scored[:max(n_detail_scored, top)], score, rank, info,
                             lang, len(scored), p_stab, top_k)
         _add_scored(m, scored, g4326, classes, site, n_detail_scored, lang, detail,
-                    attribution)
+                    attribution, precision)
         if len(top_rows):
             _add_top(m, frame, top_rows, rank, site, work_crs, lang)
     legend = st.legend_html(classes, info, lang, len(excluded), len(top_rows), scheme,
@@ -434,7 +435,8 @@ def _classify(y: np.ndarray, scheme: str, k: int, colors) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ drawing
 
-def _add_scored(m, rows, g4326, classes, site, n_detail, lang, detail, attribution) -> None:
+def _add_scored(m, rows, g4326, classes, site, n_detail, lang, detail, attribution,
+                precision) -> None:
     tx = st.TEXT[lang]
     if len(rows) == 0:
         return
@@ -456,8 +458,8 @@ def _add_scored(m, rows, g4326, classes, site, n_detail, lang, detail, attributi
     styles = [{**st.SCORED, "fillColor": col, "color": st.darker(col)}
               for col in classes["colors"]]
     code_of = np.asarray(codes, dtype=int)
-    folium.GeoJson(
-        fc, name=tx["score_layer"],
+    layer = folium.GeoJson(
+        hollow(fc, n_detail), name=tx["score_layer"],
         style_function=lambda f: dict(styles[code_of[f["id"]]]),
         highlight_function=lambda _: dict(st.HIGHLIGHT),
         tooltip=folium.GeoJsonTooltip(["t"], labels=False, localize=False, sticky=True,
@@ -465,9 +467,11 @@ def _add_scored(m, rows, g4326, classes, site, n_detail, lang, detail, attributi
         popup=folium.GeoJsonPopup(["p"], labels=False, localize=False, max_width=380,
                                   class_name="sp-geopop"),
         attribution=attribution).add_to(m)
+    _add_merged(m, layer, fc, geoms, n_detail, precision)
 
 
-def _add_excluded(m, frame, rows, g4326, info, lang, budget, attribution) -> None:
+def _add_excluded(m, frame, rows, g4326, info, lang, budget, attribution,
+                  precision) -> None:
     tx = st.TEXT[lang]
     if len(rows) == 0:
         return
@@ -484,12 +488,20 @@ def _add_excluded(m, frame, rows, g4326, info, lang, budget, attribution) -> Non
         geoms = np.concatenate([geoms, merged])
         tips = pd.concat([tips, more], ignore_index=True)
     fc = st.feature_collection(geoms, {"t": tips})
-    folium.GeoJson(fc, name=tx["excluded_layer"],
+    layer = folium.GeoJson(hollow(fc, len(one)), name=tx["excluded_layer"],
                    style_function=lambda _: dict(st.EXCLUDED),
                    highlight_function=lambda _: {"weight": 2.5, "color": "#222222"},
                    tooltip=folium.GeoJsonTooltip(["t"], labels=False, localize=False,
                                                  sticky=True, class_name="sp-tip"),
                    attribution=attribution).add_to(m)
+    _add_merged(m, layer, fc, geoms, len(one), precision)
+
+
+def _add_merged(m, layer, fc, geoms, first: int, precision: int) -> None:
+    """The merged shapes (features ``first`` onwards) of ``layer``, encoded compactly."""
+    if len(geoms) > first:
+        CompactShapes(layer, geoms[first:], range(first, len(geoms)),
+                      [f["properties"] for f in fc["features"][first:]], precision).add_to(m)
 
 
 def _merge(geoms: np.ndarray, keys) -> tuple[np.ndarray, list, list[int]]:

@@ -752,5 +752,6 @@
     return api;
   }
 
-  window.siteplanInteractive = {create: create, esc: esc, fmt: fmt, METHODS: METHODS};
+  window.siteplanInteractive = {create: create, esc: esc, fmt: fmt, METHODS: METHODS,
+                                features: features};
 })();
