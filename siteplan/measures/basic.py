@@ -64,7 +64,7 @@ def _nearest(geoms, fgeoms, tree, kd, owner, fbox, limit, block=200_000):
     for s in range(0, len(geoms), block):
         g = geoms[s:s + block]
         b = shapely.bounds(g)
-        first = owner[kd.query((b[:, :2] + b[:, 2:]) / 2)[1]]
+        first = owner[kd.query((b[:, :2] + b[:, 2:]) / 2, workers=-1)[1]]
         d = shapely.distance(g, fgeoms[first])
         r = (d if limit is None else np.minimum(d, limit)) * (1 + 1e-9) + 1e-9
         if len(fbox) <= 16:  # few features: test every box, no query boxes to build
