@@ -178,3 +178,11 @@ def test_snap_picks_the_segment_query_nearest_picks(seed):
     np.testing.assert_array_equal(seg, want)
     np.testing.assert_array_equal(gap[i], dist)
     assert seg[-2] == -1 and seg[-1] == -1
+
+
+def test_snap_of_nothing_or_empty_shapes():
+    graph = road_graph(world(0, n_parcels=4))
+    for geoms in (np.empty(0, dtype=object), np.array([None, shapely.Point()], dtype=object)):
+        seg, along, gap = snap(graph, geoms)
+        assert (seg == -1).all() and np.isnan(along).all() and np.isnan(gap).all()
+        assert len(seg) == len(geoms)

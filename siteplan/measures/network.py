@@ -160,6 +160,8 @@ def _nearest_segment(graph: RoadGraph, geoms: np.ndarray, max_snap: float
     """
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     rows = np.flatnonzero(ok)
+    if len(rows) == 0 or len(graph.segments) == 0:
+        return rows, np.zeros(0, dtype=np.int64), np.zeros(0)
     g = geoms[rows]
     sb = shapely.bounds(graph.segments)
     pb = shapely.bounds(g)
@@ -185,7 +187,7 @@ def _nearest_segment(graph: RoadGraph, geoms: np.ndarray, max_snap: float
     other = j > 0
     d[other] = shapely.distance(g[i[other]], graph.segments[s[other]])
     order = np.lexsort((d, i))
-    start = np.r_[True, i[order][1:] != i[order][:-1]]
+    start = np.r_[True, i[order][1:] != i[order][:-1]][:len(order)]
     first = order[start]
     # equally near segments (within rounding): GEOS's own choice, as before
     best = np.repeat(d[first], np.diff(np.r_[np.flatnonzero(start), len(order)]))
