@@ -75,7 +75,7 @@ def _reach_per_node(graph: RoadGraph, sources: np.ndarray, d_seg: np.ndarray,
             np.concatenate(metres) if metres else np.empty(0))
 
 
-def people_within(graph: RoadGraph, p_seg: np.ndarray, p_along: np.ndarray,
+def people_by_segment(graph: RoadGraph, p_seg: np.ndarray, p_along: np.ndarray,
                   p_gap: np.ndarray, d_seg: np.ndarray, d_along: np.ndarray,
                   d_gap: np.ndarray, weight: np.ndarray, radius: float) -> np.ndarray:
     """Weighted people within ``radius`` metres along roads of each snapped parcel.

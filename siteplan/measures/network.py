@@ -31,7 +31,7 @@ from ..features import select_features
 from ..layers import CacheKey
 from ..population import demand_points
 from ..transforms import saturation_distance
-from ._catchment import people_within
+from ._catchment import people_by_segment
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -327,6 +327,6 @@ def network_catchment(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndar
     notes = np.full(len(geoms), "", dtype=object)
     notes[p_seg < 0] = f"{crit.name}: unreachable, no road within {MAX_SNAP:g} m"
     ok = p_seg >= 0
-    out[ok] = people_within(graph, p_seg[ok], p_along[ok], p_gap[ok], d_seg, d_along,
-                            d_gap, people, float(crit.radius))
+    out[ok] = people_by_segment(graph, p_seg[ok], p_along[ok], p_gap[ok], d_seg, d_along,
+                                d_gap, people, float(crit.radius))
     return out, notes
