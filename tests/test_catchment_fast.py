@@ -24,7 +24,7 @@ X0, Y0 = 620_000.0, 9_320_000.0
 EPS = 1e-9
 
 
-def world(seed, n_side=7, n_parcels=60, n_people=80, step=120.0):
+def world(seed, n_side=7, n_parcels=60, n_people=80, step=120.0, divide=1.0):
     """A jittered street grid with some streets missing, parcels and people points."""
     rng = np.random.default_rng(seed)
     xy = np.stack(np.meshgrid(np.arange(n_side), np.arange(n_side)), -1).reshape(-1, 2)
@@ -46,7 +46,7 @@ def world(seed, n_side=7, n_parcels=60, n_people=80, step=120.0):
                                geometry=shapely.box(c[:, 0], c[:, 1], c[:, 0] + size,
                                                     c[:, 1] + size), crs=32748)
     p = rng.uniform(-50, ext, (n_people, 2)) + [X0, Y0]
-    people = gpd.GeoDataFrame({"population": rng.integers(1, 100, n_people).astype(float)},
+    people = gpd.GeoDataFrame({"population": rng.integers(1, 100, n_people) / divide},
                               geometry=shapely.points(p), crs=32748)
     return sp.load_layers(parcels=parcels, roads=roads, population=people)
 
@@ -186,3 +186,17 @@ def test_snap_of_nothing_or_empty_shapes():
         seg, along, gap = snap(graph, geoms)
         assert (seg == -1).all() and np.isnan(along).all() and np.isnan(gap).all()
         assert len(seg) == len(geoms)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_fractional_people_same_as_a_dijkstra_per_parcel(seed):
+    """People in fractions (spread from polygons) take the other summing path."""
+    layers = world(seed, divide=7.0)
+    geoms = np.asarray(layers["parcels"].geometry.array)
+    ours, _ = network_catchment(crit(300.0), layers["parcels"], geoms, layers, "t")
+    ref = per_parcel_dijkstra(layers, geoms, 300.0)
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref))
+    ok = ~np.isnan(ref)
+    assert (ref[ok] != np.round(ref[ok])).any()      # fractions really are summed
+    # the same people: equal up to the order of summing
+    np.testing.assert_allclose(ours[ok], ref[ok], rtol=1e-12, atol=0)

@@ -75,6 +75,20 @@ def _reach_per_node(graph: RoadGraph, sources: np.ndarray, d_seg: np.ndarray,
             np.concatenate(metres) if metres else np.empty(0))
 
 
+def _union(qu: np.ndarray, qv: np.ndarray, own: np.ndarray, stamp: np.ndarray,
+           slot: np.ndarray, k: int) -> tuple[np.ndarray, ...]:
+    """``qu`` then the new people of ``qv`` and ``own``; the place of each in that list."""
+    stamp[qu] = k
+    slot[qu] = np.arange(len(qu))
+    new_v = qv[stamp[qv] != k]
+    slot[new_v] = len(qu) + np.arange(len(new_v))
+    stamp[new_v] = k
+    new_o = own[stamp[own] != k]
+    slot[new_o] = len(qu) + len(new_v) + np.arange(len(new_o))
+    stamp[new_o] = k
+    return (np.concatenate([qu, new_v, new_o]), np.arange(len(qu)), slot[qv], slot[own])
+
+
 def people_by_segment(graph: RoadGraph, p_seg: np.ndarray, p_along: np.ndarray,
                   p_gap: np.ndarray, d_seg: np.ndarray, d_along: np.ndarray,
                   d_gap: np.ndarray, weight: np.ndarray, radius: float) -> np.ndarray:
@@ -102,6 +116,8 @@ def people_by_segment(graph: RoadGraph, p_seg: np.ndarray, p_along: np.ndarray,
     length = graph.length[segs]
     whole = bool(np.all(weight == np.round(weight)) and np.abs(weight).sum() < 2.0 ** 52)
     inf = np.inf
+    stamp = np.full(len(d_seg), -1, dtype=np.int64)  # the segment a person was last listed for
+    slot = np.zeros(len(d_seg), dtype=np.int64)      # and its place in that list
     for k in range(len(segs)):  # one pass per road segment holding parcels
         rows = order[first[k]:first[k] + size[k]]
         qu = person[indptr[iu[k]]:indptr[iu[k] + 1]]
@@ -110,16 +126,20 @@ def people_by_segment(graph: RoadGraph, p_seg: np.ndarray, p_along: np.ndarray,
         if len(qu) == 0 and len(qv) == 0 and len(own) == 0:
             continue
         # the people of both ends (and of the segment itself), aligned
-        q = np.unique(np.concatenate([qu, qv, own]))
+        if whole:  # any order: marks instead of a sort
+            q, pos_u, pos_v, own_pos = _union(qu, qv, own, stamp, slot, k)
+        else:      # in the people's order (see the sums below)
+            q = np.unique(np.concatenate([qu, qv, own]))
+            pos_u, pos_v = np.searchsorted(q, qu), np.searchsorted(q, qv)
+            own_pos = np.searchsorted(q, own)
         at_u = np.full(len(q), inf)
-        at_u[np.searchsorted(q, qu)] = metres[indptr[iu[k]]:indptr[iu[k] + 1]]
+        at_u[pos_u] = metres[indptr[iu[k]]:indptr[iu[k] + 1]]
         at_v = np.full(len(q), inf)
-        at_v[np.searchsorted(q, qv)] = metres[indptr[iv[k]]:indptr[iv[k] + 1]]
+        at_v[pos_v] = metres[indptr[iv[k]]:indptr[iv[k] + 1]]
         w = weight[q]
         a, g = p_along[rows], p_gap[rows]
         t_u = radius - (g + a + _EPS)
         t_v = radius - (g + (length[k] - a) + _EPS)
-        own_pos = np.searchsorted(q, own)
         step = max(1, _CELLS // max(len(q), 1))
         for s in range(0, len(rows), step):  # bounded memory on a crowded segment
             sl = slice(s, s + step)
