@@ -83,11 +83,19 @@ class Window:
     top: float                # y of the window's top edge
     cell_x: float
     cell_y: float             # positive; rows go down
+    col0: int = 0             # the window's first column and row in the whole raster
+    row0: int = 0
 
     def to_cells(self, xy: np.ndarray) -> np.ndarray:
-        """Coordinates in the raster's CRS -> (column, row) in cell units of this window."""
-        return np.column_stack([(xy[:, 0] - self.left) / self.cell_x,
-                                (self.top - xy[:, 1]) / self.cell_y])
+        """Coordinates in the raster's CRS -> (column, row) in cell units of this window.
+
+        Measured from the whole raster's corner, then shifted by whole cells, so
+        that a point gets the same fractional cell position in every window.
+        """
+        x0 = self.left - self.col0 * self.cell_x
+        y0 = self.top + self.row0 * self.cell_y
+        return np.column_stack([(xy[:, 0] - x0) / self.cell_x - self.col0,
+                                (y0 - xy[:, 1]) / self.cell_y - self.row0])
 
 
 def is_raster_source(source: Any) -> bool:
@@ -171,7 +179,7 @@ def read_window(raster: RasterLayer, bounds: tuple[float, float, float, float], 
             out, left = out[:, ::-1], left - cx * ncol
         if t.e > 0:
             out, top = out[::-1, :], top + cy * nrow
-    return Window(out, left, top, cx, cy)
+    return Window(out, left, top, cx, cy, col0, row0)
 
 
 # ------------------------------------------------------------------ line integrals
@@ -220,6 +228,11 @@ def coverage_sum(geoms: np.ndarray, window: Window, values: np.ndarray | None = 
     if len(xy) < 2:
         return out
     uv = window.to_cells(xy)
+    # each polygon's own first column: its running sums start there, so that its result
+    # does not depend on where the window begins (for float32 rasters, exactly)
+    ref = np.full(len(geoms), np.inf)
+    np.minimum.at(ref, owner, np.floor(uv[:, 0]))
+    ref = np.clip(ref, 0, ncol).astype(np.int64)
     same = ring[1:] == ring[:-1]               # consecutive vertices of one ring: an edge
     a, b = uv[:-1][same], uv[1:][same]
     who = owner[:-1][same]
@@ -243,37 +256,43 @@ def coverage_sum(geoms: np.ndarray, window: Window, values: np.ndarray | None = 
     keep = (row >= 0) & (row < nrow) & (wb != wa)
     ua, ub, wa, wb, row, e = ua[keep], ub[keep], wa[keep], wb[keep], row[keep], e[keep]
     base = row * width
+    c0 = ref[who[e]]
 
     def cell(u):  # -1 left of the window, ncol right of it (G is flat there)
         return np.clip(np.floor(u), -1, ncol).astype(np.int64)
 
-    def g(u, c, at):
+    def g(u, c, at, k):  # G minus G at the polygon's first column k
         c = np.maximum(c, 0)
-        return np.where(u <= 0, 0.0, prefix[at + c] + rate[at + c] * (u - c))
+        inside = (prefix[at + c] - prefix[at + k]) + rate[at + c] * (u - c)
+        return np.where(u <= 0, -prefix[at + k], inside)
 
-    def h(u, at):
+    def h(u, at, k):     # H minus H at column k, minus G(k) times the distance from k
         c = np.maximum(cell(u), 0)
         f = u - c
-        return np.where(u <= 0, 0.0, hh[at + c] + prefix[at + c] * f
-                        + rate[at + c] * f * f / 2.0)
+        pk = prefix[at + k]
+        inside = (hh[at + c] - hh[at + k] - pk * (c - k)) + (prefix[at + c] - pk) * f \
+            + rate[at + c] * f * f / 2.0
+        return np.where(u <= 0, -pk * (u - k) - hh[at + k], inside)
 
     ca, cb = cell(ua), cell(ub)
     crossed = np.abs(cb - ca)
     mid = (ua + ub) / 2
-    mean_g = g(mid, cell(mid), base)                           # one cell: G is linear
+    mean_g = g(mid, cell(mid), base, c0)                       # one cell: G is linear
     one = crossed == 1
     if one.any():                                              # cut at the one column line
-        at = base[one]
+        at, k = base[one], c0[one]
         c = np.maximum(ca[one], cb[one])
         s0, s1 = ua[one], ub[one]
         frac = (c - s0) / (s1 - s0)
-        gc = g(c.astype(float), c, at)
-        mean_g[one] = (g(s0, ca[one], at) + gc) / 2 * frac \
-            + (gc + g(s1, cb[one], at)) / 2 * (1 - frac)
+        gc = g(c.astype(float), c, at, k)
+        mean_g[one] = (g(s0, ca[one], at, k) + gc) / 2 * frac \
+            + (gc + g(s1, cb[one], at, k)) / 2 * (1 - frac)
     many = crossed > 1
     if many.any():
-        at = base[many]
-        mean_g[many] = (h(ub[many], at) - h(ua[many], at)) / (ub[many] - ua[many])
+        at, k = base[many], c0[many]
+        mean_g[many] = (h(ub[many], at, k) - h(ua[many], at, k)) / (ub[many] - ua[many])
+    # G minus a constant per row integrates to the same: a closed ring crosses each row
+    # band as often downwards as upwards
     piece = mean_g * (wb - wa)
     # rows go down in cell units: counter-clockwise rings integrate to minus the area
     return -np.bincount(who[e], weights=piece, minlength=len(geoms))
@@ -322,7 +341,7 @@ def zonal_stats(geoms: np.ndarray, crs: pyproj.CRS, raster: RasterLayer, stat: s
         idx = idx_ok[part]
         win = read_window(raster, tuple(shapely.total_bounds(g[idx])))
         cells = win.values if transform_cells is None else transform_cells(win, raster)
-        win = Window(cells, win.left, win.top, win.cell_x, win.cell_y)
+        win = Window(cells, win.left, win.top, win.cell_x, win.cell_y, win.col0, win.row0)
         out[idx] = _stat(g[idx], win, stat, values, at_least, raster.crs)
     return out
 

@@ -126,9 +126,9 @@ def load_layers(
                 frames[name], sources[name] = _resolve(name, source, encoding)
         except SiteplanInputError as exc:
             problems.extend(exc.problems)
-    if rasters and "parcels" not in frames and crs is None:
-        problems.append(Problem("crs", "only raster layers and no parcels: no metric CRS to "
-                                "work in", "pass the parcels, or crs=\"EPSG:32748\""))
+    if rasters and not frames and crs is None:
+        problems.append(Problem("crs", "only raster layers: no metric CRS to work in",
+                                "pass the parcels, or crs=\"EPSG:32748\""))
     target = pyproj.CRS.from_user_input(crs) if crs is not None else _target_crs(frames)
     if not target.is_projected:
         problems.append(Problem("crs", f"{target.to_string()} is not a projected (metric) CRS",

@@ -97,8 +97,10 @@ def load_sample() -> Layers:
     <RasterLayer population: 211 x 226 cells of 100 x 100, EPSG:32748, serang_population_100m.tif>
     >>> layers.names[:6]
     ('parcels', 'green_spaces', 'roads', 'pois', 'admin', 'population')
-    >>> layers.names[6:]
-    ('rivers', 'coastline', 'flood_zones', 'sawah', 'heritage', 'population_kelurahan', 'flood_hazard', 'dem', 'landcover')
+    >>> layers.names[6:11]
+    ('rivers', 'coastline', 'flood_zones', 'sawah', 'heritage')
+    >>> layers.names[11:]
+    ('population_kelurahan', 'flood_hazard', 'dem', 'landcover')
     >>> sorted(layers["admin"]["level"].unique())
     ['kecamatan', 'kelurahan', 'kota']
     """

@@ -163,8 +163,8 @@ def _standalone(measure: str, parcels: gpd.GeoDataFrame, features: gpd.GeoDataFr
     if roads is not None:
         frames["roads"] = roads
     crs = parcels.crs
-    bad = [n for n, f in frames.items() if not isinstance(f, gpd.GeoDataFrame) or f.crs is None
-           or f.crs != crs]
+    bad = [n for n, f in frames.items() if not isinstance(f, RasterLayer) and (
+        not isinstance(f, gpd.GeoDataFrame) or f.crs is None or f.crs != crs)]
     if bad or crs is None or not crs.is_projected:
         raise SiteplanInputError(Problem(context, "needs GeoDataFrames in one metric CRS "
                                          f"(problem with: {', '.join(bad) or 'parcels'})",
