@@ -105,7 +105,13 @@ def sensitivity(result: gpd.GeoDataFrame, profile: Profile | str, *, draws: int 
     """
     from .profiles import as_profile
 
+    from .pipeline import drop_rules
+
     prof = as_profile(profile)
+    skipped = (result.attrs.get("siteplan") or {}).get("skipped") or []
+    if skipped:  # scored with missing="skip": perturb the weights of what was scored
+        prof = drop_rules(prof, {x["name"] for x in skipped if x["kind"] == "criterion"},
+                          {x["rule"] for x in skipped if x["kind"] == "constraint"})
     problems = []
     if not isinstance(draws, int) or draws < 1:
         problems.append(Problem("sensitivity", f"draws must be a positive whole number, got "

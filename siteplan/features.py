@@ -59,7 +59,7 @@ def select_features(layers: Layers, layer: str, where: Mapping[str, tuple], *,
                                          f"pass it to sp.load_layers ({layer}=... or "
                                          f"extra={{'{layer}': ...}})"))
     gdf = layers[layer]
-    if not where:
+    if not where or len(gdf) == 0:  # an empty layer: nothing of that kind, whatever the filter
         return gdf
     mask = np.ones(len(gdf), dtype=bool)
     for col, allowed in where.items():
@@ -77,7 +77,9 @@ def select_features(layers: Layers, layer: str, where: Mapping[str, tuple], *,
         have = {c: sorted(map(str, gdf[c].dropna().unique()))[:12] for c in where}
         raise SiteplanInputError(Problem(context, f"layer '{layer}' has no feature where "
                                          f"{dict(where)} (values present: {have})",
-                                         "fix the filter values, or add such features"))
+                                         "fix the filter values, or add such features, "
+                                         "or score with missing=\"skip\" to leave the rule "
+                                         "out"))
     return out
 
 

@@ -38,6 +38,19 @@ def layer_options(p: argparse.ArgumentParser, *, parcels_required: bool) -> None
                    "repeat as needed")
 
 
+def skip_missing_option(p: argparse.ArgumentParser) -> None:
+    """``--skip-missing``: leave out the rules whose layer was not given."""
+    p.add_argument("--skip-missing", action="store_true",
+                   help="leave out a constraint or criterion whose layer was not given (its "
+                   "weight goes to the others) instead of stopping; each one left out is "
+                   "listed in the output's notes and on the map")
+
+
+def missing_from_args(args) -> str:
+    """The ``missing=`` of :func:`siteplan.score` that ``--skip-missing`` asks for."""
+    return "skip" if getattr(args, "skip_missing", False) else "error"
+
+
 def map_options(p: argparse.ArgumentParser) -> None:
     """``--lang`` and ``--top`` of every command that draws a map."""
     p.add_argument("--lang", choices=LANGS, default="id",
