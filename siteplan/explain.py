@@ -103,9 +103,8 @@ def sensitivity(result: gpd.GeoDataFrame, profile: Profile | str, *, draws: int 
     >>> float(stab["p_top_k"].sum())
     10.0
     """
-    from .profiles import as_profile
-
     from .pipeline import drop_rules
+    from .profiles import as_profile
 
     prof = as_profile(profile)
     skipped = (result.attrs.get("siteplan") or {}).get("skipped") or []

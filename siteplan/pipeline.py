@@ -66,9 +66,9 @@ def _why_left_out(layers: Layers, names: tuple[str, ...], first: str | None, whe
     for name in names:
         if name not in layers:
             return SKIP_NO_LAYER, name
-    if first and where and len(layers[first]):
-        if len(select_features(layers, first, where, context=context, allow_empty=True)) == 0:
-            return SKIP_NO_MATCH, first
+    if first and where and len(layers[first]) and len(
+            select_features(layers, first, where, context=context, allow_empty=True)) == 0:
+        return SKIP_NO_MATCH, first
     return None, None
 
 

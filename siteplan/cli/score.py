@@ -14,8 +14,8 @@ from ._common import (
     missing_from_args,
     profile_from_arg,
     say,
-    skip_missing_option,
     sensitivity_options,
+    skip_missing_option,
     with_sensitivity,
 )
 
