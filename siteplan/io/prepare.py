@@ -17,6 +17,7 @@ import pyproj
 import shapely
 
 from .._errors import Problem
+from .admin import recognise_admin
 from .schema import LAYER_SCHEMAS, LayerSchema
 from .validate import (
     _check_crs_fits,
@@ -114,6 +115,9 @@ def prepare_layer(
     n_before = len(problems)
     _check_crs_fits(name, gdf, problems)
 
+    recognised = None
+    if name == "admin":  # BPS, BIG RBI, HDX COD-AB files are read as they are
+        gdf, recognised = recognise_admin(gdf)
     gdf = gdf.rename(columns=_match_columns(gdf, schema))
     if gdf.geometry.name != "geometry":
         gdf = gdf.rename_geometry("geometry")
@@ -135,6 +139,13 @@ def prepare_layer(
     if notes:
         repairs.append(pd.DataFrame({"layer": name, "row": None, "feature_id": None,
                                      "problem": notes, "action": "read by GDAL as noted"}))
+    if recognised:
+        cols = ", ".join(f"{k} from '{v}'" for k, v in recognised["columns"].items())
+        repairs.append(pd.DataFrame([{
+            "layer": name, "row": None, "feature_id": None,
+            "problem": f"boundary file in the {recognised['title']} schema "
+                       f"({recognised['level']} level)",
+            "action": f"read as it is; siteplan columns added: {cols}"}]))
     id_col = "parcel_id" if name == "parcels" else None
     gdf = gdf.copy()
     if not gdf.index.is_unique:
