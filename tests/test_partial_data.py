@@ -235,3 +235,59 @@ def test_cli_skip_missing(tmp_path):
         ("criterion", "pois", "no_matching_feature"),
         ("criterion", "population", "layer_not_given")]
     assert out["notes"].str.contains("criterion penduduk_2km left out").all()
+    # the map of the written file still says what was left out
+    r = subprocess.run([sys.executable, "-m", "siteplan.cli", "map", str(tmp_path / "out.gpkg"),
+                        "--out", str(tmp_path / "map.html"), "--lang", "en"],
+                       capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "map.html").read_text(encoding="utf-8")
+    assert "Left out (no data)" in html and "no rivers layer given" in html
+
+
+def empty_like(gdf):
+    return gdf.iloc[:0]
+
+
+def test_empty_roads_fall_back_to_straight_lines_or_reach_nothing(no_flood):
+    layers = no_flood.replace(roads=empty_like(no_flood["roads"]))
+    along = {"name": "pasar", "measure": "network_distance", "layer": "pois",
+             "where": {"category": ["pasar"]}, "weight": 1,
+             "transform": {"type": "linear", "best": 0, "worst": 1000}}
+    area = {"name": "luas", "measure": "area", "weight": 1,
+            "transform": {"type": "linear", "best": 10000, "worst": 0}}
+    res = sp.score(layers, profile(constraints=[], criteria=[{**along, "fallback": "distance"},
+                                                             area])).set_index("parcel_id")
+    assert res["m_pasar"].tolist() == pytest.approx([50.0, 150.0])  # straight lines
+    assert res.attrs["siteplan"]["criteria"][0]["measured_as"] == \
+        "distance (fallback: the roads layer is empty)"
+    res = sp.score(layers, profile(constraints=[], criteria=[along, area]))
+    assert res["m_pasar"].isna().all() and (res["c_pasar"] == 0).all()
+    assert res["notes"].str.contains("pasar: unreachable, the roads layer is empty").all()
+
+
+def test_nothing_to_reach_along_roads_is_infinitely_far(no_flood):
+    layers = no_flood.replace(pois=empty_like(no_flood["pois"]))
+    prof = profile(constraints=[], criteria=[
+        {"name": "pasar", "measure": "network_distance", "layer": "pois",
+         "where": {"category": ["pasar"]}, "weight": 1,
+         "transform": {"type": "linear", "best": 0, "worst": 1000}}])
+    res = sp.score(layers, prof)
+    assert np.isinf(res["m_pasar"]).all() and (res["c_pasar"] == 0).all()
+    assert res.attrs["siteplan"]["empty_layers"] == ["pois"]
+
+
+def test_an_empty_admin_layer_has_no_unit():
+    f = frames()
+    green = gpd.GeoDataFrame({"rth_type": ["taman"], "public": [True]},
+                             geometry=[shift(box(0, 200, 100, 300))], crs=CRS)
+    pop = gpd.GeoDataFrame({"population": [100.0]}, geometry=[shift(shapely.Point(50, 50))],
+                           crs=CRS)
+    admin = gpd.GeoDataFrame({"nama": [], "kode": []}, geometry=gpd.GeoSeries([], crs=CRS))
+    layers = sp.load_layers(**f, green_spaces=green, population=pop, admin=admin)
+    assert len(sp.rth_gaps(layers, level="kelurahan")) == 0
+    prof = profile(constraints=[], criteria=[
+        {"name": "kurang", "measure": "rth_shortfall", "weight": 1, "missing": 0,
+         "transform": {"type": "linear", "best": 0.2, "worst": 0}}])
+    res = sp.score(layers, prof)
+    assert res["m_kurang"].isna().all() and (res["c_kurang"] == 0).all()
+    assert res["notes"].str.contains("kurang: no value, counted as 0").all()

@@ -158,10 +158,16 @@ def measure_criterion(crit: Criterion, parcels: gpd.GeoDataFrame, layers: Layers
     """
     context = f"profile '{profile_name}' criterion '{crit.name}'"
     spec = _known(crit.measure, context)
-    if spec.fallbacks and "roads" not in layers and crit.fallback:
+    empty_roads = "roads" in layers and len(layers["roads"]) == 0
+    if spec.fallbacks and ("roads" not in layers or empty_roads) and crit.fallback:
         values, notes, _ = measure_criterion(replace(crit, measure=crit.fallback), parcels,
                                              layers, profile_name=profile_name)
-        return values, notes, f"{crit.fallback} (fallback: no roads layer)"
+        why = "the roads layer is empty" if empty_roads else "no roads layer"
+        return values, notes, f"{crit.fallback} (fallback: {why})"
+    if spec.fallbacks and empty_roads:  # no road anywhere: nothing is reachable along roads
+        return (np.full(len(parcels), np.nan),
+                np.full(len(parcels), f"{crit.name}: unreachable, the roads layer is empty",
+                        dtype=object), crit.measure)
     out = spec.func(crit, parcels, geoms_of(parcels), layers, context)
     values, notes = out if isinstance(out, tuple) else (out, None)
     return values, notes, crit.measure

@@ -225,6 +225,9 @@ def _build_units(layers: Layers, level: str, where: str) -> gpd.GeoDataFrame:
           else pd.Series("kelurahan", index=admin.index, dtype="string"))
     chosen = (lv == level).fillna(False).to_numpy(dtype=bool)
     kel = (lv == "kelurahan").fillna(False).to_numpy(dtype=bool)
+    if len(admin) == 0:  # an empty layer: no unit, so no parcel lies in one
+        return gpd.GeoDataFrame({"kode": [], "nama": [], "level": []},
+                                geometry=gpd.GeoSeries([], crs=admin.crs))
     if chosen.any():
         sel = admin.loc[chosen]
         extra = {c: _text(sel, c) for c in ("kecamatan", "kode_bps") if c in sel.columns
