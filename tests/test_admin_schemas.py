@@ -144,6 +144,15 @@ def test_hdx_cod_ab_kelurahan_and_kecamatan_files():
                                  "ADM1_EN", "geometry"]  # the caller's frame is untouched
 
 
+def test_an_rbi_kecamatan_file_is_read_at_kecamatan_level():
+    kec = frame(NAMOBJ=["Kasemen"], WADMKC=["Kasemen"], WADMKK=["Kota Serang"],
+                WADMPR=["Banten"], KDCPUM=["36.73.02"])
+    out, found = recognise_admin(kec)
+    assert (found["schema"], found["level"]) == ("rbi", "kecamatan")
+    assert out[["nama", "kode", "level"]].values.tolist() == [["Kasemen", "36.73.02",
+                                                               "kecamatan"]]
+
+
 def test_kemendagri_and_unknown_schemas_are_left_as_they_are():
     kemendagri = frame(kode=["36.73.02.1007"], nama=["Banten"])
     out, found = recognise_admin(kemendagri)

@@ -147,8 +147,8 @@ class AdminSchema:
 #: schema name -> :class:`AdminSchema`, tried in this order (Kemendagri is siteplan's own)
 ADMIN_SCHEMAS: dict[str, AdminSchema] = {
     "rbi": AdminSchema("BIG RBI (Rupabumi Indonesia)", ("wadmkc",), (
-        ("kelurahan", ("WADMKD", "NAMOBJ"), "KDEPUM", "WADMKC", "kemendagri"),
-        ("kecamatan", ("WADMKC", "NAMOBJ"), "KDCPUM", None, "kemendagri"),
+        ("kelurahan", ("WADMKD",), "KDEPUM", "WADMKC", "kemendagri"),
+        ("kecamatan", ("WADMKC",), "KDCPUM", None, "kemendagri"),
     )),
     "hdx": AdminSchema("HDX COD-AB (OCHA)", ("adm1_en",), (
         ("kelurahan", ("ADM4_EN",), "ADM4_PCODE", "ADM3_EN", "bps"),
