@@ -224,6 +224,7 @@ def test_cli_skip_missing(tmp_path):
     r = subprocess.run([*map(str, args), "--skip-missing"], capture_output=True, text=True,
                        env=env, timeout=600)
     assert r.returncode == 0, r.stderr
+    assert "left out: criterion penduduk_2km (no layer population)" in r.stdout
     out = read_result(tmp_path / "out.gpkg")
     skipped = out.attrs["siteplan"]["skipped"]
     # rivers, flood_zones, sawah constraints; penduduk_2km (no population layer) and
@@ -291,3 +292,27 @@ def test_an_empty_admin_layer_has_no_unit():
     res = sp.score(layers, prof)
     assert res["m_kurang"].isna().all() and (res["c_kurang"] == 0).all()
     assert res["notes"].str.contains("kurang: no value, counted as 0").all()
+
+
+def test_cli_compare_skip_missing(tmp_path):
+    f = frames()
+    f["parcels"] = f["parcels"].assign(land_use="tanah_kosong")
+    args = [sys.executable, "-m", "siteplan.cli", "compare", "--out", tmp_path / "cmp",
+            "--profile", "sentra_kuliner", "--profile", "wisata_religi"]
+    for name, gdf in f.items():
+        gdf.to_file(tmp_path / f"{name}.gpkg")
+        args += [f"--{name}", tmp_path / f"{name}.gpkg"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(sp.__file__).parents[1]), os.environ.get("PYTHONPATH", "")])}
+    r = subprocess.run(list(map(str, args)), capture_output=True, text=True, env=env,
+                       timeout=600)
+    assert r.returncode == 3 and "--skip-missing" in r.stderr
+    r = subprocess.run([*map(str, args), "--skip-missing"], capture_output=True, text=True,
+                       env=env, timeout=600)
+    assert r.returncode == 0, r.stderr
+    # wisata_religi: heritage, coastline, rivers, flood_zones not given; no Banten Lama site
+    for line in ("left out (wisata_religi): constraint outside heritage +0 m (no layer heritage)",
+                 "left out (wisata_religi): criterion dekat_banten_lama (no matching feature "
+                 "in pois)",
+                 "left out (sentra_kuliner): criterion penduduk_2km (no layer population)"):
+        assert line in r.stdout

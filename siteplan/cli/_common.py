@@ -51,6 +51,14 @@ def missing_from_args(args) -> str:
     return "skip" if getattr(args, "skip_missing", False) else "error"
 
 
+def say_skipped(args, skipped, profile_name: str | None = None) -> None:
+    """Tell which rules ``--skip-missing`` left out, one line per rule."""
+    where = f" ({profile_name})" if profile_name else ""
+    for x in skipped:  # a handful of rules
+        why = "no layer" if x["reason"] == "layer_not_given" else "no matching feature in"
+        say(args, f"left out{where}: {x['kind']} {x['name']} ({why} {x['layer']})")
+
+
 def map_options(p: argparse.ArgumentParser) -> None:
     """``--lang`` and ``--top`` of every command that draws a map."""
     p.add_argument("--lang", choices=LANGS, default="id",

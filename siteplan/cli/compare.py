@@ -13,6 +13,7 @@ from ._common import (
     missing_from_args,
     profile_from_arg,
     say,
+    say_skipped,
     skip_missing_option,
 )
 
@@ -51,5 +52,7 @@ def run(args) -> int:
     say(args, f"{len(result)} parcels are eligible for at least one facility; best suited:")
     for name in result.attrs["siteplan"]["profiles"]:
         say(args, f"  {name:18} {int(counts.get(name, 0))}")
+    for name, skipped in result.attrs["siteplan"]["skipped"].items():
+        say_skipped(args, skipped, name)
     say(args, f"wrote {gpkg} and {csv}")
     return EXIT_OK

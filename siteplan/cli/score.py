@@ -14,6 +14,7 @@ from ._common import (
     missing_from_args,
     profile_from_arg,
     say,
+    say_skipped,
     sensitivity_options,
     skip_missing_option,
     with_sensitivity,
@@ -50,6 +51,7 @@ def run(args) -> int:
     result = sp.score(layers, prof, method=args.method, missing=missing_from_args(args))
     result = with_sensitivity(result, prof, args)
     write_result(result, args.out, overwrite=args.overwrite)
+    say_skipped(args, result.attrs["siteplan"]["skipped"])
     c = result.attrs["siteplan"]["counts"]
     say(args, f"{args.out}: {c['scored']} scored, {c['excluded']} excluded, "
               f"{c['rejected']} rejected, {c['not_candidate']} not candidates")

@@ -16,6 +16,7 @@ from ._common import (
     profile_from_arg,
     save_map,
     say,
+    say_skipped,
     skip_missing_option,
 )
 
@@ -64,6 +65,7 @@ def run(args) -> int:
     if args.map:
         m = sp.render_map(result, layers, lang=args.lang, top=0)
         save_map(sp.render_selection(chosen, m=m, lang=args.lang), args.map, args.overwrite)
+    say_skipped(args, result.attrs["siteplan"]["skipped"])
     sel = chosen.attrs["selection"]
     say(args, f"{len(chosen)} sites chosen together: {sel['people_covered']:,.0f} people "
               f"newly within {args.radius:g} m (greedy pick: "
