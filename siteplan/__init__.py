@@ -22,16 +22,24 @@ from ._errors import SiteplanInputError
 from ._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import datasets
+    from . import measures
+    from .allocation import allocate
+    from .assemble import assemble_sites
+    from .brief import site_brief, write_brief_pdf
     from .comparison import compare
     from .explain import sensitivity
+    from .io import datasets
+    from .io.load import load_layers, read_layer
+    from .io.osm import layers_from_osm
+    from .io.sample import load_sample
     from .layers import Layers
-    from .load import load_layers, read_layer
-    from .maps import render_map
-    from .osm import layers_from_osm
     from .profiles import Profile, get_profile, list_profiles, read_profile
-    from .rth import rth_gaps
-    from .sample import load_sample
+    from .render.allocation_map import render_allocation
+    from .render.interactive import profile_to_toml
+    from .render.rth_map import render_rth
+    from .render.score_map import render_map
+    from .render.selection_map import render_selection
+    from .rth.need import rth_gaps
     from .scoring import score
     from .select import select_sites
     from .weights import ahp_weights
@@ -48,6 +56,7 @@ _LAZY = {
     "score": "scoring",
     "ahp_weights": "weights",
     "render_map": "render.score_map",
+    "profile_to_toml": "render.interactive",
     "render_rth": "render.rth_map",
     "rth_gaps": "rth.need",
     "sensitivity": "explain",
@@ -55,10 +64,16 @@ _LAZY = {
     "layers_from_osm": "io.osm",
     "compare": "comparison",
     "render_selection": "render.selection_map",
+    "site_brief": "brief",
+    "write_brief_pdf": "brief",
+    "allocate": "allocation",
+    "assemble_sites": "assemble",
+    "render_allocation": "render.allocation_map",
 }
 _SUBMODULES = {"io", "measures", "render", "rth", "scoring", "pipeline", "profiles",
                "transforms", "constraints", "aggregate", "weights", "explain", "layers",
-               "features", "population", "outputs", "cli", "select", "comparison", "criterion"}
+               "features", "population", "outputs", "cli", "select", "comparison", "criterion",
+               "brief", "allocation", "assemble", "profile_schema", "serve"}
 _ALIASES = {"datasets": "io.datasets"}
 
 __all__ = ["SiteplanInputError", "__version__", *_LAZY, "datasets", "measures"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ import shapely
 from ._errors import Problem, SiteplanInputError
 from .features import feature_tree, require_column, where_key
 from .layers import CacheKey
+from .raster import RasterLayer, zonal_stats
 
 if TYPE_CHECKING:
     from .layers import Layers
@@ -27,7 +29,17 @@ def _where_text(con: Mapping[str, Any]) -> str:
 
 
 def _label_outside(con: Mapping[str, Any]) -> str:
+    if any(k in con for k in _RASTER_KEYS):
+        rule = (f"slope > {con['slope_above']:g} {con.get('slope_unit', 'percent')}"
+                if "slope_above" in con else f">= {con['at_least']:g}" if "at_least" in con
+                else f"in {list(con['values'])}")
+        share = f" (up to {100 * con['max_share']:g}% of the parcel)" if con.get("max_share") \
+            else ""
+        return f"outside {con['layer']} {rule}{share}"
     return f"outside {con['layer']}{_where_text(con)} +{con.get('buffer', 0):g} m"
+
+
+_RASTER_KEYS = ("at_least", "values", "slope_above", "slope_unit", "max_share")
 
 
 def _label_inside(con: Mapping[str, Any]) -> str:
@@ -94,6 +106,8 @@ def _max_area(con, parcels, geoms, layers, context) -> np.ndarray:
 
 
 def _outside(con, parcels, geoms, layers, context) -> np.ndarray:
+    if isinstance(layers.get(con["layer"]), RasterLayer):
+        return _outside_raster(con, geoms, layers, context)
     tree, _, fgeoms = feature_tree(layers, con["layer"], con.get("where") or {},
                                    context=context)
     buffer = float(con.get("buffer", 0.0))
@@ -110,6 +124,33 @@ def _outside(con, parcels, geoms, layers, context) -> np.ndarray:
         inside = ~shapely.touches(geoms[i_in], fgeoms[i_f])
         fail[i_in[inside]] = True
     return fail
+
+
+def _outside_raster(con, geoms, layers, context) -> np.ndarray:
+    """A parcel fails when more than ``max_share`` of it lies where the raster meets the rule.
+
+    The rule: a value in ``values``, at least ``at_least``, or (for a DEM) a
+    slope above ``slope_above`` in ``slope_unit``.
+    """
+    raster = layers[con["layer"]]
+    cells = None
+    at_least, values = con.get("at_least"), con.get("values")
+    if "slope_above" in con:
+        from .measures.raster import slope_cells
+
+        unit = con.get("slope_unit", "percent")
+        at_least = float(np.nextafter(con["slope_above"], np.inf))  # strictly above
+
+        def cells(win, r):
+            return slope_cells(win, r, unit)
+    if at_least is None and values is None:
+        raise SiteplanInputError(Problem(context, f"'outside' the raster '{con['layer']}' "
+                                         "needs at_least, values or slope_above",
+                                         "say which cells to keep out of, e.g. at_least = 0.67"))
+    share = zonal_stats(geoms, layers.crs, raster, "share", values=values, at_least=at_least,
+                        transform_cells=cells)
+    allowed = float(con.get("max_share", 0.0))
+    return np.nan_to_num(share, nan=0.0) > allowed + 1e-9
 
 
 def _inside(con, parcels, geoms, layers, context) -> np.ndarray:
@@ -159,8 +200,15 @@ def _rules(*rules: tuple) -> Callable[..., None]:
 
 
 def _number(value: Any, low: float, strict: bool) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and (
-        value > low if strict else value >= low)
+    return isinstance(value, int | float) and not isinstance(value, bool) and \
+        math.isfinite(value) and (value > low if strict else value >= low)
+
+
+def _values(con: Mapping[str, Any], key: str) -> bool:
+    """``key`` absent, or a list of plain values (a text would be read letter by letter)."""
+    value = con.get(key, [])
+    return isinstance(value, list) and all(isinstance(v, str | int | float | bool)
+                                           for v in value)
 
 
 _check_area = _rules((lambda c: _number(c.get("value"), 0, True), "value",
@@ -169,10 +217,38 @@ _check_layer = _rules((lambda c: isinstance(c.get("layer"), str), "layer",
                        "needs layer = \"<layer name>\"", "name a layer, e.g. layer = \"rivers\""),
                       (lambda c: _number(c.get("buffer", 0), 0, False), "buffer",
                        "buffer must be metres >= 0", "write buffer = 15"))
+_check_raster_rule = _rules(
+    (lambda c: _number(c.get("max_share", 0), 0, False) and c.get("max_share", 0) <= 1,
+     "max_share", "max_share must be a share from 0 to 1", "write max_share = 0.1"),
+    (lambda c: _number(c.get("at_least", 0), -np.inf, False), "at_least",
+     "at_least must be a number", "write at_least = 0.67"),
+    (lambda c: _number(c.get("slope_above", 0), 0, False), "slope_above",
+     "slope_above must be >= 0", "write slope_above = 15"),
+    (lambda c: c.get("slope_unit", "percent") in ("percent", "degrees"), "slope_unit",
+     "slope_unit must be percent or degrees", "write slope_unit = \"percent\""),
+    (lambda c: isinstance(c.get("values", []), list) and all(
+        _number(v, -np.inf, False) for v in c.get("values", [])), "values",
+     "values must be a list of numbers", "write values = [3] (the classes to keep out of)"))
+
+
+def _check_outside(con, where, problems) -> None:
+    _check_layer(con, where, problems)
+    if any(k in con for k in _RASTER_KEYS):
+        _check_raster_rule(con, where, problems)
+
+
 _check_attribute = _rules((lambda c: isinstance(c.get("column"), str), "column",
                            "needs column = \"<parcel column>\"", "write column = \"land_use\""),
                           (lambda c: any(k in c for k in ("in", "not_in", "min", "max")), "",
-                           "needs in, not_in, min or max", "write not_in = [\"sawah\"]"))
+                           "needs in, not_in, min or max", "write not_in = [\"sawah\"]"),
+                          (lambda c: _values(c, "in"), "in", "in must be a list of values",
+                           "write in = [\"pemda\"]"),
+                          (lambda c: _values(c, "not_in"), "not_in",
+                           "not_in must be a list of values", "write not_in = [\"sawah\"]"),
+                          (lambda c: "min" not in c or _number(c["min"], -math.inf, False),
+                           "min", "min must be a number", "write min = 1000"),
+                          (lambda c: "max" not in c or _number(c["max"], -math.inf, False),
+                           "max", "max must be a number", "write max = 100000"))
 
 
 @dataclass(frozen=True)
@@ -192,8 +268,9 @@ CONSTRAINT_TYPES: Mapping[str, ConstraintType] = {
                                frozenset({"value"})),
     "max_area": ConstraintType(_max_area, lambda c: f"max_area {c['value']:g} m²", _check_area,
                                frozenset({"value"})),
-    "outside": ConstraintType(_outside, _label_outside, _check_layer,
-                              frozenset({"layer", "buffer", "where"}), layer=True),
+    "outside": ConstraintType(_outside, _label_outside, _check_outside,
+                              frozenset({"layer", "buffer", "where", *_RASTER_KEYS}),
+                              layer=True),
     "inside": ConstraintType(_inside, _label_inside, _check_layer,
                              frozenset({"layer", "buffer", "where"}), layer=True),
     "attribute": ConstraintType(_attribute, _label_attribute, _check_attribute,

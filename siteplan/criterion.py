@@ -25,6 +25,11 @@ class Criterion:
     title: Mapping[str, str] = field(default_factory=dict)
     level: str | None = None
     fallback: str | None = None
+    source: str | None = None  # the standard or reasoning it rests on
+    stat: str | None = None    # rasters: mean, sum, min, max, majority, share
+    values: tuple | None = None  # rasters, stat "share": the cell values that count
+    at_least: float | None = None  # rasters, stat "share": cells at least this count
+    unit: str | None = None    # slope: percent or degrees
 
     def label(self, lang: str = "id") -> str:
         return self.title.get(lang) or self.title.get("en") or self.name.replace("_", " ")

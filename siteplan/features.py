@@ -59,6 +59,11 @@ def select_features(layers: Layers, layer: str, where: Mapping[str, tuple], *,
                                          f"pass it to sp.load_layers ({layer}=... or "
                                          f"extra={{'{layer}': ...}})"))
     gdf = layers[layer]
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise SiteplanInputError(Problem(context, f"reads features of layer '{layer}', which is "
+                                         "a raster", "measure it with measure = \"zonal\" (or "
+                                         "\"slope\" for a DEM), or constrain it with an "
+                                         "'outside' rule and at_least / values"))
     if not where or len(gdf) == 0:  # an empty layer: nothing of that kind, whatever the filter
         return gdf
     mask = np.ones(len(gdf), dtype=bool)

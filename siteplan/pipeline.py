@@ -66,8 +66,9 @@ def _why_left_out(layers: Layers, names: tuple[str, ...], first: str | None, whe
     for name in names:
         if name not in layers:
             return SKIP_NO_LAYER, name
-    if first and where and len(layers[first]) and len(
-            select_features(layers, first, where, context=context, allow_empty=True)) == 0:
+    if first and where and isinstance(layers[first], gpd.GeoDataFrame) and len(
+            layers[first]) and len(select_features(layers, first, where, context=context,
+                                                   allow_empty=True)) == 0:
         return SKIP_NO_MATCH, first
     return None, None
 
@@ -302,8 +303,8 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
     out.attrs["siteplan"]["skipped"] = skipped
     read = {n for c in prof.criteria for n in layers_read(c)} | {
         n for c in prof.constraints for n in _rule_layers(c)}
-    out.attrs["siteplan"]["empty_layers"] = sorted(n for n in read if n in layers
-                                                   and len(layers[n]) == 0)
+    out.attrs["siteplan"]["empty_layers"] = sorted(
+        n for n in read if isinstance(layers.get(n), gpd.GeoDataFrame) and len(layers[n]) == 0)
     log.info("%s: %d scored, %d excluded, %d rejected", prof.name,
              (out["status"] == STATUS_SCORED).sum(), (out["status"] == STATUS_EXCLUDED).sum(),
              (out["status"] == STATUS_REJECTED).sum())
@@ -346,6 +347,7 @@ def _provenance(prof: Profile, layers: Layers, out: gpd.GeoDataFrame, n_not_cand
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "profile": prof.name,
         "title": dict(prof.title),
+        "description": dict(prof.description),
         "method": prof.method,
         "owa_alpha": prof.owa_alpha,
         "weights": prof.weights,
@@ -353,12 +355,15 @@ def _provenance(prof: Profile, layers: Layers, out: gpd.GeoDataFrame, n_not_cand
         "consistency_ratio": prof.consistency_ratio,
         "criteria": [{"name": c.name, "measure": c.measure, "layer": c.layer,
                       "title": dict(c.title), "transform": dict(c.transform),
-                      "weight": c.weight, "measured_as": used.get(c.name, c.measure)}
+                      "weight": c.weight, "measured_as": used.get(c.name, c.measure),
+                      "radius": c.radius, "source": c.source}
                      for c in prof.criteria],
         "constraints": [{"label": constraint_label(c), "type": c["type"],
                          "layer": c.get("layer"), "buffer": c.get("buffer"),
                          "where": {k: list(v) for k, v in (c.get("where") or {}).items()},
-                         "title": dict(c.get("title") or {})} for c in prof.constraints],
+                         "column": c.get("column"),
+                         "title": dict(c.get("title") or {}),
+                         "source": c.get("source")} for c in prof.constraints],
         "candidates": {k: list(v) for k, v in prof.candidates.items()},
         "counts": {"input": int(n_input), "not_candidate": int(n_not_candidate),
                    "scored": int(status.get(STATUS_SCORED, 0)),

@@ -2,8 +2,10 @@
 
 A quantity layer (population, or any layer with a numeric column) is read
 once per bundle into a :class:`Spread`: polygons carry their value evenly over
-their area, lines over their length, points whole. Every measure of "people
-within r" reads the same spread:
+their area, lines over their length, points whole. A raster (people per cell,
+e.g. WorldPop 100 m) is a :class:`RasterSpread`: each cell's people spread
+evenly over the cell, counted by the exact share of the cell inside an area.
+Every measure of "people within r" reads the same spread:
 
 - :func:`amount_within` (the ``sum_within`` measure): the spread inside each
   geometry's r-buffer, points by exact distance;
@@ -25,17 +27,19 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
 from ._errors import Problem, SiteplanInputError
 from .features import geoms_of, numeric_column, select_features, where_key
 from .layers import CacheKey
+from .raster import RasterLayer, read_window, zonal_stats
 
 if TYPE_CHECKING:
     from .layers import Layers
 
-__all__ = ["Spread", "spread", "people", "people_beyond", "amount_in", "amount_within",
-           "demand_points", "QUAD_SEGS"]
+__all__ = ["Spread", "RasterSpread", "spread", "people", "people_beyond", "amount_in",
+           "amount_within", "demand_points", "QUAD_SEGS"]
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +47,23 @@ QUAD_SEGS = 32  # 128 segments per circle: buffer areas within 0.05% of pi r²
 
 
 class Spread(NamedTuple):
-    """A quantity spread over space: one density per piece."""
+    """A quantity spread over space by vector features: one density per piece."""
 
     tree: shapely.STRtree
     geoms: np.ndarray
     density: np.ndarray  # per m² (polygons), per m (lines), whole (points)
     dim: np.ndarray      # 0 points, 1 lines, 2 polygons
+
+
+class RasterSpread(NamedTuple):
+    """A quantity held by a raster's cells (people per cell), spread evenly in each cell.
+
+    ``minus`` is an area taken out (the parks' reach, for people beyond it).
+    """
+
+    raster: RasterLayer
+    crs: object                      # the bundle's CRS, in which geometries come
+    minus: shapely.Geometry | None = None
 
 
 def _make(geoms: np.ndarray, values: np.ndarray, name: str) -> Spread:
@@ -62,9 +77,15 @@ def _make(geoms: np.ndarray, values: np.ndarray, name: str) -> Spread:
     return Spread(shapely.STRtree(geoms), geoms, density, dim)
 
 
-def spread(layers: Layers, layer: str, column: str, where: Mapping[str, tuple] | None = None,
-           *, context: str) -> Spread:
-    """The features of ``layer`` (filtered by ``where``) carrying ``column``, cached."""
+def spread(layers: Layers, layer: str, column: str | None,
+           where: Mapping[str, tuple] | None = None, *, context: str) -> Spread | RasterSpread:
+    """The features of ``layer`` (filtered by ``where``) carrying ``column``, cached.
+
+    A raster layer spreads its cell values (``column`` and ``where`` do not apply).
+    """
+    if isinstance(layers.get(layer), RasterLayer):
+        return RasterSpread(layers[layer], layers.crs)
+
     def build() -> Spread:
         feats = select_features(layers, layer, where or {}, context=context)
         return _make(geoms_of(feats), numeric_column(feats, column, layer, context), layer)
@@ -85,10 +106,22 @@ def people(layers: Layers, *, context: str = "population") -> Spread:
 
 
 def people_beyond(layers: Layers, radius: float, park_layer: str,
-                  where: Mapping[str, Sequence], *, context: str) -> Spread:
+                  where: Mapping[str, Sequence], *, context: str) -> Spread | RasterSpread:
     """The people who live beyond ``radius`` metres of every park (``park_layer``/``where``)."""
+    base = people(layers, context=context)
+    if isinstance(base, RasterSpread):
+        def reach() -> RasterSpread:
+            parks = select_features(layers, park_layer, where, context=context,
+                                    allow_empty=True)
+            zone = shapely.buffer(shapely.union_all(geoms_of(parks)), radius,
+                                  quad_segs=QUAD_SEGS) if len(parks) else None
+            return base._replace(minus=zone)
+
+        key = CacheKey("people_beyond", ("population", park_layer),
+                       (float(radius), where_key(where)))
+        return layers.cache.get(key, reach)
+
     def build() -> Spread:
-        base = people(layers, context=context)
         parks = select_features(layers, park_layer, where, context=context, allow_empty=True)
         g, dens, dim = base.geoms, base.density, base.dim
         if len(parks):
@@ -111,11 +144,17 @@ def people_beyond(layers: Layers, radius: float, park_layer: str,
     return layers.cache.get(key, build)
 
 
-def amount_in(areas: np.ndarray, s: Spread, *, once: bool = False) -> np.ndarray:
+def amount_in(areas: np.ndarray, s: Spread | RasterSpread, *, once: bool = False
+              ) -> np.ndarray:
     """The quantity inside each of ``areas`` (areal weighting; points whole).
 
-    With ``once``, a point on the edge of two areas counts in the first only.
+    With ``once``, a point on the edge of two areas counts in the first only. A
+    raster counts each cell by the exact share of it inside the area.
     """
+    if isinstance(s, RasterSpread):
+        if s.minus is not None:
+            areas = shapely.difference(areas, s.minus)
+        return zonal_stats(areas, s.crs, s.raster, "sum")
     i, j = s.tree.query(areas, predicate="intersects")
     w = s.density[j].copy()
     poly = s.dim[j] == 2
@@ -142,6 +181,8 @@ def amount_within(geoms: np.ndarray, radius: float, s: Spread) -> np.ndarray:
     out = np.zeros(len(geoms))
     if len(geoms) == 0:
         return out
+    if isinstance(s, RasterSpread):
+        return amount_in(shapely.buffer(geoms, radius, quad_segs=16), s)
     if (s.dim == 0).all():
         i, j = s.tree.query(geoms, predicate="dwithin", distance=radius)
         return np.bincount(i, weights=s.density[j], minlength=len(geoms))
@@ -159,8 +200,46 @@ def demand_points(layers: Layers, *, cell: float = 100.0,
     representative point. Cached per bundle.
     """
     _require_population(layers, context)
+    pop = layers["population"]
+    if isinstance(pop, RasterLayer):
+        return layers.cache.get(CacheKey("demand_points", ("population", "parcels"), ()),
+                                lambda: _cell_points(layers, pop))
     return layers.cache.get(CacheKey("demand_points", ("population",), (float(cell),)),
-                            lambda: _grid_points(layers["population"], cell))
+                            lambda: _grid_points(pop, cell))
+
+
+#: how far beyond the parcels' extent a population raster is read for demand points
+DEMAND_MARGIN = 10_000.0
+
+
+def _cell_points(layers: Layers, pop: RasterLayer) -> tuple[np.ndarray, np.ndarray]:
+    """A population raster's cells as points (cell centres) with their people.
+
+    Only the cells within :data:`DEMAND_MARGIN` metres of the parcels' extent
+    are read (all of them without parcels).
+    """
+    if "parcels" in layers and len(layers["parcels"]):
+        x0, y0, x1, y1 = layers["parcels"].total_bounds
+        area = shapely.box(x0 - DEMAND_MARGIN, y0 - DEMAND_MARGIN, x1 + DEMAND_MARGIN,
+                           y1 + DEMAND_MARGIN)
+        area = np.array([area], dtype=object)
+        if not pop.crs.equals(layers.crs):
+            tr = pyproj.Transformer.from_crs(layers.crs, pop.crs, always_xy=True)
+            area = shapely.transform(shapely.segmentize(area, DEMAND_MARGIN / 10),
+                                     lambda xy: np.column_stack(tr.transform(xy[:, 0],
+                                                                             xy[:, 1])))
+        bounds = tuple(shapely.total_bounds(area))
+    else:
+        bounds = pop.bounds
+    win = read_window(pop, bounds, margin=0)
+    rows, cols = np.nonzero(np.nan_to_num(win.values) > 0)
+    x = win.left + (cols + 0.5) * win.cell_x
+    y = win.top - (rows + 0.5) * win.cell_y
+    w = win.values[rows, cols]
+    if not pop.crs.equals(layers.crs):
+        tr = pyproj.Transformer.from_crs(pop.crs, layers.crs, always_xy=True)
+        x, y = tr.transform(x, y)
+    return shapely.points(np.asarray(x), np.asarray(y)), w
 
 
 def _grid_points(pop, cell: float) -> tuple[np.ndarray, np.ndarray]:

@@ -8,6 +8,7 @@ in ``builtin_profiles/`` as TOML files a planner can copy and edit
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -23,6 +24,8 @@ from .aggregate import AGGREGATORS
 from .constraints import CONSTRAINT_TYPES
 from .criterion import Criterion
 from .measures import MEASURES as MEASURE_TABLE
+from .measures.raster import SLOPE_UNITS
+from .raster import STATS
 from .transforms import check_transform
 from .weights import CR_LIMIT, ahp_weights, normalise_weights
 
@@ -38,9 +41,11 @@ CONSTRAINTS = tuple(CONSTRAINT_TYPES)
 _TOP_KEYS = {"name", "title", "description", "method", "candidates", "constraints", "criteria",
              "weights", "allow_inconsistent", "owa", "reach", "notes", "version"}
 _CRITERION_KEYS = {"name", "title", "measure", "layer", "where", "column", "radius",
-                   "transform", "weight", "missing", "level", "description", "fallback"}
+                   "transform", "weight", "missing", "level", "description", "fallback",
+                   "source", "stat", "values", "at_least", "unit"}
 _CONSTRAINT_KEYS = {"type", "title", "source"}.union(*(t.keys for t in
                                                       CONSTRAINT_TYPES.values()))
+_WEIGHTS_KEYS = {"order", "ahp", "values"}
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -89,13 +94,47 @@ class Profile:
         return self.title.get(lang) or self.title.get("en") or self.name
 
     def with_weights(self, weights: Mapping[str, float]) -> Profile:
-        """A copy with new direct weights (normalised to sum 1)."""
+        """The same profile with new direct weights, normalised to sum 1.
+
+        Parameters
+        ----------
+        weights
+            Criterion name -> weight (any scale, >= 0, not all 0). A
+            criterion left out keeps its present weight, so it keeps its
+            weight relative to the other criteria left out; then every
+            weight is divided by the total.
+
+        Returns
+        -------
+        Profile
+            A new profile (this one is unchanged); an AHP consistency ratio
+            no longer applies and is dropped.
+
+        Raises
+        ------
+        SiteplanInputError
+            A name that is not a criterion of the profile (the known ones
+            are listed), or a negative, non-numeric or all-zero weight.
+
+        Examples
+        --------
+        >>> import siteplan as sp
+        >>> prof = sp.get_profile("sentra_kuliner")
+        >>> round(prof.weights["akses_jalan"], 6), round(prof.weights["luas"], 6)
+        (0.25, 0.1)
+        >>> new = prof.with_weights({"akses_jalan": 0.65})   # the rest keep 0.75 between them
+        >>> round(new.weights["akses_jalan"], 6), round(new.weights["luas"], 6)
+        (0.464286, 0.071429)
+        >>> round(sum(new.weights.values()), 12)
+        1.0
+        """
         unknown = set(weights) - {c.name for c in self.criteria}
         if unknown:
             raise SiteplanInputError(Problem(f"profile '{self.name}'", f"no criterion named "
-                                             f"{', '.join(sorted(unknown))}", "use one of: " +
+                                             f"{', '.join(sorted(map(str, unknown)))}",
+                                             "use one of: " +
                                              ", ".join(c.name for c in self.criteria)))
-        merged = {c.name: weights.get(c.name, 0.0) for c in self.criteria}
+        merged = {c.name: weights.get(c.name, c.weight) for c in self.criteria}
         norm = normalise_weights(merged, f"profile '{self.name}' weights")
         crits = tuple(replace(c, weight=norm[c.name]) for c in self.criteria)
         return replace(self, criteria=crits, consistency_ratio=None, source_text=None)
@@ -256,6 +295,33 @@ def _title(value: Any, where: str, problems: list[Problem]) -> dict[str, str]:
     return dict(value)
 
 
+def _check_raster_keys(cr: Mapping[str, Any], measure: Any, spec: Any, cw: str,
+                       problems: list[Problem]) -> None:
+    """``stat``, ``values``, ``at_least`` and ``unit`` of raster measures."""
+    allowed = spec.allows if spec is not None else frozenset()
+    for key in ("stat", "values", "at_least", "unit"):
+        if key in cr and key not in allowed:
+            problems.append(Problem(cw, f"'{key}' does not apply to measure {measure!r}",
+                                    "remove it (it is for the raster measures zonal and slope)"))
+    stats = STATS if measure == "zonal" else ("mean", "max")
+    if "stat" in cr and cr["stat"] not in stats:
+        problems.append(Problem(cw, f"unknown stat {cr['stat']!r}",
+                                f"use one of: {', '.join(stats)}"))
+    if "unit" in cr and cr["unit"] not in SLOPE_UNITS:
+        problems.append(Problem(cw, f"unknown unit {cr['unit']!r}",
+                                f"use one of: {', '.join(SLOPE_UNITS)}"))
+    if "values" in cr and not (isinstance(cr["values"], list) and cr["values"]
+                               and all(_num(v) for v in cr["values"])):
+        problems.append(Problem(cw, f"values must be a list of numbers, got {cr['values']!r}",
+                                "write values = [40, 50] (e.g. WorldCover classes)"))
+    if "at_least" in cr and not _num(cr["at_least"]):
+        problems.append(Problem(cw, f"at_least must be a number, got {cr['at_least']!r}",
+                                "write at_least = 0.67"))
+    if cr.get("stat") == "share" and "values" not in cr and "at_least" not in cr:
+        problems.append(Problem(cw, "stat 'share' needs values = [...] or at_least = <number>",
+                                "say which cells count, e.g. at_least = 0.67"))
+
+
 def _tables(data: Mapping[str, Any], key: str, one: str, where: str,
             problems: list[Problem]) -> Iterator[tuple[int, Mapping[str, Any]]]:
     """The tables of an array of tables (``[[key]]``), numbered from 1; others reported."""
@@ -322,6 +388,9 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
                                     f"use one of: {', '.join(CONSTRAINTS)}"))
             continue
         CONSTRAINT_TYPES[kind].check(con, cw, problems)
+        if "source" in con and not isinstance(con["source"], str):
+            problems.append(Problem(cw, f"source must be text, got {con['source']!r}",
+                                    "write source = \"PP 38/2011 (sempadan sungai)\""))
         entry = dict(con)
         entry["where"] = _where_table(con.get("where"), cw, problems)
         entry["title"] = _title(con.get("title"), cw, problems)
@@ -371,6 +440,10 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
             problems.append(Problem(cw, f"fallback {fb!r} does not fit measure {measure!r}",
                                     "a road measure may fall back to a straight-line one ("
                                     + "; ".join(ok) + ")"))
+        _check_raster_keys(cr, measure, spec, cw, problems)
+        if "source" in cr and not isinstance(cr["source"], str):
+            problems.append(Problem(cw, f"source must be text, got {cr['source']!r}",
+                                    "write source = \"SNI 03-1733-2004 (pertokoan, 2,000 m)\""))
         if "missing" in cr and not _num(cr["missing"], zero=True):
             problems.append(Problem(cw, f"missing must be a number in [0, 1], got "
                                     f"{cr['missing']!r}", "write missing = 0"))
@@ -392,7 +465,7 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
             problems.append(Problem(f"{where} [weights]", "must be a table",
                                     "write [weights] with order = [...] and ahp = [[...]]"))
         else:
-            bad = set(wt) - {"order", "ahp", "values"}
+            bad = set(wt) - _WEIGHTS_KEYS
             if bad:
                 problems.append(Problem(f"{where} [weights]", f"unknown key(s) "
                                         f"{', '.join(sorted(bad))}", "use order, ahp or values"))
@@ -457,7 +530,9 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
             where=MappingProxyType(_where_table(cr.get("where"), cw, problems)),
             column=cr.get("column"), radius=_f(cr.get("radius")), missing=_f(cr.get("missing")),
             title=MappingProxyType(_title(cr.get("title"), cw, problems)),
-            level=cr.get("level"), fallback=cr.get("fallback")))
+            level=cr.get("level"), fallback=cr.get("fallback"), source=cr.get("source"),
+            stat=cr.get("stat"), at_least=_f(cr.get("at_least")), unit=cr.get("unit"),
+            values=None if cr.get("values") is None else tuple(float(v) for v in cr["values"])))
     return Profile(name=name, title=MappingProxyType(title), method=method,
                    criteria=tuple(criteria), candidates=MappingProxyType(candidates),
                    constraints=tuple(constraints), allow_inconsistent=allow,
@@ -466,7 +541,7 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
 
 
 def _num(v: Any, *, positive: bool = False, zero: bool = False) -> bool:
-    if isinstance(v, bool) or not isinstance(v, int | float) or v != v:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
         return False
     if positive:
         return v > 0

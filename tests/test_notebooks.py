@@ -47,6 +47,15 @@ def test_committed_without_outputs(path):
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
 
 
+def test_allocation():
+    nb = execute("04_allocation.ipynb")
+    text = "".join(str(o.get("text", "")) for c in nb.cells if c.cell_type == "code"
+                   for o in c.outputs)
+    assert "joint plan" in text and "sequential plan" in text
+    assert not any(o.get("output_type") == "error" for c in nb.cells if c.cell_type == "code"
+                   for o in c.outputs)
+
+
 def test_your_own_data():
     nb = execute("05_your_own_data.ipynb")
     text = "".join(str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", ""))

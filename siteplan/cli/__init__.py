@@ -24,7 +24,8 @@ __all__ = ["main", "COMMANDS"]
 
 #: subcommand name -> module of this package
 COMMANDS = {"demo": "demo", "profiles": "profiles", "score": "score", "map": "map",
-            "compare": "compare", "select": "select"}
+            "compare": "compare", "select": "select", "brief": "brief",
+            "allocate": "allocate", "serve": "serve"}
 
 
 def _build_parser() -> tuple[Parser, dict]:

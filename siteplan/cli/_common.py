@@ -59,12 +59,16 @@ def say_skipped(args, skipped, profile_name: str | None = None) -> None:
         say(args, f"left out{where}: {x['kind']} {x['name']} ({why} {x['layer']})")
 
 
-def map_options(p: argparse.ArgumentParser) -> None:
-    """``--lang`` and ``--top`` of every command that draws a map."""
+def map_options(p: argparse.ArgumentParser, *, interactive: bool = False) -> None:
+    """``--lang`` and ``--top`` of every command that draws a map (and ``--interactive``)."""
     p.add_argument("--lang", choices=LANGS, default="id",
                    help="language of the map labels (default: id)")
     p.add_argument("--top", type=int, default=10, metavar="N",
                    help="number the N best sites on the map (default: 10)")
+    if interactive:
+        p.add_argument("--interactive", action="store_true",
+                       help="weights tuned in the saved map itself: sliders, method, copy as "
+                       "TOML; scores, classes, ranks and numbered sites follow in the browser")
 
 
 def sensitivity_options(p: argparse.ArgumentParser) -> None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import EXIT_OK, check_free, map_options, progress, save_map, say
+from ._common import EXIT_OK, check_free, map_options, progress, save_map, save_text, say
 
 HELP = "run every built-in profile on the embedded sample"
 DESCRIPTION = ("Run every built-in profile on the embedded synthetic Serang sample: one HTML "
-               "map per profile, a scored GeoPackage and a CSV summary of the top sites.")
+               "map per profile, a brief of its 5 best sites for a partner meeting "
+               "(brief_<profile>.html), a scored GeoPackage and a CSV summary of the top "
+               "sites.")
+#: sites in each profile's brief
+BRIEF_TOP = 5
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -28,8 +32,9 @@ def run(args) -> int:
     out: Path = args.out
     names = sp.list_profiles()
     maps = [out / f"{n}.html" for n in names]
+    briefs = [out / f"brief_{n}.html" for n in names]
     gpkg, summary = out / "siteplan_demo.gpkg", out / "summary.csv"
-    check_free([*maps, gpkg, summary], args.overwrite)
+    check_free([*maps, *briefs, gpkg, summary], args.overwrite)
     layers = sp.load_sample()
     results, rows = {}, []
     for name in progress(names, quiet=args.quiet, desc="profiles"):
@@ -37,6 +42,8 @@ def run(args) -> int:
         results[name] = res
         save_map(sp.render_map(res, layers, lang=args.lang, top=args.top),
                  out / f"{name}.html", True)
+        save_text(sp.site_brief(res, layers, top=BRIEF_TOP, lang=args.lang),
+                  out / f"brief_{name}.html", True)
         top = res[res["eligible"]].sort_values("rank").head(args.top)
         cols = ["rank", "parcel_id", "name", "kelurahan", "kecamatan", "area_m2", "score"]
         part = top.reindex(columns=cols).assign(profile=name)
@@ -47,9 +54,10 @@ def run(args) -> int:
     with atomic_path(summary, overwrite=True) as tmp:
         pd.concat(rows, ignore_index=True).to_csv(tmp, index=False)
     say(args, f"siteplan demo on the synthetic Serang sample: {len(names)} profiles")
-    for name, path in zip(names, maps, strict=True):
+    for name, path, brief in zip(names, maps, briefs, strict=True):
         c = results[name].attrs["siteplan"]["counts"]
         say(args, f"  map  {path}  ({c['scored']} scored, {c['excluded']} excluded)")
+        say(args, f"  brief {brief}  (the {BRIEF_TOP} best sites, printable)")
     say(args, f"  data {gpkg}  (one styled layer per profile)")
     say(args, f"  top  {summary}")
     return EXIT_OK

@@ -16,6 +16,7 @@ import pyproj
 
 from .._errors import Problem, SiteplanInputError, raise_if_problems
 from ..layers import Layers
+from ..raster import RasterLayer, is_raster_source, open_raster
 from .prepare import REJECT_COLUMNS, REPAIR_COLUMNS, concat_reports, prepare_all, prepare_layer
 from .read import read_layer
 
@@ -71,13 +72,18 @@ def load_layers(
     ----------
     parcels, green_spaces, roads, pois, admin, population
         Each a file path, a ``(path, layer_name)`` pair for a multi-layer
-        GeoPackage, or a GeoDataFrame. Column names are matched to the
+        GeoPackage, or a GeoDataFrame. A raster file (``.tif``, ``.tiff``,
+        ``.vrt``, ...; GeoTIFF and COG) becomes a raster layer, kept as a raster
+        in its own CRS and read by window (population as people per cell,
+        e.g. WorldPop). Column names are matched to the
         canonical ones case-insensitively, with Indonesian aliases (``NIB``
         -> ``parcel_id``, ``LUASPETA`` -> ``area_m2``, ``PENGGUNAAN`` ->
         ``land_use``, ...).
     extra
         Other layers by name (rivers, coastline, flood zones, sawah, heritage
-        cores): any geometry, no required columns.
+        cores): any geometry, no required columns; or rasters, e.g.
+        ``{"flood_hazard": "inarisk.tif", "dem": "demnas.tif",
+        "landcover": "worldcover.tif"}``.
     crs
         The metric CRS for everything. Default: the UTM zone of the parcels
         (EPSG:32748 for Kota Serang).
@@ -108,12 +114,21 @@ def load_layers(
     given = {k: v for k, v in given.items() if v is not None}
     problems: list[Problem] = []
     frames: dict[str, gpd.GeoDataFrame] = {}
+    rasters: dict[str, RasterLayer] = {}
     sources: dict[str, str] = {}
     for name, source in given.items():
         try:
-            frames[name], sources[name] = _resolve(name, source, encoding)
+            if isinstance(source, RasterLayer) or is_raster_source(source):
+                rasters[name] = source if isinstance(source, RasterLayer) else \
+                    open_raster(name, source)
+                sources[name] = rasters[name].path
+            else:
+                frames[name], sources[name] = _resolve(name, source, encoding)
         except SiteplanInputError as exc:
             problems.extend(exc.problems)
+    if rasters and "parcels" not in frames and crs is None:
+        problems.append(Problem("crs", "only raster layers and no parcels: no metric CRS to "
+                                "work in", "pass the parcels, or crs=\"EPSG:32748\""))
     target = pyproj.CRS.from_user_input(crs) if crs is not None else _target_crs(frames)
     if not target.is_projected:
         problems.append(Problem("crs", f"{target.to_string()} is not a projected (metric) CRS",
@@ -121,6 +136,6 @@ def load_layers(
     data, repairs, rejected, rejected_parcels = prepare_all(frames, crs=target,
                                                              problems=problems)
     raise_if_problems(problems)
-    return Layers(data, crs=target, repairs=concat_reports(repairs, REPAIR_COLUMNS),
+    return Layers({**data, **rasters}, crs=target, repairs=concat_reports(repairs, REPAIR_COLUMNS),
                   rejected=concat_reports(rejected, REJECT_COLUMNS),
                   rejected_parcels=rejected_parcels, sources=sources)

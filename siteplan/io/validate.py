@@ -1,4 +1,4 @@
-"""Checks and repairs of one layer, used by :func:`siteplan.load.prepare_layer`.
+"""Checks and repairs of one layer, used by :func:`siteplan.io.prepare.prepare_layer`.
 
 Each check appends :class:`~siteplan._errors.Problem` values (raised together
 by the loader) or marks rows as rejected with a reason, or records a repair.

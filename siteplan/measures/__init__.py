@@ -28,12 +28,13 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, SiteplanInputError
+from ..criterion import Criterion
 from ..features import geoms_of
+from ..raster import RasterLayer
 from ..rth.need import pop_beyond_reach, rth_shortfall
-from . import basic, network
+from . import basic, network, raster
 
 if TYPE_CHECKING:
-    from ..criterion import Criterion
     from ..layers import Layers
 
 __all__ = ["MEASURES", "Measure", "measure_criterion", "layers_read", "distance", "count_within",
@@ -54,6 +55,18 @@ class Measure:
     default_layer: str | None = None            # the layer read when ``layer`` is not given
 
 
+def _zonal(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray, layers: Layers,
+          context: str) -> np.ndarray:
+    """A raster's statistic over the parcel, or a polygon layer's value at its inner point."""
+    if isinstance(layers.get(crit.layer), RasterLayer):
+        return raster.raster_zonal(crit, parcels, geoms, layers, context)
+    if crit.column is None:
+        raise SiteplanInputError(Problem(context, f"measure 'zonal' on the polygon layer "
+                                         f"'{crit.layer}' needs column = \"<name>\"",
+                                         "name the zones' column to read"))
+    return basic.zonal(crit, parcels, geoms, layers, context)
+
+
 _LAYER = frozenset({"layer"})
 _WHERE = frozenset({"where"})
 
@@ -65,7 +78,9 @@ MEASURES: Mapping[str, Measure] = {
     "area": Measure(basic.area, "m²"),
     "attribute": Measure(basic.attribute, "value", frozenset({"column"})),
     "overlap_share": Measure(basic.overlap_share, "share", _LAYER, _WHERE),
-    "zonal": Measure(basic.zonal, "value", _LAYER | {"column"}, _WHERE),
+    "zonal": Measure(_zonal, "value", _LAYER, _WHERE | {"column", "stat", "values",
+                                                        "at_least"}),
+    "slope": Measure(raster.slope, "%", _LAYER, frozenset({"stat", "unit"})),
     "network_distance": Measure(network.network_distance, "m", _LAYER, _WHERE,
                                 ("distance",), ("roads",)),
     "travel_time": Measure(network.travel_time, "min", _LAYER, _WHERE, ("distance",),
@@ -181,7 +196,6 @@ def _standalone(measure: str, parcels: gpd.GeoDataFrame, features: gpd.GeoDataFr
                 column: str | None = None, roads: gpd.GeoDataFrame | None = None,
                 layer_name: str = "features") -> pd.Series:
     """Run one measure on plain GeoDataFrames; a Series on the parcels' index."""
-    from ..criterion import Criterion
     from ..layers import Layers
 
     context = f"sp.measures.{measure}"

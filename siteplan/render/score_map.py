@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import folium.plugins
@@ -36,6 +36,9 @@ import xyzservices.providers as xyz
 from .._errors import Problem, SiteplanInputError
 from . import style as st
 from ._folium import layer_control_last
+
+if TYPE_CHECKING:
+    from ..profiles import Profile
 
 __all__ = ["render_map", "CONTEXT_LAYERS"]
 
@@ -62,6 +65,8 @@ def render_map(
     simplify: float = 1.0,
     precision: int = 6,
     carto_key: str | None = None,
+    interactive: bool = False,
+    profile: Profile | str | None = None,
 ) -> folium.Map:
     """Draw a scored result as a Folium map: score classes, exclusions, best sites, context.
 
@@ -116,6 +121,17 @@ def render_map(
         CARTO has required a key since August 2026; without one the light base
         map is Esri World Light Gray Canvas. OpenStreetMap and Esri World
         Imagery are always offered.
+    interactive
+        ``True``: the weights can be tuned in the saved page, no server needed
+        (see :mod:`siteplan.render.interactive`): a panel with a slider per
+        criterion, the method, "reset" and "copy as TOML"; the scores, classes
+        (``scheme`` must be ``"quantiles"`` or ``"equal_interval"``), colours,
+        ranks, numbered sites and popups follow at once, and the URL fragment
+        keeps the weights. Every scored site is then drawn on its own
+        (``detail`` applies to the excluded ones only).
+    profile
+        With ``interactive=True``: the profile that was scored, for "copy as
+        TOML"; by default the built-in profile named in the result.
 
     Returns
     -------
@@ -140,6 +156,14 @@ def render_map(
     """
     sel = _check(result, layers, lang, top, m, scheme, k, colors, context, detail, simplify,
                  precision)
+    plan = None
+    if not isinstance(interactive, bool | np.bool_):
+        raise SiteplanInputError(Problem("render_map", f"interactive={interactive!r} must be "
+                                         "True or False", "pass interactive=True"))
+    if interactive:
+        from . import interactive as ia
+
+        plan = ia.plan(result, profile, scheme=scheme, lang=lang)
     tx = st.TEXT[lang]
     info = _info(result, layers)
     work_crs = _work_crs(result)
@@ -188,14 +212,21 @@ def render_map(
         legend_extra = _add_context(m, layers, info, sel, lang, work_crs, simplify, precision)
     attribution = st.attribution(info, lang)
     n_detail_scored = min(len(scored), detail)
-    site = st.site_text(frame, scored[:max(n_detail_scored, top)], score, rank, info, lang,
-                        len(scored), p_stab, top_k)
     _add_excluded(m, frame, excluded, g4326, info, lang, max(detail - n_detail_scored, 0),
                   attribution)
-    _add_scored(m, scored, g4326, classes, site, n_detail_scored, lang, detail, attribution)
     top_rows = scored[:max(top, 0)]
-    if len(top_rows):
-        _add_top(m, frame, top_rows, rank, site, work_crs, lang)
+    if plan is not None:        # shapes, scores and markers drawn by the page's script
+        page = ia.draw(m, plan, frame=frame, status=status, score=score, rank=rank,
+                       g4326=g4326, classes=classes, p_stab=p_stab, top_k=top_k, top=top,
+                       work_crs=work_crs, k=k, colors=colors, precision=precision,
+                       attribution=attribution)
+    else:
+        site = st.site_text(frame, scored[:max(n_detail_scored, top)], score, rank, info,
+                            lang, len(scored), p_stab, top_k)
+        _add_scored(m, scored, g4326, classes, site, n_detail_scored, lang, detail,
+                    attribution)
+        if len(top_rows):
+            _add_top(m, frame, top_rows, rank, site, work_crs, lang)
     legend = st.legend_html(classes, info, lang, len(excluded), len(top_rows), scheme,
                             legend_extra)
     st.HtmlControl(legend, position="bottomleft", class_name="sp-box sp-legend").add_to(m)
@@ -207,6 +238,8 @@ def render_map(
         bounds = _bounds(g4326[np.concatenate([scored, excluded])])
         if bounds is not None:
             m.fit_bounds(bounds)
+    if plan is not None:
+        page.add_to(m)          # last: it starts once the layers and the legend exist
     return m
 
 
@@ -585,7 +618,7 @@ def _add_constraints(m, layers, info, lang, work_crs, tol, prec, get) -> list[st
     for i, con in enumerate(info["constraints"]):
         name = con.get("layer")
         if con.get("type") not in ("outside", "inside") or not name or get(name) is None:
-            continue
+            continue  # rasters (get gives None) are not drawn
         try:
             feats = select_features(layers, name, con.get("where") or {}, allow_empty=True,
                                     context=f"render_map constraint {i + 1}")

@@ -1,16 +1,13 @@
-"""Private helpers for :mod:`siteplan.maps`: words, colours, CSS and every text it writes.
+"""Private helpers of the score map (:mod:`siteplan.render.score_map`): colours, CSS, popups.
 
 Tooltips, popups, the legend, the title and the attribution are built here,
 column-wise with pandas string operations (no loop over rows).
 
-Everything that turns data into text for a map lives here, so that the one
-rule that matters for safety is in one place: **every value from data goes
-through** :func:`esc` (or :func:`esc1`) **before it is placed in HTML**.
-:func:`esc` also neutralises the characters that would break out of the
-JavaScript template literals folium uses for ``Tooltip`` and ``Popup``
-(backtick, ``$`` and backslash).
+Every value from data goes through :func:`~siteplan.render.words.esc` (or
+``esc1``) before it is placed in HTML; the words, number formats and that
+escaping live in :mod:`siteplan.render.words`, shared by every renderer.
 
-Imported only by :mod:`siteplan.maps` (itself imported lazily), so it may
+Imported only by the renderers (themselves imported lazily), so it may
 import branca/folium.
 """
 

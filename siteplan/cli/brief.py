@@ -1,0 +1,71 @@
+"""``siteplan brief``: the partner meeting pack, one printable page per site."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ._common import (
+    EXIT_OK,
+    LANGS,
+    UsageError,
+    check_free,
+    layer_options,
+    layers_from_args,
+    profile_from_arg,
+    save_text,
+    say,
+    sensitivity_options,
+)
+
+HELP = "write the partner meeting pack: a printable brief per site (HTML, PDF)"
+DESCRIPTION = ("Score the parcels with a profile and write a brief of the best sites (or of "
+               "the sites named with --site) for a meeting with a CSR partner: a cover page "
+               "and one A4 page per site with a map, the score and its criteria, the "
+               "constraints and their legal sources, and the neighbourhood. --pdf also prints "
+               "it with headless Chromium. Without layer files, the embedded sample is used.")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", required=True, help="built-in profile name or a .toml file")
+    layer_options(p, parcels_required=False)
+    p.add_argument("--top", type=int, default=5, metavar="N",
+                   help="brief the N best-ranked sites (default: 5)")
+    p.add_argument("--site", action="append", default=[], metavar="PARCEL_ID",
+                   help="brief this parcel instead (repeat; in this order)")
+    p.add_argument("--out", required=True, type=Path, help="the brief as HTML (.html)")
+    p.add_argument("--pdf", type=Path, help="also print it to this PDF (needs Chromium)")
+    p.add_argument("--lang", choices=LANGS, default="id",
+                   help="language of the brief (default: id)")
+    sensitivity_options(p)
+    p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+
+
+def run(args) -> int:
+    import siteplan as sp
+
+    if args.out.suffix.lower() not in {".html", ".htm"}:
+        raise UsageError(f"--out must end in .html, got {args.out.name!r}")
+    if args.pdf is not None and args.pdf.suffix.lower() != ".pdf":
+        raise UsageError(f"--pdf must end in .pdf, got {args.pdf.name!r}")
+    if args.top < 1:
+        raise UsageError("--top needs a number of sites >= 1")
+    if args.sensitivity < 0:
+        raise UsageError("--sensitivity needs a positive number of draws")
+    prof = profile_from_arg(args.profile)
+    check_free([args.out] + ([args.pdf] if args.pdf else []), args.overwrite)
+    layers = layers_from_args(args)
+    result = sp.score(layers, prof)
+    stab = None
+    if args.sensitivity:
+        stab = sp.sensitivity(result, prof, draws=args.sensitivity, spread=args.spread,
+                              top_k=args.top_k, seed=args.seed)
+    html = sp.site_brief(result, layers, args.site or None, top=args.top, lang=args.lang,
+                         stability=stab)
+    save_text(html, args.out, args.overwrite)
+    n = html.count('class="page site"')
+    say(args, f"brief of {n} site(s), {prof.name}: wrote {args.out}")
+    if args.pdf:
+        sp.write_brief_pdf(html, args.pdf, footer=f"siteplan · {prof.name}")
+        say(args, f"  and {args.pdf} ({n + 1} pages)")
+    return EXIT_OK

@@ -1,0 +1,228 @@
+"""Draw an allocation from :func:`siteplan.allocate` on a Folium map.
+
+One colour per use, the sites numbered within each use, a popup per site
+with its score for every use (and its member parcels when it is an assembled
+site), a legend with the objective and the gain over the sequential greedy
+plan. Every text from data goes through ``siteplan.render.words.esc``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .._errors import Problem, SiteplanInputError
+from .words import ALLOCATION_TEXT as TEXT
+
+if TYPE_CHECKING:
+    from ..layers import Layers
+
+__all__ = ["render_allocation", "USE_COLOURS"]
+
+#: one colour per use, in the order of the plan's uses (ColorBrewer Dark2)
+USE_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
+               "#666666")
+
+def render_allocation(plan: gpd.GeoDataFrame, layers: Layers | None = None, *, m=None,
+                      lang: str = "id"):
+    """Draw an allocation: one colour per use, sites numbered within each use.
+
+    Parameters
+    ----------
+    plan
+        From :func:`siteplan.allocate`.
+    layers
+        The bundle that was allocated; when given, the kecamatan boundaries of
+        its ``admin`` layer are drawn for orientation.
+    m
+        A folium.Map to add to; a new map when None.
+    lang
+        ``"id"`` (Indonesian, numbers as ``1.234,5``) or ``"en"``.
+
+    Returns
+    -------
+    folium.Map
+        One layer per use (named by the use's title), a numbered marker per
+        site, a popup with the site's score for every use, and a legend.
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> layers = sp.load_sample()
+    >>> results = {u: sp.score(layers, u) for u in ["rth", "wisata_religi"]}
+    >>> plan = sp.allocate(results, layers, {"rth": 2, "wisata_religi": 1})
+    >>> m = sp.render_allocation(plan, layers, lang="en")
+    >>> type(m).__name__
+    'Map'
+    """
+    import folium
+
+    from . import style as st
+
+    if lang not in st.LANGS:
+        raise SiteplanInputError(Problem("render_allocation", f"unknown lang {lang!r}",
+                                         "use 'id' or 'en'"))
+    info = plan.attrs.get("allocation")
+    if not isinstance(plan, gpd.GeoDataFrame) or info is None or "use" not in plan.columns:
+        raise SiteplanInputError(Problem("render_allocation", "plan is not a result of "
+                                         "sp.allocate (no attrs['allocation'] or 'use')",
+                                         "pass the GeoDataFrame sp.allocate returned"))
+    tx = TEXT[lang]
+    uses = list(info["uses"])
+    colour = {u: USE_COLOURS[i % len(USE_COLOURS)] for i, u in enumerate(uses)}
+    title = {u: str((info.get("titles", {}).get(u) or {}).get(lang) or u) for u in uses}
+    frame = plan.to_crs(4326) if plan.crs is not None else plan
+    frame = frame.reset_index(drop=True)
+    text = _site_text(frame, uses, title, tx, lang, st)
+    if m is None:
+        b = frame.total_bounds if len(frame) else (106.1, -6.15, 106.2, -6.05)
+        m = folium.Map(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=12,
+                       tiles="OpenStreetMap", control_scale=True)
+        if len(frame):
+            m.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding=(30, 30))
+    m.get_root().header.add_child(folium.Element(f"<style>{st.CSS}{_CSS}</style>"),
+                                  name="siteplan_css")
+    if layers is not None and "admin" in layers:
+        _add_admin(m, layers, lang, st)
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    geoms = shapely.set_precision(geoms, 1e-6)
+    pts = shapely.point_on_surface(geoms)
+    for use in uses:                                   # a handful of uses
+        rows = np.flatnonzero(frame["use"].to_numpy() == use)
+        if not len(rows):
+            continue
+        group = folium.FeatureGroup(name=f"{st.esc1(title[use])} ({len(rows)})", show=True)
+        fc = st.feature_collection(geoms[rows], {"t": text["tip"].iloc[rows],
+                                                 "p": text["pop"].iloc[rows]})
+        col = colour[use]
+        folium.GeoJson(fc, style_function=lambda _f, c=col: {
+            "color": c, "weight": 2.5, "fillColor": c, "fillOpacity": 0.55},
+            highlight_function=lambda _f: {"weight": 4, "fillOpacity": 0.75},
+            tooltip=folium.GeoJsonTooltip(["t"], labels=False, localize=False, sticky=True),
+            popup=folium.GeoJsonPopup(["p"], labels=False, localize=False, max_width=380),
+        ).add_to(group)
+        for r in rows:                                  # the use's few sites
+            label = str(int(frame["pick"].iat[r]))
+            folium.Marker(
+                [round(pts[r].y, 6), round(pts[r].x, 6)],
+                icon=folium.DivIcon(html=f'<div class="sp-alloc" style="background:{col}">'
+                                    f"{label}</div>", icon_size=(24, 24),
+                                    icon_anchor=(12, 12), class_name="sp-alloc-icon"),
+                tooltip=folium.Tooltip(str(text["tip"].iat[r]), sticky=False),
+                popup=folium.Popup(str(text["pop"].iat[r]), max_width=380),
+            ).add_to(group)
+        group.add_to(m)
+    st.HtmlControl(_legend(frame, info, uses, title, colour, tx, lang, st),
+                   position="bottomleft", class_name="sp-box sp-legend").add_to(m)
+    if not any(isinstance(c, folium.LayerControl) for c in m._children.values()):
+        folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    return m
+
+
+_CSS = """
+.sp-alloc{width:24px;height:24px;border-radius:12px;color:#fff;border:2px solid #fff;
+ box-shadow:0 1px 4px rgba(0,0,0,.6);font:700 12px/20px system-ui,sans-serif;
+ text-align:center;box-sizing:border-box}
+.sp-alloc-icon{background:none;border:none}
+.sp-pop td.mine{font-weight:700}
+"""
+
+
+def _site_text(frame, uses, title, tx, lang, st) -> dict[str, pd.Series]:
+    """Tooltip and popup HTML per site, column-wise from escaped values."""
+    n = len(frame)
+    empty = pd.Series("", index=range(n), dtype="string")
+    pid = st.esc(frame["parcel_id"])
+    name = st.esc(frame["name"]) if "name" in frame.columns else empty
+    use_title = st.esc(frame["use"].map(title))
+    pick = frame["pick"].astype(int).astype("string")
+    score = st.fmt_fixed(frame["score"], 1, lang)
+    tip = use_title + " #" + pick + ": " + name.where(name != "", pid) + " (" + \
+        tx["score"] + " " + score + ")"
+    kel = st.esc(frame["kelurahan"]) if "kelurahan" in frame.columns else empty
+    kec = st.esc(frame["kecamatan"]) if "kecamatan" in frame.columns else empty
+    meta = st.join_nonempty([pid, pd.Series(np.where(kel != "", tx["kel"] + " " + kel, ""),
+                                            dtype="string"),
+                             pd.Series(np.where(kec != "", tx["kec"] + " " + kec, ""),
+                                       dtype="string")], " · ")
+    rank = st.fmt_int(frame["rank"], lang)
+    pop = ("<div class=sp-pop><h4>" + name.where(name != "", pid) + "</h4><div class=m>" +
+           meta + "</div><div class=s><b>" + use_title + " #" + pick + "</b> · " +
+           tx["score"] + " " + score + " (" + tx["rank"] + " " + rank + ")</div>")
+    if "fixed" in frame.columns:
+        pop = pop + pd.Series(np.where(frame["fixed"].to_numpy(bool),
+                                       f"<div class=m>{tx['fixed']}</div>", ""), dtype="string")
+    if "people_added" in frame.columns:
+        before, after = tx["people"].split("{n}")
+        pop = pop + "<div class=st>" + before + st.fmt_int(frame["people_added"], lang) + \
+            after + "</div>"
+    table = pd.Series(f"<table><tr><th>{tx['use']}<th><th>{tx['score']}", index=range(n),
+                      dtype="string")
+    for use in uses:                                   # a handful of uses
+        col = f"score_{use}"
+        s = pd.to_numeric(frame[col], errors="coerce") if col in frame.columns else \
+            pd.Series(np.nan, index=range(n))
+        pct = st.fmt_int(np.clip(np.nan_to_num(s.to_numpy(float)), 0, 100), "en")
+        val = st.fmt_fixed(s, 1, lang).where(s.notna(), tx["not_eligible"])
+        mine = pd.Series(np.where(frame["use"].to_numpy() == use, " class=mine", ""),
+                         dtype="string")
+        table = table + "<tr><td" + mine + ">" + st.esc1(title[use]) + \
+            "<td><i style=width:" + pct + "%></i><td" + mine + ">" + val
+    pop = pop + table + "</table>"
+    if "greedy_use" in frame.columns:
+        g = frame["greedy_use"].fillna("").astype(str)
+        gt = st.esc(g.map(lambda u: title.get(u, u)))   # a handful of distinct uses
+        before, after = tx["greedy_gave"].split("{use}")
+        pop = pop + "<div class=m>" + before + gt.where(g.to_numpy() != "", tx["greedy_none"]) \
+            + after + "</div>"
+    if "members" in frame.columns:
+        nm = pd.to_numeric(frame["n_members"], errors="coerce").fillna(1).to_numpy(float) \
+            if "n_members" in frame.columns else np.ones(n)
+        members = st.esc(frame["members"].astype("string").str.replace(";", ", ", regex=False))
+        before, after = tx["members"].split("{n}")
+        pop = pop + pd.Series(np.where(nm > 1, "<div class=m>" + before + st.fmt_int(nm, lang)
+                                       + after + ": " + members + "</div>", ""), dtype="string")
+    return {"tip": tip.reset_index(drop=True), "pop": (pop + "</div>").reset_index(drop=True)}
+
+
+def _legend(frame, info, uses, title, colour, tx, lang, st) -> str:
+    rows = [f"<div class=h>{tx['title']}</div>"]
+    counts = frame["use"].value_counts()
+    for use in uses:                                   # a handful of uses
+        n = int(counts.get(use, 0))
+        if not n and not info["demand"].get(use):
+            continue
+        rows.append(f'<div class=r><i style="background:{colour[use]}"></i>'
+                    f"{st.esc1(title[use])} <span class=c>({st.fmt1(n, 0, lang)} "
+                    f"{tx['sites']})</span></div>")
+    what = tx[f"objective_{info['objective']}"]
+    dec = 1 if info["objective"] == "score" else 0
+    line = f"{what}: {st.fmt1(info['value'], dec, lang)}"
+    g = info.get("greedy", {}).get("value")
+    if g is not None:
+        line += (f"; {tx['greedy']}: {st.fmt1(g, dec, lang)} ({tx['gain']} "
+                 f"{'+' if info['gain'] >= 0 else ''}{st.fmt1(info['gain'], dec, lang)})")
+    rows.append(f"<div class=n>{line}</div>")
+    return "".join(rows)
+
+
+def _add_admin(m, layers, lang, st) -> None:
+    import folium
+
+    admin = layers["admin"]
+    if "level" in admin.columns:
+        admin = admin[admin["level"].astype(str).str.lower() == "kecamatan"]
+    if not len(admin):
+        return
+    a = admin.to_crs(4326)
+    geoms = shapely.set_precision(np.asarray(a.geometry.boundary.array, dtype=object), 1e-6)
+    names = st.esc(a["nama"]) if "nama" in a.columns else pd.Series([""] * len(a),
+                                                                     dtype="string")
+    fc = st.feature_collection(geoms, {"t": names})
+    folium.GeoJson(fc, name=st.TEXT[lang]["admin"], style_function=lambda _f: {
+        "color": "#555555", "weight": 1.2, "dashArray": "5 4", "fill": False},
+        tooltip=folium.GeoJsonTooltip(["t"], labels=False, localize=False)).add_to(m)

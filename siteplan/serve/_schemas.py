@@ -1,0 +1,163 @@
+"""Request bodies of the service (pydantic models; FastAPI turns them into OpenAPI).
+
+No field is ever read as a path: a profile is a built-in profile's name or
+the profile itself as JSON, layers come as GeoJSON in the body. Text that
+looks like a path where a name is expected is refused with a clear message,
+so that a client who tries one learns why at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..profiles import METHODS
+from ._geojson import looks_like_path
+
+__all__ = ["ScoreRequest", "SensitivityRequest", "SelectRequest", "AllocateRequest",
+           "NO_PATHS", "PathRefusedError"]
+
+NO_PATHS = ("this service reads no file named in a request; give a built-in profile's name "
+            "(GET /profiles) or the profile itself as JSON (GET /schema/profile), and layers "
+            "as GeoJSON in the body")
+
+_PROFILE_DOC = ("A built-in profile's name (GET /profiles) or a whole profile as JSON, the "
+                "parsed form of a profile TOML file (JSON Schema: GET /schema/profile). "
+                "Checked like a TOML file.")
+_PARCELS_DOC = ("Parcels as a GeoJSON FeatureCollection in EPSG:4326 (RFC 7946), with the "
+                "parcel columns as properties (parcel_id, ownership, ...; Indonesian aliases "
+                "such as NIB or status_aset are recognised). Leave out to use the parcels "
+                "the server was started with.")
+
+
+class PathRefusedError(ValueError):
+    """A path where a name or data is expected (pydantic reports it as a value error)."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what, self.fix = what, NO_PATHS
+
+
+def check_profile_value(value: Any, field: str = "profile") -> Any:
+    """Refuse a path given where a profile is expected (name or inline profile)."""
+    if isinstance(value, str):
+        if looks_like_path(value):
+            raise PathRefusedError(f"'{field}' looks like a file path ({value[:80]!r})")
+        return value
+    if isinstance(value, dict):
+        parts = [value.get("criteria"), value.get("constraints")]
+        for part in parts:
+            if not isinstance(part, list):
+                continue
+            for item in part:  # a handful of criteria or constraints
+                layer = item.get("layer") if isinstance(item, dict) else None
+                if isinstance(layer, str) and looks_like_path(layer):
+                    raise PathRefusedError(f"'{field}' names a file as a layer "
+                                           f"({layer[:80]!r}): layers are named, never read "
+                                           "from a path")
+    return value
+
+
+def _no_path_layer(value: Any, field: str) -> Any:
+    if isinstance(value, str):
+        raise PathRefusedError(f"'{field}' is text ({value[:80]!r}), not GeoJSON")
+    return value
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Common(_Body):
+    parcels: dict[str, Any] | None = Field(None, description=_PARCELS_DOC)
+    method: str | None = Field(None, description="aggregation method instead of the "
+                               f"profile's: one of {', '.join(METHODS)}")
+    missing: str | None = Field(None, description="what to do with rules whose layer is "
+                                "absent (sp.score's 'missing' option, e.g. \"skip\"); "
+                                "answered 501 when this siteplan has no such option")
+
+    @field_validator("parcels", mode="before")
+    @classmethod
+    def _parcels_not_path(cls, value: Any) -> Any:
+        return _no_path_layer(value, "parcels")
+
+
+class ScoreRequest(_Common):
+    """``POST /score``: score parcels with one profile."""
+
+    profile: str | dict[str, Any] = Field(description=_PROFILE_DOC)
+    top: int | None = Field(None, ge=1, description="return only the N best-ranked sites "
+                            "(default: every candidate parcel, scored, excluded or rejected)")
+
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _profile_not_path(cls, value: Any) -> Any:
+        return check_profile_value(value)
+
+
+class SensitivityRequest(ScoreRequest):
+    """``POST /sensitivity``: rank stability of the scored sites under perturbed weights."""
+
+    draws: int = Field(1000, ge=1, le=20000, description="number of weight sets drawn")
+    spread: float = Field(0.2, ge=0, le=5, description="how much the weights vary")
+    top_k: int = Field(10, ge=1, le=1000, description="the k of p_top_k")
+    seed: int | None = Field(0, description="random seed (the same seed, the same numbers)")
+
+
+class SelectRequest(_Common):
+    """``POST /select``: choose k sites together, most people newly within reach."""
+
+    profile: str | dict[str, Any] = Field(description=_PROFILE_DOC)
+    k: int = Field(5, ge=1, le=100, description="number of sites")
+    radius: float = Field(1000.0, gt=0, le=50000, description="reach of a facility in metres")
+    min_spacing: float | None = Field(None, ge=0, le=50000,
+                                      description="minimum metres between chosen sites")
+    per_kecamatan: bool = Field(False, description="at least one site per kecamatan")
+    min_score: float | None = Field(None, ge=0, le=100,
+                                    description="choose only among sites scoring this or more")
+    solver: Literal["milp", "greedy"] = "milp"
+    existing: dict[str, Any] | None = Field(
+        None, description="facilities already there, a GeoJSON FeatureCollection in "
+        "EPSG:4326: people within reach of them count for nothing")
+
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _profile_not_path(cls, value: Any) -> Any:
+        return check_profile_value(value)
+
+    @field_validator("existing", mode="before")
+    @classmethod
+    def _existing_not_path(cls, value: Any) -> Any:
+        return _no_path_layer(value, "existing")
+
+
+class AllocateRequest(_Common):
+    """``POST /allocate``: share the parcels among several uses (needs ``sp.allocate``)."""
+
+    profiles: list[str | dict[str, Any]] = Field(
+        min_length=1, max_length=12, description="the uses: built-in names or inline "
+        "profiles, as for /score")
+    demand: dict[str, int] = Field(description="number of sites wanted per profile name")
+    objective: str = Field("score", description="what the plan maximises: \"score\" (the "
+                           "sum of the sites' scores) or \"coverage\" (people newly in "
+                           "reach)")
+    radius: float | None = Field(None, gt=0, le=50000,
+                                 description="reach in metres (coverage objective)")
+    min_spacing: float | None = Field(None, ge=0, le=50000,
+                                      description="minimum metres between sites of a use")
+    per_kecamatan: bool = Field(False, description="at least one site per kecamatan")
+    fixed: dict[str, str] | None = Field(None, description="parcel_id -> use, decided "
+                                         "already")
+    exclude: list[str] | None = Field(None, description="parcel_ids not to allocate")
+    solver: Literal["milp", "greedy"] = "milp"
+    solver_time_limit: float = Field(30.0, gt=0, le=600, description="seconds the solver "
+                                     "may take (never more than the server's time limit)")
+
+    @field_validator("profiles", mode="before")
+    @classmethod
+    def _profiles_not_paths(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            for item in value:  # a handful of profiles
+                check_profile_value(item, "profiles")
+        return value

@@ -1,0 +1,129 @@
+"""sp.render_allocation: one layer and colour per use, sites numbered within each use,
+popups with the score for every use, both languages, text from data escaped."""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+import siteplan as sp
+from siteplan._errors import SiteplanInputError
+from siteplan.render.allocation_map import USE_COLOURS
+
+X0, Y0 = 620_000.0, 9_320_000.0
+CRS = "EPSG:32748"
+XSS_SCRIPT = "<script>window.__xss=2</script>"
+XSS_JS = "Lahan `${window.__xss=3}` \\u"
+
+
+def box(x1, y1, x2, y2):
+    return shapely.box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
+
+
+def world():
+    parcels = gpd.GeoDataFrame({
+        "parcel_id": ["P0", "P1", "P2", "P3"],
+        "name": [XSS_SCRIPT, XSS_JS, "", "Kebun"],
+        "ownership": ["pemda"] * 4, "kelurahan": ["Cipare", XSS_SCRIPT, "Lopang", "Cipare"],
+        "kecamatan": ["Serang"] * 4, "land_use": ["kebun"] * 4,
+    }, geometry=[box(0, 0, 40, 40), box(40, 0, 80, 40), box(500, 0, 540, 40),
+                 box(900, 0, 940, 40)], crs=CRS)
+    admin = gpd.GeoDataFrame({"kode": ["1"], "nama": [XSS_JS], "level": ["kecamatan"]},
+                             geometry=[box(-100, -100, 1000, 100)], crs=CRS)
+    return sp.load_layers(parcels=parcels, admin=admin)
+
+
+def result(layers, scores, title):
+    p = layers["parcels"]
+    s = np.asarray(scores, dtype=float)
+    r = p.copy()
+    r["eligible"] = np.isfinite(s)
+    r["score"] = s
+    r["rank"] = r["score"].rank(ascending=False, method="min")
+    r.attrs["siteplan"] = {"title": title}
+    return r
+
+
+@pytest.fixture(scope="module")
+def plan():
+    layers = world()
+    results = {"u1": result(layers, [90.0, 80.0, 40.0, np.nan],
+                            {"id": "Taman " + XSS_SCRIPT, "en": "Park"}),
+               "u2": result(layers, [90.0, 10.0, np.nan, 1234.5 / 100],
+                            {"id": "Pasar", "en": "Market"})}
+    return sp.allocate(results, layers, {"u1": 2, "u2": 1}), layers
+
+
+def groups(m):
+    return {c.layer_name: c for c in m._children.values() if isinstance(c, folium.FeatureGroup)}
+
+
+def test_one_layer_per_use_numbered_within_each_use(plan):
+    p, layers = plan
+    # joint optimum: u1 on P1 (80) and P2 (40), u2 on P0 (90) = 210; the sequential greedy
+    # gives u1 its best two, P0 and P1 (170), and u2 what is left, P3 (12.345): 182.345
+    assert dict(zip(p["parcel_id"], p["use"], strict=True)) == {"P1": "u1", "P2": "u1",
+                                                                "P0": "u2"}
+    m = sp.render_allocation(p, layers, lang="en")
+    g = groups(m)
+    assert set(g) == {"Park (2)", "Market (1)"}
+    for name, use, colour in (("Park (2)", "u1", USE_COLOURS[0]),
+                              ("Market (1)", "u2", USE_COLOURS[1])):
+        kids = list(g[name]._children.values())
+        gj = [k for k in kids if isinstance(k, folium.GeoJson)]
+        marks = [k for k in kids if isinstance(k, folium.Marker)]
+        assert len(gj) == 1 and len(gj[0].data["features"]) == (p["use"] == use).sum()
+        assert gj[0].style_function(gj[0].data["features"][0])["fillColor"] == colour
+        numbers = sorted(mk.icon.options.get("html", "") if hasattr(mk.icon, "options") else
+                         mk.icon.html for mk in marks)
+        assert [n.split(">")[1].split("<")[0] for n in numbers] == [
+            str(i) for i in range(1, len(marks) + 1)]
+        assert all(f"background:{colour}" in n for n in numbers)
+
+
+@pytest.mark.parametrize(("lang", "texts"), [
+    ("id", ["Pasar #1", "Skor 90,0", "peringkat 1", "tidak memenuhi syarat",
+            "total skor: 210,0; rencana berurutan: 182,3 (selisih +27,7)"]),
+    ("en", ["Market #1", "Score 90.0", "rank 1", "not eligible",
+            "sum of scores: 210.0; sequential plan: 182.3 (gain +27.7)"]),
+])
+def test_popups_and_legend_in_both_languages(plan, lang, texts):
+    p, layers = plan
+    html = sp.render_allocation(p, layers, lang=lang).get_root().render()
+    for t in texts:
+        assert t in html
+    # P2 (allocated to u1) is not eligible for u2; the greedy plan's use is named
+    assert ("Rencana berurutan: " if lang == "id" else "Sequential plan: ") in html
+
+
+def test_text_from_data_is_escaped(plan):
+    p, layers = plan
+    for lang in ("id", "en"):
+        html = sp.render_allocation(p, layers, lang=lang).get_root().render()
+        assert "<script>window.__xss" not in html
+        assert "${window.__xss" not in html and "`${" not in html
+        assert "&lt;script&gt;window.__xss=2&lt;/script&gt;" in html
+
+
+def test_members_of_assembled_sites_are_listed():
+    layers = world()
+    sites = sp.assemble_sites(layers, max_gap=0.5)
+    s_layers = layers.replace(parcels=sites)
+    r = result(s_layers, np.where(sites["n_members"] > 1, 70.0, 20.0), {"id": "A", "en": "A"})
+    for col in ("members", "n_members"):
+        r[col] = sites[col].to_numpy()
+    plan = sp.allocate({"a": r}, layers, {"a": 1})
+    assert plan["members"].iloc[0] == "P0;P1"
+    html = sp.render_allocation(plan, layers, lang="id").get_root().render()
+    assert "Gabungan 2 persil: P0, P1" in html
+
+
+def test_bad_lang_and_not_a_plan(plan):
+    p, layers = plan
+    with pytest.raises(SiteplanInputError, match="unknown lang 'fr'"):
+        sp.render_allocation(p, layers, lang="fr")
+    with pytest.raises(SiteplanInputError, match="not a result of sp.allocate"):
+        sp.render_allocation(layers["parcels"], layers)
