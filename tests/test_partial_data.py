@@ -316,3 +316,20 @@ def test_cli_compare_skip_missing(tmp_path):
                  "in pois)",
                  "left out (sentra_kuliner): criterion penduduk_2km (no layer population)"):
         assert line in r.stdout
+
+
+def test_cli_brief_skip_missing(tmp_path):
+    args = [sys.executable, "-m", "siteplan.cli", "brief", "--profile", "sentra_kuliner",
+            "--out", tmp_path / "brief.html"]
+    for name, gdf in frames().items():
+        gdf.to_file(tmp_path / f"{name}.gpkg")
+        args += [f"--{name}", tmp_path / f"{name}.gpkg"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(sp.__file__).parents[1]), os.environ.get("PYTHONPATH", "")])}
+    r = subprocess.run(list(map(str, args)), capture_output=True, text=True, env=env,
+                       timeout=600)
+    assert r.returncode == 3 and "needs layer 'rivers'" in r.stderr
+    r = subprocess.run([*map(str, args), "--skip-missing"], capture_output=True, text=True,
+                       env=env, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "brief.html").is_file()
