@@ -136,6 +136,8 @@ def load_layers(
     data, repairs, rejected, rejected_parcels = prepare_all(frames, crs=target,
                                                              problems=problems)
     raise_if_problems(problems)
-    return Layers({**data, **rasters}, crs=target, repairs=concat_reports(repairs, REPAIR_COLUMNS),
+    ordered = {name: data[name] if name in data else rasters[name] for name in given
+               if name in data or name in rasters}
+    return Layers(ordered, crs=target, repairs=concat_reports(repairs, REPAIR_COLUMNS),
                   rejected=concat_reports(rejected, REJECT_COLUMNS),
                   rejected_parcels=rejected_parcels, sources=sources)
