@@ -206,43 +206,86 @@ def test_sensitivity_and_compare_on_a_partial_result(no_flood):
     assert table.attrs["siteplan"]["skipped"]["uji"][0]["layer"] == "flood_zones"
 
 
+PROFILE_TOML = """
+name = "uji_cli"
+title = { id = "Uji", en = "Test" }
+[[constraints]]
+type = "min_area"
+value = 1000
+[[constraints]]
+type = "outside"
+layer = "flood_zones"
+[[criteria]]
+name = "pasar"
+measure = "distance"
+layer = "pois"
+where = { category = ["pasar"] }
+transform = { type = "linear", best = 0, worst = 1000 }
+weight = 3
+[[criteria]]
+name = "umkm"
+measure = "count_within"
+layer = "pois"
+where = { category = ["umkm"] }
+radius = 1000
+transform = { type = "linear", best = 5, worst = 0 }
+weight = 1
+[[criteria]]
+name = "penduduk"
+measure = "sum_within"
+layer = "population"
+column = "population"
+radius = 2000
+transform = { type = "linear", best = 60000, worst = 0 }
+weight = 1
+[[criteria]]
+name = "jalan"
+measure = "distance"
+layer = "roads"
+where = { road_class = ["arteri"] }
+transform = { type = "linear", best = 0, worst = 100 }
+weight = 1
+"""
+
+
 def test_cli_skip_missing(tmp_path):
     f = frames()
     paths = {}
     for name, gdf in f.items():
         paths[name] = tmp_path / f"{name}.gpkg"
         gdf.to_file(paths[name])
+    toml = tmp_path / "uji.toml"
+    toml.write_text(PROFILE_TOML, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(Path(sp.__file__).parents[1]), os.environ.get("PYTHONPATH", "")])}
-    args = [sys.executable, "-m", "siteplan.cli", "score", "--profile", "sentra_kuliner",
+    args = [sys.executable, "-m", "siteplan.cli", "score", "--profile", toml,
             "--parcels", paths["parcels"], "--roads", paths["roads"], "--pois", paths["pois"],
             "--out", tmp_path / "out.gpkg"]
     r = subprocess.run(list(map(str, args)), capture_output=True, text=True, env=env,
                        timeout=600)
-    assert r.returncode == 3 and "needs layer 'rivers'" in r.stderr
+    assert r.returncode == 3 and "needs layer 'flood_zones'" in r.stderr
     assert "--skip-missing" in r.stderr
     r = subprocess.run([*map(str, args), "--skip-missing"], capture_output=True, text=True,
                        env=env, timeout=600)
     assert r.returncode == 0, r.stderr
-    assert "left out: criterion penduduk_2km (no layer population)" in r.stdout
-    out = read_result(tmp_path / "out.gpkg")
+    assert "left out: criterion penduduk (no layer population)" in r.stdout
+    out = read_result(tmp_path / "out.gpkg").set_index("parcel_id")
     skipped = out.attrs["siteplan"]["skipped"]
-    # rivers, flood_zones, sawah constraints; penduduk_2km (no population layer) and
-    # klaster_umkm (the pois hold a pasar, no umkm) criteria
-    assert sorted((x["kind"], x["layer"], x["reason"]) for x in skipped) == [
-        ("constraint", "flood_zones", "layer_not_given"),
-        ("constraint", "rivers", "layer_not_given"),
-        ("constraint", "sawah", "layer_not_given"),
-        ("criterion", "pois", "no_matching_feature"),
-        ("criterion", "population", "layer_not_given")]
-    assert out["notes"].str.contains("criterion penduduk_2km left out").all()
+    # the flood zones and population were not given; the pois hold a pasar, no umkm
+    assert [(x["kind"], x["name"], x["reason"]) for x in skipped] == [
+        ("constraint", "outside flood_zones +0 m", "layer_not_given"),
+        ("criterion", "umkm", "no_matching_feature"),
+        ("criterion", "penduduk", "layer_not_given")]
+    assert out["notes"].str.contains("criterion penduduk left out").all()
+    # pasar and jalan, weights 3 : 1, as in test_skip_leaves_the_rules_out_renormalises...
+    assert out.loc["A", "score"] == pytest.approx(83.75)
     # the map of the written file still says what was left out
     r = subprocess.run([sys.executable, "-m", "siteplan.cli", "map", str(tmp_path / "out.gpkg"),
                         "--out", str(tmp_path / "map.html"), "--lang", "en"],
                        capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode == 0, r.stderr
     html = (tmp_path / "map.html").read_text(encoding="utf-8")
-    assert "Left out (no data)" in html and "no rivers layer given" in html
+    assert "Left out (no data)" in html and "no flood_zones layer given" in html
 
 
 def empty_like(gdf):
