@@ -109,10 +109,8 @@ def resolve_missing(prof: Profile, layers: Layers, missing: str = "error"
     >>> s = sp.load_sample()
     >>> partial = s.replace(flood_zones=None)
     >>> prof, skipped = resolve_missing(sp.get_profile("fasilitas_publik"), partial, "skip")
-    >>> [(x["kind"], x["layer"]) for x in skipped]
-    [('constraint', 'flood_zones'), ('criterion', 'flood_zones')]
-    >>> round(sum(c.weight for c in prof.criteria), 9)
-    1.0
+    >>> sorted({x["layer"] for x in skipped}), round(sum(c.weight for c in prof.criteria), 9)
+    (['flood_zones'], 1.0)
     """
     if missing not in MISSING_MODES:
         raise SiteplanInputError(Problem("score", f"missing={missing!r} is not an option",
