@@ -60,7 +60,7 @@ def test_your_own_data():
     nb = execute("05_your_own_data.ipynb")
     text = "".join(str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", ""))
                    for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    assert "needs layer 'flood_zones'" in text          # the default: a clear error
+    assert "needs layer '" in text and 'missing="skip"' in text  # the default: a clear error
     assert "layer_not_given" in text and "no_matching_feature" in text
     assert "folium" in text or any("text/html" in o.get("data", {}) for c in nb.cells
                                    if c.cell_type == "code" for o in c.outputs)
