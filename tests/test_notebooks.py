@@ -64,4 +64,6 @@ def test_your_own_data():
     assert "layer_not_given" in text and "no_matching_feature" in text
     assert "folium" in text or any("text/html" in o.get("data", {}) for c in nb.cells
                                    if c.cell_type == "code" for o in c.outputs)
-    assert any("RASTERS" in c.source for c in nb.cells)  # the place the rasters go
+    # a population and a hazard raster joined the bundle, and counted people
+    assert "<RasterLayer population" in text and "<RasterLayer flood_hazard" in text
+    assert "count" in text and "mean" in text  # people within 1 km, described
