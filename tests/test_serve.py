@@ -26,14 +26,6 @@ from servekit import serve  # noqa: E402  (tests/ is on sys.path under pytest)
 MAX_BODY_MB = 1.0
 
 
-def _has(name: str) -> bool:
-    try:
-        getattr(sp, name)
-    except AttributeError:
-        return False
-    return True
-
-
 @pytest.fixture(scope="module")
 def server():
     with serve("--sample", "--max-body-mb", str(MAX_BODY_MB), "--workers", "4") as srv:
