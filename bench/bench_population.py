@@ -7,8 +7,9 @@
    parcel by siteplan's exact line integral, against the same cells treated as
    polygons and areally weighted by shapely (the exact area-weighted value) on
    a random subset, and against exactextract's coverage sum on that subset.
-2. 2,000 population polygons (the raster's cells merged into blocks) and 600
-   candidates at 2 km: siteplan's vector spread.
+2. 2,000 population polygons (Voronoi cells of random points in the city, each
+   with the people the raster puts in it) and 600 of the sample's parcels at
+   2 km: siteplan's vector spread, cold (its pieces and tree built inside).
 """
 
 from __future__ import annotations
@@ -84,14 +85,22 @@ def main() -> None:
           f"{np.abs(got[pick] / ee - 1).max():.2e}; siteplan is "
           f"{t_ee / args.check * args.n / t_raster:,.0f}x faster")
 
-    # polygons: merge the cells into about --polygons blocks
-    side = int(round(np.sqrt(len(cells) / args.polygons)))
-    block = (rows // side) * (cols.max() // side + 1) + cols // side
-    blocks = poly.assign(block=block).dissolve(by="block", aggfunc="sum")
-    blocks = gpd.GeoDataFrame({"population": blocks["population"].to_numpy()},
-                              geometry=blocks.geometry.to_numpy(), crs=sample.crs)
-    cand = sample["parcels"]
-    cand = cand[cand["ownership"].isin(["pemda", "pemprov"])].head(args.candidates)
+    # polygons: census-block-like Voronoi cells of random points in the city, each holding
+    # the people the raster puts in it (exact coverage sums)
+    outline = shapely.union_all(np.asarray(sample["admin"].geometry.array, dtype=object)[
+        (sample["admin"]["level"] == "kota").to_numpy()])
+    rng = np.random.default_rng(1)
+    x0, y0, x1, y1 = outline.bounds
+    pts = shapely.points(rng.uniform(x0, x1, 4 * args.polygons),
+                         rng.uniform(y0, y1, 4 * args.polygons))
+    pts = pts[shapely.contains(outline, pts)][:args.polygons]
+    vor = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts)))
+    cellsv = shapely.intersection(vor, outline)
+    from siteplan.raster import zonal_stats
+
+    people = zonal_stats(cellsv, sample.crs, pop, "sum")
+    blocks = gpd.GeoDataFrame({"population": people}, geometry=cellsv, crs=sample.crs)
+    cand = sample["parcels"].sample(args.candidates, random_state=0)
     cg = np.asarray(cand.geometry.array, dtype=object)
     lay = sp.Layers({"parcels": cand, "population": blocks}, crs=sample.crs)
 
