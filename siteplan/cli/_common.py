@@ -59,6 +59,13 @@ def say_skipped(args, skipped, profile_name: str | None = None) -> None:
         say(args, f"left out{where}: {x['kind']} {x['name']} ({why} {x['layer']})")
 
 
+def scoring_options(p: argparse.ArgumentParser, *, parcels_required: bool) -> None:
+    """``--profile``, the layer options and ``--skip-missing``: what scoring needs."""
+    p.add_argument("--profile", required=True, help="built-in profile name or a .toml file")
+    layer_options(p, parcels_required=parcels_required)
+    skip_missing_option(p)
+
+
 def map_options(p: argparse.ArgumentParser, *, interactive: bool = False) -> None:
     """``--lang`` and ``--top`` of every command that draws a map (and ``--interactive``)."""
     p.add_argument("--lang", choices=LANGS, default="id",

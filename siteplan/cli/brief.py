@@ -10,14 +10,13 @@ from ._common import (
     LANGS,
     UsageError,
     check_free,
-    layer_options,
     layers_from_args,
     missing_from_args,
     profile_from_arg,
     save_text,
     say,
+    scoring_options,
     sensitivity_options,
-    skip_missing_option,
 )
 
 HELP = "write the partner meeting pack: a printable brief per site (HTML, PDF)"
@@ -29,9 +28,7 @@ DESCRIPTION = ("Score the parcels with a profile and write a brief of the best s
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--profile", required=True, help="built-in profile name or a .toml file")
-    layer_options(p, parcels_required=False)
-    skip_missing_option(p)
+    scoring_options(p, parcels_required=False)
     p.add_argument("--top", type=int, default=5, metavar="N",
                    help="brief the N best-ranked sites (default: 5)")
     p.add_argument("--site", action="append", default=[], metavar="PARCEL_ID",

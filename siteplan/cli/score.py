@@ -9,14 +9,13 @@ from ._common import (
     EXIT_OK,
     check_free,
     check_table_suffix,
-    layer_options,
     layers_from_args,
     missing_from_args,
     profile_from_arg,
     say,
     say_skipped,
+    scoring_options,
     sensitivity_options,
-    skip_missing_option,
     with_sensitivity,
 )
 
@@ -29,9 +28,7 @@ DESCRIPTION = ("Score the parcels with a profile. The output format follows OUT'
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from ..aggregate import METHODS
 
-    p.add_argument("--profile", required=True, help="built-in profile name or a .toml file")
-    layer_options(p, parcels_required=True)
-    skip_missing_option(p)
+    scoring_options(p, parcels_required=True)
     p.add_argument("--method", choices=sorted(METHODS),
                    help="override the profile's aggregation method")
     p.add_argument("--out", required=True, type=Path, help="output file")

@@ -10,14 +10,13 @@ from ._common import (
     LANGS,
     check_free,
     check_table_suffix,
-    layer_options,
     layers_from_args,
     missing_from_args,
     profile_from_arg,
     save_map,
     say,
     say_skipped,
-    skip_missing_option,
+    scoring_options,
 )
 
 HELP = "choose k sites together, most people newly in reach"
@@ -28,9 +27,7 @@ DESCRIPTION = ("Score the parcels with a profile, then choose K eligible sites t
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--profile", required=True, help="built-in profile name or a .toml file")
-    layer_options(p, parcels_required=False)
-    skip_missing_option(p)
+    scoring_options(p, parcels_required=False)
     p.add_argument("--k", type=int, default=5, help="number of sites (default: 5)")
     p.add_argument("--radius", type=float, default=1000.0,
                    help="reach of a facility in metres (default: 1000)")
