@@ -40,6 +40,7 @@ from .pipeline import (
     STATUS_SCORED,
     aggregate_scores,
     put_scores,
+    resolve_missing,
     score_local,
 )
 
@@ -58,8 +59,9 @@ _CONTEXTS_LOCK = threading.Lock()
 _MAX_CONTEXTS = 2
 
 
-def score_dask(layers: Layers, profile: Profile, *, npartitions: int | None = None,
-               client: Any = None, scheduler: str | None = None) -> gpd.GeoDataFrame:
+def score_dask(layers: Layers, profile: Profile, *, missing: str = "error",
+               npartitions: int | None = None, client: Any = None,
+               scheduler: str | None = None) -> gpd.GeoDataFrame:
     """Score like :func:`siteplan.score`, partitioned on dask-geopandas.
 
     Called by ``sp.score(layers, profile, engine="dask", engine_options={...})``;
@@ -67,8 +69,10 @@ def score_dask(layers: Layers, profile: Profile, *, npartitions: int | None = No
 
     Parameters
     ----------
-    layers, profile
-        As for :func:`siteplan.score` (``profile`` already resolved).
+    layers, profile, missing
+        As for :func:`siteplan.score` (``profile`` already resolved). Rules
+        left out for want of data are decided once, here; every partition
+        leaves out the same ones (they share the context layers).
     npartitions
         Number of spatial partitions of the parcels. Default: four per
         worker thread (of ``client``, or of this machine), and none smaller
@@ -107,6 +111,8 @@ def score_dask(layers: Layers, profile: Profile, *, npartitions: int | None = No
 
     from .constraints import candidate_mask
 
+    # the profile actually run: the aggregation below needs its criteria
+    used, _ = resolve_missing(profile, layers, missing)
     parcels = layers["parcels"]
     # only candidates travel: the others are counted here and never scored
     cand = np.flatnonzero(candidate_mask(parcels, profile.candidates, f"profile "
@@ -131,8 +137,8 @@ def score_dask(layers: Layers, profile: Profile, *, npartitions: int | None = No
             # data go to the workers directly, not inside the task graph
             ctx = client.scatter(payload, broadcast=True, hash=False)
             parts = client.scatter(pieces, hash=False)
-            futures = [client.submit(_score_partition, part, ctx, profile, i == 0, pure=False)
-                       for i, part in enumerate(parts)]
+            futures = [client.submit(_score_partition, part, ctx, profile, i == 0, missing,
+                                     pure=False) for i, part in enumerate(parts)]
             results = client.gather(futures)
             where = f"distributed {client.scheduler.address}"
         else:
@@ -140,13 +146,13 @@ def score_dask(layers: Layers, profile: Profile, *, npartitions: int | None = No
             if chosen in _IN_PROCESS:  # the tasks share the bundle's own cache
                 payload["cache"] = layers.cache
             run = dask.delayed(_score_partition, pure=False)
-            results = dask.compute(*[run(part, payload, profile, i == 0)
+            results = dask.compute(*[run(part, payload, profile, i == 0, missing)
                                      for i, part in enumerate(pieces)], scheduler=chosen)
             where = chosen
     finally:
         if own_client:
             client.close()
-    return _finish(list(results), layers, profile, len(parcels) - len(cand),
+    return _finish(list(results), layers, used, len(parcels) - len(cand),
                    {"name": "dask", "npartitions": len(pieces), "scheduler": where})
 
 
@@ -199,7 +205,7 @@ def _context(payload: dict[str, Any]) -> tuple[dict[str, Any], LayerCache]:
 
 
 def _score_partition(part: gpd.GeoDataFrame, payload: dict[str, Any], profile: Profile,
-                     first: bool) -> dict[str, Any]:
+                     first: bool, missing: str = "error") -> dict[str, Any]:
     """The local pipeline on one partition; the rejected parcels go with the first.
 
     Returns the computed columns of its candidates (with their positions in
@@ -215,7 +221,7 @@ def _score_partition(part: gpd.GeoDataFrame, payload: dict[str, Any], profile: P
     # context entries (trees, road graph, population) are shared by the partitions of this
     # process; entries built from the parcels stay the partition's own (CacheKey.on_parcels)
     object.__setattr__(bundle, "cache", shared.for_partition())
-    out = score_local(bundle, profile)
+    out = score_local(bundle, profile, missing=missing)
     rejected = (out["status"] == STATUS_REJECTED).to_numpy(dtype=bool)
     computed = [c for c in out.columns if c not in part.columns]
     return {"computed": pd.DataFrame(out.loc[~rejected, [_POS, *computed]]),

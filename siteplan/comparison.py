@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 __all__ = ["compare"]
 
 
-def compare(layers: Layers, profiles: Sequence[Profile | str] | None = None
-            ) -> gpd.GeoDataFrame:
+def compare(layers: Layers, profiles: Sequence[Profile | str] | None = None, *,
+            missing: str = "error") -> gpd.GeoDataFrame:
     """Score the same parcels with several profiles and say which use suits each best.
 
     Parameters
@@ -28,6 +28,10 @@ def compare(layers: Layers, profiles: Sequence[Profile | str] | None = None
         From :func:`siteplan.load_layers` or :func:`siteplan.load_sample`.
     profiles
         Profiles or built-in profile names; default: every built-in profile.
+    missing
+        As for :func:`siteplan.score`: ``"skip"`` leaves out each profile's
+        rules whose layer was not given (listed per profile in
+        ``attrs["siteplan"]["skipped"]``).
 
     Returns
     -------
@@ -52,8 +56,10 @@ def compare(layers: Layers, profiles: Sequence[Profile | str] | None = None
     names = [p.name for p in profs]
     parcels = layers["parcels"]
     table = pd.DataFrame({"parcel_id": parcels["parcel_id"]}, index=parcels.index)
+    skipped = {}
     for prof in profs:
-        res = score(layers, prof)
+        res = score(layers, prof, missing=missing)
+        skipped[prof.name] = res.attrs["siteplan"]["skipped"]
         res = res[res["status"] != "rejected"]
         table[f"score_{prof.name}"] = res["score"].reindex(table.index)
         table[f"rank_{prof.name}"] = res["rank"].reindex(table.index)
@@ -71,5 +77,6 @@ def compare(layers: Layers, profiles: Sequence[Profile | str] | None = None
     out["score"] = out["best_score"]
     out.attrs["siteplan"] = {"profile": "compare", "profiles": names,
                              "sources": dict(layers.sources), "synthetic": layers.synthetic,
-                             "crs": layers.crs.to_string(), "siteplan_version": __version__}
+                             "crs": layers.crs.to_string(), "siteplan_version": __version__,
+                             "skipped": skipped}
     return out

@@ -103,9 +103,14 @@ def sensitivity(result: gpd.GeoDataFrame, profile: Profile | str, *, draws: int 
     >>> float(stab["p_top_k"].sum())
     10.0
     """
+    from .pipeline import drop_rules
     from .profiles import as_profile
 
     prof = as_profile(profile)
+    skipped = (result.attrs.get("siteplan") or {}).get("skipped") or []
+    if skipped:  # scored with missing="skip": perturb the weights of what was scored
+        prof = drop_rules(prof, {x["name"] for x in skipped if x["kind"] == "criterion"},
+                          {x["rule"] for x in skipped if x["kind"] == "constraint"})
     problems = []
     if not isinstance(draws, int) or draws < 1:
         problems.append(Problem("sensitivity", f"draws must be a positive whole number, got "

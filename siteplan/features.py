@@ -64,7 +64,7 @@ def select_features(layers: Layers, layer: str, where: Mapping[str, tuple], *,
                                          "a raster", "measure it with measure = \"zonal\" (or "
                                          "\"slope\" for a DEM), or constrain it with an "
                                          "'outside' rule and at_least / values"))
-    if not where:
+    if not where or len(gdf) == 0:  # an empty layer: nothing of that kind, whatever the filter
         return gdf
     mask = np.ones(len(gdf), dtype=bool)
     for col, allowed in where.items():
@@ -82,7 +82,9 @@ def select_features(layers: Layers, layer: str, where: Mapping[str, tuple], *,
         have = {c: sorted(map(str, gdf[c].dropna().unique()))[:12] for c in where}
         raise SiteplanInputError(Problem(context, f"layer '{layer}' has no feature where "
                                          f"{dict(where)} (values present: {have})",
-                                         "fix the filter values, or add such features"))
+                                         "fix the filter values, or add such features, "
+                                         "or score with missing=\"skip\" to leave the rule "
+                                         "out"))
     return out
 
 

@@ -198,13 +198,24 @@ class Layers(Mapping):
         """The layer names in this bundle."""
         return tuple(self._layers)
 
-    def replace(self, **layers: gpd.GeoDataFrame | None) -> Layers:
-        """A new bundle with some layers replaced, added (GeoDataFrame) or removed (None).
+    def replace(self, **layers: Any) -> Layers:
+        """A new bundle with some layers replaced, added or removed (None).
 
-        New layers are validated and reprojected like :func:`siteplan.load_layers` does.
+        A GeoDataFrame is validated and reprojected like :func:`siteplan.load_layers`
+        does; a raster file path (``.tif``, ...) or a raster layer is added as a
+        raster layer, kept in its own CRS.
+
+        Examples
+        --------
+        >>> import siteplan as sp
+        >>> s = sp.load_sample()
+        >>> smaller = s.replace(landcover=None, parcels=s["parcels"].head(10))
+        >>> len(smaller["parcels"]), "landcover" in smaller
+        (10, False)
         """
         from ._errors import raise_if_problems
         from .io.prepare import prepare_all
+        from .raster import RasterLayer, is_raster_source, open_raster
 
         data = dict(self._layers)
         sources = dict(self.sources)
@@ -213,6 +224,9 @@ class Layers(Mapping):
             if gdf is None:
                 data.pop(name, None)
                 sources.pop(name, None)
+            elif isinstance(gdf, RasterLayer) or is_raster_source(gdf):
+                data[name] = gdf if isinstance(gdf, RasterLayer) else open_raster(name, gdf)
+                sources[name] = data[name].path
             else:
                 frames[name] = gdf
                 sources[name] = "GeoDataFrame"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -16,28 +17,208 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ._errors import Problem, SiteplanInputError, raise_if_problems
 from ._version import __version__
 from .aggregate import shapley
-from .constraints import broken_rules, candidate_mask, constraint_label, excluded_text, rule_ids
-from .measures import measure_criterion
+from .constraints import (
+    CONSTRAINT_TYPES,
+    broken_rules,
+    candidate_mask,
+    constraint_label,
+    excluded_text,
+    rule_ids,
+)
+from .features import select_features
+from .measures import layers_read, measure_criterion
 from .transforms import apply_transform
 
 if TYPE_CHECKING:
     from .layers import Layers
     from .profiles import Profile
 
-__all__ = ["score_local", "aggregate_scores", "put_scores", "STATUS_SCORED", "STATUS_EXCLUDED",
-           "STATUS_REJECTED"]
+__all__ = ["score_local", "aggregate_scores", "put_scores", "resolve_missing", "drop_rules",
+           "MISSING_MODES", "STATUS_SCORED", "STATUS_EXCLUDED", "STATUS_REJECTED"]
 
 log = logging.getLogger(__name__)
 
 STATUS_SCORED = "scored"
 STATUS_EXCLUDED = "excluded"
 STATUS_REJECTED = "rejected"
+#: what ``sp.score(..., missing=)`` accepts: refuse a rule whose layer is absent, or leave it out
+MISSING_MODES = ("error", "skip")
+#: why a rule was left out (words for each are in ``render/words.py``)
+SKIP_NO_LAYER = "layer_not_given"
+SKIP_NO_MATCH = "no_matching_feature"
 
 
-def score_local(layers: Layers, prof: Profile) -> gpd.GeoDataFrame:
+# ------------------------------------------------------------------ partial data
+
+
+def _rule_layers(con) -> tuple[str, ...]:
+    kind = CONSTRAINT_TYPES.get(con.get("type"))
+    return (con["layer"],) if kind is not None and kind.layer and con.get("layer") else ()
+
+
+def _why_left_out(layers: Layers, names: tuple[str, ...], first: str | None, where,
+                  context: str) -> tuple[str | None, str | None]:
+    """(reason, layer) when a rule cannot run on this bundle: a layer absent, or
+    (for the rule's own layer) a ``where`` filter that selects nothing."""
+    for name in names:
+        if name not in layers:
+            return SKIP_NO_LAYER, name
+    if first and where and isinstance(layers[first], gpd.GeoDataFrame) and len(
+            layers[first]) and len(select_features(layers, first, where, context=context,
+                                                   allow_empty=True)) == 0:
+        return SKIP_NO_MATCH, first
+    return None, None
+
+
+def resolve_missing(prof: Profile, layers: Layers, missing: str = "error"
+                    ) -> tuple[Profile, list[dict]]:
+    """The profile this bundle can score, and the rules left out of it.
+
+    With ``missing="error"`` every rule (constraint or criterion) whose layer
+    is not in ``layers`` is named in one :class:`SiteplanInputError`. With
+    ``"skip"`` those rules are left out, and so are rules whose ``where``
+    filter selects no feature of a non-empty layer; the remaining criterion
+    weights are renormalised to sum 1. An empty layer is not missing: it
+    means there is nothing of that kind (no parcel lies near it).
+
+    Parameters
+    ----------
+    prof
+        The profile.
+    layers
+        The bundle to score.
+    missing
+        ``"error"`` (default) or ``"skip"``.
+
+    Returns
+    -------
+    profile, skipped
+        The profile to run (``prof`` itself when nothing is left out) and one
+        dict per rule left out: ``kind`` (``constraint`` or ``criterion``),
+        ``name`` (the criterion's name, or the constraint's label), ``rule``
+        (its 1-based number in the profile), ``title``, ``layer``,
+        ``reason`` (``layer_not_given`` or ``no_matching_feature``), ``where``
+        and, for a criterion, its original ``weight``.
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> s = sp.load_sample()
+    >>> partial = s.replace(flood_zones=None)
+    >>> prof, skipped = resolve_missing(sp.get_profile("fasilitas_publik"), partial, "skip")
+    >>> sorted({x["layer"] for x in skipped}), round(sum(c.weight for c in prof.criteria), 9)
+    (['flood_zones'], 1.0)
+    """
+    if missing not in MISSING_MODES:
+        raise SiteplanInputError(Problem("score", f"missing={missing!r} is not an option",
+                                         'use missing="error" (refuse) or missing="skip" '
+                                         "(leave out rules whose layer was not given)"))
+    skipped: list[dict] = []
+    problems: list[Problem] = []
+    have = ", ".join(layers.names) or "none"
+    for j, con in enumerate(prof.constraints):
+        names = _rule_layers(con)
+        context = f"profile '{prof.name}' constraint {j + 1} ({con['type']})"
+        if missing == "error":
+            reason, layer = next(((SKIP_NO_LAYER, n) for n in names if n not in layers),
+                                 (None, None))
+        else:
+            reason, layer = _why_left_out(layers, names, names[0] if names else None,
+                                          con.get("where"), context)
+        if reason is None:
+            continue
+        if missing == "error":
+            problems.append(_missing_problem(context, layer, have))
+            continue
+        skipped.append({"kind": "constraint", "name": constraint_label(con), "rule": j + 1,
+                        "title": dict(con.get("title") or {}), "layer": layer,
+                        "reason": reason, "type": con["type"],
+                        "where": {k: list(v) for k, v in (con.get("where") or {}).items()}})
+    for j, crit in enumerate(prof.criteria):
+        names = layers_read(crit)
+        context = f"profile '{prof.name}' criterion '{crit.name}'"
+        if missing == "error":
+            layer = next((n for n in names if n not in layers), None)
+            if layer is not None:
+                problems.append(_missing_problem(context, layer, have))
+            continue
+        own = crit.layer if crit.layer in names else None
+        reason, layer = _why_left_out(layers, names, own, crit.where, context)
+        if reason is not None:
+            skipped.append({"kind": "criterion", "name": crit.name, "rule": j + 1,
+                            "title": dict(crit.title), "layer": layer, "reason": reason,
+                            "measure": crit.measure, "weight": float(crit.weight),
+                            "where": {k: list(v) for k, v in crit.where.items()}})
+    raise_if_problems(problems)
+    if not skipped:
+        return prof, []
+    gone = {x["name"] for x in skipped if x["kind"] == "criterion"}
+    rules = {x["rule"] for x in skipped if x["kind"] == "constraint"}
+    if len(gone) == len(prof.criteria):
+        raise SiteplanInputError(Problem(
+            f"profile '{prof.name}'", "every criterion was left out for want of data ("
+            + "; ".join(f"{x['name']}: layer '{x['layer']}'" for x in skipped
+                        if x["kind"] == "criterion") + "), so nothing is left to score",
+            "load at least one of those layers"))
+    return drop_rules(prof, gone, rules), skipped
+
+
+def _missing_problem(context: str, layer: str, have: str) -> Problem:
+    return Problem(context, f"needs layer '{layer}', which was not loaded (loaded: {have})",
+                   f"pass it to sp.load_layers ({layer}=... or extra={{'{layer}': ...}}), "
+                   "or score with missing=\"skip\" (CLI: --skip-missing) to leave this rule "
+                   "out and renormalise the other weights")
+
+
+def drop_rules(prof: Profile, criteria, constraints) -> Profile:
+    """``prof`` without some criteria and constraints, the other weights renormalised.
+
+    Parameters
+    ----------
+    prof
+        The profile.
+    criteria
+        Names of the criteria to leave out.
+    constraints
+        1-based numbers of the constraints to leave out.
+
+    Returns
+    -------
+    Profile
+        A copy whose remaining criterion weights sum to 1.
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> p = drop_rules(sp.get_profile("rth"), {"luas"}, {1})
+    >>> len(p.constraints), [round(c.weight, 4) for c in p.criteria]
+    (2, [0.4118, 0.4118, 0.1765])
+    """
+    keep = [c for c in prof.criteria if c.name not in set(criteria)]
+    total = float(sum(c.weight for c in keep))
+    if not keep or total <= 0:
+        raise SiteplanInputError(Problem(f"profile '{prof.name}'", "no criterion with a "
+                                         "weight above 0 is left", "keep at least one"))
+    crits = tuple(replace(c, weight=c.weight / total) for c in keep)
+    cons = tuple(c for j, c in enumerate(prof.constraints) if j + 1 not in set(constraints))
+    return replace(prof, criteria=crits, constraints=cons, source_text=None)
+
+
+def _skip_notes(skipped: list[dict]) -> str:
+    """The per-parcel note naming what was left out (facts, in the notes' own English)."""
+    if not skipped:
+        return ""
+    parts = [f"{x['kind']} {x['name']} left out ({x['reason'].replace('_', ' ')}: "
+             f"{x['layer']})" for x in skipped]
+    return "; ".join(parts) + "; "
+
+
+def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd.GeoDataFrame:
     """The whole pipeline for one profile on this machine (see :func:`siteplan.score`)."""
+    prof, skipped = resolve_missing(prof, layers, missing)
     context = f"profile '{prof.name}'"
     parcels = layers["parcels"]
     rejected = layers.rejected_parcels
@@ -94,8 +275,8 @@ def score_local(layers: Layers, prof: Profile) -> gpd.GeoDataFrame:
         col[eligible] = cvals[:, j]
         out[f"c_{name}"] = col
     put_scores(out, eligible, names, s, contrib, rank=False)
-    note_col = np.full(len(out), "", dtype=object)
-    note_col[eligible] = notes
+    note_col = np.full(len(out), _skip_notes(skipped), dtype=object)
+    note_col[eligible] = note_col[eligible] + notes
     out["notes"] = note_col.astype(str)
 
     if rejected is not None and len(rejected):
@@ -117,6 +298,11 @@ def score_local(layers: Layers, prof: Profile) -> gpd.GeoDataFrame:
     out["rank"] = pd.array(ranks, dtype="Int64")
     out.attrs["siteplan"] = _provenance(prof, layers, out, n_not_candidate, len(parcels) + (
         0 if layers.rejected_parcels is None else len(layers.rejected_parcels)), used, base)
+    out.attrs["siteplan"]["skipped"] = skipped
+    read = {n for c in prof.criteria for n in layers_read(c)} | {
+        n for c in prof.constraints for n in _rule_layers(c)}
+    out.attrs["siteplan"]["empty_layers"] = sorted(
+        n for n in read if isinstance(layers.get(n), gpd.GeoDataFrame) and len(layers[n]) == 0)
     log.info("%s: %d scored, %d excluded, %d rejected", prof.name,
              (out["status"] == STATUS_SCORED).sum(), (out["status"] == STATUS_EXCLUDED).sum(),
              (out["status"] == STATUS_REJECTED).sum())

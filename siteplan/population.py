@@ -154,12 +154,22 @@ def amount_in(areas: np.ndarray, s: Spread | RasterSpread, *, once: bool = False
     if isinstance(s, RasterSpread):
         if s.minus is not None:
             areas = shapely.difference(areas, s.minus)
-        return zonal_stats(areas, s.crs, s.raster, "sum")
+        # the line integral's rounding (about 1e-11 people, depending on the window read)
+        # is not a person: below a millionth of one, and never negative, it is 0
+        out = zonal_stats(areas, s.crs, s.raster, "sum")
+        return np.where(out < 1e-6, 0.0, out)
     i, j = s.tree.query(areas, predicate="intersects")
     w = s.density[j].copy()
-    poly = s.dim[j] == 2
-    if poly.any():
-        w[poly] *= shapely.area(shapely.intersection(areas[i[poly]], s.geoms[j[poly]]))
+    poly = np.flatnonzero(s.dim[j] == 2)
+    if len(poly):
+        # a piece wholly inside the area counts whole; only the others are intersected
+        shapely.prepare(areas)
+        whole = shapely.contains_properly(areas[i[poly]], s.geoms[j[poly]])
+        share = shapely.area(s.geoms[j[poly]])
+        cut = ~whole
+        share[cut] = shapely.area(shapely.intersection(areas[i[poly[cut]]],
+                                                       s.geoms[j[poly[cut]]]))
+        w[poly] *= share
     line = s.dim[j] == 1
     if line.any():
         w[line] *= shapely.length(shapely.intersection(areas[i[line]], s.geoms[j[line]]))

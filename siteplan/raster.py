@@ -83,11 +83,19 @@ class Window:
     top: float                # y of the window's top edge
     cell_x: float
     cell_y: float             # positive; rows go down
+    col0: int = 0             # the window's first column and row in the whole raster
+    row0: int = 0
 
     def to_cells(self, xy: np.ndarray) -> np.ndarray:
-        """Coordinates in the raster's CRS -> (column, row) in cell units of this window."""
-        return np.column_stack([(xy[:, 0] - self.left) / self.cell_x,
-                                (self.top - xy[:, 1]) / self.cell_y])
+        """Coordinates in the raster's CRS -> (column, row) in cell units of this window.
+
+        Measured from the whole raster's corner, then shifted by whole cells, so
+        that a point gets the same fractional cell position in every window.
+        """
+        x0 = self.left - self.col0 * self.cell_x
+        y0 = self.top + self.row0 * self.cell_y
+        return np.column_stack([(xy[:, 0] - x0) / self.cell_x - self.col0,
+                                (y0 - xy[:, 1]) / self.cell_y - self.row0])
 
 
 def is_raster_source(source: Any) -> bool:
@@ -171,7 +179,7 @@ def read_window(raster: RasterLayer, bounds: tuple[float, float, float, float], 
             out, left = out[:, ::-1], left - cx * ncol
         if t.e > 0:
             out, top = out[::-1, :], top + cy * nrow
-    return Window(out, left, top, cx, cy)
+    return Window(out, left, top, cx, cy, col0, row0)
 
 
 # ------------------------------------------------------------------ line integrals
@@ -194,58 +202,98 @@ def coverage_sum(geoms: np.ndarray, window: Window, values: np.ndarray | None = 
 
     ``geoms`` are polygons in the raster's CRS; the result counts each cell by
     the share of its area inside each polygon (1 for a cell wholly inside).
+
+    Each ring edge is cut only where it crosses a row line. On a piece inside
+    one row, ``G`` (the running row sum) is integrated exactly over the
+    columns it spans: by ``G`` at the middle when it stays in one cell, by
+    cutting at the one column line it crosses, or by ``H``, the running sum
+    of ``G``, when it crosses several (then its extent is at least a cell, so
+    the difference of ``H`` loses no precision).
     """
     v = np.nan_to_num(window.values if values is None else values, nan=0.0)
     nrow, ncol = v.shape
-    prefix = np.zeros((nrow, ncol + 1))
-    np.cumsum(v, axis=1, out=prefix[:, 1:])
     out = np.zeros(len(geoms))
     if len(geoms) == 0:
         return out
+    width = ncol + 1
+    prefix = np.zeros((nrow, width))                 # G at the column lines
+    np.cumsum(v, axis=1, out=prefix[:, 1:])
+    hh = np.zeros((nrow, width))                     # H at the column lines
+    np.cumsum(prefix[:, :-1] + v / 2.0, axis=1, out=hh[:, 1:])
+    rate = np.zeros((nrow, width))                   # G's slope in each cell (0 beyond)
+    rate[:, :-1] = v
+    prefix, hh, rate = prefix.ravel(), hh.ravel(), rate.ravel()
+
     xy, owner, ring = _rings(geoms)
     if len(xy) < 2:
         return out
     uv = window.to_cells(xy)
+    # each polygon's own first column: its running sums start there, so that its result
+    # does not depend on where the window begins (for float32 rasters, exactly)
+    ref = np.full(len(geoms), np.inf)
+    np.minimum.at(ref, owner, np.floor(uv[:, 0]))
+    ref = np.clip(ref, 0, ncol).astype(np.int64)
     same = ring[1:] == ring[:-1]               # consecutive vertices of one ring: an edge
     a, b = uv[:-1][same], uv[1:][same]
     who = owner[:-1][same]
-    # cut each edge where it crosses a column or row line
-    pieces_t, pieces_e = [np.zeros(len(a)), np.ones(len(a))], [np.arange(len(a))] * 2
-    for k in (0, 1):
-        lo = np.floor(np.minimum(a[:, k], b[:, k]))
-        hi = np.ceil(np.maximum(a[:, k], b[:, k]))
-        n = np.maximum(hi - lo - 1, 0).astype(np.int64)
-        if n.sum():
-            e = np.repeat(np.arange(len(a)), n)
-            step = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-            line = lo[e] + 1 + step
-            d = b[e, k] - a[e, k]
-            pieces_t.append((line - a[e, k]) / d)
-            pieces_e.append(e)
-    t = np.concatenate(pieces_t)
-    e = np.concatenate(pieces_e)
-    order = np.lexsort((t, e))
-    t, e = t[order], e[order]
-    keep = e[1:] == e[:-1]
-    t0, t1, e = t[:-1][keep], t[1:][keep], e[:-1][keep]
+    # cut each edge at the row lines it crosses, in order along the edge
+    lo = np.floor(np.minimum(a[:, 1], b[:, 1]))
+    hi = np.ceil(np.maximum(a[:, 1], b[:, 1]))
+    n = np.maximum(hi - lo - 1, 0).astype(np.int64)           # row lines strictly inside
+    first = np.cumsum(n + 1) - (n + 1)                        # where each edge's pieces start
+    e = np.repeat(np.arange(len(a)), n + 1)
+    k = np.arange(len(e)) - first[e]                          # piece number along its edge
+    dw = b[:, 1] - a[:, 1]
+    up = dw > 0
+    line = np.where(up[e], lo[e] + k, hi[e] - k)              # the row line a piece starts at
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t0 = np.where(k == 0, 0.0, (line - a[e, 1]) / dw[e])
+        t1 = np.where(k == n[e], 1.0, (np.where(up[e], line + 1, line - 1) - a[e, 1]) / dw[e])
     d = b - a
-    p0 = a[e] + t0[:, None] * d[e]
-    p1 = a[e] + t1[:, None] * d[e]
-    mid = (p0 + p1) / 2
-    row = np.floor(mid[:, 1]).astype(np.int64)
-    col = np.floor(mid[:, 0]).astype(np.int64)
-    inside = (row >= 0) & (row < nrow)
-    rowc = np.clip(row, 0, nrow - 1)
-    colc = np.clip(col, 0, ncol - 1)
-    base = prefix[rowc, colc]
-    rate = v[rowc, colc]
+    ua, ub = a[e, 0] + t0 * d[e, 0], a[e, 0] + t1 * d[e, 0]
+    wa, wb = a[e, 1] + t0 * d[e, 1], a[e, 1] + t1 * d[e, 1]
+    row = np.floor((wa + wb) / 2).astype(np.int64)
+    keep = (row >= 0) & (row < nrow) & (wb != wa)
+    ua, ub, wa, wb, row, e = ua[keep], ub[keep], wa[keep], wb[keep], row[keep], e[keep]
+    base = row * width
+    c0 = ref[who[e]]
 
-    def g(u):
-        inner = base + rate * (u - colc)
-        return np.where(col < 0, 0.0, np.where(col >= ncol, prefix[rowc, ncol], inner))
+    def cell(u):  # -1 left of the window, ncol right of it (G is flat there)
+        return np.clip(np.floor(u), -1, ncol).astype(np.int64)
 
-    piece = 0.5 * (g(p0[:, 0]) + g(p1[:, 0])) * (p1[:, 1] - p0[:, 1])
-    piece = np.where(inside, piece, 0.0)
+    def g(u, c, at, k):  # G minus G at the polygon's first column k
+        c = np.maximum(c, 0)
+        inside = (prefix[at + c] - prefix[at + k]) + rate[at + c] * (u - c)
+        return np.where(u <= 0, -prefix[at + k], inside)
+
+    def h(u, at, k):     # H minus H at column k, minus G(k) times the distance from k
+        c = np.maximum(cell(u), 0)
+        f = u - c
+        pk = prefix[at + k]
+        inside = (hh[at + c] - hh[at + k] - pk * (c - k)) + (prefix[at + c] - pk) * f \
+            + rate[at + c] * f * f / 2.0
+        return np.where(u <= 0, -pk * (u - k) - hh[at + k], inside)
+
+    ca, cb = cell(ua), cell(ub)
+    crossed = np.abs(cb - ca)
+    mid = (ua + ub) / 2
+    mean_g = g(mid, cell(mid), base, c0)                       # one cell: G is linear
+    one = crossed == 1
+    if one.any():                                              # cut at the one column line
+        at, k = base[one], c0[one]
+        c = np.maximum(ca[one], cb[one])
+        s0, s1 = ua[one], ub[one]
+        frac = (c - s0) / (s1 - s0)
+        gc = g(c.astype(float), c, at, k)
+        mean_g[one] = (g(s0, ca[one], at, k) + gc) / 2 * frac \
+            + (gc + g(s1, cb[one], at, k)) / 2 * (1 - frac)
+    many = crossed > 1
+    if many.any():
+        at, k = base[many], c0[many]
+        mean_g[many] = (h(ub[many], at, k) - h(ua[many], at, k)) / (ub[many] - ua[many])
+    # G minus a constant per row integrates to the same: a closed ring crosses each row
+    # band as often downwards as upwards
+    piece = mean_g * (wb - wa)
     # rows go down in cell units: counter-clockwise rings integrate to minus the area
     return -np.bincount(who[e], weights=piece, minlength=len(geoms))
 
@@ -293,7 +341,7 @@ def zonal_stats(geoms: np.ndarray, crs: pyproj.CRS, raster: RasterLayer, stat: s
         idx = idx_ok[part]
         win = read_window(raster, tuple(shapely.total_bounds(g[idx])))
         cells = win.values if transform_cells is None else transform_cells(win, raster)
-        win = Window(cells, win.left, win.top, win.cell_x, win.cell_y)
+        win = Window(cells, win.left, win.top, win.cell_x, win.cell_y, win.col0, win.row0)
         out[idx] = _stat(g[idx], win, stat, values, at_least, raster.crs)
     return out
 

@@ -18,7 +18,8 @@ __all__ = ["score", "STATUS_SCORED", "STATUS_EXCLUDED", "STATUS_REJECTED"]
 
 
 def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
-          engine: str = "local", engine_options: dict | None = None) -> gpd.GeoDataFrame:
+          missing: str = "error", engine: str = "local", engine_options: dict | None = None
+          ) -> gpd.GeoDataFrame:
     """Score the candidate parcels for one facility profile.
 
     Parameters
@@ -30,6 +31,16 @@ def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
     method
         Override the profile's aggregation: ``"wlc"``, ``"wgm"``, ``"topsis"``
         or ``"owa"``.
+    missing
+        What to do with a constraint or criterion whose layer was not given:
+        ``"error"`` (the default) names every such layer in one
+        :class:`~siteplan.SiteplanInputError`; ``"skip"`` leaves the rule out
+        (also a rule whose ``where`` selects no feature of its layer),
+        renormalises the remaining weights, and records each skip in
+        ``attrs["siteplan"]["skipped"]`` (kind, name, rule, title, layer,
+        reason), in every candidate's ``notes`` and on the map's title box.
+        A profile left with no criterion is an error. An empty layer is never
+        missing: it means there is nothing of that kind.
     engine
         ``"local"`` (the default; vectorised on this machine) or ``"dask"``
         (partitioned on dask-geopandas; same result).
@@ -68,6 +79,13 @@ def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
     True
     >>> int(result.loc[result["rank"] == 1, "rank"].iloc[0])
     1
+
+    Without the flood zones, leaving out the rules that need them:
+
+    >>> partial = sp.load_sample().replace(flood_zones=None)
+    >>> res = sp.score(partial, "fasilitas_publik", missing="skip")
+    >>> sorted({x["layer"] for x in res.attrs["siteplan"]["skipped"]})
+    ['flood_zones']
     """
     prof = as_profile(profile)
     if method is not None:
@@ -75,8 +93,8 @@ def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
     if engine == "dask":
         from ._dask import score_dask
 
-        return score_dask(layers, prof, **(engine_options or {}))
+        return score_dask(layers, prof, missing=missing, **(engine_options or {}))
     if engine != "local":
         raise SiteplanInputError(Problem("score", f"unknown engine {engine!r}",
                                          "use engine=\"local\" or engine=\"dask\""))
-    return score_local(layers, prof)
+    return score_local(layers, prof, missing=missing)

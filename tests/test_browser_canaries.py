@@ -118,3 +118,31 @@ def test_selection_map_runs_no_canary(browser, hostile, tmp_path):  # noqa: F811
                                 lang=lang)
         _check(browser, m, tmp_path / f"selection_{lang}.html")
         _check(browser, sp.render_selection(chosen, lang=lang), tmp_path / "alone.html")
+
+
+def test_interactive_map_runs_no_canary(browser, hostile, tmp_path):  # noqa: F811
+    result, layers = hostile
+    m = sp.render_map(result, layers, lang="en", top=3, interactive=True,
+                      profile=_hostile_profile())
+    page = Page(browser, m, tmp_path / "interactive.html")
+    try:
+        page.js("() => siteplan.setWeights(Object.fromEntries(Object.keys("
+                "siteplan.weights()).map((k, i) => [k, i + 1])))")
+        page.js(OPEN_ALL, m.get_name())
+        page.page.wait_for_timeout(200)
+        assert page.js("window.__xss") is None
+        assert page.js("document.querySelectorAll('img[src=\"x\"]').length") == 0
+        assert not [e for e in page.errors if "pageerror" in e]
+        ids = [r["parcel_id"] for r in page.js("() => siteplan.ranking()")]
+        assert any(any(c in pid for c in CANARIES) for pid in ids)   # ids stay data
+    finally:
+        page.page.close()
+
+
+def test_allocation_map_runs_no_canary(browser, hostile, tmp_path):  # noqa: F811
+    result, layers = hostile
+    plan = sp.allocate({"rth": result, "taman": result}, layers, demand={"rth": 1, "taman": 1})
+    assert any(any(c in pid for c in CANARIES) for pid in plan["parcel_id"])
+    for lang in ("id", "en"):
+        _check(browser, sp.render_allocation(plan, layers, lang=lang),
+               tmp_path / f"allocation_{lang}.html")

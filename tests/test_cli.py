@@ -11,6 +11,7 @@ import pytest
 
 import siteplan as sp
 from siteplan.outputs import read_result
+from siteplan.raster import RasterLayer
 
 
 def run(*args, cwd=None):
@@ -25,6 +26,9 @@ def sample_files(tmp_path_factory):
     layers = sp.load_sample()
     paths = {}
     for name in layers:
+        if isinstance(layers[name], RasterLayer):  # a GeoTIFF: given as it is
+            paths[name] = Path(layers[name].path)
+            continue
         path = d / f"{name}.gpkg"
         layers[name].to_file(path)
         paths[name] = path
@@ -85,7 +89,8 @@ def test_score_from_files(tmp_path, sample_files, ext):
     r = run("score", "--profile", "sentra_kuliner", "--parcels", f["parcels"],
             "--roads", f["roads"], "--pois", f["pois"], "--population", f["population"],
             "--layer", f"rivers={f['rivers']}", "--layer", f"flood_zones={f['flood_zones']}",
-            "--layer", f"sawah={f['sawah']}", "--out", out)
+            "--layer", f"sawah={f['sawah']}", "--layer", f"flood_hazard={f['flood_hazard']}",
+            "--layer", f"dem={f['dem']}", "--out", out)
     assert r.returncode == 0, r.stderr
     back = read_result(out)
     expected = sp.score(sp.load_sample(), "sentra_kuliner")
@@ -177,6 +182,7 @@ def test_score_with_sensitivity(tmp_path):
             "data/sample/serang_sample.gpkg:pois",
             *[f"--layer={n}=data/sample/serang_sample.gpkg:{n}"
               for n in ("heritage", "coastline", "rivers", "flood_zones")],
+            "--layer=flood_hazard=data/sample/serang_flood_hazard_100m.tif",
             "--sensitivity", "200", "--top-k", "5", "--out", out,
             cwd=Path(__file__).resolve().parents[1])
     assert r.returncode == 0, r.stderr

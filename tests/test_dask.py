@@ -161,6 +161,9 @@ def test_hundred_thousand_parcels(client):
     raw = generate_sample(n_parcels=100_000)
     extra = {k: raw.pop(k) for k in ("rivers", "coastline", "flood_zones", "sawah",
                                      "heritage")}
+    sample = sp.load_sample()  # the sample's rasters: population, flood hazard, DEM
+    raw["population"] = sample["population"]
+    extra.update({k: sample[k] for k in ("flood_hazard", "dem")})
     layers = sp.load_layers(**raw, extra=extra)
     everyone = dataclasses.replace(sp.get_profile("wisata_religi"), candidates={})
     for prof in (sp.get_profile("sentra_kuliner").with_method("topsis"), everyone):

@@ -141,7 +141,7 @@ def test_blob_holds_every_scored_site_best_first_with_its_values(sample):
     scored = result[result["status"] == "scored"].sort_values(["rank"], kind="stable")
     prof = sp.get_profile("sentra_kuliner")
     names = [c.name for c in prof.criteria]
-    assert data["n"] == len(scored) == 301
+    assert data["n"] == len(scored) == 300
     assert data["ids"] == scored["parcel_id"].tolist()
     c = np.frombuffer(base64.b64decode(data["c"]), dtype="<f8").reshape(data["n"], len(names))
     assert np.array_equal(c, scored[[f"c_{n}" for n in names]].to_numpy(float))  # exact

@@ -54,3 +54,16 @@ def test_allocation():
     assert "joint plan" in text and "sequential plan" in text
     assert not any(o.get("output_type") == "error" for c in nb.cells if c.cell_type == "code"
                    for o in c.outputs)
+
+
+def test_your_own_data():
+    nb = execute("05_your_own_data.ipynb")
+    text = "".join(str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", ""))
+                   for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "needs layer '" in text and 'missing="skip"' in text  # the default: a clear error
+    assert "layer_not_given" in text and "no_matching_feature" in text
+    assert "folium" in text or any("text/html" in o.get("data", {}) for c in nb.cells
+                                   if c.cell_type == "code" for o in c.outputs)
+    # a population and a hazard raster joined the bundle, and counted people
+    assert "<RasterLayer population" in text and "<RasterLayer flood_hazard" in text
+    assert "count" in text and "mean" in text  # people within 1 km, described

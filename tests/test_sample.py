@@ -10,12 +10,14 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+import rasterio
 import samplegen as gen
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 import siteplan as sp
 from siteplan.io.sample import ATTRIBUTION, sample_path
+from siteplan.raster import RasterLayer
 
 COMMITTED = Path(__file__).resolve().parents[1] / "data" / "sample" / "serang_sample.gpkg"
 
@@ -135,10 +137,14 @@ def test_load_sample_loads_cleanly(layers):
     assert "synthetic" in layers.attribution
     assert "cahyadsn/wilayah_boundaries" in layers.attribution
     assert layers.crs.to_epsg() == 32748
-    assert layers.names == gen.LAYER_NAMES
+    # the GeoPackage's layers (its population per kelurahan as population_kelurahan; the
+    # population layer is the raster) and the rasters beside it
+    rasters = tuple(gen.RASTERS)
+    assert layers.names == gen.LAYER_NAMES + ("population_kelurahan",) + rasters[1:]
+    assert all(isinstance(layers[n], RasterLayer) for n in rasters)
     assert len(layers.repairs) == 0
     assert len(layers.rejected) == 0
-    assert set(layers.sources) == set(gen.LAYER_NAMES)
+    assert set(layers.sources) == set(layers.names)
 
 
 def test_layer_counts_and_values(layers):
@@ -146,7 +152,7 @@ def test_layer_counts_and_values(layers):
     assert 100 <= len(layers["green_spaces"]) <= 200
     assert 2000 <= len(layers["roads"]) <= 8000
     assert len(layers["admin"]) == 67 + 6 + 1
-    assert len(layers["population"]) == 67
+    assert len(layers["population_kelurahan"]) == 67
     p = layers["parcels"]
     assert set(p["ownership"]) == {"pemda", "pemprov", "negara", "swasta", "masyarakat"}
     assert p["ownership"].value_counts().idxmax() == "masyarakat"
@@ -279,8 +285,29 @@ def test_admin_units(layers):
     assert kota.area / 1e6 == pytest.approx(265.7, rel=0.02)
 
 
+def test_population_raster_holds_each_kelurahan_total(layers):
+    """Cells are given to the kelurahan holding their centre, and add up to its total."""
+    grid = gen.generate_rasters()["population"]
+    values = grid["values"]
+    ok = values != grid["nodata"]
+    assert values[ok].sum() == pytest.approx(700_000, rel=1e-6)
+    rows, cols = np.nonzero(ok)
+    x = grid["left"] + (cols + 0.5) * grid["cell"]
+    y = grid["top"] - (rows + 0.5) * grid["cell"]
+    kel = layers["population_kelurahan"]
+    i, j = kel.sindex.query(shapely.points(x, y), predicate="within")
+    first = np.unique(i, return_index=True)[1]
+    sums = np.bincount(j[first], weights=values[rows, cols][i[first]], minlength=len(kel))
+    # every kelurahan's cells add up to its total, up to the cells whose centre falls on
+    # the city outline's edge
+    np.testing.assert_allclose(sums, kel["population"].to_numpy(float), rtol=0.02)
+    # the committed file is what the generator makes
+    with rasterio.open(layers["population"].path) as src:
+        np.testing.assert_array_equal(src.read(1), values)
+
+
 def test_population(layers):
-    pop = layers["population"]
+    pop = layers["population_kelurahan"]
     assert pop["population"].sum() == pytest.approx(700_000, rel=0.01)
     assert (pop["population"] > 0).all()
     by_kec = pop.groupby("kecamatan").apply(

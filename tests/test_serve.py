@@ -6,7 +6,6 @@ Expected numbers come from calling the same functions in this process
 
 from __future__ import annotations
 
-import inspect
 import json
 import tomllib
 
@@ -25,14 +24,6 @@ pytest.importorskip("uvicorn")
 from servekit import serve  # noqa: E402  (tests/ is on sys.path under pytest)
 
 MAX_BODY_MB = 1.0
-
-
-def _has(name: str) -> bool:
-    try:
-        getattr(sp, name)
-    except AttributeError:
-        return False
-    return True
 
 
 @pytest.fixture(scope="module")
@@ -251,24 +242,12 @@ def test_map_is_html_in_the_language_asked(server):
     assert r.status == 422 and "lang" in _problem_text(r)
 
 
-@pytest.mark.skipif("missing" not in inspect.signature(sp.score).parameters,
-                    reason="sp.score has no 'missing' option yet (another branch); the "
-                    "server answers 501 (tested in test_serve_safety.py)")
 def test_missing_option_is_passed_to_score(server, layers):
     r = server.post("/score", {"profile": "rth", "missing": "skip"})
     assert r.status == 200, r.text
     _assert_same_result(r.json(), sp.score(layers, "rth", missing="skip"))
 
 
-@pytest.mark.skipif(_has("site_brief"), reason="sp.site_brief exists: the success path runs")
-def test_brief_answers_501_without_site_brief(server):
-    r = server.get("/brief/rth?top=3")
-    assert r.status == 501
-    assert r.json()["error"] == "not_implemented" and "site_brief" in r.json()["message"]
-
-
-@pytest.mark.skipif(not _has("site_brief"), reason="sp.site_brief is not in this siteplan yet "
-                    "(another branch); remove this skip when it is merged")
 def test_brief_is_html(server, expected):
     r = server.get("/brief/rth?top=3&lang=en")
     assert r.status == 200, r.text
@@ -279,16 +258,6 @@ def test_brief_is_html(server, expected):
     assert server.get("/brief/taman_bermain").status == 404
 
 
-@pytest.mark.skipif(_has("allocate"), reason="sp.allocate exists: the success path runs")
-def test_allocate_answers_501_without_allocate(server):
-    r = server.post("/allocate", {"profiles": ["rth", "sentra_kuliner"],
-                                  "demand": {"rth": 2, "sentra_kuliner": 1}})
-    assert r.status == 501
-    assert r.json()["error"] == "not_implemented" and "allocate" in r.json()["message"]
-
-
-@pytest.mark.skipif(not _has("allocate"), reason="sp.allocate is not in this siteplan yet "
-                    "(another branch); remove this skip when it is merged")
 def test_allocate_equals_python(server, layers, expected):
     demand = {"rth": 2, "sentra_kuliner": 1}
     r = server.post("/allocate", {"profiles": ["rth", "sentra_kuliner"], "demand": demand})

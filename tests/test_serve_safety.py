@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import http.client
-import inspect
 import json
 import subprocess
 import sys
@@ -84,13 +83,6 @@ def test_bad_method_and_bad_option_types(server):
     assert "JSON" in text
     text = _error(server.post("/score", {}), 422)
     assert "profile" in text and "required" in text
-
-
-@pytest.mark.skipif("missing" in inspect.signature(sp.score).parameters,
-                    reason="sp.score has a 'missing' option here: no 501")
-def test_missing_option_without_support_answers_501(server):
-    r = server.post("/score", {"profile": "rth", "missing": "skip"})
-    assert _error(r, 501) and "missing" in r.json()["message"]
 
 
 def test_numbers_out_of_range_are_input_errors(server):

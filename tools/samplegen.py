@@ -1470,11 +1470,145 @@ def write_sample(path: str | PathLike, *, seed: int = DEFAULT_SEED,
     return path
 
 
+# ---------------------------------------------------------------------- rasters
+
+#: the sample's rasters: name -> (file, cell size in metres, description)
+RASTERS = {
+    "population": ("serang_population_100m.tif", 100.0,
+                   "SYNTHETIC people per 100 m cell (WorldPop-like), summing to each "
+                   "kelurahan's total"),
+    "flood_hazard": ("serang_flood_hazard_100m.tif", 100.0,
+                     "SYNTHETIC flood hazard index 0-1 (InaRISK-like: rendah < 0.34, sedang "
+                     "< 0.67, tinggi >= 0.67)"),
+    "dem": ("serang_dem_30m.tif", 30.0,
+            "SYNTHETIC elevation in metres (DEMNAS-like): low coast in Kasemen, hills in the "
+            "south"),
+    "landcover": ("serang_landcover_30m.tif", 30.0,
+                  "SYNTHETIC land cover in ESA WorldCover classes (10 tree, 30 grass, 40 "
+                  "cropland, 50 built-up, 80 water)"),
+}
+RASTER_NODATA = {"population": -99999.0, "flood_hazard": -99999.0, "dem": -99999.0,
+                 "landcover": 0}
+_HILLS = ((622400, 9316200, 650.0, 150.0), (626800, 9314300, 1500.0, 70.0),
+          (619800, 9320400, 900.0, 55.0))
+
+
+def _grid(outline: shapely.Polygon, cell: float):
+    x0, y0, x1, y1 = outline.bounds
+    left, top = np.floor(x0 / cell) * cell, np.ceil(y1 / cell) * cell
+    ncol = int(np.ceil((x1 - left) / cell))
+    nrow = int(np.ceil((top - y0) / cell))
+    cols, rows = np.meshgrid(np.arange(ncol), np.arange(nrow))
+    x = left + (cols + 0.5) * cell
+    y = top - (rows + 0.5) * cell
+    inside = shapely.contains_xy(outline, x, y)
+    return left, top, x, y, inside
+
+
+def _elevation(world: _World, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Metres above sea level: rising south from the coast, three hills, river valleys."""
+    coast = shapely.linestrings(np.asarray(OUTLINE_XY[COAST_VERTICES[0]:COAST_VERTICES[1]],
+                                           dtype=float))
+    d_coast = shapely.distance(shapely.points(x.ravel(), y.ravel()), coast).reshape(x.shape)
+    z = 1.0 + 0.0022 * d_coast + 6.0 * np.sin(x / 2300.0) * np.cos(y / 3100.0) ** 2
+    for cx, cy, r, h in _HILLS:
+        z = z + h * np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / r ** 2)
+    rivers = shapely.multilinestrings(shapely.get_parts(world.rivers.geometry.to_numpy()))
+    d_river = shapely.distance(shapely.points(x.ravel(), y.ravel()), rivers).reshape(x.shape)
+    z = z - 3.0 * np.exp(-((d_river / 250.0) ** 2))
+    return np.round(np.maximum(z, 0.2), 1)
+
+
+def generate_rasters(*, seed: int = DEFAULT_SEED) -> dict[str, dict]:
+    """The sample's rasters: arrays (row 0 at the top), their grid and nodata, in EPSG:32748.
+
+    Returns
+    -------
+    dict of str to dict
+        For each name of :data:`RASTERS`: ``values``, ``left``, ``top``,
+        ``cell``, ``nodata``.
+    """
+    world = _world(int(seed))
+    rng = _rng(int(seed), 21)
+    main_lines = shapely.get_parts(world.main_roads.geometry.to_numpy())
+    out = {}
+    # population: each kelurahan's total spread over its cells by urbanity
+    left, top, x, y, inside = _grid(world.outline, 100.0)
+    kel = world.kel
+    owner = _nearest(kel["x"].to_numpy(), kel["y"].to_numpy(), x.ravel(), y.ravel())
+    weight = (5.0 + 150.0 * _urbanity(x.ravel(), y.ravel(), main_lines) ** 1.6) * np.exp(
+        rng.normal(0.0, 0.35, x.size))
+    weight = np.where(inside.ravel(), weight, 0.0)
+    per_kel = np.bincount(owner, weights=weight, minlength=len(kel))
+    scale = kel["population"].to_numpy(float) / np.where(per_kel > 0, per_kel, 1.0)
+    people = weight * scale[owner]
+    pop = np.where(inside, people.reshape(x.shape), RASTER_NODATA["population"])
+    out["population"] = dict(values=pop.astype("float32"), left=left, top=top, cell=100.0)
+    # flood hazard: high in the mapped flood zones, raised near rivers and on the low coast
+    pts = shapely.points(x.ravel(), y.ravel())
+    rivers = shapely.multilinestrings(shapely.get_parts(world.rivers.geometry.to_numpy()))
+    d_river = shapely.distance(pts, rivers)
+    z = _elevation(world, x, y).ravel()
+    h = 0.08 + 0.45 * np.exp(-d_river / 350.0) + 0.3 * np.exp(-z / 6.0)
+    flood = shapely.union_all(world.flood.geometry.to_numpy())
+    in_flood = shapely.contains_xy(flood, x.ravel(), y.ravel())
+    h = np.where(in_flood, np.maximum(h, 0.72) + 0.1 * rng.random(x.size), h)
+    h = np.clip(np.round(h, 3), 0.0, 1.0)
+    out["flood_hazard"] = dict(values=np.where(inside, h.reshape(x.shape),
+                                               RASTER_NODATA["flood_hazard"]).astype("float32"),
+                               left=left, top=top, cell=100.0)
+    # elevation and land cover on a 30 m grid
+    left, top, x, y, inside = _grid(world.outline, 30.0)
+    z = _elevation(world, x, y)
+    out["dem"] = dict(values=np.where(inside, z, RASTER_NODATA["dem"]).astype("float32"),
+                      left=left, top=top, cell=30.0)
+    u = _urbanity(x.ravel(), y.ravel(), main_lines).reshape(x.shape)
+    sawah = shapely.union_all(world.sawah.geometry.to_numpy())
+    d_river = shapely.distance(shapely.points(x.ravel(), y.ravel()), rivers).reshape(x.shape)
+    cover = np.full(x.shape, 30, dtype=np.uint8)                      # grassland
+    cover[z > 45] = 10                                                 # tree cover on hills
+    cover[shapely.contains_xy(sawah, x, y)] = 40                       # cropland (sawah)
+    cover[u > 0.3] = 50                                                # built-up
+    cover[d_river < 12] = 80                                           # water
+    cover[~inside] = RASTER_NODATA["landcover"]
+    out["landcover"] = dict(values=cover, left=left, top=top, cell=30.0)
+    for name in out:
+        out[name]["nodata"] = RASTER_NODATA[name]
+    return out
+
+
+def write_rasters(folder: str | PathLike, *, seed: int = DEFAULT_SEED) -> list[Path]:
+    """Write the sample's rasters as compressed GeoTIFFs into ``folder``."""
+    import rasterio
+    from affine import Affine
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, grid in generate_rasters(seed=seed).items():
+        file, cell, description = RASTERS[name]
+        values = grid["values"]
+        path = folder / file
+        profile = dict(driver="GTiff", width=values.shape[1], height=values.shape[0], count=1,
+                       dtype=str(values.dtype), crs=CRS, nodata=grid["nodata"],
+                       transform=Affine(cell, 0, grid["left"], 0, -cell, grid["top"]),
+                       compress="deflate", predictor=2 if values.dtype.kind in "iu" else 3,
+                       tiled=True, blockxsize=256, blockysize=256)
+        with rasterio.open(path, "w", **profile) as dst:
+            dst.write(values, 1)
+            dst.update_tags(synthetic="true", source=SOURCE, generator="tools/samplegen.py",
+                            seed=str(seed), description=description)
+            dst.set_band_description(1, name)
+        written.append(path)
+    return written
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python tools/samplegen.py PATH``: rebuild the sample GeoPackage."""
     parser = argparse.ArgumentParser(
         prog="python tools/samplegen.py",
-        description="Write siteplan's synthetic Kota Serang sample to a GeoPackage.")
+        description="Write siteplan's synthetic Kota Serang sample: a GeoPackage and, beside "
+                "it, the population, flood hazard, elevation and land cover rasters.")
     parser.add_argument("path", help="output file, e.g. data/sample/serang_sample.gpkg")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--n-parcels", type=int, default=DEFAULT_N_PARCELS)
@@ -1482,6 +1616,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = write_sample(args.path, seed=args.seed, n_parcels=args.n_parcels)
     size = path.stat().st_size
     print(f"wrote {path} ({size / 1e6:.2f} MB, seed {args.seed}, {args.n_parcels} parcels)")
+    for raster in write_rasters(Path(args.path).parent, seed=args.seed):
+        print(f"wrote {raster} ({raster.stat().st_size / 1e6:.2f} MB)")
     return 0
 
 

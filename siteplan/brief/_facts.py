@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from .._errors import SiteplanInputError
+from ..raster import RasterLayer
 
 if TYPE_CHECKING:
     from ..layers import Layers
@@ -84,11 +85,11 @@ def neighbourhood(sites: gpd.GeoDataFrame, layers: Layers) -> pd.DataFrame:
 
     out = pd.DataFrame(index=sites.index)
     geoms = _geoms(sites)
-    # Layers raises its own error for a missing layer, so no .get
-    pop = layers["population"] if "population" in layers else None  # noqa: SIM401
+    pop = layers.get("population")
+    usable = isinstance(pop, RasterLayer) or (pop is not None and "population" in pop.columns)
     for r in PEOPLE_RADII:
         col = f"people_{r:g}"
-        if pop is None or "population" not in pop.columns:
+        if not usable:
             out[col] = np.nan
             continue
         crit = _criterion(f"people_{r:g}", "sum_within", "population", column="population",

@@ -64,7 +64,7 @@ def _clip(layers: Layers, name: str, window: shapely.Geometry) -> gpd.GeoDataFra
     if name not in layers:
         return None
     gdf = layers[name]
-    if not len(gdf):
+    if not isinstance(gdf, gpd.GeoDataFrame) or not len(gdf):  # rasters are not drawn
         return None
     hits = gdf.sindex.query(window, predicate="intersects")
     return gdf.iloc[np.sort(hits)] if len(hits) else None

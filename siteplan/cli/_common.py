@@ -38,6 +38,34 @@ def layer_options(p: argparse.ArgumentParser, *, parcels_required: bool) -> None
                    "repeat as needed")
 
 
+def skip_missing_option(p: argparse.ArgumentParser) -> None:
+    """``--skip-missing``: leave out the rules whose layer was not given."""
+    p.add_argument("--skip-missing", action="store_true",
+                   help="leave out a constraint or criterion whose layer was not given (its "
+                   "weight goes to the others) instead of stopping; each one left out is "
+                   "listed in the output's notes and on the map")
+
+
+def missing_from_args(args) -> str:
+    """The ``missing=`` of :func:`siteplan.score` that ``--skip-missing`` asks for."""
+    return "skip" if getattr(args, "skip_missing", False) else "error"
+
+
+def say_skipped(args, skipped, profile_name: str | None = None) -> None:
+    """Tell which rules ``--skip-missing`` left out, one line per rule."""
+    where = f" ({profile_name})" if profile_name else ""
+    for x in skipped:  # a handful of rules
+        why = "no layer" if x["reason"] == "layer_not_given" else "no matching feature in"
+        say(args, f"left out{where}: {x['kind']} {x['name']} ({why} {x['layer']})")
+
+
+def scoring_options(p: argparse.ArgumentParser, *, parcels_required: bool) -> None:
+    """``--profile``, the layer options and ``--skip-missing``: what scoring needs."""
+    p.add_argument("--profile", required=True, help="built-in profile name or a .toml file")
+    layer_options(p, parcels_required=parcels_required)
+    skip_missing_option(p)
+
+
 def map_options(p: argparse.ArgumentParser, *, interactive: bool = False) -> None:
     """``--lang`` and ``--top`` of every command that draws a map (and ``--interactive``)."""
     p.add_argument("--lang", choices=LANGS, default="id",

@@ -13,9 +13,11 @@ from ._common import (
     check_table_suffix,
     layer_options,
     layers_from_args,
+    missing_from_args,
     profile_from_arg,
     save_map,
     say,
+    skip_missing_option,
 )
 
 HELP = "share the parcels among several uses at once (each parcel used once)"
@@ -32,6 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="sites each use needs, e.g. rth=3,sentra_kuliner=1,fasilitas_publik=2;"
                    " a use is a built-in profile name or a .toml file")
     layer_options(p, parcels_required=False)
+    skip_missing_option(p)
     p.add_argument("--objective", choices=("score", "coverage"), default="score",
                    help="maximise the sum of scores (default) or the people newly in reach")
     p.add_argument("--radius", metavar="M|USE=M,...",
@@ -113,7 +116,8 @@ def run(args) -> int:
     if args.assemble is not None:
         sites = sp.assemble_sites(layers, max_gap=args.assemble)
         scored = layers.replace(parcels=sites)
-    results = {name: sp.score(scored, prof) for name, prof in profiles.items()}
+    results = {name: sp.score(scored, prof, missing=missing_from_args(args))
+               for name, prof in profiles.items()}
     plan = sp.allocate(results, layers, demand, objective=args.objective,
                        min_spacing=_metres(args.min_spacing, "--min-spacing", names),
                        per_kecamatan=per_kec, fixed=fixed or None, exclude=exclude or None,

@@ -10,11 +10,12 @@ from ._common import (
     LANGS,
     UsageError,
     check_free,
-    layer_options,
     layers_from_args,
+    missing_from_args,
     profile_from_arg,
     save_text,
     say,
+    scoring_options,
     sensitivity_options,
 )
 
@@ -27,8 +28,7 @@ DESCRIPTION = ("Score the parcels with a profile and write a brief of the best s
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--profile", required=True, help="built-in profile name or a .toml file")
-    layer_options(p, parcels_required=False)
+    scoring_options(p, parcels_required=False)
     p.add_argument("--top", type=int, default=5, metavar="N",
                    help="brief the N best-ranked sites (default: 5)")
     p.add_argument("--site", action="append", default=[], metavar="PARCEL_ID",
@@ -55,7 +55,7 @@ def run(args) -> int:
     prof = profile_from_arg(args.profile)
     check_free([args.out] + ([args.pdf] if args.pdf else []), args.overwrite)
     layers = layers_from_args(args)
-    result = sp.score(layers, prof)
+    result = sp.score(layers, prof, missing=missing_from_args(args))
     stab = None
     if args.sensitivity:
         stab = sp.sensitivity(result, prof, draws=args.sensitivity, spread=args.spread,

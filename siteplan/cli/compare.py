@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import EXIT_OK, check_free, layer_options, layers_from_args, profile_from_arg, say
+from ._common import (
+    EXIT_OK,
+    check_free,
+    layer_options,
+    layers_from_args,
+    missing_from_args,
+    profile_from_arg,
+    say,
+    say_skipped,
+    skip_missing_option,
+)
 
 HELP = "all profiles on the same parcels: which suits best"
 DESCRIPTION = ("Score the same parcels with every built-in profile (or those given with "
@@ -18,6 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", action="append", default=[], metavar="NAME_OR_TOML",
                    help="a profile to compare (repeat; default: every built-in profile)")
     layer_options(p, parcels_required=False)
+    skip_missing_option(p)
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
 
 
@@ -33,7 +44,7 @@ def run(args) -> int:
     check_free([gpkg, csv], args.overwrite)
     layers = layers_from_args(args)
     profiles = [profile_from_arg(p) for p in args.profile] or None
-    result = sp.compare(layers, profiles)
+    result = sp.compare(layers, profiles, missing=missing_from_args(args))
     write_result(result, gpkg, overwrite=args.overwrite, layer="compare")
     with atomic_path(csv, overwrite=args.overwrite) as tmp:
         pd.DataFrame(result.drop(columns="geometry")).to_csv(tmp, index=False)
@@ -41,5 +52,7 @@ def run(args) -> int:
     say(args, f"{len(result)} parcels are eligible for at least one facility; best suited:")
     for name in result.attrs["siteplan"]["profiles"]:
         say(args, f"  {name:18} {int(counts.get(name, 0))}")
+    for name, skipped in result.attrs["siteplan"]["skipped"].items():
+        say_skipped(args, skipped, name)
     say(args, f"wrote {gpkg} and {csv}")
     return EXIT_OK

@@ -9,10 +9,12 @@ from ._common import (
     EXIT_OK,
     check_free,
     check_table_suffix,
-    layer_options,
     layers_from_args,
+    missing_from_args,
     profile_from_arg,
     say,
+    say_skipped,
+    scoring_options,
     sensitivity_options,
     with_sensitivity,
 )
@@ -26,8 +28,7 @@ DESCRIPTION = ("Score the parcels with a profile. The output format follows OUT'
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from ..aggregate import METHODS
 
-    p.add_argument("--profile", required=True, help="built-in profile name or a .toml file")
-    layer_options(p, parcels_required=True)
+    scoring_options(p, parcels_required=True)
     p.add_argument("--method", choices=sorted(METHODS),
                    help="override the profile's aggregation method")
     p.add_argument("--out", required=True, type=Path, help="output file")
@@ -44,9 +45,10 @@ def run(args) -> int:
     prof = profile_from_arg(args.profile)
     check_free([args.out], args.overwrite)
     layers = layers_from_args(args)
-    result = sp.score(layers, prof, method=args.method)
+    result = sp.score(layers, prof, method=args.method, missing=missing_from_args(args))
     result = with_sensitivity(result, prof, args)
     write_result(result, args.out, overwrite=args.overwrite)
+    say_skipped(args, result.attrs["siteplan"]["skipped"])
     c = result.attrs["siteplan"]["counts"]
     say(args, f"{args.out}: {c['scored']} scored, {c['excluded']} excluded, "
               f"{c['rejected']} rejected, {c['not_candidate']} not candidates")

@@ -10,11 +10,13 @@ from ._common import (
     LANGS,
     check_free,
     check_table_suffix,
-    layer_options,
     layers_from_args,
+    missing_from_args,
     profile_from_arg,
     save_map,
     say,
+    say_skipped,
+    scoring_options,
 )
 
 HELP = "choose k sites together, most people newly in reach"
@@ -25,8 +27,7 @@ DESCRIPTION = ("Score the parcels with a profile, then choose K eligible sites t
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--profile", required=True, help="built-in profile name or a .toml file")
-    layer_options(p, parcels_required=False)
+    scoring_options(p, parcels_required=False)
     p.add_argument("--k", type=int, default=5, help="number of sites (default: 5)")
     p.add_argument("--radius", type=float, default=1000.0,
                    help="reach of a facility in metres (default: 1000)")
@@ -51,7 +52,7 @@ def run(args) -> int:
     prof = profile_from_arg(args.profile)
     check_free([args.out] + ([args.map] if args.map else []), args.overwrite)
     layers = layers_from_args(args)
-    result = sp.score(layers, prof)
+    result = sp.score(layers, prof, missing=missing_from_args(args))
     chosen = sp.select_sites(result, layers, k=args.k, radius=args.radius,
                              min_spacing=args.min_spacing, per_kecamatan=args.per_kecamatan,
                              min_score=args.min_score)
@@ -61,6 +62,7 @@ def run(args) -> int:
     if args.map:
         m = sp.render_map(result, layers, lang=args.lang, top=0)
         save_map(sp.render_selection(chosen, m=m, lang=args.lang), args.map, args.overwrite)
+    say_skipped(args, result.attrs["siteplan"]["skipped"])
     sel = chosen.attrs["selection"]
     say(args, f"{len(chosen)} sites chosen together: {sel['people_covered']:,.0f} people "
               f"newly within {args.radius:g} m (greedy pick: "

@@ -126,9 +126,9 @@ def load_layers(
                 frames[name], sources[name] = _resolve(name, source, encoding)
         except SiteplanInputError as exc:
             problems.extend(exc.problems)
-    if rasters and "parcels" not in frames and crs is None:
-        problems.append(Problem("crs", "only raster layers and no parcels: no metric CRS to "
-                                "work in", "pass the parcels, or crs=\"EPSG:32748\""))
+    if rasters and not frames and crs is None:
+        problems.append(Problem("crs", "only raster layers: no metric CRS to work in",
+                                "pass the parcels, or crs=\"EPSG:32748\""))
     target = pyproj.CRS.from_user_input(crs) if crs is not None else _target_crs(frames)
     if not target.is_projected:
         problems.append(Problem("crs", f"{target.to_string()} is not a projected (metric) CRS",
@@ -136,6 +136,8 @@ def load_layers(
     data, repairs, rejected, rejected_parcels = prepare_all(frames, crs=target,
                                                              problems=problems)
     raise_if_problems(problems)
-    return Layers({**data, **rasters}, crs=target, repairs=concat_reports(repairs, REPAIR_COLUMNS),
+    ordered = {name: data[name] if name in data else rasters[name] for name in given
+               if name in data or name in rasters}
+    return Layers(ordered, crs=target, repairs=concat_reports(repairs, REPAIR_COLUMNS),
                   rejected=concat_reports(rejected, REJECT_COLUMNS),
                   rejected_parcels=rejected_parcels, sources=sources)

@@ -1,9 +1,19 @@
-"""Layers from OpenStreetMap: green spaces, roads, POIs and admin units.
+"""Layers from OpenStreetMap: green spaces, roads, POIs, admin units, water and land.
 
 A local ``.osm`` or ``.osm.pbf`` file is read with GDAL's OSM driver
 (through pyogrio); tags are mapped to siteplan's layers by the table in
-``siteplan/data/osm_tags.csv``. Roads are cut at every vertex into short
-segments, so that ways meeting at a shared OSM node form a routable network.
+``siteplan/data/osm_tags.csv``, and :data:`OSM_SOURCES` says which of the
+driver's geometries (points, lines, areas) each layer reads. Roads are cut
+at every vertex into short segments, so that ways meeting at a shared OSM
+node form a routable network.
+
+What the extract does not hold comes back as an empty layer: an extract
+covers its whole area, so no coastline in it means no coast there. Two
+exceptions: without any road there is no network (the layer is left out and
+road measures fall back to straight lines), and admin units always exist (an
+extract cut without its boundary relations lacks them; the layer is left
+out, so that ``missing="skip"`` reports it). Flood zones and population are
+never in OpenStreetMap.
 """
 
 from __future__ import annotations
@@ -24,10 +34,30 @@ import shapely
 from .._errors import Problem, SiteplanInputError
 from ..layers import Layers
 
-__all__ = ["layers_from_osm", "osm_tag_table", "osm_frames"]
+__all__ = ["layers_from_osm", "osm_tag_table", "osm_frames", "OSM_SOURCES", "OSM_LAYERS",
+           "WIDTH_CLASS_EDGES"]
 
 log = logging.getLogger(__name__)
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
+
+#: siteplan layer -> the GDAL OSM driver layers it is read from
+OSM_SOURCES: dict[str, tuple[str, ...]] = {
+    "green_spaces": ("multipolygons",),
+    "roads": ("lines",),
+    "pois": ("points", "multipolygons"),
+    "admin": ("multipolygons",),
+    "rivers": ("lines",),
+    "water": ("multipolygons",),
+    "coastline": ("lines",),
+    "heritage": ("points", "lines", "multipolygons"),
+    "sawah": ("multipolygons",),
+}
+#: every layer :func:`layers_from_osm` can return
+OSM_LAYERS = tuple(OSM_SOURCES)
+#: river width classes by width=* in metres: below 3 kecil, 3 to 20 sedang, above 20 besar
+#: (3 m: OSM's line between a stream one can step across and a river; 20 m: judgement)
+WIDTH_CLASS_EDGES = (3.0, 20.0)
+_WIDTH_CLASSES = ("kecil", "sedang", "besar")
 
 
 def osm_tag_table() -> pd.DataFrame:
@@ -102,8 +132,77 @@ def _segments(lines: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry=segs, crs=lines.crs)
 
 
+def _width_m(frame: pd.DataFrame) -> pd.Series:
+    """width=* in metres ("12", "12 m", "12.5"; NaN when absent or not metres)."""
+    text = _tag(frame, "width").str.strip().str.lower()
+    number = text.str.extract(r"^(\d+(?:[.,]\d+)?)\s*(?:m)?$", expand=False)
+    return pd.to_numeric(number.str.replace(",", ".", regex=False), errors="coerce")
+
+
+def _osm_id(frame: pd.DataFrame) -> pd.Series:
+    own = _tag(frame, "osm_id")
+    return own.fillna(_tag(frame, "osm_way_id")) if "osm_way_id" in frame.columns else own
+
+
+def _layer(name: str, frames: dict, table: pd.DataFrame) -> gpd.GeoDataFrame | None:
+    """One siteplan layer from the driver's layers it reads (None when nothing matched)."""
+    rows = table[table["layer"] == name]
+    parts = []
+    for source in OSM_SOURCES[name]:
+        frame = frames[source]
+        m = _match(frame, rows)
+        hit = m["canonical"].notna().to_numpy()
+        if not hit.any():
+            continue
+        sub, m = frame.loc[hit], m.loc[hit]
+        geoms = np.asarray(sub.geometry.array, dtype=object)
+        cols = {"name": _tag(sub, "name").astype(object).to_numpy(),
+                "osm_tag": m["key"].astype(object).to_numpy(),
+                "osm_id": _osm_id(sub).astype(object).to_numpy()}
+        canonical = m["canonical"].astype(object).to_numpy()
+        if name == "green_spaces":
+            access = _tag(sub, "access")
+            public = (m["public"] == "true") & ~access.isin(["private", "no"]).fillna(False)
+            cols = {"rth_type": canonical, "public": public.to_numpy(dtype=bool), **cols}
+        elif name == "roads":
+            cols = {"road_class": canonical, **cols}
+        elif name == "pois":
+            geoms = shapely.point_on_surface(geoms)  # areas become points inside them
+            cols = {"category": canonical, **cols}
+        elif name == "admin":
+            cols = {"nama": _tag(sub, "name").fillna("").astype(object).to_numpy(),
+                    "level": canonical, "admin_level": _tag(sub, "admin_level").astype(
+                        object).to_numpy(), "osm_id": cols["osm_id"]}
+        elif name == "rivers":
+            width = _width_m(sub).to_numpy(dtype=float)
+            by_width = np.asarray(_WIDTH_CLASSES, dtype=object)[
+                np.searchsorted(WIDTH_CLASS_EDGES, np.nan_to_num(width), side="right")]
+            cols = {"waterway": _tag(sub, "waterway").astype(object).to_numpy(),
+                    "width_m": width,
+                    "width_class": np.where(np.isnan(width), canonical, by_width), **cols}
+        elif name == "water":
+            kind = _tag(sub, "water").fillna(pd.Series(canonical, index=sub.index))
+            cols = {"kind": kind.astype(object).to_numpy(), **cols}
+        elif name == "heritage":
+            cols = {"kind": canonical, "historic": _tag(sub, "historic").astype(
+                object).to_numpy(), "heritage": _tag(sub, "heritage").astype(
+                object).to_numpy(), **cols}
+        else:  # coastline, sawah
+            cols = {"kind": canonical, **cols}
+        parts.append(gpd.GeoDataFrame(cols, geometry=geoms, crs=frame.crs))
+    if not parts:
+        return None
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return _segments(out) if name == "roads" else out
+
+
+def _empty(crs) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"name": pd.Series(dtype=object)},
+                            geometry=gpd.GeoSeries([], crs=crs))
+
+
 def layers_from_osm(source: str | PathLike, *, parcels=None, crs=None) -> Layers:
-    """Green spaces, roads, POIs and admin units from OpenStreetMap.
+    """Green spaces, roads, POIs, admin units, water and protected land from OpenStreetMap.
 
     Parameters
     ----------
@@ -119,10 +218,17 @@ def layers_from_osm(source: str | PathLike, *, parcels=None, crs=None) -> Layers
     Returns
     -------
     Layers
-        ``green_spaces`` (rth_type, public, name, osm_tag), ``roads``
-        (road_class, name; short segments), ``pois`` (category, name; areas
-        become points inside them) and, when the file has them, ``admin``
-        (nama, level from admin_level 5/6/7). The attribution names
+        ``green_spaces`` (rth_type, public, name), ``roads`` (road_class,
+        name; short segments), ``pois`` (category: pasar, masjid, ibadah,
+        sekolah, puskesmas, rumah_sakit, terminal, kantor, umkm, wisata;
+        areas become points inside them), ``admin`` (nama, level: provinsi,
+        kota, kecamatan, kelurahan from admin_level 4-7), ``rivers``
+        (waterway, width_m, width_class kecil/sedang/besar), ``water``,
+        ``coastline``, ``heritage`` (historic=*, heritage=*) and ``sawah``
+        (landuse=paddy, farmland with crop=rice); every one with ``osm_tag``
+        (the tag that put it there) and ``osm_id``. A layer the extract holds
+        nothing of is empty (nothing there), except ``roads`` and ``admin``,
+        which are left out (see the module's notes). The attribution names
         OpenStreetMap (ODbL).
 
     Examples
@@ -134,6 +240,8 @@ def layers_from_osm(source: str | PathLike, *, parcels=None, crs=None) -> Layers
     >>> osm = sp.layers_from_osm(Path(pyrosm.__file__).parent / "data" / "test.osm.pbf")
     >>> bool(osm["roads"]["road_class"].notna().all())
     True
+    >>> osm["rivers"][["waterway", "width_class"]].values.tolist()
+    [['stream', 'kecil']]
     """
     path = Path(source)
     name = path.name.lower()
@@ -147,67 +255,19 @@ def layers_from_osm(source: str | PathLike, *, parcels=None, crs=None) -> Layers
                                          ".osm.pbf file", "pass an OpenStreetMap extract"))
     frames = osm_frames(path)
     table = osm_tag_table()
-    out: dict[str, gpd.GeoDataFrame] = {}
-
-    areas = frames["multipolygons"]
-    g = _match(areas, table[table["layer"] == "green_spaces"])
-    hit = g["canonical"].notna().to_numpy()
-    if hit.any():
-        access = _tag(areas, "access").loc[hit]
-        public = (g.loc[hit, "public"] == "true") & ~access.isin(["private", "no"]).fillna(
-            False)
-        out["green_spaces"] = gpd.GeoDataFrame({
-            "rth_type": g.loc[hit, "canonical"].astype(object).to_numpy(),
-            "public": public.to_numpy(dtype=bool),
-            "name": _tag(areas, "name").loc[hit].astype(object).to_numpy(),
-            "osm_tag": g.loc[hit, "key"].astype(object).to_numpy(),
-            "osm_id": _tag(areas, "osm_id").loc[hit].fillna(
-                _tag(areas, "osm_way_id").loc[hit]).astype(object).to_numpy()},
-            geometry=areas.geometry.loc[hit].to_numpy(), crs=areas.crs)
-
-    lines = frames["lines"]
-    r = _match(lines, table[table["layer"] == "roads"])
-    hit = r["canonical"].notna().to_numpy()
-    if hit.any():
-        ways = gpd.GeoDataFrame({
-            "road_class": r.loc[hit, "canonical"].astype(object).to_numpy(),
-            "name": _tag(lines, "name").loc[hit].astype(object).to_numpy(),
-            "osm_tag": r.loc[hit, "key"].astype(object).to_numpy(),
-            "osm_id": _tag(lines, "osm_id").loc[hit].astype(object).to_numpy()},
-            geometry=lines.geometry.loc[hit].to_numpy(), crs=lines.crs)
-        out["roads"] = _segments(ways)
-
-    poi_parts = []
-    for frame in (frames["points"], areas):
-        p = _match(frame, table[table["layer"] == "pois"])
-        hit = p["canonical"].notna().to_numpy()
-        if hit.any():
-            geoms = frame.geometry.loc[hit]
-            pts = shapely.point_on_surface(np.asarray(geoms.array, dtype=object))
-            poi_parts.append(gpd.GeoDataFrame({
-                "category": p.loc[hit, "canonical"].astype(object).to_numpy(),
-                "name": _tag(frame, "name").loc[hit].astype(object).to_numpy(),
-                "osm_tag": p.loc[hit, "key"].astype(object).to_numpy()},
-                geometry=pts, crs=frame.crs))
-    if poi_parts:
-        out["pois"] = pd.concat(poi_parts, ignore_index=True)
-
-    a = _match(areas, table[table["layer"] == "admin"])
-    hit = a["canonical"].notna().to_numpy()
-    if hit.any():
-        out["admin"] = gpd.GeoDataFrame({
-            "nama": _tag(areas, "name").loc[hit].fillna("").astype(object).to_numpy(),
-            "level": a.loc[hit, "canonical"].astype(object).to_numpy()},
-            geometry=areas.geometry.loc[hit].to_numpy(), crs=areas.crs)
-    if not out:
+    found = {layer: _layer(layer, frames, table) for layer in OSM_LAYERS}
+    if all(v is None for v in found.values()):
         raise SiteplanInputError(Problem("layers_from_osm", f"'{source}' holds no feature "
                                          "siteplan maps (parks, roads, markets, ...)",
                                          "check the extract covers a town, or extend "
                                          "siteplan/data/osm_tags.csv"))
+    crs_in = frames["lines"].crs or frames["points"].crs
+    out = {layer: gdf if gdf is not None else _empty(crs_in) for layer, gdf in found.items()
+           if gdf is not None or layer not in ("roads", "admin")}
     from .load import load_layers
 
-    known = {k: v for k, v in out.items() if k in {"green_spaces", "roads", "pois", "admin"}}
-    layers = load_layers(parcels=parcels, crs=crs, **known)
+    main = {k: out.pop(k) for k in ("green_spaces", "roads", "pois", "admin") if k in out}
+    layers = load_layers(parcels=parcels, crs=crs, **main, extra=out)
     data = {k: layers[k] for k in layers}
     note = f"{frames['_skipped']} OSM features with unreadable geometry skipped" \
         if frames["_skipped"] else ""
@@ -218,5 +278,5 @@ def layers_from_osm(source: str | PathLike, *, parcels=None, crs=None) -> Layers
             "action": "skipped"}])], ignore_index=True)
     return Layers(data, crs=layers.crs, repairs=repairs, rejected=layers.rejected,
                   rejected_parcels=layers.rejected_parcels,
-                  sources={k: str(path) for k in known} | dict(layers.sources),
+                  sources={k: str(path) for k in (*main, *out)} | dict(layers.sources),
                   attribution=f"OpenStreetMap: {OSM_ATTRIBUTION}")

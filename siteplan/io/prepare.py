@@ -17,6 +17,7 @@ import pyproj
 import shapely
 
 from .._errors import Problem
+from .admin import recognise_admin
 from .schema import LAYER_SCHEMAS, LayerSchema
 from .validate import (
     _check_crs_fits,
@@ -100,9 +101,11 @@ def prepare_layer(
                                 "pass a file path or a geopandas.GeoDataFrame"))
         return None
     if len(gdf) == 0:
-        problems.append(Problem(where, "is empty (0 features)",
-                                "check the file or the filter that produced it"))
-        return None
+        if name == "parcels":
+            problems.append(Problem(where, "is empty (0 features): there is nothing to score",
+                                    "check the file or the filter that produced it"))
+            return None
+        return _empty_layer(name, gdf, schema, crs)
     if gdf.crs is None:
         problems.append(Problem(where, "has no CRS (coordinate reference system)",
                                 "set it with gdf.set_crs('EPSG:...') or ship the .prj file "
@@ -112,6 +115,9 @@ def prepare_layer(
     n_before = len(problems)
     _check_crs_fits(name, gdf, problems)
 
+    recognised = None
+    if name == "admin":  # BPS, BIG RBI, HDX COD-AB files are read as they are
+        gdf, recognised = recognise_admin(gdf)
     gdf = gdf.rename(columns=_match_columns(gdf, schema))
     if gdf.geometry.name != "geometry":
         gdf = gdf.rename_geometry("geometry")
@@ -133,6 +139,13 @@ def prepare_layer(
     if notes:
         repairs.append(pd.DataFrame({"layer": name, "row": None, "feature_id": None,
                                      "problem": notes, "action": "read by GDAL as noted"}))
+    if recognised:
+        cols = ", ".join(f"{k} from '{v}'" for k, v in recognised["columns"].items())
+        repairs.append(pd.DataFrame([{
+            "layer": name, "row": None, "feature_id": None,
+            "problem": f"boundary file in the {recognised['title']} schema "
+                       f"({recognised['level']} level)",
+            "action": f"read as it is; siteplan columns added: {cols}"}]))
     id_col = "parcel_id" if name == "parcels" else None
     gdf = gdf.copy()
     if not gdf.index.is_unique:
@@ -231,6 +244,28 @@ def prepare_layer(
                          concat_reports(rejected, REJECT_COLUMNS), rejected_rows)
 
 
+
+
+def _empty_layer(name: str, gdf: gpd.GeoDataFrame, schema: LayerSchema | None,
+                 crs: pyproj.CRS | None) -> PreparedLayer:
+    """An empty layer is legal: there is nothing of that kind. Kept, with the schema's
+    columns (renamed from aliases, or added empty), in the metric CRS, and noted."""
+    gdf = gdf.rename(columns=_match_columns(gdf, schema))
+    if gdf.geometry.name != "geometry":
+        gdf = gdf.rename_geometry("geometry")
+    target = crs if crs is not None else gdf.crs
+    gdf = gdf.set_crs(target, allow_override=True) if gdf.crs is None or target is None \
+        else gdf.to_crs(target)
+    for spec in (schema.columns if schema is not None else ()):
+        if spec.name not in gdf.columns:
+            gdf[spec.name] = pd.Series(dtype=float if spec.kind == "number" else
+                                       bool if spec.kind == "bool" else object)
+    log.info("layer '%s' is empty: nothing of that kind in the study area", name)
+    note = pd.DataFrame([{"layer": name, "row": None, "feature_id": None,
+                          "problem": "empty layer (0 features)",
+                          "action": "kept: read as 'nothing of this kind here'"}])
+    return PreparedLayer(gdf.reset_index(drop=True), note,
+                         pd.DataFrame(columns=REJECT_COLUMNS), None)
 
 
 def prepare_all(frames: Mapping[str, gpd.GeoDataFrame], *, crs: pyproj.CRS,

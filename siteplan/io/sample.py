@@ -20,8 +20,12 @@ ATTRIBUTION = (
     "kelurahan positions after cahyadsn/wilayah_boundaries (MIT)"
 )
 _FILE = "serang_sample.gpkg"
-_CORE = ("parcels", "green_spaces", "roads", "pois", "admin", "population")
+_CORE = ("parcels", "green_spaces", "roads", "pois", "admin")
 _EXTRA = ("rivers", "coastline", "flood_zones", "sawah", "heritage")
+#: the sample's rasters (beside the GeoPackage), by layer name
+RASTER_FILES = {"population": "serang_population_100m.tif",
+                "flood_hazard": "serang_flood_hazard_100m.tif",
+                "dem": "serang_dem_30m.tif", "landcover": "serang_landcover_30m.tif"}
 
 
 def sample_path() -> Path:
@@ -53,10 +57,15 @@ def load_sample() -> Layers:
     20261127), in EPSG:32748: 6,000 ``parcels`` (a few hundred owned by the
     city, ``ownership == "pemda"``), ``green_spaces`` (RTH), ``roads`` split
     at intersections, ``pois``, ``admin`` (67 kelurahan drawn as Voronoi
-    cells of their real centroids, 6 kecamatan, the kota), ``population``
-    (about 700,000 in all) and the extra layers ``rivers``, ``coastline``,
-    ``flood_zones``, ``sawah`` and ``heritage``. The kelurahan names and codes,
-    the city outline and six landmark positions are real; nothing else is.
+    cells of their real centroids, 6 kecamatan, the kota), ``population`` (a
+    100 m raster of people per cell, like WorldPop, 700,000 in all, each
+    kelurahan's cells adding up to its total; the totals themselves are
+    ``population_kelurahan``) and the extra layers ``rivers``, ``coastline``,
+    ``flood_zones``, ``sawah``, ``heritage`` and three more rasters:
+    ``flood_hazard`` (an InaRISK-like index 0-1, 100 m), ``dem`` (elevation in
+    metres, 30 m) and ``landcover`` (ESA WorldCover classes, 30 m). The
+    kelurahan names and codes, the city outline and six landmark positions are
+    real; nothing else is.
 
     The file is read once and the bundle cached: every call returns the same
     (immutable) object. Do not modify its GeoDataFrames in place; copy them.
@@ -82,20 +91,27 @@ def load_sample() -> Layers:
     32748
     >>> len(layers["parcels"])
     6000
-    >>> int(layers["population"]["population"].sum())
+    >>> int(layers["population_kelurahan"]["population"].sum())
     700000
+    >>> layers["population"]
+    <RasterLayer population: 211 x 226 cells of 100 x 100, EPSG:32748, serang_population_100m.tif>
     >>> layers.names[:6]
     ('parcels', 'green_spaces', 'roads', 'pois', 'admin', 'population')
-    >>> layers.names[6:]
+    >>> layers.names[6:11]
     ('rivers', 'coastline', 'flood_zones', 'sawah', 'heritage')
+    >>> layers.names[11:]
+    ('population_kelurahan', 'flood_hazard', 'dem', 'landcover')
     >>> sorted(layers["admin"]["level"].unique())
     ['kecamatan', 'kelurahan', 'kota']
     """
     from .load import load_layers
 
     path = sample_path()
+    rasters = {name: str(path.parent / file) for name, file in RASTER_FILES.items()}
     loaded = load_layers(**{name: (path, name) for name in _CORE},
-                         extra={name: (path, name) for name in _EXTRA})
+                         population=rasters.pop("population"),
+                         extra={**{name: (path, name) for name in _EXTRA},
+                                "population_kelurahan": (path, "population"), **rasters})
     sources = {name: f"siteplan synthetic sample ({path.name}, layer '{name}')"
                for name in loaded}
     return Layers(dict(loaded), crs=loaded.crs, repairs=loaded.repairs,

@@ -37,7 +37,7 @@ from . import basic, network, raster
 if TYPE_CHECKING:
     from ..layers import Layers
 
-__all__ = ["MEASURES", "Measure", "measure_criterion", "distance", "count_within",
+__all__ = ["MEASURES", "Measure", "measure_criterion", "layers_read", "distance", "count_within",
            "sum_within", "area", "overlap_share", "zonal", "attribute", "network_distance",
            "travel_time", "network_catchment", "people_within"]
 
@@ -51,6 +51,8 @@ class Measure:
     needs: frozenset[str] = frozenset()         # criterion keys it requires
     allows: frozenset[str] = frozenset()        # further keys it reads
     fallbacks: tuple[str, ...] = ()             # straight-line measures it may fall back to
+    reads: tuple[str, ...] = ()                 # layers it reads besides the criterion's
+    default_layer: str | None = None            # the layer read when ``layer`` is not given
 
 
 def _zonal(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray, layers: Layers,
@@ -80,16 +82,50 @@ MEASURES: Mapping[str, Measure] = {
                                                         "at_least"}),
     "slope": Measure(raster.slope, "%", _LAYER, frozenset({"stat", "unit"})),
     "network_distance": Measure(network.network_distance, "m", _LAYER, _WHERE,
-                                ("distance",)),
-    "travel_time": Measure(network.travel_time, "min", _LAYER, _WHERE, ("distance",)),
+                                ("distance",), ("roads",)),
+    "travel_time": Measure(network.travel_time, "min", _LAYER, _WHERE, ("distance",),
+                           ("roads",)),
     "network_catchment": Measure(network.network_catchment, "people",
                                  _LAYER | {"radius", "column"}, _WHERE,
-                                 ("sum_within", "count_within")),
+                                 ("sum_within", "count_within"), ("roads",)),
     "rth_shortfall": Measure(rth_shortfall, "share", frozenset(), frozenset({"column",
-                                                                            "level"})),
+                                                                            "level"}),
+                             reads=("admin", "green_spaces")),
     "pop_beyond_reach": Measure(pop_beyond_reach, "people", frozenset({"radius"}),
-                                _LAYER | _WHERE),
+                                _LAYER | _WHERE, reads=("population",),
+                                default_layer="green_spaces"),
 }
+
+
+def layers_read(crit: Criterion) -> tuple[str, ...]:
+    """The layers a criterion cannot be measured without (from :data:`MEASURES`).
+
+    The criterion's own ``layer`` (or the measure's default), and the layers
+    the measure always reads; a road measure with a ``fallback`` does not
+    need the roads.
+
+    Parameters
+    ----------
+    crit
+        The criterion.
+
+    Returns
+    -------
+    tuple of str
+        The layer names, the criterion's own first.
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> [layers_read(c) for c in sp.get_profile("rth").criteria]
+    [('admin', 'green_spaces'), ('green_spaces', 'population'), (), ()]
+    """
+    spec = _known(crit.measure, f"criterion '{crit.name}'")
+    own = crit.layer or spec.default_layer
+    names = [own] if own else []
+    optional = {"roads"} if spec.fallbacks and crit.fallback else set()
+    names += [n for n in spec.reads if n not in optional and n not in names]
+    return tuple(names)
 
 
 def _known(name: str, context: str) -> Measure:
@@ -137,10 +173,16 @@ def measure_criterion(crit: Criterion, parcels: gpd.GeoDataFrame, layers: Layers
     """
     context = f"profile '{profile_name}' criterion '{crit.name}'"
     spec = _known(crit.measure, context)
-    if spec.fallbacks and "roads" not in layers and crit.fallback:
+    empty_roads = "roads" in layers and len(layers["roads"]) == 0
+    if spec.fallbacks and ("roads" not in layers or empty_roads) and crit.fallback:
         values, notes, _ = measure_criterion(replace(crit, measure=crit.fallback), parcels,
                                              layers, profile_name=profile_name)
-        return values, notes, f"{crit.fallback} (fallback: no roads layer)"
+        why = "the roads layer is empty" if empty_roads else "no roads layer"
+        return values, notes, f"{crit.fallback} (fallback: {why})"
+    if spec.fallbacks and empty_roads:  # no road anywhere: nothing is reachable along roads
+        return (np.full(len(parcels), np.nan),
+                np.full(len(parcels), f"{crit.name}: unreachable, the roads layer is empty",
+                        dtype=object), crit.measure)
     out = spec.func(crit, parcels, geoms_of(parcels), layers, context)
     values, notes = out if isinstance(out, tuple) else (out, None)
     return values, notes, crit.measure
@@ -163,8 +205,8 @@ def _standalone(measure: str, parcels: gpd.GeoDataFrame, features: gpd.GeoDataFr
     if roads is not None:
         frames["roads"] = roads
     crs = parcels.crs
-    bad = [n for n, f in frames.items() if not isinstance(f, gpd.GeoDataFrame) or f.crs is None
-           or f.crs != crs]
+    bad = [n for n, f in frames.items() if not isinstance(f, RasterLayer) and (
+        not isinstance(f, gpd.GeoDataFrame) or f.crs is None or f.crs != crs)]
     if bad or crs is None or not crs.is_projected:
         raise SiteplanInputError(Problem(context, "needs GeoDataFrames in one metric CRS "
                                          f"(problem with: {', '.join(bad) or 'parcels'})",

@@ -236,8 +236,10 @@ def _from_targets(graph: RoadGraph, seg: np.ndarray, along: np.ndarray, gap: np.
 
 def _network_cost(crit: Criterion, geoms: np.ndarray, layers: Layers, context: str,
                   weight: str, limit: float | None) -> tuple[np.ndarray, np.ndarray]:
-    graph = road_graph(layers, context=context)
     tgeoms = _targets(crit, layers, context)
+    if len(tgeoms) == 0:  # an empty layer: nothing there to reach
+        return np.full(len(geoms), np.inf), np.full(len(geoms), "", dtype=object)
+    graph = road_graph(layers, context=context)
     t_seg, t_along, t_gap = snap(graph, tgeoms)
     if (t_seg < 0).all():
         raise SiteplanInputError(Problem(context, f"no feature of layer '{crit.layer}' lies "

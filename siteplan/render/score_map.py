@@ -322,6 +322,8 @@ def _info(result: gpd.GeoDataFrame, layers) -> dict[str, Any]:
         "attribution": attrs.get("attribution") or getattr(layers, "attribution", "") or "",
         "synthetic": bool(attrs.get("synthetic", getattr(layers, "synthetic", False))),
         "top_k": attrs.get("top_k"),
+        "skipped": list(attrs.get("skipped") or []),
+        "empty_layers": list(attrs.get("empty_layers") or []),
     }
 
 

@@ -107,6 +107,7 @@ CSS = """
 .sp-title .t1{font-size:16px;font-weight:700;line-height:1.25}
 .sp-title .t2{color:#555;margin-top:2px}
 .sp-syn{margin-top:4px;color:#b91c1c;font-weight:600}
+.sp-skip{margin-top:4px;color:#92400e;font-size:11px}.sp-skip ul{margin:2px 0 0 16px;padding:0}
 .sp-legend{max-height:min(62vh,560px);overflow-y:auto}
 .sp-legend .h{font-weight:700;margin-bottom:3px}
 .sp-legend .r{display:flex;align-items:center;gap:6px;margin:1px 0;white-space:nowrap}
@@ -342,6 +343,25 @@ def title_html(info, lang: str, n_scored: int, n_excluded: int) -> str:
     html = f"<div class=t1>{esc1(title)}</div><div class=t2>{summary}</div>"
     if info["synthetic"]:
         html += f"<div class=sp-syn>&#9888; {tx['synthetic_long']}</div>"
+    return html + skipped_html(info.get("skipped") or [], info.get("empty_layers") or [], lang)
+
+
+def skipped_html(skipped, empty_layers, lang: str) -> str:
+    """The rules left out for want of data, and the empty layers, for the title box."""
+    tx = TEXT[lang]
+    html = ""
+    if skipped:
+        items = []
+        for x in skipped:  # a handful of rules
+            title = (x.get("title") or {}).get(lang) or (x.get("title") or {}).get("id") \
+                or x.get("name", "")
+            why = tx.get(f"skip_{x.get('reason')}", "{layer}").format(
+                layer=esc1(x.get("layer", "")))
+            items.append(f"<li>{esc1(title)} <span class=c>({why})</span></li>")
+        html += f"<div class=sp-skip>{tx['skipped']}:<ul>{''.join(items)}</ul></div>"
+    if empty_layers:
+        names = ", ".join(esc1(n) for n in empty_layers)
+        html += f"<div class=sp-skip>{tx['empty_layers']}: {names}</div>"
     return html
 
 

@@ -81,6 +81,10 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "na": "t.a.",
         "sel_title": "Lokasi terpilih bersama",
         "sel_people": "orang baru terjangkau",
+        "skipped": "Tidak dinilai (data tidak ada)",
+        "skip_layer_not_given": "lapisan {layer} tidak diberikan",
+        "skip_no_matching_feature": "tidak ada fitur yang cocok di {layer}",
+        "empty_layers": "Lapisan kosong (tidak ada di wilayah ini)",
         # the interactive map's panel (render/interactive.py)
         "ia_panel_title": "Atur bobot kriteria",
         "ia_method_label": "Metode",
@@ -159,6 +163,10 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "na": "n/a",
         "sel_title": "Sites chosen together",
         "sel_people": "people newly in reach",
+        "skipped": "Left out (no data)",
+        "skip_layer_not_given": "no {layer} layer given",
+        "skip_no_matching_feature": "no matching feature in {layer}",
+        "empty_layers": "Empty layers (none in the area)",
         # the interactive map's panel (render/interactive.py)
         "ia_panel_title": "Tune the criterion weights",
         "ia_method_label": "Method",

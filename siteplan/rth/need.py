@@ -225,10 +225,13 @@ def _build_units(layers: Layers, level: str, where: str) -> gpd.GeoDataFrame:
           else pd.Series("kelurahan", index=admin.index, dtype="string"))
     chosen = (lv == level).fillna(False).to_numpy(dtype=bool)
     kel = (lv == "kelurahan").fillna(False).to_numpy(dtype=bool)
+    if len(admin) == 0:  # an empty layer: no unit, so no parcel lies in one
+        return gpd.GeoDataFrame({"kode": [], "nama": [], "level": []},
+                                geometry=gpd.GeoSeries([], crs=admin.crs))
     if chosen.any():
         sel = admin.loc[chosen]
-        extra = {"kecamatan": _text(sel, "kecamatan")} if level == "kelurahan" and \
-            "kecamatan" in sel.columns else {}
+        extra = {c: _text(sel, c) for c in ("kecamatan", "kode_bps") if c in sel.columns
+                 and (level == "kelurahan" or c == "kode_bps")}
         units = gpd.GeoDataFrame({"kode": _text(sel, "kode"), "nama": _text(sel, "nama"),
                                   "level": level, **extra}, geometry=_arr(sel),
                                  index=sel.index, crs=admin.crs)
@@ -285,13 +288,20 @@ def _dissolve(kel: gpd.GeoDataFrame, level: str, where: str) -> gpd.GeoDataFrame
                                       s.notna().all() else None)
     units["nama"] = units["kode"]
     units["kode"] = units["nama"].map(codes)
+    cols = ["kode", "nama", "level", "geometry"]
+    if "kode_bps" in kel.columns:  # a BPS code's first 4 digits are the kota, 7 the kecamatan
+        bps = pd.Series(_text(kel, "kode_bps"), index=kel.index, dtype=object).str[
+            :4 if level == "kota" else 7]
+        units["kode_bps"] = units["nama"].map(bps.groupby(group).agg(
+            lambda s: s.iloc[0] if s.nunique() == 1 and s.notna().all() else None))
+        cols.insert(1, "kode_bps")
     if level == "kota":
         units["nama"] = [KOTA_NAMA if c == KOTA_KODE else (f"Kota {c}" if c else "Kota")
                          for c in units["kode"]]
     key = pd.DataFrame({"k": units["kode"].fillna(""), "none": units["kode"].isna(),
                         "n": units["nama"]})
     order = key.sort_values(["none", "k", "n"], kind="stable").index
-    return units.loc[order, ["kode", "nama", "level", "geometry"]].reset_index(drop=True)
+    return units.loc[order, cols].reset_index(drop=True)
 
 
 def _count_once(geoms: np.ndarray, rank: np.ndarray) -> np.ndarray:
@@ -467,7 +477,7 @@ def _build_gaps(layers: Layers, level: str, norms: pd.DataFrame,
     cols = {
         "kode": units["kode"].to_numpy(), "nama": units["nama"].to_numpy(),
         "level": units["level"].to_numpy(),
-        **({"kecamatan": units["kecamatan"].to_numpy()} if "kecamatan" in units else {}),
+        **{c: units[c].to_numpy() for c in ("kecamatan", "kode_bps") if c in units},
         "area_m2": area,
         "rth_public_m2": public, "rth_private_m2": private, "rth_total_m2": public + private,
         "public_share": public_share, "total_share": total_share,
@@ -534,7 +544,7 @@ def rth_shortfall(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray,
                  with_people="population" in layers)
     column = crit.column or "public_share_short"
     numeric = [c for c in gaps.columns
-               if c not in ("kode", "nama", "level", "kecamatan", "geometry")]
+               if c not in ("kode", "nama", "level", "kecamatan", "kode_bps", "geometry")]
     if column not in numeric:
         raise SiteplanInputError(Problem(context, f"column {column!r} is not a numeric "
                                          "rth_gaps column", f"use one of: {', '.join(numeric)}"))
