@@ -1543,7 +1543,8 @@ def generate_rasters(*, seed: int = DEFAULT_SEED) -> dict[str, dict]:
     scale = kel["population"].to_numpy(float) / np.where(per_kel > 0, per_kel, 1.0)
     people = weight * scale[owner]
     pop = np.where(inside, people.reshape(x.shape), RASTER_NODATA["population"])
-    out["population"] = dict(values=pop.astype("float32"), left=left, top=top, cell=100.0)
+    out["population"] = {"values": pop.astype("float32"), "left": left, "top": top,
+                         "cell": 100.0}
     # flood hazard: high in the mapped flood zones, raised near rivers and on the low coast
     pts = shapely.points(x.ravel(), y.ravel())
     rivers = shapely.multilinestrings(shapely.get_parts(world.rivers.geometry.to_numpy()))
@@ -1554,14 +1555,14 @@ def generate_rasters(*, seed: int = DEFAULT_SEED) -> dict[str, dict]:
     in_flood = shapely.contains_xy(flood, x.ravel(), y.ravel())
     h = np.where(in_flood, np.maximum(h, 0.72) + 0.1 * rng.random(x.size), h)
     h = np.clip(np.round(h, 3), 0.0, 1.0)
-    out["flood_hazard"] = dict(values=np.where(inside, h.reshape(x.shape),
+    out["flood_hazard"] = {"values": np.where(inside, h.reshape(x.shape),
                                                RASTER_NODATA["flood_hazard"]).astype("float32"),
-                               left=left, top=top, cell=100.0)
+                               "left": left, "top": top, "cell": 100.0}
     # elevation and land cover on a 30 m grid
     left, top, x, y, inside = _grid(world.outline, 30.0)
     z = _elevation(world, x, y)
-    out["dem"] = dict(values=np.where(inside, z, RASTER_NODATA["dem"]).astype("float32"),
-                      left=left, top=top, cell=30.0)
+    out["dem"] = {"values": np.where(inside, z, RASTER_NODATA["dem"]).astype("float32"),
+                      "left": left, "top": top, "cell": 30.0}
     u = _urbanity(x.ravel(), y.ravel(), main_lines).reshape(x.shape)
     sawah = shapely.union_all(world.sawah.geometry.to_numpy())
     d_river = shapely.distance(shapely.points(x.ravel(), y.ravel()), rivers).reshape(x.shape)
@@ -1571,7 +1572,7 @@ def generate_rasters(*, seed: int = DEFAULT_SEED) -> dict[str, dict]:
     cover[u > 0.3] = 50                                                # built-up
     cover[d_river < 12] = 80                                           # water
     cover[~inside] = RASTER_NODATA["landcover"]
-    out["landcover"] = dict(values=cover, left=left, top=top, cell=30.0)
+    out["landcover"] = {"values": cover, "left": left, "top": top, "cell": 30.0}
     for name in out:
         out[name]["nodata"] = RASTER_NODATA[name]
     return out
@@ -1589,11 +1590,11 @@ def write_rasters(folder: str | PathLike, *, seed: int = DEFAULT_SEED) -> list[P
         file, cell, description = RASTERS[name]
         values = grid["values"]
         path = folder / file
-        profile = dict(driver="GTiff", width=values.shape[1], height=values.shape[0], count=1,
-                       dtype=str(values.dtype), crs=CRS, nodata=grid["nodata"],
-                       transform=Affine(cell, 0, grid["left"], 0, -cell, grid["top"]),
-                       compress="deflate", predictor=2 if values.dtype.kind in "iu" else 3,
-                       tiled=True, blockxsize=256, blockysize=256)
+        profile = {"driver": "GTiff", "width": values.shape[1], "height": values.shape[0],
+                   "count": 1, "dtype": str(values.dtype), "crs": CRS, "nodata": grid["nodata"],
+                   "transform": Affine(cell, 0, grid["left"], 0, -cell, grid["top"]),
+                   "compress": "deflate", "predictor": 2 if values.dtype.kind in "iu" else 3,
+                   "tiled": True, "blockxsize": 256, "blockysize": 256}
         with rasterio.open(path, "w", **profile) as dst:
             dst.write(values, 1)
             dst.update_tags(synthetic="true", source=SOURCE, generator="tools/samplegen.py",
