@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -23,8 +24,6 @@ from ._pdf import write_brief_pdf
 from ._words import WORDS, check_lang, esc, fmt_date
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-
     from ..layers import Layers
 
 __all__ = ["site_brief", "write_brief_pdf"]
@@ -170,8 +169,9 @@ def _render(result, layers, labels, info, lang, stab, stability) -> str:
     near = _facts.neighbourhood(sites, layers)
     rth = _facts.rth_of(sites, layers)
     checks = _facts.constraint_checks(sites, layers, list(info.get("constraints", [])))
-    zones = [c for c in info.get("constraints", [])
-             if c.get("type") in {"outside", "inside"} and c.get("layer") in layers]
+    zones = [c for c in info.get("constraints", [])  # vector zones; rasters are not drawn
+             if c.get("type") in {"outside", "inside"}
+             and isinstance(layers.get(c.get("layer")), gpd.GeoDataFrame)]
     rings = [c["radius"] for c in info["criteria"] if c.get("radius")] or [1000.0]
     colours = _staticmap._styles()["constraints"]
     legend_html = _sections.legend(lang, zones, colours)
