@@ -11,29 +11,19 @@ missing browser skips these tests; with ``CI=true`` they fail.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from test_brief import ID_B, XSS_IMG, XSS_JS, XSS_SCRIPT, pages, profile, world
+from test_browser import ARGS, CHROMIUM, _unavailable
 
 import siteplan as sp
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update"]
-
-
-def _unavailable(reason: str):
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason + " (required when CI=true)")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser():
+    """Chromium alone: a brief loads nothing from a CDN, so no npm assets are needed."""
     if not Path(CHROMIUM).is_file():
         _unavailable(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
     try:

@@ -8,61 +8,16 @@ assets skip these tests, with ``CI=true`` they fail.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
-from pathlib import Path
-
 import pytest
+from test_browser import ARTIFACTS, browser, cdn  # noqa: F401  (the fixture is used by name)
 
 import siteplan as sp
 
 pytestmark = pytest.mark.browser
 
-HERE = Path(__file__).resolve().parent
-ARTIFACTS = HERE / "_artifacts"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update"]
-
-
-def _load_cdn():
-    spec = importlib.util.spec_from_file_location("siteplan_test_cdn_alloc",
-                                                  HERE / "browser" / "cdn.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-cdn = _load_cdn()
-
-
-def _unavailable(reason: str):
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason + " (required when CI=true)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).is_file():
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
-    missing = cdn.missing_assets()
-    if missing:
-        _unavailable(f"npm assets missing ({missing[0]} ...): run npm ci --prefix tests/browser")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright (Python) is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_allocation_map_opens_numbers_sites_and_runs_no_canary(browser, tmp_path, lang):
+def test_allocation_map_opens_numbers_sites_and_runs_no_canary(browser, tmp_path, lang):  # noqa: F811
     from test_allocate_map import result, world
 
     layers = world()
