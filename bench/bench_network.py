@@ -13,15 +13,20 @@ people counted (it should be 0 up to rounding).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import shapely
 
-import siteplan as sp
-from siteplan.measures.network import network_catchment, road_graph, snap
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))  # netref
+
+from netref import networkx_catchment  # noqa: E402  (tools/)
+
+import siteplan as sp  # noqa: E402
+from siteplan.measures.network import network_catchment, road_graph
 from siteplan.population import demand_points
 from siteplan.profiles import profile_from_dict
 
@@ -33,38 +38,6 @@ def crit():
         "name": "c", "measure": "network_catchment", "layer": "population",
         "column": "population", "radius": RADIUS, "weight": 1,
         "transform": {"type": "linear", "best": 1, "worst": 0}}]}).criteria[0]
-
-
-def networkx_catchment(layers, geoms):
-    """The same catchment, one networkx Dijkstra (with cutoff) per candidate."""
-    g = road_graph(layers)
-    gx = nx.Graph()
-    for a, b, w in zip(g.u, g.v, g.length, strict=True):
-        if not gx.has_edge(a, b) or gx[a][b]["weight"] > w:
-            gx.add_edge(int(a), int(b), weight=float(w))
-    pts, people = demand_points(layers)
-    d_seg, d_along, d_gap = snap(g, pts)
-    keep = d_seg >= 0
-    d_seg, d_along, d_gap, people = d_seg[keep], d_along[keep], d_gap[keep], people[keep]
-    p_seg, p_along, p_gap = snap(g, geoms)
-    out = np.full(len(geoms), np.nan)
-    for i in range(len(geoms)):
-        s = p_seg[i]
-        if s < 0:
-            continue
-        src = "src"
-        gx.add_edge(src, int(g.u[s]), weight=p_gap[i] + p_along[i])
-        gx.add_edge(src, int(g.v[s]), weight=p_gap[i] + g.length[s] - p_along[i])
-        dist = nx.single_source_dijkstra_path_length(gx, src, cutoff=RADIUS)
-        gx.remove_node(src)
-        du = np.array([dist.get(int(n), np.inf) for n in g.u[d_seg]])
-        dv = np.array([dist.get(int(n), np.inf) for n in g.v[d_seg]])
-        reach = np.minimum(du + d_along, dv + g.length[d_seg] - d_along) + d_gap
-        same = d_seg == s
-        reach[same] = np.minimum(reach[same], p_gap[i] + np.abs(p_along[i] - d_along[same])
-                                 + d_gap[same])
-        out[i] = people[reach <= RADIUS].sum()
-    return out
 
 
 def grid_layers(n_side: int, seed: int = 0):
@@ -104,7 +77,7 @@ def run(name, layers, geoms):
     ours, _ = network_catchment(c, None, geoms, layers, "bench")
     t_ours = time.perf_counter() - t
     t = time.perf_counter()
-    theirs = networkx_catchment(layers, geoms)
+    theirs = networkx_catchment(layers, geoms, RADIUS)
     t_nx = time.perf_counter() - t
     g = road_graph(layers)
     both = ~np.isnan(ours) & ~np.isnan(theirs)
