@@ -248,25 +248,33 @@ weight = 1
 """
 
 
-def test_cli_skip_missing(tmp_path):
-    f = frames()
+def _files(tmp_path, f) -> dict:
+    """The frames written as GeoPackages, as a user would pass them."""
     paths = {}
     for name, gdf in f.items():
         paths[name] = tmp_path / f"{name}.gpkg"
         gdf.to_file(paths[name])
-    toml = tmp_path / "uji.toml"
-    toml.write_text(PROFILE_TOML, encoding="utf-8")
+    return paths
+
+
+def _siteplan(*args) -> subprocess.CompletedProcess:
+    """The ``siteplan`` command in a subprocess, on this checkout's package."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(Path(sp.__file__).parents[1]), os.environ.get("PYTHONPATH", "")])}
-    args = [sys.executable, "-m", "siteplan.cli", "score", "--profile", toml,
-            "--parcels", paths["parcels"], "--roads", paths["roads"], "--pois", paths["pois"],
-            "--out", tmp_path / "out.gpkg"]
-    r = subprocess.run(list(map(str, args)), capture_output=True, text=True, env=env,
-                       timeout=600)
+    return subprocess.run([sys.executable, "-m", "siteplan.cli", *map(str, args)],
+                          capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_cli_skip_missing(tmp_path):
+    paths = _files(tmp_path, frames())
+    toml = tmp_path / "uji.toml"
+    toml.write_text(PROFILE_TOML, encoding="utf-8")
+    args = ["score", "--profile", toml, "--parcels", paths["parcels"], "--roads",
+            paths["roads"], "--pois", paths["pois"], "--out", tmp_path / "out.gpkg"]
+    r = _siteplan(*args)
     assert r.returncode == 3 and "needs layer 'flood_zones'" in r.stderr
     assert "--skip-missing" in r.stderr
-    r = subprocess.run([*map(str, args), "--skip-missing"], capture_output=True, text=True,
-                       env=env, timeout=600)
+    r = _siteplan(*args, "--skip-missing")
     assert r.returncode == 0, r.stderr
     assert "left out: criterion penduduk (no layer population)" in r.stdout
     out = read_result(tmp_path / "out.gpkg").set_index("parcel_id")
@@ -280,9 +288,7 @@ def test_cli_skip_missing(tmp_path):
     # pasar and jalan, weights 3 : 1, as in test_skip_leaves_the_rules_out_renormalises...
     assert out.loc["A", "score"] == pytest.approx(83.75)
     # the map of the written file still says what was left out
-    r = subprocess.run([sys.executable, "-m", "siteplan.cli", "map", str(tmp_path / "out.gpkg"),
-                        "--out", str(tmp_path / "map.html"), "--lang", "en"],
-                       capture_output=True, text=True, env=env, timeout=600)
+    r = _siteplan("map", tmp_path / "out.gpkg", "--out", tmp_path / "map.html", "--lang", "en")
     assert r.returncode == 0, r.stderr
     html = (tmp_path / "map.html").read_text(encoding="utf-8")
     assert "Left out (no data)" in html and "no flood_zones layer given" in html
@@ -340,18 +346,13 @@ def test_an_empty_admin_layer_has_no_unit():
 def test_cli_compare_skip_missing(tmp_path):
     f = frames()
     f["parcels"] = f["parcels"].assign(land_use="tanah_kosong")
-    args = [sys.executable, "-m", "siteplan.cli", "compare", "--out", tmp_path / "cmp",
-            "--profile", "sentra_kuliner", "--profile", "wisata_religi"]
-    for name, gdf in f.items():
-        gdf.to_file(tmp_path / f"{name}.gpkg")
-        args += [f"--{name}", tmp_path / f"{name}.gpkg"]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(Path(sp.__file__).parents[1]), os.environ.get("PYTHONPATH", "")])}
-    r = subprocess.run(list(map(str, args)), capture_output=True, text=True, env=env,
-                       timeout=600)
+    args = ["compare", "--out", tmp_path / "cmp", "--profile", "sentra_kuliner",
+            "--profile", "wisata_religi"]
+    for name, path in _files(tmp_path, f).items():
+        args += [f"--{name}", path]
+    r = _siteplan(*args)
     assert r.returncode == 3 and "--skip-missing" in r.stderr
-    r = subprocess.run([*map(str, args), "--skip-missing"], capture_output=True, text=True,
-                       env=env, timeout=600)
+    r = _siteplan(*args, "--skip-missing")
     assert r.returncode == 0, r.stderr
     # wisata_religi: heritage, coastline, rivers, flood_zones not given; no Banten Lama site
     for line in ("left out (wisata_religi): constraint outside heritage +0 m (no layer heritage)",
@@ -362,17 +363,11 @@ def test_cli_compare_skip_missing(tmp_path):
 
 
 def test_cli_brief_skip_missing(tmp_path):
-    args = [sys.executable, "-m", "siteplan.cli", "brief", "--profile", "sentra_kuliner",
-            "--out", tmp_path / "brief.html"]
-    for name, gdf in frames().items():
-        gdf.to_file(tmp_path / f"{name}.gpkg")
-        args += [f"--{name}", tmp_path / f"{name}.gpkg"]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(Path(sp.__file__).parents[1]), os.environ.get("PYTHONPATH", "")])}
-    r = subprocess.run(list(map(str, args)), capture_output=True, text=True, env=env,
-                       timeout=600)
+    args = ["brief", "--profile", "sentra_kuliner", "--out", tmp_path / "brief.html"]
+    for name, path in _files(tmp_path, frames()).items():
+        args += [f"--{name}", path]
+    r = _siteplan(*args)
     assert r.returncode == 3 and "needs layer 'rivers'" in r.stderr
-    r = subprocess.run([*map(str, args), "--skip-missing"], capture_output=True, text=True,
-                       env=env, timeout=600)
+    r = _siteplan(*args, "--skip-missing")
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "brief.html").is_file()
