@@ -215,7 +215,7 @@ class Layers(Mapping):
         """
         from ._errors import raise_if_problems
         from .io.prepare import prepare_all
-        from .raster import RasterLayer, is_raster_source, open_raster
+        from .raster import as_raster
 
         data = dict(self._layers)
         sources = dict(self.sources)
@@ -224,9 +224,8 @@ class Layers(Mapping):
             if gdf is None:
                 data.pop(name, None)
                 sources.pop(name, None)
-            elif isinstance(gdf, RasterLayer) or is_raster_source(gdf):
-                data[name] = gdf if isinstance(gdf, RasterLayer) else open_raster(name, gdf)
-                sources[name] = data[name].path
+            elif (raster := as_raster(name, gdf)) is not None:
+                data[name], sources[name] = raster, raster.path
             else:
                 frames[name] = gdf
                 sources[name] = "GeoDataFrame"

@@ -29,7 +29,7 @@ import shapely
 
 from ._errors import Problem, SiteplanInputError
 
-__all__ = ["RasterLayer", "Window", "open_raster", "is_raster_source", "read_window",
+__all__ = ["RasterLayer", "Window", "as_raster", "open_raster", "is_raster_source", "read_window",
            "coverage_sum", "zonal_stats", "RASTER_SUFFIXES", "STATS"]
 
 RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".img", ".asc", ".nc")
@@ -101,6 +101,13 @@ class Window:
 def is_raster_source(source: Any) -> bool:
     """True for a path whose extension is a raster format's."""
     return isinstance(source, str | PathLike) and Path(source).suffix.lower() in RASTER_SUFFIXES
+
+
+def as_raster(name: str, source: Any) -> RasterLayer | None:
+    """``source`` as a raster layer when it is one (a raster layer or a raster file), else None."""
+    if isinstance(source, RasterLayer):
+        return source
+    return open_raster(name, source) if is_raster_source(source) else None
 
 
 def open_raster(name: str, source: str | PathLike, *, synthetic: bool = False) -> RasterLayer:

@@ -16,7 +16,7 @@ import pyproj
 
 from .._errors import Problem, SiteplanInputError, raise_if_problems
 from ..layers import Layers
-from ..raster import RasterLayer, is_raster_source, open_raster
+from ..raster import RasterLayer, as_raster
 from .prepare import REJECT_COLUMNS, REPAIR_COLUMNS, concat_reports, prepare_all, prepare_layer
 from .read import read_layer
 
@@ -118,10 +118,9 @@ def load_layers(
     sources: dict[str, str] = {}
     for name, source in given.items():
         try:
-            if isinstance(source, RasterLayer) or is_raster_source(source):
-                rasters[name] = source if isinstance(source, RasterLayer) else \
-                    open_raster(name, source)
-                sources[name] = rasters[name].path
+            raster = as_raster(name, source)
+            if raster is not None:
+                rasters[name], sources[name] = raster, raster.path
             else:
                 frames[name], sources[name] = _resolve(name, source, encoding)
         except SiteplanInputError as exc:
