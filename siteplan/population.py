@@ -154,10 +154,8 @@ def amount_in(areas: np.ndarray, s: Spread | RasterSpread, *, once: bool = False
     if isinstance(s, RasterSpread):
         if s.minus is not None:
             areas = shapely.difference(areas, s.minus)
-        # the line integral's rounding (about 1e-11 people, depending on the window read)
-        # is not a person: below a millionth of one, and never negative, it is 0
-        out = zonal_stats(areas, s.crs, s.raster, "sum")
-        return np.where(out < 1e-6, 0.0, out)
+        # people are never negative: -1e-11 is the line integral's rounding
+        return np.maximum(zonal_stats(areas, s.crs, s.raster, "sum"), 0.0)
     i, j = s.tree.query(areas, predicate="intersects")
     w = s.density[j].copy()
     poly = np.flatnonzero(s.dim[j] == 2)
