@@ -19,28 +19,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from test_maps import CRS, X0, XSS_IMG, XSS_SCRIPT, Y0, box, line, pt  # noqa: F401
 
 import siteplan as sp
 from siteplan.profiles import profile_from_dict
 
-X0, Y0 = 620_000.0, 9_320_000.0
-CRS = "EPSG:32748"
-XSS_IMG = '<img src=x onerror="window.__xss=1">'
-XSS_SCRIPT = "<script>window.__xss=2</script>"
 XSS_JS = "Lahan `${window.__xss=3}`"
 ID_B = "B<script>window.__xss=4</script>"
-
-
-def box(x1, y1, x2, y2):
-    return shapely.box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
-
-
-def line(*xy):
-    return shapely.LineString([(X0 + x, Y0 + y) for x, y in xy])
-
-
-def pt(x, y):
-    return shapely.Point(X0 + x, Y0 + y)
 
 
 def world():
