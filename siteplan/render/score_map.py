@@ -231,7 +231,7 @@ def render_map(
     legend = st.legend_html(classes, info, lang, len(excluded), len(top_rows), scheme,
                             legend_extra)
     st.HtmlControl(legend, position="bottomleft", class_name="sp-box sp-legend").add_to(m)
-    layer_control_last(m)
+    layer_control_last(m, collapsed=interactive)  # the weights panel takes the top right
     if new_map:
         folium.plugins.MiniMap(tile_layer=folium.TileLayer(light),
                                position="bottomright", toggle_display=True,
