@@ -415,7 +415,12 @@ def test_rth_map_structure(admin_world):
     assert {f["properties"]["_fill"] for f in feats} == {RTH_COLOURS[0]}
     out = m.get_root().render()
     assert "20% public, 30% total" in out
-    assert "tickValues([0.0, 5.0, 10.0, 20.0, 30.0, 100.0])" in out   # the legend's breaks
+    # the legend's breaks, one row per class with its count of units (all three in 0-5 %)
+    legend = [c.content for c in m._children.values() if type(c).__name__ == "HtmlControl"]
+    assert len(legend) == 1
+    for label in ("30–100 %", "20–30 % · public target met", "10–20 %", "5–10 %"):
+        assert f"{label} <span class=c>(0)</span>" in legend[0]
+    assert "0–5 % <span class=c>(3)</span>" in legend[0]
     idm = rth.rth_map(g)   # Indonesian by default
     assert "RTH publik" in idm.get_root().render()
     with pytest.raises(sp.SiteplanInputError, match="unknown language"):

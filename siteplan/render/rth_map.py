@@ -49,7 +49,8 @@ def render_rth(gaps: gpd.GeoDataFrame, *, lang: str = "id",
     """
     import folium
     import mapclassify
-    from branca.colormap import StepColormap
+
+    from .style import CSS, HtmlControl
 
     lab = check_lang(lang, "render_rth")
     need = ("nama", "public_share", "total_share", "public_shortfall_ha")
@@ -92,7 +93,26 @@ def render_rth(gaps: gpd.GeoDataFrame, *, lang: str = "id",
                                   "weight": 1, "fillOpacity": 0.7},
         tooltip=folium.GeoJsonTooltip(fields=list(props), aliases=list(esc(aliases))),
     ).add_to(m)
-    StepColormap(list(_COLOURS), index=[100 * b for b in SHARE_BREAKS], vmin=0, vmax=100,
-                 caption=lab["rth_caption"],
-                 tick_labels=[100 * b for b in SHARE_BREAKS]).add_to(m)
+    m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"), name="siteplan_css")
+    HtmlControl(_legend(fill, share, lang), position="bottomleft",
+                class_name="sp-box sp-legend").add_to(m)
     return m
+
+
+def _legend(fill: np.ndarray, share: np.ndarray, lang: str) -> str:
+    """The classes of public RTH share with their unit counts; the 20 % target marked."""
+    lab = check_lang(lang, "render_rth")
+    edges = fmt_fixed(100 * np.asarray(SHARE_BREAKS), 0, lang)
+    rows = [f"<div class=h>{esc([lab['rth_layer']])[0]}</div>"]
+    for k, colour in reversed(list(enumerate(_COLOURS))):      # best class first
+        n = int((fill == colour).sum())
+        label = f"{edges[k]}–{edges[k + 1]} %"
+        if SHARE_BREAKS[k] == 0.20:
+            label += f" · {lab['rth_target']}"
+        rows.append(f'<div class=r><i style="background:{colour}"></i>{label} '
+                    f"<span class=c>({n})</span></div>")
+    if not np.isfinite(share).all():
+        rows.append(f"<div class=r><i class=ex></i>{lab['na']} "
+                    f"<span class=c>({int((~np.isfinite(share)).sum())})</span></div>")
+    rows.append(f"<div class=c>{esc([lab['rth_caption']])[0]}</div>")
+    return "".join(rows)

@@ -77,6 +77,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "rth_beyond": "Penduduk > {r} m dari taman",
         "rth_unit": "Wilayah",
         "rth_caption": "RTH publik (% luas wilayah); target UU 26/2007: 20% publik, 30% total",
+        "rth_target": "target publik tercapai",
         "rth_layer": "Kebutuhan RTH publik",
         "na": "t.a.",
         "sel_title": "Lokasi terpilih bersama",
@@ -159,6 +160,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "rth_unit": "Unit",
         "rth_caption": "Public green space (% of area); UU 26/2007 targets: 20% public, "
                        "30% total",
+        "rth_target": "public target met",
         "rth_layer": "Public green space need",
         "na": "n/a",
         "sel_title": "Sites chosen together",
