@@ -30,6 +30,7 @@ from .constraints import (
 )
 from .features import select_features
 from .measures import layers_read, measure_criterion
+from .measures._nearest import one_run
 from .transforms import apply_transform
 
 if TYPE_CHECKING:
@@ -233,7 +234,7 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
         rejected = rejected.loc[rej_mask]
 
     broken = broken_rules(cands, prof.constraints, layers, profile_name=prof.name)
-    excluded_by = excluded_text(broken, [constraint_label(c) for c in prof.constraints])
+    labels = [constraint_label(c) for c in prof.constraints]
     eligible = ~broken.any(axis=1)
     elig = cands.loc[eligible]
 
@@ -242,9 +243,11 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
     cvals = np.zeros((len(elig), len(names)))
     notes = np.full(len(elig), "", dtype=object)
     used = {}
+    with one_run():     # the parcels' rings are read once for every distance criterion
+        measured = [measure_criterion(crit, elig, layers, profile_name=prof.name)
+                    for crit in prof.criteria]
     for j, crit in enumerate(prof.criteria):
-        values, why, used[crit.name] = measure_criterion(crit, elig, layers,
-                                                         profile_name=prof.name)
+        values, why, used[crit.name] = measured[j]
         raw[crit.name] = values
         if why is not None:
             notes = np.where(why != "", notes + why + "; ", notes)
@@ -262,10 +265,11 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
     s, contrib, base = aggregate_scores(prof, cvals)
 
     out = cands.copy()
-    out["status"] = np.where(eligible, STATUS_SCORED, STATUS_EXCLUDED)
+    out["status"] = _text_column(eligible.astype(np.intp), [STATUS_EXCLUDED, STATUS_SCORED])
     out["eligible"] = eligible
-    out["excluded_by"] = excluded_by.astype(str)
-    out["excluded_rules"] = rule_ids(broken).astype(str)
+    codes, rows = _rule_patterns(broken)
+    out["excluded_by"] = _text_column(codes, excluded_text(rows, labels))
+    out["excluded_rules"] = _text_column(codes, rule_ids(rows))
     for name in names:
         m = np.full(len(out), np.nan, dtype=object if raw[name].dtype == object else float)
         m[eligible] = raw[name]
@@ -277,7 +281,8 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
     put_scores(out, eligible, names, s, contrib, rank=False)
     note_col = np.full(len(out), _skip_notes(skipped), dtype=object)
     note_col[eligible] = note_col[eligible] + notes
-    out["notes"] = note_col.astype(str)
+    codes, texts = pd.factorize(note_col)
+    out["notes"] = _text_column(codes, [str(t) for t in texts])
 
     if rejected is not None and len(rejected):
         rej = rejected.drop(columns="reason").copy()
@@ -307,6 +312,33 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
              (out["status"] == STATUS_SCORED).sum(), (out["status"] == STATUS_EXCLUDED).sum(),
              (out["status"] == STATUS_REJECTED).sum())
     return out
+
+
+def _rule_patterns(broken: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's pattern of broken rules as a code, and the distinct patterns (rows of bools)."""
+    n, m = broken.shape
+    if m == 0:
+        return np.zeros(n, dtype=np.intp), np.zeros((1, 0), dtype=bool)
+    if m <= 24:
+        key = broken.astype(np.int64) @ (np.int64(1) << np.arange(m, dtype=np.int64))
+        seen = np.bincount(key, minlength=1)
+        uniq = np.flatnonzero(seen)
+        lut = np.zeros(len(seen), dtype=np.intp)
+        lut[uniq] = np.arange(len(uniq))
+        return lut[key], ((uniq[:, None] >> np.arange(m)) & 1).astype(bool)
+    rows, codes = np.unique(broken, axis=0, return_inverse=True)
+    return codes.ravel().astype(np.intp), rows
+
+
+def _text_column(codes: np.ndarray, texts) -> pd.api.extensions.ExtensionArray:
+    """A text column (pandas' default text dtype) holding ``texts[codes]``.
+
+    Built from the few distinct texts and the codes, rather than from one
+    Python string per row: the row-wise conversion was a tenth of a
+    10^5-parcel scoring run.
+    """
+    return pd.Series(np.asarray(list(texts) or [""], dtype=object)).astype(str).array.take(
+        np.asarray(codes, dtype=np.intp))
 
 
 def put_scores(out: pd.DataFrame, eligible: np.ndarray, names: list[str], s: np.ndarray,
