@@ -187,3 +187,22 @@ def test_geos_envelope_pruning_decides_the_last_bit():
                                        628397.5088888889, 9314945.74, 628348.8327777778,
                                        9314945.74)
     assert bottom < geos          # the pair GEOS skips would have lowered the last bit
+
+
+def _measure_in_child(args):
+    parcels, roads = args
+    return _nearest.nearest(parcels, _nearest.feature_grid(roads), None)[0]
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_forked_process_gets_its_own_threads():
+    """After the parent used the thread pool, a forked worker (dask, uvicorn) still measures."""
+    import multiprocessing
+
+    rng = np.random.default_rng(3)
+    parcels = random_parcels(rng, 9000)          # more than one block: the pool is used
+    roads = random_features(rng, 50, "lines", parcels)
+    here = _nearest.nearest(parcels, _nearest.feature_grid(roads), None, block=1000)[0]
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        there = pool.apply_async(_measure_in_child, ((parcels, roads),)).get(timeout=120)
+    np.testing.assert_array_equal(here, there)

@@ -50,7 +50,7 @@ __all__ = ["available", "FeatureGrid", "feature_grid", "parcel_rings", "nearest"
 
 #: geometry type ids the grid takes: Point, LineString, LinearRing, MultiPoint, MultiLineString
 _FEATURE_TYPES = (0, 1, 2, 4, 5)
-_POOL: ThreadPoolExecutor | None = None
+_POOL: tuple[int, ThreadPoolExecutor] | None = None
 _EPS = np.finfo(float).eps
 # parcels' rings read in this scoring run, by the geometry array they came from
 _RUN: contextvars.ContextVar[dict | None] = contextvars.ContextVar("siteplan_rings", default=None)
@@ -219,12 +219,20 @@ def _simple_polygons(geoms: np.ndarray):
     return shapely.get_num_coordinates(geoms), shapely.get_coordinates(geoms)
 
 
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _pool() -> ThreadPoolExecutor:
+    # one pool per process: a forked child gets its own (its parent's threads are not there)
     global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(min(os.cpu_count() or 1, 8),
-                                   thread_name_prefix="siteplan-nearest")
-    return _POOL
+    if _POOL is None or _POOL[0] != os.getpid():
+        _POOL = (os.getpid(), ThreadPoolExecutor(min(_cores(), 8),
+                                                 thread_name_prefix="siteplan-nearest"))
+    return _POOL[1]
 
 
 def nearest(geoms: np.ndarray, grid: FeatureGrid, limit: float | None,
@@ -258,7 +266,7 @@ def nearest(geoms: np.ndarray, grid: FeatureGrid, limit: float | None,
             (grid.x, grid.y, grid.vert_off, grid.part_off, grid.env, grid.start, grid.items,
              grid.box), (grid.x0, grid.y0, grid.h, grid.nx, grid.ny), cap, tol, out, unsure)
     blocks = [(s, min(s + block, n)) for s in range(0, n, block)]
-    if len(blocks) == 1 or (os.cpu_count() or 1) == 1:
+    if len(blocks) == 1 or _cores() == 1:
         for s, e in blocks:
             _kernel(s, e, *args)
     else:
@@ -269,13 +277,20 @@ def nearest(geoms: np.ndarray, grid: FeatureGrid, limit: float | None,
     return out, unsure
 
 
-def _jit(fn):
-    return numba.njit(nogil=True, cache=True)(fn) if numba is not None else fn
+def _jit(fn, **options):
+    # compiled once and kept in numba's cache; where no cache directory is writable, numba
+    # refuses cache=True, and the search is compiled afresh in each process instead
+    if numba is None:
+        return fn
+    try:
+        return numba.njit(nogil=True, cache=True, **options)(fn)
+    except RuntimeError:
+        return numba.njit(nogil=True, **options)(fn)
 
 
 def _inline(fn):
     # helpers are inlined into the kernel: no call, no reference counting of array arguments
-    return numba.njit(nogil=True, cache=True, inline="always")(fn) if numba is not None else fn
+    return _jit(fn, inline="always")
 
 
 # ----------------------------------------------------------------- GEOS, operation for operation
