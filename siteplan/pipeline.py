@@ -316,10 +316,8 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
 
 def _rule_patterns(broken: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row's pattern of broken rules as a code, and the distinct patterns (rows of bools)."""
-    n, m = broken.shape
-    if m == 0:
-        return np.zeros(n, dtype=np.intp), np.zeros((1, 0), dtype=bool)
-    if m <= 24:
+    m = broken.shape[1]
+    if m <= 24:   # a pattern is a small integer (np.unique over rows is 30x slower)
         key = broken.astype(np.int64) @ (np.int64(1) << np.arange(m, dtype=np.int64))
         seen = np.bincount(key, minlength=1)
         uniq = np.flatnonzero(seen)
@@ -337,7 +335,7 @@ def _text_column(codes: np.ndarray, texts) -> pd.api.extensions.ExtensionArray:
     Python string per row: the row-wise conversion was a tenth of a
     10^5-parcel scoring run.
     """
-    return pd.Series(np.asarray(list(texts) or [""], dtype=object)).astype(str).array.take(
+    return pd.Series(np.asarray(list(texts), dtype=object)).astype(str).array.take(
         np.asarray(codes, dtype=np.intp))
 
 

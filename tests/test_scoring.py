@@ -269,3 +269,17 @@ def test_same_scores_from_wgs84_input():
     res = sp.score(sp.load_layers(**g), make_profile()).set_index("parcel_id")
     assert res.attrs["siteplan"]["crs"] == "EPSG:32748"
     np.testing.assert_allclose(res["score"], base["score"], atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (7, 0), (0, 3), (500, 3), (500, 30)])
+def test_rule_texts_built_from_patterns_equal_the_row_wise_texts(shape):
+    """excluded_by / excluded_rules come from the distinct rule patterns; same texts per row."""
+    from siteplan.constraints import excluded_text, rule_ids
+    from siteplan.pipeline import _rule_patterns, _text_column
+
+    broken = np.random.default_rng(shape[0] + shape[1]).random(shape) < 0.3
+    labels = [f"rule {j}" for j in range(shape[1])]
+    codes, rows = _rule_patterns(broken)
+    assert list(_text_column(codes, excluded_text(rows, labels))) == list(
+        excluded_text(broken, labels))
+    assert list(_text_column(codes, rule_ids(rows))) == list(rule_ids(broken))

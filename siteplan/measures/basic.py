@@ -43,27 +43,17 @@ def distance(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray, laye
     tree, _, fgeoms = feature_tree(layers, crit.layer, crit.where, context=context)
     limit = saturation_distance(crit.transform)
     out = np.full(len(geoms), np.inf)
-    if len(fgeoms) == 0 or len(geoms) == 0:
+    todo = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))   # the rest stay inf
+    if len(fgeoms) == 0 or not todo.any():
         return out
-    todo = None
-    if _compiled.available():
-        grid = layers.cache.get(
-            CacheKey("feature_grid", (crit.layer,), (where_key(crit.where),)),
-            lambda: _compiled.feature_grid(fgeoms))
-        got = None if grid is None else _compiled.nearest(geoms, grid, limit)
-        if got is None and grid is not None:   # missing or empty parcels: measure the others
-            ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-            got = _compiled.nearest(geoms[ok], grid, limit) if ok.any() else None
-            if got is not None:
-                d, unsure = np.full(len(geoms), np.inf), np.zeros(len(geoms), dtype=bool)
-                d[ok], unsure[ok] = got
-                got = d, unsure
-        if got is not None:
-            out, todo = got
-            if not todo.any():
-                return out
-    if todo is None:
-        todo = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    grid = layers.cache.get(
+        CacheKey("feature_grid", (crit.layer,), (where_key(crit.where),)),
+        lambda: _compiled.feature_grid(fgeoms)) if _compiled.available() else None
+    got = None if grid is None else _compiled.nearest(
+        geoms if todo.all() else geoms[todo], grid, limit)
+    if got is not None:          # polygons against points and lines: left only the unsure
+        out[todo], unsure = got
+        todo[todo] = unsure
         if not todo.any():
             return out
 
