@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from test_brief import ID_B, XSS_IMG, XSS_JS, XSS_SCRIPT, pages, profile, world
-from test_browser import ARGS, CHROMIUM, _unavailable
+from test_browser import chromium
 
 import siteplan as sp
 
@@ -24,16 +24,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def browser():
     """Chromium alone: a brief loads nothing from a CDN, so no npm assets are needed."""
-    if not Path(CHROMIUM).is_file():
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright (Python) is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+    yield from chromium(cdn_assets=False)
 
 
 @pytest.fixture(scope="module")

@@ -48,11 +48,11 @@ def _unavailable(reason: str):
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def browser():
+def chromium(*, cdn_assets: bool = True):
+    """Headless Chromium (a generator for module fixtures); skips or fails when it cannot run."""
     if not Path(CHROMIUM).is_file():
         _unavailable(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
-    missing = cdn.missing_assets()
+    missing = cdn.missing_assets() if cdn_assets else []
     if missing:
         _unavailable(f"npm assets missing ({missing[0]} ...): run npm ci --prefix tests/browser")
     try:
@@ -63,6 +63,11 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    yield from chromium()
 
 
 @pytest.fixture(scope="module")

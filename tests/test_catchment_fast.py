@@ -11,13 +11,12 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from netref import networkx_catchment  # tools/: the networkx reference
+from netref import networkx_catchment, people_reached, snapped  # tools/: references
 from scipy import sparse
 from scipy.sparse import csgraph
 
 import siteplan as sp
 from siteplan.measures.network import network_catchment, road_graph, snap
-from siteplan.population import demand_points
 from siteplan.profiles import profile_from_dict
 
 X0, Y0 = 620_000.0, 9_320_000.0
@@ -60,12 +59,7 @@ def crit(radius):
 
 def per_parcel_dijkstra(layers, geoms, radius):
     """The pre-issue-19 algorithm: one Dijkstra per parcel (here in chunks of one)."""
-    graph = road_graph(layers)
-    pts, people = demand_points(layers)
-    d_seg, d_along, d_gap = snap(graph, pts)
-    keep = d_seg >= 0
-    d_seg, d_along, d_gap, people = d_seg[keep], d_along[keep], d_gap[keep], people[keep]
-    p_seg, p_along, p_gap = snap(graph, geoms)
+    graph, people, (p_seg, p_along, p_gap) = snapped(layers, geoms)
     out = np.full(len(geoms), np.nan)
     base = graph.matrix("length")
     s = graph.n_nodes
@@ -76,12 +70,7 @@ def per_parcel_dijkstra(layers, geoms, radius):
              ([s, s], [graph.u[sg], graph.v[sg]])), shape=(s + 1, s + 1))
         m = sparse.block_diag([base, sparse.csr_matrix((1, 1))], format="csr") + extra
         d = csgraph.dijkstra(m, directed=True, indices=s, limit=radius)
-        reach = np.minimum(d[graph.u[d_seg]] + d_along,
-                           d[graph.v[d_seg]] + graph.length[d_seg] - d_along) + d_gap
-        same = d_seg == sg
-        reach[same] = np.minimum(reach[same], p_gap[i] + np.abs(p_along[i] - d_along[same])
-                                 + d_gap[same])
-        out[i] = people[reach <= radius].sum()
+        out[i] = people_reached(graph, d, people, (sg, p_along[i], p_gap[i]), radius)
     return out
 
 

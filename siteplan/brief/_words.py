@@ -1,8 +1,10 @@
-"""Words, numbers, dates and escaping for the site brief, in Indonesian and English.
+"""Words and dates for the site brief, in Indonesian and English.
 
 Every text the brief shows comes from :data:`WORDS` (one table, both
-languages), every number goes through :func:`num` (``1.234,5`` in ``id``,
-``1,234.5`` in ``en``) and every value from data through :func:`esc`.
+languages). Numbers, escaping and the language check are the maps' own
+(:mod:`siteplan.render.words`): every number goes through :func:`num`
+(``1.234,5`` in ``id``, ``1,234.5`` in ``en``) and every value from data
+through :func:`esc`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import math
 from collections.abc import Mapping
 from datetime import date
 
-LANGS = ("id", "en")
+from ..render import words as _maps
+
+esc = _maps.esc1
 
 WORDS: Mapping[str, Mapping[str, str]] = {
     "id": {
@@ -233,38 +237,16 @@ MEASURE_UNIT = {"distance": "m", "network_distance": "m", "travel_time": "min",
 
 def check_lang(lang: str) -> None:
     """Refuse a language the brief has no words for."""
-    if lang not in LANGS:
-        from .._errors import Problem, SiteplanInputError
-
-        raise SiteplanInputError(Problem("site_brief", f"unknown language {lang!r}",
-                                         "use lang=\"id\" (Indonesian) or lang=\"en\""))
-
-
-def esc(value: object) -> str:
-    """One value from data as HTML text (the maps' escaping function)."""
-    from ..render.words import esc1
-
-    return esc1(value)
+    _maps.check_lang(lang, "site_brief")
 
 
 def num(value: float, decimals: int, lang: str) -> str:
-    """A number with the language's separators (``1.234,5`` / ``1,234.5``); "–" if missing.
-
-    The scalar twin of the maps' column formatter (``render.words.fmt_fixed``):
-    the same separators, the same "–" for a missing value.
-    """
+    """A number with the language's separators (``1.234,5`` / ``1,234.5``); "–" if missing."""
     try:
         x = float(value)
     except (TypeError, ValueError):
         return "–"
-    if not math.isfinite(x):
-        return "–"
-    text = f"{x:,.{decimals}f}"
-    if text.startswith("-") and not any(c in "123456789" for c in text):
-        text = text[1:]  # no "-0,0"
-    if lang == "id":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
+    return _maps.fmt1(x, decimals, lang)
 
 
 def fmt_date(d: date, lang: str) -> str:
