@@ -311,7 +311,7 @@ def test_xss_canaries_are_escaped(result, layers):
 def test_escape_helpers():
     s = st.esc(pd.Series([XSS_IMG, None, "a\nb", XSS_JS]))
     assert list(s) == ["&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;", "", "a b",
-                       "Lahan &#96;&#36;{window.__xss=3}&#96; &#92;u"]
+                       "Lahan &#96;&#36;&#123;window.__xss=3&#125;&#96; &#92;u"]
     assert st.esc1(XSS_SCRIPT) == "&lt;script&gt;window.__xss=2&lt;/script&gt;"
 
 

@@ -46,6 +46,7 @@ from folium.template import Template
 
 from .._errors import Problem, SiteplanInputError
 from .._toml import toml_text
+from .words import json_data
 
 if TYPE_CHECKING:
     import folium
@@ -243,10 +244,9 @@ def _plain(value: Any) -> Any:
 
 
 def json_for_script(value: Any) -> str:
-    """JSON that stays data inside ``<script type="application/json">``: no ``<``, ``>``, ``&``."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
-                      default=_plain)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    """JSON that stays data inside ``<script type="application/json">`` (see ``json_data``)."""
+    return json_data(json.dumps(value, ensure_ascii=False, separators=(",", ":"),
+                                allow_nan=False, default=_plain))
 
 
 def _column(values) -> list:

@@ -2,9 +2,12 @@
 
 The one place where data becomes text for HTML: **every value from data goes
 through** :func:`esc` (a column) or :func:`esc1` (one value) before it is
-placed in a page. Both also neutralise the characters that would break out
-of the JavaScript template literals folium uses for ``Tooltip`` and
-``Popup`` (backtick, ``$`` and backslash). Numbers are written the way each
+placed in a page, and JSON written into a page goes through :func:`json_data`.
+Both also neutralise the characters that would break out of the JavaScript
+template literals folium uses for ``Tooltip`` and ``Popup`` (backtick, ``$``
+and backslash) and the braces that open a Jinja2 tag: branca renders every
+element's output once more as a template, so data text must never hold
+``{{``, ``{%`` or ``{#`` when it reaches the page. Numbers are written the way each
 language writes them: Indonesian ``1.234,5``, English ``1,234.5``.
 
 Adding a language is adding its column to :data:`TEXT` (and its separators
@@ -252,8 +255,12 @@ def check_lang(lang: str, where: str) -> Mapping[str, str]:
     return TEXT[lang]
 
 
+# Braces are escaped too: branca renders each map element's output a second time as
+# a Jinja2 template, so a "{{", "{%" or "{#" from data would run there.
 _ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;"),
-            ("`", "&#96;"), ("$", "&#36;"), ("\\", "&#92;"))
+            ("`", "&#96;"), ("$", "&#36;"), ("\\", "&#92;"), ("{", "&#123;"), ("}", "&#125;"))
+# In JSON text a "{" followed by "{", "%" or "#" can only be inside a string.
+_TEMPLATE_OPEN = re.compile(r"\{(?=[{%#])")
 CONTROL_CHARS = r"[\x00-\x1f\x7f]"
 
 
@@ -277,6 +284,18 @@ def esc1(value: object) -> str:
     for raw, entity in _ESCAPES:
         s = s.replace(raw, entity)
     return s
+
+
+def json_data(text: str) -> str:
+    """JSON text made safe to embed in a page as data, never as code or template.
+
+    ``<``, ``>``, ``&`` and ``'`` become ``\\u`` escapes (no closing ``</script>``,
+    no HTML entity), and a ``{`` that would open a Jinja2 tag (``{{``, ``{%``,
+    ``{#``) becomes ``\\u007b``: the page's script still reads the same string.
+    """
+    for raw, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027")):
+        text = text.replace(raw, code)
+    return _TEMPLATE_OPEN.sub(r"\\u007b", text)
 
 
 def seps(lang: str) -> tuple[str, str]:

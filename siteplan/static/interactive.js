@@ -33,9 +33,9 @@
 (function () {
   "use strict";
 
-  // the same table as siteplan.render.words.esc: HTML and template-literal characters
+  // the same table as siteplan.render.words.esc: HTML, template-literal characters, braces
   var ESC = [["&", "&amp;"], ["<", "&lt;"], [">", "&gt;"], ['"', "&quot;"], ["'", "&#39;"],
-             ["`", "&#96;"], ["$", "&#36;"], ["\\", "&#92;"]];
+             ["`", "&#96;"], ["$", "&#36;"], ["\\", "&#92;"], ["{", "&#123;"], ["}", "&#125;"]];
   var METHODS = ["wlc", "wgm", "owa", "topsis"];
 
   function esc(value) {

@@ -1,0 +1,304 @@
+"""Data never runs as a template: Jinja2 tags in every text field come back literally.
+
+branca renders every map element's output once more as a Jinja2 template, so a
+``{{ ... }}``, ``{% ... %}`` or ``{# ... #}`` reaching a page as text would be
+executed there. Every text field of the inputs (parcel ids, names, kelurahan,
+kecamatan, land use, POI categories and names, green-space types and names,
+road names, admin names, the profile's title and every criterion's and
+constraint's title) carries one of the three tags, marked with the field it
+came from. Every output (each map kind from Python, from the command line and
+from the service; the brief; the GeoPackage with its QGIS style; CSV; GeoJSON)
+must give each tag back exactly as written, never its result (``42``, ``x``
+or nothing).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_browser import browser  # noqa: F401  (the fixture)
+from test_maps import profile, world
+
+import siteplan as sp
+from siteplan.outputs import read_result, write_result
+
+TAGS = ("{{ 6*7 }}", "{% if true %}x{% endif %}", "{# c #}")
+
+
+def hostile(field: str, i: int = 0) -> str:
+    """``@field.k@TAG@``: the field it came from, then one of the three tags."""
+    k = i % 3
+    return f"@{field}.{k}@{TAGS[k]}@"
+
+
+def hostile_column(field: str, n: int) -> list[str]:
+    return [hostile(field, i) for i in range(n)]
+
+
+def decoded(page: str) -> str:
+    """The page's text as a reader gets it: JSON ``\\u`` escapes and HTML entities undone."""
+    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)
+    for _ in range(3):          # popups hold escaped HTML inside escaped JSON
+        text = html.unescape(text)
+    return text
+
+
+def literal_fields(page: str) -> set[str]:
+    """The fields whose tags the page shows; fails on any tag that was not given back as is."""
+    text = decoded(page)
+    seen = set()
+    for m in re.finditer(r"@([a-z_]+(?:\.[a-z_]+)?)\.([0-2])@", text):
+        tail = text[m.end():m.end() + len(TAGS[int(m.group(2))]) + 1]
+        assert tail == TAGS[int(m.group(2))] + "@", (
+            f"field {m.group(1)}: {m.group(0)}{TAGS[int(m.group(2))]}@ came out as "
+            f"{m.group(0)}{tail!r}")
+        seen.add(m.group(1))
+    for evaluated in ("@42@", "@x@"):
+        assert evaluated not in text
+    return seen
+
+
+# -------------------------------------------------------------- the tiny hostile world
+
+def hostile_world() -> dict:
+    data = world()
+    p = data["parcels"].copy()
+    n = len(p)
+    p["parcel_id"] = [f"{c}{hostile('parcel_id', i)}" if c != "R" else c
+                      for i, c in enumerate(p["parcel_id"])]
+    for col in ("name", "kelurahan", "kecamatan", "land_use"):
+        p[col] = hostile_column(col, n)
+    data["parcels"] = p
+    pois = data["pois"].copy()
+    pois["name"] = hostile_column("poi.name", len(pois))
+    pois["category"] = [hostile("poi.category", 0)] + list(pois["category"].iloc[1:])
+    data["pois"] = pois
+    green = data["green_spaces"].copy()
+    green["rth_type"] = ["taman", hostile("green.rth_type", 1), "taman"]
+    green["name"] = hostile_column("green.name", len(green))
+    data["green_spaces"] = green
+    roads = data["roads"].copy()
+    roads["name"] = hostile_column("road.name", len(roads))
+    data["roads"] = roads
+    admin = data["admin"].copy()
+    admin["nama"] = hostile_column("admin.nama", len(admin))
+    data["admin"] = admin
+    return data
+
+
+def hostile_profile():
+    prof = profile()
+    crit = [{"name": c.name, "measure": c.measure, "layer": c.layer,
+             "where": ({"category": [hostile("poi.category", 0)]} if c.name == "pasar"
+                       else {k: list(v) for k, v in c.where.items()}),
+             "transform": dict(c.transform), "weight": c.weight,
+             "title": {"id": hostile("criterion.title", i), "en": hostile("criterion.title",
+                                                                          i + 1)}}
+            for i, c in enumerate(prof.criteria)]
+    cons = []
+    for i, c in enumerate(prof.constraints):
+        con = {k: (dict(v) if k == "where" else v) for k, v in c.items() if k != "label"}
+        con["title"] = {"id": hostile("constraint.title", i),
+                        "en": hostile("constraint.title", i + 2)}
+        cons.append(con)
+    from siteplan.profiles import profile_from_dict
+
+    return profile_from_dict({"name": prof.name,
+                              "title": {"id": hostile("profile.title", 0),
+                                        "en": hostile("profile.title", 1)},
+                              "candidates": {k: list(v) for k, v in prof.candidates.items()},
+                              "constraints": cons, "criteria": crit})
+
+
+@pytest.fixture(scope="module")
+def scored():
+    layers = sp.load_layers(**hostile_world())
+    prof = hostile_profile()
+    result = sp.score(layers, prof)
+    plain = sp.score(sp.load_layers(**world()), profile())   # the same world, plain text
+    assert list(result["status"]) == list(plain["status"])
+    assert list(result["score"].fillna(-1)) == list(plain["score"].fillna(-1))
+    return result, layers, prof
+
+
+PARCEL_FIELDS = {"parcel_id", "name", "kelurahan"}
+
+
+def test_the_check_catches_a_template_that_ran():
+    page = "<b>@name.0@42@</b>"
+    with pytest.raises(AssertionError, match="name"):
+        literal_fields(page)
+    assert literal_fields(json.dumps("@name.0@{{ 6*7 }}@")) == {"name"}
+    assert literal_fields("@name.1@{% if true %}x{% endif %}@") == {"name"}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_score_map_gives_every_tag_back(scored, lang):
+    result, layers, _ = scored
+    page = sp.render_map(result, layers, lang=lang, top=5).get_root().render()
+    seen = literal_fields(page)
+    assert PARCEL_FIELDS | {"profile.title", "criterion.title", "constraint.title"} <= seen
+
+
+def test_interactive_map_gives_every_tag_back(scored):
+    result, layers, prof = scored
+    m = sp.render_map(result, layers, lang="en", top=3, interactive=True, profile=prof)
+    seen = literal_fields(m.get_root().render())
+    assert PARCEL_FIELDS | {"profile.title", "criterion.title", "constraint.title"} <= seen
+
+
+def test_rth_map_gives_every_tag_back(scored):
+    _, layers, _ = scored
+    gaps = sp.rth_gaps(layers, level="kelurahan")
+    for lang in ("id", "en"):
+        assert "admin.nama" in literal_fields(sp.render_rth(gaps, lang=lang).get_root().render())
+
+
+def test_selection_and_allocation_maps_give_every_tag_back(scored):
+    result, layers, _ = scored
+    chosen = sp.select_sites(result, layers, k=2, radius=500)
+    page = sp.render_selection(chosen, lang="id").get_root().render()
+    assert "parcel_id" in literal_fields(page) or "name" in literal_fields(page)
+    plan = sp.allocate({"rth": result, "taman": result}, layers,
+                       demand={"rth": 1, "taman": 1})
+    page = sp.render_allocation(plan, layers, lang="id").get_root().render()
+    assert {"parcel_id", "name", "kecamatan"} <= literal_fields(page)
+
+
+def test_brief_gives_every_tag_back(scored):
+    result, layers, _ = scored
+    for lang in ("id", "en"):
+        page = sp.site_brief(result, layers, top=2, lang=lang)
+        assert PARCEL_FIELDS | {"criterion.title", "profile.title"} <= literal_fields(page)
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".csv", ".geojson"])
+def test_files_keep_every_text_value(scored, tmp_path, suffix):
+    result, _, _ = scored
+    path = tmp_path / f"out{suffix}"
+    write_result(result, path)
+    back = read_result(path)
+    for col in ("parcel_id", "name", "kelurahan", "kecamatan", "land_use"):
+        assert list(back[col].astype(str)) == list(result[col].astype(str)), col
+    literal_fields(path.read_text(encoding="utf-8", errors="replace") if suffix != ".gpkg"
+                   else "")
+    if suffix == ".gpkg":
+        with sqlite3.connect(path) as con:
+            rows = con.execute("SELECT styleQML FROM layer_styles").fetchall()
+        assert rows
+        for (qml,) in rows:
+            literal_fields(qml)
+
+
+# -------------------------------------------------------- command line and service
+
+@pytest.fixture(scope="module")
+def hostile_sample(tmp_path_factory):
+    """The sample's vector layers with a tag in every text field, written to a GeoPackage."""
+    folder = tmp_path_factory.mktemp("hostile_sample")
+    sample = sp.load_sample()
+    files = {}
+    for name in ("parcels", "green_spaces", "roads", "pois", "admin", "rivers", "coastline",
+                 "flood_zones", "sawah", "heritage"):
+        gdf = sample[name].copy()
+        for col in ("name", "kelurahan", "nama"):
+            if col in gdf.columns:
+                gdf[col] = hostile_column(f"{name}.{col}", len(gdf))
+        if name == "parcels":
+            gdf["parcel_id"] = gdf["parcel_id"].astype(str) + pd.Series(
+                hostile_column("parcels.parcel_id", len(gdf)), index=gdf.index)
+            gdf = gdf.drop(columns=["area_m2"])
+        files[name] = folder / f"{name}.gpkg"
+        gdf.to_file(files[name], layer=name, driver="GPKG")
+    for name in ("population", "flood_hazard", "dem", "landcover"):
+        files[name] = Path(sample[name].path)
+    return files
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "siteplan.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+
+
+def _layer_args(files: dict[str, Path]) -> list[str]:
+    out = []
+    for name, path in files.items():
+        if name in ("parcels", "green_spaces", "roads", "pois", "admin", "population"):
+            out += [f"--{name.replace('_', '-')}", str(path)]
+        else:
+            out += ["--layer", f"{name}={path}"]
+    return out
+
+
+def test_command_line_maps_give_every_tag_back(hostile_sample, tmp_path):
+    run = _cli("score", "--profile", "sentra_kuliner", *_layer_args(hostile_sample),
+               "--out", str(tmp_path / "s.gpkg"), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    for extra in ([], ["--interactive"]):
+        out = tmp_path / f"map{len(extra)}.html"
+        run = _cli("map", str(tmp_path / "s.gpkg"), "--out", str(out), "--top", "5", *extra,
+                   cwd=tmp_path)
+        assert run.returncode == 0, run.stderr
+        assert {"parcels.parcel_id", "parcels.name"} <= literal_fields(
+            out.read_text(encoding="utf-8"))
+
+
+def test_service_map_and_brief_give_every_tag_back(hostile_sample):
+    from servekit import serve
+
+    with serve(*_layer_args(hostile_sample)) as server:
+        for path in ("/map/sentra_kuliner?top=5", "/map/rth?lang=en&top=3",
+                     "/brief/sentra_kuliner?top=2"):
+            reply = server.get(path)
+            assert reply.status == 200, reply.text[:500]
+            assert {"parcels.parcel_id", "parcels.name"} <= literal_fields(reply.text), path
+
+
+def test_escaping_keeps_text_and_drops_template_openers():
+    from siteplan.render.words import esc1, json_data
+
+    for tag in TAGS:
+        out = esc1(tag)
+        assert "{{" not in out and "{%" not in out and "{#" not in out
+        assert html.unescape(out) == tag
+        dumped = json_data(json.dumps({"t": tag, "nested": [{"u": tag}]}))
+        assert "{{" not in dumped and "{%" not in dumped and "{#" not in dumped
+        assert json.loads(dumped) == {"t": tag, "nested": [{"u": tag}]}
+    frame = pd.Series(list(TAGS) + [None])
+    from siteplan.render.words import esc
+
+    assert [html.unescape(v) for v in esc(frame)] == [*TAGS, ""]
+
+
+# -------------------------------------------------------------- what a reader sees
+
+@pytest.mark.browser
+@pytest.mark.parametrize("interactive", [False, True])
+def test_browser_shows_every_tag_as_written(browser, scored, tmp_path, interactive):  # noqa: F811
+    from test_browser import Page
+    from test_browser_canaries import OPEN_ALL
+
+    result, layers, prof = scored
+    m = sp.render_map(result, layers, lang="id", top=5, interactive=interactive,
+                      profile=prof if interactive else None)
+    page = Page(browser, m, tmp_path / "map.html")
+    try:
+        assert page.js(OPEN_ALL, m.get_name()) > 0
+        page.page.wait_for_timeout(200)
+        shown = page.js("document.body.innerText")
+        assert not [e for e in page.errors if "pageerror" in e]
+        assert PARCEL_FIELDS | {"profile.title", "criterion.title"} <= literal_fields(shown)
+        for tag in TAGS:
+            assert tag in shown
+    finally:
+        page.page.close()
