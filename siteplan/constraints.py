@@ -15,6 +15,7 @@ import shapely
 from ._errors import Problem, SiteplanInputError
 from .features import feature_tree, require_column, where_key
 from .layers import CacheKey
+from .limits import MAX_DISTANCE, MAX_MAGNITUDE, bound_text, finite, show
 from .raster import RasterLayer, zonal_stats
 
 if TYPE_CHECKING:
@@ -194,14 +195,16 @@ def _rules(*rules: tuple) -> Callable[..., None]:
     def check(con: Mapping[str, Any], where: str, problems: list) -> None:
         for ok, key, what, fix in rules:
             if not ok(con):
-                got = f", got {con.get(key)!r}" if key in con else ""
+                got = f", got {show(con.get(key))}" if key in con else ""
                 problems.append(Problem(where, what + got, fix))
     return check
 
 
-def _number(value: Any, low: float, strict: bool) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and \
-        math.isfinite(value) and (value > low if strict else value >= low)
+def _number(value: Any, low: float, strict: bool, high: float = MAX_MAGNITUDE) -> bool:
+    """A finite number above ``low`` (or at it, unless ``strict``), within the bounds."""
+    if not finite(value) or not -MAX_MAGNITUDE <= float(value) <= high:
+        return False
+    return value > low if strict else value >= low
 
 
 def _values(con: Mapping[str, Any], key: str) -> bool:
@@ -211,24 +214,27 @@ def _values(con: Mapping[str, Any], key: str) -> bool:
                                            for v in value)
 
 
+_BIG = f"{MAX_MAGNITUDE:g}"
 _check_area = _rules((lambda c: _number(c.get("value"), 0, True), "value",
-                      "needs value = <m²> > 0", "write value = 1000"))
+                      f"needs value = <m²> > 0 and <= {_BIG}", "write value = 1000"))
 _check_layer = _rules((lambda c: isinstance(c.get("layer"), str), "layer",
                        "needs layer = \"<layer name>\"", "name a layer, e.g. layer = \"rivers\""),
-                      (lambda c: _number(c.get("buffer", 0), 0, False), "buffer",
-                       "buffer must be metres >= 0", "write buffer = 15"))
+                      (lambda c: _number(c.get("buffer", 0), 0, False, MAX_DISTANCE), "buffer",
+                       f"buffer must be metres >= 0 and <= {bound_text(MAX_DISTANCE)} (the bound "
+                       "siteplan.limits.MAX_DISTANCE)", "write buffer = 15"))
 _check_raster_rule = _rules(
     (lambda c: _number(c.get("max_share", 0), 0, False) and c.get("max_share", 0) <= 1,
      "max_share", "max_share must be a share from 0 to 1", "write max_share = 0.1"),
     (lambda c: _number(c.get("at_least", 0), -np.inf, False), "at_least",
-     "at_least must be a number", "write at_least = 0.67"),
+     f"at_least must be a number within {_BIG} of 0", "write at_least = 0.67"),
     (lambda c: _number(c.get("slope_above", 0), 0, False), "slope_above",
-     "slope_above must be >= 0", "write slope_above = 15"),
+     f"slope_above must be >= 0 and <= {_BIG}", "write slope_above = 15"),
     (lambda c: c.get("slope_unit", "percent") in ("percent", "degrees"), "slope_unit",
      "slope_unit must be percent or degrees", "write slope_unit = \"percent\""),
     (lambda c: isinstance(c.get("values", []), list) and all(
         _number(v, -np.inf, False) for v in c.get("values", [])), "values",
-     "values must be a list of numbers", "write values = [3] (the classes to keep out of)"))
+     f"values must be a list of numbers within {_BIG} of 0",
+     "write values = [3] (the classes to keep out of)"))
 
 
 def _check_outside(con, where, problems) -> None:
@@ -246,9 +252,11 @@ _check_attribute = _rules((lambda c: isinstance(c.get("column"), str), "column",
                           (lambda c: _values(c, "not_in"), "not_in",
                            "not_in must be a list of values", "write not_in = [\"sawah\"]"),
                           (lambda c: "min" not in c or _number(c["min"], -math.inf, False),
-                           "min", "min must be a number", "write min = 1000"),
+                           "min", f"min must be a number within {_BIG} of 0",
+                           "write min = 1000"),
                           (lambda c: "max" not in c or _number(c["max"], -math.inf, False),
-                           "max", "max must be a number", "write max = 100000"))
+                           "max", f"max must be a number within {_BIG} of 0",
+                           "write max = 100000"))
 
 
 @dataclass(frozen=True)

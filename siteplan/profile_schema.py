@@ -19,11 +19,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .limits import (
+    MAX_CONSTRAINTS,
+    MAX_CRITERIA,
+    MAX_DISTANCE,
+    MAX_MAGNITUDE,
+    MAX_MINUTES,
+    OWA_ALPHA,
+)
+from .weights import AHP_MAX
+
 __all__ = ["profile_schema", "SCHEMA_DIALECT"]
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 _NUMBER = {"type": "number"}
+# any number the validator takes lies within MAX_MAGNITUDE of 0 (see siteplan.limits)
+_BOUNDED = {"type": "number", "minimum": -MAX_MAGNITUDE, "maximum": MAX_MAGNITUDE}
+_METRES = {"type": "number", "minimum": 0, "maximum": MAX_DISTANCE, "description": "metres"}
 _SCALAR = {"type": ["string", "number", "boolean"]}
 _SCALARS = {"oneOf": [_SCALAR, {"type": "array", "items": _SCALAR}]}
 _WHERE = {"type": "object", "additionalProperties": _SCALARS,
@@ -39,7 +52,8 @@ _TOP_TYPES: dict[str, dict] = {
     "allow_inconsistent": {"type": "boolean"},
     "candidates": _WHERE,
     "owa": {"type": "object", "properties": {"alpha": {"type": "number",
-                                                        "exclusiveMinimum": 0}}},
+                                                        "minimum": OWA_ALPHA[0],
+                                                        "maximum": OWA_ALPHA[1]}}},
 }
 _CRITERION_TYPES: dict[str, dict] = {
     "title": _TITLE,
@@ -47,31 +61,39 @@ _CRITERION_TYPES: dict[str, dict] = {
     "layer": {"type": "string", "description": "name of a layer of the bundle"},
     "where": _WHERE,
     "column": {"type": "string"},
-    "radius": {"type": "number", "exclusiveMinimum": 0, "description": "metres"},
-    "weight": _NUMBER,
-    "missing": {"type": "number", "minimum": 0, "description": "value given to a site "
-                "with no measure"},
+    "radius": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_DISTANCE,
+               "description": "metres"},
+    "weight": {"type": "number", "minimum": 0},
+    "missing": {"type": "number", "minimum": 0, "maximum": 1, "description": "value given to "
+                "a site with no measure"},
+    "at_least": _BOUNDED,
+    "values": {"type": "array", "items": _BOUNDED},
     "level": {"type": "string"},
     "fallback": {"type": "string"},
 }
 _CONSTRAINT_TYPES: dict[str, dict] = {
     "title": _TITLE,
     "source": {"type": "string"},
-    "value": {"type": "number", "exclusiveMinimum": 0, "description": "m²"},
+    "value": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_MAGNITUDE,
+              "description": "m²"},
     "layer": {"type": "string", "description": "name of a layer of the bundle"},
-    "buffer": {"type": "number", "minimum": 0, "description": "metres"},
+    "buffer": _METRES,
     "where": _WHERE,
     "column": {"type": "string"},
     "in": {"type": "array", "items": _SCALAR},
     "not_in": {"type": "array", "items": _SCALAR},
-    "min": _NUMBER,
-    "max": _NUMBER,
+    "min": _BOUNDED,
+    "max": _BOUNDED,
+    "at_least": _BOUNDED,
+    "slope_above": {"type": "number", "minimum": 0, "maximum": MAX_MAGNITUDE},
+    "max_share": {"type": "number", "minimum": 0, "maximum": 1},
+    "values": {"type": "array", "items": _BOUNDED},
 }
 _WEIGHTS_TYPES: dict[str, dict] = {
     "order": {"type": "array", "items": {"type": "string"}},
     "ahp": {"type": "array", "items": {"type": "array", "items": {
-        "oneOf": [{"type": "number"}, {"type": "string", "description": "a fraction such "
-                                       "as \"1/3\""}]}},
+        "oneOf": [{"type": "number", "minimum": 1 / AHP_MAX, "maximum": AHP_MAX},
+                  {"type": "string", "description": "a fraction such as \"1/3\""}]}},
             "description": "pairwise comparison matrix; \"a/b\" strings allowed"},
     "values": {"type": "array", "items": _NUMBER},
 }
@@ -79,7 +101,7 @@ _TRANSFORM_PARAM_TYPES: dict[str, dict] = {
     "table": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0,
                                                          "maximum": 1}},
     "default": {"type": "number", "minimum": 0, "maximum": 1},
-    "breaks": {"type": "array", "items": _NUMBER},
+    "breaks": {"type": "array", "items": _BOUNDED},
     "values": {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1}},
 }
 
@@ -109,12 +131,16 @@ def _transform_schema(transforms: Mapping[str, Any]) -> dict:
     for kind in _names(transforms):
         required, optional = _transform_params(transforms[kind])
         props = {"type": {"const": kind}}
-        props |= {p: dict(_TRANSFORM_PARAM_TYPES.get(p, _NUMBER))
+        props |= {p: dict(_TRANSFORM_PARAM_TYPES.get(p, _BOUNDED))
                   for p in sorted(required | optional)}
         variants.append({"type": "object", "title": kind, "properties": props,
                          "required": ["type", *sorted(required)],
                          "additionalProperties": False})
-    return {"type": "object", "description": "raw value -> suitability in [0, 1]",
+    return {"type": "object", "description": (
+                "raw value -> suitability in [0, 1]; for a distance measure best, worst, "
+                f"midpoint, half_distance, max_distance and breaks lie within "
+                f"{MAX_DISTANCE:,.0f} m of 0, for travel_time within {MAX_MINUTES:,.0f} min "
+                "(siteplan.limits)"),
             "properties": {"type": {"enum": _names(transforms)}}, "required": ["type"],
             "oneOf": variants}
 
@@ -146,8 +172,10 @@ def profile_schema() -> dict:
     top["properties"] |= {
         "name": {"type": "string", "pattern": profiles._NAME.pattern},
         "method": {"enum": _names(profiles.METHODS), "default": "wlc"},
-        "constraints": {"type": "array", "items": {"$ref": "#/$defs/constraint"}},
-        "criteria": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/criterion"}},
+        "constraints": {"type": "array", "maxItems": MAX_CONSTRAINTS,
+                        "items": {"$ref": "#/$defs/constraint"}},
+        "criteria": {"type": "array", "minItems": 1, "maxItems": MAX_CRITERIA,
+                     "items": {"$ref": "#/$defs/criterion"}},
         "weights": {"$ref": "#/$defs/weights"},
     }
     criterion = _object(profiles._CRITERION_KEYS, _CRITERION_TYPES,

@@ -8,7 +8,6 @@ in ``builtin_profiles/`` as TOML files a planner can copy and edit
 
 from __future__ import annotations
 
-import math
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -23,6 +22,17 @@ from ._errors import Problem, SiteplanInputError
 from .aggregate import AGGREGATORS
 from .constraints import CONSTRAINT_TYPES
 from .criterion import Criterion
+from .limits import (
+    MAX_CONSTRAINTS,
+    MAX_CRITERIA,
+    MAX_DISTANCE,
+    MAX_MAGNITUDE,
+    MAX_MINUTES,
+    OWA_ALPHA,
+    finite,
+    number_problem,
+    text_problems,
+)
 from .measures import MEASURES as MEASURE_TABLE
 from .measures.raster import SLOPE_UNITS
 from .raster import STATS
@@ -155,6 +165,12 @@ class Profile:
         if method not in METHODS:
             raise SiteplanInputError(Problem(f"profile '{self.name}'", f"unknown method "
                                              f"{method!r}", f"use one of: {', '.join(METHODS)}"))
+        if alpha is not None:
+            bad = number_problem(f"profile '{self.name}'", "owa alpha", alpha, low=OWA_ALPHA[0],
+                                 high=OWA_ALPHA[1], example="2.0")
+            if bad:
+                raise SiteplanInputError(bad)
+            alpha = float(alpha)
         return replace(self, method=method, owa_alpha=self.owa_alpha if alpha is None else alpha)
 
 
@@ -311,12 +327,13 @@ def _check_raster_keys(cr: Mapping[str, Any], measure: Any, spec: Any, cw: str,
         problems.append(Problem(cw, f"unknown unit {cr['unit']!r}",
                                 f"use one of: {', '.join(SLOPE_UNITS)}"))
     if "values" in cr and not (isinstance(cr["values"], list) and cr["values"]
-                               and all(_num(v) for v in cr["values"])):
+                               and all(_num(v, bounded=True) for v in cr["values"])):
         problems.append(Problem(cw, f"values must be a list of numbers, got {cr['values']!r}",
                                 "write values = [40, 50] (e.g. WorldCover classes)"))
-    if "at_least" in cr and not _num(cr["at_least"]):
-        problems.append(Problem(cw, f"at_least must be a number, got {cr['at_least']!r}",
-                                "write at_least = 0.67"))
+    if "at_least" in cr:
+        bad = number_problem(cw, "at_least", cr["at_least"], low=None, example="0.67")
+        if bad:
+            problems.append(bad)
     if cr.get("stat") == "share" and "values" not in cr and "at_least" not in cr:
         problems.append(Problem(cw, "stat 'share' needs values = [...] or at_least = <number>",
                                 "say which cells count, e.g. at_least = 0.67"))
@@ -343,6 +360,19 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
     problems: list[Problem] = []
     if not isinstance(data, Mapping):
         raise SiteplanInputError(Problem(where, "must be a table", "see the built-in profiles"))
+    # text that no file can hold, and the size of the profile, before anything reads them
+    bad_text = text_problems(data, where)
+    if bad_text:
+        raise SiteplanInputError(bad_text)
+    for key, most, one in (("criteria", MAX_CRITERIA, "criterion"),
+                           ("constraints", MAX_CONSTRAINTS, "constraint")):
+        n = len(data[key]) if isinstance(data.get(key), list) else 0
+        if n > most:
+            problems.append(Problem(where, f"has {n:,} {key}, over the limit of {most}",
+                                    f"keep at most {most} {key} (each {one} is measured for "
+                                    "every parcel); split the profile if it needs more"))
+    if problems:
+        raise SiteplanInputError(problems)
     unknown = set(data) - _TOP_KEYS
     if unknown:
         problems.append(Problem(where, f"unknown key(s) {', '.join(sorted(unknown))}",
@@ -364,14 +394,17 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
         allow = False
     alpha = 1.0
     owa_table = data.get("owa", {})
-    if not isinstance(owa_table, Mapping) or not isinstance(owa_table.get("alpha", 1.0),
-                                                            int | float):
+    if not isinstance(owa_table, Mapping):
         problems.append(Problem(where, "[owa] must hold alpha = <number>",
                                 "write [owa] alpha = 2.0 (above 1: cautious, below 1: bold)"))
     else:
-        alpha = float(owa_table.get("alpha", 1.0))
-        if alpha <= 0:
-            problems.append(Problem(where, "owa alpha must be > 0", "use e.g. alpha = 2.0"))
+        bad = number_problem(f"{where} [owa]", "alpha", owa_table.get("alpha", 1.0),
+                             low=OWA_ALPHA[0], high=OWA_ALPHA[1],
+                             example="2.0 (above 1: cautious, below 1: bold)")
+        if bad:
+            problems.append(bad)
+        else:
+            alpha = float(owa_table.get("alpha", 1.0))
 
     candidates = _where_table(data.get("candidates"), f"{where} [candidates]", problems)
 
@@ -424,9 +457,14 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
         if "layer" in needs and not isinstance(cr.get("layer"), str):
             problems.append(Problem(cw, f"measure '{measure}' needs layer = \"<name>\"",
                                     "name the layer to measure against"))
-        if "radius" in needs and not _num(cr.get("radius"), positive=True):
-            problems.append(Problem(cw, f"measure '{measure}' needs radius = <metres> > 0, "
-                                    f"got {cr.get('radius')!r}", "write radius = 2000"))
+        if "radius" in needs and "radius" not in cr:
+            problems.append(Problem(cw, f"measure '{measure}' needs radius = <metres> > 0",
+                                    "write radius = 2000"))
+        elif "radius" in needs or "radius" in cr:
+            bad = number_problem(cw, "radius", cr["radius"], strict_low=True, high=MAX_DISTANCE,
+                                 unit="m", example="2000")
+            if bad:
+                problems.append(bad)
         if measure == "network_catchment" and cr.get("column") is None:
             problems.append(Problem(cw, "network_catchment needs column = \"population\"",
                                     "name the population column"))
@@ -444,15 +482,19 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
         if "source" in cr and not isinstance(cr["source"], str):
             problems.append(Problem(cw, f"source must be text, got {cr['source']!r}",
                                     "write source = \"SNI 03-1733-2004 (pertokoan, 2,000 m)\""))
-        if "missing" in cr and not _num(cr["missing"], zero=True):
-            problems.append(Problem(cw, f"missing must be a number in [0, 1], got "
-                                    f"{cr['missing']!r}", "write missing = 0"))
+        if "missing" in cr:
+            bad = number_problem(cw, "missing", cr["missing"], high=1.0, example="0")
+            if bad:
+                problems.append(bad)
         if "transform" not in cr:
             problems.append(Problem(cw, "has no transform",
                                     "add transform = { type = \"linear\", best = 0, "
                                     "worst = 1000 }"))
         else:
-            problems.extend(check_transform(cr["transform"], f"{cw} transform"))
+            unit = spec.unit if spec is not None else ""
+            bound = {"m": MAX_DISTANCE, "min": MAX_MINUTES}.get(unit, MAX_MAGNITUDE)
+            problems.extend(check_transform(cr["transform"], f"{cw} transform", bound=bound,
+                                            unit=unit if unit in ("m", "min") else ""))
         crit_rows.append((cname, cr, cw))
 
     # weights: per-criterion, or a [weights] table with order + ahp (or values)
@@ -540,8 +582,8 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
                    description=MappingProxyType(_title(data.get("description"), where, [])))
 
 
-def _num(v: Any, *, positive: bool = False, zero: bool = False) -> bool:
-    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+def _num(v: Any, *, positive: bool = False, zero: bool = False, bounded: bool = False) -> bool:
+    if not finite(v) or (bounded and abs(float(v)) > MAX_MAGNITUDE):
         return False
     if positive:
         return v > 0

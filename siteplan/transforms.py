@@ -14,13 +14,13 @@ A missing raw value (NaN) stays NaN here; the scorer decides what it means.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
 from ._errors import Problem
+from .limits import MAX_MAGNITUDE, bound_text, finite, show
 
 __all__ = ["TRANSFORMS", "apply_transform", "check_transform", "saturation_distance"]
 
@@ -88,8 +88,20 @@ TRANSFORMS: dict[str, tuple[Callable[..., np.ndarray], set[str], set[str]]] = {
 }
 
 
-def check_transform(spec: Any, where: str) -> list[Problem]:
-    """Problems with one transform table from a profile (empty when it is fine)."""
+#: the parameters in the measure's own unit (metres for a distance): bounded by its reach
+_LOCATION = ("best", "worst", "midpoint", "half_distance", "max_distance", "breaks")
+
+
+def check_transform(spec: Any, where: str, *, bound: float = MAX_MAGNITUDE,
+                    unit: str = "") -> list[Problem]:
+    """Problems with one transform table from a profile (empty when it is fine).
+
+    Every number must be finite; the parameters in the measure's unit
+    (``best``, ``worst``, ``midpoint``, ``half_distance``, ``max_distance``,
+    ``breaks``) lie within ``bound`` of 0 (for a distance measure
+    :data:`siteplan.limits.MAX_DISTANCE` metres), the others within
+    :data:`siteplan.limits.MAX_MAGNITUDE`.
+    """
     if not isinstance(spec, Mapping):
         return [Problem(where, f"transform must be a table like {{ type = \"linear\", best = 0, "
                         f"worst = 1000 }}, got {spec!r}", "write the transform as a TOML table")]
@@ -109,6 +121,9 @@ def check_transform(spec: Any, where: str) -> list[Problem]:
         allowed = ", ".join(sorted(required | optional))
         problems.append(Problem(where, f"transform '{kind}' has unknown parameter(s) "
                                 f"{', '.join(sorted(unknown))}", f"use only: {allowed}"))
+    if problems:
+        return problems
+    problems = _magnitudes(kind, params, where, bound, unit)
     if problems:
         return problems
     if kind == "categorical":
@@ -142,8 +157,8 @@ def check_transform(spec: Any, where: str) -> list[Problem]:
         return []
     for key, value in params.items():
         if not _is_number(value):
-            problems.append(Problem(where, f"transform parameter '{key}' must be a number, "
-                                    f"got {value!r}", f"write {key} = <number>"))
+            problems.append(Problem(where, f"transform parameter '{key}' must be a number "
+                                    f"(finite), got {show(value)}", f"write {key} = <number>"))
     if problems:
         return problems
     if kind == "linear" and params["best"] == params["worst"]:
@@ -162,8 +177,27 @@ def check_transform(spec: Any, where: str) -> list[Problem]:
     return problems
 
 
+def _magnitudes(kind: str, params: Mapping[str, Any], where: str, bound: float,
+                unit: str) -> list[Problem]:
+    """Numbers beyond what any measure can give (a huge ``worst`` would search for ever)."""
+    out = []
+    for key, value in params.items():
+        if kind in ("categorical",) or (kind == "threshold" and key == "values"):
+            continue  # checked to lie in [0, 1] below
+        high = bound if key in _LOCATION else MAX_MAGNITUDE
+        unit_s = f" {unit}" if unit and key in _LOCATION else ""
+        for v in (value if isinstance(value, list) else [value]):
+            if finite(v) and abs(float(v)) > high:
+                out.append(Problem(where, f"transform parameter '{key}' is {show(v)}, beyond "
+                                   f"the bound of {bound_text(high)}{unit_s}", f"use a value "
+                                   f"within {bound_text(high)}{unit_s} of 0 (see "
+                                   "siteplan.limits)"))
+                break
+    return out
+
+
 def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    return finite(v)
 
 
 def _numbers(v: Any) -> bool:

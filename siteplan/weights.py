@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
+from numbers import Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ._errors import Problem, SiteplanInputError
+from .limits import MAX_CRITERIA, finite
 
 __all__ = ["ahp_weights", "RANDOM_INDEX", "normalise_weights", "parse_matrix"]
 
@@ -21,12 +22,18 @@ RANDOM_INDEX = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 
 CR_LIMIT = 0.10
 
 
+#: AHP judgements lie within this factor of 1 (Saaty's scale is 1/9 to 9)
+AHP_MAX = 1e6
+
+
 def _entry(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
+        if len(value) > 100:
+            raise ValueError(value)
         return float(Fraction(value.strip()))
     raise ValueError(value)
 
@@ -46,22 +53,29 @@ def parse_matrix(matrix: Any, where: str = "AHP matrix") -> np.ndarray:
                                          f"row lengths {shape}", "give one row and one column "
                                          "per criterion"))
     n = len(rows)
+    if n > MAX_CRITERIA:
+        raise SiteplanInputError(Problem(where, f"has {n} rows, over the limit of "
+                                         f"{MAX_CRITERIA} criteria", "compare at most "
+                                         f"{MAX_CRITERIA} criteria"))
     a = np.empty((n, n))
     bad = []
     for i, row in enumerate(rows):
         for j, v in enumerate(row):
             try:
                 a[i, j] = _entry(v)
-            except (ValueError, ZeroDivisionError, TypeError):
-                bad.append(f"[{i + 1},{j + 1}]={v!r}")
+            except (ValueError, ZeroDivisionError, TypeError, OverflowError):
+                text = repr(v)
+                bad.append(f"[{i + 1},{j + 1}]={text if len(text) < 40 else text[:37] + '...'}")
     if bad:
         raise SiteplanInputError(Problem(where, f"entries must be numbers or 'a/b' fractions, "
                                          f"got {', '.join(bad[:5])}", "write 3 or \"1/3\""))
     problems = []
-    nonpos = np.argwhere(~(a > 0) | ~np.isfinite(a))
+    with np.errstate(invalid="ignore"):
+        nonpos = np.argwhere(~(a >= 1 / AHP_MAX) | ~(a <= AHP_MAX))
     if len(nonpos):
         cells = ", ".join(f"[{i + 1},{j + 1}]={a[i, j]:g}" for i, j in nonpos[:5])
-        problems.append(Problem(where, f"entries must be positive, got {cells}",
+        problems.append(Problem(where, f"entries must be positive numbers from 1/{AHP_MAX:g} "
+                                f"to {AHP_MAX:g}, got {cells}",
                                 "use Saaty's scale 1/9 .. 9 (1 = equally important)"))
     else:
         diag = np.flatnonzero(np.abs(np.diag(a) - 1) > 1e-9)
@@ -133,12 +147,20 @@ def ahp_weights(matrix: Any, *, allow_inconsistent: bool = False
 
 
 def normalise_weights(weights: Mapping[str, Any], where: str = "weights") -> dict[str, float]:
-    """Direct weights scaled to sum to 1; negative, non-numeric or all-zero weights raise."""
+    """Direct weights scaled to sum to 1; negative, non-numeric or all-zero weights raise.
+
+    The weights are divided by the largest first, so any finite weights (up to
+    ``1e308``) normalise without overflow; infinite, NaN and integers beyond a
+    float's range are refused.
+    """
     problems = []
     for name, value in weights.items():
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
-                value):
-            problems.append(Problem(where, f"weight of '{name}' must be a number, got {value!r}",
+        if not finite(value):
+            text = f"an integer of {len(str(abs(value)))} digits" if isinstance(
+                value, int) and not isinstance(value, bool) else repr(value)
+            kind = "a finite number" if isinstance(value, Real) and not isinstance(
+                value, bool) else "a number"
+            problems.append(Problem(where, f"weight of '{name}' must be {kind}, got {text}",
                                     "write weight = 0.3"))
         elif value < 0:
             problems.append(Problem(where, f"weight of '{name}' is negative ({value})",
@@ -146,8 +168,10 @@ def normalise_weights(weights: Mapping[str, Any], where: str = "weights") -> dic
                                     "it a negative weight"))
     if problems:
         raise SiteplanInputError(problems)
-    total = float(sum(weights.values()))
-    if total <= 0:
+    top = max((float(v) for v in weights.values()), default=0.0)
+    if top <= 0:
         raise SiteplanInputError(Problem(where, "all weights are zero",
                                          "give at least one criterion a positive weight"))
-    return {k: float(v) / total for k, v in weights.items()}
+    scaled = {k: float(v) / top for k, v in weights.items()}   # each in [0, 1]: no overflow
+    total = sum(scaled.values())
+    return {k: v / total for k, v in scaled.items()}

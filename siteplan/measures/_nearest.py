@@ -465,6 +465,17 @@ def _gap2(ax0, ay0, ax1, ay1, bx0, by0, bx1, by1):
 
 
 @_jit
+def _cell_at(v, n):
+    # floor(v) as a cell number clamped to [-1, n]: a reach of 1e22 metres (or any value
+    # beyond int64) stays a number of cells, never an undefined conversion
+    if not v >= -1.0:        # also NaN
+        return -1
+    if v >= n:
+        return n
+    return int(np.floor(v))
+
+
+@_jit
 def _bound2(best, cap, tol):
     b = min(best, cap) * (1 + 1e-12) + tol
     return b * b
@@ -489,10 +500,10 @@ def _sweep(pick, i, seen, best, x0, x1, y0, y1, whole, grd, pcl, fts, cap, tol, 
     lo_x, hi_x, lo_y, hi_y = 0, nx - 1, 0, ny - 1
     reach = min(best, cap) * (1 + 1e-12) + tol
     if reach < np.inf:
-        lo_x = max(lo_x, int(np.floor((b0 - reach - gx0) / h)))
-        hi_x = min(hi_x, int(np.floor((b2 + reach - gx0) / h)))
-        lo_y = max(lo_y, int(np.floor((b1 - reach - gy0) / h)))
-        hi_y = min(hi_y, int(np.floor((b3 + reach - gy0) / h)))
+        lo_x = max(lo_x, _cell_at((b0 - reach - gx0) / h, nx))
+        hi_x = min(hi_x, _cell_at((b2 + reach - gx0) / h, nx))
+        lo_y = max(lo_y, _cell_at((b1 - reach - gy0) / h, ny))
+        hi_y = min(hi_y, _cell_at((b3 + reach - gy0) / h, ny))
     for cy in range(max(y0, lo_y), min(y1, hi_y) + 1):
         full_row = whole or cy in (y0, y1)
         cx = max(x0, lo_x) if full_row else x0
