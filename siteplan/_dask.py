@@ -109,7 +109,7 @@ def score_dask(layers: Layers, profile: Profile, *, missing: str = "error",
         raise SiteplanInputError(Problem("engine 'dask'", f"npartitions must be a positive "
                                          f"integer, got {npartitions!r}", "e.g. npartitions=8"))
 
-    from .constraints import candidate_mask
+    from .constraints import candidate_mask, no_candidate_problem
 
     # the profile actually run: the aggregation below needs its criteria
     used, _ = resolve_missing(profile, layers, missing)
@@ -118,6 +118,13 @@ def score_dask(layers: Layers, profile: Profile, *, missing: str = "error",
     cand = np.flatnonzero(candidate_mask(parcels, profile.candidates, f"profile "
                                          f"'{profile.name}'")) if profile.candidates \
         else np.arange(len(parcels))
+    if len(cand) == 0 and len(parcels):
+        rejected = layers.rejected_parcels
+        if rejected is None or not len(rejected) or not candidate_mask(
+                rejected, profile.candidates, f"profile '{profile.name}'").any():
+            frames = [parcels] + ([rejected] if rejected is not None and len(rejected) else [])
+            raise SiteplanInputError(no_candidate_problem(frames, profile.candidates,
+                                                          f"profile '{profile.name}'"))
     frame = _hilbert_ordered(parcels, cand)
     own_client = False
     if isinstance(client, str):

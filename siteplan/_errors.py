@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Problem", "SiteplanInputError", "raise_if_problems"]
+__all__ = ["Problem", "SiteplanInputError", "SiteplanDataWarning", "raise_if_problems"]
 
 
 @dataclass(frozen=True)
@@ -50,3 +50,7 @@ def raise_if_problems(problems: list[Problem]) -> None:
     """Raise one :class:`SiteplanInputError` carrying every collected problem."""
     if problems:
         raise SiteplanInputError(problems)
+
+
+class SiteplanDataWarning(UserWarning):
+    """Data that can be scored but probably not as meant (e.g. layers far from the parcels)."""

@@ -25,6 +25,16 @@ from ._allocate_build import build_instance, diagnose, split_members
 from ._allocate_milp import greedy_plan, people_by_use, plan_value, prune_for_score, solve_milp
 from ._allocate_split import solve_split
 from ._errors import Problem, SiteplanInputError, raise_if_problems
+from .limits import (
+    MAX_DISTANCE,
+    MAX_SITES,
+    MAX_TIME_LIMIT,
+    bound_text,
+    finite,
+    number_problem,
+    show,
+    text_problems,
+)
 
 if TYPE_CHECKING:
     from .layers import Layers
@@ -131,7 +141,7 @@ def allocate(results: Mapping[str, gpd.GeoDataFrame], layers: Layers,
     True
     """
     opts = _check(results, layers, demand, objective, min_spacing, per_kecamatan, fixed,
-                  exclude, solver, radius, existing, time_limit)
+                  exclude, solver, radius, existing, time_limit, cell)
     t0 = time.perf_counter()
     inst, cands, scores = build_instance(results, layers, opts, cell=cell)
     t_build = time.perf_counter() - t0
@@ -256,7 +266,7 @@ def _people_added(inst, chosen) -> np.ndarray:
 
 
 def _check(results, layers, demand, objective, min_spacing, per_kecamatan, fixed, exclude,
-           solver, radius, existing, time_limit) -> dict:
+           solver, radius, existing, time_limit, cell=100.0) -> dict:
     """Validate every argument, collect every problem, raise once; normalised options."""
     problems: list[Problem] = []
     if not isinstance(results, Mapping) or not results:
@@ -288,9 +298,11 @@ def _check(results, layers, demand, objective, min_spacing, per_kecamatan, fixed
                                     f"result (results has: {', '.join(map(str, results))})",
                                     f"add results['{use}'] = sp.score(layers, '{use}') or "
                                     "drop it from demand"))
-        elif isinstance(d, bool) or not isinstance(d, int | np.integer) or d < 0:
+        elif isinstance(d, bool) or not isinstance(d, int | np.integer) or not \
+                0 <= d <= MAX_SITES:
             problems.append(Problem(f"{_WHERE}: demand['{use}']", f"must be a whole number "
-                                    f"of sites >= 0, got {d!r}", f"use e.g. {use}=2"))
+                                    f"of sites from 0 to {MAX_SITES:,}, got {show(d)}",
+                                    f"use e.g. {use}=2"))
         else:
             dem[use] = int(d)
     if demand and dem and not any(dem.values()):
@@ -302,11 +314,21 @@ def _check(results, layers, demand, objective, min_spacing, per_kecamatan, fixed
     if solver not in SOLVERS:
         problems.append(Problem(_WHERE, f"unknown solver {solver!r}",
                                 f"use one of {', '.join(SOLVERS)}"))
-    if not isinstance(time_limit, Real) or time_limit <= 0:
-        problems.append(Problem(_WHERE, f"time_limit must be > 0 seconds, got {time_limit!r}",
-                                "use e.g. time_limit=60"))
+    from .select import MIN_CELL
+
+    for bad in (number_problem(_WHERE, "time_limit", time_limit, strict_low=True,
+                               high=MAX_TIME_LIMIT, unit="s", example="60"),
+                number_problem(_WHERE, "cell", cell, low=MIN_CELL, high=MAX_DISTANCE, unit="m",
+                               example="100")):
+        if bad:
+            problems.append(bad)
     spacing = _per_use(min_spacing, "min_spacing", dem, problems)
     rad = _per_use(radius, "radius", dem, problems) if objective == "coverage" else {}
+    texts = text_problems({"fixed": dict(fixed) if isinstance(fixed, Mapping) else fixed,
+                           "exclude": [exclude] if isinstance(exclude, str) else
+                           list(exclude or [])}, _WHERE)
+    if texts:   # these would reach messages, files and maps: refuse before anything else
+        raise SiteplanInputError(texts)
     per_kec = _per_kecamatan(per_kecamatan, dem, layers, problems)
     fixed = dict(fixed or {})
     for pid, use in fixed.items():
@@ -344,9 +366,11 @@ def _per_use(value, name: str, dem: dict, problems: list) -> dict[str, float]:
         if use not in dem:
             problems.append(Problem(f"{_WHERE}: {name}", f"names use '{use}', which demand "
                                     "does not ask for", "drop it or add the use to demand"))
-        elif isinstance(v, bool) or not isinstance(v, Real) or not v > 0:
-            problems.append(Problem(f"{_WHERE}: {name}['{use}']", f"must be > 0 metres, got "
-                                    f"{v!r}", f"use e.g. {name}=1000"))
+        elif isinstance(v, bool) or not isinstance(v, Real) or not finite(v) or not \
+                0 < v <= MAX_DISTANCE:
+            problems.append(Problem(f"{_WHERE}: {name}['{use}']", f"must be > 0 and <= "
+                                    f"{bound_text(MAX_DISTANCE)} metres, got {show(v)}",
+                                    f"use e.g. {name}=1000"))
         else:
             out[use] = float(v)
     return out

@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from ._errors import Problem, SiteplanInputError
-from .features import feature_tree, require_column, where_key
+from .features import check_pairs, feature_tree, require_column, where_key
 from .layers import CacheKey
 from .limits import MAX_DISTANCE, MAX_MAGNITUDE, bound_text, finite, show
 from .raster import RasterLayer, zonal_stats
@@ -78,6 +78,30 @@ def candidate_mask(parcels: gpd.GeoDataFrame, candidates: Mapping[str, tuple],
     return mask
 
 
+def no_candidate_problem(frames: list[pd.DataFrame], candidates: Mapping[str, tuple],
+                         context: str) -> Problem:
+    """Why no parcel is a candidate: each ``[candidates]`` column's values with their counts.
+
+    ``frames`` are the parcels (and the parcels rejected at load), whose
+    values are counted together.
+    """
+    found = []
+    for col, allowed in candidates.items():
+        values = pd.concat([f[col] for f in frames if col in f.columns], ignore_index=True)
+        counts = values.astype("string").str.strip().fillna("<empty>").value_counts()
+        shown = ", ".join(f"{v!r} ({n:,})" for v, n in counts.iloc[:12].items())
+        more = f" and {len(counts) - 12} more" if len(counts) > 12 else ""
+        found.append(f"{col}: the profile accepts {', '.join(repr(str(a)) for a in allowed)}; "
+                     f"the parcels have {shown or 'no value'}{more}")
+    col, allowed = next(iter(candidates.items()))
+    return Problem(f"{context} [candidates]", "no parcel is a candidate (" + "; ".join(found)
+                   + ")", f"recode the parcels' values to the profile's before scoring, e.g. "
+                   f"parcels['{col}'] = parcels['{col}'].replace({{'<your value>': "
+                   f"'{allowed[0]}'}}), or accept your values in a copy of the profile's "
+                   "[candidates] (siteplan profiles export NAME FILE.toml, then --profile "
+                   "FILE.toml)")
+
+
 def _pieces(layers: Layers, layer: str, where: Mapping[str, tuple], fgeoms: np.ndarray
             ) -> tuple[shapely.STRtree, np.ndarray]:
     """The features with long lines cut into runs of at most 16 segments (cached).
@@ -115,6 +139,7 @@ def _outside(con, parcels, geoms, layers, context) -> np.ndarray:
     fail = np.zeros(len(geoms), dtype=bool)
     if buffer > 0:
         tree, fgeoms = _pieces(layers, con["layer"], con.get("where") or {}, fgeoms)
+        check_pairs(tree, geoms, buffer, context=context, layer=con["layer"], what="buffer")
         i_in, i_f = tree.query(geoms, predicate="dwithin", distance=buffer)
         # a parcel exactly ``buffer`` metres away keeps the rule
         close = shapely.distance(geoms[i_in], fgeoms[i_f]) < buffer
@@ -159,6 +184,7 @@ def _inside(con, parcels, geoms, layers, context) -> np.ndarray:
     pts = shapely.point_on_surface(geoms)
     buffer = float(con.get("buffer", 0.0))
     if buffer > 0:
+        check_pairs(tree, pts, buffer, context=context, layer=con["layer"], what="buffer")
         i_in, _ = tree.query(pts, predicate="dwithin", distance=buffer)
     else:
         i_in, _ = tree.query(pts, predicate="intersects")

@@ -7,20 +7,21 @@ how often it stays in the top k and where its rank falls.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ._errors import Problem, SiteplanInputError
 from .aggregate import aggregate
+from .limits import MAX_DRAWS, MAX_RANK_CELLS, MAX_SEED, MAX_SITES, number_problem
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from .profiles import Profile
 
-__all__ = ["sensitivity", "dirichlet_weights", "ordinal_ranks"]
+__all__ = ["sensitivity", "sensitivity_problems", "dirichlet_weights", "ordinal_ranks"]
 
 
 def dirichlet_weights(weights: np.ndarray, *, draws: int, spread: float,
@@ -59,6 +60,26 @@ def ordinal_ranks(scores: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def sensitivity_problems(*, draws: Any = 1000, spread: Any = 0.2, top_k: Any = 10,
+                         seed: Any = 0, where: str = "sensitivity",
+                         names: dict[str, str] | None = None) -> list[Problem]:
+    """What is wrong with the settings of :func:`sensitivity` (each bounded, see
+    :mod:`siteplan.limits`); the command line checks them before scoring, under
+    its own option ``names``."""
+    name = {"draws": "draws", "spread": "spread", "top_k": "top_k", "seed": "seed",
+            **(names or {})}
+    checks = [number_problem(where, name["draws"], draws, low=1, high=MAX_DRAWS,
+                             integer=True, example="1000"),
+              number_problem(where, name["spread"], spread, high=10.0, example="0.2"),
+              number_problem(where, name["top_k"], top_k, low=1, high=MAX_SITES,
+                             integer=True, example="10")]
+    if seed is not None:
+        checks.append(number_problem(where, name["seed"], seed, high=MAX_SEED, integer=True,
+                                     example="0 (any whole number from 0; the same seed "
+                                     "gives the same draws)"))
+    return [c for c in checks if c is not None]
+
+
 def sensitivity(result: gpd.GeoDataFrame, profile: Profile | str, *, draws: int = 1000,
                 spread: float = 0.2, top_k: int = 10, seed: int | None = 0,
                 chunk: int = 250) -> pd.DataFrame:
@@ -72,14 +93,17 @@ def sensitivity(result: gpd.GeoDataFrame, profile: Profile | str, *, draws: int 
     profile
         The profile (or built-in name) whose weights are perturbed.
     draws
-        Number of weight vectors drawn.
+        Number of weight vectors drawn: 1 to :data:`~siteplan.limits.MAX_DRAWS`
+        (100,000), and at most :data:`~siteplan.limits.MAX_RANK_CELLS` draws
+        times scored sites (the ranks are kept in memory).
     spread
         Coefficient of variation of an average-weight criterion (0 = fixed
         weights); see :func:`dirichlet_weights`.
     top_k
         The k of ``p_top_k``.
     seed
-        Seed for ``numpy.random.default_rng``: the same seed gives the same
+        Seed for ``numpy.random.default_rng`` (a whole number from 0 to
+        2**63 - 1, or None for fresh entropy): the same seed gives the same
         numbers.
     chunk
         Draws handled per matrix product (bounds the memory).
@@ -111,16 +135,7 @@ def sensitivity(result: gpd.GeoDataFrame, profile: Profile | str, *, draws: int 
     if skipped:  # scored with missing="skip": perturb the weights of what was scored
         prof = drop_rules(prof, {x["name"] for x in skipped if x["kind"] == "criterion"},
                           {x["rule"] for x in skipped if x["kind"] == "constraint"})
-    problems = []
-    if not isinstance(draws, int) or draws < 1:
-        problems.append(Problem("sensitivity", f"draws must be a positive whole number, got "
-                                f"{draws!r}", "use e.g. draws=1000"))
-    if not isinstance(spread, int | float) or not 0 <= spread <= 10:
-        problems.append(Problem("sensitivity", f"spread must be between 0 and 10, got "
-                                f"{spread!r}", "use e.g. spread=0.2"))
-    if not isinstance(top_k, int) or top_k < 1:
-        problems.append(Problem("sensitivity", f"top_k must be a positive whole number, got "
-                                f"{top_k!r}", "use e.g. top_k=10"))
+    problems = sensitivity_problems(draws=draws, spread=spread, top_k=top_k, seed=seed)
     names = [c.name for c in prof.criteria]
     missing = [f"c_{n}" for n in names if f"c_{n}" not in result.columns]
     if missing:
@@ -134,6 +149,12 @@ def sensitivity(result: gpd.GeoDataFrame, profile: Profile | str, *, draws: int 
         result["score"].notna().to_numpy()
     c = result.loc[ok, [f"c_{n}" for n in names]].to_numpy(dtype=float)
     n_sites = len(c)
+    if draws * n_sites > MAX_RANK_CELLS:
+        most = max(MAX_RANK_CELLS // max(n_sites, 1), 1)
+        raise SiteplanInputError(Problem(
+            "sensitivity", f"draws={draws:,} for {n_sites:,} scored sites would rank "
+            f"{draws * n_sites:,} site-draws, over the limit of {MAX_RANK_CELLS:,} "
+            "(siteplan.limits.MAX_RANK_CELLS)", f"use at most {most:,} draws"))
     out = pd.DataFrame(np.nan, index=result.index,
                        columns=["p_top_k", "rank_p05", "rank_p50", "rank_p95"])
     out.attrs["top_k"] = top_k

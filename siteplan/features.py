@@ -117,3 +117,77 @@ def numeric_column(gdf: gpd.GeoDataFrame, column: str, layer: str, context: str)
                                          f"(row {gdf.index[bad][0]})",
                                          "clean the column or choose another"))
     return values.fillna(0.0).to_numpy(dtype=float)
+
+
+def check_pairs(tree: shapely.STRtree, geoms: np.ndarray, distance: float, *, context: str,
+                layer: str, what: str = "radius") -> None:
+    """Refuse a search whose parcel-feature pairs would pass :data:`~siteplan.limits.MAX_PAIRS`.
+
+    The pairs of up to 64 parcels spread through the array are counted and
+    scaled to all of them: a radius that puts every feature near every parcel
+    is named before it fills the memory.
+    """
+    from .limits import MAX_PAIRS
+
+    n = len(geoms)
+    if n == 0 or len(tree) * n <= MAX_PAIRS:
+        return
+    pick = np.unique(np.linspace(0, n - 1, min(n, 64)).astype(np.int64))
+    i, _ = tree.query(geoms[pick], predicate="dwithin", distance=distance)
+    estimate = len(i) / len(pick) * n
+    if estimate > MAX_PAIRS:
+        raise SiteplanInputError(Problem(
+            context, f"{what} {distance:,g} m puts about {len(i) / len(pick):,.0f} features of "
+            f"layer '{layer}' near each of {n:,} parcels, about {estimate:,.0f} pairs, over "
+            f"the limit of {MAX_PAIRS:,} (siteplan.limits.MAX_PAIRS)",
+            f"use a smaller {what}, or fewer features (a 'where' filter)"))
+
+
+def warn_far_layers(layers: Layers, names, parcels: gpd.GeoDataFrame, *, context: str,
+                    stacklevel: int = 2) -> None:
+    """Warn when candidate parcels lie farther than :data:`~siteplan.limits.FAR_WARNING`
+    from the extent of a layer the profile reads.
+
+    Parcels thousands of kilometres from the roads or the population are
+    scored (every distance is huge, every count 0) but almost certainly wrong:
+    a layer of another place, or coordinates in the wrong CRS. One
+    :class:`~siteplan.SiteplanDataWarning` names each such layer, how many
+    parcels and the farthest distance.
+    """
+    import warnings
+
+    import pyproj
+
+    from ._errors import SiteplanDataWarning
+    from .limits import FAR_WARNING
+    from .raster import RasterLayer
+
+    if len(parcels) == 0:
+        return
+    pb = shapely.bounds(geoms_of(parcels))
+    found = []
+    for name in dict.fromkeys(names):
+        layer = layers.get(name)
+        if isinstance(layer, RasterLayer):
+            x0, y0, x1, y1 = layer.bounds
+            if not layer.crs.equals(layers.crs):
+                tr = pyproj.Transformer.from_crs(layer.crs, layers.crs, always_xy=True)
+                x0, y0, x1, y1 = tr.transform_bounds(x0, y0, x1, y1)
+        elif isinstance(layer, gpd.GeoDataFrame) and len(layer):
+            x0, y0, x1, y1 = layer.total_bounds
+        else:
+            continue
+        if not np.isfinite([x0, y0, x1, y1]).all():
+            continue
+        dx = np.maximum(np.maximum(x0 - pb[:, 2], pb[:, 0] - x1), 0.0)
+        dy = np.maximum(np.maximum(y0 - pb[:, 3], pb[:, 1] - y1), 0.0)
+        gap = np.hypot(dx, dy)
+        far = gap > FAR_WARNING
+        if far.any():
+            found.append(f"layer '{name}' ({int(far.sum()):,} of {len(parcels):,} parcels, "
+                         f"the farthest {np.nanmax(gap) / 1000:,.0f} km away)")
+    if found:
+        warnings.warn(f"{context}: candidate parcels lie more than {FAR_WARNING / 1000:,.0f} "
+                      f"km from the extent of {'; '.join(found)}. Check that the layers "
+                      "cover the same place and that each file's CRS is right.",
+                      SiteplanDataWarning, stacklevel=stacklevel)

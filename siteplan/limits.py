@@ -80,12 +80,14 @@ def finite(value: Any) -> bool:
 
 def bound_text(x: float) -> str:
     """A bound as people read it: 1,000,000 rather than 1e+06; 1e+15 stays short."""
+    if isinstance(x, int) and not isinstance(x, bool):
+        return f"{x:,}"
     return f"{x:,.0f}" if float(x).is_integer() and abs(x) < 1e12 else f"{x:g}"
 
 
 def show(value: Any) -> str:
     """A value for a message: a huge integer by its length, a long text cut."""
-    if isinstance(value, Integral) and not isinstance(value, bool) and abs(int(value)) > 10 ** 18:
+    if isinstance(value, Integral) and not isinstance(value, bool) and abs(int(value)) > 10 ** 30:
         return f"an integer of {len(str(abs(int(value))))} digits"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -103,7 +105,12 @@ def number_problem(where: str, field: str, value: Any, *, low: float | None = 0.
     lo = -high if low is None else low
     lo_text = f"> {bound_text(lo)}" if strict_low else f">= {bound_text(lo)}"
     span = f"a {'whole ' if integer else ''}number {lo_text} and <= {bound_text(high)}{unit_s}"
-    fix = f"write {field} = {example}" if example is not None else f"use {span}"
+    if example is None:
+        fix = f"use {span}"
+    elif field.startswith("--"):        # a command-line option
+        fix = f"give {field} {example}"
+    else:
+        fix = f"write {field} = {example}"
     if integer:
         ok_type = isinstance(value, Integral) and not isinstance(value, bool)
     else:

@@ -14,7 +14,9 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from os import PathLike
@@ -58,26 +60,112 @@ def provenance(result: gpd.GeoDataFrame) -> dict[str, Any]:
     return info
 
 
+#: a temporary output left for this long is stale whoever wrote it (a write refreshes it)
+STALE_AFTER = 600.0
+_SIDECARS = ("-journal", "-wal", "-shm")   # SQLite's files beside a GeoPackage being written
+_MKSTEMP = re.compile(r"[a-z0-9_]{8}")       # the random part of tempfile.mkstemp's names
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process of this id runs here (a Windows process is assumed alive)."""
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stale_temporaries(target: Path) -> list[Path]:
+    """Temporary files of earlier writes of ``target`` whose writer is gone.
+
+    Only siteplan's own names count: ``.<stem>.siteplan-<pid>-<random><suffix>``
+    (and SQLite's ``-journal``, ``-wal``, ``-shm`` beside them), stale when that
+    process no longer runs or the file was not touched for :data:`STALE_AFTER`
+    seconds; and the names of earlier versions, ``.<stem>.<8 random><suffix>``,
+    after :data:`STALE_AFTER` seconds.
+    """
+    head = f".{target.stem}."
+    out = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return []
+    for entry in entries:
+        name = entry.name
+        if not name.startswith(head):
+            continue
+        base = next((name[:-len(s)] for s in _SIDECARS if name.endswith(s)), name)
+        if not base.endswith(target.suffix) or len(base) <= len(head) + len(target.suffix):
+            continue
+        core = base[len(head):len(base) - len(target.suffix)]
+        try:
+            old = now - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER
+            if not entry.is_file(follow_symlinks=False):
+                continue
+        except OSError:
+            continue
+        own = re.fullmatch(r"siteplan-(\d+)-[a-z0-9_]{8}", core)
+        if own:
+            if old or not _alive(int(own.group(1))):
+                out.append(Path(entry.path))
+        elif _MKSTEMP.fullmatch(core) and old:
+            out.append(Path(entry.path))
+    return out
+
+
+def _fsync(path: Path, *, folder: bool = False) -> None:
+    """Flush a file (or a folder's entries) to the disk; a folder is skipped off POSIX."""
+    if folder and os.name != "posix":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove(tmp: Path) -> None:
+    for p in (tmp, *(tmp.with_name(tmp.name + s) for s in _SIDECARS)):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path, *, overwrite: bool = True) -> Iterator[Path]:
-    """A temporary path beside ``target`` that replaces it when the block succeeds."""
+    """A temporary path beside ``target`` that replaces it when the block succeeds.
+
+    The temporary file is ``.<stem>.siteplan-<pid>-<random><suffix>``; stale
+    ones of earlier writes of the same target (their process gone, or
+    untouched for :data:`STALE_AFTER` seconds) are removed first. The file is
+    flushed to the disk before it is renamed, and the folder after, so a
+    crash leaves the old output or the new one, whole.
+    """
     target = Path(target)
     if target.exists() and not overwrite:
         raise SiteplanInputError(Problem(f"output '{target}'", "already exists",
                                          "choose another name, or allow overwriting "
                                          "(--overwrite on the command line)"))
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix,
-                               dir=target.parent)
+    for stale in _stale_temporaries(target):
+        _remove(stale)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.siteplan-{os.getpid()}-",
+                               suffix=target.suffix, dir=target.parent)
     os.close(fd)
     os.unlink(tmp)  # writers create the file themselves
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        if tmp_path.is_file():
+            _fsync(tmp_path)
         os.replace(tmp_path, target)
+        _fsync(target.parent, folder=True)
     finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        _remove(tmp_path)
 
 
 def _jsonable(value: Any) -> Any:

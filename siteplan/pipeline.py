@@ -26,9 +26,10 @@ from .constraints import (
     candidate_mask,
     constraint_label,
     excluded_text,
+    no_candidate_problem,
     rule_ids,
 )
-from .features import select_features
+from .features import select_features, warn_far_layers
 from .measures import layers_read, measure_criterion
 from .measures._nearest import one_run
 from .transforms import apply_transform
@@ -227,11 +228,18 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
     cand = candidate_mask(parcels, prof.candidates, context)
     cands = parcels.loc[cand]
     n_not_candidate = int((~cand).sum())
+    n_rejected = 0 if rejected is None else len(rejected)
     if rejected is not None and len(rejected):
         rej_mask = candidate_mask(rejected.drop(columns="reason"), prof.candidates, context) \
             if prof.candidates else np.ones(len(rejected), dtype=bool)
         n_not_candidate += int((~rej_mask).sum())
         rejected = rejected.loc[rej_mask]
+    if n_not_candidate and n_not_candidate == len(parcels) + n_rejected:
+        frames = [parcels] if not n_rejected else [parcels, layers.rejected_parcels]
+        raise SiteplanInputError(no_candidate_problem(frames, prof.candidates, context))
+    warn_far_layers(layers, [n for c in prof.criteria for n in layers_read(c)] + [
+        n for c in prof.constraints for n in _rule_layers(c)], cands, context=context,
+        stacklevel=4)
 
     broken = broken_rules(cands, prof.constraints, layers, profile_name=prof.name)
     labels = [constraint_label(c) for c in prof.constraints]

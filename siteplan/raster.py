@@ -28,6 +28,7 @@ import pyproj
 import shapely
 
 from ._errors import Problem, SiteplanInputError
+from .limits import MAX_WINDOW_CELLS
 
 __all__ = ["RasterLayer", "Window", "as_raster", "open_raster", "is_raster_source", "read_window",
            "coverage_sum", "zonal_stats", "RASTER_SUFFIXES", "STATS"]
@@ -156,20 +157,60 @@ def _to_raster_crs(geoms: np.ndarray, crs: pyproj.CRS, raster: RasterLayer) -> n
                                                                             xy[:, 1])))
 
 
-def read_window(raster: RasterLayer, bounds: tuple[float, float, float, float], *,
-                margin: int = 1) -> Window:
-    """The cells covering ``bounds`` (raster CRS) plus ``margin`` cells; outside is NaN."""
-    import rasterio
-    from rasterio.windows import Window as RWindow
+def window_span(raster: RasterLayer, bounds: tuple[float, float, float, float], *,
+                margin: int = 1) -> tuple[int, int, int, int]:
+    """(col0, row0, col1, row1) of the cells covering ``bounds`` plus ``margin`` cells.
 
+    A window larger than :data:`siteplan.limits.MAX_WINDOW_CELLS` is cropped
+    to the raster and ``margin`` cells around it: every cell beyond is NaN,
+    so reaching further would only hold NaN (a buffer of a thousand
+    kilometres reads the raster, not a million empty rows). Smaller windows
+    are kept as they are, so that ordinary results do not move by a bit.
+    """
     t = raster.transform  # north-up (checked when opened): no rotation terms
     c0, r0 = (bounds[0] - t.c) / t.a, (bounds[3] - t.f) / t.e
     c1, r1 = (bounds[2] - t.c) / t.a, (bounds[1] - t.f) / t.e
-    col0 = int(np.floor(min(c0, c1))) - margin
-    row0 = int(np.floor(min(r0, r1))) - margin
-    col1 = int(np.ceil(max(c0, c1))) + margin
-    row1 = int(np.ceil(max(r0, r1))) + margin
-    ncol, nrow = max(col1 - col0, 1), max(row1 - row0, 1)
+    lo_c, hi_c = np.floor(min(c0, c1)) - margin, np.ceil(max(c0, c1)) + margin
+    lo_r, hi_r = np.floor(min(r0, r1)) - margin, np.ceil(max(r0, r1)) + margin
+    if np.isfinite([lo_c, hi_c, lo_r, hi_r]).all() and \
+            max(hi_c - lo_c, 1) * max(hi_r - lo_r, 1) <= MAX_WINDOW_CELLS:
+        col0, row0, col1, row1 = int(lo_c), int(lo_r), int(hi_c), int(hi_r)
+    else:
+        def clamp(v: float, n: int) -> int:   # keeps inf, NaN and huge values out of int()
+            return -margin if v != v else int(min(max(v, -margin), n + margin))
+
+        col0, col1 = clamp(lo_c, raster.width), clamp(hi_c, raster.width)
+        row0, row1 = clamp(lo_r, raster.height), clamp(hi_r, raster.height)
+    return col0, row0, max(col1, col0 + 1), max(row1, row0 + 1)
+
+
+def window_cells(raster: RasterLayer, bounds: tuple[float, float, float, float], *,
+                 margin: int = 1) -> int:
+    """How many cells :func:`read_window` would hold for ``bounds``."""
+    col0, row0, col1, row1 = window_span(raster, bounds, margin=margin)
+    return (col1 - col0) * (row1 - row0)
+
+
+def read_window(raster: RasterLayer, bounds: tuple[float, float, float, float], *,
+                margin: int = 1, context: str | None = None) -> Window:
+    """The cells covering ``bounds`` (raster CRS) plus ``margin`` cells; outside is NaN.
+
+    At most :data:`siteplan.limits.MAX_WINDOW_CELLS` cells; a larger window is
+    a :class:`SiteplanInputError` (naming ``context``).
+    """
+    import rasterio
+    from rasterio.windows import Window as RWindow
+
+    t = raster.transform
+    col0, row0, col1, row1 = window_span(raster, bounds, margin=margin)
+    ncol, nrow = col1 - col0, row1 - row0
+    if ncol * nrow > MAX_WINDOW_CELLS:
+        cx, cy = raster.cell_size
+        raise SiteplanInputError(Problem(
+            context or f"layer '{raster.name}'", f"would read {ncol:,} x {nrow:,} cells of the "
+            f"raster '{raster.name}' ({cx:g} x {cy:g} per cell) at once, over the limit of "
+            f"{MAX_WINDOW_CELLS:,} (siteplan.limits.MAX_WINDOW_CELLS)",
+            "use a smaller radius or buffer, or a coarser raster (gdalwarp -tr)"))
     out = np.full((nrow, ncol), np.nan)
     # the part of the window inside the raster
     a0, b0 = max(col0, 0), max(row0, 0)
@@ -316,6 +357,29 @@ def _chunks(geoms: np.ndarray) -> list[np.ndarray]:
     return [order[i:i + _CHUNK] for i in range(0, len(order), _CHUNK)]
 
 
+def _fitting(geoms: np.ndarray, chunks: list[np.ndarray], raster: RasterLayer
+             ) -> list[np.ndarray]:
+    """The chunks, halved (along the Hilbert order) until each one's window fits the limit.
+
+    A single geometry whose own window is too large stays, and
+    :func:`read_window` names it.
+    """
+    import geopandas as gpd
+
+    out, todo = [], list(chunks)
+    while todo:
+        part = todo.pop()
+        if len(part) > 1 and window_cells(raster, tuple(shapely.total_bounds(geoms[part]))
+                                          ) > MAX_WINDOW_CELLS:
+            order = part[np.argsort(gpd.GeoSeries(geoms[part]).hilbert_distance().to_numpy(),
+                                    kind="stable")]
+            half = len(order) // 2
+            todo += [order[:half], order[half:]]
+        else:
+            out.append(part)
+    return out
+
+
 def zonal_stats(geoms: np.ndarray, crs: pyproj.CRS, raster: RasterLayer, stat: str, *,
                 values: Any = None, at_least: float | None = None,
                 transform_cells=None) -> np.ndarray:
@@ -344,9 +408,12 @@ def zonal_stats(geoms: np.ndarray, crs: pyproj.CRS, raster: RasterLayer, stat: s
     out = np.full(len(g), 0.0 if stat == "sum" else np.nan)
     ok = ~(shapely.is_missing(g) | shapely.is_empty(g))
     idx_ok = np.flatnonzero(ok)
-    for part in _chunks(g[idx_ok]):
+    if len(idx_ok) == 0:        # nothing to measure: no window, no reduction over nothing
+        return out
+    for part in _fitting(g[idx_ok], _chunks(g[idx_ok]), raster):
         idx = idx_ok[part]
-        win = read_window(raster, tuple(shapely.total_bounds(g[idx])))
+        win = read_window(raster, tuple(shapely.total_bounds(g[idx])),
+                          context=f"zonal '{stat}' of layer '{raster.name}'")
         cells = win.values if transform_cells is None else transform_cells(win, raster)
         win = Window(cells, win.left, win.top, win.cell_x, win.cell_y, win.col0, win.row0)
         out[idx] = _stat(g[idx], win, stat, values, at_least, raster.crs)

@@ -10,7 +10,7 @@ have covered.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -18,12 +18,14 @@ import shapely
 from scipy import sparse
 
 from ._errors import Problem, SiteplanInputError
+from .limits import MAX_DISTANCE, MAX_SITES, number_problem
 from .population import demand_points
 
 if TYPE_CHECKING:
     from .layers import Layers
 
-__all__ = ["select_sites", "demand_points", "greedy_cover", "milp_cover"]
+__all__ = ["select_sites", "demand_points", "greedy_cover", "milp_cover", "check_selection",
+           "MIN_CELL"]
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,35 @@ def milp_cover(cover: sparse.csr_matrix, weights: np.ndarray, k: int, *,
     return chosen, ("optimal" if res.status == 0 else str(res.message))
 
 
+#: the smallest grid (metres) for spreading polygon population into points
+MIN_CELL = 10.0
+
+
+def check_selection(*, k: Any = 1, radius: Any = 1000.0, min_spacing: Any = None,
+                    min_score: Any = None, cell: Any = 100.0, where: str = "select_sites",
+                    cli: bool = False) -> list[Problem]:
+    """Problems with the arguments of a selection (each bounded, see :mod:`siteplan.limits`).
+
+    With ``cli`` the fields are named as the command line's options (``--min-score``).
+    """
+    def name(field: str) -> str:
+        return f"--{field.replace('_', '-')}" if cli else field
+
+    checks = [number_problem(where, name("k"), k, low=1, high=MAX_SITES, integer=True,
+                             example="5"),
+              number_problem(where, name("radius"), radius, strict_low=True,
+                             high=MAX_DISTANCE, unit="m", example="1000"),
+              number_problem(where, name("cell"), cell, low=MIN_CELL, high=MAX_DISTANCE,
+                             unit="m", example="100")]
+    if min_spacing is not None:
+        checks.append(number_problem(where, name("min_spacing"), min_spacing,
+                                     high=MAX_DISTANCE, unit="m", example="500"))
+    if min_score is not None:
+        checks.append(number_problem(where, name("min_score"), min_score, high=100.0,
+                                     example="50 (a score from 0 to 100)"))
+    return [c for c in checks if c is not None]
+
+
 def select_sites(result: gpd.GeoDataFrame, layers: Layers, k: int = 5, *,
                  radius: float = 1000.0, existing: gpd.GeoDataFrame | None = None,
                  min_spacing: float | None = None, per_kecamatan: bool = False,
@@ -161,23 +192,24 @@ def select_sites(result: gpd.GeoDataFrame, layers: Layers, k: int = 5, *,
     >>> len(chosen)
     3
     """
-    problems = []
-    if not isinstance(k, int) or k < 1:
-        problems.append(Problem("select_sites", f"k must be a positive whole number, got {k!r}",
-                                "use e.g. k=5"))
-    if not radius or radius <= 0:
-        problems.append(Problem("select_sites", f"radius must be > 0 metres, got {radius!r}",
-                                "use e.g. radius=1000"))
+    problems = check_selection(k=k, radius=radius, min_spacing=min_spacing,
+                               min_score=min_score, cell=cell)
     if solver not in {"milp", "greedy"}:
         problems.append(Problem("select_sites", f"unknown solver {solver!r}",
                                 "use 'milp' or 'greedy'"))
     if problems:
         raise SiteplanInputError(problems)
-    keep = result["eligible"].to_numpy(dtype=bool)
-    if min_score is not None:
-        keep &= result["score"].to_numpy(dtype=float) >= min_score
+    eligible = result["eligible"].to_numpy(dtype=bool)
+    # a new array: what pandas hands out may be read-only (copy-on-write)
+    keep = eligible if min_score is None else \
+        eligible & (result["score"].to_numpy(dtype=float) >= min_score)
     sites = result[keep]
     if len(sites) == 0:
+        if min_score is not None and eligible.any():
+            best = float(np.nanmax(result["score"].to_numpy(dtype=float)[eligible]))
+            raise SiteplanInputError(Problem("select_sites", f"no eligible site scores "
+                                             f"min_score={min_score:g} or more (the best "
+                                             f"scores {best:.1f})", "lower min_score"))
         raise SiteplanInputError(Problem("select_sites", "the result has no eligible site",
                                          "relax the profile's constraints"))
     if sites.crs is not None and not sites.crs.equals(layers.crs):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from numbers import Real
@@ -172,6 +173,9 @@ def normalise_weights(weights: Mapping[str, Any], where: str = "weights") -> dic
     if top <= 0:
         raise SiteplanInputError(Problem(where, "all weights are zero",
                                          "give at least one criterion a positive weight"))
+    total = float(sum(weights.values()))
+    if math.isfinite(total):
+        return {k: float(v) / total for k, v in weights.items()}
     scaled = {k: float(v) / top for k, v in weights.items()}   # each in [0, 1]: no overflow
     total = sum(scaled.values())
     return {k: v / total for k, v in scaled.items()}

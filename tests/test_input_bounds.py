@@ -177,3 +177,287 @@ def test_the_bounds_are_documented():
     for name in ("MAX_DISTANCE", "MAX_MINUTES", "MAX_CRITERIA", "MAX_CONSTRAINTS",
                  "MAX_DRAWS", "MAX_SEED", "OWA_ALPHA", "MAX_PAIRS", "MAX_WINDOW_CELLS"):
         assert name in doc
+
+
+# ------------------------------------------------------------------ no candidate, empty selections
+
+
+def _municipal(layers):
+    parcels = layers["parcels"].copy()
+    parcels["ownership"] = np.where(np.arange(len(parcels)) % 3 == 0, "municipal", "private")
+    return layers.replace(parcels=parcels)
+
+
+@pytest.mark.parametrize("name", sp.list_profiles())
+def test_no_candidate_parcel_is_a_clear_error(sample_layers, name):
+    other = _municipal(sample_layers)
+    with pytest.raises(sp.SiteplanInputError,
+                       match=r"\[candidates\]: no parcel is a candidate \(ownership: the "
+                             r"profile accepts 'pemda'.*the parcels have 'private' \(4,000\), "
+                             r"'municipal' \(2,000\)\)\. Fix: recode"):
+        sp.score(other, name)
+
+
+MEASURE_CASES = {
+    "distance": {"layer": "roads"},
+    "count_within": {"layer": "pois", "radius": 1000.0},
+    "sum_within": {"layer": "population", "column": "population", "radius": 1000.0},
+    "area": {},
+    "attribute": {"column": "area_m2"},
+    "overlap_share": {"layer": "flood_zones"},
+    "zonal": {"layer": "flood_hazard"},
+    "slope": {"layer": "dem"},
+    "network_distance": {"layer": "pois"},
+    "travel_time": {"layer": "pois"},
+    "network_catchment": {"layer": "population", "column": "population", "radius": 1000.0},
+    "rth_shortfall": {"column": "population"},
+    "pop_beyond_reach": {"radius": 500.0},
+}
+
+
+def test_the_cases_cover_every_measure():
+    assert set(MEASURE_CASES) == set(sp.measures.MEASURES)
+
+
+@pytest.mark.parametrize("measure", sorted(MEASURE_CASES))
+def test_every_measure_takes_no_parcel(sample_layers, measure):
+    from siteplan.criterion import Criterion
+    from siteplan.measures import measure_criterion
+
+    crit = Criterion(name="c", measure=measure, weight=1.0,
+                     transform={"type": "linear", "best": 0, "worst": 1},
+                     **MEASURE_CASES[measure])
+    values, _, _ = measure_criterion(crit, sample_layers["parcels"].iloc[0:0], sample_layers)
+    assert len(values) == 0
+
+
+CONSTRAINT_CASES = [
+    {"type": "min_area", "value": 500}, {"type": "max_area", "value": 500},
+    {"type": "outside", "layer": "rivers", "buffer": 15}, {"type": "outside", "layer": "sawah"},
+    {"type": "outside", "layer": "flood_hazard", "at_least": 0.67},
+    {"type": "outside", "layer": "dem", "slope_above": 15, "max_share": 0.1},
+    {"type": "inside", "layer": "admin"}, {"type": "inside", "layer": "admin", "buffer": 10},
+    {"type": "attribute", "column": "land_use", "not_in": ["sawah"]},
+    {"type": "attribute", "column": "area_m2", "min": 10},
+]
+
+
+def test_the_cases_cover_every_constraint_type():
+    from siteplan.constraints import CONSTRAINT_TYPES
+
+    assert {c["type"] for c in CONSTRAINT_CASES} == set(CONSTRAINT_TYPES)
+
+
+@pytest.mark.parametrize("con", CONSTRAINT_CASES, ids=lambda c: "-".join(map(str, c.values())))
+def test_every_constraint_takes_no_parcel(sample_layers, con):
+    from siteplan.constraints import broken_rules
+
+    assert broken_rules(sample_layers["parcels"].iloc[0:0], [con], sample_layers).shape == (0, 1)
+
+
+def test_every_candidate_excluded_scores_nothing_without_a_crash(sample_layers):
+    prof = profile_from_dict({
+        "name": "uji", "candidates": {"ownership": ["pemda"]},
+        "constraints": [{"type": "min_area", "value": 1e12}],
+        "criteria": [_crit(), {"name": "banjir", "measure": "zonal", "layer": "flood_hazard",
+                               "transform": {"type": "linear", "best": 0, "worst": 1},
+                               "weight": 1}]})
+    res = sp.score(sample_layers, prof)
+    assert len(res) and not res["eligible"].any() and res["score"].isna().all()
+    with pytest.raises(sp.SiteplanInputError, match="no eligible site"):
+        sp.select_sites(res, sample_layers, k=2)
+
+
+# ------------------------------------------------------------------ selection, sensitivity
+
+
+@pytest.fixture(scope="module")
+def scored(sample_layers):
+    return sp.score(sample_layers, "fasilitas_publik")
+
+
+def test_min_score_selects_under_copy_on_write(scored, sample_layers):
+    chosen = sp.select_sites(scored, sample_layers, k=2, min_score=50)
+    assert len(chosen) == 2 and (chosen["score"] >= 50).all()
+    with pytest.raises(sp.SiteplanInputError, match=r"no eligible site scores min_score=99\.9"):
+        sp.select_sites(scored, sample_layers, k=2, min_score=99.9)
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"radius": float("nan")}, r"radius must be a finite number, got nan"),
+    ({"radius": float("inf")}, r"radius must be a finite number, got inf"),
+    ({"radius": 1e7}, r"radius is 10000000.0, .*<= 1,000,000 m"),
+    ({"min_score": float("nan")}, r"min_score must be a finite number"),
+    ({"min_score": 150}, r"min_score is 150, .*<= 100"),
+    ({"min_spacing": float("inf")}, r"min_spacing must be a finite number"),
+    ({"k": 10 ** 20}, r"k is 100000000000000000000, .*<= 100,000"),
+    ({"k": 10 ** 400}, r"k is an integer of 401 digits, .*<= 100,000"),
+    ({"cell": 0.001}, r"cell is 0.001, .*>= 10"),
+])
+def test_selection_arguments_are_bounded(scored, sample_layers, change, match):
+    t0 = time.perf_counter()
+    with pytest.raises(sp.SiteplanInputError, match=match):
+        sp.select_sites(scored, sample_layers, **{"k": 2, **change})
+    assert time.perf_counter() - t0 < 5
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"seed": -1}, r"seed is -1, .*>= 0"),
+    ({"seed": 2 ** 64}, r"seed is 18446744073709551616, .*<= 9,223,372,036,854,775,807"),
+    ({"draws": 100_000_000_000}, r"draws is 100000000000, .*<= 100,000"),
+    ({"spread": float("nan")}, r"spread must be a finite number"),
+])
+def test_sensitivity_settings_are_bounded(scored, change, match):
+    t0 = time.perf_counter()
+    with pytest.raises(sp.SiteplanInputError, match=match):
+        sp.sensitivity(scored, "fasilitas_publik", **change)
+    assert time.perf_counter() - t0 < 5
+
+
+def test_sensitivity_bounds_draws_times_sites(scored):
+    """The ranks of every draw are kept: draws x sites is bounded (MAX_RANK_CELLS)."""
+    import pandas as pd
+
+    elig = scored.loc[scored["eligible"]]
+    many = pd.concat([elig] * (1100 // len(elig) + 1), ignore_index=True)
+    many.attrs = scored.attrs
+    draws = limits.MAX_RANK_CELLS // len(many) + 1
+    assert draws <= limits.MAX_DRAWS
+    t0 = time.perf_counter()
+    with pytest.raises(sp.SiteplanInputError, match=rf"draws={draws:,} for {len(many):,} "
+                                                    r"scored sites would rank .* over the limit"
+                                                    r" of 100,000,000"):
+        sp.sensitivity(many, "fasilitas_publik", draws=draws)
+    assert time.perf_counter() - t0 < 5
+
+
+# ------------------------------------------------------------------ allocation
+
+
+def test_allocation_arguments_are_bounded(sample_layers, scored):
+    results = {"fasilitas_publik": scored}
+    for kwargs, match in [
+        ({"demand": {"fasilitas_publik": 2 ** 64}}, r"demand\['fasilitas_publik'\]: must be a "
+                                                    r"whole number of sites from 0 to 100,000"),
+        ({"demand": {"fasilitas_publik": 1}, "fixed": {"a\ud800": "fasilitas_publik"}},
+         r"lone surrogate \('\\ud800'"),
+        ({"demand": {"fasilitas_publik": 1}, "exclude": ["\ud800"]},
+         r"exclude\[0\] holds a lone surrogate"),
+        ({"demand": {"fasilitas_publik": 1}, "objective": "coverage", "radius": float("inf")},
+         r"radius\['fasilitas_publik'\]: must be > 0 and <= 1,000,000 metres, got inf"),
+        ({"demand": {"fasilitas_publik": 1}, "time_limit": float("nan")},
+         r"time_limit must be a finite number"),
+    ]:
+        with pytest.raises(sp.SiteplanInputError, match=match) as info:
+            sp.allocate(results, sample_layers, **kwargs)
+        str(info.value).encode("utf-8")
+
+
+# ------------------------------------------------------------------ measures on their own, work
+
+
+def test_a_standalone_radius_is_bounded(sample_layers):
+    parcels = sample_layers["parcels"].head(3)
+    for radius in (1e7, float("nan"), float("inf")):
+        t0 = time.perf_counter()
+        with pytest.raises(sp.SiteplanInputError, match=r"sp\.measures\.sum_within: radius"):
+            sp.measures.sum_within(parcels, sample_layers["population_kelurahan"],
+                                   radius=radius, column="population")
+        assert time.perf_counter() - t0 < 5
+
+
+def test_a_radius_putting_every_feature_near_every_parcel_is_refused(sample_layers):
+    """20,000 points within reach of each of 6,000 parcels: 1.2e8 pairs, over MAX_PAIRS."""
+    import geopandas as gpd
+    import shapely
+
+    rng = np.random.default_rng(5)
+    x0, y0, x1, y1 = sample_layers["parcels"].total_bounds
+    pts = gpd.GeoDataFrame({"population": np.ones(20_000)}, crs=sample_layers.crs,
+                           geometry=shapely.points(rng.uniform(x0, x1, 20_000),
+                                                   rng.uniform(y0, y1, 20_000)))
+    t0 = time.perf_counter()
+    with pytest.raises(sp.SiteplanInputError, match=r"radius 1e\+06 m puts about 20,000 "
+                                                     r"features .* over the limit of "
+                                                     r"100,000,000"):
+        sp.measures.count_within(sample_layers["parcels"], pts, radius=1e6)
+    assert time.perf_counter() - t0 < 10
+    # a radius that reaches a few of them is measured as before
+    near = sp.measures.count_within(sample_layers["parcels"], pts, radius=100)
+    assert near.sum() > 0
+
+
+def test_a_huge_buffer_reads_only_the_raster(sample_layers):
+    """A 1,000 km buffer on a 100 m raster: the window is cropped to the raster."""
+    from siteplan.raster import window_cells, zonal_stats
+
+    raster = sample_layers["population"]
+    geoms = geoms_of(sample_layers["parcels"].head(2))
+    import shapely
+
+    big = shapely.buffer(geoms, 1e6, quad_segs=4)
+    assert window_cells(raster, tuple(shapely.total_bounds(big))) <= (
+        (raster.width + 2) * (raster.height + 2))
+    total = zonal_stats(big, sample_layers.crs, raster, "sum")
+    whole = zonal_stats(np.array([shapely.box(*raster.bounds).buffer(1000)]),
+                        sample_layers.crs, raster, "sum")
+    np.testing.assert_allclose(total, whole[0], rtol=1e-9)
+
+
+def test_parcels_far_from_every_layer_are_warned_about(sample_layers):
+    from siteplan._errors import SiteplanDataWarning
+
+    parcels = sample_layers["parcels"].copy()
+    parcels["geometry"] = parcels.geometry.translate(5_000_000, 0)
+    with pytest.warns(SiteplanDataWarning, match=r"candidate parcels lie more than 100 km from "
+                                                 r"the extent of .*layer 'roads' \(454 of 454 "
+                                                 r"parcels, the farthest 4,99\d km away\)") as w:
+        sp.score(sample_layers.replace(parcels=parcels), "wisata_religi")
+    assert w[0].filename == __file__
+
+
+# ------------------------------------------------------------------ the command line
+
+
+def _cli(args, capsys):
+    from siteplan.cli import main
+
+    t0 = time.perf_counter()
+    code = main([str(a) for a in args])
+    err = capsys.readouterr().err
+    return code, err, time.perf_counter() - t0
+
+
+@pytest.mark.parametrize("args, match", [
+    (["select", "--profile", "rth", "--radius", "nan"], r"--radius must be a finite number, got "
+                                                       r"nan\. Fix: give --radius 1000"),
+    (["select", "--profile", "rth", "--radius", "inf"], r"--radius must be a finite number"),
+    (["select", "--profile", "rth", "--min-score", "1e309"], r"--min-score must be a finite"),
+    (["score", "--profile", "rth", "--parcels", "p.gpkg", "--sensitivity", "100000000000"],
+     r"--sensitivity is 100000000000, outside the bounds: .* <= 100,000"),
+    (["score", "--profile", "rth", "--parcels", "p.gpkg", "--seed", "-1"],
+     r"--seed is -1, outside the bounds: .*>= 0"),
+    (["brief", "--profile", "rth", "--sensitivity", "10", "--seed", "-5"], r"--seed is -5"),
+])
+def test_cli_bounds_exit_3_before_any_work(args, match, capsys, tmp_path):
+    out = tmp_path / ("o.html" if args[0] == "brief" else "o.gpkg")
+    code, err, took = _cli([*args, "--out", out], capsys)
+    assert code == 3, err
+    assert __import__("re").search(match, err), err
+    assert took < 5 and not out.exists()
+
+
+def test_cli_select_min_score_and_a_profile_with_a_huge_worst(capsys, tmp_path):
+    out = tmp_path / "chosen.gpkg"
+    code, err, _ = _cli(["--quiet", "select", "--profile", "fasilitas_publik", "--k", "2",
+                         "--min-score", "50", "--out", out], capsys)
+    assert code == 0, err
+    assert out.is_file()
+    from siteplan.profiles import builtin_profile_text
+
+    toml = tmp_path / "far.toml"
+    toml.write_text(builtin_profile_text("wisata_religi").replace(
+        "worst = 1000", "worst = 1e22", 1), encoding="utf-8")
+    code, err, took = _cli(["score", "--profile", toml, "--parcels", "x.gpkg", "--out",
+                            tmp_path / "s.gpkg"], capsys)
+    assert code == 3 and "beyond the bound of 1,000,000 m" in err and took < 5

@@ -123,3 +123,52 @@ def test_geojson_is_valid_json_with_siteplan_member(tmp_path, result):
     assert len(doc["features"]) == len(result)
     frame = pd.DataFrame([f["properties"] for f in doc["features"]])
     assert "score" in frame and "c_pasar" in frame
+
+
+def test_killed_writers_temporary_is_removed_by_the_next_write(tmp_path, result):
+    out = write_result(result, tmp_path / "hasil.gpkg")
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(out)], stdout=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    deadline = time.monotonic() + 60
+    temp = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        temp = [p for p in tmp_path.iterdir() if p.name.startswith(f".hasil.siteplan-{proc.pid}-")
+                and p.stat().st_size > 0]
+        if temp:
+            break
+        time.sleep(0.01)
+    assert temp, "the writer never started writing its temporary file"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    assert any(p.exists() for p in temp)          # the kill left it behind
+    write_result(result, out)                      # the next write of the same output
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".hasil.")] == []
+    assert len(read_result(out)) == len(result)
+
+
+def test_only_stale_temporaries_of_the_same_output_are_removed(tmp_path, result):
+    from siteplan.outputs import STALE_AFTER
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead = int(done.stdout)                        # a process that has ended
+    names = {
+        f".hasil.siteplan-{dead}-ab12cd34.gpkg": False,            # its writer is gone
+        f".hasil.siteplan-{dead}-ab12cd34.gpkg-journal": False,    # and SQLite's journal
+        f".hasil.siteplan-{os.getpid()}-zz99yy88.gpkg": True,       # a live writer, fresh
+        ".hasil.k2j4h5g6.gpkg": True,                              # an old version's, fresh
+        ".hasil.q1w2e3r4.gpkg": False,                             # an old version's, stale
+        ".hasil.notes.gpkg": True,                                 # not a temporary name
+        f".lain.siteplan-{dead}-ab12cd34.gpkg": True,              # another output's
+        f".hasil.siteplan-{dead}-ab12cd34.csv": True,              # another format's
+    }
+    for name in names:
+        (tmp_path / name).write_bytes(b"partial")
+    old = time.time() - STALE_AFTER - 60
+    os.utime(tmp_path / ".hasil.q1w2e3r4.gpkg", (old, old))
+    write_result(result, tmp_path / "hasil.gpkg")
+    for name, kept in names.items():
+        assert (tmp_path / name).exists() == kept, name
+    assert (tmp_path / "hasil.gpkg").is_file()

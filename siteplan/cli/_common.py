@@ -90,14 +90,31 @@ def sensitivity_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed of the draws (default: 0)")
 
 
+def check_sensitivity_args(args) -> None:
+    """Refuse bad ``--sensitivity``, ``--spread``, ``--top-k`` or ``--seed`` before scoring.
+
+    Each is bounded (see :mod:`siteplan.limits`: at most 100,000 draws, a seed
+    from 0 to 2**63 - 1); a bad one exits with code 3 and names the option.
+    """
+    from ..explain import sensitivity_problems
+
+    if args.sensitivity < 0:
+        raise UsageError("--sensitivity needs a positive number of draws")
+    problems = sensitivity_problems(
+        draws=args.sensitivity or 1, spread=args.spread, top_k=args.top_k, seed=args.seed,
+        where="sensitivity", names={"draws": "--sensitivity", "spread": "--spread",
+                                    "top_k": "--top-k", "seed": "--seed"})
+    if problems:
+        raise SiteplanInputError(problems)
+
+
 def with_sensitivity(result, prof, args):
     """The result joined with its rank stability when ``--sensitivity`` asks for it."""
     import siteplan as sp
 
     if not args.sensitivity:
         return result
-    if args.sensitivity < 0:
-        raise UsageError("--sensitivity needs a positive number of draws")
+    check_sensitivity_args(args)
     stab = sp.sensitivity(result, prof, draws=args.sensitivity, spread=args.spread,
                           top_k=args.top_k, seed=args.seed)
     out = result.join(stab)

@@ -10,6 +10,7 @@ from ._common import (
     LANGS,
     UsageError,
     check_free,
+    check_sensitivity_args,
     layers_from_args,
     missing_from_args,
     profile_from_arg,
@@ -50,8 +51,7 @@ def run(args) -> int:
         raise UsageError(f"--pdf must end in .pdf, got {args.pdf.name!r}")
     if args.top < 1:
         raise UsageError("--top needs a number of sites >= 1")
-    if args.sensitivity < 0:
-        raise UsageError("--sensitivity needs a positive number of draws")
+    check_sensitivity_args(args)
     prof = profile_from_arg(args.profile)
     check_free([args.out] + ([args.pdf] if args.pdf else []), args.overwrite)
     layers = layers_from_args(args)

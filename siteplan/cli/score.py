@@ -8,6 +8,7 @@ from pathlib import Path
 from ._common import (
     EXIT_OK,
     check_free,
+    check_sensitivity_args,
     check_table_suffix,
     layers_from_args,
     missing_from_args,
@@ -42,6 +43,7 @@ def run(args) -> int:
     from ..outputs import write_result
 
     check_table_suffix(args.out)
+    check_sensitivity_args(args)
     prof = profile_from_arg(args.profile)
     check_free([args.out], args.overwrite)
     layers = layers_from_args(args)

@@ -46,9 +46,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     import siteplan as sp
 
+    from .._errors import SiteplanInputError
     from ..outputs import write_result
+    from ..select import check_selection
 
     check_table_suffix(args.out)
+    problems = check_selection(k=args.k, radius=args.radius, min_spacing=args.min_spacing,
+                               min_score=args.min_score, where="siteplan select", cli=True)
+    if problems:
+        raise SiteplanInputError(problems)
     prof = profile_from_arg(args.profile)
     check_free([args.out] + ([args.map] if args.map else []), args.overwrite)
     layers = layers_from_args(args)

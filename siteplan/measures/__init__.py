@@ -199,6 +199,14 @@ def _standalone(measure: str, parcels: gpd.GeoDataFrame, features: gpd.GeoDataFr
     from ..layers import Layers
 
     context = f"sp.measures.{measure}"
+    if radius is not None or "radius" in MEASURES[measure].needs:
+        from ..limits import MAX_DISTANCE, number_problem
+
+        bad = number_problem(context, "radius", radius, strict_low=True, high=MAX_DISTANCE,
+                             unit="m", example="1000")
+        if bad:
+            raise SiteplanInputError(bad)
+        radius = float(radius)
     frames = {"parcels": parcels}
     if features is not None:
         frames[layer_name] = features

@@ -17,9 +17,9 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from ..features import feature_tree, numeric_column, require_column, where_key
+from ..features import check_pairs, feature_tree, numeric_column, require_column, where_key
 from ..layers import CacheKey
-from ..population import amount_within, spread
+from ..population import Spread, amount_within, spread
 from ..transforms import saturation_distance
 from . import _nearest as _compiled
 
@@ -112,6 +112,7 @@ def _box_gap2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def count_within(crit, parcels, geoms, layers, context) -> np.ndarray:
     """How many features lie within ``radius`` metres of the parcel."""
     tree, _, _ = feature_tree(layers, crit.layer, crit.where, context=context)
+    check_pairs(tree, geoms, crit.radius, context=context, layer=crit.layer)
     i_in, _ = tree.query(geoms, predicate="dwithin", distance=crit.radius)
     return np.bincount(i_in, minlength=len(geoms)).astype(float)
 
@@ -125,6 +126,8 @@ def sum_within(crit, parcels, geoms, layers, context) -> np.ndarray:
     :mod:`siteplan.population`, which every "people within r" uses.
     """
     s = spread(layers, crit.layer, crit.column, crit.where, context=context)
+    if isinstance(s, Spread):
+        check_pairs(s.tree, geoms, float(crit.radius), context=context, layer=crit.layer)
     return amount_within(geoms, float(crit.radius), s)
 
 
