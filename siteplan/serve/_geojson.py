@@ -1,9 +1,10 @@
 """GeoJSON in and out of the service: posted layers to GeoDataFrames, results to JSON.
 
 Posted layers follow RFC 7946: a FeatureCollection with longitude, latitude
-coordinates (EPSG:4326). They are parsed by GDAL's GeoJSON driver (pyogrio)
-from memory, never from a path. Results go out in EPSG:4326 with every value
-JSON can hold (a NaN or an infinite distance becomes ``null``).
+coordinates (EPSG:4326). Their geometries are read by GEOS from the parsed
+JSON: no text of a request reaches GDAL or PROJ, so nothing named in it
+(a ``crs`` link, a ``+init=`` file) is fetched or opened. Results go out in
+EPSG:4326 with every value JSON can hold (a NaN or an infinite distance becomes ``null``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pandas as pd
 from .._errors import Problem, SiteplanInputError
 
 __all__ = ["layer_from_geojson", "feature_collection", "jsonable", "looks_like_path",
-           "public_sources"]
+           "public_sources", "check_crs", "CRS_NAMES"]
 
 _FIX_4326 = ("send a GeoJSON FeatureCollection (RFC 7946) with longitude, latitude "
              "coordinates in EPSG:4326, e.g. gdf.to_crs(4326).to_json() in geopandas")
@@ -35,68 +36,132 @@ def looks_like_path(text: str) -> bool:
     return bool(_PATHLIKE.search(text.strip()))
 
 
+#: the only ``crs`` members a posted layer may carry: names of EPSG:4326 / OGC CRS84
+CRS_NAMES = ("urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "OGC:CRS84",
+             "EPSG:4326", "urn:ogc:def:crs:EPSG::4326")
+_CRS_OK = {n.lower() for n in CRS_NAMES}
+_GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
+                   "MultiPolygon", "GeometryCollection"}
+
+
+def check_crs(member: Any, where: str) -> None:
+    """Refuse a GeoJSON ``crs`` member other than a name of EPSG:4326 or OGC CRS84.
+
+    RFC 7946 dropped ``crs``: GeoJSON is longitude, latitude on WGS 84. The
+    member is compared with :data:`CRS_NAMES` as text, never resolved: no
+    link is fetched and no file named in it is opened.
+    """
+    if member is None:
+        return
+    name = None
+    if isinstance(member, Mapping) and member.get("type") == "name":
+        props = member.get("properties")
+        name = props.get("name") if isinstance(props, Mapping) else None
+    if isinstance(name, str) and name.strip().lower() in _CRS_OK:
+        return
+    shown = json.dumps(member, ensure_ascii=True)[:160]
+    raise SiteplanInputError(Problem(
+        where, f"is {shown}: this service takes GeoJSON in EPSG:4326 only (RFC 7946: "
+        "longitude, latitude on WGS 84); a crs member may only name EPSG:4326 or OGC "
+        "CRS84, and it is never fetched or opened", "reproject to EPSG:4326 and drop the "
+        "'crs' member (e.g. gdf.to_crs(4326).to_json() in geopandas)"))
+
+
 def layer_from_geojson(data: Any, *, layer: str):
     """A GeoDataFrame in EPSG:4326 from a posted GeoJSON FeatureCollection.
+
+    The geometries are read by GEOS (shapely) from the parsed JSON and the
+    properties become columns; no text of the request reaches GDAL or PROJ.
+    Property values that are objects or arrays are kept as JSON text.
 
     Raises
     ------
     SiteplanInputError
-        When ``data`` is not a FeatureCollection, has no features, names a CRS
-        other than EPSG:4326, has coordinates outside longitude/latitude
-        range, or holds geometries GDAL cannot read (their rows are named).
-        A feature whose geometry is ``null`` is kept: the loader rejects it
-        with its reason, so it is reported, not lost.
+        When ``data`` is not a FeatureCollection, has no features, carries a
+        ``crs`` member other than a name of EPSG:4326 (anywhere), has
+        coordinates outside longitude/latitude range, or holds geometries
+        that cannot be read (their rows are named). A feature whose geometry
+        is ``null`` is kept: the loader rejects it with its reason, so it is
+        reported, not lost.
     """
-    import pyogrio
-    import pyproj
+    import geopandas as gpd
+    import shapely
 
-    where = f"layer '{layer}' (GeoJSON in the request)"
+    where = f"request {layer}"
     if not isinstance(data, Mapping) or data.get("type") != "FeatureCollection":
         kind = data.get("type") if isinstance(data, Mapping) else type(data).__name__
         raise SiteplanInputError(Problem(where, f"must be a GeoJSON FeatureCollection, got "
                                          f"{str(kind)[:60]!r}", _FIX_4326))
+    if "crs" in data:
+        check_crs(data["crs"], f"{where}.crs")
     features = data.get("features")
     if not isinstance(features, list) or not features:
         raise SiteplanInputError(Problem(where, "has no features", "send at least one Feature "
                                          "in 'features', or leave the field out to use the "
                                          "server's layer"))
-    feats = pd.Series(features, dtype=object)
-    is_feature = feats.map(lambda f: isinstance(f, Mapping)).to_numpy(dtype=bool)
-    if not is_feature.all():
-        rows = np.flatnonzero(~is_feature)
-        raise SiteplanInputError(Problem(where, f"features at rows {_rows(rows)} are not "
-                                         "GeoJSON Feature objects", _FIX_4326))
-    given = feats.str.get("geometry").notna().to_numpy(dtype=bool)
-    try:
-        gdf = pyogrio.read_dataframe(json.dumps(data, allow_nan=False).encode("utf-8"))
-    except Exception as exc:  # NaN in the data, or GDAL refused the text (DataSourceError)
-        raise SiteplanInputError(Problem(where, f"could not be read as GeoJSON "
-                                         f"({_short(exc)})", _FIX_4326)) from None
-    if len(gdf) != len(features):
-        raise SiteplanInputError(Problem(where, f"GDAL read {len(gdf)} of {len(features)} "
-                                         "features", _FIX_4326))
-    crs = gdf.crs
-    if crs is not None and not (crs.to_epsg() == 4326 or crs == pyproj.CRS("OGC:CRS84")):
-        raise SiteplanInputError(Problem(where, f"is in {crs.to_string()}: this service "
-                                         "takes EPSG:4326 only", "reproject before sending "
-                                         "and leave out the 'crs' member; " + _FIX_4326))
-    geoms = gdf.geometry.array
-    unread = given & np.asarray(geoms.isna())
-    if unread.any():
+    bad = [i for i, f in enumerate(features) if not isinstance(f, Mapping)]
+    if bad:
+        raise SiteplanInputError(Problem(where, f"features at rows {_rows(np.array(bad))} are "
+                                         "not GeoJSON Feature objects", _FIX_4326))
+    texts: list[str | None] = []
+    unread: list[int] = []
+    records: list[Mapping] = []
+    ids: list[Any] = []
+    for i, feat in enumerate(features):  # one pass over the posted features
+        if "crs" in feat:
+            check_crs(feat["crs"], f"{where}.features[{i}].crs")
+        geom = feat.get("geometry")
+        if geom is None:
+            texts.append(None)
+        elif isinstance(geom, Mapping) and geom.get("type") in _GEOMETRY_TYPES:
+            if "crs" in geom:
+                check_crs(geom["crs"], f"{where}.features[{i}].geometry.crs")
+            texts.append(json.dumps(geom, allow_nan=False))
+        else:
+            texts.append(None)
+            unread.append(i)
+        props = feat.get("properties")
+        records.append(props if isinstance(props, Mapping) else {})
+        ids.append(feat.get("id"))
+    given = np.array([t is not None for t in texts])
+    geoms = shapely.from_geojson(np.array(texts, dtype=object), on_invalid="ignore")
+    missed = given & shapely.is_missing(geoms)
+    unread = sorted({*unread, *np.flatnonzero(missed).tolist()})
+    if unread:
         raise SiteplanInputError(Problem(where, f"geometries at rows "
-                                         f"{_rows(np.flatnonzero(unread))} could not be read "
+                                         f"{_rows(np.array(unread))} could not be read "
                                          "(wrong type or coordinates)", "give each a GeoJSON "
                                          "geometry with [longitude, latitude] positions"))
-    ok = ~np.asarray(geoms.isna() | geoms.is_empty)
+    props = _properties(records, where)
+    if "id" not in props.columns and any(v is not None for v in ids):
+        props["id"] = pd.Series(ids, dtype=object).map(_scalar)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if ok.any():
-        x0, y0, x1, y1 = geoms[ok].total_bounds
+        x0, y0, x1, y1 = shapely.total_bounds(geoms[ok])
         if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
             raise SiteplanInputError(Problem(
                 where, f"coordinates are not longitude/latitude (x {x0:.6g} to {x1:.6g}, "
                 f"y {y0:.6g} to {y1:.6g}): they look projected", _FIX_4326))
-    if "id" in gdf.columns and gdf["id"].isna().all():
-        gdf = gdf.drop(columns="id")
-    return gdf.set_crs(4326, allow_override=True)
+    return gpd.GeoDataFrame(props, geometry=gpd.GeoSeries(geoms, index=props.index), crs=4326)
+
+
+def _properties(records: list[Mapping], where: str) -> pd.DataFrame:
+    """The features' properties as columns; objects and arrays become JSON text."""
+    frame = pd.DataFrame.from_records(records, index=pd.RangeIndex(len(records)))
+    if "geometry" in frame.columns:
+        raise SiteplanInputError(Problem(f"{where}.features[].properties.geometry",
+                                         "is a property named like the geometry column",
+                                         "rename the property"))
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            frame[col] = frame[col].map(_scalar)
+    return frame
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    return value
 
 
 def _rows(rows: np.ndarray, limit: int = 10) -> str:
@@ -104,14 +169,17 @@ def _rows(rows: np.ndarray, limit: int = 10) -> str:
     return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc).replace("\n", " ")
-    text = re.sub(r"'?/vsimem/\S+'?", "the posted text", text)
-    return text[:200]
+def _plain(value: Any) -> Any:
+    """A record object (with ``to_dict``) as its dict; anything else as it is."""
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict) and not isinstance(value, pd.DataFrame | pd.Series | Mapping):
+        return to_dict()
+    return value
 
 
 def jsonable(value: Any) -> Any:
     """A copy of ``value`` that ``json.dumps(allow_nan=False)`` can write."""
+    value = _plain(value)
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
@@ -133,7 +201,7 @@ def jsonable(value: Any) -> Any:
 
 def public_sources(info: Mapping[str, Any]) -> dict[str, Any]:
     """Provenance safe to send: server paths in ``sources`` cut to their file names."""
-    out = dict(info)
+    out = dict(_plain(info))
     sources = out.get("sources")
     if isinstance(sources, Mapping):
         out["sources"] = {k: (PurePath(str(v).replace("\\", "/")).name

@@ -1,18 +1,19 @@
-"""The service's guards: body size limit, worker threads with a time limit, JSON errors."""
+"""The service's guards: allowed hosts, body size limit, workers under a time limit, errors."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .._errors import Problem, SiteplanInputError
 
-__all__ = ["BodyLimit", "Runner", "ServiceError", "error_body", "error_dict", "problem_dicts",
-           "input_error"]
+__all__ = ["BodyLimit", "HostCheck", "Runner", "normal_host", "ServiceError", "error_body",
+           "error_dict", "problem_dicts", "input_error"]
 
 log = logging.getLogger(__name__)
 
@@ -136,31 +137,102 @@ class BodyLimit:
 
 
 class Runner:
-    """Runs request work in a pool of worker threads, each call under a time limit.
+    """Runs request work in worker processes (``_pool.WorkerPool``), each call under a time limit.
 
-    A call that is still waiting for a thread when its time runs out never
-    starts; one already running cannot be stopped (Python threads cannot be
-    killed) and finishes unseen, but the pool bounds how many run at once.
+    The time limit counts from the call: waiting for a free worker and the
+    work itself. A call that is still waiting when its time runs out never
+    starts; one that is running is stopped (its worker process is killed and
+    replaced), so no work outlives its 504.
     """
 
-    def __init__(self, *, workers: int, time_limit: float):
-        self.time_limit = float(time_limit)
-        self.pool = ThreadPoolExecutor(max_workers=int(workers),
-                                       thread_name_prefix="siteplan-serve")
+    def __init__(self, setup, *, workers: int, time_limit: float,
+                 start_method: str | None = None):
+        from ._pool import WorkerPool
 
-    async def __call__(self, func: Callable[[], Any]) -> Any:
-        future = self.pool.submit(func)
-        try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), self.time_limit)
-        except TimeoutError:
-            future.cancel()
+        self.time_limit = float(time_limit)
+        self.pool = WorkerPool(setup, workers=workers, start_method=start_method)
+        # threads that wait for the workers' answers (the work is in the worker processes)
+        self._waiters = ThreadPoolExecutor(max_workers=max(64, 8 * int(workers)),
+                                           thread_name_prefix="siteplan-serve-wait")
+
+    def start(self) -> None:
+        """Start the worker processes (else the first call does)."""
+        self.pool.start()
+
+    async def __call__(self, name: str, **kwargs: Any) -> tuple[int, str, bytes]:
+        """The answer of the job ``name`` (status, media type, body) or a ServiceError."""
+        from ._pool import NO_WORKER, TIMED_OUT, WORKER_DIED
+
+        deadline = time.monotonic() + self.time_limit
+        loop = asyncio.get_running_loop()
+        answer = await loop.run_in_executor(self._waiters, self.pool.run, deadline, name,
+                                            kwargs)
+        if answer in (TIMED_OUT, NO_WORKER):
+            waited = " waiting for a free worker" if answer == NO_WORKER else ""
             raise ServiceError(504, "timeout", f"the request took longer than this server's "
-                               f"time limit of {self.time_limit:g} s", fix="ask for less "
-                               "(fewer draws, fewer parcels), or start the server with a "
-                               "larger --timeout") from None
+                               f"time limit of {self.time_limit:g} s{waited}; its work was "
+                               "stopped", fix="ask for less (fewer draws, fewer parcels, "
+                               "fewer criteria), or start the server with a larger --timeout")
+        if answer == WORKER_DIED:
+            log.error("a worker process ended while running a %s request", name)
+            raise ServiceError(500, "internal", "the worker process doing this request ended "
+                               "unexpectedly (out of memory?); the server's log has the "
+                               "details", fix="ask for less, or tell the service's operator")
+        return answer
 
     def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool.close()
+        self._waiters.shutdown(wait=False, cancel_futures=True)
+
+
+class HostCheck:
+    """ASGI middleware: answer 400 to a request whose ``Host`` is not an allowed name.
+
+    A web page cannot make a browser send another site's name in ``Host``,
+    so checking it stops DNS rebinding (a page whose name is made to resolve
+    to 127.0.0.1 driving the loopback service). ``allowed`` holds host names
+    (``localhost``, ``127.0.0.1``, ``[::1]``), ``*.example.org`` for any
+    sub-domain, or ``*`` for any host; the port in ``Host`` is not checked.
+    """
+
+    def __init__(self, app, *, allowed: Sequence[str]):
+        self.app = app
+        self.allowed = tuple(normal_host(h) for h in allowed)
+        self.any = "*" in self.allowed
+
+    def allows(self, host: str) -> bool:
+        if self.any:
+            return True
+        name = normal_host(host)
+        return any(name == h or (h.startswith("*.") and name.endswith(h[1:]))
+                   for h in self.allowed)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket") or self.any:
+            return await self.app(scope, receive, send)
+        host = next((v for k, v in scope.get("headers", ()) if k == b"host"), b"")
+        text = host.decode("latin-1")
+        if not self.allows(text):
+            shown = ", ".join(self.allowed)
+            return await BodyLimit._refuse(send, 400, "host_not_allowed", (
+                f"the Host header {text[:100]!r} is not a name this server answers to "
+                f"(allowed: {shown})"), fix="call the service by one of the allowed names; "
+                "the operator can allow more with --allowed-host NAME (create_app("
+                "allowed_hosts=...))", allowed_hosts=list(self.allowed))
+        return await self.app(scope, receive, send)
+
+
+def normal_host(host: str) -> str:
+    """``host`` without its port, lower case: ``LocalHost:8000`` -> ``localhost``."""
+    host = host.strip().lower()
+    if host.startswith("["):  # [::1]:8000
+        end = host.find("]")
+        return host[:end + 1] if end > 0 else host
+    if host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    elif host.count(":") > 1:  # a bare IPv6 address
+        host = f"[{host}]"
+    return host.rstrip(".")
 
 
 def input_error(exc: SiteplanInputError) -> dict[str, Any]:

@@ -8,15 +8,21 @@ so that a client who tries one learns why at once.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..pipeline import MISSING_MODES
 from ..profiles import METHODS
+from ._body import INT_MAX
 from ._geojson import looks_like_path
 
 __all__ = ["ScoreRequest", "SensitivityRequest", "SelectRequest", "AllocateRequest",
-           "NO_PATHS", "PathRefusedError"]
+           "NO_PATHS", "PathRefusedError", "ErrorBody", "Problem"]
+
+Method = Literal[METHODS]  # type: ignore[valid-type]
+Missing = Literal[MISSING_MODES]  # type: ignore[valid-type]
+Objective = Literal["score", "coverage"]
 
 NO_PATHS = ("this service reads no file named in a request; give a built-in profile's name "
             "(GET /profiles) or the profile itself as JSON (GET /schema/profile), and layers "
@@ -28,7 +34,8 @@ _PROFILE_DOC = ("A built-in profile's name (GET /profiles) or a whole profile as
 _PARCELS_DOC = ("Parcels as a GeoJSON FeatureCollection in EPSG:4326 (RFC 7946), with the "
                 "parcel columns as properties (parcel_id, ownership, ...; Indonesian aliases "
                 "such as NIB or status_aset are recognised). Leave out to use the parcels "
-                "the server was started with.")
+                "the server was started with. A 'crs' member may only name EPSG:4326 or OGC "
+                "CRS84 (it is never fetched or opened); better leave it out.")
 
 
 class PathRefusedError(ValueError):
@@ -65,17 +72,40 @@ def _no_path_layer(value: Any, field: str) -> Any:
     return value
 
 
+class Problem(BaseModel):
+    """One problem of a refused request: where, what is wrong, the fix."""
+
+    where: str | None = Field(None, description="the field or value, e.g. 'request top'")
+    what: str = Field(description="what is wrong with it")
+    fix: str | None = Field(None, description="what to do")
+    text: str = Field(description="the three as one sentence")
+
+
+class ErrorBody(BaseModel):
+    """Every answer other than 200 (and the HTML pages' 200) is this JSON object."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str = Field(description="a code: invalid_request, invalid_input, unknown_profile, "
+                       "not_found, method_not_allowed, too_large, timeout, not_implemented, "
+                       "host_not_allowed, internal, ...")
+    message: str = Field(description="what is wrong and the fix, in words")
+    fix: str | None = Field(None, description="what to do")
+    problems: list[Problem] | None = Field(None, description="one entry per problem (422)")
+
+
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: no coercion (true is not 1, "5" is not 5)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class _Common(_Body):
     parcels: dict[str, Any] | None = Field(None, description=_PARCELS_DOC)
-    method: str | None = Field(None, description="aggregation method instead of the "
-                               f"profile's: one of {', '.join(METHODS)}")
-    missing: str | None = Field(None, description="what to do with rules whose layer is "
-                                "absent (sp.score's 'missing' option, e.g. \"skip\"); "
-                                "answered 501 when this siteplan has no such option")
+    method: Method | None = Field(None, description="aggregation method instead of the "
+                                  "profile's")
+    missing: Missing | None = Field(None, description="what to do with rules whose layer "
+                                    "is absent (sp.score's 'missing' option): \"error\" "
+                                    "refuses, \"skip\" leaves them out")
 
     @field_validator("parcels", mode="before")
     @classmethod
@@ -102,7 +132,8 @@ class SensitivityRequest(ScoreRequest):
     draws: int = Field(1000, ge=1, le=20000, description="number of weight sets drawn")
     spread: float = Field(0.2, ge=0, le=5, description="how much the weights vary")
     top_k: int = Field(10, ge=1, le=1000, description="the k of p_top_k")
-    seed: int | None = Field(0, description="random seed (the same seed, the same numbers)")
+    seed: int | None = Field(0, ge=0, le=INT_MAX,
+                             description="random seed (the same seed, the same numbers)")
 
 
 class SelectRequest(_Common):
@@ -138,10 +169,11 @@ class AllocateRequest(_Common):
     profiles: list[str | dict[str, Any]] = Field(
         min_length=1, max_length=12, description="the uses: built-in names or inline "
         "profiles, as for /score")
-    demand: dict[str, int] = Field(description="number of sites wanted per profile name")
-    objective: str = Field("score", description="what the plan maximises: \"score\" (the "
-                           "sum of the sites' scores) or \"coverage\" (people newly in "
-                           "reach)")
+    demand: dict[str, Annotated[int, Field(ge=0, le=100_000)]] = Field(
+        description="number of sites wanted per profile name")
+    objective: Objective = Field("score", description="what the plan maximises: \"score\" "
+                                 "(the sum of the sites' scores) or \"coverage\" (people "
+                                 "newly in reach)")
     radius: float | None = Field(None, gt=0, le=50000,
                                  description="reach in metres (coverage objective)")
     min_spacing: float | None = Field(None, ge=0, le=50000,

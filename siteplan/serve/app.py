@@ -1,23 +1,26 @@
 """The HTTP/JSON service: a FastAPI app over one layer bundle, loaded once, shared read-only.
 
-Every request works on its own view of the server's layers: the layers'
-data is shared (nothing in siteplan writes to it), and what a request caches
-while it runs (search trees for a filter no built-in profile uses, say)
-stays in that request's view. The caches of the built-in profiles are built
-once at start, before the first request. Posted parcels make a new bundle
-with :meth:`siteplan.Layers.replace`; the server's bundle never changes.
+The requests' work runs in worker processes (see ``_pool``): each has the
+server's layers and the caches of the built-in profiles, built once at
+start; what a request caches while it runs (search trees for a filter no
+built-in profile uses, say) stays in that request's view. Posted parcels
+make a new bundle with :meth:`siteplan.Layers.replace`; the server's bundle
+never changes. A request over its time limit gets 504 and its worker is
+killed and replaced, so its work stops.
+
+Before any work: the ``Host`` header must be an allowed name (DNS
+rebinding), the body must fit the size limit, and its JSON must hold only
+what siteplan can take (``_body``); the fields are checked strictly (no
+``true`` for a number, no ``"5"`` for 5).
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import tomllib
-from collections import ChainMap
 from collections.abc import Callable, Sequence
 from contextlib import asynccontextmanager
-from types import MappingProxyType
 from typing import Any, Literal
 
 try:
@@ -25,26 +28,36 @@ try:
     from fastapi.exceptions import RequestValidationError
     from fastapi.middleware.cors import CORSMiddleware
     from fastapi.responses import HTMLResponse, Response
+    from fastapi.routing import APIRoute
     from starlette.exceptions import HTTPException
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise ImportError("siteplan's HTTP service needs FastAPI and uvicorn: "
                       "pip install 'siteplan[serve]'") from exc
 
-from shapely.errors import GEOSException
-
 from .._errors import Problem, SiteplanInputError
 from .._version import __version__
-from ._geojson import feature_collection, jsonable, layer_from_geojson, public_sources
-from ._guard import BodyLimit, Runner, ServiceError, error_dict, input_error, problem_dicts
+from ._body import BodyRefused, parse_body
+from ._geojson import jsonable
+from ._guard import (
+    BodyLimit,
+    HostCheck,
+    Runner,
+    ServiceError,
+    error_dict,
+    input_error,
+    problem_dicts,
+)
 from ._schemas import (
     AllocateRequest,
+    ErrorBody,
     PathRefusedError,
     ScoreRequest,
     SelectRequest,
     SensitivityRequest,
 )
+from ._work import layers_state, make_context, resolve_profile, run_job
 
-__all__ = ["create_app", "ENDPOINTS"]
+__all__ = ["create_app", "ENDPOINTS", "LOOPBACK_HOSTS"]
 
 log = logging.getLogger(__name__)
 
@@ -54,145 +67,101 @@ ENDPOINTS = (("GET", "/health"), ("GET", "/profiles"), ("GET", "/profiles/{name}
              ("POST", "/select"), ("POST", "/allocate"), ("GET", "/map/{profile}"),
              ("GET", "/brief/{profile}"))
 
+#: the names the service answers to unless told otherwise (the port is not checked)
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
 _GEOJSON = "application/geo+json"
+_FEATURES = {"type": "object", "required": ["type", "features"], "properties": {
+    "type": {"const": "FeatureCollection"}, "features": {"type": "array"}}}
+
+_WHEN = {400: "the Host header is not an allowed name, or Content-Length is not a number",
+         404: "no built-in profile of that name",
+         413: "the request body is over the server's size limit",
+         422: "the request or its data cannot be used: each problem names the field, what is "
+              "wrong and the fix",
+         500: "internal error (the details are in the server's log)",
+         501: "this siteplan has no such function or option",
+         504: "the request took longer than the server's time limit; its work was stopped"}
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI responses for the error answers ``codes`` (JSON bodies, see ErrorBody)."""
+    return {code: {"model": ErrorBody, "description": _WHEN[code]}
+            for code in (400, *codes, 500)}
+
+
+_RUN = (404, 413, 422, 501, 504)  # what a request with work to run may answer
+
+
+class _CheckedRequest(Request):
+    """A request whose JSON body is read by ``_body.parse_body`` (refuses what cannot be used)."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = parse_body(await self.body())
+        return self._json
+
+
+class _Route(APIRoute):
+    def get_route_handler(self) -> Callable:
+        handler = super().get_route_handler()
+
+        async def route(request: Request):
+            return await handler(_CheckedRequest(request.scope, request.receive))
+
+        return route
 
 
 class _Service:
-    """What the endpoints share: the read-only layers, their warm caches, the workers."""
+    """What the endpoints share: the layers (for /health) and the worker processes."""
 
-    def __init__(self, layers, *, workers: int, time_limit: float, warm: bool):
-        import siteplan as sp
+    def __init__(self, layers, *, workers: int, time_limit: float, warm: bool,
+                 start_method: str | None = None):
+        self.layers = layers
+        self.runner = Runner((make_context, (layers_state(layers), warm), run_job),
+                             workers=workers, time_limit=time_limit, start_method=start_method)
 
-        self._layers = layers
-        if warm:
-            for name in sp.list_profiles():  # four profiles: builds the shared caches
-                try:
-                    sp.score(layers, name)
-                except SiteplanInputError as exc:
-                    log.warning("profile %s cannot run on these layers: %s", name, exc)
-        cache = layers.cache
-        built = cache.keys()  # a LayerCache is not iterable itself
-        # the context entries built so far (search trees, road graph, ...), frozen
-        self._shared = MappingProxyType({key: cache.get(key, _unbuilt) for key in built
-                                         if not key.on_parcels})
-        self.runner = Runner(workers=workers, time_limit=time_limit)
-
-    def view(self):
-        """The server's layers with a cache of this request's own over the shared one."""
-        import siteplan as sp
-        from siteplan.layers import LayerCache
-
-        src = self._layers
-        view = sp.Layers(dict(src.items()), crs=src.crs, repairs=src.repairs,
-                         rejected=src.rejected, rejected_parcels=src.rejected_parcels,
-                         sources=src.sources, synthetic=src.synthetic,
-                         attribution=src.attribution)
-        # reads fall through to the frozen shared entries; writes stay in this request's map
-        object.__setattr__(view, "cache", LayerCache(ChainMap({}, self._shared)))
-        return view
-
-    def bundle(self, parcels: dict | None):
-        """The layers for one request: the server's, or with the posted parcels instead."""
-        if parcels is None:
-            return self.view()
-        gdf = layer_from_geojson(parcels, layer="parcels")
-        return self._layers.replace(parcels=gdf)
-
-    @property
-    def layers(self):
-        return self._layers
+    async def run(self, name: str, **kwargs: Any) -> Response:
+        status, media, body = await self.runner(name, **kwargs)
+        return Response(body, status_code=status, media_type=media)
 
 
-def _unbuilt() -> Any:
-    raise RuntimeError("a listed cache entry was not there")
-
-
-def _profile(ref: str | dict) -> Any:
-    """A profile from a built-in name (404 when unknown) or an inline profile (422 when bad)."""
-    import siteplan as sp
-    from siteplan.profiles import profile_from_dict
-
-    if isinstance(ref, str):
-        names = sp.list_profiles()
-        if ref not in names:
-            raise ServiceError(404, "unknown_profile", f"no built-in profile {ref[:80]!r}",
-                               profiles=names, fix="use one of the names from GET /profiles, "
-                               "or send the profile itself as JSON")
-        return sp.get_profile(ref)
-    try:
-        return profile_from_dict(ref, where="inline profile")
-    except SiteplanInputError:
-        raise
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        raise SiteplanInputError(Problem("inline profile", f"could not be read ({exc})",
-                                         "check it against GET /schema/profile")) from None
-
-
-def _score_options(method: str | None, missing: str | None) -> dict[str, Any]:
-    import siteplan as sp
-
-    options: dict[str, Any] = {}
-    if method is not None:
-        options["method"] = method
-    if missing is not None:
-        if "missing" not in inspect.signature(sp.score).parameters:
-            raise ServiceError(501, "not_implemented", f"this siteplan ({__version__}) has no "
-                               "'missing' option in sp.score", fix="leave 'missing' out")
-        options["missing"] = missing
-    return options
-
-
-def _optional(name: str) -> Callable:
-    """``sp.<name>`` when this siteplan has it, else a 501 answer."""
-    import siteplan as sp
-
-    try:
-        return getattr(sp, name)
-    except AttributeError:
-        raise ServiceError(501, "not_implemented", f"this siteplan ({__version__}) has no "
-                           f"sp.{name} yet", fix="update siteplan on the server") from None
-
-
-def _json(obj: Any, *, status: int = 200, media: str = "application/json") -> Response:
+def _json(obj: Any, *, status: int = 200, media: str = "application/json",
+          headers: dict[str, str] | None = None) -> Response:
     body = json.dumps(obj, ensure_ascii=False, allow_nan=False).encode("utf-8")
-    return Response(body, status_code=status, media_type=media)
+    return Response(body, status_code=status, media_type=media, headers=headers)
 
 
-def _best(result, top: int | None):
-    if top is None:
-        return result
-    scored = result.loc[result["status"] == "scored"]
-    return scored.sort_values("rank", kind="stable").head(top)
+def _shown(value: Any, limit: int = 80) -> str:
+    text = json.dumps(value, ensure_ascii=True, default=repr)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _plan_json(plan: Any) -> Any:
-    """Any allocation result as JSON: GeoJSON for a GeoDataFrame, records for a table."""
-    import geopandas as gpd
-    import pandas as pd
-
-    attrs = {k: public_sources(v) if isinstance(v, dict) else v
-             for k, v in getattr(plan, "attrs", {}).items()}
-    if isinstance(plan, gpd.GeoDataFrame):
-        return feature_collection(plan, members={"attrs": attrs})
-    if isinstance(plan, pd.DataFrame):
-        return {"rows": jsonable(plan.reset_index().to_dict(orient="records")),
-                "attrs": jsonable(attrs)}
-    if isinstance(plan, dict):
-        return {str(k): _plan_json(v) for k, v in plan.items()}
-    return jsonable(plan)
-
-
-def _html_text(page: Any) -> str:
-    if isinstance(page, str):
-        return page
-    if hasattr(page, "_repr_html_"):
-        return page._repr_html_()
-    return str(page)
+def _problem(err: dict[str, Any]) -> Problem:
+    """One pydantic error as a Problem: the field, the value given, what is wrong, the fix."""
+    loc = [str(p) for p in err.get("loc", ())]
+    if loc and loc[0] == "body":
+        loc = loc[1:]
+    where = "request " + ".".join(loc) if loc else "request body"
+    kind = err.get("type", "")
+    msg = str(err.get("msg"))
+    if kind != "missing" and "input" in err:
+        msg += f" (got {_shown(err['input'])})"
+    fix = {"missing": "add this field",
+           "extra_forbidden": "remove this field; the fields are in the OpenAPI document "
+                              "(/docs)",
+           "json_invalid": "send valid JSON"}.get(kind)
+    if fix is None:
+        fix = ("send the type the OpenAPI document (/docs) gives: no conversion is made (true "
+               "is not a number, \"5\" is not 5)" if kind.endswith("_type") else
+               "see the OpenAPI document (/docs) for the values allowed")
+    return Problem(where, msg, fix)
 
 
 def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 60.0,
                workers: int = 4, cors_origins: Sequence[str] = (),
-               warm: bool = True) -> FastAPI:
+               allowed_hosts: Sequence[str] = LOOPBACK_HOSTS, warm: bool = True,
+               start_method: str | None = None) -> FastAPI:
     """The siteplan HTTP/JSON service over ``layers`` (run it with uvicorn).
 
     Parameters
@@ -203,19 +172,31 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
     max_body_bytes
         Largest request body accepted; larger ones get 413.
     time_limit
-        Seconds a request may take; longer ones get 504.
+        Seconds a request may take, waiting for a worker included; longer
+        ones get 504 and their work is stopped (the worker process is killed
+        and replaced).
     workers
-        Worker threads doing the requests' work at once (more wait their turn).
+        Worker processes doing the requests' work at once (more wait their
+        turn).
     cors_origins
         Origins allowed to call from a browser (CORS); none by default.
+    allowed_hosts
+        Names the service answers to in the ``Host`` header (the port is not
+        checked); others get 400. Loopback names by default; ``*.example.org``
+        allows the sub-domains, ``*`` any name (behind a proxy that checks).
     warm
-        Score every built-in profile once at start, so that the search trees
-        and road graph are built before the first request.
+        Score every built-in profile once when the workers start, so that the
+        search trees and road graph are built before the first request.
+    start_method
+        ``"fork"`` (the default where the system can fork: the workers are
+        forked from one process that loaded the layers) or ``"spawn"``.
 
     Returns
     -------
     fastapi.FastAPI
-        The app; its OpenAPI document is at ``/openapi.json``, its docs at ``/docs``.
+        The app; its OpenAPI document is at ``/openapi.json``, its docs at
+        ``/docs``. The worker processes start with the app's lifespan (as
+        uvicorn runs it) or at the first request, and stop with the lifespan.
 
     Examples
     --------
@@ -227,34 +208,35 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
     """
     import siteplan as sp
 
-    svc = _Service(layers, workers=workers, time_limit=time_limit, warm=warm)
+    svc = _Service(layers, workers=workers, time_limit=time_limit, warm=warm,
+                   start_method=start_method)
 
     @asynccontextmanager
     async def lifespan(_app):
-        yield
-        svc.runner.close()
+        import anyio.to_thread
+
+        await anyio.to_thread.run_sync(svc.runner.start)
+        try:
+            yield
+        finally:
+            svc.runner.close()
 
     app = FastAPI(title="siteplan", version=__version__, lifespan=lifespan, description=(
         "Scores Kota Serang's city-owned parcels for CSR facilities (green open space, "
         "culinary centre, public facility, religious tourism), explains every score and "
         "draws maps. Layers are the server's unless parcels are posted as GeoJSON "
-        "(EPSG:4326); errors are JSON with the list of problems."))
+        "(EPSG:4326, RFC 7946); errors are JSON with the list of problems."))
+    app.router.route_class = _Route
     app.state.service = svc
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins),
                            allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
+    app.add_middleware(HostCheck, allowed=list(allowed_hosts))  # outermost: first check
 
     @app.exception_handler(SiteplanInputError)
     async def _bad_input(_request: Request, exc: SiteplanInputError):
         return _json(input_error(exc), status=422)
-
-    @app.exception_handler(GEOSException)
-    async def _geometry_refused(_request: Request, exc: GEOSException):
-        # GEOS refuses what it cannot compute: coordinates or distances out of range
-        problem = Problem("request", f"the geometry library refused the input ({exc})",
-                          "check the posted coordinates and the profile's distances and radii")
-        return _json(input_error(SiteplanInputError(problem)), status=422)
 
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, exc: ServiceError):
@@ -262,17 +244,18 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(_request: Request, exc: RequestValidationError):
-        problems = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err.get("loc", ()))
-            cause = (err.get("ctx") or {}).get("error")
-            if isinstance(cause, PathRefusedError):
-                problems.append(Problem(f"request {where}", cause.what, cause.fix))
-                continue
-            fix = {"missing": "add this field", "extra_forbidden": "remove this field; the "
-                   "fields are in the OpenAPI document (/docs)", "json_invalid": "send valid "
-                   "JSON"}.get(err.get("type"), "see the OpenAPI document (/docs)")
-            problems.append(Problem(f"request {where}", str(err.get("msg")), fix))
+        cause = exc.__cause__
+        if isinstance(cause, BodyRefused):
+            problems = [Problem(cause.where, cause.what, cause.fix)]
+        else:
+            problems = []
+            for err in exc.errors():
+                refused = (err.get("ctx") or {}).get("error")
+                if isinstance(refused, PathRefusedError):
+                    where = ".".join(str(p) for p in err.get("loc", ()))
+                    problems.append(Problem(f"request {where}", refused.what, refused.fix))
+                else:
+                    problems.append(_problem(err))
         message = "; ".join(str(p) for p in problems)
         return _json({"error": "invalid_request", "message": message,
                       "problems": problem_dicts(problems)}, status=422)
@@ -281,8 +264,11 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
     async def _http_error(request: Request, exc: HTTPException):
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         message = f"{request.method} {request.url.path}: {exc.detail}"
-        return _json(error_dict(code, message, fix="see the endpoints in the OpenAPI document "
-                                "(/docs)"), status=exc.status_code)
+        fix = "see the endpoints in the OpenAPI document (/docs)"
+        if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
+            fix = f"use {exc.headers['Allow']} here; {fix}"
+        return _json(error_dict(code, message, fix=fix), status=exc.status_code,
+                     headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception):
@@ -290,16 +276,19 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
         return _json(error_dict("internal", "internal error; the server's log has the details",
                                 fix="tell the service's operator"), status=500)
 
-    @app.get("/health", summary="Is the service up, and what does it serve")
+    @app.get("/health", summary="Is the service up, and what does it serve",
+             responses=_errors())
     async def health():
         lay = svc.layers
         return _json({"status": "ok", "siteplan_version": __version__,
                       "crs": lay.crs.to_string(), "synthetic": lay.synthetic,
                       "layers": {name: len(lay[name]) for name in lay},
                       "limits": {"max_body_bytes": max_body_bytes, "time_limit_s": time_limit,
-                                 "workers": workers}})
+                                 "workers": workers},
+                      "allowed_hosts": list(allowed_hosts)})
 
-    @app.get("/profiles", summary="The built-in profiles: names and titles")
+    @app.get("/profiles", summary="The built-in profiles: names and titles",
+             responses=_errors())
     async def profiles():
         out = []
         for name in sp.list_profiles():
@@ -309,125 +298,65 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
                         "criteria": [c.name for c in prof.criteria]})
         return _json({"profiles": out})
 
-    @app.get("/profiles/{name}", summary="One built-in profile as JSON (send it back inline)")
+    @app.get("/profiles/{name}", summary="One built-in profile as JSON (send it back inline)",
+             responses=_errors(404, 422))
     async def profile(name: str):
         from siteplan.profiles import builtin_profile_text
 
-        _profile(name)  # 404 when unknown
+        resolve_profile(name)  # 404 when unknown
         return _json(tomllib.loads(builtin_profile_text(name)))
 
-    @app.get("/schema/profile", summary="JSON Schema of the profile format")
+    @app.get("/schema/profile", summary="JSON Schema of the profile format",
+             response_class=Response, responses={
+                 200: {"description": "the JSON Schema (draft 2020-12)",
+                       "content": {"application/schema+json": {"schema": {"type": "object"}}}},
+                 **_errors()})
     async def schema():
         from siteplan.profile_schema import profile_schema
 
         return _json(profile_schema(), media="application/schema+json")
 
+    def _geojson_ok(what: str) -> dict[int | str, dict[str, Any]]:
+        return {200: {"description": what, "content": {_GEOJSON: {"schema": _FEATURES}}},
+                **_errors(*_RUN)}
+
     @app.post("/score", summary="Score parcels with a profile (GeoJSON out, EPSG:4326)",
-              response_class=Response, responses={200: {"content": {_GEOJSON: {}}}})
+              response_class=Response, responses=_geojson_ok(
+                  "every candidate parcel (or the best 'top') with its score, rank, status "
+                  "and criteria"))
     async def score(req: ScoreRequest):
-        prof = _profile(req.profile)
-        options = _score_options(req.method, req.missing)
-
-        def job():
-            result = sp.score(svc.bundle(req.parcels), prof, **options)
-            info = public_sources(result.attrs["siteplan"])
-            return feature_collection(_best(result, req.top), members={"siteplan": info})
-
-        return _json(await svc.runner(job), media=_GEOJSON)
+        return await svc.run("score", req=req)
 
     @app.post("/sensitivity", summary="Rank stability under perturbed weights",
-              response_class=Response, responses={200: {"content": {_GEOJSON: {}}}})
+              response_class=Response, responses=_geojson_ok(
+                  "the scored parcels with p_top_k and rank percentiles"))
     async def sensitivity(req: SensitivityRequest):
-        prof = _profile(req.profile)
-        options = _score_options(req.method, req.missing)
-
-        def job():
-            result = sp.score(svc.bundle(req.parcels), prof, **options)
-            stab = sp.sensitivity(result, prof, draws=req.draws, spread=req.spread,
-                                  top_k=req.top_k, seed=req.seed)
-            joined = result.join(stab)
-            settings = {"draws": req.draws, "spread": req.spread, "top_k": req.top_k,
-                        "seed": req.seed, "leave_one_out": stab.attrs.get("leave_one_out")}
-            return feature_collection(_best(joined, req.top), members={
-                "siteplan": public_sources(result.attrs["siteplan"]),
-                "sensitivity": settings})
-
-        return _json(await svc.runner(job), media=_GEOJSON)
+        return await svc.run("sensitivity", req=req)
 
     @app.post("/select", summary="Choose k sites together, most people newly in reach",
-              response_class=Response, responses={200: {"content": {_GEOJSON: {}}}})
+              response_class=Response, responses=_geojson_ok("the chosen sites"))
     async def select(req: SelectRequest):
-        prof = _profile(req.profile)
-        options = _score_options(req.method, req.missing)
+        return await svc.run("select", req=req)
 
-        def job():
-            bundle = svc.bundle(req.parcels)
-            existing = None if req.existing is None else layer_from_geojson(
-                req.existing, layer="existing")
-            result = sp.score(bundle, prof, **options)
-            chosen = sp.select_sites(result, bundle, k=req.k, radius=req.radius,
-                                     existing=existing, min_spacing=req.min_spacing,
-                                     per_kecamatan=req.per_kecamatan,
-                                     min_score=req.min_score, solver=req.solver)
-            return feature_collection(chosen, members={
-                "siteplan": public_sources(result.attrs["siteplan"]),
-                "selection": chosen.attrs.get("selection")})
-
-        return _json(await svc.runner(job), media=_GEOJSON)
-
-    @app.post("/allocate", summary="Share the parcels among several uses (sp.allocate)")
+    @app.post("/allocate", summary="Share the parcels among several uses (sp.allocate)",
+              response_class=Response, responses={
+                  200: {"description": "the plan: GeoJSON of the allocated parcels",
+                        "content": {"application/json": {"schema": {"type": "object"}}}},
+                  **_errors(*_RUN)})
     async def allocate(req: AllocateRequest):
-        allocate_ = _optional("allocate")
-        profs = [_profile(ref) for ref in req.profiles]
-        names = [p.name for p in profs]
-        problems = []
-        if len(set(names)) != len(names):
-            problems.append(Problem("request profiles", f"names repeat: {names}",
-                                    "give each use once"))
-        unknown = sorted(set(req.demand) - set(names))
-        if unknown:
-            problems.append(Problem("request demand", f"names no profile of the request: "
-                                    f"{unknown}", f"use the profiles' names: {names}"))
-        if problems:
-            raise SiteplanInputError(problems)
-        options = _score_options(req.method, req.missing)
-
-        def job():
-            bundle = svc.bundle(req.parcels)
-            results = {p.name: sp.score(bundle, p, **options) for p in profs}
-            plan = allocate_(results, bundle, demand=dict(req.demand), objective=req.objective,
-                             radius=req.radius, min_spacing=req.min_spacing,
-                             per_kecamatan=req.per_kecamatan, fixed=req.fixed,
-                             exclude=req.exclude, solver=req.solver,
-                             time_limit=min(req.solver_time_limit, svc.runner.time_limit))
-            return _plan_json(plan)
-
-        return _json(await svc.runner(job))
+        return await svc.run("allocate", req=req, solver_time_limit=min(
+            req.solver_time_limit, svc.runner.time_limit))
 
     @app.get("/map/{profile}", summary="The HTML map of a built-in profile on the server's "
-             "layers", response_class=HTMLResponse)
+             "layers", response_class=HTMLResponse, responses=_errors(404, 422, 504))
     async def map_page(profile: str, lang: Literal["id", "en"] = "id",
                        top: int = Query(10, ge=0, le=100)):
-        prof = _profile(profile)
-
-        def job():
-            bundle = svc.view()
-            m = sp.render_map(sp.score(bundle, prof), bundle, lang=lang, top=top)
-            return m.get_root().render()
-
-        return HTMLResponse(await svc.runner(job))
+        return await svc.run("map", profile=profile, lang=lang, top=top)
 
     @app.get("/brief/{profile}", summary="The partner meeting brief (sp.site_brief)",
-             response_class=HTMLResponse)
+             response_class=HTMLResponse, responses=_errors(404, 422, 501, 504))
     async def brief(profile: str, top: int = Query(5, ge=1, le=50),
                     lang: Literal["id", "en"] = "id"):
-        site_brief = _optional("site_brief")
-        prof = _profile(profile)
-
-        def job():
-            bundle = svc.view()
-            return _html_text(site_brief(sp.score(bundle, prof), bundle, top=top, lang=lang))
-
-        return HTMLResponse(await svc.runner(job))
+        return await svc.run("brief", profile=profile, lang=lang, top=top)
 
     return app
