@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .io.sample import load_sample
     from .layers import Layers
     from .profiles import Profile, get_profile, list_profiles, read_profile
+    from .record import ScoreRecord, record_of
     from .render.allocation_map import render_allocation
     from .render.interactive import profile_to_toml
     from .render.rth_map import render_rth
@@ -50,6 +51,8 @@ _LAZY = {
     "read_layer": "io.load",
     "load_sample": "io.sample",
     "Profile": "profiles",
+    "record_of": "record",
+    "ScoreRecord": "record",
     "get_profile": "profiles",
     "read_profile": "profiles",
     "list_profiles": "profiles",
@@ -73,7 +76,7 @@ _LAZY = {
 _SUBMODULES = {"io", "measures", "render", "rth", "scoring", "pipeline", "profiles",
                "transforms", "constraints", "aggregate", "weights", "explain", "layers",
                "features", "population", "outputs", "cli", "select", "comparison", "criterion",
-               "brief", "allocation", "assemble", "profile_schema", "serve"}
+               "brief", "allocation", "assemble", "profile_schema", "serve", "record"}
 _ALIASES = {"datasets": "io.datasets"}
 
 __all__ = ["SiteplanInputError", "__version__", *_LAZY, "datasets", "measures"]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,14 +36,15 @@ import pandas as pd
 from ._errors import Problem, SiteplanInputError
 from .layers import LayerCache, Layers
 from .pipeline import (
-    STATUS_EXCLUDED,
     STATUS_REJECTED,
     STATUS_SCORED,
     aggregate_scores,
+    counts_of,
     put_scores,
     resolve_missing,
     score_local,
 )
+from .record import attach, record_of
 
 if TYPE_CHECKING:
     from .profiles import Profile
@@ -91,7 +93,8 @@ def score_dask(layers: Layers, profile: Profile, *, missing: str = "error",
     -------
     geopandas.GeoDataFrame
         The same rows, columns, dtypes, scores, ranks and ``excluded_by`` as
-        the local engine; ``attrs["siteplan"]["engine"]`` says how it ran.
+        the local engine; its record's ``engine`` and ``engine_info`` say how
+        it ran.
     """
     try:
         import dask
@@ -233,8 +236,7 @@ def _score_partition(part: gpd.GeoDataFrame, payload: dict[str, Any], profile: P
     computed = [c for c in out.columns if c not in part.columns]
     return {"computed": pd.DataFrame(out.loc[~rejected, [_POS, *computed]]),
             "rejected": out.loc[rejected].drop(columns=_POS),
-            "not_candidate": int(out.attrs["siteplan"]["counts"]["not_candidate"]),
-            "attrs": out.attrs.get("siteplan", {})}
+            "record": record_of(out)}
 
 
 # ---------------------------------------------------------------------------- gather
@@ -268,17 +270,12 @@ def _finish(results: list[dict[str, Any]], layers: Layers, profile: Profile,
     s, contrib, base_score = aggregate_scores(profile, cvals)
     put_scores(out, eligible, names, s, contrib)
 
-    attrs = dict(results[0]["attrs"])
-    status = out["status"].value_counts()
+    first = results[0]["record"]
     n_rejected = 0 if layers.rejected_parcels is None else len(layers.rejected_parcels)
-    attrs["created"] = datetime.now(UTC).isoformat(timespec="seconds")
-    attrs["counts"] = {"input": len(parcels) + n_rejected,
-                       "not_candidate": not_candidate + sum(r["not_candidate"]
-                                                            for r in results),
-                       "scored": int(status.get(STATUS_SCORED, 0)),
-                       "excluded": int(status.get(STATUS_EXCLUDED, 0)),
-                       "rejected": int(status.get(STATUS_REJECTED, 0))}
-    attrs["base_score"] = float(base_score)
-    attrs["engine"] = info
-    out.attrs = {"siteplan": attrs}
-    return out
+    n_not = not_candidate + sum(r["record"].counts.not_candidate for r in results)
+    out.attrs = {}
+    return attach(out, first.with_(
+        counts=counts_of(out, len(parcels) + n_rejected, n_not),
+        base_score=float(base_score), engine="dask", engine_info=info,
+        provenance=replace(first.provenance,
+                           created=datetime.now(UTC).isoformat(timespec="seconds"))))

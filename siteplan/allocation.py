@@ -35,6 +35,7 @@ from .limits import (
     show,
     text_problems,
 )
+from .record import AllocationRecord, Provenance, attach, maybe_record
 
 if TYPE_CHECKING:
     from .layers import Layers
@@ -178,13 +179,11 @@ def allocate(results: Mapping[str, gpd.GeoDataFrame], layers: Layers,
                                   strict=True))
         info["greedy"]["people"] = dict(zip(inst.uses, people_by_use(inst, greedy).tolist(),
                                             strict=True))
-    first = next(iter(results.values()))
-    base = dict(first.attrs.get("siteplan", {}))
-    out.attrs = {"siteplan": {
-        k: base[k] for k in ("siteplan_version", "created", "sources", "synthetic",
-                             "attribution", "crs") if k in base} | {
-        "profile": "allocation", "profiles": list(results), "allocation": info},
-        "allocation": info}
+    first = maybe_record(next(iter(results.values())))
+    out.attrs = {"allocation": info}
+    attach(out, AllocationRecord(
+        profiles=tuple(str(u) for u in results), titles=opts["titles"], allocation=info,
+        provenance=first.provenance if first is not None else Provenance.of(layers)))
     log.info("allocate: %s, value %.3f, greedy %s, %.2f s", status, value, g_value, t_solve)
     return out
 
@@ -284,9 +283,9 @@ def _check(results, layers, demand, objective, min_spacing, per_kecamatan, fixed
         if missing:
             problems.append(Problem(f"{_WHERE}: results['{use}']", f"has no column(s) "
                                     f"{', '.join(missing)}", f"pass sp.score(layers, '{use}')"))
-        title = res.attrs.get("siteplan", {}).get("title")
-        titles[str(use)] = dict(title) if isinstance(title, Mapping) else {"id": str(use),
-                                                                           "en": str(use)}
+        rec = maybe_record(res)
+        titles[str(use)] = dict(rec.profile.title) if rec is not None and \
+            rec.kind == "score" else {"id": str(use), "en": str(use)}
     if not isinstance(demand, Mapping) or not demand:
         problems.append(Problem(_WHERE, f"demand must map a use to a number of sites, got "
                                 f"{demand!r}", "pass e.g. {'rth': 3, 'sentra_kuliner': 1}"))
@@ -324,12 +323,12 @@ def _check(results, layers, demand, objective, min_spacing, per_kecamatan, fixed
             problems.append(bad)
     spacing = _per_use(min_spacing, "min_spacing", dem, problems)
     rad = _per_use(radius, "radius", dem, problems) if objective == "coverage" else {}
+    per_kec = _per_kecamatan(per_kecamatan, dem, layers, problems)
     texts = text_problems({"fixed": dict(fixed) if isinstance(fixed, Mapping) else fixed,
                            "exclude": [exclude] if isinstance(exclude, str) else
                            list(exclude or [])}, _WHERE)
     if texts:   # these would reach messages, files and maps: refuse before anything else
         raise SiteplanInputError(texts)
-    per_kec = _per_kecamatan(per_kecamatan, dem, layers, problems)
     fixed = dict(fixed or {})
     for pid, use in fixed.items():
         if use not in dem or dem[use] == 0:

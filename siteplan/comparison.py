@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._version import __version__
+from .record import CompareRecord, Provenance, attach, record_of
 
 if TYPE_CHECKING:
     from .layers import Layers
@@ -31,7 +31,7 @@ def compare(layers: Layers, profiles: Sequence[Profile | str] | None = None, *,
     missing
         As for :func:`siteplan.score`: ``"skip"`` leaves out each profile's
         rules whose layer was not given (listed per profile in
-        ``attrs["siteplan"]["skipped"]``).
+        its record's ``skipped``).
 
     Returns
     -------
@@ -40,7 +40,9 @@ def compare(layers: Layers, profiles: Sequence[Profile | str] | None = None, *,
         index: ``parcel_id``, ``score_<profile>`` and ``rank_<profile>`` (NaN
         where the parcel is not a candidate or was excluded), ``best_profile``
         and ``best_score`` (``score`` repeats it, so the table maps like a
-        result). ``attrs["siteplan"]`` names the profiles and sources.
+        result). Its record (:func:`siteplan.record_of` with ``kind=None``) is a
+        :class:`~siteplan.record.CompareRecord`: the profiles, the rules each
+        left out, the sources.
 
     Examples
     --------
@@ -59,7 +61,7 @@ def compare(layers: Layers, profiles: Sequence[Profile | str] | None = None, *,
     skipped = {}
     for prof in profs:
         res = score(layers, prof, missing=missing)
-        skipped[prof.name] = res.attrs["siteplan"]["skipped"]
+        skipped[prof.name] = record_of(res).skipped
         res = res[res["status"] != "rejected"]
         table[f"score_{prof.name}"] = res["score"].reindex(table.index)
         table[f"rank_{prof.name}"] = res["rank"].reindex(table.index)
@@ -75,8 +77,6 @@ def compare(layers: Layers, profiles: Sequence[Profile | str] | None = None, *,
     table["best_score"] = best_score
     out = gpd.GeoDataFrame(table.loc[has], geometry=parcels.geometry.loc[has], crs=parcels.crs)
     out["score"] = out["best_score"]
-    out.attrs["siteplan"] = {"profile": "compare", "profiles": names,
-                             "sources": dict(layers.sources), "synthetic": layers.synthetic,
-                             "crs": layers.crs.to_string(), "siteplan_version": __version__,
-                             "skipped": skipped}
-    return out
+    out.attrs = {}
+    return attach(out, CompareRecord(profiles=tuple(names), skipped=skipped,
+                                     provenance=Provenance.of(layers)))

@@ -15,6 +15,7 @@ import pandas as pd
 from ._errors import Problem, SiteplanInputError
 from .aggregate import aggregate
 from .limits import MAX_DRAWS, MAX_RANK_CELLS, MAX_SEED, MAX_SITES, number_problem
+from .record import maybe_record
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -131,10 +132,11 @@ def sensitivity(result: gpd.GeoDataFrame, profile: Profile | str, *, draws: int 
     from .profiles import as_profile
 
     prof = as_profile(profile)
-    skipped = (result.attrs.get("siteplan") or {}).get("skipped") or []
+    rec = maybe_record(result)
+    skipped = rec.skipped if rec is not None and rec.kind == "score" else ()
     if skipped:  # scored with missing="skip": perturb the weights of what was scored
-        prof = drop_rules(prof, {x["name"] for x in skipped if x["kind"] == "criterion"},
-                          {x["rule"] for x in skipped if x["kind"] == "constraint"})
+        prof = drop_rules(prof, {x.name for x in skipped if x.kind == "criterion"},
+                          {x.rule for x in skipped if x.kind == "constraint"})
     problems = sensitivity_problems(draws=draws, spread=spread, top_k=top_k, seed=seed)
     names = [c.name for c in prof.criteria]
     missing = [f"c_{n}" for n in names if f"c_{n}" not in result.columns]

@@ -11,6 +11,7 @@ earlier output whole.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -19,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import Problem, SiteplanInputError
+from .record import Source, attach, maybe_record, record_from_dict
 from .render.qgis import qgis_style_qml, write_qgis_style
 
 __all__ = ["write_result", "write_geopackage", "read_result", "provenance", "FORMATS",
@@ -44,20 +47,32 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _fingerprint(src: Source) -> Source:
+    """The source with its file's sha256 and date, when it names a file here."""
+    text = src.text
+    path = Path(text)
+    if not path.is_file() and ":" in text:
+        path = Path(text.rsplit(":", 1)[0])
+    if not path.is_file():
+        return src
+    when = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
+    return dataclasses.replace(src, sha256=_sha256(path), date=when)
+
+
 def provenance(result: gpd.GeoDataFrame) -> dict[str, Any]:
-    """Where a result came from: the score's record plus input files and their sha256."""
-    info = dict(result.attrs.get("siteplan", {}))
-    inputs = []
-    for layer, source in (info.get("sources") or {}).items():
-        path = Path(str(source).rsplit(":", 1)[0]) if ":" in str(source) and not Path(
-            str(source)).exists() else Path(str(source))
-        entry = {"layer": layer, "source": str(source)}
-        if path.is_file():
-            entry["file"] = path.name
-            entry["sha256"] = _sha256(path)
-        inputs.append(entry)
-    info["inputs"] = inputs
-    return info
+    """The result's record as JSON data, its input files fingerprinted (sha256, date)."""
+    rec = maybe_record(result)
+    if rec is None:
+        return {}
+    prov = rec.provenance
+    prov = dataclasses.replace(prov, sources=tuple(_fingerprint(s) for s in prov.sources))
+    return dataclasses.replace(rec, provenance=prov).to_dict()
+
+
+def _layer_name(prov: dict[str, Any]) -> str:
+    """A GeoPackage layer name for a record: the profile's name, else the record's kind."""
+    prof = prov.get("profile")
+    return str((prof or {}).get("name") or "") or str(prov.get("kind") or "siteplan")
 
 
 #: a temporary output left for this long is stale whoever wrote it (a write refreshes it)
@@ -268,7 +283,7 @@ def _read_csv(p: Path, layer: str | None):
     geom = gpd.GeoSeries.from_wkt(frame.pop("wkt")) if "wkt" in frame else None
     side = _sidecar(p)
     meta = side.read_text(encoding="utf-8") if side.is_file() else None
-    crs = json.loads(meta).get("crs") if meta else None
+    crs = _record(meta, f"scored file '{p}'").provenance.crs or None if meta else None
     return gpd.GeoDataFrame(frame, geometry=geom, crs=crs), meta
 
 
@@ -335,14 +350,14 @@ def write_result(result: gpd.GeoDataFrame, path: str | PathLike, *, overwrite: b
     >>> from siteplan.outputs import write_result, read_result
     >>> result = sp.score(sp.load_sample(), "wisata_religi")
     >>> path = write_result(result, tempfile.mkdtemp() + "/wisata.parquet")
-    >>> read_result(path).attrs["siteplan"]["profile"]
+    >>> sp.record_of(read_result(path)).profile.name
     'wisata_religi'
     """
     target = Path(path)
     fmt = _format(target)
     prov = _jsonable(provenance(result))
     meta = json.dumps(prov, ensure_ascii=False, default=str)
-    layer = layer or prov.get("profile") or "siteplan"
+    layer = layer or _layer_name(prov)
     data = _for_file(result)
     with atomic_path(target, overwrite=overwrite) as tmp:
         fmt.write(data, tmp, layer=layer, prov=prov, meta=meta, lang=lang)
@@ -365,8 +380,18 @@ def write_geopackage(results: dict[str, gpd.GeoDataFrame], path: str | PathLike,
     return target
 
 
+def _record(meta: str, where: str):
+    try:
+        return record_from_dict(json.loads(meta))
+    except SiteplanInputError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise SiteplanInputError(Problem(where, f"has a damaged siteplan record ({exc})",
+                                         "write it again with siteplan score")) from None
+
+
 def read_result(path: str | PathLike, *, layer: str | None = None) -> gpd.GeoDataFrame:
-    """Read a result written by :func:`write_result`, restoring ``attrs["siteplan"]``."""
+    """Read a result written by :func:`write_result`, with its record (:func:`record_of`)."""
     p = Path(path)
     where = f"scored file '{p}'"
     if not p.is_file():
@@ -385,10 +410,11 @@ def read_result(path: str | PathLike, *, layer: str | None = None) -> gpd.GeoDat
                                          f"{', '.join(sorted(missing))}",
                                          "give a file written by siteplan score"))
     if meta:
-        info = json.loads(meta)
-        gdf.attrs["siteplan"] = info
-        if info.get("crs") and gdf.crs is not None and info["crs"] != gdf.crs.to_string():
-            gdf = gdf.to_crs(info["crs"])
+        rec = _record(meta, where)
+        crs = rec.provenance.crs
+        if crs and gdf.crs is not None and crs != gdf.crs.to_string():
+            gdf = gdf.to_crs(crs)
+        attach(gdf, rec)
     if "eligible" in gdf.columns:
         gdf["eligible"] = gdf["eligible"].astype(str).str.lower().isin(["true", "1"])
     if "rank" in gdf.columns:

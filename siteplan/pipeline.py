@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -18,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from ._errors import Problem, SiteplanInputError, raise_if_problems
-from ._version import __version__
 from .aggregate import shapley
 from .constraints import (
     CONSTRAINT_TYPES,
@@ -32,6 +30,7 @@ from .constraints import (
 from .features import select_features, warn_far_layers
 from .measures import layers_read, measure_criterion
 from .measures._nearest import one_run
+from .record import Counts, Provenance, ScoreRecord, Skipped, attach
 from .transforms import apply_transform
 
 if TYPE_CHECKING:
@@ -99,11 +98,12 @@ def resolve_missing(prof: Profile, layers: Layers, missing: str = "error"
     -------
     profile, skipped
         The profile to run (``prof`` itself when nothing is left out) and one
-        dict per rule left out: ``kind`` (``constraint`` or ``criterion``),
-        ``name`` (the criterion's name, or the constraint's label), ``rule``
-        (its 1-based number in the profile), ``title``, ``layer``,
-        ``reason`` (``layer_not_given`` or ``no_matching_feature``), ``where``
-        and, for a criterion, its original ``weight``.
+        :class:`~siteplan.record.Skipped` per rule left out: ``kind``
+        (``constraint`` or ``criterion``), ``name`` (the criterion's name, or
+        the constraint's label), ``rule`` (its 1-based number in the profile),
+        ``title``, ``layer``, ``reason`` (``layer_not_given`` or
+        ``no_matching_feature``), ``type``, ``where`` and, for a criterion,
+        its original ``weight``.
 
     Examples
     --------
@@ -111,14 +111,14 @@ def resolve_missing(prof: Profile, layers: Layers, missing: str = "error"
     >>> s = sp.load_sample()
     >>> partial = s.replace(flood_zones=None)
     >>> prof, skipped = resolve_missing(sp.get_profile("fasilitas_publik"), partial, "skip")
-    >>> sorted({x["layer"] for x in skipped}), round(sum(c.weight for c in prof.criteria), 9)
+    >>> sorted({x.layer for x in skipped}), round(sum(c.weight for c in prof.criteria), 9)
     (['flood_zones'], 1.0)
     """
     if missing not in MISSING_MODES:
         raise SiteplanInputError(Problem("score", f"missing={missing!r} is not an option",
                                          'use missing="error" (refuse) or missing="skip" '
                                          "(leave out rules whose layer was not given)"))
-    skipped: list[dict] = []
+    skipped: list[Skipped] = []
     problems: list[Problem] = []
     have = ", ".join(layers.names) or "none"
     for j, con in enumerate(prof.constraints):
@@ -135,10 +135,10 @@ def resolve_missing(prof: Profile, layers: Layers, missing: str = "error"
         if missing == "error":
             problems.append(_missing_problem(context, layer, have))
             continue
-        skipped.append({"kind": "constraint", "name": constraint_label(con), "rule": j + 1,
-                        "title": dict(con.get("title") or {}), "layer": layer,
-                        "reason": reason, "type": con["type"],
-                        "where": {k: list(v) for k, v in (con.get("where") or {}).items()}})
+        skipped.append(Skipped(kind="constraint", name=constraint_label(con), rule=j + 1,
+                               title=dict(con.get("title") or {}), layer=layer,
+                               reason=reason, type=con["type"],
+                               where=dict(con.get("where") or {})))
     for j, crit in enumerate(prof.criteria):
         names = layers_read(crit)
         context = f"profile '{prof.name}' criterion '{crit.name}'"
@@ -150,20 +150,20 @@ def resolve_missing(prof: Profile, layers: Layers, missing: str = "error"
         own = crit.layer if crit.layer in names else None
         reason, layer = _why_left_out(layers, names, own, crit.where, context)
         if reason is not None:
-            skipped.append({"kind": "criterion", "name": crit.name, "rule": j + 1,
-                            "title": dict(crit.title), "layer": layer, "reason": reason,
-                            "measure": crit.measure, "weight": float(crit.weight),
-                            "where": {k: list(v) for k, v in crit.where.items()}})
+            skipped.append(Skipped(kind="criterion", name=crit.name, rule=j + 1,
+                                   title=dict(crit.title), layer=layer, reason=reason,
+                                   type=crit.measure, weight=float(crit.weight),
+                                   where=dict(crit.where)))
     raise_if_problems(problems)
     if not skipped:
         return prof, []
-    gone = {x["name"] for x in skipped if x["kind"] == "criterion"}
-    rules = {x["rule"] for x in skipped if x["kind"] == "constraint"}
+    gone = {x.name for x in skipped if x.kind == "criterion"}
+    rules = {x.rule for x in skipped if x.kind == "constraint"}
     if len(gone) == len(prof.criteria):
         raise SiteplanInputError(Problem(
             f"profile '{prof.name}'", "every criterion was left out for want of data ("
-            + "; ".join(f"{x['name']}: layer '{x['layer']}'" for x in skipped
-                        if x["kind"] == "criterion") + "), so nothing is left to score",
+            + "; ".join(f"{x.name}: layer '{x.layer}'" for x in skipped
+                        if x.kind == "criterion") + "), so nothing is left to score",
             "load at least one of those layers"))
     return drop_rules(prof, gone, rules), skipped
 
@@ -209,12 +209,12 @@ def drop_rules(prof: Profile, criteria, constraints) -> Profile:
     return replace(prof, criteria=crits, constraints=cons, source_text=None)
 
 
-def _skip_notes(skipped: list[dict]) -> str:
+def _skip_notes(skipped: list[Skipped]) -> str:
     """The per-parcel note naming what was left out (facts, in the notes' own English)."""
     if not skipped:
         return ""
-    parts = [f"{x['kind']} {x['name']} left out ({x['reason'].replace('_', ' ')}: "
-             f"{x['layer']})" for x in skipped]
+    parts = [f"{x.kind} {x.name} left out ({x.reason.replace('_', ' ')}: "
+             f"{x.layer})" for x in skipped]
     return "; ".join(parts) + "; "
 
 
@@ -309,13 +309,18 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
 
     ranks = out["score"].rank(ascending=False, method="min")
     out["rank"] = pd.array(ranks, dtype="Int64")
-    out.attrs["siteplan"] = _provenance(prof, layers, out, n_not_candidate, len(parcels) + (
-        0 if layers.rejected_parcels is None else len(layers.rejected_parcels)), used, base)
-    out.attrs["siteplan"]["skipped"] = skipped
     read = {n for c in prof.criteria for n in layers_read(c)} | {
         n for c in prof.constraints for n in _rule_layers(c)}
-    out.attrs["siteplan"]["empty_layers"] = sorted(
-        n for n in read if isinstance(layers.get(n), gpd.GeoDataFrame) and len(layers[n]) == 0)
+    empty = sorted(n for n in read if isinstance(layers.get(n), gpd.GeoDataFrame)
+                   and len(layers[n]) == 0)
+    n_input = len(parcels) + (0 if layers.rejected_parcels is None
+                              else len(layers.rejected_parcels))
+    attach(out, ScoreRecord(profile=prof, counts=counts_of(out, n_input, n_not_candidate),
+                            base_score=float(base),
+                            measured_as={c.name: used.get(c.name, c.measure)
+                                         for c in prof.criteria},
+                            skipped=tuple(skipped),
+                            empty_layers=tuple(empty), provenance=Provenance.of(layers)))
     log.info("%s: %d scored, %d excluded, %d rejected", prof.name,
              (out["status"] == STATUS_SCORED).sum(), (out["status"] == STATUS_EXCLUDED).sum(),
              (out["status"] == STATUS_REJECTED).sum())
@@ -375,38 +380,10 @@ def aggregate_scores(prof: Profile, cvals: np.ndarray
     return shapley(prof.method, cvals, w, alpha=prof.owa_alpha)
 
 
-def _provenance(prof: Profile, layers: Layers, out: gpd.GeoDataFrame, n_not_candidate: int,
-                n_input: int, used: dict[str, str], base: float = 0.0) -> dict:
+def counts_of(out: gpd.GeoDataFrame, n_input: int, n_not_candidate: int) -> Counts:
+    """What became of the parcels, counted from the result's ``status``."""
     status = out["status"].value_counts()
-    return {
-        "siteplan_version": __version__,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "profile": prof.name,
-        "title": dict(prof.title),
-        "description": dict(prof.description),
-        "method": prof.method,
-        "owa_alpha": prof.owa_alpha,
-        "weights": prof.weights,
-        "base_score": float(base),
-        "consistency_ratio": prof.consistency_ratio,
-        "criteria": [{"name": c.name, "measure": c.measure, "layer": c.layer,
-                      "title": dict(c.title), "transform": dict(c.transform),
-                      "weight": c.weight, "measured_as": used.get(c.name, c.measure),
-                      "radius": c.radius, "source": c.source}
-                     for c in prof.criteria],
-        "constraints": [{"label": constraint_label(c), "type": c["type"],
-                         "layer": c.get("layer"), "buffer": c.get("buffer"),
-                         "where": {k: list(v) for k, v in (c.get("where") or {}).items()},
-                         "column": c.get("column"),
-                         "title": dict(c.get("title") or {}),
-                         "source": c.get("source")} for c in prof.constraints],
-        "candidates": {k: list(v) for k, v in prof.candidates.items()},
-        "counts": {"input": int(n_input), "not_candidate": int(n_not_candidate),
-                   "scored": int(status.get(STATUS_SCORED, 0)),
-                   "excluded": int(status.get(STATUS_EXCLUDED, 0)),
-                   "rejected": int(status.get(STATUS_REJECTED, 0))},
-        "sources": dict(layers.sources),
-        "synthetic": layers.synthetic,
-        "attribution": layers.attribution,
-        "crs": layers.crs.to_string(),
-    }
+    return Counts(input=int(n_input), not_candidate=int(n_not_candidate),
+                  scored=int(status.get(STATUS_SCORED, 0)),
+                  excluded=int(status.get(STATUS_EXCLUDED, 0)),
+                  rejected=int(status.get(STATUS_REJECTED, 0)))

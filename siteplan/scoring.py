@@ -36,9 +36,10 @@ def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
         ``"error"`` (the default) names every such layer in one
         :class:`~siteplan.SiteplanInputError`; ``"skip"`` leaves the rule out
         (also a rule whose ``where`` selects no feature of its layer),
-        renormalises the remaining weights, and records each skip in
-        ``attrs["siteplan"]["skipped"]`` (kind, name, rule, title, layer,
-        reason), in every candidate's ``notes`` and on the map's title box.
+        renormalises the remaining weights, and records each skip in the
+        result's record (``sp.record_of(result).skipped``: kind, name, rule,
+        title, layer, reason), in every candidate's ``notes`` and on the map's
+        title box.
         A profile left with no criterion is an error. An empty layer is never
         missing: it means there is nothing of that kind.
     engine
@@ -63,13 +64,15 @@ def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
         - ``c_<criterion>``: the suitability in [0, 1];
         - ``contrib_<criterion>``: its part of the score in points, the
           Shapley value of the method's score (for WLC ``100 w c``); they add
-          up to ``score - base`` (``attrs["siteplan"]["base_score"]``, 0 for
-          WLC);
+          up to ``score - base`` (``sp.record_of(result).base_score``, 0
+          for WLC);
         - ``score`` (0-100, NaN unless eligible) and ``rank`` (1 = best).
 
-        ``result.attrs["siteplan"]`` records the profile, weights, method,
-        counts (input, not candidates, scored, excluded, rejected) and the
-        data sources.
+        ``result.attrs["siteplan"]`` holds a typed record of how it was made
+        (:func:`siteplan.record_of`, a :class:`~siteplan.record.ScoreRecord`):
+        the profile as scored, the counts (input, not candidates, scored,
+        excluded, rejected), the rules left out, how each criterion was
+        measured, the base score, the engine and the data sources.
 
     Examples
     --------
@@ -84,7 +87,7 @@ def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
 
     >>> partial = sp.load_sample().replace(flood_zones=None)
     >>> res = sp.score(partial, "fasilitas_publik", missing="skip")
-    >>> sorted({x["layer"] for x in res.attrs["siteplan"]["skipped"]})
+    >>> sorted({x.layer for x in sp.record_of(res).skipped})
     ['flood_zones']
     """
     prof = as_profile(profile)

@@ -11,6 +11,7 @@ import shapely
 
 import siteplan as sp
 from siteplan._errors import SiteplanInputError
+from siteplan.record import ScoreRecord, attach
 from siteplan.render.allocation_map import USE_COLOURS
 
 X0, Y0 = 620_000.0, 9_320_000.0
@@ -43,8 +44,8 @@ def result(layers, scores, title):
     r["eligible"] = np.isfinite(s)
     r["score"] = s
     r["rank"] = r["score"].rank(ascending=False, method="min")
-    r.attrs["siteplan"] = {"title": title}
-    return r
+    prof = sp.Profile(name="uji", title=title, method="wlc", criteria=())
+    return attach(r, ScoreRecord(profile=prof))
 
 
 @pytest.fixture(scope="module")

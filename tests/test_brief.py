@@ -256,7 +256,7 @@ def test_bad_arguments_are_named(result, layers, kwargs, match):
 
 
 def test_not_a_result(layers):
-    with pytest.raises(sp.SiteplanInputError, match="is not a result of sp.score"):
+    with pytest.raises(sp.SiteplanInputError, match="site_brief result: has no record"):
         sp.site_brief(layers["parcels"], layers)
 
 
@@ -297,7 +297,7 @@ def test_maps_are_png_of_the_site(result, layers):
 def test_sample_every_profile_lists_titles_and_sources(sample_layers):
     for name in sp.list_profiles():
         result = sp.score(sample_layers, name)
-        info = result.attrs["siteplan"]
+        rec = sp.record_of(result)
         html = sp.site_brief(result, sample_layers, top=2, lang="en")
         top = result.sort_values("rank").head(2)
         assert "synthetic sample data" in html and "1 January 2026" in html
@@ -306,10 +306,10 @@ def test_sample_every_profile_lists_titles_and_sources(sample_layers):
             area = shapely.area(row.geometry)
             assert f"({area:,.0f} m²)" in page
             assert f"Score <b>{row['score']:.1f}</b>" in page
-            for crit in info["criteria"]:
-                assert esc(crit["title"]["en"]) in page
-                assert esc(crit["source"]) in page
-            for con in info["constraints"]:
+            for crit in rec.profile.criteria:
+                assert esc(crit.title["en"]) in page
+                assert esc(crit.source) in page
+            for con in rec.profile.constraints:
                 assert esc(con["source"]) in page
 
 

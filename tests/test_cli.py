@@ -100,9 +100,9 @@ def test_score_from_files(tmp_path, sample_files, ext):
         con = sqlite3.connect(out)
         assert con.execute("SELECT count(*) FROM layer_styles").fetchone()[0] == 1
         con.close()
-    info = back.attrs["siteplan"]
-    assert info["profile"] == "sentra_kuliner"
-    assert {i["layer"] for i in info["inputs"] if "sha256" in i} >= {"parcels", "roads"}
+    rec = sp.record_of(back)
+    assert rec.profile.name == "sentra_kuliner"
+    assert {s.layer for s in rec.provenance.sources if s.sha256} >= {"parcels", "roads"}
 
 
 def test_map_from_scored_file(tmp_path):
@@ -188,7 +188,7 @@ def test_score_with_sensitivity(tmp_path):
     assert r.returncode == 0, r.stderr
     back = read_result(out)
     assert back["p_top_k"].sum() == pytest.approx(5)
-    assert back.attrs["siteplan"]["sensitivity"]["draws"] == 200
+    assert sp.record_of(back).sensitivity["draws"] == 200
 
 
 def test_select_writes_sites_and_map(tmp_path):
@@ -198,7 +198,7 @@ def test_select_writes_sites_and_map(tmp_path):
     assert "3 sites chosen together" in r.stdout
     chosen = read_result(tmp_path / "pilih.geojson")
     assert sorted(chosen["pick"].astype(int)) == [1, 2, 3]
-    sel = chosen.attrs["siteplan"]["selection"]
+    sel = sp.record_of(chosen).selection
     assert sel["people_covered"] >= sel["people_covered_greedy"] - 1e-6
     assert sel["people_covered"] >= sel["people_covered_top_scored"] - 1e-6
     assert "P1" in (tmp_path / "pilih.html").read_text()

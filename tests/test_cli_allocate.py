@@ -29,7 +29,7 @@ def test_allocate_writes_plan_and_map_equal_to_the_library(tmp_path, sample_laye
     assert "7 sites allocated (optimal" in r.stdout and "sequential greedy" in r.stdout
     plan = read_result(out, layer="allocation")
     assert plan["use"].value_counts().to_dict() == DEMAND
-    info = plan.attrs["siteplan"]["allocation"]
+    info = sp.record_of(plan, None).allocation
     assert info["demand"] == DEMAND and info["min_spacing"] == {"rth": 1500.0}
     assert "36730600600062" not in set(plan["parcel_id"])
     fixed = plan.set_index("parcel_id").loc["36730100400059"]

@@ -76,5 +76,5 @@ def test_result_contributions_add_up(sample_layers):
             result = sp.score(sample_layers, prof, method=method)
             ok = result["eligible"].to_numpy(bool)
             contrib = result.loc[ok, [f"contrib_{c.name}" for c in prof.criteria]].sum(axis=1)
-            base = result.attrs["siteplan"]["base_score"]
+            base = sp.record_of(result).base_score
             np.testing.assert_allclose(contrib + base, result.loc[ok, "score"], atol=1e-9)

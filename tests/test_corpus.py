@@ -8,6 +8,7 @@ traceback from inside a dependency, or a silently dropped parcel.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import sys
@@ -275,7 +276,7 @@ def test_corpus_case(case, tmp_path):
             layers.rejected["reason"].tolist()
     # nothing lost: every input parcel is scored, excluded, rejected or not a candidate
     result = sp.score(layers, PROFILE)
-    counts = result.attrs["siteplan"]["counts"]
+    counts = dataclasses.asdict(sp.record_of(result).counts)
     total = n_input(kwargs) if not case.name.startswith("unclosed") else 1
     assert counts["input"] == total
     assert counts["scored"] + counts["excluded"] + counts["rejected"] + \
@@ -424,7 +425,7 @@ def test_fuzz_loader_and_scorer(rings, owners, crs, area):
         assert "Fix:" in str(exc)
         return
     result = sp.score(layers, PROFILE)
-    c = result.attrs["siteplan"]["counts"]
+    c = dataclasses.asdict(sp.record_of(result).counts)
     assert c["input"] == n
     assert c["scored"] + c["excluded"] + c["rejected"] + c["not_candidate"] == n
     assert result["score"].dropna().between(0, 100).all()

@@ -49,10 +49,11 @@ def assert_same(local: pd.DataFrame, other: pd.DataFrame) -> None:
             np.testing.assert_allclose(b.to_numpy(), a.to_numpy(), rtol=1e-12, err_msg=col)
         else:
             pd.testing.assert_series_equal(b, a, obj=col)
-    la, lb = local.attrs["siteplan"], other.attrs["siteplan"]
-    assert lb["counts"] == la["counts"]
-    assert lb["criteria"] == la["criteria"]
-    assert lb["engine"]["name"] == "dask"
+    la, lb = sp.record_of(local), sp.record_of(other)
+    assert lb.counts == la.counts
+    assert lb.profile == la.profile and lb.measured_as == la.measured_as
+    assert lb.skipped == la.skipped and lb.base_score == pytest.approx(la.base_score)
+    assert lb.engine == "dask" and lb.engine_info["name"] == "dask"
 
 
 @pytest.mark.parametrize("method", [None, "topsis"])
@@ -62,7 +63,7 @@ def test_cluster_gives_the_local_result(client, sample, profile, method):
     result = sp.score(sample, profile, method=method, engine="dask",
                       engine_options={"client": client, "npartitions": 5})
     assert_same(local, result)
-    assert result.attrs["siteplan"]["engine"]["npartitions"] == 5
+    assert sp.record_of(result).engine_info["npartitions"] == 5
 
 
 def test_topsis_is_ranked_over_all_sites(sample):
@@ -83,7 +84,7 @@ def test_local_schedulers(sample, scheduler):
     result = sp.score(sample, "fasilitas_publik", engine="dask",
                       engine_options={"scheduler": scheduler, "npartitions": 3})
     assert_same(local, result)
-    assert result.attrs["siteplan"]["engine"]["scheduler"] == scheduler
+    assert sp.record_of(result).engine_info["scheduler"] == scheduler
 
 
 def test_rejected_parcels_and_shuffled_index(client, sample):
@@ -116,14 +117,19 @@ def test_every_parcel_a_candidate(client, sample):
 
 
 def test_scheduler_address_and_no_candidate(client, sample):
-    """A scheduler address works like a client; a profile that selects nobody gives no row."""
-    prof = dataclasses.replace(sp.get_profile("rth"), candidates={"ownership": ("wakaf",)})
-    local = sp.score(sample, prof)
-    result = sp.score(sample, prof, engine="dask",
+    """A scheduler address works like a client; a profile that selects nobody is refused alike."""
+    local = sp.score(sample, "rth")
+    result = sp.score(sample, "rth", engine="dask",
                       engine_options={"client": client.scheduler.address})
-    assert len(result) == 0
     assert_same(local, result)
-    assert result.attrs["siteplan"]["counts"]["not_candidate"] == len(sample["parcels"])
+    prof = dataclasses.replace(sp.get_profile("rth"), candidates={"ownership": ("wakaf",)})
+    n = int((sample["parcels"]["ownership"] == "masyarakat").sum())
+    for options in ({}, {"engine": "dask",
+                         "engine_options": {"client": client.scheduler.address}}):
+        with pytest.raises(sp.SiteplanInputError,
+                           match=r"no parcel is a candidate \(ownership: the profile accepts "
+                                 rf"'wakaf'; the parcels have 'masyarakat' \({n:,}\)"):
+            sp.score(sample, prof, **options)
 
 
 def test_profile_errors_reach_the_caller(client, sample):

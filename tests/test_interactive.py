@@ -276,8 +276,16 @@ def test_options_checked(tiny, sample):
     result, layers, prof = tiny
     with pytest.raises(SiteplanInputError, match="scheme='quantiles' or"):
         sp.render_map(result, layers, interactive=True, profile=prof, scheme="fisher_jenks")
-    with pytest.raises(SiteplanInputError, match=r"profile 'uji'.*not a built-in.*profile="):
-        sp.render_map(result, layers, interactive=True)
+    # the result's record holds its profile: no need to pass it again, no lookup by name
+    own = blob(sp.render_map(result, layers, interactive=True).get_root().render())
+    given = blob(sp.render_map(result, layers, interactive=True,
+                               profile=prof).get_root().render())
+    own.pop("map"), given.pop("map")     # the map's own element name differs
+    assert own == given
+    bare = result.copy()
+    bare.attrs = {}
+    with pytest.raises(SiteplanInputError, match=r"no record of the profile.*profile="):
+        sp.render_map(bare, layers, interactive=True)
     with pytest.raises(SiteplanInputError, match="interactive='yes' must be True or False"):
         sp.render_map(result, layers, interactive="yes", profile=prof)
     res2, layers2 = sample
@@ -340,9 +348,9 @@ def test_cli_map_interactive_with_a_profile_file(tiny, tmp_path):
         return subprocess.run([sys.executable, "-m", "siteplan.cli", "map", str(scored),
                                *args], capture_output=True, text=True, env=env, timeout=300)
 
-    run = cli("--out", str(tmp_path / "a.html"), "--interactive")
-    assert run.returncode == 3 and "not a built-in one" in run.stderr
-    assert "Traceback" not in run.stderr
+    run = cli("--out", str(tmp_path / "a.html"), "--interactive")   # the file's record
+    assert run.returncode == 0, run.stderr
+    assert blob((tmp_path / "a.html").read_text(encoding="utf-8"))["n"] == 5
     run = cli("--out", str(tmp_path / "b.html"), "--profile", str(toml))
     assert run.returncode == 2 and "only used with --interactive" in run.stderr
     run = cli("--out", str(tmp_path / "c.html"), "--interactive", "--profile", str(toml))

@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 
 import folium
 import geopandas as gpd
@@ -22,6 +23,7 @@ import shapely
 
 import siteplan as sp
 from siteplan.profiles import profile_from_dict
+from siteplan.record import Source, attach
 from siteplan.render import style as st
 
 X0, Y0 = 620_000.0, 9_320_000.0
@@ -399,17 +401,19 @@ def test_attrs_lost_in_a_file_round_trip(result, tmp_path):
 
 def test_synthetic_data_and_sources_are_credited(result, layers):
     res = result.copy()
-    res.attrs = copy.deepcopy(result.attrs)
-    res.attrs["siteplan"].update(synthetic=True, attribution="",
-                                 sources={"parcels": "/home/bappeda/persil.gpkg",
-                                          "roads": "C:\\gis\\jalan.shp", "pois": "GeoDataFrame"})
+    rec = sp.record_of(result)
+    sources = (Source("parcels", "/home/bappeda/persil.gpkg"),
+               Source("roads", "C:\\gis\\jalan.shp"), Source("pois", "GeoDataFrame"))
+    attach(res, rec.with_(provenance=replace(rec.provenance, synthetic=True, attribution="",
+                                             sources=sources)))
     for lang, note in (("id", "data sampel sintetis"), ("en", "synthetic sample data")):
         m = sp.render_map(res, layers, lang=lang)
         assert note in controls(m, "sp-title")[0].content.lower()
         credit = geojsons(m)[st.TEXT[lang]["score_layer"]].options["attribution"]
         assert credit == f"siteplan | {st.TEXT[lang]['data']}: persil.gpkg, jalan.shp | " \
                          f"<b>{note}</b>"
-    res.attrs["siteplan"]["attribution"] = "BPN " + XSS_IMG
+    rec = sp.record_of(res)
+    attach(res, rec.with_(provenance=replace(rec.provenance, attribution="BPN " + XSS_IMG)))
     m = sp.render_map(res, layers)
     assert "BPN &lt;img src=x" in geojsons(m)["Skor kesesuaian"].options["attribution"]
 

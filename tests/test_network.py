@@ -108,11 +108,10 @@ def test_fallback_to_straight_line_without_roads():
     p = prof("network_distance", layer="pois", where={"category": ["pasar"]},
              fallback="distance")
     res = sp.score(network_world(with_roads=False), p)
-    info = res.attrs["siteplan"]["criteria"][0]
-    assert info["measured_as"] == "distance (fallback: no roads layer)"
+    assert sp.record_of(res).measured_as["x"] == "distance (fallback: no roads layer)"
     assert res.set_index("parcel_id").loc["P1", "m_x"] == pytest.approx(np.hypot(900, 1030))
     res = sp.score(network_world(), p)
-    assert res.attrs["siteplan"]["criteria"][0]["measured_as"] == "network_distance"
+    assert sp.record_of(res).measured_as["x"] == "network_distance"
     with pytest.raises(sp.SiteplanInputError, match="needs layer 'roads'.*missing=\"skip\""):
         sp.score(network_world(with_roads=False),
                  prof("network_distance", layer="pois", where={"category": ["pasar"]}))

@@ -86,8 +86,8 @@ def test_every_builtin_profile_runs_and_reports_each_skip(bundle, name):
     with pytest.raises(sp.SiteplanInputError, match="missing=\"skip\""):
         sp.score(bundle, name)
     res = sp.score(bundle, name, missing="skip")
-    info = res.attrs["siteplan"]
-    got = [(x["kind"], x["layer"]) for x in info["skipped"]]
+    info = sp.record_of(res)
+    got = [(x.kind, x.layer) for x in info.skipped]
     assert got == expected_skips(name, bundle)
     # flood zones are never in OpenStreetMap: every profile that reads them skips them
     text = sp.get_profile(name).source_text or ""
@@ -96,22 +96,52 @@ def test_every_builtin_profile_runs_and_reports_each_skip(bundle, name):
     assert len(res) == 30 and set(res["status"]) <= {"scored", "excluded"}
     ok = res["status"] == "scored"
     assert ok.any() and res.loc[ok, "score"].between(0, 100).all()
-    assert sum(info["weights"].values()) == pytest.approx(1.0)
-    for x in info["skipped"]:
-        assert res["notes"].str.contains(f"{x['kind']} {x['name']} left out",
-                                         regex=False).all()
+    assert sum(info.profile.weights.values()) == pytest.approx(1.0)
+    for x in info.skipped:
+        assert res["notes"].str.contains(f"{x.kind} {x.name} left out", regex=False).all()
     # empty OSM layers the profile reads are reported as empty, not skipped
-    read = {c.get("layer") for c in info["constraints"]} | {c["layer"] for c in
-                                                            info["criteria"]}
-    assert info["empty_layers"] == sorted(n for n in read if n in
-                                          ("water", "coastline", "heritage", "sawah"))
+    read = {c.get("layer") for c in info.profile.constraints} | {
+        c.layer for c in info.profile.criteria}
+    assert list(info.empty_layers) == sorted(n for n in read if n in
+                                             ("water", "coastline", "heritage", "sawah"))
     # the map draws, and its title box lists each rule left out, in both languages
     for lang in ("id", "en"):
         m = sp.render_map(res, bundle, lang=lang, top=5)
         title = next(c for c in m._children.values()
                      if isinstance(c, st.HtmlControl) and "sp-title" in c.class_name).content
-        for x in info["skipped"]:
-            shown = x["title"].get(lang) or x["title"].get("id") or x["name"]
+        for x in info.skipped:
+            shown = x.title.get(lang) or x.title.get("id") or x.name
             assert st.esc1(shown) in title
-        assert title.count("<li>") == len(info["skipped"])
+        assert title.count("<li>") == len(info.skipped)
         assert "OpenStreetMap" in m.get_root().render()
+
+
+@pytest.mark.parametrize("name", sp.list_profiles())
+def test_every_output_reads_a_result_with_skipped_rules(bundle, name, tmp_path):
+    """The interactive map, the brief, the selection and allocation read the record as is.
+
+    A result of OSM data has criteria left out; after a GeoPackage round trip it
+    must carry the same record, and every output must draw from it without
+    looking the profile up again by name.
+    """
+    from siteplan.outputs import read_result, write_result
+
+    res = sp.score(bundle, name, missing="skip")
+    rec = sp.record_of(res)
+    assert rec.skipped                                  # OSM: something is always left out
+    back = read_result(write_result(res, tmp_path / "hasil.gpkg"))
+    assert sp.record_of(back) == rec.with_(provenance=sp.record_of(back).provenance)
+    for result in (res, back):
+        m = sp.render_map(result, bundle, lang="id", top=3, interactive=True)
+        page = m.get_root().render()
+        # the page's profile holds exactly the criteria that were scored
+        for crit in rec.profile.criteria:
+            assert f'"{crit.name}"' in page
+        for x in rec.skipped:
+            if x.kind == "criterion":
+                assert f'"c_{x.name}"' not in page
+        brief = sp.site_brief(result, bundle, top=1, lang="id")
+        assert brief.count('class="page site"') == 1
+    plan = sp.allocate({name: res}, bundle, demand={name: 1})
+    assert sp.record_of(plan, None).profiles == (name,)
+    sp.render_allocation(plan, bundle, lang="en").get_root().render()

@@ -40,14 +40,15 @@ def test_round_trip_keeps_rows_scores_and_provenance(tmp_path, result, ext):
     assert list(b["rank"].astype("Float64").fillna(-1)) == list(
         a["rank"].astype("Float64").fillna(-1))
     assert list(b["excluded_by"]) == list(a["excluded_by"])
-    prov = back.attrs["siteplan"]
-    assert prov["profile"] == "uji"
-    assert prov["weights"] == pytest.approx({"pasar": 0.75, "jalan": 0.25})
-    assert prov["siteplan_version"] == sp.__version__
-    parcels_input = next(i for i in prov["inputs"] if i["layer"] == "parcels")
-    assert parcels_input["file"] == "persil.gpkg"
+    rec = sp.record_of(back)
+    assert rec == sp.record_of(result).with_(provenance=rec.provenance)  # the same record
+    assert rec.profile.name == "uji"
+    assert rec.profile.weights == pytest.approx({"pasar": 0.75, "jalan": 0.25})
+    assert rec.provenance.siteplan_version == sp.__version__
+    parcels_input = next(s for s in rec.provenance.sources if s.layer == "parcels")
+    assert parcels_input.text.endswith("persil.gpkg")
     expected = hashlib.sha256((tmp_path / "persil.gpkg").read_bytes()).hexdigest()
-    assert parcels_input["sha256"] == expected
+    assert parcels_input.sha256 == expected
     assert back.crs.to_epsg() == 32748
 
 
@@ -119,7 +120,8 @@ def test_killed_writer_leaves_previous_output_whole(tmp_path, result):
 def test_geojson_is_valid_json_with_siteplan_member(tmp_path, result):
     out = write_result(result, tmp_path / "hasil.geojson")
     doc = json.loads(out.read_text())
-    assert doc["type"] == "FeatureCollection" and doc["siteplan"]["profile"] == "uji"
+    assert doc["type"] == "FeatureCollection" and doc["siteplan"]["profile"]["name"] == "uji"
+    assert doc["siteplan"]["kind"] == "score" and doc["siteplan"]["format"] == 2
     assert len(doc["features"]) == len(result)
     frame = pd.DataFrame([f["properties"] for f in doc["features"]])
     assert "score" in frame and "c_pasar" in frame

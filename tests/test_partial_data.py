@@ -22,6 +22,7 @@ import shapely
 from shapely import box
 
 import siteplan as sp
+from siteplan.constraints import constraint_label
 from siteplan.outputs import read_result
 from siteplan.profiles import profile_from_dict
 
@@ -90,14 +91,14 @@ def test_skip_leaves_the_rules_out_renormalises_and_records(no_flood):
     assert res.loc["A", "score"] == pytest.approx(83.75)
     assert res.loc["B", "score"] == pytest.approx(76.25)
     assert "c_banjir" not in res.columns and "m_banjir" not in res.columns
-    info = res.attrs["siteplan"]
-    assert info["weights"] == pytest.approx({"pasar": 0.75, "jalan": 0.25})
-    assert [c["label"] for c in info["constraints"]] == ["min_area 1000 m²"]
-    skipped = info["skipped"]
-    assert [(x["kind"], x["name"], x["rule"], x["layer"], x["reason"]) for x in skipped] == [
+    rec = sp.record_of(res)
+    assert rec.profile.weights == pytest.approx({"pasar": 0.75, "jalan": 0.25})
+    assert [constraint_label(c) for c in rec.profile.constraints] == ["min_area 1000 m²"]
+    skipped = rec.skipped
+    assert [(x.kind, x.name, x.rule, x.layer, x.reason) for x in skipped] == [
         ("constraint", "outside flood_zones +0 m", 2, "flood_zones", "layer_not_given"),
         ("criterion", "banjir", 3, "flood_zones", "layer_not_given")]
-    assert skipped[1]["weight"] == pytest.approx(0.2)  # its weight in the profile: 1/5
+    assert skipped[1].weight == pytest.approx(0.2)  # its weight in the profile: 1/5
     for note in res["notes"]:
         assert "constraint outside flood_zones +0 m left out" in note
         assert "criterion banjir left out" in note
@@ -109,7 +110,7 @@ def test_dask_engine_skips_the_same(no_flood):
     dask = sp.score(no_flood, profile(), missing="skip", engine="dask",
                     engine_options={"scheduler": "synchronous", "npartitions": 2})
     assert np.allclose(local["score"], dask["score"].reindex(local.index))
-    assert dask.attrs["siteplan"]["skipped"] == local.attrs["siteplan"]["skipped"]
+    assert sp.record_of(dask).skipped == sp.record_of(local).skipped
     assert list(dask["notes"].reindex(local.index)) == list(local["notes"])
     with pytest.raises(sp.SiteplanInputError, match="needs layer 'flood_zones'"):
         sp.score(no_flood, profile(), engine="dask",
@@ -137,8 +138,8 @@ def test_a_filter_that_selects_nothing_is_left_out_only_when_skipping(no_flood):
     with pytest.raises(sp.SiteplanInputError, match=r"no feature where .*bioskop.*skip"):
         sp.score(no_flood, prof)
     res = sp.score(no_flood, prof, missing="skip").set_index("parcel_id")
-    assert [(x["name"], x["reason"], x["where"]) for x in res.attrs["siteplan"]["skipped"]] \
-        == [("bioskop", "no_matching_feature", {"category": ["bioskop"]})]
+    assert [(x.name, x.reason, dict(x.where)) for x in sp.record_of(res).skipped] \
+        == [("bioskop", "no_matching_feature", {"category": ("bioskop",)})]
     assert res.loc["A", "score"] == pytest.approx(95.0)  # pasar alone: 1 - 50/1000
 
 
@@ -156,8 +157,8 @@ def test_an_empty_layer_is_legal_and_means_nothing_there(tmp_path):
     assert (res["c_banjir"] == 1.0).all()
     # A: 100 (0.6 0.95 + 0.2 0.5 + 0.2 1) = 87
     assert res.loc["A", "score"] == pytest.approx(87.0)
-    assert res.attrs["siteplan"]["empty_layers"] == ["flood_zones"]
-    assert res.attrs["siteplan"]["skipped"] == []
+    assert sp.record_of(res).empty_layers == ("flood_zones",)
+    assert sp.record_of(res).skipped == ()
 
 
 def test_an_empty_layer_with_a_filter_and_no_columns(no_flood):
@@ -187,7 +188,7 @@ def test_the_map_title_box_lists_what_was_left_out(no_flood, lang, words):
                 if isinstance(c, st.HtmlControl) and "sp-title" in c.class_name).content
     assert words in html
     if lang == "id":  # the constraint's own title, escaped (also for template literals)
-        assert "Zona &lt;b&gt;banjir&lt;/b&gt; &#96;&#36;{x}&#96;" in html
+        assert "Zona &lt;b&gt;banjir&lt;/b&gt; &#96;&#36;&#123;x&#125;&#96;" in html
         assert "<b>banjir</b>" not in html
         assert "lapisan flood_zones tidak diberikan" in html
     else:
@@ -203,7 +204,7 @@ def test_sensitivity_and_compare_on_a_partial_result(no_flood):
     assert stab["p_top_k"].sum() == pytest.approx(1.0)
     table = sp.compare(no_flood, [profile()], missing="skip")
     assert table["score_uji"].tolist() == pytest.approx([83.75, 76.25])
-    assert table.attrs["siteplan"]["skipped"]["uji"][0]["layer"] == "flood_zones"
+    assert sp.record_of(table, None).skipped["uji"][0].layer == "flood_zones"
 
 
 PROFILE_TOML = """
@@ -278,9 +279,9 @@ def test_cli_skip_missing(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "left out: criterion penduduk (no layer population)" in r.stdout
     out = read_result(tmp_path / "out.gpkg").set_index("parcel_id")
-    skipped = out.attrs["siteplan"]["skipped"]
+    skipped = sp.record_of(out).skipped
     # the flood zones and population were not given; the pois hold a pasar, no umkm
-    assert [(x["kind"], x["name"], x["reason"]) for x in skipped] == [
+    assert [(x.kind, x.name, x.reason) for x in skipped] == [
         ("constraint", "outside flood_zones +0 m", "layer_not_given"),
         ("criterion", "umkm", "no_matching_feature"),
         ("criterion", "penduduk", "layer_not_given")]
@@ -308,7 +309,7 @@ def test_empty_roads_fall_back_to_straight_lines_or_reach_nothing(no_flood):
     res = sp.score(layers, profile(constraints=[], criteria=[{**along, "fallback": "distance"},
                                                              area])).set_index("parcel_id")
     assert res["m_pasar"].tolist() == pytest.approx([50.0, 150.0])  # straight lines
-    assert res.attrs["siteplan"]["criteria"][0]["measured_as"] == \
+    assert sp.record_of(res).measured_as["pasar"] == \
         "distance (fallback: the roads layer is empty)"
     res = sp.score(layers, profile(constraints=[], criteria=[along, area]))
     assert res["m_pasar"].isna().all() and (res["c_pasar"] == 0).all()
@@ -323,7 +324,7 @@ def test_nothing_to_reach_along_roads_is_infinitely_far(no_flood):
          "transform": {"type": "linear", "best": 0, "worst": 1000}}])
     res = sp.score(layers, prof)
     assert np.isinf(res["m_pasar"]).all() and (res["c_pasar"] == 0).all()
-    assert res.attrs["siteplan"]["empty_layers"] == ["pois"]
+    assert sp.record_of(res).empty_layers == ("pois",)
 
 
 def test_an_empty_admin_layer_has_no_unit():

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import siteplan as sp
 from siteplan.profiles import profile_from_dict
+from siteplan.record import Counts
 
 X0, Y0 = 620_000.0, 9_320_000.0
 CRS = "EPSG:32748"
@@ -105,9 +106,8 @@ def test_hand_worked_scores(tiny):
     contrib = res.loc[["A", "B"], ["contrib_pasar", "contrib_jalan"]].sum(axis=1)
     np.testing.assert_allclose(contrib, res.loc[["A", "B"], "score"])
     assert res.loc["A", "contrib_pasar"] == pytest.approx(100 * 0.75 * 0.95)
-    counts = res.attrs["siteplan"]["counts"]
-    assert counts == {"input": 5, "not_candidate": 1, "scored": 2, "excluded": 2,
-                      "rejected": 0}
+    assert sp.record_of(res).counts == Counts(input=5, not_candidate=1, scored=2, excluded=2,
+                                              rejected=0)
 
 
 def test_count_sum_overlap_attribute_measures(tiny):
@@ -164,10 +164,9 @@ def test_every_candidate_accounted_for_including_rejected():
     layers = sp.load_layers(**f)
     assert set(layers.rejected["feature_id"]) == {"F", "G"}
     res = sp.score(layers, make_profile())
-    counts = res.attrs["siteplan"]["counts"]
-    assert counts["input"] == 7
-    assert counts["scored"] + counts["excluded"] + counts["rejected"] + \
-        counts["not_candidate"] == 7
+    counts = sp.record_of(res).counts
+    assert counts.input == 7
+    assert counts.scored + counts.excluded + counts.rejected + counts.not_candidate == 7
     row = res.set_index("parcel_id").loc["F"]
     assert row["status"] == "rejected" and row["excluded_by"] == "rejected: empty geometry"
     assert not row["eligible"]
@@ -267,7 +266,7 @@ def test_same_scores_from_wgs84_input():
     g = {k: v.to_crs(4326) for k, v in f.items() if k != "extra"}
     g["extra"] = {k: v.to_crs(4326) for k, v in f["extra"].items()}
     res = sp.score(sp.load_layers(**g), make_profile()).set_index("parcel_id")
-    assert res.attrs["siteplan"]["crs"] == "EPSG:32748"
+    assert sp.record_of(res).provenance.crs == "EPSG:32748"
     np.testing.assert_allclose(res["score"], base["score"], atol=1e-6)
 
 

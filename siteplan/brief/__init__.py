@@ -11,9 +11,10 @@ Chromium.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -95,8 +96,9 @@ def site_brief(result: gpd.GeoDataFrame, layers: Layers, parcel_ids: Sequence | 
     Parameters
     ----------
     result
-        From :func:`siteplan.score` (its ``attrs["siteplan"]`` names the
-        profile, criteria and constraints).
+        From :func:`siteplan.score`, or read back with
+        :func:`siteplan.outputs.read_result` (its record names the profile,
+        criteria and constraints).
     layers
         The layers the result was scored on (maps, neighbourhood, RTH).
     parcel_ids
@@ -136,11 +138,11 @@ def site_brief(result: gpd.GeoDataFrame, layers: Layers, parcel_ids: Sequence | 
     2
     """
     check_lang(lang)
-    info = getattr(result, "attrs", {}).get("siteplan")
-    if not isinstance(info, dict) or "criteria" not in info or "score" not in getattr(
-            result, "columns", ()):
-        raise SiteplanInputError(Problem("site_brief result", "is not a result of sp.score "
-                                         "(no attrs['siteplan'] or no score column)",
+    from ..record import record_of
+
+    rec = record_of(result, where="site_brief result")
+    if "score" not in getattr(result, "columns", ()):
+        raise SiteplanInputError(Problem("site_brief result", "has no score column",
                                          "pass what sp.score returns; sp.outputs.read_result "
                                          "restores it from a file"))
     import siteplan as sp
@@ -151,13 +153,34 @@ def site_brief(result: gpd.GeoDataFrame, layers: Layers, parcel_ids: Sequence | 
                                          "or sp.load_sample()"))
     labels = _chosen(result, parcel_ids, top)
     stab = _stability(stability, labels)
-    return _render(result, layers, labels, info, lang, stab, stability)
+    return _render(result, layers, labels, rec, lang, stab, stability)
 
 
-def _render(result, layers, labels, info, lang, stab, stability) -> str:
+def _view(rec) -> dict[str, Any]:
+    """What the brief's pages say about the result, read from its record."""
+    from ..constraints import constraint_label
+
+    prof, prov = rec.profile, rec.provenance
+    return {
+        "profile": prof.name, "title": dict(prof.title), "method": prof.method,
+        "description": dict(prof.description), "counts": dataclasses.asdict(rec.counts),
+        "created": prov.created, "siteplan_version": prov.siteplan_version,
+        "synthetic": prov.synthetic, "attribution": prov.attribution,
+        "base_score": rec.base_score,
+        "criteria": [{"name": c.name, "title": dict(c.title), "weight": c.weight,
+                      "measure": c.measure, "measured_as": rec.measured_as.get(c.name,
+                                                                               c.measure),
+                      "radius": c.radius, "source": c.source, "transform": dict(c.transform)}
+                     for c in prof.criteria],
+        "constraints": [dict(c, label=constraint_label(c)) for c in prof.constraints],
+    }
+
+
+def _render(result, layers, labels, rec, lang, stab, stability) -> str:
     from . import _facts, _sections, _staticmap
 
     tx = WORDS[lang]
+    info = _view(rec)
     sites = result.loc[labels]
     if sites.crs is not None and layers.crs is not None and sites.crs != layers.crs:
         sites = sites.to_crs(layers.crs)
@@ -168,7 +191,7 @@ def _render(result, layers, labels, info, lang, stab, stability) -> str:
     loc = _facts.location(sites, layers.crs)
     near = _facts.neighbourhood(sites, layers)
     rth = _facts.rth_of(sites, layers)
-    checks = _facts.constraint_checks(sites, layers, list(info.get("constraints", [])))
+    checks = _facts.constraint_checks(sites, layers, info["constraints"], rec)
     zones = [c for c in info.get("constraints", [])  # vector zones; rasters are not drawn
              if c.get("type") in {"outside", "inside"}
              and isinstance(layers.get(c.get("layer")), gpd.GeoDataFrame)]

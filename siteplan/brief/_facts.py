@@ -174,21 +174,21 @@ class Check:
 
 
 def constraint_checks(sites: gpd.GeoDataFrame, layers: Layers,
-                      constraints: list[dict[str, Any]]) -> list[Check]:
+                      constraints: list[dict[str, Any]], record: Any) -> list[Check]:
     """Each constraint of the result, checked on the sites.
 
-    ``met`` is read from the result's ``excluded_by`` (the rule's label
-    absent); the value shown beside it is measured here: the straight
-    distance to the rule's layer, the parcel's area, or the attribute.
+    ``met`` is read from the result's ``excluded_rules`` (the rule numbers
+    each site broke, resolved by the result's ``record``); the value shown
+    beside it is measured here: the straight distance to the rule's layer,
+    the parcel's area, or the attribute.
     """
-    broken = sites["excluded_by"].astype("string").fillna("") if "excluded_by" in sites \
-        else pd.Series("", index=sites.index, dtype="string")
+    rules = sites["excluded_rules"] if "excluded_rules" in sites else \
+        pd.Series("", index=sites.index, dtype="string")
+    broken = record.broken(rules)
     geoms = _geoms(sites)
     checks = []
-    for con in constraints:
-        label = str(con.get("label") or "")
-        met = ~broken.str.contains(label, regex=False).to_numpy(dtype=bool) if label \
-            else np.ones(len(sites), dtype=bool)
+    for j, con in enumerate(constraints):
+        met = ~broken[:, j]
         kind, value = "", np.full(len(sites), np.nan, dtype=object)
         if con.get("type") in {"min_area", "max_area"}:
             kind, value = "area", shapely.area(geoms).astype(object)

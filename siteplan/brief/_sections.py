@@ -272,6 +272,12 @@ def _criteria_table(row: Mapping[str, Any], info: Mapping[str, Any], lang: str) 
             f"<td class=n>+{num(row.get(f'contrib_{name}', math.nan), 1, lang)} "
             f"({_pct(crit.get('weight', math.nan), lang)}%)</td>"
             f"<td class=src>{src_html}</td></tr>")
+    base = float(info.get("base_score") or 0.0)
+    if base != 0.0:   # TOPSIS: the points add up to score - base
+        body.append(f"<tr><td>{tx['base_row'].format(method=esc(str(info['method']).upper()))}"
+                    f"</td><td class=n>–</td><td class=n>–</td>"
+                    f"<td class=n>{'+' if base >= 0 else ''}{num(base, 1, lang)}</td>"
+                    f"<td class=src>{tx['base_note']}</td></tr>")
     return (f"<section><h3>{tx['criteria']}</h3><table><thead><tr>"
             f"<th>{tx['criterion']}</th><th class=n>{tx['measured']}</th>"
             f"<th class=n>{tx['suitability']}</th><th class=n>{tx['points']}</th>"

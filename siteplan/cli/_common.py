@@ -54,9 +54,9 @@ def missing_from_args(args) -> str:
 def say_skipped(args, skipped, profile_name: str | None = None) -> None:
     """Tell which rules ``--skip-missing`` left out, one line per rule."""
     where = f" ({profile_name})" if profile_name else ""
-    for x in skipped:  # a handful of rules
-        why = "no layer" if x["reason"] == "layer_not_given" else "no matching feature in"
-        say(args, f"left out{where}: {x['kind']} {x['name']} ({why} {x['layer']})")
+    for x in skipped:  # a handful of rules (siteplan.record.Skipped)
+        why = "no layer" if x.reason == "layer_not_given" else "no matching feature in"
+        say(args, f"left out{where}: {x.kind} {x.name} ({why} {x.layer})")
 
 
 def scoring_options(p: argparse.ArgumentParser, *, parcels_required: bool) -> None:
@@ -112,6 +112,8 @@ def with_sensitivity(result, prof, args):
     """The result joined with its rank stability when ``--sensitivity`` asks for it."""
     import siteplan as sp
 
+    from ..record import attach, record_of
+
     if not args.sensitivity:
         return result
     check_sensitivity_args(args)
@@ -119,9 +121,9 @@ def with_sensitivity(result, prof, args):
                           top_k=args.top_k, seed=args.seed)
     out = result.join(stab)
     out.attrs = dict(result.attrs)
-    out.attrs["siteplan"] = {**result.attrs["siteplan"], "sensitivity": {
+    attach(out, record_of(result).with_(sensitivity={
         "draws": args.sensitivity, "spread": args.spread, "top_k": args.top_k,
-        "seed": args.seed}}
+        "seed": args.seed}))
     return out
 
 

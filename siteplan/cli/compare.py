@@ -38,6 +38,7 @@ def run(args) -> int:
     import siteplan as sp
 
     from ..outputs import atomic_path, write_result
+    from ..record import record_of
 
     out: Path = args.out
     gpkg, csv = out / "compare.gpkg", out / "compare.csv"
@@ -50,9 +51,10 @@ def run(args) -> int:
         pd.DataFrame(result.drop(columns="geometry")).to_csv(tmp, index=False)
     counts = result["best_profile"].value_counts()
     say(args, f"{len(result)} parcels are eligible for at least one facility; best suited:")
-    for name in result.attrs["siteplan"]["profiles"]:
+    rec = record_of(result, None)
+    for name in rec.profiles:
         say(args, f"  {name:18} {int(counts.get(name, 0))}")
-    for name, skipped in result.attrs["siteplan"]["skipped"].items():
+    for name, skipped in rec.skipped.items():
         say_skipped(args, skipped, name)
     say(args, f"wrote {gpkg} and {csv}")
     return EXIT_OK

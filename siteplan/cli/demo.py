@@ -28,6 +28,7 @@ def run(args) -> int:
     import siteplan as sp
 
     from ..outputs import atomic_path, write_geopackage
+    from ..record import record_of
 
     out: Path = args.out
     names = sp.list_profiles()
@@ -55,8 +56,8 @@ def run(args) -> int:
         pd.concat(rows, ignore_index=True).to_csv(tmp, index=False)
     say(args, f"siteplan demo on the synthetic Serang sample: {len(names)} profiles")
     for name, path, brief in zip(names, maps, briefs, strict=True):
-        c = results[name].attrs["siteplan"]["counts"]
-        say(args, f"  map  {path}  ({c['scored']} scored, {c['excluded']} excluded)")
+        c = record_of(results[name]).counts
+        say(args, f"  map  {path}  ({c.scored} scored, {c.excluded} excluded)")
         say(args, f"  brief {brief}  (the {BRIEF_TOP} best sites, printable)")
     say(args, f"  data {gpkg}  (one styled layer per profile)")
     say(args, f"  top  {summary}")

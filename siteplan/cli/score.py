@@ -41,6 +41,7 @@ def run(args) -> int:
     import siteplan as sp
 
     from ..outputs import write_result
+    from ..record import record_of
 
     check_table_suffix(args.out)
     check_sensitivity_args(args)
@@ -50,8 +51,9 @@ def run(args) -> int:
     result = sp.score(layers, prof, method=args.method, missing=missing_from_args(args))
     result = with_sensitivity(result, prof, args)
     write_result(result, args.out, overwrite=args.overwrite)
-    say_skipped(args, result.attrs["siteplan"]["skipped"])
-    c = result.attrs["siteplan"]["counts"]
-    say(args, f"{args.out}: {c['scored']} scored, {c['excluded']} excluded, "
-              f"{c['rejected']} rejected, {c['not_candidate']} not candidates")
+    rec = record_of(result)
+    say_skipped(args, rec.skipped)
+    c = rec.counts
+    say(args, f"{args.out}: {c.scored} scored, {c.excluded} excluded, "
+              f"{c.rejected} rejected, {c.not_candidate} not candidates")
     return EXIT_OK

@@ -48,6 +48,7 @@ def run(args) -> int:
 
     from .._errors import SiteplanInputError
     from ..outputs import write_result
+    from ..record import attach, record_of
     from ..select import check_selection
 
     check_table_suffix(args.out)
@@ -62,13 +63,12 @@ def run(args) -> int:
     chosen = sp.select_sites(result, layers, k=args.k, radius=args.radius,
                              min_spacing=args.min_spacing, per_kecamatan=args.per_kecamatan,
                              min_score=args.min_score)
-    chosen.attrs["siteplan"] = {**result.attrs["siteplan"],
-                                "selection": chosen.attrs["selection"]}
+    attach(chosen, record_of(result).with_(selection=chosen.attrs["selection"]))
     write_result(chosen, args.out, overwrite=args.overwrite)
     if args.map:
         m = sp.render_map(result, layers, lang=args.lang, top=0)
         save_map(sp.render_selection(chosen, m=m, lang=args.lang), args.map, args.overwrite)
-    say_skipped(args, result.attrs["siteplan"]["skipped"])
+    say_skipped(args, record_of(result).skipped)
     sel = chosen.attrs["selection"]
     say(args, f"{len(chosen)} sites chosen together: {sel['people_covered']:,.0f} people "
               f"newly within {args.radius:g} m (greedy pick: "

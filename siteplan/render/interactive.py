@@ -35,7 +35,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Mapping
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -125,10 +124,13 @@ def plan(result: gpd.GeoDataFrame, profile: Profile | str | None, *, scheme: str
     """Check that an interactive map can be drawn; the profile with the result's weights.
 
     Called by :func:`siteplan.render_map` before anything is drawn. The
-    profile is ``profile`` when given, else the built-in profile named in
-    ``result.attrs["siteplan"]``, which must have the result's criteria.
+    profile is the one the result's record holds (as scored: rules left out
+    for want of data are not in it), or ``profile`` when given (rules the
+    result left out are dropped from it), with the result's weights and method.
     """
-    from ..profiles import as_profile, list_profiles
+    from ..pipeline import drop_rules
+    from ..profiles import as_profile
+    from ..record import maybe_record
 
     where = "render_map(interactive=True)"
     key = str(scheme).replace("_", "").lower()
@@ -136,28 +138,24 @@ def plan(result: gpd.GeoDataFrame, profile: Profile | str | None, *, scheme: str
         raise SiteplanInputError(Problem(where, f"scheme={scheme!r} cannot be redone in the "
                                          "browser", "use scheme='quantiles' or "
                                          "scheme='equal_interval' for an interactive map"))
-    attrs = result.attrs.get("siteplan") or {}
-    crits = [c.get("name") for c in attrs.get("criteria") or []]
-    name = attrs.get("profile")
+    rec = maybe_record(result)
+    scored = rec.profile if rec is not None and rec.kind == "score" else None
     if profile is None:
-        if name not in list_profiles():
-            raise SiteplanInputError(Problem(where, f"the result was scored with profile "
-                                             f"{name!r}, which is not a built-in one",
-                                             "pass the profile too: render_map(..., "
-                                             "interactive=True, profile=sp.read_profile(...))"))
-        prof = as_profile(name)
-        builtin = [{"name": c.name, "measure": c.measure,
-                    "transform": json.dumps(dict(c.transform), sort_keys=True)}
-                   for c in prof.criteria]
-        scored = [{"name": c.get("name"), "measure": c.get("measure"),
-                   "transform": json.dumps(dict(c.get("transform") or {}), sort_keys=True)}
-                  for c in attrs.get("criteria") or []]
-        if builtin != scored:
-            raise SiteplanInputError(Problem(where, f"the result's criteria differ from the "
-                                             f"built-in profile '{name}'", "pass the profile "
-                                             "that was scored: profile=sp.read_profile(...)"))
+        if scored is None:
+            raise SiteplanInputError(Problem(where, "the result has no record of the profile "
+                                             "it was scored with", "pass the profile too: "
+                                             "render_map(..., interactive=True, "
+                                             "profile=sp.read_profile(...))"))
+        prof = scored
     else:
         prof = as_profile(profile)
+        if rec is not None and rec.kind == "score" and rec.skipped:
+            # the profile as written; the result left some of its rules out
+            left = {x.name for x in rec.skipped if x.kind == "criterion"}
+            if left & {c.name for c in prof.criteria}:
+                prof = drop_rules(prof, left, {x.rule for x in rec.skipped
+                                               if x.kind == "constraint"})
+    crits = [c.name for c in scored.criteria] if scored is not None else []
     names = [c.name for c in prof.criteria]
     missing = [f"c_{n}" for n in names if f"c_{n}" not in result.columns]
     if missing or (crits and crits != names):
@@ -170,12 +168,9 @@ def plan(result: gpd.GeoDataFrame, profile: Profile | str | None, *, scheme: str
                                          "criteria; the page explains scores for up to 12",
                                          "merge criteria, or draw a map without "
                                          "interactive=True"))
-    weights = attrs.get("weights")
-    if isinstance(weights, Mapping) and sorted(weights) == sorted(names):
-        prof = prof.with_weights({k: float(v) for k, v in weights.items()})
-    method = attrs.get("method", prof.method)
-    alpha = attrs.get("owa_alpha", prof.owa_alpha)
-    prof = prof.with_method(method, alpha=float(alpha if alpha is not None else 1.0))
+    if scored is not None and prof is not scored:   # the result's weights and method
+        prof = prof.with_weights(dict(scored.weights)).with_method(
+            scored.method, alpha=float(scored.owa_alpha))
     return {"profile": prof, "scheme": key, "lang": lang}
 
 

@@ -11,8 +11,10 @@ from html import escape
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
+
+from .classes import score_classes
+from .words import fmt1
 
 __all__ = ["qgis_style_qml", "write_qgis_style"]
 
@@ -37,15 +39,9 @@ def _symbol(idx: int, fill: str, outline: str = "60,60,60,255", style: str = "so
 
 def qgis_style_qml(scores: pd.Series, *, lang: str = "id", k: int = 5) -> str:
     """A QGIS rule-based style: score classes (quantiles) and excluded parcels in grey."""
-    import mapclassify
-
     valid = scores.dropna().to_numpy(dtype=float)
-    if len(valid) >= 2 and len(np.unique(valid)) >= 2:
-        k = min(k, len(np.unique(valid)))
-        bins = list(mapclassify.Quantiles(valid, k=k).bins)
-    else:
-        bins = [100.0]
-    lows = [0.0, *bins[:-1]]
+    bins = list(score_classes(valid, "quantiles", k)[0]) if len(valid) else [100.0]
+    lows = [float(valid.min()) if len(valid) else 0.0, *bins[:-1]]
     ramp = _RAMP if len(bins) == 5 else [_RAMP[round(i * 4 / max(len(bins) - 1, 1))]
                                          for i in range(len(bins))]
     excluded = "Tidak memenuhi syarat" if lang == "id" else "Not eligible"
@@ -54,8 +50,9 @@ def qgis_style_qml(scores: pd.Series, *, lang: str = "id", k: int = 5) -> str:
     symbols = [_symbol(0, "200,200,200,120", "130,130,130,255", "b_diagonal")]
     for i, (lo, hi) in enumerate(zip(lows, bins, strict=True), 1):
         op = "&gt;=" if i == 1 else "&gt;"
+        label = f"{fmt1(lo, 1, lang)} - {fmt1(hi, 1, lang)}"
         rules.append(f'<rule filter="&quot;score&quot; {op} {lo:.6g} AND &quot;score&quot; '
-                     f'&lt;= {hi:.6g}" symbol="{i}" label="{lo:.1f} - {hi:.1f}" key="{{r{i}}}"/>')
+                     f'&lt;= {hi:.6g}" symbol="{i}" label="{escape(label)}" key="{{r{i}}}"/>')
         symbols.append(_symbol(i, _rgb(ramp[i - 1])))
     return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
             '<qgis version="3.28.0" styleCategories="Symbology">'

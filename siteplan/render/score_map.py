@@ -20,7 +20,6 @@ not import folium).
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +36,7 @@ from .._errors import Problem, SiteplanInputError
 from . import style as st
 from ._compact import CompactShapes, hollow
 from ._folium import layer_control_last
+from .classes import score_classes
 
 if TYPE_CHECKING:
     from ..profiles import Profile
@@ -74,9 +74,11 @@ def render_map(
     Parameters
     ----------
     result
-        From :func:`siteplan.score`. Its ``attrs["siteplan"]`` (profile
-        title, criteria, constraints, sources) gives the titles; when the
-        attrs were lost (a round trip through a file) column names are used.
+        From :func:`siteplan.score` (or read back with
+        :func:`siteplan.outputs.read_result`). Its record
+        (:func:`siteplan.record_of`: the profile, its criteria and
+        constraints, the sources) gives the titles; without one (a table
+        with ``score`` and ``c_*`` columns only) column names are used.
     layers
         The :class:`~siteplan.Layers` that were scored (or a mapping of
         GeoDataFrames); draws the context layers and the constraint zones.
@@ -302,28 +304,34 @@ def _check(result, layers, lang, top, m, scheme, k, colors, context, detail, sim
 
 
 def _info(result: gpd.GeoDataFrame, layers) -> dict[str, Any]:
-    """Titles, criteria, constraints and sources; from attrs, else from the columns."""
-    attrs = result.attrs.get("siteplan") or {}
-    crits = attrs.get("criteria")
-    if not crits:
-        names = [c[2:] for c in result.columns if c.startswith("c_")]
-        crits = [{"name": n, "title": {}, "weight": None} for n in names]
-    crits = [c for c in crits if f"c_{c.get('name')}" in result.columns]
-    weights = attrs.get("weights") or {}
-    title = attrs.get("title") or {}
-    profile = attrs.get("profile")
-    sources = dict(attrs.get("sources") or (getattr(layers, "sources", None) or {}))
-    return {
-        "title": title, "profile": profile, "method": attrs.get("method"),
-        "criteria": [{"name": c["name"], "title": dict(c.get("title") or {}),
-                      "weight": c.get("weight", weights.get(c["name"]))} for c in crits],
-        "constraints": list(attrs.get("constraints") or []),
+    """What the map says about the result: from its record, else from its columns."""
+    from ..constraints import constraint_label
+    from ..record import maybe_record
+
+    rec = maybe_record(result)
+    prov = getattr(rec, "provenance", None)
+    sources = prov.source_texts if prov is not None else dict(
+        getattr(layers, "sources", None) or {})
+    common = {
         "sources": sources,
-        "attribution": attrs.get("attribution") or getattr(layers, "attribution", "") or "",
-        "synthetic": bool(attrs.get("synthetic", getattr(layers, "synthetic", False))),
-        "top_k": attrs.get("top_k"),
-        "skipped": list(attrs.get("skipped") or []),
-        "empty_layers": list(attrs.get("empty_layers") or []),
+        "attribution": (prov.attribution if prov is not None else "") or getattr(
+            layers, "attribution", "") or "",
+        "synthetic": bool(prov.synthetic if prov is not None else
+                          getattr(layers, "synthetic", False)),
+    }
+    if rec is None or rec.kind != "score":
+        names = [c[2:] for c in result.columns if c.startswith("c_")]
+        return {**common, "title": {}, "profile": getattr(rec, "kind", None), "method": None,
+                "criteria": [{"name": n, "title": {}, "weight": None} for n in names],
+                "constraints": [], "top_k": None, "skipped": [], "empty_layers": []}
+    prof = rec.profile
+    return {
+        **common, "title": dict(prof.title), "profile": prof.name, "method": prof.method,
+        "criteria": [{"name": c.name, "title": dict(c.title), "weight": c.weight}
+                     for c in prof.criteria if f"c_{c.name}" in result.columns],
+        "constraints": [dict(c, label=constraint_label(c)) for c in prof.constraints],
+        "top_k": rec.top_k, "skipped": list(rec.skipped),
+        "empty_layers": list(rec.empty_layers),
     }
 
 
@@ -379,8 +387,7 @@ def _stability(frame: pd.DataFrame, stability) -> np.ndarray | None:
 def _top_k(stability, info, top: int) -> int:
     """The k of ``p_top_k``: from the stability's attrs, else the result's, else ``top``."""
     attrs = getattr(stability, "attrs", None) or {}
-    for value in (attrs.get("top_k"), (attrs.get("siteplan") or {}).get("top_k"),
-                  info["top_k"]):
+    for value in (attrs.get("top_k"), info["top_k"]):
         if isinstance(value, int | np.integer) and not isinstance(value, bool):
             return int(value)
     return top
@@ -410,19 +417,9 @@ def _bounds(geoms: np.ndarray):
 def _classify(y: np.ndarray, scheme: str, k: int, colors) -> dict[str, Any]:
     """Classes of the scores: bins, class of each site, colours, counts, ranges."""
     y = np.asarray(y, dtype=float)
-    n_unique = len(np.unique(y))
-    if n_unique == 0:
+    if len(y) == 0:
         return {"yb": np.zeros(0, int), "bins": [], "colors": [], "counts": [], "low": []}
-    k_eff = min(k, n_unique)
-    with warnings.catch_warnings():
-        # mapclassify warns when ties leave fewer classes than asked; we use what it made
-        warnings.simplefilter("ignore")
-        if k_eff == 1:
-            clf = mapclassify.UserDefined(y, [float(y.max())])
-        else:
-            clf = mapclassify.classify(y, scheme.replace("_", "").lower(), k=k_eff)
-    bins = np.asarray(clf.bins, dtype=float)
-    yb = np.asarray(clf.yb, dtype=int)
+    bins, yb = score_classes(y, scheme, k)
     used = len(bins)
     if colors is None:
         pal = st.ramp(used)

@@ -352,11 +352,9 @@ def skipped_html(skipped, empty_layers, lang: str) -> str:
     html = ""
     if skipped:
         items = []
-        for x in skipped:  # a handful of rules
-            title = (x.get("title") or {}).get(lang) or (x.get("title") or {}).get("id") \
-                or x.get("name", "")
-            why = tx.get(f"skip_{x.get('reason')}", "{layer}").format(
-                layer=esc1(x.get("layer", "")))
+        for x in skipped:  # a handful of rules (siteplan.record.Skipped)
+            title = x.label(lang)
+            why = tx.get(f"skip_{x.reason}", "{layer}").format(layer=esc1(x.layer or ""))
             items.append(f"<li>{esc1(title)} <span class=c>({why})</span></li>")
         html += f"<div class=sp-skip>{tx['skipped']}:<ul>{''.join(items)}</ul></div>"
     if empty_layers:
