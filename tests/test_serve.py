@@ -17,6 +17,7 @@ import pytest
 import siteplan as sp
 from siteplan.profile_schema import profile_schema
 from siteplan.profiles import builtin_profile_text
+from siteplan.record import record_from_dict
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
@@ -123,10 +124,12 @@ def test_score_equals_python(server, expected, name):
     fc = r.json()
     assert fc["type"] == "FeatureCollection"
     _assert_same_result(fc, expected[name])
-    info = fc["siteplan"]
-    assert info["profile"] == name
-    assert info["counts"] == expected[name].attrs["siteplan"]["counts"]
-    assert info["weights"] == pytest.approx(expected[name].attrs["siteplan"]["weights"])
+    info = record_from_dict(fc["siteplan"])            # the result's record, as JSON
+    rec = sp.record_of(expected[name])
+    assert info.profile.name == name
+    assert info.counts == rec.counts
+    assert info.profile.weights == pytest.approx(rec.profile.weights)
+    assert info.skipped == rec.skipped and info.base_score == pytest.approx(rec.base_score)
     # EPSG:4326: Kota Serang lies near 106.15 E, 6.1 S
     xs = [pt[0] for f in fc["features"][:50] for pt in f["geometry"]["coordinates"][0]]
     ys = [pt[1] for f in fc["features"][:50] for pt in f["geometry"]["coordinates"][0]]
@@ -138,7 +141,7 @@ def test_score_method_and_top(server, layers):
     r = server.post("/score", {"profile": "sentra_kuliner", "method": "topsis", "top": 5})
     assert r.status == 200, r.text
     fc = r.json()
-    assert fc["siteplan"]["method"] == "topsis"
+    assert fc["siteplan"]["profile"]["method"] == "topsis"
     best = want.loc[want["status"] == "scored"].sort_values("rank").head(5)
     assert [f["properties"]["parcel_id"] for f in fc["features"]] == list(best["parcel_id"])
     assert [f["properties"]["score"] for f in fc["features"]] == pytest.approx(

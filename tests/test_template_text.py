@@ -262,6 +262,13 @@ def test_service_map_and_brief_give_every_tag_back(hostile_sample):
             reply = server.get(path)
             assert reply.status == 200, reply.text[:500]
             assert {"parcels.parcel_id", "parcels.name"} <= literal_fields(reply.text), path
+        reply = server.post("/score", {"profile": "sentra_kuliner", "top": 3})
+        assert reply.status == 200, reply.text[:500]
+        assert {"parcels.parcel_id", "parcels.name"} <= literal_fields(reply.text)
+        # the record travels with the answer; the server's folders do not
+        sources = reply.json()["siteplan"]["provenance"]["sources"]
+        assert {s["text"] for s in sources} >= {"parcels.gpkg", "roads.gpkg"}
+        assert str(hostile_sample["parcels"].parent) not in reply.text
 
 
 def test_escaping_keeps_text_and_drops_template_openers():

@@ -199,14 +199,27 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def public_sources(info: Mapping[str, Any]) -> dict[str, Any]:
-    """Provenance safe to send: server paths in ``sources`` cut to their file names."""
+def _file_name(v: Any) -> Any:
+    text = str(v)
+    return PurePath(text.replace("\\", "/")).name if ("/" in text or "\\" in text) else v
+
+
+def public_sources(info: Any) -> dict[str, Any]:
+    """A result's record as JSON, safe to send: server paths cut to their file names."""
+    if hasattr(info, "to_dict"):
+        info = info.to_dict()
     out = dict(_plain(info))
+    prov = out.get("provenance")
+    if isinstance(prov, Mapping) and isinstance(prov.get("sources"), list):
+        out["provenance"] = {**prov, "sources": [
+            {**s, "text": _file_name(s.get("text"))} if isinstance(s, Mapping) else s
+            for s in prov["sources"]]}
+    prof = out.get("profile")
+    if isinstance(prof, Mapping) and prof.get("source_path"):
+        out["profile"] = {**prof, "source_path": _file_name(prof["source_path"])}
     sources = out.get("sources")
     if isinstance(sources, Mapping):
-        out["sources"] = {k: (PurePath(str(v).replace("\\", "/")).name
-                              if ("/" in str(v) or "\\" in str(v)) else v)
-                          for k, v in sources.items()}
+        out["sources"] = {k: _file_name(v) for k, v in sources.items()}
     return out
 
 
