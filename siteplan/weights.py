@@ -85,7 +85,8 @@ def parse_matrix(matrix: Any, where: str = "AHP matrix") -> np.ndarray:
                                     f"{', '.join(f'[{i + 1},{i + 1}]={a[i, i]:g}' for i in diag)}",
                                     "a criterion is equally important as itself: put 1"))
         prod = a * a.T
-        off = np.argwhere(np.triu(np.abs(prod - 1) > 0.01, 1))
+        # within 1 % inclusive (3 x 0.33 = 9 x 0.11 = 0.99), with room for binary rounding
+        off = np.argwhere(np.triu(np.abs(prod - 1) > 0.01 + 1e-9, 1))
         if len(off):
             cells = ", ".join(f"[{i + 1},{j + 1}]={a[i, j]:g} and [{j + 1},{i + 1}]="
                               f"{a[j, i]:g}" for i, j in off[:5])
