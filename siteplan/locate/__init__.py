@@ -1,0 +1,33 @@
+"""Where to put k facilities, and who is underserved now: location models and access measures.
+
+Two levels, so that others can check the answers:
+
+- on plain matrices: :func:`solve` runs one of :data:`MODELS` (``lscp``,
+  ``lscpb``, ``mclp``, ``pmedian``, ``cpmedian``, ``pcenter``,
+  ``pdispersion``) exactly with HiGHS on a demand-by-site cost matrix and
+  answers a :class:`Plan`; :func:`access` computes one of
+  :data:`ACCESS_METHODS` (``fca``, ``2sfca``, ``e2sfca``, ``3sfca``,
+  ``gravity``, ``raam``) per demand row;
+- for the planner: :func:`locate_sites` (``sp.locate_sites``) builds the
+  problem from a scored result, the population model and the roads, and
+  answers a :class:`SitePlan` that maps and the command line read;
+  :func:`access_now` measures today's access to a layer of facilities.
+"""
+
+from __future__ import annotations
+
+from ._solve import objective_of, solve
+from .access import (
+    ACCESS_METHODS,
+    AccessMethod,
+    access,
+    gaussian_weights,
+    gravity_weights,
+    step_weights,
+)
+from .models import MODELS, Model
+from .plan import Plan, SiteplanSolverError
+
+__all__ = ["solve", "access", "Plan", "SiteplanSolverError", "MODELS", "Model",
+           "ACCESS_METHODS", "AccessMethod", "step_weights", "gravity_weights",
+           "gaussian_weights", "objective_of"]

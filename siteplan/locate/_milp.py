@@ -1,0 +1,126 @@
+"""One integer program, built from sparse blocks and solved by HiGHS (``scipy.optimize.milp``).
+
+Every model in :mod:`siteplan.locate.models` fills a :class:`Program` (a
+minimisation: objective vector, bounds, integrality and sparse constraint
+blocks) and hands it to :func:`run`. :func:`refine` is the second, tie-breaking
+pass: the first optimum is kept as a constraint and the preference is
+maximised among the equal optima.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from .._errors import Problem, SiteplanInputError
+from .plan import SiteplanSolverError
+
+__all__ = ["Program", "Solved", "run", "refine"]
+
+
+@dataclass
+class Program:
+    """A minimisation over ``n`` variables: ``c @ x`` with ``lb <= x <= ub`` and row blocks."""
+
+    c: np.ndarray
+    integrality: np.ndarray
+    lb: np.ndarray
+    ub: np.ndarray
+    rows: list[tuple[sparse.csr_matrix, np.ndarray, np.ndarray]] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls, n: int) -> Program:
+        return cls(np.zeros(n), np.zeros(n), np.zeros(n), np.ones(n))
+
+    @property
+    def n(self) -> int:
+        return len(self.c)
+
+    def add(self, a, lo, hi) -> None:
+        """Append the rows ``lo <= a @ x <= hi`` (``a`` sparse, any number of rows)."""
+        a = sparse.csr_matrix(a)
+        if a.shape[0] == 0:
+            return
+        if a.shape[1] != self.n:
+            raise ValueError(f"block has {a.shape[1]} columns, the program {self.n}")
+        self.rows.append((a, np.broadcast_to(np.asarray(lo, float), a.shape[0]),
+                          np.broadcast_to(np.asarray(hi, float), a.shape[0])))
+
+
+@dataclass(frozen=True)
+class Solved:
+    """HiGHS's answer: the solution, its objective, the proved bound and gap, the status."""
+
+    x: np.ndarray
+    value: float
+    bound: float
+    gap: float
+    status: str
+    seconds: float
+
+
+def _constraints(prog: Program) -> list[LinearConstraint]:
+    if not prog.rows:
+        return []
+    a = sparse.vstack([r[0] for r in prog.rows], format="csr")
+    lo = np.concatenate([r[1] for r in prog.rows])
+    hi = np.concatenate([r[2] for r in prog.rows])
+    return [LinearConstraint(a, lo, hi)]
+
+
+def run(prog: Program, *, model: str, time_limit: float, mip_gap: float,
+        infeasible: Problem) -> Solved:
+    """Solve ``prog``; ``infeasible`` is the problem reported when no solution exists.
+
+    An infeasible program comes from the caller's constraints (k, spacing,
+    groups, capacity) and is a :class:`~siteplan.SiteplanInputError`; a time
+    limit without any solution, or a solver failure, is a
+    :class:`SiteplanSolverError`.
+    """
+    t0 = time.perf_counter()
+    res = milp(prog.c, integrality=prog.integrality, bounds=Bounds(prog.lb, prog.ub),
+               constraints=_constraints(prog),
+               options={"time_limit": float(time_limit), "mip_rel_gap": float(mip_gap),
+                        "disp": False})
+    seconds = time.perf_counter() - t0
+    if res.status == 2:
+        raise SiteplanInputError(infeasible)
+    if res.x is None:
+        hint = ("raise time_limit, or solve a smaller problem (fewer demand units: a larger "
+                "demand cell)" if res.status == 1 else "report this with the inputs")
+        raise SiteplanSolverError(model, str(res.message), hint)
+    value = float(res.fun)
+    bound = res.get("mip_dual_bound")
+    bound = value if bound is None or not np.isfinite(bound) else float(bound)
+    gap = res.get("mip_gap")
+    gap = 0.0 if gap is None or not np.isfinite(gap) else max(float(gap), 0.0)
+    status = "optimal" if res.status == 0 else str(res.message)
+    return Solved(np.asarray(res.x), value, bound, gap, status, seconds)
+
+
+def refine(prog: Program, first: Solved, prefer: np.ndarray, *, model: str,
+           time_limit: float) -> Solved:
+    """Among the optima of ``prog`` (objective at most ``first.value``), maximise ``prefer @ x``.
+
+    ``prefer`` has one entry per variable (zero for all but the sites). The
+    first optimum is kept within a tolerance of 1e-9 of its size (plus HiGHS's
+    feasibility tolerance), so the second pass never trades the model's own
+    objective for preference.
+    """
+    tol = 1e-9 * max(1.0, abs(first.value)) + 1e-7
+    second = Program(-np.asarray(prefer, float), prog.integrality, prog.lb, prog.ub,
+                     list(prog.rows))
+    nz = np.flatnonzero(prog.c)
+    second.add(sparse.csr_matrix((prog.c[nz], (np.zeros(len(nz), int), nz)),
+                                 shape=(1, prog.n)), -np.inf, first.value + tol)
+    try:
+        out = run(second, model=model, time_limit=time_limit, mip_gap=0.0,
+                  infeasible=Problem(model, "tie-break pass infeasible", "drop prefer"))
+    except (SiteplanInputError, SiteplanSolverError):
+        return first  # the first optimum stands; the preference could not be applied
+    return Solved(out.x, first.value, first.bound, first.gap, first.status,
+                  first.seconds + out.seconds)

@@ -1,0 +1,362 @@
+"""The location models, one table: set covering, maximal covering, p-median, p-center, ...
+
+Each entry of :data:`MODELS` turns checked inputs (a demand-by-site cost
+matrix, weights, k, radius, ...) into an integer program built from sparse
+blocks, solves it with HiGHS and returns the chosen columns.
+:func:`siteplan.locate.solve` reads the table, so the names, what each model
+needs and the error listing the known names all come from it.
+
+Formulations (``y_j`` site j open, ``a_ij = [cost_ij <= radius]``):
+
+- ``lscp``: min sum y_j s.t. sum_j a_ij y_j >= 1 (Toregas et al. 1971).
+- ``lscpb``: with the fewest sites of ``lscp``, max sum w_i u_i s.t.
+  sum_j a_ij y_j >= 1 + u_i where row i can be covered twice (Hogan & ReVelle
+  1986); u_i = 1 means a backup site.
+- ``mclp``: max sum w_i z_i s.t. z_i <= sum_j a_ij y_j, sum y_j = k
+  (Church & ReVelle 1974), the model of :func:`siteplan.select_sites`.
+- ``pmedian``: min sum w_i c_ij x_ij s.t. sum_j x_ij = 1, x_ij <= y_j,
+  sum y_j = k (ReVelle & Swain 1970).
+- ``cpmedian``: p-median with sum_i w_i x_ij <= C_j y_j and every demand row
+  served by one site (x binary), as spopt's capacitated ``PMedian``.
+- ``pcenter``: min max_i min_{j open} c_ij: the smallest cost level r at
+  which k sites cover every row, found by bisection over the matrix's
+  distinct values with a set-covering feasibility program at each step
+  (exact; each step proves its answer).
+- ``pdispersion``: on a site-by-site matrix, max min_{a,b open} c_ab with
+  threshold variables z_t (D >= D_t) and one row per pair y_a + y_b + z_t <= 2
+  for the first level above their cost (Sayah & Irnich 2017), much tighter
+  than the big-M rows of Kuby 1987.
+
+Every model honours ``fixed`` and ``excluded`` sites; those with ``k`` also
+``min_spacing`` (pairs of sites closer than it are never both open) and
+``groups`` (at least one open site per group, e.g. per kecamatan). With
+``prefer``, a second pass keeps the optimum and maximises the preference of
+the chosen sites among the equal optima.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from .._errors import Problem, SiteplanInputError
+from ._inputs import Inputs
+from ._milp import Program, Solved, refine, run
+
+__all__ = ["Model", "MODELS", "Outcome"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a model hands back: chosen columns, the solver's bound, gap and status."""
+
+    chosen: np.ndarray
+    bound: float
+    gap: float
+    status: str
+    assignment: np.ndarray | None = None  # cpmedian: the solved site per demand row
+
+
+@dataclass(frozen=True)
+class Model:
+    """One location model: its solver, what it needs, its sense and its objective."""
+
+    solve: Callable[[Inputs], Outcome]
+    needs: frozenset[str]
+    sense: str          # "min" or "max"
+    title: str
+    objective: str      # what Plan.objective measures
+    square: bool = False  # cost is a site-by-site matrix
+
+
+def _cover(inp: Inputs) -> sparse.csr_matrix:
+    return sparse.csr_matrix(inp.cost <= inp.radius, dtype=float)
+
+
+def _site_program(inp: Inputs, extra: int) -> Program:
+    """m site variables (binary, fixed/excluded in the bounds) and ``extra`` more."""
+    m = inp.m
+    prog = Program.empty(m + extra)
+    prog.integrality[:m] = 1
+    prog.lb[inp.fixed] = 1.0
+    prog.ub[inp.excluded] = 0.0
+    if inp.min_spacing is not None and inp.min_spacing > 0:
+        sc = inp.site_cost if inp.site_cost is not None else inp.cost
+        close = np.minimum(sc, sc.T) < inp.min_spacing
+        a, b = np.nonzero(np.triu(close, 1))
+        ok = inp.allowed[a] & inp.allowed[b]
+        a, b = a[ok], b[ok]
+        both = np.isin(a, inp.fixed) & np.isin(b, inp.fixed)
+        if both.any():
+            raise SiteplanInputError(Problem(
+                f"locate.solve({inp.model!r})", f"fixed sites {int(a[both][0])} and "
+                f"{int(b[both][0])} are closer than min_spacing={inp.min_spacing:g}",
+                "lower min_spacing or fix fewer sites"))
+        r = np.arange(len(a))
+        prog.add(sparse.csr_matrix((np.ones(2 * len(a)), (np.r_[r, r], np.r_[a, b])),
+                                   shape=(len(a), prog.n)), -np.inf, 1.0)
+    if inp.groups is not None:
+        labels = inp.groups
+        n_g = int(labels.max()) + 1
+        if inp.k is not None and n_g > inp.k:
+            raise SiteplanInputError(Problem(
+                f"locate.solve({inp.model!r})", f"groups ask for one site in each of {n_g} "
+                f"groups but k={inp.k}", f"use k >= {n_g}"))
+        prog.add(sparse.csr_matrix((np.ones(m), (labels, np.arange(m))), shape=(n_g, prog.n)),
+                 1.0, np.inf)
+    if inp.k is not None:
+        row = np.zeros((1, prog.n))
+        row[0, :m] = 1.0
+        prog.add(row, inp.k, inp.k)
+    return prog
+
+
+def _infeasible(inp: Inputs) -> Problem:
+    return Problem(f"locate.solve({inp.model!r})", "no set of sites meets every rule (k, "
+                   "fixed, excluded, min_spacing, groups, capacity)",
+                   "lower min_spacing, fix or exclude fewer sites, drop groups, or change k")
+
+
+def _finish(prog: Program, inp: Inputs, first: Solved) -> Solved:
+    if inp.prefer is None:
+        return first
+    pref = np.zeros(prog.n)
+    pref[:inp.m] = inp.prefer - inp.prefer.min() + 1.0  # every chosen site counts
+    return refine(prog, first, pref, model=inp.model, time_limit=inp.time_limit)
+
+
+def _chosen(x: np.ndarray, m: int) -> np.ndarray:
+    return np.flatnonzero(x[:m] > 0.5)
+
+
+def _uncoverable(inp: Inputs, a: sparse.csr_matrix, need: int = 1) -> None:
+    reach = np.asarray(a[:, inp.allowed].sum(axis=1)).ravel()
+    bad = np.flatnonzero((reach < need) & (inp.weights > 0))
+    if len(bad):
+        near = np.min(np.where(inp.allowed[None, :], inp.cost, np.inf)[bad], axis=1)
+        raise SiteplanInputError(Problem(
+            f"locate.solve({inp.model!r})", f"{len(bad)} demand rows have no allowed site "
+            f"within radius={inp.radius:g} (rows {bad[:5].tolist()}; the farthest of them is "
+            f"{np.max(near):g} from its nearest site)",
+            f"raise radius to at least {np.max(near):g}, or drop those rows"))
+
+
+def _lscp_program(inp: Inputs, a: sparse.csr_matrix) -> Program:
+    prog = _site_program(inp, 0)
+    prog.c[:] = 1.0
+    rows = np.flatnonzero(inp.weights > 0)
+    prog.add(a[rows], 1.0, np.inf)
+    return prog
+
+
+def _lscp(inp: Inputs) -> Outcome:
+    a = _cover(inp)
+    _uncoverable(inp, a)
+    prog = _lscp_program(inp, a)
+    first = run(prog, model=inp.model, time_limit=inp.time_limit, mip_gap=inp.mip_gap,
+                infeasible=_infeasible(inp))
+    out = _finish(prog, inp, first)
+    return Outcome(_chosen(out.x, inp.m), out.bound, out.gap, out.status)
+
+
+def _lscpb(inp: Inputs) -> Outcome:
+    a = _cover(inp)
+    _uncoverable(inp, a)
+    base = _lscp_program(inp, a)
+    p = run(base, model=inp.model, time_limit=inp.time_limit, mip_gap=0.0,
+            infeasible=_infeasible(inp))
+    n_sites = round(p.value)
+    n, m = inp.n, inp.m
+    prog = _site_program(inp, n)
+    prog.integrality[m:] = 1
+    twice = (np.asarray(a[:, inp.allowed].sum(axis=1)).ravel() >= 2) & (inp.weights > 0)
+    prog.ub[m:][~twice] = 0.0
+    prog.c[m:] = -inp.weights
+    rows = np.flatnonzero(inp.weights > 0)
+    block = sparse.hstack([a, -sparse.identity(n, format="csr")], format="csr")[rows]
+    prog.add(block, 1.0, np.inf)
+    count = np.zeros((1, prog.n))
+    count[0, :m] = 1.0
+    prog.add(count, n_sites, n_sites)
+    first = run(prog, model=inp.model, time_limit=inp.time_limit, mip_gap=inp.mip_gap,
+                infeasible=_infeasible(inp))
+    out = _finish(prog, inp, first)
+    return Outcome(_chosen(out.x, m), -out.bound, out.gap, out.status)
+
+
+def _mclp(inp: Inputs) -> Outcome:
+    a = _cover(inp)
+    useful = np.flatnonzero((np.asarray(a.sum(axis=1)).ravel() > 0) & (inp.weights > 0))
+    m = inp.m
+    prog = _site_program(inp, len(useful))
+    prog.c[m:] = -inp.weights[useful]
+    block = sparse.hstack([-a[useful], sparse.identity(len(useful), format="csr")],
+                          format="csr")
+    prog.add(block, -np.inf, 0.0)
+    first = run(prog, model=inp.model, time_limit=inp.time_limit, mip_gap=inp.mip_gap,
+                infeasible=_infeasible(inp))
+    out = _finish(prog, inp, first)
+    return Outcome(_chosen(out.x, m), -out.bound, out.gap, out.status)
+
+
+def _median_program(inp: Inputs, capacitated: bool) -> tuple[Program, np.ndarray,
+                                                                 np.ndarray, np.ndarray]:
+    """y (m) then one x per usable (row, site) pair; returns the program and the pairs."""
+    m = inp.m
+    rows = np.flatnonzero(inp.weights > 0) if not capacitated else np.arange(inp.n)
+    c = inp.cost[rows]
+    usable = np.isfinite(c) & inp.allowed[None, :]
+    if not capacitated and len(inp.fixed):
+        # a row never goes farther than its nearest fixed site
+        usable &= c <= np.min(c[:, inp.fixed], axis=1)[:, None]
+    none = ~usable.any(axis=1)
+    if none.any():
+        bad = rows[none]
+        raise SiteplanInputError(Problem(
+            f"locate.solve({inp.model!r})", f"{len(bad)} demand rows cannot reach any allowed "
+            f"site (rows {bad[:5].tolist()}: every cost is inf or the site is excluded)",
+            "drop those rows or give them a finite cost"))
+    ri, sj = np.nonzero(usable)
+    nx = len(ri)
+    prog = _site_program(inp, nx)
+    prog.c[m:] = inp.weights[rows][ri] * c[ri, sj]
+    if capacitated:
+        prog.integrality[m:] = 1
+    xi = m + np.arange(nx)
+    prog.add(sparse.csr_matrix((np.ones(nx), (ri, xi)), shape=(len(rows), prog.n)), 1.0, 1.0)
+    r = np.arange(nx)
+    prog.add(sparse.csr_matrix((np.r_[np.ones(nx), -np.ones(nx)], (np.r_[r, r], np.r_[xi, sj])),
+                               shape=(nx, prog.n)), -np.inf, 0.0)
+    return prog, rows, ri, sj
+
+
+def _pmedian(inp: Inputs) -> Outcome:
+    prog, _, _, _ = _median_program(inp, capacitated=False)
+    first = run(prog, model=inp.model, time_limit=inp.time_limit, mip_gap=inp.mip_gap,
+                infeasible=_infeasible(inp))
+    out = _finish(prog, inp, first)
+    return Outcome(_chosen(out.x, inp.m), out.bound, out.gap, out.status)
+
+
+def _cpmedian(inp: Inputs) -> Outcome:
+    cap = inp.capacity
+    total = float(inp.weights.sum())
+    free = np.sort(cap[inp.allowed & ~np.isin(np.arange(inp.m), inp.fixed)])[::-1]
+    best = float(cap[inp.fixed].sum() + free[:max(inp.k - len(inp.fixed), 0)].sum())
+    if best < total:
+        raise SiteplanInputError(Problem(
+            f"locate.solve({inp.model!r})", f"the {inp.k} sites of largest capacity hold "
+            f"{best:g}, less than the total demand {total:g}",
+            "raise capacity, raise k, or exclude fewer sites"))
+    prog, rows, ri, sj = _median_program(inp, capacitated=True)
+    m = inp.m
+    xi = m + np.arange(len(ri))
+    capa = sparse.csr_matrix((np.r_[inp.weights[rows][ri], -cap],
+                              (np.r_[sj, np.arange(m)], np.r_[xi, np.arange(m)])),
+                             shape=(m, prog.n))
+    prog.add(capa, -np.inf, 0.0)
+    first = run(prog, model=inp.model, time_limit=inp.time_limit, mip_gap=inp.mip_gap,
+                infeasible=_infeasible(inp))
+    out = _finish(prog, inp, first)
+    assign = np.full(inp.n, -1, dtype=np.int64)
+    on = out.x[m:] > 0.5
+    assign[rows[ri[on]]] = sj[on]
+    return Outcome(_chosen(out.x, m), out.bound, out.gap, out.status, assign)
+
+
+def _pcenter(inp: Inputs) -> Outcome:
+    m = inp.m
+    rows = np.flatnonzero(inp.weights > 0)
+    c = np.where(inp.allowed[None, :], inp.cost[rows], np.inf)
+    nearest = c.min(axis=1)
+    if not np.isfinite(nearest).all():
+        bad = rows[~np.isfinite(nearest)]
+        raise SiteplanInputError(Problem(
+            f"locate.solve({inp.model!r})", f"{len(bad)} demand rows cannot reach any allowed "
+            f"site (rows {bad[:5].tolist()})", "drop those rows or give them a finite cost"))
+    levels = np.unique(c[np.isfinite(c)])
+    levels = levels[levels >= nearest.max()]
+
+    def feasible(r: float, objective: np.ndarray | None = None) -> Solved | None:
+        prog = _site_program(inp, 0)
+        if objective is not None:
+            prog.c[:] = objective
+        prog.add(sparse.csr_matrix(c <= r, dtype=float), 1.0, np.inf)
+        try:
+            return run(prog, model=inp.model, time_limit=inp.time_limit, mip_gap=0.0,
+                       infeasible=_infeasible(inp))
+        except SiteplanInputError:
+            return None
+
+    lo, hi = 0, len(levels) - 1
+    best = feasible(levels[hi])
+    if best is None:
+        raise SiteplanInputError(_infeasible(inp))
+    while lo < hi:  # levels[hi] is feasible; find the first feasible level
+        mid = (lo + hi) // 2
+        got = feasible(levels[mid])
+        if got is None:
+            lo = mid + 1
+        else:
+            hi, best = mid, got
+    if inp.prefer is not None:
+        pref = -(inp.prefer - inp.prefer.min() + 1.0)
+        best = feasible(levels[hi], pref) or best
+    return Outcome(_chosen(best.x, m), float(levels[hi]), 0.0, best.status)
+
+
+def _pdispersion(inp: Inputs) -> Outcome:
+    m = inp.m
+    d = np.minimum(inp.cost, inp.cost.T)
+    a, b = np.nonzero(np.triu(np.ones((m, m), dtype=bool), 1)
+                      & inp.allowed[:, None] & inp.allowed[None, :] & np.isfinite(d))
+    da = d[a, b]
+    levels, s = np.unique(da, return_inverse=True)
+    if len(levels) == 0:
+        raise SiteplanInputError(Problem(f"locate.solve({inp.model!r})", "no two allowed sites "
+                                         "have a finite cost between them",
+                                         "exclude fewer sites"))
+    nl = len(levels) - 1  # z_1 .. z_L-1
+    prog = _site_program(inp, nl)
+    prog.integrality[m:] = 1
+    prog.c[m:] = -np.diff(levels)
+    if nl > 1:  # z_t <= z_t-1
+        t = np.arange(nl - 1)
+        prog.add(sparse.csr_matrix((np.r_[np.ones(nl - 1), -np.ones(nl - 1)],
+                                    (np.r_[t, t], np.r_[m + t + 1, m + t])),
+                                   shape=(nl - 1, prog.n)), -np.inf, 0.0)
+    keep = s < nl  # a pair at the top level constrains nothing
+    a, b, s = a[keep], b[keep], s[keep]
+    r = np.arange(len(a))
+    prog.add(sparse.csr_matrix((np.ones(3 * len(a)), (np.r_[r, r, r], np.r_[a, b, m + s])),
+                               shape=(len(a), prog.n)), -np.inf, 2.0)
+    first = run(prog, model=inp.model, time_limit=inp.time_limit, mip_gap=inp.mip_gap,
+                infeasible=_infeasible(inp))
+    out = _finish(prog, inp, first)
+    return Outcome(_chosen(out.x, m), levels[0] - out.bound, out.gap, out.status)
+
+
+_K = frozenset({"k"})
+#: model name -> :class:`Model`; the names :func:`siteplan.locate.solve` accepts
+MODELS: dict[str, Model] = {
+    "lscp": Model(_lscp, frozenset({"radius"}), "min", "location set covering",
+                  "number of sites that put every demand row within radius"),
+    "lscpb": Model(_lscpb, frozenset({"radius"}), "max", "set covering with backup coverage",
+                   "weight (default: count) of demand rows within radius of two or more "
+                   "sites, with the fewest sites of lscp"),
+    "mclp": Model(_mclp, _K | {"radius"}, "max", "maximal covering location",
+                  "weight of demand rows within radius of a chosen site"),
+    "pmedian": Model(_pmedian, _K, "min", "p-median",
+                     "sum over demand rows of weight times cost to the nearest chosen site"),
+    "cpmedian": Model(_cpmedian, _K | {"capacity"}, "min", "capacitated p-median",
+                      "sum of weight times cost, each row served by one site within its "
+                      "capacity"),
+    "pcenter": Model(_pcenter, _K, "min", "p-center",
+                     "largest cost from a demand row (weight > 0) to its nearest chosen site"),
+    "pdispersion": Model(_pdispersion, _K, "max", "p-dispersion",
+                         "smallest cost between two chosen sites (site-by-site matrix)",
+                         square=True),
+}
