@@ -254,10 +254,7 @@ def test_english_map_and_screenshot(opened):
 
 
 def test_sample_map(browser, tmp_path):
-    try:
-        layers = sp.load_sample()
-    except FileNotFoundError as err:       # the sample is built by another step
-        pytest.skip(str(err))
+    layers = sp.load_sample()
     result = sp.score(layers, "sentra_kuliner")
     p = Page(browser, sp.render_map(result, layers), tmp_path / "sample.html")
     try:

@@ -15,12 +15,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from cikit import require
 
 import siteplan as sp
 from siteplan.profiles import profile_from_dict
 
-pytest.importorskip("dask_geopandas")
-distributed = pytest.importorskip("distributed")
+require("dask_geopandas")
+distributed = require("distributed")
 
 
 @pytest.fixture(scope="module")

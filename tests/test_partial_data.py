@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from cikit import require
 from shapely import box
 
 import siteplan as sp
@@ -105,7 +106,7 @@ def test_skip_leaves_the_rules_out_renormalises_and_records(no_flood):
 
 
 def test_dask_engine_skips_the_same(no_flood):
-    pytest.importorskip("dask_geopandas")
+    require("dask_geopandas")
     local = sp.score(no_flood, profile(), missing="skip")
     dask = sp.score(no_flood, profile(), missing="skip", engine="dask",
                     engine_options={"scheduler": "synchronous", "npartitions": 2})

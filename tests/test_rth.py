@@ -400,7 +400,6 @@ def test_bad_norms(green_world, tmp_path):
 
 
 def test_rth_map_structure(admin_world):
-    pytest.importorskip("folium")
     admin = admin_world["admin"].assign(nama=["<b>K2</b>", "K1 `${x}`\\", "K3"])
     g = sp.rth_gaps(admin_world.replace(admin=admin))
     m = rth.rth_map(g, lang="en")
@@ -443,16 +442,9 @@ def test_import_does_not_import_folium():
 # ------------------------------------------------------------ the real 67 kelurahan
 
 
-def _sample_or_skip():
-    try:
-        return sp.load_sample()
-    except (ImportError, AttributeError, FileNotFoundError) as exc:  # pragma: no cover
-        pytest.skip(f"the sample is not available yet: {exc}")
-
-
 @pytest.mark.shared
 def test_real_kelurahan(shared_data: Path):
-    sample = _sample_or_skip()
+    sample = sp.load_sample()
     kel_path = shared_data / "boundaries" / "kelurahan_kota_serang_cahyadsn.geojson"
     layers = sp.load_layers(admin=kel_path, green_spaces=sample["green_spaces"],
                             population=sample["population"])
@@ -478,7 +470,7 @@ def test_real_kelurahan(shared_data: Path):
 
 
 def test_sample_profile_runs():
-    sample = _sample_or_skip()
+    sample = sp.load_sample()
     res = sp.score(sample, "rth")
     scored = res[res["status"] == "scored"]
     assert len(scored) > 0

@@ -13,14 +13,15 @@ import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
+from cikit import require
 
 import siteplan as sp
 from siteplan.profile_schema import profile_schema
 from siteplan.profiles import builtin_profile_text
 from siteplan.record import record_from_dict
 
-pytest.importorskip("fastapi")
-pytest.importorskip("uvicorn")
+require("fastapi")
+require("uvicorn")
 
 from servekit import serve  # noqa: E402  (tests/ is on sys.path under pytest)
 

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cikit import require
 
 import siteplan as sp
 from siteplan.profiles import builtin_profile_text, profile_from_dict
 
-pytest.importorskip("fastapi")
-pytest.importorskip("uvicorn")
+require("fastapi")
+require("uvicorn")
 
 from servekit import serve  # noqa: E402  (tests/ is on sys.path under pytest)
 
