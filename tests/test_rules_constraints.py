@@ -77,10 +77,13 @@ def test_outside_a_parcel_exactly_buffer_metres_away_keeps_the_rule(n_vertices):
     parcels = {"at_15": box(0, 0, 100, 100),       # 15 m: exactly the buffer
                "at_14": box(0, 200, 101, 300),     # 14 m: inside the buffer
                "at_16": box(0, 400, 99, 450),      # 16 m
-               "across": box(110, -100, 120, -50)}  # the river crosses it
+               # 14 m from the middle of the 17th segment (y -100 to -75 with 41 vertices),
+               # 17.2 m from its ends: only that segment is within the buffer
+               "mid_segment": box(0, -90, 101, -85),
+               "across": box(110, -300, 120, -250)}  # the river crosses it
     con = {"type": "outside", "layer": "rivers", "buffer": 15}
     assert kept(parcels, con, extra={"rivers": river(115, n_vertices)}) == \
-        {"at_15": True, "at_14": False, "at_16": True, "across": False}
+        {"at_15": True, "at_14": False, "at_16": True, "mid_segment": False, "across": False}
 
 
 def test_outside_without_buffer_touching_is_not_overlapping():
