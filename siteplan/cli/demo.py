@@ -11,9 +11,11 @@ HELP = "run every built-in profile on the embedded sample"
 DESCRIPTION = ("Run every built-in profile on the embedded synthetic Serang sample: one HTML "
                "map per profile, a brief of its 5 best sites for a partner meeting "
                "(brief_<profile>.html), a scored GeoPackage and a CSV summary of the top "
-               "sites.")
+               "sites. Run again on the same folder, it replaces what it wrote there before.")
 #: sites in each profile's brief
 BRIEF_TOP = 5
+#: file marking a folder as the demo's own (a second run replaces what the first wrote)
+MARKER = ".siteplan-demo"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -35,7 +37,10 @@ def run(args) -> int:
     maps = [out / f"{n}.html" for n in names]
     briefs = [out / f"brief_{n}.html" for n in names]
     gpkg, summary = out / "siteplan_demo.gpkg", out / "summary.csv"
-    check_free([*maps, *briefs, gpkg, summary], args.overwrite)
+    # a folder this command wrote before is its own: a second run replaces its outputs
+    marker = out / MARKER
+    again = marker.is_file()
+    check_free([*maps, *briefs, gpkg, summary], args.overwrite or again)
     layers = sp.load_sample()
     results, rows = {}, []
     for name in progress(names, quiet=args.quiet, desc="profiles"):
@@ -54,7 +59,11 @@ def run(args) -> int:
     write_geopackage(results, gpkg, overwrite=True, lang=args.lang)
     with atomic_path(summary, overwrite=True) as tmp:
         pd.concat(rows, ignore_index=True).to_csv(tmp, index=False)
-    say(args, f"siteplan demo on the synthetic Serang sample: {len(names)} profiles")
+    with atomic_path(marker, overwrite=True) as tmp:
+        tmp.write_text("written by siteplan demo; a second run replaces these outputs\n",
+                       encoding="utf-8")
+    say(args, f"siteplan demo on the synthetic Serang sample: {len(names)} profiles"
+        + (f" (replaced the outputs of the last demo run in {out})" if again else ""))
     for name, path, brief in zip(names, maps, briefs, strict=True):
         c = record_of(results[name]).counts
         say(args, f"  map  {path}  ({c.scored} scored, {c.excluded} excluded)")

@@ -1,0 +1,118 @@
+"""The command line behaves as GIS staff expect of a tool of the field.
+
+Flags work before and after the subcommand, warnings of the library reach the
+terminal (and ``-q`` silences them), a closed pipe ends the command quietly,
+``python -m siteplan`` works, every failure has its own exit code, and no
+command falls back to the sample without ``--sample``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from siteplan.cli._common import EXIT_CODES
+
+
+def siteplan(*args, module: str = "siteplan.cli", **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", module, *map(str, args)],
+                          capture_output=True, text=True, timeout=600, **kw)
+
+
+@pytest.fixture(scope="module")
+def parcels_with_a_broken_row(tmp_path_factory):
+    """Three parcels, one of them an empty polygon (rejected at load, with a warning)."""
+    path = tmp_path_factory.mktemp("habits") / "persil.gpkg"
+    x0, y0 = 620_000.0, 9_320_000.0
+    gpd.GeoDataFrame({"parcel_id": ["A", "B", "R"], "ownership": ["pemda"] * 3,
+                      "land_use": ["tanah_kosong"] * 3},
+                     geometry=[shapely.box(x0, y0, x0 + 60, y0 + 60),
+                               shapely.box(x0 + 200, y0, x0 + 260, y0 + 60),
+                               shapely.Polygon()], crs="EPSG:32748").to_file(path)
+    return path
+
+
+def test_python_dash_m_siteplan_is_the_command():
+    r = siteplan("--version", module="siteplan")
+    assert r.returncode == 0 and r.stdout.startswith("siteplan ")
+    assert r.stdout == siteplan("--version").stdout
+
+
+def test_help_lists_every_exit_code():
+    r = siteplan("--help")
+    assert r.returncode == 0
+    for code, meaning in EXIT_CODES.items():
+        assert f"  {code}  {meaning}" in r.stdout
+    assert len(set(EXIT_CODES)) == len(EXIT_CODES) == 6
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_quiet_and_verbose_work_on_either_side_of_the_subcommand(tmp_path, where):
+    args = ["profiles", "export", "rth", tmp_path / "rth.toml"]
+    quiet = ["-q", *args] if where == "before" else [*args, "--quiet"]
+    r = siteplan(*quiet)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "" and (tmp_path / "rth.toml").is_file()
+    loud = ["-v", "demo", "--out", tmp_path / "d"] if where == "before" else [
+        "demo", "--out", tmp_path / "d", "-v"]
+    r = siteplan(*loud)
+    assert r.returncode == 0, r.stderr
+    # -v: the library's INFO messages reach stderr ("<profile>: n scored, ...")
+    assert "sentra_kuliner:" in r.stderr and "scored" in r.stderr
+
+
+def test_library_warnings_reach_the_terminal_unless_quiet(tmp_path, parcels_with_a_broken_row):
+    args = ["score", "--profile", "sentra_kuliner", "--parcels", parcels_with_a_broken_row,
+            "--skip-missing", "--out"]
+    r = siteplan(*args, tmp_path / "a.gpkg")
+    assert r.returncode == 0, r.stderr
+    assert "siteplan: warning: layer 'parcels': 1 features rejected ('empty geometry')" \
+        in r.stderr
+    r = siteplan(*args, tmp_path / "b.gpkg", "-q")
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == "" and r.stdout == ""
+
+
+def test_a_closed_pipe_ends_the_command_quietly():
+    proc = subprocess.Popen([sys.executable, "-m", "siteplan", "profiles", "schema"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()          # the reader is gone before a byte is written (`| head -0`)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert b"BrokenPipe" not in err and b"internal error" not in err and err == b""
+
+
+@pytest.mark.parametrize("command", [
+    ["score", "--profile", "rth", "--out", "x.gpkg"],
+    ["brief", "--profile", "rth", "--out", "x.html"],
+    ["select", "--profile", "rth", "--out", "x.gpkg"],
+    ["compare", "--out", "cmp"],
+    ["allocate", "--demand", "rth=1", "--out", "x.gpkg"],
+    ["serve"],
+])
+def test_no_command_falls_back_to_the_sample(tmp_path, command):
+    r = siteplan(*command, cwd=tmp_path)
+    assert r.returncode == 2
+    assert "--sample" in r.stderr and "--parcels" in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sample_and_files_together_is_bad_usage(tmp_path, parcels_with_a_broken_row):
+    r = siteplan("score", "--profile", "rth", "--sample", "--parcels",
+                 parcels_with_a_broken_row, "--out", tmp_path / "x.gpkg")
+    assert r.returncode == 2 and "not both" in r.stderr
+
+
+def test_distinct_exit_codes(tmp_path):
+    assert siteplan("score", "--no-such-option").returncode == 2            # usage
+    r = siteplan("score", "--sample", "--profile", "no_such_profile", "--out",
+                 tmp_path / "x.gpkg")
+    assert r.returncode == 3 and "no_such_profile" in r.stderr              # bad input
+    (tmp_path / "taken.toml").write_text("mine\n")
+    r = siteplan("profiles", "export", "rth", tmp_path / "taken.toml")
+    assert r.returncode == 5 and "--overwrite" in r.stderr                  # output exists
+    assert (tmp_path / "taken.toml").read_text() == "mine\n"
