@@ -151,9 +151,8 @@ class Runner:
 
         self.time_limit = float(time_limit)
         self.pool = WorkerPool(setup, workers=workers, start_method=start_method)
-        # threads that wait for the workers' answers (the work is in the worker processes)
-        self._waiters = ThreadPoolExecutor(max_workers=max(64, 8 * int(workers)),
-                                           thread_name_prefix="siteplan-serve-wait")
+        self._threads = max(64, 8 * int(workers))
+        self._waiters: ThreadPoolExecutor | None = None
 
     def start(self) -> None:
         """Start the worker processes (else the first call does)."""
@@ -163,8 +162,14 @@ class Runner:
         """The answer of the job ``name`` (status, media type, body) or a ServiceError."""
         from ._pool import NO_WORKER, TIMED_OUT, WORKER_DIED
 
-        deadline = time.monotonic() + self.time_limit
         loop = asyncio.get_running_loop()
+        if self._waiters is None:
+            # threads that wait for the workers' answers (the work is in the worker processes)
+            self._waiters = ThreadPoolExecutor(max_workers=self._threads,
+                                               thread_name_prefix="siteplan-serve-wait")
+        if not self.pool.started:  # starting the workers is not the request's time
+            await loop.run_in_executor(self._waiters, self.pool.start)
+        deadline = time.monotonic() + self.time_limit
         answer = await loop.run_in_executor(self._waiters, self.pool.run, deadline, name,
                                             kwargs)
         if answer in (TIMED_OUT, NO_WORKER):
@@ -181,8 +186,11 @@ class Runner:
         return answer
 
     def close(self) -> None:
+        """Stop the workers (a later call starts them again)."""
         self.pool.close()
-        self._waiters.shutdown(wait=False, cancel_futures=True)
+        waiters, self._waiters = self._waiters, None
+        if waiters is not None:
+            waiters.shutdown(wait=False, cancel_futures=True)
 
 
 class HostCheck:

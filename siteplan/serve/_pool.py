@@ -112,16 +112,17 @@ class WorkerPool:
         self._cmd_lock = threading.Lock()
         self._template: Any = None
         self._cmd: Connection | None = None
-        self._started = self._closed = False
-        self._finalizer = weakref.finalize(self, _shutdown, self._workers, [None, None])
+        self._started = False
+        self._generation = 0  # counts the closes: a replacement for an older pool is dropped
+        self._procs: list[Any] = [None, None]  # the template and its command connection
+        # at exit or when the pool is dropped, the processes end with it
+        weakref.finalize(self, _shutdown, self._workers, self._procs)
 
     # --- life cycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the template and the workers (blocks until they are ready; once)."""
+        """Start the template and the workers (blocks until they are ready; once until closed)."""
         with self._start_lock:
-            if self._closed:
-                raise RuntimeError("the worker pool is closed")
             if self._started:
                 return
             if self.start_method == "fork":
@@ -131,11 +132,23 @@ class WorkerPool:
             self._started = True
 
     def close(self) -> None:
-        """Stop every worker and the template (a job still running is killed)."""
+        """Stop every worker and the template (a job still running is killed).
+
+        A closed pool can be started again.
+        """
         with self._start_lock:
-            self._closed = True
-        self._finalizer.detach()
-        _shutdown(self._workers, [self._template, self._cmd])
+            self._generation += 1
+            self._started = False
+            _shutdown(self._workers, self._procs)
+            self._template = self._cmd = None
+            self._procs[:] = [None, None]
+            while not self._idle.empty():
+                self._idle.get_nowait()
+
+    @property
+    def started(self) -> bool:
+        """True once :meth:`start` has run."""
+        return self._started
 
     @property
     def pids(self) -> list[int]:
@@ -149,8 +162,7 @@ class WorkerPool:
         proc.start()
         child.close()
         self._template, self._cmd = proc, parent
-        self._finalizer.detach()
-        self._finalizer = weakref.finalize(self, _shutdown, self._workers, [proc, parent])
+        self._procs[:] = [proc, parent]
         if not parent.poll(_START_TIMEOUT):
             raise RuntimeError(f"the worker template did not start within {_START_TIMEOUT:g} s")
         try:
@@ -209,14 +221,17 @@ class WorkerPool:
 
     def _replace(self, worker: _Worker) -> None:
         """Kill ``worker`` and start another in its place (in a thread of its own)."""
+        generation = self._generation
+
         def job():
-            self._kill(worker)
-            if self._closed:
-                return
-            try:
-                self._idle.put(self._new_worker())
-            except Exception:  # the pool is one worker short until the server restarts
-                log.exception("could not start a replacement worker")
+            with self._start_lock:
+                if generation != self._generation or not self._started:
+                    return  # closed meanwhile: the worker went with the rest
+                self._kill(worker)
+                try:
+                    self._idle.put(self._new_worker())
+                except Exception:  # the pool is one worker short until the server restarts
+                    log.exception("could not start a replacement worker")
 
         threading.Thread(target=job, name="siteplan-serve-replace", daemon=True).start()
 

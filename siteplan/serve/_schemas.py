@@ -116,7 +116,7 @@ class _Common(_Body):
 class ScoreRequest(_Common):
     """``POST /score``: score parcels with one profile."""
 
-    profile: str | dict[str, Any] = Field(description=_PROFILE_DOC)
+    profile: str | dict[str, Any] = Field(description=_PROFILE_DOC, examples=["rth"])
     top: int | None = Field(None, ge=1, description="return only the N best-ranked sites "
                             "(default: every candidate parcel, scored, excluded or rejected)")
 
@@ -139,7 +139,7 @@ class SensitivityRequest(ScoreRequest):
 class SelectRequest(_Common):
     """``POST /select``: choose k sites together, most people newly within reach."""
 
-    profile: str | dict[str, Any] = Field(description=_PROFILE_DOC)
+    profile: str | dict[str, Any] = Field(description=_PROFILE_DOC, examples=["rth"])
     k: int = Field(5, ge=1, le=100, description="number of sites")
     radius: float = Field(1000.0, gt=0, le=50000, description="reach of a facility in metres")
     min_spacing: float | None = Field(None, ge=0, le=50000,

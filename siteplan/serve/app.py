@@ -27,7 +27,7 @@ try:
     from fastapi import FastAPI, Query, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.middleware.cors import CORSMiddleware
-    from fastapi.responses import HTMLResponse, Response
+    from fastapi.responses import Response
     from fastapi.routing import APIRoute
     from starlette.exceptions import HTTPException
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
@@ -215,11 +215,13 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
     async def lifespan(_app):
         import anyio.to_thread
 
+        started_here = not svc.runner.pool.started  # else whoever started it closes it
         await anyio.to_thread.run_sync(svc.runner.start)
         try:
             yield
         finally:
-            svc.runner.close()
+            if started_here:
+                svc.runner.close()
 
     app = FastAPI(title="siteplan", version=__version__, lifespan=lifespan, description=(
         "Scores Kota Serang's city-owned parcels for CSR facilities (green open space, "
@@ -347,14 +349,22 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
         return await svc.run("allocate", req=req, solver_time_limit=min(
             req.solver_time_limit, svc.runner.time_limit))
 
+    def _html_ok(what: str, *codes: int) -> dict[int | str, dict[str, Any]]:
+        # the errors are JSON: the route's class is Response, the page's type is given here
+        return {200: {"description": what,
+                      "content": {"text/html": {"schema": {"type": "string"}}}},
+                **_errors(*codes)}
+
     @app.get("/map/{profile}", summary="The HTML map of a built-in profile on the server's "
-             "layers", response_class=HTMLResponse, responses=_errors(404, 422, 504))
+             "layers", response_class=Response, responses=_html_ok(
+                 "the map, a self-contained HTML page", 404, 422, 504))
     async def map_page(profile: str, lang: Literal["id", "en"] = "id",
                        top: int = Query(10, ge=0, le=100)):
         return await svc.run("map", profile=profile, lang=lang, top=top)
 
     @app.get("/brief/{profile}", summary="The partner meeting brief (sp.site_brief)",
-             response_class=HTMLResponse, responses=_errors(404, 422, 501, 504))
+             response_class=Response, responses=_html_ok(
+                 "the brief, an HTML page", 404, 422, 501, 504))
     async def brief(profile: str, top: int = Query(5, ge=1, le=50),
                     lang: Literal["id", "en"] = "id"):
         return await svc.run("brief", profile=profile, lang=lang, top=top)
