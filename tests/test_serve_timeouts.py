@@ -9,6 +9,7 @@ and the next requests are answered.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import sys
 import time
@@ -24,10 +25,31 @@ pytest.importorskip("uvicorn")
 
 from servekit import descendants, serve  # noqa: E402  (tests/ is on sys.path under pytest)
 
-from siteplan.serve._pool import NO_WORKER, TIMED_OUT, WorkerPool  # noqa: E402
-from siteplan.serve._work import run_job  # noqa: E402
+from siteplan.serve._pool import NO_NETWORK_ENV, NO_WORKER, TIMED_OUT, WorkerPool  # noqa: E402
 
 LINUX = sys.platform.startswith("linux")
+
+
+def _run(_ctx, name: str, kwargs: dict) -> tuple[int, str, bytes]:
+    """The jobs of these tests, run in the pool's worker processes."""
+    if name == "sleep":  # a core kept busy for kwargs["seconds"]
+        end = time.monotonic() + kwargs["seconds"]
+        while time.monotonic() < end:
+            pass
+        return 200, "application/json", b"{}"
+    if name == "pid":
+        return 200, "application/json", json.dumps({"pid": os.getpid()}).encode()
+    if name == "network":
+        import pyproj.network
+
+        return 200, "application/json", json.dumps({
+            "proj": pyproj.network.is_network_enabled(),
+            "env": {k: os.environ.get(k) for k in NO_NETWORK_ENV}}).encode()
+    raise AssertionError(name)
+
+
+def _pid(answer) -> int:
+    return json.loads(answer[2])["pid"]
 
 
 def _alive(pid: int) -> bool:
@@ -58,7 +80,7 @@ START_METHODS = ["spawn"] + (["fork"] if hasattr(os, "fork") else [])
 
 @pytest.mark.parametrize("start_method", START_METHODS)
 def test_pool_kills_a_job_past_its_deadline_and_replaces_the_worker(start_method):
-    pool = WorkerPool((dict, {}, run_job), workers=2, start_method=start_method)
+    pool = WorkerPool((dict, {}, _run), workers=2, start_method=start_method)
     try:
         pool.start()
         before = set(pool.pids)
@@ -74,14 +96,17 @@ def test_pool_kills_a_job_past_its_deadline_and_replaces_the_worker(start_method
         # both workers answer again
         answers = [pool.run(time.monotonic() + 60, "pid", {}) for _ in range(4)]
         assert all(a[0] == 200 for a in answers)
-        assert {int(a[2].split(b":")[1].strip(b" }")) for a in answers} <= set(pool.pids)
+        assert {_pid(a) for a in answers} <= set(pool.pids)
+        # every worker has PROJ's network off and GDAL's remote files closed
+        net = json.loads(pool.run(time.monotonic() + 60, "network", {})[2])
+        assert net == {"proj": False, "env": NO_NETWORK_ENV}
     finally:
         pool.close()
     assert not any(_alive(p) for p in before | set(pool.pids))
 
 
 def test_pool_waiting_for_a_worker_counts_against_the_deadline():
-    pool = WorkerPool((dict, {}, run_job), workers=1, start_method=START_METHODS[-1])
+    pool = WorkerPool((dict, {}, _run), workers=1, start_method=START_METHODS[-1])
     try:
         pool.start()
         with ThreadPoolExecutor(2) as threads:

@@ -270,27 +270,9 @@ def brief_job(ctx: Context, profile: str, lang: str, top: int) -> tuple[int, str
     return 200, _HTML, _html_text(page).encode("utf-8")
 
 
-def sleep_job(_ctx: Context, seconds: float) -> tuple[int, str, bytes]:
-    """Busy for ``seconds`` (tests of the time limit; not reachable over HTTP)."""
-    import time
-
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        pass
-    return 200, _JSON, _body({"slept": seconds})
-
-
-def pid_job(_ctx: Context) -> tuple[int, str, bytes]:
-    """This worker's process id (tests; not reachable over HTTP)."""
-    import os
-
-    return 200, _JSON, _body({"pid": os.getpid()})
-
-
 JOBS: dict[str, Callable[..., tuple[int, str, bytes]]] = {
     "score": score_job, "sensitivity": sensitivity_job, "select": select_job,
-    "allocate": allocate_job, "map": map_job, "brief": brief_job, "sleep": sleep_job,
-    "pid": pid_job}
+    "allocate": allocate_job, "map": map_job, "brief": brief_job}
 
 
 def run_job(ctx: Context, name: str, kwargs: dict[str, Any]) -> tuple[int, str, bytes]:
