@@ -18,6 +18,20 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "note: /usr/bin/chromium is missing; the browser tests will be skipped" >&2
   fi
 fi
+# The register's PostGIS tests start a throwaway PostgreSQL server from Debian's
+# postgresql and postgis packages (initdb/pg_ctl as a non-root user).
+if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || \
+   [ ! -f /usr/share/postgresql/15/extension/postgis.control ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-15-postgis-3 >/dev/null
+  elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then
+    sudo apt-get update -qq
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-15-postgis-3 >/dev/null
+  else
+    echo "note: PostgreSQL 15 with PostGIS is missing; the register's PostGIS tests will be skipped" >&2
+  fi
+fi
 if [ -f tests/browser/package-lock.json ] && command -v npm >/dev/null; then
   npm ci --prefix tests/browser --no-audit --no-fund --silent
 fi

@@ -35,8 +35,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .layers import Layers
     from .profiles import Profile, get_profile, list_profiles, read_profile
     from .record import ScoreRecord, record_of
+    from .register import open_register
     from .render.allocation_map import render_allocation
     from .render.interactive import profile_to_toml
+    from .render.offers_map import render_offers
     from .render.rth_map import render_rth
     from .render.score_map import render_map
     from .render.selection_map import render_selection
@@ -72,11 +74,14 @@ _LAZY = {
     "allocate": "allocation",
     "assemble_sites": "assemble",
     "render_allocation": "render.allocation_map",
+    "open_register": "register",
+    "render_offers": "render.offers_map",
 }
 _SUBMODULES = {"io", "measures", "render", "rth", "scoring", "pipeline", "profiles",
                "transforms", "constraints", "aggregate", "weights", "explain", "layers",
                "features", "population", "outputs", "cli", "select", "comparison", "criterion",
-               "brief", "allocation", "assemble", "profile_schema", "serve", "record"}
+               "brief", "allocation", "assemble", "profile_schema", "serve", "record",
+               "register"}
 _ALIASES = {"datasets": "io.datasets"}
 
 __all__ = ["SiteplanInputError", "__version__", *_LAZY, "datasets", "measures"]

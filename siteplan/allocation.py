@@ -61,7 +61,7 @@ def allocate(results: Mapping[str, gpd.GeoDataFrame], layers: Layers,
              fixed: Mapping[str, str] | None = None, exclude: Iterable[str] | None = None,
              solver: str = "milp", radius: float | Mapping[str, float] | None = None,
              existing: Mapping[str, gpd.GeoDataFrame] | None = None,
-             time_limit: float = 60.0, cell: float = 100.0) -> gpd.GeoDataFrame:
+             time_limit: float = 60.0, cell: float = 100.0, register=None) -> gpd.GeoDataFrame:
     """Allocate the city's parcels among several uses at once, each parcel at most once.
 
     Parameters
@@ -109,6 +109,13 @@ def allocate(results: Mapping[str, gpd.GeoDataFrame], layers: Layers,
         plan found is returned and ``status`` says so.
     cell
         Grid size in metres for spreading polygon population into points.
+    register
+        A site-offer register (:func:`siteplan.open_register`): agreed offers
+        (``disepakati``) of one parcel are fixed to their use, other parcels
+        held by an open offer are kept out, and built or operating sites are
+        ``existing`` facilities of their use (see
+        :func:`siteplan.register.use.allocation_args`). Score ``results``
+        without the register, so agreed sites are still eligible.
 
     Returns
     -------
@@ -141,6 +148,11 @@ def allocate(results: Mapping[str, gpd.GeoDataFrame], layers: Layers,
     >>> plan.attrs["allocation"]["gain"] >= 0
     True
     """
+    if register is not None:
+        from .register.use import allocation_args
+
+        fixed, exclude, existing = allocation_args(register, results, demand, fixed=fixed,
+                                                   exclude=exclude, existing=existing)
     opts = _check(results, layers, demand, objective, min_spacing, per_kecamatan, fixed,
                   exclude, solver, radius, existing, time_limit, cell)
     t0 = time.perf_counter()

@@ -18,8 +18,8 @@ __all__ = ["score", "STATUS_SCORED", "STATUS_EXCLUDED", "STATUS_REJECTED"]
 
 
 def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
-          missing: str = "error", engine: str = "local", engine_options: dict | None = None
-          ) -> gpd.GeoDataFrame:
+          missing: str = "error", engine: str = "local", engine_options: dict | None = None,
+          register=None) -> gpd.GeoDataFrame:
     """Score the candidate parcels for one facility profile.
 
     Parameters
@@ -47,6 +47,14 @@ def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
         (partitioned on dask-geopandas; same result).
     engine_options
         Options for the dask engine (see ``siteplan._dask.score_dask``).
+    register
+        A site-offer register (:func:`siteplan.open_register`): parcels held
+        by an open offer are excluded, ``excluded_by`` naming the offer
+        (``held: offered to Bank BJB for sentra kuliner, ditawarkan
+        2026-12-01 (offer 3)``), and ``offer_id``, ``offer_state`` and
+        ``offer_partner`` columns are added (see
+        :func:`siteplan.register.use.hold_out`). None (the default) reads no
+        register.
 
     Returns
     -------
@@ -96,8 +104,14 @@ def score(layers: Layers, profile: Profile | str, *, method: str | None = None,
     if engine == "dask":
         from ._dask import score_dask
 
-        return score_dask(layers, prof, missing=missing, **(engine_options or {}))
-    if engine != "local":
+        result = score_dask(layers, prof, missing=missing, **(engine_options or {}))
+    elif engine != "local":
         raise SiteplanInputError(Problem("score", f"unknown engine {engine!r}",
                                          "use engine=\"local\" or engine=\"dask\""))
-    return score_local(layers, prof, missing=missing)
+    else:
+        result = score_local(layers, prof, missing=missing)
+    if register is None:
+        return result
+    from .register.use import hold_out
+
+    return hold_out(result, register)

@@ -144,7 +144,7 @@ def select_sites(result: gpd.GeoDataFrame, layers: Layers, k: int = 5, *,
                  radius: float = 1000.0, existing: gpd.GeoDataFrame | None = None,
                  min_spacing: float | None = None, per_kecamatan: bool = False,
                  min_score: float | None = None, solver: str = "milp",
-                 cell: float = 100.0) -> gpd.GeoDataFrame:
+                 cell: float = 100.0, register=None) -> gpd.GeoDataFrame:
     """Choose ``k`` eligible sites together, maximising the people newly within reach.
 
     Parameters
@@ -174,6 +174,10 @@ def select_sites(result: gpd.GeoDataFrame, layers: Layers, k: int = 5, *,
         not ``per_kecamatan``.
     cell
         Grid size in metres for spreading polygon population into points.
+    register
+        A site-offer register (:func:`siteplan.open_register`): its sites of
+        the result's profile that are built or in use (``dibangun``,
+        ``beroperasi``) count as ``existing`` too.
 
     Returns
     -------
@@ -199,6 +203,10 @@ def select_sites(result: gpd.GeoDataFrame, layers: Layers, k: int = 5, *,
                                 "use 'milp' or 'greedy'"))
     if problems:
         raise SiteplanInputError(problems)
+    if register is not None:
+        from .register.use import existing_for
+
+        existing = existing_for(register, result, existing)
     eligible = result["eligible"].to_numpy(dtype=bool)
     # a new array: what pandas hands out may be read-only (copy-on-write)
     keep = eligible if min_score is None else \

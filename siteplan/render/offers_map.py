@@ -1,0 +1,80 @@
+"""The site offers of the register on a map, coloured by state (:func:`siteplan.render_offers`)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from ..register.words import REGISTER_TEXT, STATE_COLOURS, state_word
+from ._folium import layer_control_last
+from .words import check_lang, esc, fmt_fixed
+
+__all__ = ["render_offers"]
+
+
+def render_offers(offers: gpd.GeoDataFrame, *, m=None, lang: str = "id", show: bool = True):
+    """Draw the register's offers on a folium map, one colour per state.
+
+    Parameters
+    ----------
+    offers
+        ``reg.offers()`` (:meth:`siteplan.register.Register.offers`), all or a
+        selection.
+    m
+        A folium.Map to add the layer to (for example from
+        :func:`siteplan.render_map`); a new map when None.
+    lang
+        ``"id"`` or ``"en"``.
+    show
+        Whether the layer is on when the map opens.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import siteplan as sp
+    >>> from siteplan.register.sample import sample_register
+    >>> reg = sample_register(pathlib.Path(tempfile.mkdtemp()) / "offers.gpkg")
+    >>> m = sp.render_offers(reg.offers(), lang="en")
+    >>> type(m).__name__
+    'Map'
+    >>> reg.close()
+    """
+    import folium
+
+    check_lang(lang, "render_offers")
+    tx = REGISTER_TEXT[lang]
+    off = offers.loc[offers.geometry.notna().to_numpy() & ~offers.geometry.is_empty.to_numpy()]
+    off = off.to_crs(4326) if off.crs is not None else off
+    if m is None:
+        if len(off):
+            c = off.union_all().centroid
+            m = folium.Map(location=[c.y, c.x], zoom_start=13, tiles="OpenStreetMap")
+        else:
+            m = folium.Map(location=[-6.12, 106.15], zoom_start=12, tiles="OpenStreetMap")
+    states = off["state"].astype(str).reset_index(drop=True)
+    since = pd.to_datetime(off["since"], utc=True).dt.strftime("%Y-%m-%d").fillna("")
+    score = fmt_fixed(off["score"], 1, lang).where(off["score"].notna().to_numpy(), "–")
+    tip = (tx["offer"].format(id="") + esc(off["offer_id"].astype(str)) + ": "
+           + esc(off["partner"]) + " · " + esc(off["profile"].str.replace("_", " "))
+           + " · " + esc(states.map(lambda s: state_word(s, lang))) + " " + tx["since"] + " "
+           + since.reset_index(drop=True) + " · " + tx["site"] + " " + esc(off["site"])
+           + " · " + tx["score_then"] + " " + score.reset_index(drop=True))
+    data = gpd.GeoDataFrame({"tip": tip.to_numpy(), "state": states.to_numpy()},
+                            geometry=off.geometry.to_numpy(), crs=off.crs)
+    group = folium.FeatureGroup(name=tx["layer"].format(n=len(off)), show=show)
+    folium.GeoJson(
+        data.__geo_interface__,
+        style_function=lambda f: {"color": STATE_COLOURS.get(f["properties"]["state"],
+                                                             "#111827"),
+                                  "weight": 3, "fillColor": STATE_COLOURS.get(
+                                      f["properties"]["state"], "#111827"),
+                                  "fillOpacity": 0.45},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+    ).add_to(group)
+    group.add_to(m)
+    layer_control_last(m)
+    return m
