@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ._errors import Problem, SiteplanInputError, raise_if_problems
+from ._measured import measured as kept
+from ._measured import rows_key
 from .aggregate import shapley
 from .constraints import (
     CONSTRAINT_TYPES,
@@ -241,10 +243,16 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
         n for c in prof.constraints for n in _rule_layers(c)], cands, context=context,
         stacklevel=4)
 
-    broken = broken_rules(cands, prof.constraints, layers, profile_name=prof.name)
+    # measured once per bundle, parcels and rule definition (siteplan._measured):
+    # new weights or another method re-use them
+    positions = np.flatnonzero(cand)
+    broken = kept(layers.token, "constraints", prof.constraints, rows_key(positions),
+                  lambda: broken_rules(cands, prof.constraints, layers,
+                                       profile_name=prof.name))
     labels = [constraint_label(c) for c in prof.constraints]
     eligible = ~broken.any(axis=1)
     elig = cands.loc[eligible]
+    elig_rows = rows_key(positions[eligible])
 
     names = [c.name for c in prof.criteria]
     raw = {}
@@ -252,7 +260,9 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
     notes = np.full(len(elig), "", dtype=object)
     used = {}
     with one_run():     # the parcels' rings are read once for every distance criterion
-        measured = [measure_criterion(crit, elig, layers, profile_name=prof.name)
+        measured = [kept(layers.token, "criterion", crit, elig_rows,
+                         lambda crit=crit: measure_criterion(crit, elig, layers,
+                                                             profile_name=prof.name))
                     for crit in prof.criteria]
     for j, crit in enumerate(prof.criteria):
         values, why, used[crit.name] = measured[j]

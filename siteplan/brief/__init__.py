@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, SiteplanInputError
+from ..ranks import best_first, rank_columns
 from ._pdf import write_brief_pdf
 from ._words import WORDS, check_lang, esc, fmt_date
 
@@ -38,12 +39,12 @@ def _chosen(result: gpd.GeoDataFrame, parcel_ids: Sequence | None, top: int) -> 
         if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
             raise SiteplanInputError(Problem("site_brief", f"top must be a whole number >= 1, "
                                              f"got {top!r}", "write top=5"))
-        order = result.loc[scored].sort_values("rank", kind="stable")
+        order = best_first(result.loc[scored])   # ties by siteplan.ranks.TIE_RULE
         if not len(order):
             raise SiteplanInputError(Problem("site_brief result", "has no scored site",
                                              "relax the profile's constraints, or check the "
                                              "layers"))
-        return order.index[:top]
+        return order[:top]
     if isinstance(parcel_ids, str) or not isinstance(parcel_ids, Sequence | pd.Series |
                                                      pd.Index | np.ndarray):
         raise SiteplanInputError(Problem("site_brief parcel_ids", f"got {parcel_ids!r}",
@@ -182,6 +183,10 @@ def _render(result, layers, labels, rec, lang, stab, stability) -> str:
     tx = WORDS[lang]
     info = _view(rec)
     sites = result.loc[labels]
+    if "rank_shared" not in sites.columns:     # a result written before the column existed
+        shared = pd.Series(rank_columns(result["score"].to_numpy(dtype=float))[1],
+                           index=result.index)
+        sites = sites.assign(rank_shared=shared.loc[labels].to_numpy())
     if sites.crs is not None and layers.crs is not None and sites.crs != layers.crs:
         sites = sites.to_crs(layers.crs)
     scored = np.sort(result["score"].dropna().to_numpy(dtype=float))
@@ -214,6 +219,7 @@ def _render(result, layers, labels, rec, lang, stab, stability) -> str:
             st = {**stab.loc[label].to_dict(), "top_k": top_k, "draws": draws,
                   "spread": spread}
         rows.append({"no": j + 1, "rank": _sections.num(row["rank"], 0, lang),
+                     "shared": _sections.shared_text(row.get("rank_shared"), lang),
                      "label": esc(row.get("name")) if _sections._present(row.get("name"))
                      else esc(row.get("parcel_id", label)),
                      "kel": _sections._word(row.get("kelurahan")),

@@ -46,13 +46,24 @@ def _build_parser() -> tuple[Parser, dict]:
     return p, modules
 
 
-def _short(message: str) -> str:
-    lines = message.strip().splitlines()
-    if len(lines) <= 2:
-        return "\n".join(lines)
-    first = lines[0]
-    rest = "; ".join(line.strip() for line in lines[1:])
-    return f"{first}\n  {rest[:600]}{' ...' if len(rest) > 600 else ''}"
+_MAX_SHOWN = 20  # problems printed in full; the rest are counted
+
+
+def _problems_text(exc: SiteplanInputError) -> str:
+    """Every problem in full, one per line, with fixes in command-line terms.
+
+    Nothing is cut inside a problem: beyond :data:`_MAX_SHOWN` problems the
+    rest are counted, never shortened.
+    """
+    texts = [p.text("cli") if hasattr(p, "text") else str(p) for p in exc.problems]
+    if len(texts) == 1:
+        return texts[0]
+    shown = [f"  {i}. {t}" for i, t in enumerate(texts[:_MAX_SHOWN], 1)]
+    more = len(texts) - _MAX_SHOWN
+    if more > 0:
+        shown.append(f"  and {more} more problem{'s' if more > 1 else ''} "
+                     "(run again with --debug to see every one)")
+    return f"{len(texts)} problems with the input:\n" + "\n".join(shown)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SiteplanInputError as exc:
         if args.debug:
             raise
-        print(f"siteplan: error: {_short(str(exc))}", file=sys.stderr)
+        print(f"siteplan: error: {_problems_text(exc)}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("siteplan: interrupted", file=sys.stderr)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import Problem, SiteplanInputError
+from ._mappings import load_mapped, mapping_options
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
 
@@ -36,6 +37,7 @@ def layer_options(p: argparse.ArgumentParser, *, parcels_required: bool) -> None
     p.add_argument("--layer", action="append", default=[], metavar="NAME=FILE",
                    help="another layer a profile uses (rivers, flood_zones, sawah, ...); "
                    "repeat as needed")
+    mapping_options(p)
 
 
 def skip_missing_option(p: argparse.ArgumentParser) -> None:
@@ -149,11 +151,11 @@ def layers_from_args(args) -> Any:
             raise UsageError(f"--layer needs NAME=FILE, got {item!r}")
         name, file = item.split("=", 1)
         extra[name.strip()] = source(file.strip())
-    if not given and not extra:
+    if not given and not extra and not getattr(args, "osm", None):
         return sp.load_sample()
     if "parcels" not in given:
         raise UsageError("--parcels is needed when other layer files are given")
-    return sp.load_layers(**given, extra=extra)
+    return load_mapped(args, given, extra)
 
 
 def profile_from_arg(text: str):
