@@ -145,7 +145,8 @@ def test_cli_writes_the_pdf(tmp_path):
     import sys
 
     out, pdf = tmp_path / "pack.html", tmp_path / "pack.pdf"
-    r = subprocess.run([sys.executable, "-m", "siteplan.cli", "brief", "--profile", "rth",
+    r = subprocess.run([sys.executable, "-m", "siteplan.cli", "brief", "--sample",
+                        "--profile", "rth",
                         "--top", "2", "--out", out, "--pdf", pdf, "--lang", "en"],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr

@@ -55,7 +55,7 @@ def test_profiles_list_show_export(tmp_path):
     assert r.returncode == 0 and out.is_file()
     assert sp.read_profile(out).weights == sp.get_profile("wisata_religi").weights
     r = run("profiles", "export", "wisata_religi", out)
-    assert r.returncode == 3 and "--overwrite" in r.stderr
+    assert r.returncode == 5 and "--overwrite" in r.stderr
 
 
 def test_demo_writes_maps_gpkg_and_summary(tmp_path):
@@ -78,8 +78,19 @@ def test_demo_writes_maps_gpkg_and_summary(tmp_path):
         assert top == expected.sort_values("rank").iloc[0]["parcel_id"]
         assert summary[(summary["profile"] == name) & (summary["rank"] == 1)][
             "parcel_id"].iloc[0] == top
+    # the README's first command works every time: a second run replaces its own outputs
+    before = (d / "summary.csv").stat().st_mtime_ns
     r = run("demo", "--out", d)
-    assert r.returncode == 3 and "already exist" in r.stderr
+    assert r.returncode == 0, r.stderr
+    assert f"replaced the outputs of the last demo run in {d}" in r.stdout
+    assert (d / "summary.csv").stat().st_mtime_ns > before
+    # a folder it did not write is not its own: exit 5, nothing replaced
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "summary.csv").write_text("my own table\n")
+    r = run("demo", "--out", other)
+    assert r.returncode == 5 and "--overwrite" in r.stderr
+    assert (other / "summary.csv").read_text() == "my own table\n"
 
 
 @pytest.mark.parametrize("ext", ["gpkg", "geojson", "parquet", "csv"])
@@ -119,7 +130,7 @@ def test_map_from_scored_file(tmp_path):
 
 
 def test_compare(tmp_path):
-    r = run("compare", "--out", tmp_path / "cmp")
+    r = run("compare", "--sample", "--out", tmp_path / "cmp")
     assert r.returncode == 0, r.stderr
     table = pd.read_csv(tmp_path / "cmp" / "compare.csv", dtype={"parcel_id": str})
     scores = table[[f"score_{n}" for n in sp.list_profiles()]]
@@ -192,7 +203,7 @@ def test_score_with_sensitivity(tmp_path):
 
 
 def test_select_writes_sites_and_map(tmp_path):
-    r = run("select", "--profile", "fasilitas_publik", "--k", "3", "--radius", "1000",
+    r = run("select", "--sample", "--profile", "fasilitas_publik", "--k", "3", "--radius", "1000",
             "--out", tmp_path / "pilih.geojson", "--map", tmp_path / "pilih.html")
     assert r.returncode == 0, r.stderr
     assert "3 sites chosen together" in r.stdout

@@ -21,7 +21,7 @@ def run(*args, cwd=None):
 
 def test_allocate_writes_plan_and_map_equal_to_the_library(tmp_path, sample_layers):
     out, html = tmp_path / "plan.gpkg", tmp_path / "plan.html"
-    r = run("allocate", "--demand", ",".join(f"{k}={v}" for k, v in DEMAND.items()),
+    r = run("allocate", "--sample", "--demand", ",".join(f"{k}={v}" for k, v in DEMAND.items()),
             "--min-spacing", "rth=1500", "--exclude", "36730600600062",
             "--fix", "36730100400059=sentra_kuliner", "--out", out, "--map", html,
             "--lang", "en")
@@ -46,12 +46,12 @@ def test_allocate_writes_plan_and_map_equal_to_the_library(tmp_path, sample_laye
     text = html.read_text(encoding="utf-8")
     assert "Land shared among uses" in text and "Public green open space (RTH) (3)" in text
     # outputs are kept unless --overwrite
-    again = run("allocate", "--demand", "rth=1", "--out", out)
-    assert again.returncode == 3 and "--overwrite" in again.stderr
+    again = run("allocate", "--sample", "--demand", "rth=1", "--out", out)
+    assert again.returncode == 5 and "--overwrite" in again.stderr
 
 
 def test_allocate_names_an_unmeetable_demand(tmp_path):
-    r = run("allocate", "--demand", "rth=400", "--out", tmp_path / "p.gpkg")
+    r = run("allocate", "--sample", "--demand", "rth=400", "--out", tmp_path / "p.gpkg")
     assert r.returncode == 3
     assert "use 'rth': needs 400 sites but only 303 parcels are eligible" in r.stderr
     assert "Traceback" not in r.stderr
@@ -67,6 +67,6 @@ def test_allocate_names_an_unmeetable_demand(tmp_path):
 def test_bad_usage_exits_2(tmp_path, args, message):
     if "--out" not in args:
         args = [*args, "--out", tmp_path / "p.gpkg"]
-    r = run("allocate", *args, cwd=tmp_path)
+    r = run("allocate", "--sample", *args, cwd=tmp_path)
     assert r.returncode == 2, r.stderr
     assert message in r.stderr

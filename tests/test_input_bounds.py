@@ -429,15 +429,18 @@ def _cli(args, capsys):
 
 
 @pytest.mark.parametrize("args, match", [
-    (["select", "--profile", "rth", "--radius", "nan"], r"--radius must be a finite number, got "
-                                                       r"nan\. Fix: give --radius 1000"),
-    (["select", "--profile", "rth", "--radius", "inf"], r"--radius must be a finite number"),
-    (["select", "--profile", "rth", "--min-score", "1e309"], r"--min-score must be a finite"),
+    (["select", "--sample", "--profile", "rth", "--radius", "nan"],
+     r"--radius must be a finite number, got nan\. Fix: give --radius 1000"),
+    (["select", "--sample", "--profile", "rth", "--radius",
+      "inf"], r"--radius must be a finite number"),
+    (["select", "--sample", "--profile", "rth", "--min-score",
+      "1e309"], r"--min-score must be a finite"),
     (["score", "--profile", "rth", "--parcels", "p.gpkg", "--sensitivity", "100000000000"],
      r"--sensitivity is 100000000000, outside the bounds: .* <= 100,000"),
     (["score", "--profile", "rth", "--parcels", "p.gpkg", "--seed", "-1"],
      r"--seed is -1, outside the bounds: .*>= 0"),
-    (["brief", "--profile", "rth", "--sensitivity", "10", "--seed", "-5"], r"--seed is -5"),
+    (["brief", "--sample", "--profile", "rth", "--sensitivity", "10", "--seed",
+      "-5"], r"--seed is -5"),
 ])
 def test_cli_bounds_exit_3_before_any_work(args, match, capsys, tmp_path):
     out = tmp_path / ("o.html" if args[0] == "brief" else "o.gpkg")
@@ -449,7 +452,8 @@ def test_cli_bounds_exit_3_before_any_work(args, match, capsys, tmp_path):
 
 def test_cli_select_min_score_and_a_profile_with_a_huge_worst(capsys, tmp_path):
     out = tmp_path / "chosen.gpkg"
-    code, err, _ = _cli(["--quiet", "select", "--profile", "fasilitas_publik", "--k", "2",
+    code, err, _ = _cli(["--quiet", "select", "--sample", "--profile", "fasilitas_publik",
+                         "--k", "2",
                          "--min-score", "50", "--out", out], capsys)
     assert code == 0, err
     assert out.is_file()

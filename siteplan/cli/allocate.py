@@ -33,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--demand", required=True, metavar="USE=N,...",
                    help="sites each use needs, e.g. rth=3,sentra_kuliner=1,fasilitas_publik=2;"
                    " a use is a built-in profile name or a .toml file")
-    layer_options(p, parcels_required=False)
+    layer_options(p)
     skip_missing_option(p)
     p.add_argument("--objective", choices=("score", "coverage"), default="score",
                    help="maximise the sum of scores (default) or the people newly in reach")

@@ -29,7 +29,7 @@ DESCRIPTION = ("Score the parcels with a profile and write a brief of the best s
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    scoring_options(p, parcels_required=False)
+    scoring_options(p)
     p.add_argument("--top", type=int, default=5, metavar="N",
                    help="brief the N best-ranked sites (default: 5)")
     p.add_argument("--site", action="append", default=[], metavar="PARCEL_ID",

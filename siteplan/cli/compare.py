@@ -27,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, type=Path, help="folder for the outputs")
     p.add_argument("--profile", action="append", default=[], metavar="NAME_OR_TOML",
                    help="a profile to compare (repeat; default: every built-in profile)")
-    layer_options(p, parcels_required=False)
+    layer_options(p)
     skip_missing_option(p)
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
 

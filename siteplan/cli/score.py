@@ -29,7 +29,7 @@ DESCRIPTION = ("Score the parcels with a profile. The output format follows OUT'
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from ..aggregate import METHODS
 
-    scoring_options(p, parcels_required=True)
+    scoring_options(p)
     p.add_argument("--method", choices=sorted(METHODS),
                    help="override the profile's aggregation method")
     p.add_argument("--out", required=True, type=Path, help="output file")

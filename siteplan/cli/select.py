@@ -27,7 +27,7 @@ DESCRIPTION = ("Score the parcels with a profile, then choose K eligible sites t
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    scoring_options(p, parcels_required=False)
+    scoring_options(p)
     p.add_argument("--k", type=int, default=5, help="number of sites (default: 5)")
     p.add_argument("--radius", type=float, default=1000.0,
                    help="reach of a facility in metres (default: 1000)")

@@ -7,10 +7,7 @@ import errno
 import socket
 import sys
 
-from ._common import EXIT_OK, UsageError, layer_options, layers_from_args, say
-
-#: exit code when the address is taken (another server on the port) or cannot be bound
-EXIT_ADDRESS_IN_USE = 4
+from ._common import EXIT_ADDRESS_IN_USE, EXIT_OK, UsageError, layer_options, layers_from_args, say
 
 HELP = "serve scoring over HTTP/JSON (needs the 'serve' extra)"
 DESCRIPTION = ("Load the layers once and answer HTTP/JSON requests: /score, /sensitivity, "
@@ -22,9 +19,7 @@ DESCRIPTION = ("Load the layers once and answer HTTP/JSON requests: /score, /sen
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--sample", action="store_true",
-                   help="serve the embedded synthetic sample (instead of layer files)")
-    layer_options(p, parcels_required=False)
+    layer_options(p)
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
