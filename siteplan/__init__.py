@@ -18,11 +18,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from . import _logs  # noqa: F401  (silent unless asked: a NullHandler on "siteplan")
 from ._errors import SiteplanInputError
 from ._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import measures
+    from ._logs import log_console
     from .allocation import allocate
     from .assemble import assemble_sites
     from .brief import site_brief, write_brief_pdf
@@ -54,6 +56,7 @@ _LAZY = {
     "load_sample": "io.sample",
     "Profile": "profiles",
     "record_of": "record",
+    "log_console": "_logs",
     "ScoreRecord": "record",
     "get_profile": "profiles",
     "read_profile": "profiles",

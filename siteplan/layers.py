@@ -193,6 +193,11 @@ class Layers(Mapping):
         tag = ", synthetic" if self.synthetic else ""
         return f"<Layers {self.crs.to_string()}{tag} | " + ", ".join(parts) + ">"
 
+    def _repr_html_(self) -> str:
+        from ._reprs import layers_html
+
+        return layers_html(self)
+
     @property
     def names(self) -> tuple[str, ...]:
         """The layer names in this bundle."""

@@ -95,6 +95,16 @@ class Profile:
     source_text: str | None = field(default=None, repr=False, compare=False)
     source_path: str | None = None
 
+    def __repr__(self) -> str:
+        from ._reprs import profile_repr
+
+        return profile_repr(self)
+
+    def _repr_html_(self) -> str:
+        from ._reprs import profile_html
+
+        return profile_html(self)
+
     @property
     def weights(self) -> dict[str, float]:
         """Criterion weights, summing to 1."""

@@ -338,6 +338,16 @@ class ScoreRecord(_Immutable):
         return dataclasses.replace(self, **changes)
 
     # -- files
+    def __repr__(self) -> str:
+        from ._reprs import record_repr
+
+        return record_repr(self)
+
+    def _repr_html_(self) -> str:
+        from ._reprs import record_html
+
+        return record_html(self)
+
     def __reduce__(self):   # pickled as its JSON form (mapping proxies do not pickle)
         return record_from_dict, (self.to_dict(),)
 
@@ -408,6 +418,16 @@ class CompareRecord(_Immutable):
     def __post_init__(self):
         object.__setattr__(self, "skipped", _frozen_map(self.skipped))
 
+    def __repr__(self) -> str:
+        from ._reprs import record_repr
+
+        return record_repr(self)
+
+    def _repr_html_(self) -> str:
+        from ._reprs import record_html
+
+        return record_html(self)
+
     def __reduce__(self):   # pickled as its JSON form (mapping proxies do not pickle)
         return record_from_dict, (self.to_dict(),)
 
@@ -443,6 +463,16 @@ class AllocationRecord(_Immutable):
     def __post_init__(self):
         object.__setattr__(self, "titles", _frozen_map(
             {k: _frozen_map(v) for k, v in self.titles.items()}))
+
+    def __repr__(self) -> str:
+        from ._reprs import record_repr
+
+        return record_repr(self)
+
+    def _repr_html_(self) -> str:
+        from ._reprs import record_html
+
+        return record_html(self)
 
     def __reduce__(self):   # pickled as its JSON form (mapping proxies do not pickle)
         return record_from_dict, (self.to_dict(),)

@@ -8,10 +8,19 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .._errors import Problem, SiteplanInputError
-from ._mappings import load_mapped, mapping_options
+from .._errors import SiteplanInputError
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT, EXIT_ADDRESS_IN_USE, EXIT_EXISTS = 0, 1, 2, 3, 4, 5
+
+#: every exit code of the ``siteplan`` command and what it means (``--help`` and README)
+EXIT_CODES = {
+    EXIT_OK: "done",
+    EXIT_ERROR: "internal error (a bug: run again with --debug for the traceback)",
+    EXIT_USAGE: "bad usage: an unknown option, a missing or contradictory argument",
+    EXIT_INPUT: "bad input data or profile (the message names the layer, column, value, fix)",
+    EXIT_ADDRESS_IN_USE: "serve: the address or port is already in use",
+    EXIT_EXISTS: "an output file already exists (add --overwrite to replace it)",
+}
 
 LAYER_OPTIONS = ("parcels", "green_spaces", "roads", "pois", "admin", "population")
 LANGS = ("id", "en")
@@ -19,6 +28,10 @@ LANGS = ("id", "en")
 
 class UsageError(Exception):
     """Bad usage of the command line (exit 2)."""
+
+
+class OutputExistsError(Exception):
+    """An output file is there already and --overwrite was not given (exit 5)."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -29,15 +42,30 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def layer_options(p: argparse.ArgumentParser, *, parcels_required: bool) -> None:
-    """``--parcels``, ``--roads``, ... and ``--layer NAME=FILE``."""
-    p.add_argument("--parcels", required=parcels_required, help="parcel layer file")
+def verbosity_options(p: argparse.ArgumentParser, *, root: bool = False) -> None:
+    """``-v/--verbose`` and ``-q/--quiet``, before or after the subcommand alike."""
+    default = {} if root else {"default": argparse.SUPPRESS}
+    p.add_argument("-v", "--verbose", action="count", help="say more: -v what is done, "
+                   "-vv every detail (log level INFO, DEBUG)", **({"default": 0} if root
+                                                                else default))
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors",
+                   **({"default": False} if root else default))
+
+
+def layer_options(p: argparse.ArgumentParser) -> None:
+    """``--sample`` or ``--parcels``, ``--roads``, ... and ``--layer NAME=FILE``.
+
+    The rule is the same for every command: give ``--sample`` or
+    ``--parcels`` (and the other layers); nothing falls back to the sample.
+    """
+    p.add_argument("--sample", action="store_true",
+                   help="use the embedded synthetic Serang sample instead of layer files")
+    p.add_argument("--parcels", help="parcel layer file")
     for name in LAYER_OPTIONS[1:]:
         p.add_argument(f"--{name.replace('_', '-')}", dest=name, help=f"{name} layer file")
     p.add_argument("--layer", action="append", default=[], metavar="NAME=FILE",
                    help="another layer a profile uses (rivers, flood_zones, sawah, ...); "
                    "repeat as needed")
-    mapping_options(p)
 
 
 def skip_missing_option(p: argparse.ArgumentParser) -> None:
@@ -61,10 +89,10 @@ def say_skipped(args, skipped, profile_name: str | None = None) -> None:
         say(args, f"left out{where}: {x.kind} {x.name} ({why} {x.layer})")
 
 
-def scoring_options(p: argparse.ArgumentParser, *, parcels_required: bool) -> None:
+def scoring_options(p: argparse.ArgumentParser) -> None:
     """``--profile``, the layer options and ``--skip-missing``: what scoring needs."""
     p.add_argument("--profile", required=True, help="built-in profile name or a .toml file")
-    layer_options(p, parcels_required=parcels_required)
+    layer_options(p)
     skip_missing_option(p)
 
 
@@ -140,7 +168,7 @@ def source(text: str) -> str | tuple[str, str]:
 
 
 def layers_from_args(args) -> Any:
-    """The layers named on the command line, or the embedded sample when none are."""
+    """The layers named on the command line, or the embedded sample with ``--sample``."""
     import siteplan as sp
 
     given = {name: source(getattr(args, name)) for name in LAYER_OPTIONS
@@ -151,11 +179,16 @@ def layers_from_args(args) -> Any:
             raise UsageError(f"--layer needs NAME=FILE, got {item!r}")
         name, file = item.split("=", 1)
         extra[name.strip()] = source(file.strip())
-    if not given and not extra and not getattr(args, "osm", None):
+    if getattr(args, "sample", False):
+        if given or extra:
+            raise UsageError("give --sample or layer files, not both")
         return sp.load_sample()
+    if not given and not extra:
+        raise UsageError("say what to read: --parcels FILE (and the other layers), or "
+                         "--sample for the embedded synthetic sample")
     if "parcels" not in given:
         raise UsageError("--parcels is needed when other layer files are given")
-    return load_mapped(args, given, extra)
+    return sp.load_layers(**given, extra=extra)
 
 
 def profile_from_arg(text: str):
@@ -176,15 +209,15 @@ def check_table_suffix(path: Path) -> None:
         raise UsageError(f"--out must end in one of {known}, got {path.name!r}")
 
 
-def progress(items: Iterable, *, quiet: bool, desc: str) -> Iterable:
-    """A tqdm bar on a terminal, the items alone otherwise."""
+def progress(items: Iterable, *, quiet: bool, desc: str, unit: str = "profile") -> Iterable:
+    """A tqdm bar on a terminal, the items alone otherwise (never in logs or pipes)."""
     if quiet or not sys.stderr.isatty():
         return items
     try:
         from tqdm import tqdm
     except ImportError:  # progress bars are a nicety
         return items
-    return tqdm(items, desc=desc, unit="profile", file=sys.stderr)
+    return tqdm(items, desc=desc, unit=unit, file=sys.stderr)
 
 
 def say(args, text: str) -> None:
@@ -197,21 +230,23 @@ def check_free(paths: Sequence[Path], overwrite: bool) -> None:
     """Refuse to replace existing outputs unless ``--overwrite``."""
     taken = [str(p) for p in paths if p.exists()]
     if taken and not overwrite:
-        raise SiteplanInputError(Problem("output", f"{', '.join(taken)} already exist(s)",
-                                         "choose another --out, or add --overwrite"))
+        raise OutputExistsError(f"{', '.join(taken)} already exist(s); choose another --out, "
+                           "or add --overwrite")
 
 
 def save_text(text: str, path: Path, overwrite: bool) -> None:
-    """Write a text file atomically."""
+    """Write a text file atomically (an existing one only with ``overwrite``)."""
     from ..outputs import atomic_path
 
+    check_free([path], overwrite)
     with atomic_path(path, overwrite=overwrite) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
 
 def save_map(m, path: Path, overwrite: bool) -> None:
-    """Save a folium map atomically."""
+    """Save a folium map atomically (an existing one only with ``overwrite``)."""
     from ..outputs import atomic_path
 
+    check_free([path], overwrite)
     with atomic_path(path, overwrite=overwrite) as tmp:
         m.save(str(tmp))
