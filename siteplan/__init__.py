@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .io.osm import layers_from_osm
     from .io.sample import load_sample
     from .layers import Layers
+    from .locate.sites import locate_sites
     from .profiles import Profile, get_profile, list_profiles, read_profile
     from .record import ScoreRecord, record_of
     from .register import open_register
@@ -79,12 +80,13 @@ _LAZY = {
     "render_allocation": "render.allocation_map",
     "open_register": "register",
     "render_offers": "render.offers_map",
+    "locate_sites": "locate.sites",
 }
 _SUBMODULES = {"io", "measures", "render", "rth", "scoring", "pipeline", "profiles",
                "transforms", "constraints", "aggregate", "weights", "explain", "layers",
                "features", "population", "outputs", "cli", "select", "comparison", "criterion",
                "brief", "allocation", "assemble", "profile_schema", "serve", "record",
-               "register"}
+               "register", "locate"}
 _ALIASES = {"datasets": "io.datasets"}
 
 __all__ = ["SiteplanInputError", "__version__", *_LAZY, "datasets", "measures"]

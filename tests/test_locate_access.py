@@ -37,7 +37,8 @@ def _peer(cost, people, supply, demand_cost=None):
               "neighbor_cost_origin": "origin", "neighbor_cost_dest": "dest",
               "neighbor_cost_name": "cost"}
     return _quiet(
-        access_pkg.Access, demand_df=pd.DataFrame({"geoid": np.arange(len(people)), "pop": people}),
+        access_pkg.Access,
+        demand_df=pd.DataFrame({"geoid": np.arange(len(people)), "pop": people}),
         demand_index="geoid", demand_value="pop",
         supply_df=pd.DataFrame({"geoid": np.arange(len(supply)), "doc": supply}),
         supply_index="geoid", supply_value="doc", cost_df=cost_df, cost_origin="origin",

@@ -42,7 +42,8 @@ __all__ = ["main", "COMMANDS"]
 #: subcommand name -> module of this package
 COMMANDS = {"demo": "demo", "profiles": "profiles", "score": "score", "map": "map",
             "compare": "compare", "select": "select", "brief": "brief",
-            "allocate": "allocate", "serve": "serve"}
+            "allocate": "allocate", "serve": "serve",
+            "locate": "locate"}
 
 
 def _build_parser() -> tuple[Parser, dict]:

@@ -26,8 +26,11 @@ from .access import (
     step_weights,
 )
 from .models import MODELS, Model
+from .now import access_now, equity
 from .plan import Plan, SiteplanSolverError
+from .sites import SitePlan, locate_sites
 
 __all__ = ["solve", "access", "Plan", "SiteplanSolverError", "MODELS", "Model",
            "ACCESS_METHODS", "AccessMethod", "step_weights", "gravity_weights",
-           "gaussian_weights", "objective_of"]
+           "gaussian_weights", "objective_of", "locate_sites", "SitePlan", "access_now",
+           "equity"]

@@ -56,11 +56,8 @@ def _plan(inp: Inputs, out: Outcome, seconds: float) -> Plan:
         assign, cost, covered = np.zeros(0, int), np.zeros(0), np.zeros(0, bool)
     else:
         n = inp.n
-        sub = inp.cost[:, chosen]
-        if out.assignment is not None:
-            assign = out.assignment
-        else:
-            assign = chosen[np.argmin(sub, axis=1)]
+        assign = out.assignment if out.assignment is not None else \
+            chosen[np.argmin(inp.cost[:, chosen], axis=1)]
         cost = inp.cost[np.arange(n), assign]
         cost = np.where(np.isfinite(cost), cost, np.nan)
         assign = np.where(np.isnan(cost), -1, assign)

@@ -267,6 +267,24 @@ def _cpmedian(inp: Inputs) -> Outcome:
     return Outcome(_chosen(out.x, m), out.bound, out.gap, out.status, assign)
 
 
+def _greedy_center(c: np.ndarray, inp: Inputs) -> float | None:
+    """The worst cost of k sites added one at a time, each cutting the worst cost most."""
+    if inp.k is None or inp.min_spacing or inp.groups is not None:
+        return None
+    cur = np.min(c[:, inp.fixed], axis=1) if len(inp.fixed) else np.full(len(c), np.inf)
+    free = inp.allowed.copy()
+    free[inp.fixed] = False
+    for _ in range(inp.k - len(inp.fixed)):  # k steps, each over every site at once
+        worst = np.max(np.minimum(cur[:, None], c), axis=0)
+        worst[~free] = np.inf
+        j = int(np.argmin(worst))
+        if not np.isfinite(worst[j]):
+            break
+        free[j] = False
+        cur = np.minimum(cur, c[:, j])
+    return float(cur.max()) if np.isfinite(cur).all() else None
+
+
 def _pcenter(inp: Inputs) -> Outcome:
     m = inp.m
     rows = np.flatnonzero(inp.weights > 0)
@@ -292,7 +310,15 @@ def _pcenter(inp: Inputs) -> Outcome:
             return None
 
     lo, hi = 0, len(levels) - 1
-    best = feasible(levels[hi])
+    guess = _greedy_center(c, inp)
+    if guess is not None:  # a heuristic's radius bounds the search from above
+        top = int(np.searchsorted(levels, guess, side="left"))
+        best = feasible(levels[top])
+        if best is not None:
+            hi = top
+    if hi == len(levels) - 1 or best is None:
+        hi = len(levels) - 1
+        best = feasible(levels[hi])
     if best is None:
         raise SiteplanInputError(_infeasible(inp))
     while lo < hi:  # levels[hi] is feasible; find the first feasible level

@@ -1,0 +1,143 @@
+"""Who is underserved now: access of every demand unit to the facilities already there.
+
+:func:`access_now` measures one of :data:`~siteplan.locate.ACCESS_METHODS` on
+the population model's demand units and a layer of facilities (straight-line
+or along roads), names each unit's kelurahan and kecamatan from the admin
+layer, and :func:`equity` sums it up: the share of people below a threshold
+and the mean access of the lowest decile of people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..features import geoms_of
+from .access import access
+from .costs import cost_matrix, demand_units
+from .sites import existing_facilities
+
+if TYPE_CHECKING:
+    from ..layers import Layers
+
+__all__ = ["access_now", "equity"]
+
+
+def _admin_names(layers: Layers, pts: np.ndarray) -> dict[str, np.ndarray]:
+    """The kelurahan and kecamatan holding each point, from the admin layer when loaded."""
+    out: dict[str, np.ndarray] = {}
+    if "admin" not in layers:
+        return out
+    admin = layers["admin"]
+    if "level" not in admin.columns or "nama" not in admin.columns:
+        return out
+    for level in ("kelurahan", "kecamatan"):
+        areas = admin[admin["level"].astype(str) == level]
+        names = np.full(len(pts), None, dtype=object)
+        if len(areas):
+            i_pt, i_area = shapely.STRtree(geoms_of(areas)).query(pts, predicate="within")
+            first = np.unique(i_pt, return_index=True)[1]
+            names[i_pt[first]] = areas["nama"].astype(str).to_numpy()[i_area[first]]
+        out[level] = names
+    return out
+
+
+def access_now(layers: Layers, facilities: Any = "pois",
+               where: Mapping[str, Sequence] | None = None, *, method: str = "2sfca",
+               radius: float | None = 1000.0, cost: str = "straight",
+               cell: float | None = 500.0, capacity: str | float | None = None,
+               weight: Any = None) -> gpd.GeoDataFrame:
+    """Access of every demand unit to facilities already there, by an access measure.
+
+    Parameters
+    ----------
+    layers
+        The bundle: people from ``population``, roads from ``roads`` when
+        ``cost="roads"``, names from ``admin``.
+    facilities, where
+        A layer name and a filter (``"pois"``, ``{"category": ["puskesmas"]}``),
+        or a GeoDataFrame of facilities.
+    method
+        One of :data:`siteplan.locate.ACCESS_METHODS` except ``fca``.
+    radius
+        Catchment in metres.
+    cost
+        ``"straight"`` or ``"roads"``.
+    cell
+        Demand units: people gathered into squares of this many metres.
+    capacity
+        Supply of each facility: a column of the facilities or one number
+        (default 1: facilities are counted).
+    weight
+        Distance decay (see :func:`siteplan.locate.access`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One point per demand unit: ``people``, ``access``, ``kelurahan`` and
+        ``kecamatan`` (when the admin layer names them).
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> from siteplan.locate import access_now
+    >>> units = access_now(sp.load_sample(), "pois", {"category": ["puskesmas"]},
+    ...                    radius=2000, cell=1000)
+    >>> bool((units["access"] >= 0).all())
+    True
+    """
+    fac = existing_facilities(layers, facilities, where, context="access_now")
+    if isinstance(capacity, str):
+        supply = pd.to_numeric(fac[capacity], errors="coerce").to_numpy(dtype=float)
+    else:
+        supply = np.full(len(fac), 1.0 if capacity is None else float(capacity))
+    pts, people = demand_units(layers, cell=cell, context="access_now")
+    matrix = cost_matrix(layers, pts, geoms_of(fac), cost=cost, context="access_now")
+    values = access(matrix, people, supply, method=method, radius=radius, weight=weight)
+    cols = {"people": people, "access": values, **_admin_names(layers, pts)}
+    return gpd.GeoDataFrame(cols, geometry=pts, crs=layers.crs)
+
+
+def equity(values: Any, people: Any, *, threshold: float) -> dict[str, float]:
+    """Equity of access: the share of people below ``threshold`` and the lowest decile's mean.
+
+    Parameters
+    ----------
+    values
+        Access per demand unit (higher is better).
+    people
+        People per demand unit.
+    threshold
+        Access below which people count as underserved.
+
+    Returns
+    -------
+    dict
+        ``share_below`` (0-1), ``people_below``, ``lowest_decile_mean`` (the
+        people-weighted mean access of the tenth of people with the least),
+        ``mean`` (people-weighted).
+
+    Examples
+    --------
+    >>> from siteplan.locate import equity
+    >>> equity([0.0, 1.0, 2.0], [10, 30, 60], threshold=0.5)["share_below"]
+    0.1
+    """
+    v = np.asarray(values, dtype=float)
+    w = np.asarray(people, dtype=float)
+    total = float(w.sum())
+    order = np.argsort(v, kind="stable")
+    v, w = v[order], w[order]
+    before = np.cumsum(w) - w
+    tenth = total / 10.0
+    take = np.clip(tenth - before, 0.0, w)  # people of each unit inside the lowest decile
+    below = w[v < threshold].sum()
+    return {"share_below": float(below / total) if total else 0.0,
+            "people_below": float(below),
+            "lowest_decile_mean": float((take * v).sum() / tenth) if total else 0.0,
+            "mean": float((w * v).sum() / total) if total else 0.0}

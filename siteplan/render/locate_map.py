@@ -1,0 +1,93 @@
+"""The map of a location plan (:func:`siteplan.locate_sites`): sites and whom each serves."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ._folium import layer_control_last
+from .words import check_lang, esc, esc1, fmt_int
+
+if TYPE_CHECKING:
+    from ..locate.sites import SitePlan
+
+__all__ = ["render_plan"]
+
+# the words of this map; they join render/words.py's table when it takes the locate room
+_WORDS = {
+    "id": {"title": "Rencana lokasi", "demand": "Penduduk per lokasi", "people": "penduduk",
+           "mean": "rata-rata", "existing": "fasilitas yang ada", "none": "tidak terlayani"},
+    "en": {"title": "Location plan", "demand": "People per site", "people": "people",
+           "mean": "mean", "existing": "existing facility", "none": "not served"},
+}
+_PALETTE = ("#1d4ed8", "#b91c1c", "#047857", "#7c3aed", "#c2410c", "#0e7490", "#a21caf",
+            "#4d7c0f", "#be123c", "#1e40af")
+
+
+def render_plan(site_plan: SitePlan, *, m=None, lang: str = "id"):
+    """Draw a location plan: chosen sites, existing facilities and the demand units they serve.
+
+    Parameters
+    ----------
+    site_plan
+        From :func:`siteplan.locate_sites`.
+    m
+        A folium.Map to add to (e.g. from :func:`siteplan.render_map`); a new map when None.
+    lang
+        ``"id"`` or ``"en"``; numbers in the language's format.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> from siteplan.render.locate_map import render_plan
+    >>> layers = sp.load_sample()
+    >>> plan = sp.locate_sites(sp.score(layers, "rth"), layers, k=2, cell=1500)
+    >>> type(render_plan(plan, lang="en")).__name__
+    'Map'
+    """
+    import folium
+
+    check_lang(lang, "render_plan")
+    words = _WORDS[lang]
+    sites = site_plan.sites.to_crs(4326)
+    old = site_plan.existing.to_crs(4326) if len(site_plan.existing) else site_plan.existing
+    demand = site_plan.demand.to_crs(4326)
+    if m is None:
+        c = demand.union_all().centroid if len(demand) else sites.union_all().centroid
+        m = folium.Map(location=[c.y, c.x], zoom_start=13, tiles="OpenStreetMap")
+    ids = sites["parcel_id"].astype(str).tolist()
+    colour = {pid: _PALETTE[i % len(_PALETTE)] for i, pid in enumerate(ids)}
+    group = folium.FeatureGroup(name=words["demand"], show=True)
+    if len(demand):
+        site = demand["site"].astype(object).to_numpy()
+        colours = np.array([colour.get(s, "#6b7280") if s is not None else "#111827"
+                            for s in site], dtype=object)  # one per demand unit
+        tips = esc(fmt_int(demand["people"], lang) + " " + words["people"] + " → "
+                   + demand["site"].fillna(words["none"]).astype(str))
+        xy = np.column_stack([demand.geometry.y, demand.geometry.x])
+        for (lat, lon), col, tip in zip(xy, colours, tips, strict=True):  # demand units
+            folium.CircleMarker([lat, lon], radius=3, color=col, fill=True, fill_opacity=0.7,
+                                weight=0, tooltip=tip).add_to(group)
+    group.add_to(m)
+    chosen = folium.FeatureGroup(name=f"{words['title']} ({site_plan.plan.model})", show=True)
+    pts = sites.geometry.representative_point()
+    labels = esc(sites["parcel_id"].astype(str) + ": " + fmt_int(sites["people"], lang)
+                 .to_numpy() + " " + words["people"] + ", " + words["mean"] + " "
+                 + fmt_int(sites["mean_cost"].fillna(0), lang).to_numpy() + " m")
+    for i, (pt, label, pid) in enumerate(zip(pts, labels, ids, strict=True)):  # k markers
+        folium.Marker([pt.y, pt.x], tooltip=label, icon=folium.DivIcon(
+            html=f'<div style="background:{colour[pid]};color:#fff;border-radius:4px;'
+                 f'padding:1px 5px;font:bold 12px sans-serif">P{i + 1}</div>')).add_to(chosen)
+    if len(old):
+        for pt in old.geometry.representative_point():  # existing facilities
+            folium.CircleMarker([pt.y, pt.x], radius=6, color="#374151", fill=True,
+                                tooltip=esc1(words["existing"])).add_to(chosen)
+    chosen.add_to(m)
+    layer_control_last(m)
+    return m
+
