@@ -91,7 +91,7 @@ def _stability(stability: pd.DataFrame | None, labels: pd.Index) -> pd.DataFrame
 
 def site_brief(result: gpd.GeoDataFrame, layers: Layers, parcel_ids: Sequence | None = None,
                *, top: int = 5, lang: str = "id",
-               stability: pd.DataFrame | None = None) -> str:
+               stability: pd.DataFrame | None = None, register=None) -> str:
     """A printable brief of chosen sites for a CSR partner meeting, as one HTML text.
 
     Parameters
@@ -112,6 +112,9 @@ def site_brief(result: gpd.GeoDataFrame, layers: Layers, parcel_ids: Sequence | 
     stability
         From :func:`siteplan.sensitivity` on the same result: adds the chance
         of staying in the top k and the rank band.
+    register
+        A site-offer register (:func:`siteplan.open_register`): each site's
+        page shows the offers that include it, their state and history.
 
     Returns
     -------
@@ -154,7 +157,24 @@ def site_brief(result: gpd.GeoDataFrame, layers: Layers, parcel_ids: Sequence | 
                                          "or sp.load_sample()"))
     labels = _chosen(result, parcel_ids, top)
     stab = _stability(stability, labels)
-    return _render(result, layers, labels, rec, lang, stab, stability)
+    html = _render(result, layers, labels, rec, lang, stab, stability)
+    if register is None:
+        return html
+    from ..register.brief import offer_sections
+
+    ids = [str(result.at[i, "parcel_id"]) for i in labels]     # the few chosen sites
+    sections = offer_sections(register, ids, lang)
+    return _with_offers(html, [sections[i] for i in ids])
+
+
+def _with_offers(html: str, sections: list[str]) -> str:
+    """Each site page (in order) gets its offer section before the page closes."""
+    pages = html.split('<div class="page site"')
+    for k, sec in enumerate(sections, start=1):              # the few site pages
+        body = pages[k]
+        end = body.rfind("</div>")
+        pages[k] = body[:end] + sec + body[end:]
+    return '<div class="page site"'.join(pages)
 
 
 def _view(rec) -> dict[str, Any]:
