@@ -42,7 +42,7 @@ __all__ = ["main", "COMMANDS"]
 #: subcommand name -> module of this package
 COMMANDS = {"demo": "demo", "profiles": "profiles", "score": "score", "map": "map",
             "compare": "compare", "select": "select", "brief": "brief",
-            "allocate": "allocate", "serve": "serve",
+            "allocate": "allocate", "serve": "serve", "register": "register",
             "locate": "locate"}
 
 
