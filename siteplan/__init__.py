@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .assemble import assemble_sites
     from .brief import site_brief, write_brief_pdf
     from .comparison import compare
-    from .explain import sensitivity
+    from .stability import sensitivity
     from .io import datasets
     from .io.load import load_layers, read_layer
     from .io.osm import layers_from_osm
@@ -68,7 +68,7 @@ _LAZY = {
     "profile_to_toml": "render.interactive",
     "render_rth": "render.rth_map",
     "rth_gaps": "rth.need",
-    "sensitivity": "explain",
+    "sensitivity": "stability",
     "select_sites": "select",
     "layers_from_osm": "io.osm",
     "compare": "comparison",
@@ -83,7 +83,7 @@ _LAZY = {
     "locate_sites": "locate.sites",
 }
 _SUBMODULES = {"io", "measures", "render", "rth", "scoring", "pipeline", "profiles",
-               "transforms", "constraints", "aggregate", "weights", "explain", "layers",
+               "transforms", "constraints", "aggregate", "weights", "stability", "layers",
                "features", "population", "outputs", "cli", "select", "comparison", "criterion",
                "brief", "allocation", "assemble", "profile_schema", "serve", "record",
                "register", "locate"}

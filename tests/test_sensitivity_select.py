@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import siteplan as sp
-from siteplan.explain import dirichlet_weights, ordinal_ranks
+from siteplan.stability import dirichlet_weights, ordinal_ranks
 from siteplan.profiles import profile_from_dict
 
 X0, Y0 = 620_000.0, 9_320_000.0

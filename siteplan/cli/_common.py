@@ -126,7 +126,7 @@ def check_sensitivity_args(args) -> None:
     Each is bounded (see :mod:`siteplan.limits`: at most 100,000 draws, a seed
     from 0 to 2**63 - 1); a bad one exits with code 3 and names the option.
     """
-    from ..explain import sensitivity_problems
+    from ..stability import sensitivity_problems
 
     if args.sensitivity < 0:
         raise UsageError("--sensitivity needs a positive number of draws")
