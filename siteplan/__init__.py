@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .assemble import assemble_sites
     from .brief import site_brief, write_brief_pdf
     from .comparison import compare
-    from .stability import sensitivity
+    from .explanation import explain
     from .io import datasets
     from .io.load import load_layers, read_layer
     from .io.osm import layers_from_osm
@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .rth.need import rth_gaps
     from .scoring import score
     from .select import select_sites
+    from .stability import sensitivity
     from .weights import ahp_weights
 
 _LAZY = {
@@ -69,6 +70,7 @@ _LAZY = {
     "render_rth": "render.rth_map",
     "rth_gaps": "rth.need",
     "sensitivity": "stability",
+    "explain": "explanation",
     "select_sites": "select",
     "layers_from_osm": "io.osm",
     "compare": "comparison",
@@ -86,7 +88,7 @@ _SUBMODULES = {"io", "measures", "render", "rth", "scoring", "pipeline", "profil
                "transforms", "constraints", "aggregate", "weights", "stability", "layers",
                "features", "population", "outputs", "cli", "select", "comparison", "criterion",
                "brief", "allocation", "assemble", "profile_schema", "serve", "record",
-               "register", "locate"}
+               "register", "locate", "explanation"}
 _ALIASES = {"datasets": "io.datasets"}
 
 __all__ = ["SiteplanInputError", "__version__", *_LAZY, "datasets", "measures"]
