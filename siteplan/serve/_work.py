@@ -84,6 +84,9 @@ class Context:
                          attribution=src.attribution)
         # reads fall through to the frozen shared entries; writes stay in this request's map
         object.__setattr__(view, "cache", LayerCache(ChainMap({}, self.shared)))
+        # the same data: what was measured on the server's layers (siteplan._measured,
+        # warmed before the workers were forked) serves the view's requests too
+        object.__setattr__(view, "token", src.token)
         return view
 
     def bundle(self, parcels: Mapping | None):
