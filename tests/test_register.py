@@ -28,8 +28,9 @@ def kuliner(sample_layers):
     return sp.score(sample_layers, "sentra_kuliner")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pg():
+    """One throwaway PostGIS server for the session (tests/pgserver.py), stopped at the end."""
     from pgserver import Cluster
 
     cluster = Cluster()
