@@ -129,7 +129,7 @@ def solve(model: str, cost: Any, *, weights: Any = None, k: int | None = None,
     >>> cost = np.array([[0., 4., 9.], [3., 1., 8.], [9., 5., 1.], [8., 6., 2.]])
     >>> plan = locate.solve("pmedian", cost, weights=[1, 1, 1, 2], k=2)
     >>> plan.chosen.tolist(), plan.objective
-    ([1, 2], 10.0)
+    ([0, 2], 8.0)
     >>> locate.solve("lscp", cost, radius=4).objective
     2.0
     """

@@ -93,7 +93,7 @@ def gravity_weights(scale: float, alpha: float, min_dist: float = 0.0) -> Weight
     Examples
     --------
     >>> from siteplan.locate import gravity_weights
-    >>> gravity_weights(20, -2, 1)([0, 2, 20, 40]).tolist()
+    >>> gravity_weights(20, -2, 1)([0, 2, 20, 40]).round(6).tolist()
     [400.0, 100.0, 1.0, 0.25]
     """
     return lambda x: np.power(np.maximum(np.asarray(x, float), min_dist) / scale, alpha)

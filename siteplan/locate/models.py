@@ -28,7 +28,7 @@ Formulations (``y_j`` site j open, ``a_ij = [cost_ij <= radius]``):
   than the big-M rows of Kuby 1987.
 
 Every model honours ``fixed`` and ``excluded`` sites; those with ``k`` also
-``min_spacing`` (pairs of sites closer than it are never both open) and
+``min_spacing`` (pairs closer than it are never both open, two fixed sites excepted) and
 ``groups`` (at least one open site per group, e.g. per kecamatan). With
 ``prefer``, a second pass keeps the optimum and maximises the preference of
 the chosen sites among the equal optima.
@@ -89,12 +89,9 @@ def _site_program(inp: Inputs, extra: int) -> Program:
         a, b = np.nonzero(np.triu(close, 1))
         ok = inp.allowed[a] & inp.allowed[b]
         a, b = a[ok], b[ok]
-        both = np.isin(a, inp.fixed) & np.isin(b, inp.fixed)
-        if both.any():
-            raise SiteplanInputError(Problem(
-                f"locate.solve({inp.model!r})", f"fixed sites {int(a[both][0])} and "
-                f"{int(b[both][0])} are closer than min_spacing={inp.min_spacing:g}",
-                "lower min_spacing or fix fewer sites"))
+        # two fixed sites are given as they are; spacing binds every pair with a free site
+        free = ~(np.isin(a, inp.fixed) & np.isin(b, inp.fixed))
+        a, b = a[free], b[free]
         r = np.arange(len(a))
         prog.add(sparse.csr_matrix((np.ones(2 * len(a)), (np.r_[r, r], np.r_[a, b])),
                                    shape=(len(a), prog.n)), -np.inf, 1.0)
