@@ -161,8 +161,7 @@ def _two_step(a: _Args, w: np.ndarray) -> np.ndarray:
 
 def _fca(a: _Args) -> np.ndarray:
     dc = a.demand_cost
-    near = np.isfinite(dc) & (dc <= a.radius)
-    people = near.astype(float) @ a.demand
+    people = (dc <= a.radius) @ a.demand  # inf (no route) is never within
     supply = _within(a).astype(float) @ a.supply
     return np.divide(supply, people, out=np.zeros(len(people)), where=people > 0)
 
