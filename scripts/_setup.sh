@@ -1,5 +1,6 @@
 # Shared by scripts/demo.sh and scripts/test.sh: a virtual environment in .venv
-# with siteplan installed (editable) plus the extras named in $1.
+# with siteplan installed (editable) plus the extra "fast" (numba) and the
+# extras named in $1 (e.g. "[test]").
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PY=${PYTHON:-python3}
@@ -11,4 +12,5 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${1:-}"
+extras=${1:-}; extras=${extras#[}; extras=${extras%]}
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[fast${extras:+,$extras}]"

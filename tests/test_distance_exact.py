@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
+from cikit import require
 
 import siteplan as sp
 from siteplan.measures import _nearest, basic
@@ -103,7 +104,8 @@ def random_features(rng, n, kind, parcels):
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("kind", ["points", "lines"])
 def test_compiled_search_equals_shapely(seed, kind):
-    assert _nearest.available(), "numba is a dependency: the compiled path must run here"
+    require("numba", extra="fast")
+    assert _nearest.available(), "numba is installed: the compiled path must run here"
     rng = np.random.default_rng(seed)
     parcels = random_parcels(rng, 300)
     feats = random_features(rng, int(rng.integers(1, 60)), kind, parcels)

@@ -41,9 +41,9 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-try:  # a dependency; without it (a Python numba does not support yet) the GEOS path runs
+try:  # the extra [fast]; without it (or where numba lags a new Python) the GEOS path runs
     import numba
-except ImportError:  # pragma: no cover - exercised only where numba cannot be installed
+except ImportError:  # pragma: no cover - tests/test_fast_extra.py runs without it in a child
     numba = None
 
 __all__ = ["available", "FeatureGrid", "feature_grid", "parcel_rings", "nearest", "one_run"]
