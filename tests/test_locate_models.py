@@ -255,3 +255,17 @@ def test_plan_is_frozen_and_serialisable():
     with pytest.raises(ValueError, match="read-only"):
         plan.chosen[0] = 1
     assert json.loads(json.dumps(plan.to_dict()))["chosen"] == [0, 2]
+
+
+def test_solver_limit_is_its_own_error_or_an_honest_plan():
+    """A time limit is not bad input: a SiteplanSolverError, or a plan that says it stopped."""
+    cost, _, w = _instance(11, n=150, m=60)
+    try:
+        plan = locate.solve("cpmedian", cost, weights=w, k=6, capacity=w.sum() / 4,
+                            time_limit=0.01)
+    except locate.SiteplanSolverError as exc:
+        assert "cpmedian" in str(exc) and "time_limit" in str(exc)
+        assert not isinstance(exc, SiteplanInputError)
+    else:
+        assert plan.status != "optimal" or plan.gap == 0.0
+        assert plan.bound <= plan.objective + 1e-9
