@@ -1,7 +1,7 @@
 """sp.datasets.serang_admin: download, checksum, cache, SQL parsing and the real boundaries.
 
-No test touches the internet: downloads go to a ``file://`` URL or to an HTTP
-server on 127.0.0.1, and a guard refuses any other connection.
+No test touches the internet: downloads (pooch's) go to a ``file://`` URL or
+to an HTTP server on 127.0.0.1, and a guard refuses any other connection.
 """
 
 from __future__ import annotations
@@ -10,16 +10,18 @@ import csv
 import hashlib
 import http.server
 import logging
+import os
 import shutil
 import socket
+import sys
 import threading
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import platformdirs
 import pytest
+import requests
 import shapely
 
 import siteplan as sp
@@ -211,9 +213,9 @@ def test_download_over_http_then_reuse_the_cache(sql_path, cache, server, monkey
 
     # the default source (GitHub) is not contacted either while the cache is good
     def refuse(*_args, **_kwargs):
-        raise AssertionError("urlopen must not be called when the cache is good")
+        raise AssertionError("nothing may be downloaded when the cache is good")
 
-    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    monkeypatch.setattr(requests, "get", refuse)
     third = datasets.serang_admin("kota")
     assert len(third) == 1
     assert len(_files(cache)) == 1
@@ -271,9 +273,9 @@ def test_offline_without_cache_says_how_to_pass_a_local_file(cache):
 
 def test_offline_default_source_names_the_pinned_url(monkeypatch, cache):
     def offline(*_args, **_kwargs):
-        raise urllib.error.URLError(OSError(101, "Network is unreachable"))
+        raise requests.ConnectionError(OSError(101, "Network is unreachable"))
 
-    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    monkeypatch.setattr(requests, "get", offline)
     with pytest.raises(SiteplanInputError, match="could not download") as info:
         datasets.serang_admin()
     message = str(info.value)
@@ -284,10 +286,11 @@ def test_offline_default_source_names_the_pinned_url(monkeypatch, cache):
 
 
 def test_a_timeout_is_reported(monkeypatch):
-    def slow(*_args, **_kwargs):
-        raise TimeoutError("timed out")
+    def slow(*_args, **kwargs):
+        assert kwargs["timeout"] == 2
+        raise requests.ReadTimeout("timed out")
 
-    monkeypatch.setattr(urllib.request, "urlopen", slow)
+    monkeypatch.setattr(requests, "get", slow)
     with pytest.raises(SiteplanInputError, match="timeout of 2 s"):
         datasets.serang_admin(timeout=2)
 
@@ -336,15 +339,24 @@ def test_cache_dir_resolution(monkeypatch, tmp_path):
     monkeypatch.setenv("SITEPLAN_CACHE_DIR", str(tmp_path / "mine"))
     assert datasets.cache_dir() == tmp_path / "mine"
     monkeypatch.delenv("SITEPLAN_CACHE_DIR")
-    monkeypatch.setattr(datasets, "_on_windows", lambda: False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert datasets.cache_dir() == tmp_path / "xdg" / "siteplan"
-    monkeypatch.setenv("XDG_CACHE_HOME", "relative/is/ignored")
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert datasets.cache_dir() == tmp_path / "home" / ".cache" / "siteplan"
-    monkeypatch.setattr(datasets, "_on_windows", lambda: True)
-    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "local"))
-    assert datasets.cache_dir() == tmp_path / "local" / "siteplan"
+    # otherwise the platform's user cache folder, as platformdirs names it
+    assert datasets.cache_dir() == Path(platformdirs.user_cache_dir("siteplan", appauthor=False,
+                                                                    opinion=False))
+    if os.name == "posix" and \
+            not sys.platform.startswith("darwin"):
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+        assert datasets.cache_dir() == tmp_path / "xdg" / "siteplan"
+        monkeypatch.delenv("XDG_CACHE_HOME")
+        monkeypatch.setenv("HOME", str(tmp_path / "home"))
+        assert datasets.cache_dir() == tmp_path / "home" / ".cache" / "siteplan"
+
+
+@pytest.mark.shared
+def test_pooch_stays_silent(sql_path, cache, capfd):
+    """pooch logs every download to stderr; through siteplan it does not."""
+    datasets.fetch_serang_boundaries(sql_path.as_uri())
+    assert capfd.readouterr().err == ""
+    assert (cache / SQL_NAME).is_file()
 
 
 # ------------------------------------------------------------------ options
@@ -615,11 +627,19 @@ def test_a_file_from_elsewhere_is_refused(tmp_path):
 def test_a_copy_in_the_cache_folder_is_used_offline(sql_path, cache, monkeypatch):
     """The offline fix in the error message works: copy the file into the cache folder."""
     def offline(*_args, **_kwargs):
-        raise urllib.error.URLError("offline")
+        raise requests.ConnectionError("offline")
 
-    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    monkeypatch.setattr(requests, "get", offline)
     with pytest.raises(SiteplanInputError):
         datasets.serang_admin()
     cache.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(sql_path, cache / SQL_NAME)
     assert len(datasets.serang_admin()) == 67
+
+
+def test_an_oversized_download_is_cut_off(server, cache, monkeypatch):
+    monkeypatch.setattr(datasets, "_MAX_BYTES", 1000)
+    server.files["/big.sql"] = b"x" * 5000
+    with pytest.raises(SiteplanInputError, match="larger than"):
+        datasets.fetch_serang_boundaries(server.url("/big.sql"))
+    assert _files(cache) == [], "pooch's temporary file is removed"

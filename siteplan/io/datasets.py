@@ -7,20 +7,23 @@ kelurahan (urban village) boundaries of Kota Serang from a pinned commit of
 user's cache folder and turns it into a GeoDataFrame of kelurahan, kecamatan
 or the whole city.
 
-The cache folder is ``$SITEPLAN_CACHE_DIR`` when set, otherwise
-``%LOCALAPPDATA%\\siteplan`` on Windows and ``$XDG_CACHE_HOME/siteplan`` (by
-default ``~/.cache/siteplan``) elsewhere. Without internet access, download
-the file by other means and pass it as ``source=``.
+Downloading, checking and caching are `pooch <https://www.fatiando.org/pooch>`_'s
+(a file is written under a temporary name and moved in place only when its
+checksum matches); the cache folder is ``$SITEPLAN_CACHE_DIR`` when set,
+otherwise the user's cache folder as `platformdirs
+<https://platformdirs.readthedocs.io>`_ names it (``~/.cache/siteplan`` or
+``$XDG_CACHE_HOME/siteplan`` on Linux, ``~/Library/Caches/siteplan`` on
+macOS, ``%LOCALAPPDATA%\\siteplan`` on Windows). Without internet access,
+download the file by other means and pass it as ``source=``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
-import tempfile
-import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -70,6 +73,7 @@ _CHUNK = 64 * 1024
 _MAX_BYTES = 64 * 1024 * 1024  # refuse to fill the disk with a wrong answer
 _URL_SCHEMES = {"http", "https", "file", "ftp"}
 _NEGLIGIBLE_DEG2 = 1e-10  # about 1.2 m² at Serang's latitude
+_USER_AGENT = "siteplan (pooch)"
 
 
 # ------------------------------------------------------------------ the cache
@@ -78,27 +82,28 @@ _NEGLIGIBLE_DEG2 = 1e-10  # about 1.2 m² at Serang's latitude
 def cache_dir() -> Path:
     """The folder where siteplan keeps downloaded files.
 
-    ``$SITEPLAN_CACHE_DIR`` when set; otherwise ``%LOCALAPPDATA%\\siteplan`` on
-    Windows, ``$XDG_CACHE_HOME/siteplan`` when that variable holds an absolute
-    path, else ``~/.cache/siteplan``. The folder is not created here.
+    ``$SITEPLAN_CACHE_DIR`` when set; otherwise the user's cache folder for
+    siteplan as ``platformdirs.user_cache_dir`` names it: ``~/.cache/siteplan``
+    (or ``$XDG_CACHE_HOME/siteplan``) on Linux, ``~/Library/Caches/siteplan``
+    on macOS, ``%LOCALAPPDATA%\\siteplan`` on Windows. The folder is not
+    created here.
 
     Returns
     -------
     pathlib.Path
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> sp.datasets.cache_dir().is_absolute()
+    True
     """
     env = os.environ.get("SITEPLAN_CACHE_DIR")
     if env:
         return Path(env).expanduser()
-    if _on_windows() and os.environ.get("LOCALAPPDATA"):
-        return Path(os.environ["LOCALAPPDATA"]) / "siteplan"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg and Path(xdg).is_absolute():
-        return Path(xdg) / "siteplan"
-    return Path.home() / ".cache" / "siteplan"
+    import platformdirs
 
-
-def _on_windows() -> bool:
-    return os.name == "nt"
+    return Path(platformdirs.user_cache_dir("siteplan", appauthor=False, opinion=False))
 
 
 def _sha256_file(path: Path) -> str:
@@ -124,63 +129,127 @@ def _offline_fix(url: str) -> str:
             "another)")
 
 
-def _download(url: str, target: Path, *, sha256: str | None, timeout: float) -> None:
-    """Download ``url`` to a temporary file beside ``target``, check it, move it in place."""
+class _Bounded:
+    """The file pooch's downloader writes to: hashed and counted on the way, and bounded."""
+
+    def __init__(self, fh, url: str):
+        self.fh, self.url = fh, url
+        self.size = 0
+        self.digest = hashlib.sha256()
+
+    def write(self, block: bytes) -> int:
+        self.size += len(block)
+        if self.size > _MAX_BYTES:
+            raise SiteplanInputError(Problem(
+                _WHERE, f"the download from {self.url} is larger than "
+                f"{_MAX_BYTES // 2**20} MiB, which is not the expected file", "check the URL"))
+        self.digest.update(block)
+        return self.fh.write(block)
+
+    def flush(self) -> None:
+        self.fh.flush()
+
+
+class _Downloader:
+    """A pooch downloader that remembers what it fetched (for the checksum's message).
+
+    ``http``, ``https`` and ``ftp`` go through pooch's own downloaders;
+    ``file://`` URLs (a copy on a shared drive) are read with the standard
+    library.
+    """
+
+    def __init__(self, timeout: float):
+        self.timeout = timeout
+        self.fetched: _Bounded | None = None
+
+    def __call__(self, url: str, output_file: Any, pooch: Any = None) -> None:
+        import pooch as _pooch
+
+        with open(output_file, "wb") as fh:
+            out = self.fetched = _Bounded(fh, url)
+            if urllib.parse.urlsplit(url).scheme.lower() == "file":
+                with urllib.request.urlopen(url, timeout=self.timeout) as response:  # noqa: S310
+                    while block := response.read(_CHUNK):
+                        out.write(block)
+                return
+            if url.lower().startswith(("http://", "https://")):
+                inner = _pooch.HTTPDownloader(timeout=self.timeout, progressbar=False,
+                                              headers={"User-Agent": _USER_AGENT})
+            else:
+                inner = _pooch.choose_downloader(url, progressbar=False)
+            inner(url, out, pooch)
+
+
+@contextlib.contextmanager
+def _quiet_pooch() -> Iterator[None]:
+    """pooch logs each download to stderr; siteplan stays silent unless asked (its own log)."""
+    import pooch
+
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _retrieve(url: str, folder: Path, name: str, *, sha256: str | None,
+              timeout: float) -> Path:
+    """Download ``url`` into ``folder/name`` with pooch (checked), or raise a clear error."""
+    import pooch
+    import requests
+
     where = _WHERE
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".download-", suffix=".part",
-                                        dir=target.parent)
+        folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SiteplanInputError(Problem(
-            where, f"cannot write to the cache folder '{target.parent}' ({exc})",
+            where, f"cannot write to the cache folder '{folder}' ({exc})",
             "set the environment variable SITEPLAN_CACHE_DIR to a folder you can write to, "
             "or pass a local copy of the file as source=")) from None
-    tmp = Path(tmp_name)
-    digest = hashlib.sha256()
-    size = 0
-    request = urllib.request.Request(url, headers={"User-Agent": "siteplan (python urllib)"})
-    log.info("downloading %s to %s", url, target)
+    downloader = _Downloader(timeout)
+    log.info("downloading %s to %s", url, folder / name)
     try:
-        try:
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(  # noqa: S310
-                    request, timeout=timeout) as response:
-                while block := response.read(_CHUNK):
-                    size += len(block)
-                    if size > _MAX_BYTES:
-                        raise SiteplanInputError(Problem(
-                            where, f"the download from {url} is larger than "
-                            f"{_MAX_BYTES // 2**20} MiB, which is not the expected file",
-                            "check the URL"))
-                    digest.update(block)
-                    out.write(block)
-        except urllib.error.HTTPError as exc:
-            raise SiteplanInputError(Problem(
-                where, f"could not download {url}: the server answered HTTP {exc.code} "
-                f"{exc.reason}", _offline_fix(url))) from None
-        except urllib.error.URLError as exc:
-            raise SiteplanInputError(Problem(
-                where, f"could not download {url} ({exc.reason}); no copy is in the cache",
-                _offline_fix(url))) from None
-        except (TimeoutError, ConnectionError) as exc:
-            raise SiteplanInputError(Problem(
-                where, f"could not download {url} ({type(exc).__name__}: {exc} after a "
-                f"timeout of {timeout:g} s); no copy is in the cache",
-                _offline_fix(url) + "; or pass a longer timeout=")) from None
-        got = digest.hexdigest()
-        if sha256 is not None and got != sha256.lower():
-            expected = (f", expected {_SERANG_KEL_SIZE:,}"
-                        if sha256.lower() == SERANG_KEL_SHA256 else "")
-            raise SiteplanInputError(Problem(
-                where, f"the file downloaded from {url} has SHA-256 {got} ({size:,} bytes"
-                f"{expected}), not the pinned {sha256}; it was deleted",
-                "try again later; if it persists the source changed or the download is "
-                "intercepted (a proxy, a captive portal): download the file by other means, "
-                "check it, and pass it as source= (or pass sha256=None to accept it unchecked)"))
-        os.replace(tmp, target)
-        log.info("saved %s (%d bytes, sha256 %s)", target, size, got)
-    finally:
-        tmp.unlink(missing_ok=True)
+        with _quiet_pooch():
+            path = pooch.retrieve(url, known_hash=None if sha256 is None else
+                                  f"sha256:{sha256.lower()}", fname=name, path=folder,
+                                  downloader=downloader, progressbar=False)
+    except SiteplanInputError:
+        raise                            # too large: said by _Bounded
+    except requests.exceptions.HTTPError as exc:
+        response = exc.response
+        status = f"{response.status_code} {response.reason}" if response is not None else exc
+        raise SiteplanInputError(Problem(
+            where, f"could not download {url}: the server answered HTTP {status}",
+            _offline_fix(url))) from None
+    except requests.exceptions.Timeout as exc:
+        raise SiteplanInputError(Problem(
+            where, f"could not download {url} ({type(exc).__name__}: {exc} after a "
+            f"timeout of {timeout:g} s); no copy is in the cache",
+            _offline_fix(url) + "; or pass a longer timeout=")) from None
+    except (requests.exceptions.RequestException, OSError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise SiteplanInputError(Problem(
+            where, f"could not download {url} ({reason}); no copy is in the cache",
+            _offline_fix(url))) from None
+    except ValueError as exc:            # pooch: the checksum does not match
+        got = downloader.fetched
+        if sha256 is None or got is None:
+            raise
+        expected = (f", expected {_SERANG_KEL_SIZE:,}"
+                    if sha256.lower() == SERANG_KEL_SHA256 else "")
+        raise SiteplanInputError(Problem(
+            where, f"the file downloaded from {url} has SHA-256 {got.digest.hexdigest()} "
+            f"({got.size:,} bytes{expected}), not the pinned {sha256}; it was deleted",
+            "try again later; if it persists the source changed or the download is "
+            "intercepted (a proxy, a captive portal): download the file by other means, "
+            "check it, and pass it as source= (or pass sha256=None to accept it unchecked)"
+        )) from exc
+    if downloader.fetched is not None:
+        log.info("saved %s (%d bytes, sha256 %s)", path, downloader.fetched.size,
+                 downloader.fetched.digest.hexdigest())
+    return Path(path)
 
 
 def fetch_serang_boundaries(
@@ -239,20 +308,14 @@ def fetch_serang_boundaries(
     url = SERANG_KEL_URL if source is None else str(source)
     if sha256 is None:
         key = hashlib.sha256(url.encode()).hexdigest()[:16]
-        target = cache_dir() / f"unverified-{key}-{_FILE_NAME}"
+        name = f"unverified-{key}-{_FILE_NAME}"
         log.warning("downloading %s without checking its SHA-256", url)
-        _download(url, target, sha256=None, timeout=timeout)
-        return target
-
+        (cache_dir() / name).unlink(missing_ok=True)     # unchecked: fetched every time
+        return _retrieve(url, cache_dir(), name, sha256=None, timeout=timeout)
     target = cache_dir() / _FILE_NAME
-    if target.is_file():
-        if _sha256_file(target) == sha256.lower():
-            log.info("using the cached %s", target)
-            return target
+    if target.is_file() and _sha256_file(target) != sha256.lower():
         log.warning("cached %s has a wrong SHA-256; downloading it again", target)
-        target.unlink(missing_ok=True)
-    _download(url, target, sha256=sha256, timeout=timeout)
-    return target
+    return _retrieve(url, cache_dir(), _FILE_NAME, sha256=sha256, timeout=timeout)
 
 
 # ------------------------------------------------------------ the SQL parser
