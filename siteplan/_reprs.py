@@ -39,16 +39,15 @@ def profile_repr(prof: Any) -> str:
             f"({weights}), {len(prof.constraints)} constraints>")
 
 
-def profile_html(prof: Any) -> str:
+def profile_html(prof: Any, labels: list[str]) -> str:
+    """The profile's criteria and constraints (``labels``: each constraint's short label)."""
     rows = [[c.name, c.label("en"), c.measure, c.layer or "", _pct(c.weight), c.source or ""]
             for c in prof.criteria]
     out = _table(f"Profile {prof.name}: {prof.label('en')} ({prof.method.upper()})",
                  ["criterion", "title", "measure", "layer", "weight", "source"], rows)
     if prof.constraints:
-        from .constraints import constraint_label
-
-        cons = [[j, constraint_label(c), (c.get("title") or {}).get("en", ""),
-                 c.get("source") or ""] for j, c in enumerate(prof.constraints, 1)]
+        cons = [[j, label, (c.get("title") or {}).get("en", ""), c.get("source") or ""]
+                for j, (c, label) in enumerate(zip(prof.constraints, labels, strict=True), 1)]
         out += _table("Constraints", ["rule", "label", "title", "source"], cons)
     return out
 
@@ -77,7 +76,7 @@ def record_repr(rec: Any) -> str:
             f"{c.not_candidate:,} not candidates{skipped}>")
 
 
-def record_html(rec: Any) -> str:
+def record_html(rec: Any, labels: list[str]) -> str:
     if rec.kind != "score":
         return _table(type(rec).__name__, ["profile"], [[p] for p in rec.profiles])
     c = rec.counts
@@ -89,5 +88,5 @@ def record_html(rec: Any) -> str:
     if rec.skipped:
         out += _table("Rules left out", ["kind", "name", "layer", "reason"],
                       [[x.kind, x.name, x.layer or "", x.reason] for x in rec.skipped])
-    out += profile_html(rec.profile)
+    out += profile_html(rec.profile, labels)
     return out

@@ -102,8 +102,9 @@ class Profile:
 
     def _repr_html_(self) -> str:
         from ._reprs import profile_html
+        from .constraints import constraint_label
 
-        return profile_html(self)
+        return profile_html(self, [constraint_label(c) for c in self.constraints])
 
     @property
     def weights(self) -> dict[str, float]:

@@ -345,8 +345,11 @@ class ScoreRecord(_Immutable):
 
     def _repr_html_(self) -> str:
         from ._reprs import record_html
+        from .constraints import constraint_label
 
-        return record_html(self)
+        labels = [constraint_label(c) for c in self.profile.constraints] \
+            if self.kind == "score" else []
+        return record_html(self, labels)
 
     def __reduce__(self):   # pickled as its JSON form (mapping proxies do not pickle)
         return record_from_dict, (self.to_dict(),)
@@ -425,8 +428,11 @@ class CompareRecord(_Immutable):
 
     def _repr_html_(self) -> str:
         from ._reprs import record_html
+        from .constraints import constraint_label
 
-        return record_html(self)
+        labels = [constraint_label(c) for c in self.profile.constraints] \
+            if self.kind == "score" else []
+        return record_html(self, labels)
 
     def __reduce__(self):   # pickled as its JSON form (mapping proxies do not pickle)
         return record_from_dict, (self.to_dict(),)
@@ -471,8 +477,11 @@ class AllocationRecord(_Immutable):
 
     def _repr_html_(self) -> str:
         from ._reprs import record_html
+        from .constraints import constraint_label
 
-        return record_html(self)
+        labels = [constraint_label(c) for c in self.profile.constraints] \
+            if self.kind == "score" else []
+        return record_html(self, labels)
 
     def __reduce__(self):   # pickled as its JSON form (mapping proxies do not pickle)
         return record_from_dict, (self.to_dict(),)
