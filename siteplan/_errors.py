@@ -14,15 +14,23 @@ class Problem:
 
     ``where`` names the layer or profile part ("layer 'parcels'"), ``what``
     says what is wrong, including the column, row and bad value, and ``fix``
-    tells the user how to repair it.
+    tells the user how to repair it. ``cli``, when given, is the same fix as
+    said to a user of the ``siteplan`` command (options, not Python): the
+    command line shows it instead of ``fix`` (:meth:`text`).
     """
 
     where: str
     what: str
     fix: str
+    cli: str | None = None
 
     def __str__(self) -> str:
         return f"{self.where}: {self.what}. Fix: {self.fix}"
+
+    def text(self, interface: str = "python") -> str:
+        """The problem as said to a user of ``interface`` (``"python"`` or ``"cli"``)."""
+        fix = self.cli if interface == "cli" and self.cli else self.fix
+        return f"{self.where}: {self.what}. Fix: {fix}"
 
 
 class SiteplanInputError(ValueError):

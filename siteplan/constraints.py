@@ -94,12 +94,25 @@ def no_candidate_problem(frames: list[pd.DataFrame], candidates: Mapping[str, tu
         found.append(f"{col}: the profile accepts {', '.join(repr(str(a)) for a in allowed)}; "
                      f"the parcels have {shown or 'no value'}{more}")
     col, allowed = next(iter(candidates.items()))
-    return Problem(f"{context} [candidates]", "no parcel is a candidate (" + "; ".join(found)
-                   + ")", f"recode the parcels' values to the profile's before scoring, e.g. "
-                   f"parcels['{col}'] = parcels['{col}'].replace({{'<your value>': "
-                   f"'{allowed[0]}'}}), or accept your values in a copy of the profile's "
-                   "[candidates] (siteplan profiles export NAME FILE.toml, then --profile "
-                   "FILE.toml)")
+    values = pd.concat([f[col] for f in frames if col in f.columns], ignore_index=True)
+    common = values.astype("string").str.strip().dropna().value_counts()
+    mine = str(common.index[0]) if len(common) else "<your value>"
+    return Problem(
+        f"{context} [candidates]", "no parcel is a candidate (" + "; ".join(found) + ")",
+        f"recode your values to the profile's when loading, e.g. sp.load_layers(..., "
+        f"values={{'{col}': {{'{mine}': '{allowed[0]}'}}}}), or accept your values in a copy "
+        "of the profile's [candidates] (sp.get_profile(...).source_text saved as a .toml "
+        "file, then sp.read_profile)",
+        cli=f"recode your values when loading, e.g. --value {col}:{_cli_word(mine)}="
+            f"{_cli_word(str(allowed[0]))}, or accept your values in a copy of the profile's "
+            "[candidates] (siteplan profiles export NAME FILE.toml, then --profile FILE.toml)")
+
+
+def _cli_word(text: str) -> str:
+    """A value as typed on a command line (quoted when it holds spaces or quotes)."""
+    import shlex
+
+    return shlex.quote(text)
 
 
 def _pieces(layers: Layers, layer: str, where: Mapping[str, tuple], fgeoms: np.ndarray

@@ -30,6 +30,8 @@ class Criterion:
     values: tuple | None = None  # rasters, stat "share": the cell values that count
     at_least: float | None = None  # rasters, stat "share": cells at least this count
     unit: str | None = None    # slope: percent or degrees
+    mode: str | None = None    # travel_time: walk, motorcycle or car (road_speeds.csv)
+    speed: float | None = None  # travel_time: one speed on every road, km/h
 
     def label(self, lang: str = "id") -> str:
         return self.title.get(lang) or self.title.get("en") or self.name.replace("_", " ")

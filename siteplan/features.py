@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .layers import Layers
 
 __all__ = ["select_features", "feature_tree", "geoms_of", "numeric_column", "where_key",
-           "require_column"]
+           "require_column", "none_of_a_kind"]
 
 
 def require_column(gdf: pd.DataFrame, column: str, *, layer: str, context: str,
@@ -43,6 +43,24 @@ def where_key(where: Mapping[str, tuple] | None) -> tuple:
 def geoms_of(gdf: gpd.GeoDataFrame) -> np.ndarray:
     """The geometries of a frame as a shapely object array."""
     return np.asarray(gdf.geometry.array, dtype=object)
+
+
+def none_of_a_kind(layer: str, where: Mapping[str, tuple] | None) -> bool:
+    """True when ``where`` asks only for values of a closed vocabulary
+    (:data:`siteplan.io.schema.CLOSED_VALUES`, e.g. the rivers' ``width_class``).
+
+    Selecting nothing then means "nothing of that kind here", as an empty
+    layer does, not a filter that is wrong.
+    """
+    from .io.schema import CLOSED_VALUES
+
+    if not where:
+        return False
+    for col, allowed in where.items():
+        known = CLOSED_VALUES.get((layer, col))
+        if known is None or not {str(a).strip().lower() for a in allowed} <= set(known):
+            return False
+    return True
 
 
 def select_features(layers: Layers, layer: str, where: Mapping[str, tuple], *,
@@ -78,7 +96,7 @@ def select_features(layers: Layers, layer: str, where: Mapping[str, tuple], *,
         else:
             mask &= values.isin(list(allowed)).to_numpy(dtype=bool)
     out = gdf.loc[mask]
-    if len(out) == 0 and not allow_empty:
+    if len(out) == 0 and not allow_empty and not none_of_a_kind(layer, where):
         have = {c: sorted(map(str, gdf[c].dropna().unique()))[:12] for c in where}
         raise SiteplanInputError(Problem(context, f"layer '{layer}' has no feature where "
                                          f"{dict(where)} (values present: {have})",

@@ -96,7 +96,7 @@ class Layers(Mapping):
         Layer name -> GeoDataFrame, every one already in ``crs``.
     crs
         The metric CRS.
-    repairs, rejected, rejected_parcels, sources, synthetic, attribution
+    repairs, rejected, rejected_parcels, sources, synthetic, attribution, fingerprints
         As the attributes below (:func:`siteplan.load_layers` fills them).
 
     Attributes
@@ -113,6 +113,11 @@ class Layers(Mapping):
         report them.
     sources
         Where each layer came from (a path, or ``"GeoDataFrame"``).
+    fingerprints
+        Layer name -> ``{"sha256": ..., "date": ...}`` of the file it came
+        from, where known when loading (an OpenStreetMap extract's hash and
+        replication date, see :func:`siteplan.layers_from_osm`); the result's
+        provenance carries them.
     synthetic
         True when the data is siteplan's synthetic sample.
     cache
@@ -132,7 +137,7 @@ class Layers(Mapping):
     """
 
     __slots__ = ("_layers", "crs", "repairs", "rejected", "rejected_parcels", "sources",
-                 "synthetic", "attribution", "cache", "token")
+                 "synthetic", "attribution", "fingerprints", "cache", "token")
 
     def __init__(
         self,
@@ -145,6 +150,7 @@ class Layers(Mapping):
         sources: Mapping[str, str] | None = None,
         synthetic: bool = False,
         attribution: str = "",
+        fingerprints: Mapping[str, Mapping[str, str | None]] | None = None,
     ):
         setattr_ = object.__setattr__
         setattr_(self, "_layers", MappingProxyType(dict(layers)))
@@ -157,6 +163,8 @@ class Layers(Mapping):
         setattr_(self, "sources", MappingProxyType(dict(sources or {})))
         setattr_(self, "synthetic", bool(synthetic))
         setattr_(self, "attribution", attribution)
+        setattr_(self, "fingerprints", MappingProxyType(
+            {k: MappingProxyType(dict(v)) for k, v in (fingerprints or {}).items()}))
         setattr_(self, "cache", LayerCache())
         setattr_(self, "token", uuid.uuid4().hex)
 
@@ -206,8 +214,9 @@ class Layers(Mapping):
     def replace(self, **layers: Any) -> Layers:
         """A new bundle with some layers replaced, added or removed (None).
 
-        A GeoDataFrame is validated and reprojected like :func:`siteplan.load_layers`
-        does; a raster file path (``.tif``, ...) or a raster layer is added as a
+        A GeoDataFrame, a vector file's path or a ``(path, layer name)`` pair is
+        read, validated and reprojected like :func:`siteplan.load_layers` does;
+        a raster file path (``.tif``, ...) or a raster layer is added as a
         raster layer, kept in its own CRS.
 
         Examples
@@ -218,23 +227,27 @@ class Layers(Mapping):
         >>> len(smaller["parcels"]), "landcover" in smaller
         (10, False)
         """
-        from ._errors import raise_if_problems
+        from ._errors import SiteplanInputError, raise_if_problems
         from .io.prepare import prepare_all
+        from .io.read import resolve_source
         from .raster import as_raster
 
         data = dict(self._layers)
         sources = dict(self.sources)
+        prints = {k: v for k, v in self.fingerprints.items() if k not in layers}
         frames = {}
-        for name, gdf in layers.items():
-            if gdf is None:
-                data.pop(name, None)
-                sources.pop(name, None)
-            elif (raster := as_raster(name, gdf)) is not None:
-                data[name], sources[name] = raster, raster.path
-            else:
-                frames[name] = gdf
-                sources[name] = "GeoDataFrame"
         problems: list = []
+        for name, gdf in layers.items():
+            try:
+                if gdf is None:
+                    data.pop(name, None)
+                    sources.pop(name, None)
+                elif (raster := as_raster(name, gdf)) is not None:
+                    data[name], sources[name] = raster, raster.path
+                else:
+                    frames[name], sources[name] = resolve_source(name, gdf)
+            except SiteplanInputError as exc:
+                problems.extend(exc.problems)
         new, repairs, rejected, new_rejected = prepare_all(frames, crs=self.crs,
                                                            problems=problems)
         raise_if_problems(problems)
@@ -249,4 +262,5 @@ class Layers(Mapping):
             sources=sources,
             synthetic=self.synthetic,
             attribution=self.attribution,
+            fingerprints=prints,
         )

@@ -48,15 +48,21 @@ def _sha256(path: Path) -> str:
 
 
 def _fingerprint(src: Source) -> Source:
-    """The source with its file's sha256 and date, when it names a file here."""
+    """The source with its file's sha256 and date, when it names a file here.
+
+    A fingerprint known from loading (an OpenStreetMap extract's replication
+    date) is kept.
+    """
+    if src.sha256 and src.date:
+        return src
     text = src.text
     path = Path(text)
     if not path.is_file() and ":" in text:
         path = Path(text.rsplit(":", 1)[0])
     if not path.is_file():
         return src
-    when = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
-    return dataclasses.replace(src, sha256=_sha256(path), date=when)
+    when = src.date or datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
+    return dataclasses.replace(src, sha256=src.sha256 or _sha256(path), date=when)
 
 
 def provenance(result: gpd.GeoDataFrame) -> dict[str, Any]:
@@ -417,9 +423,10 @@ def read_result(path: str | PathLike, *, layer: str | None = None) -> gpd.GeoDat
         attach(gdf, rec)
     if "eligible" in gdf.columns:
         gdf["eligible"] = gdf["eligible"].astype(str).str.lower().isin(["true", "1"])
-    if "rank" in gdf.columns:
-        gdf["rank"] = pd.array(pd.to_numeric(gdf["rank"], errors="coerce").round(),
-                               dtype="Int64")
+    for col in ("rank", "rank_shared"):
+        if col in gdf.columns:
+            gdf[col] = pd.array(pd.to_numeric(gdf[col], errors="coerce").round(),
+                                dtype="Int64")
     for col in ("excluded_by", "excluded_rules", "notes"):
         if col in gdf.columns:
             gdf[col] = gdf[col].astype("string").fillna("").astype(object)

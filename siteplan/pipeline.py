@@ -29,9 +29,10 @@ from .constraints import (
     no_candidate_problem,
     rule_ids,
 )
-from .features import select_features, warn_far_layers
+from .features import none_of_a_kind, select_features, warn_far_layers
 from .measures import layers_read, measure_criterion
 from .measures._nearest import one_run
+from .ranks import rank_columns
 from .record import Counts, Provenance, ScoreRecord, Skipped, attach
 from .transforms import apply_transform
 
@@ -70,8 +71,8 @@ def _why_left_out(layers: Layers, names: tuple[str, ...], first: str | None, whe
         if name not in layers:
             return SKIP_NO_LAYER, name
     if first and where and isinstance(layers[first], gpd.GeoDataFrame) and len(
-            layers[first]) and len(select_features(layers, first, where, context=context,
-                                                   allow_empty=True)) == 0:
+            layers[first]) and not none_of_a_kind(first, where) and len(select_features(
+                layers, first, where, context=context, allow_empty=True)) == 0:
         return SKIP_NO_MATCH, first
     return None, None
 
@@ -173,8 +174,19 @@ def resolve_missing(prof: Profile, layers: Layers, missing: str = "error"
 def _missing_problem(context: str, layer: str, have: str) -> Problem:
     return Problem(context, f"needs layer '{layer}', which was not loaded (loaded: {have})",
                    f"pass it to sp.load_layers ({layer}=... or extra={{'{layer}': ...}}), "
-                   "or score with missing=\"skip\" (CLI: --skip-missing) to leave this rule "
-                   "out and renormalise the other weights")
+                   "or score with missing=\"skip\" to leave this rule out and renormalise "
+                   "the other weights",
+                   cli=f"give it with {_cli_layer_option(layer)}, or add --skip-missing to "
+                   "leave this rule out and renormalise the other weights")
+
+
+def _cli_layer_option(layer: str) -> str:
+    """The command-line option that gives ``layer``."""
+    from .io.schema import LAYER_SCHEMAS
+
+    if layer in LAYER_SCHEMAS:
+        return f"--{layer.replace('_', '-')} FILE"
+    return f"--layer {layer}=FILE (or --osm FILE.osm.pbf for OpenStreetMap layers)"
 
 
 def drop_rules(prof: Profile, criteria, constraints) -> Profile:
@@ -317,8 +329,7 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
             with contextlib.suppress(TypeError):
                 out = out.sort_index()
 
-    ranks = out["score"].rank(ascending=False, method="min")
-    out["rank"] = pd.array(ranks, dtype="Int64")
+    out["rank"], out["rank_shared"] = rank_columns(out["score"].to_numpy(dtype=float))
     read = {n for c in prof.criteria for n in layers_read(c)} | {
         n for c in prof.constraints for n in _rule_layers(c)}
     empty = sorted(n for n in read if isinstance(layers.get(n), gpd.GeoDataFrame)
@@ -373,7 +384,7 @@ def put_scores(out: pd.DataFrame, eligible: np.ndarray, names: list[str], s: np.
     sc[eligible] = s
     out["score"] = sc
     if rank:
-        out["rank"] = pd.array(out["score"].rank(ascending=False, method="min"), dtype="Int64")
+        out["rank"], out["rank_shared"] = rank_columns(sc)
 
 
 def aggregate_scores(prof: Profile, cvals: np.ndarray

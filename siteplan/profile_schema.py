@@ -70,6 +70,9 @@ _CRITERION_TYPES: dict[str, dict] = {
     "values": {"type": "array", "items": _BOUNDED},
     "level": {"type": "string"},
     "fallback": {"type": "string"},
+    "mode": {"type": "string", "description": "travel_time: walk, motorcycle or car"},
+    "speed": {"type": "number", "exclusiveMinimum": 0, "maximum": 200,
+              "description": "travel_time: km/h on every road"},
 }
 _CONSTRAINT_TYPES: dict[str, dict] = {
     "title": _TITLE,

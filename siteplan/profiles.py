@@ -52,7 +52,7 @@ _TOP_KEYS = {"name", "title", "description", "method", "candidates", "constraint
              "weights", "allow_inconsistent", "owa", "reach", "notes", "version"}
 _CRITERION_KEYS = {"name", "title", "measure", "layer", "where", "column", "radius",
                    "transform", "weight", "missing", "level", "description", "fallback",
-                   "source", "stat", "values", "at_least", "unit"}
+                   "source", "stat", "values", "at_least", "unit", "mode", "speed"}
 _CONSTRAINT_KEYS = {"type", "title", "source"}.union(*(t.keys for t in
                                                       CONSTRAINT_TYPES.values()))
 _WEIGHTS_KEYS = {"order", "ahp", "values"}
@@ -158,7 +158,7 @@ class Profile:
         merged = {c.name: weights.get(c.name, c.weight) for c in self.criteria}
         norm = normalise_weights(merged, f"profile '{self.name}' weights")
         crits = tuple(replace(c, weight=norm[c.name]) for c in self.criteria)
-        return replace(self, criteria=crits, consistency_ratio=None, source_text=None)
+        return replace(self, criteria=crits, consistency_ratio=None)
 
     def with_ahp(self, matrix: Any, *, allow_inconsistent: bool | None = None) -> Profile:
         """A copy weighted by an AHP matrix over the criteria in profile order."""
@@ -350,6 +350,32 @@ def _check_raster_keys(cr: Mapping[str, Any], measure: Any, spec: Any, cw: str,
                                 "say which cells count, e.g. at_least = 0.67"))
 
 
+def _check_travel_keys(cr: Mapping[str, Any], measure: Any, cw: str,
+                       problems: list[Problem]) -> None:
+    """``mode`` and ``speed`` of the travel_time measure."""
+    from .measures.network import MAX_SPEED, travel_modes
+
+    given = [k for k in ("mode", "speed") if k in cr]
+    if given and measure != "travel_time":
+        problems.append(Problem(cw, f"'{given[0]}' does not apply to measure {measure!r}",
+                                "remove it (mode and speed are for travel_time)"))
+        return
+    if len(given) == 2:
+        problems.append(Problem(cw, "gives both mode and speed",
+                                "give one: mode = \"walk\", or speed = 4.8 (km/h on every "
+                                "road)"))
+    modes = travel_modes()
+    if "mode" in cr and cr["mode"] not in modes:
+        problems.append(Problem(cw, f"unknown mode {cr['mode']!r}",
+                                f"use one of: {', '.join(modes)} (siteplan/data/road_speeds.csv)"
+                                ", or speed = <km/h>"))
+    if "speed" in cr:
+        bad = number_problem(cw, "speed", cr["speed"], strict_low=True, high=MAX_SPEED,
+                             unit="km/h", example="4.8")
+        if bad:
+            problems.append(bad)
+
+
 def _tables(data: Mapping[str, Any], key: str, one: str, where: str,
             problems: list[Problem]) -> Iterator[tuple[int, Mapping[str, Any]]]:
     """The tables of an array of tables (``[[key]]``), numbered from 1; others reported."""
@@ -490,6 +516,7 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
                                     "a road measure may fall back to a straight-line one ("
                                     + "; ".join(ok) + ")"))
         _check_raster_keys(cr, measure, spec, cw, problems)
+        _check_travel_keys(cr, measure, cw, problems)
         if "source" in cr and not isinstance(cr["source"], str):
             problems.append(Problem(cw, f"source must be text, got {cr['source']!r}",
                                     "write source = \"SNI 03-1733-2004 (pertokoan, 2,000 m)\""))
@@ -585,6 +612,7 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
             title=MappingProxyType(_title(cr.get("title"), cw, problems)),
             level=cr.get("level"), fallback=cr.get("fallback"), source=cr.get("source"),
             stat=cr.get("stat"), at_least=_f(cr.get("at_least")), unit=cr.get("unit"),
+            mode=cr.get("mode"), speed=_f(cr.get("speed")),
             values=None if cr.get("values") is None else tuple(float(v) for v in cr["values"])))
     return Profile(name=name, title=MappingProxyType(title), method=method,
                    criteria=tuple(criteria), candidates=MappingProxyType(candidates),

@@ -127,6 +127,12 @@ class Source(_Immutable):
     date: str | None = None
 
 
+def _fingerprint(layers: Layers, name: str) -> dict[str, str | None]:
+    """The sha256 and date the bundle knows of layer ``name``'s file (else none)."""
+    known = (getattr(layers, "fingerprints", None) or {}).get(name) or {}
+    return {"sha256": known.get("sha256"), "date": known.get("date")}
+
+
 @dataclass(frozen=True)
 class Provenance(_Immutable):
     """Which siteplan made a result, when, from which inputs, in which CRS."""
@@ -141,7 +147,8 @@ class Provenance(_Immutable):
     @classmethod
     def of(cls, layers: Layers) -> Provenance:
         return cls(created=datetime.now(UTC).isoformat(timespec="seconds"),
-                   sources=tuple(Source(str(k), str(v)) for k, v in layers.sources.items()),
+                   sources=tuple(Source(str(k), str(v), **_fingerprint(layers, k))
+                                 for k, v in layers.sources.items()),
                    synthetic=bool(layers.synthetic), attribution=str(layers.attribution or ""),
                    crs=layers.crs.to_string())
 
@@ -206,7 +213,9 @@ def profile_from_record(d: Mapping[str, Any]) -> Profile:
         if c.get("weight") is None and c.get("name") in weights:
             c["weight"] = weights[c["name"]]
         crits.append(_criterion(c))
-    cons = tuple(MappingProxyType({k: v for k, v in dict(c).items() if k != "label"})
+    cons = tuple(MappingProxyType({k: ({w: tuple(x) for w, x in v.items()} if k == "where"
+                                       and isinstance(v, Mapping) else v)
+                                   for k, v in dict(c).items() if k != "label"})
                  for c in d.get("constraints") or ())
     return Profile(name=str(d.get("name") or d.get("profile") or ""),
                    title=dict(d.get("title") or {}), method=str(d.get("method") or "wlc"),

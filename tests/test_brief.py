@@ -22,8 +22,8 @@ import shapely
 from test_maps import CRS, X0, XSS_IMG, XSS_SCRIPT, Y0, box, line, pt  # noqa: F401
 
 import siteplan as sp
-from siteplan.ranks import best_first
 from siteplan.profiles import profile_from_dict
+from siteplan.ranks import best_first
 
 XSS_JS = "Lahan `${window.__xss=3}`"
 ID_B = "B<script>window.__xss=4</script>"
@@ -360,8 +360,13 @@ def test_few_layers_still_brief():
     result = sp.score(few, prof)
     b = pages(sp.site_brief(result, few, top=1, lang="en"))[0]
     assert "ID " + esc(ID_B) in b and "Score <b>100.0</b>" in b   # 12,000 m² is the best
-    assert b.count("none in the data") == 4                       # market, school, ...
-    assert "cannot be computed" in b and "along roads" not in b
+    # market, school, puskesmas (no POI layer) and park (no green spaces): not given, which
+    # is not "none in the data" (issue 24)
+    assert b.count("unknown (no points-of-interest layer was given)") == 3
+    assert b.count("unknown (no green-space layer was given)") == 1
+    assert "none in the data" not in b
+    assert "cannot be computed (no admin, green-space, population layer was given)" in b
+    assert "along roads" not in b
     assert "no source recorded" in b                               # neither rule cites one
     assert "–" in b.split("People within")[1].split("</tr>")[0]   # no population layer
 

@@ -11,7 +11,12 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from netref import networkx_catchment, people_reached, snapped  # tools/: references
+from netref import (  # tools/: references
+    networkx_catchment,
+    node_entrances,
+    people_reached,
+    snapped,
+)
 from scipy import sparse
 from scipy.sparse import csgraph
 
@@ -58,16 +63,26 @@ def crit(radius):
 
 
 def per_parcel_dijkstra(layers, geoms, radius):
-    """The pre-issue-19 algorithm: one Dijkstra per parcel (here in chunks of one)."""
+    """The pre-issue-19 algorithm: one Dijkstra per parcel (here in chunks of one).
+
+    The parcel leaves through both ends of its snapped segment and, since
+    issue 24, through every road node inside it or within ENTRANCE_GAP of it.
+    """
     graph, people, (p_seg, p_along, p_gap) = snapped(layers, geoms)
     out = np.full(len(geoms), np.nan)
     base = graph.matrix("length")
     s = graph.n_nodes
     for i in np.flatnonzero(p_seg >= 0):
         sg = p_seg[i]
+        ways = {int(graph.u[sg]): p_gap[i] + p_along[i]}
+        ways[int(graph.v[sg])] = min(ways.get(int(graph.v[sg]), np.inf),
+                                     p_gap[i] + graph.length[sg] - p_along[i])
+        for node, w in node_entrances(graph, geoms[i]).items():
+            ways[node] = min(ways.get(node, np.inf), w)
+        nodes = np.array(list(ways), dtype=np.int64)
         extra = sparse.csr_matrix(
-            (np.array([p_gap[i] + p_along[i], p_gap[i] + graph.length[sg] - p_along[i]]) + EPS,
-             ([s, s], [graph.u[sg], graph.v[sg]])), shape=(s + 1, s + 1))
+            (np.array([ways[n] for n in nodes]) + EPS, (np.full(len(nodes), s), nodes)),
+            shape=(s + 1, s + 1))
         m = sparse.block_diag([base, sparse.csr_matrix((1, 1))], format="csr") + extra
         d = csgraph.dijkstra(m, directed=True, indices=s, limit=radius)
         out[i] = people_reached(graph, d, people, (sg, p_along[i], p_gap[i]), radius)

@@ -111,13 +111,13 @@ def test_every_problem_collected_in_one_error():
     no_crs = parcels_bpn().set_crs(None, allow_override=True)
     dup = parcels_bpn()
     dup.loc[1, "NIB"] = dup.loc[0, "NIB"]
-    roads = gpd.GeoDataFrame({"name": ["x"]}, geometry=[
-        shapely.LineString([(X0, Y0), (X0 + 1, Y0)])], crs=CRS)
+    # roads without road_class get the default class (issue 24); points are no roads
+    roads = gpd.GeoDataFrame({"name": ["x"]}, geometry=[shapely.Point(X0, Y0)], crs=CRS)
     with pytest.raises(sp.SiteplanInputError) as info:
         sp.load_layers(parcels=no_crs, roads=roads, green_spaces=dup)
     msg = str(info.value)
     assert "layer 'parcels': has no CRS" in msg
-    assert "layer 'roads': required column 'road_class'" in msg
+    assert "layer 'roads': geometry must be LineString or MultiLineString" in msg
     assert "layer 'green_spaces'" in msg
     assert len(info.value.problems) >= 3
 

@@ -158,7 +158,8 @@ def expected_poi(t):
 def expected_layers(path):
     """Counts per siteplan layer, worked out from the raw GDAL layers."""
     pts, lines, areas = (tags(raw_of(path, k)) for k in ("points", "lines", "multipolygons"))
-    rivers = [t for t in lines if t.get("waterway") in ("river", "canal", "stream", "drain")]
+    rivers = [t for t in lines if t.get("waterway") in ("river", "canal", "stream", "drain",
+                                                          "ditch")]
     return {
         "rivers": rivers,
         "water": sum(t.get("natural") == "water" or t.get("waterway") == "riverbank"
@@ -176,11 +177,15 @@ def expected_layers(path):
 
 
 def width_class(t, default):
+    """PP 38/2011's depth edges read on width=*: up to 3 m, over 3 up to 20 m, over 20 m;
+    drains and ditches are not rivers, whatever their width."""
+    if t["waterway"] in ("drain", "ditch"):
+        return "saluran"
     try:
         w = float(t.get("width", "").replace(",", "."))
     except ValueError:
         return default
-    return "kecil" if w < 3 else ("sedang" if w <= 20 else "besar")
+    return "kecil" if w <= 3 else ("sedang" if w <= 20 else "besar")
 
 
 @pytest.mark.parametrize("path", [PBF, HELSINKI], ids=["test", "helsinki"])
@@ -191,7 +196,8 @@ def test_every_layer_counts_as_the_raw_tags_say(path):
         assert len(osm[name]) == exp[name], name  # empty when the extract holds none
     rivers = osm["rivers"]
     assert len(rivers) == len(exp["rivers"])
-    default = {"river": "sedang", "canal": "sedang", "stream": "kecil", "drain": "kecil"}
+    default = {"river": "sedang", "canal": "sedang", "stream": "kecil", "drain": "saluran",
+               "ditch": "saluran"}
     expected_classes = sorted(width_class(t, default[t["waterway"]]) for t in exp["rivers"])
     assert sorted(rivers["width_class"]) == expected_classes
     assert osm["pois"]["category"].value_counts().to_dict() == exp["pois"]
@@ -286,7 +292,7 @@ def test_indonesian_tags_from_a_hand_written_osm_file(tmp_path):
     assert len(osm["sawah"]) == 2  # paddy, and farmland with crop=rice (not maize)
     rivers = osm["rivers"].sort_values("waterway")
     assert rivers[["waterway", "width_class"]].values.tolist() == [
-        ["canal", "sedang"], ["drain", "kecil"], ["river", "besar"], ["river", "sedang"]]
+        ["canal", "sedang"], ["drain", "saluran"], ["river", "besar"], ["river", "sedang"]]
     assert rivers["width_m"].tolist()[:1] == [4.0]
     assert len(osm["coastline"]) == 1 and len(osm["water"]) == 0
     assert sorted(osm["heritage"]["name"]) == ["Benteng Speelwijk", "Keraton Surosowan"]

@@ -97,10 +97,13 @@ def neighbourhood(sites: gpd.GeoDataFrame, layers: Layers) -> pd.DataFrame:
         out[col] = measure_explained(crit, sites, layers, profile_name="site_brief")[0]
     roads = "roads" in layers
     out["roads"] = roads
+    out["rth_missing"] = ",".join(rth_missing(layers))
     for kind, (layer, where) in NEAREST.items():
         feats = _features(layers, layer, where)
         known = feats is not None and len(feats) > 0
         out[f"{kind}_known"] = known
+        out[f"{kind}_given"] = layer in layers   # no layer at all, or none of the kind in it
+        out[f"{kind}_layer"] = layer
         out[f"{kind}_name"] = ""
         out[f"{kind}_m"] = np.nan
         out[f"{kind}_road_m"] = np.nan
@@ -141,6 +144,11 @@ def _by_road(sites, layers, kind, layer, where, names) -> np.ndarray:
             out[rows] = measure_explained(crit, sites.iloc[rows], layers,
                                           profile_name="site_brief")[0]
     return out
+
+
+def rth_missing(layers: Layers) -> list[str]:
+    """The layers the public-RTH situation needs and the bundle lacks."""
+    return [n for n in ("admin", "green_spaces", "population") if n not in layers]
 
 
 def rth_of(sites: gpd.GeoDataFrame, layers: Layers) -> pd.DataFrame | None:
@@ -210,8 +218,10 @@ def source_dates(layers: Layers) -> list[tuple[list[str], str, date | None]]:
     """The data sources: (layer names, where they came from, the date of the data).
 
     Layers read from the same file with the same date share one entry. A
-    GeoPackage layer's date is its ``gpkg_contents.last_change``; another
-    file's, its modification time; the embedded sample's, the sample file's.
+    date known when loading (``layers.fingerprints``: an OpenStreetMap
+    extract's replication date) comes first; else a GeoPackage layer's date is
+    its ``gpkg_contents.last_change``; another file's, its modification time;
+    the embedded sample's, the sample file's.
     """
     sample = None
     if layers.synthetic:
@@ -232,7 +242,11 @@ def source_dates(layers: Layers) -> list[tuple[list[str], str, date | None]]:
         elif ":" in text and Path(text.rsplit(":", 1)[0]).is_file():
             head, table = text.rsplit(":", 1)
             path, base = Path(head), head
-        when = _file_date(path, table) if path is not None else None
+        known = (getattr(layers, "fingerprints", None) or {}).get(name) or {}
+        if known.get("date"):   # e.g. an OpenStreetMap extract's replication date
+            when = datetime.fromisoformat(str(known["date"]).replace("Z", "+00:00")).date()
+        else:
+            when = _file_date(path, table) if path is not None else None
         groups.setdefault((base, when), []).append(name)
     return [(names, base, when) for (base, when), names in groups.items()]
 

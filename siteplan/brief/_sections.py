@@ -154,7 +154,8 @@ def cover(*, info: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], overvie
         head += f"<th class=n>{tx['p_top'].format(k=top_k)}</th>"
     body = []
     for r in rows:  # one row per chosen site (a handful)
-        cells = (f"<td>{r['no']}</td><td class=n>{r['rank']}</td><td>{r['label']}</td>"
+        cells = (f"<td>{r['no']}</td><td class=n>{r['rank']}{r.get('shared', '')}</td>"
+                 f"<td>{r['label']}</td>"
                  f"<td>{r['kel']}</td><td class=n>{r['area']}</td>"
                  f"<td class=n><b>{r['score']}</b></td>")
         if top_k is not None:
@@ -167,7 +168,9 @@ def cover(*, info: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], overvie
         scored=num(counts.get("scored", 0), 0, lang),
         excluded=num(counts.get("excluded", 0), 0, lang),
         candidates=num(counts.get("scored", 0) + counts.get("excluded", 0)
-                       + counts.get("rejected", 0), 0, lang)) + "</p></section>")
+                       + counts.get("rejected", 0), 0, lang)) + "</p>"
+               + f'<p class="muted">{tx["ties"].format(top=num(len(rows), 0, lang))}</p>'
+               + "</section>")
     src_rows = "".join(
         f"<tr><td>{esc(', '.join(names))}</td><td class=src>{esc(text)}</td>"
         f"<td class=nw>{fmt_date(d, lang) if d else tx['date_unknown']}</td></tr>"
@@ -205,6 +208,7 @@ def site_page(*, n: int, total: int, row: Mapping[str, Any], info: Mapping[str, 
            + (f'<div class="muted">ID {pid}</div>' if name else "") + "</div>"
            '<div class="score">' + tx["score_line"].format(
                score=num(row["score"], 1, lang), rank=num(row["rank"], 0, lang),
+               shared=shared_text(row.get("rank_shared"), lang),
                n=num(n_scored, 0, lang), pct=num(better * 100, 0, lang)) + "</div></div>"]
     lat, lon = loc["lat"], loc["lon"]
     osm = (f"https://www.openstreetmap.org/?mlat={lat:.6f}&amp;mlon={lon:.6f}"
@@ -232,6 +236,21 @@ def site_page(*, n: int, total: int, row: Mapping[str, Any], info: Mapping[str, 
         out.append(f'<p class="src"><b>{tx["notes"]}:</b> {esc(notes)}</p>')
     out.append("</div>")
     return "".join(out)
+
+
+def layer_words(names: Sequence[str], lang: str) -> str:
+    """Layer names as the brief says them ("admin, green-space"), joined."""
+    words = _tx(lang)["layer_names"]
+    return ", ".join(words.get(n, n.replace("_", " ")) for n in names)
+
+
+def shared_text(n: Any, lang: str) -> str:
+    """", shared by N sites" when more than one site holds the rank, else ""."""
+    try:
+        n = int(n)
+    except (TypeError, ValueError):
+        return ""
+    return _tx(lang)["shared"].format(n=num(n, 0, lang)) if n > 1 else ""
 
 
 def _present(value: Any) -> bool:
@@ -327,7 +346,10 @@ def _neighbourhood(near: Mapping[str, Any], rth: Mapping[str, Any] | None, lang:
     for kind in ("market", "school", "puskesmas", "park"):
         label = tx["nearest"].format(what=tx[kind])
         if not near.get(f"{kind}_known"):
-            rows.append((label, f'<span class="muted">{tx["none_in_data"]}</span>'))
+            given = near.get(f"{kind}_given", True)
+            what = tx["none_in_data"] if given else tx["not_given"].format(
+                layers=layer_words([near.get(f"{kind}_layer", "")], lang))
+            rows.append((label, f'<span class="muted">{what}</span>'))
             continue
         nm = near.get(f"{kind}_name")
         text = tx["nearest_line"].format(name=esc(nm) if _present(nm) else "–",
@@ -338,8 +360,10 @@ def _neighbourhood(near: Mapping[str, Any], rth: Mapping[str, Any] | None, lang:
                              if road is not None and math.isfinite(road) else tx["no_road"])
         rows.append((label, text))
     if rth is None or not _present(rth.get("public_share")):
-        rows.append((tx["rth_kel"].format(kel="–"), f'<span class="muted">{tx["rth_none"]}'
-                     "</span>"))
+        missing = [m for m in str(near.get("rth_missing") or "").split(",") if m]
+        why = tx["rth_none"].format(layers=layer_words(missing, lang)) if missing \
+            else tx["rth_outside"]
+        rows.append((tx["rth_kel"].format(kel="–"), f'<span class="muted">{why}</span>'))
     else:
         share, target = float(rth["public_share"]), float(rth["public_target"])
         short = float(rth["public_shortfall_ha"])

@@ -44,8 +44,11 @@ WORDS: Mapping[str, Mapping[str, str]] = {
         "method": "Metode {method}; {scored} lokasi dinilai, {excluded} dikecualikan oleh "
                   "batasan, dari {candidates} persil kandidat.",
         "site": "Lokasi {n} dari {total}",
-        "score_line": "Skor <b>{score}</b> dari 100 · peringkat <b>{rank}</b> dari {n} · "
-                      "lebih baik dari {pct}% lokasi yang dinilai",
+        "score_line": "Skor <b>{score}</b> dari 100 · peringkat <b>{rank}</b>{shared} dari "
+                      "{n} · lebih baik dari {pct}% lokasi yang dinilai",
+        "shared": ", bersama {n} lokasi",
+        "ties": "Lokasi dengan skor yang sama berbagi peringkat; di antaranya, urutan di sini "
+                "(dan pilihan {top} teratas) mengikuti ID persil, dari yang terkecil.",
         "location": "Letak dan lahan",
         "coords": "Koordinat (derajat desimal)",
         "utm": "Koordinat {crs}",
@@ -76,11 +79,16 @@ WORDS: Mapping[str, Mapping[str, str]] = {
         "by_road": "{d} lewat jalan",
         "no_road": "tidak terjangkau lewat jalan",
         "none_in_data": "tidak ada dalam data",
+        "not_given": "tidak diketahui (lapisan {layers} tidak diberikan)",
+        "layer_names": {"pois": "fasilitas (POI)", "green_spaces": "RTH", "admin": "admin",
+                        "population": "penduduk"},
+        "rth_outside": "tidak dapat dihitung (lokasi di luar semua kelurahan pada lapisan "
+                       "admin)",
         "rth_kel": "RTH publik kelurahan {kel}",
         "rth_line": "{share}% dari luas wilayah (target {target}%, UU 26/2007); kurang "
                     "{short} ha",
         "rth_ok": "{share}% dari luas wilayah (target {target}%, UU 26/2007): terpenuhi",
-        "rth_none": "tidak dapat dihitung (lapisan admin, RTH atau penduduk tidak ada)",
+        "rth_none": "tidak dapat dihitung (lapisan {layers} tidak diberikan)",
         "sure": "Seberapa yakin",
         "sure_line": "Dalam {draws} simulasi bobot (sebaran {spread}), lokasi ini masuk "
                      "{k} besar pada <b>{p}%</b> simulasi; peringkatnya antara {lo} dan {hi} "
@@ -131,8 +139,11 @@ WORDS: Mapping[str, Mapping[str, str]] = {
         "method": "Method {method}; {scored} sites scored, {excluded} excluded by the "
                   "constraints, of {candidates} candidate parcels.",
         "site": "Site {n} of {total}",
-        "score_line": "Score <b>{score}</b> of 100 · rank <b>{rank}</b> of {n} · "
+        "score_line": "Score <b>{score}</b> of 100 · rank <b>{rank}</b>{shared} of {n} · "
                       "better than {pct}% of the sites scored",
+        "shared": ", shared by {n} sites",
+        "ties": "Sites with equal scores share a rank; among them, the order here (and the "
+                "choice of the top {top}) follows the parcel ID, smallest first.",
         "location": "Location and land",
         "coords": "Coordinates (decimal degrees)",
         "utm": "Coordinates {crs}",
@@ -163,10 +174,15 @@ WORDS: Mapping[str, Mapping[str, str]] = {
         "by_road": "{d} along roads",
         "no_road": "not reachable along roads",
         "none_in_data": "none in the data",
+        "not_given": "unknown (no {layers} layer was given)",
+        "layer_names": {"pois": "points-of-interest", "green_spaces": "green-space",
+                        "admin": "admin", "population": "population"},
+        "rth_outside": "cannot be computed (the site lies outside every kelurahan of the "
+                       "admin layer)",
         "rth_kel": "Public RTH of kelurahan {kel}",
         "rth_line": "{share}% of its area (target {target}%, UU 26/2007); short by {short} ha",
         "rth_ok": "{share}% of its area (target {target}%, UU 26/2007): met",
-        "rth_none": "cannot be computed (no admin, green-space or population layer)",
+        "rth_none": "cannot be computed (no {layers} layer was given)",
         "sure": "How sure",
         "sure_line": "In {draws} weight draws (spread {spread}) this site is in the top {k} "
                      "in <b>{p}%</b> of them; its rank lies between {lo} and {hi} "

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import SiteplanInputError
+from ._mappings import load_mapped, mapping_options
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT, EXIT_ADDRESS_IN_USE, EXIT_EXISTS = 0, 1, 2, 3, 4, 5
 
@@ -66,6 +67,7 @@ def layer_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--layer", action="append", default=[], metavar="NAME=FILE",
                    help="another layer a profile uses (rivers, flood_zones, sawah, ...); "
                    "repeat as needed")
+    mapping_options(p)
 
 
 def skip_missing_option(p: argparse.ArgumentParser) -> None:
@@ -180,15 +182,16 @@ def layers_from_args(args) -> Any:
         name, file = item.split("=", 1)
         extra[name.strip()] = source(file.strip())
     if getattr(args, "sample", False):
-        if given or extra:
+        if given or extra or getattr(args, "osm", None):
             raise UsageError("give --sample or layer files, not both")
         return sp.load_sample()
-    if not given and not extra:
+    osm = getattr(args, "osm", None)
+    if not given and not extra and not osm:
         raise UsageError("say what to read: --parcels FILE (and the other layers), or "
                          "--sample for the embedded synthetic sample")
     if "parcels" not in given:
         raise UsageError("--parcels is needed when other layer files are given")
-    return sp.load_layers(**given, extra=extra)
+    return load_mapped(args, given, extra)
 
 
 def profile_from_arg(text: str):

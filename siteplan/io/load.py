@@ -18,7 +18,7 @@ from .._errors import Problem, SiteplanInputError, raise_if_problems
 from ..layers import Layers
 from ..raster import RasterLayer, as_raster
 from .prepare import REJECT_COLUMNS, REPAIR_COLUMNS, concat_reports, prepare_all, prepare_layer
-from .read import read_layer
+from .read import read_layer, resolve_source
 
 __all__ = ["load_layers", "read_layer", "prepare_layer", "LayerSource"]
 
@@ -26,19 +26,6 @@ LayerSource = str | PathLike | gpd.GeoDataFrame | tuple[str | PathLike, str]
 
 
 # ------------------------------------------------------------------- the bundle
-
-
-def _resolve(name: str, source: LayerSource, encoding: str | None) -> tuple[gpd.GeoDataFrame, str]:
-    if isinstance(source, gpd.GeoDataFrame):
-        return source, "GeoDataFrame"
-    if isinstance(source, tuple):
-        path, layer = source
-        return read_layer(path, layer=layer, name=name, encoding=encoding), f"{path}:{layer}"
-    if isinstance(source, str | PathLike):
-        return read_layer(source, name=name, encoding=encoding), str(source)
-    raise SiteplanInputError(Problem(f"layer '{name}'",
-        f"got a {type(source).__name__}",
-        "pass a file path, a (path, layer name) pair or a GeoDataFrame"))
 
 
 def _target_crs(frames: Mapping[str, gpd.GeoDataFrame]) -> pyproj.CRS:
@@ -54,6 +41,65 @@ def _target_crs(frames: Mapping[str, gpd.GeoDataFrame]) -> pyproj.CRS:
         return pyproj.CRS.from_epsg(32748)
 
 
+def _columns_by_layer(columns: Mapping | None, frames: Mapping[str, gpd.GeoDataFrame],
+                     problems: list[Problem]) -> dict[str, dict[str, str]]:
+    """``columns`` as layer -> {name: canonical name}.
+
+    Given per layer (``{"parcels": {"ID": "parcel_id"}}``), or flat
+    (``{"ID": "parcel_id"}``): a flat renaming applies to every layer holding
+    that column, and is an error when none does.
+    """
+    from .validate import _norm
+
+    if not columns:
+        return {}
+    if not isinstance(columns, Mapping) or not all(isinstance(k, str) for k in columns):
+        problems.append(Problem("columns", f"got {columns!r}", 'pass a mapping such as '
+                                '{"parcels": {"ID": "parcel_id"}}'))
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    for key, value in columns.items():
+        if isinstance(value, Mapping):
+            bad = [f"{k!r}: {v!r}" for k, v in value.items()
+                   if not isinstance(k, str) or not isinstance(v, str)]
+            if bad:
+                problems.append(Problem(f"columns['{key}']", f"names must be text, got "
+                                        f"{', '.join(bad)}", 'write {"ID": "parcel_id"}'))
+            elif key not in frames:
+                problems.append(Problem(f"columns['{key}']", f"renames columns of layer "
+                                        f"'{key}', which was not given (given: "
+                                        f"{', '.join(frames) or 'none'})",
+                                        "name a layer that is loaded"))
+            else:
+                out.setdefault(key, {}).update(value)
+        elif isinstance(value, str):
+            holders = [n for n, f in frames.items()
+                       if any(_norm(c) == _norm(key) for c in f.columns)]
+            if not holders:
+                problems.append(Problem("columns", f"renames column {key!r}, which no layer "
+                                        f"has (layers given: {', '.join(frames) or 'none'})",
+                                        "check the spelling of the column's name"))
+            for n in holders:
+                out.setdefault(n, {})[key] = value
+        else:
+            problems.append(Problem("columns", f"{key!r} maps to {value!r}", 'map a column '
+                                    'to its siteplan name: {"ID": "parcel_id"}'))
+    return out
+
+
+def _check_values(values: Mapping | None, problems: list[Problem]) -> dict:
+    if not values:
+        return {}
+    if isinstance(values, Mapping) and all(
+            isinstance(k, str) and isinstance(v, Mapping) and all(
+                isinstance(a, str) and isinstance(b, str) for a, b in v.items())
+            for k, v in values.items()):
+        return {k: dict(v) for k, v in values.items()}
+    problems.append(Problem("values", f"got {values!r}", 'pass column -> {your value: '
+                            'siteplan value}, e.g. {"ownership": {"municipal": "pemda"}}'))
+    return {}
+
+
 def load_layers(
     parcels: LayerSource | None = None,
     green_spaces: LayerSource | None = None,
@@ -65,6 +111,8 @@ def load_layers(
     extra: Mapping[str, LayerSource] | None = None,
     crs: str | int | pyproj.CRS | None = None,
     encoding: str | None = None,
+    columns: Mapping[str, Mapping[str, str] | str] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Layers:
     """Load, validate, repair and reproject the layers of a study.
 
@@ -89,6 +137,20 @@ def load_layers(
         (EPSG:32748 for Kota Serang).
     encoding
         Attribute encoding for Shapefiles without ``.cpg``.
+    columns
+        Column names of other sources, renamed before the aliases are
+        matched: per layer, ``{"parcels": {"ID": "parcel_id", "STATUS":
+        "ownership"}}``, or flat, ``{"ID": "parcel_id"}`` (every layer holding
+        that column). Each renaming is noted in ``repairs``.
+    values
+        Values of other sources, recoded before they are checked: column ->
+        {value: siteplan value}, e.g. ``{"ownership": {"municipal": "pemda"}}``
+        (case-insensitive; every layer holding that column). Each recoding
+        is noted in ``repairs``.
+
+    Roads without a ``road_class`` (no such column, or an empty value) get
+    ``lokal`` (:data:`siteplan.io.schema.DEFAULT_ROAD_CLASS`), noted in
+    ``repairs``.
 
     Returns
     -------
@@ -122,7 +184,7 @@ def load_layers(
             if raster is not None:
                 rasters[name], sources[name] = raster, raster.path
             else:
-                frames[name], sources[name] = _resolve(name, source, encoding)
+                frames[name], sources[name] = resolve_source(name, source, encoding)
         except SiteplanInputError as exc:
             problems.extend(exc.problems)
     if rasters and not frames and crs is None:
@@ -132,8 +194,18 @@ def load_layers(
     if not target.is_projected:
         problems.append(Problem("crs", f"{target.to_string()} is not a projected (metric) CRS",
                                 "pass a metric CRS such as EPSG:32748, or leave crs unset"))
-    data, repairs, rejected, rejected_parcels = prepare_all(frames, crs=target,
-                                                             problems=problems)
+    by_layer = _columns_by_layer(columns, frames, problems)
+    recode = _check_values(values, problems)
+    used: set[str] = set()
+    data, repairs, rejected, rejected_parcels = prepare_all(
+        frames, crs=target, problems=problems, columns=by_layer, values=recode,
+        values_used=used)
+    for col in recode:
+        if col not in used and not problems:
+            have = sorted({c for f in data.values() for c in f.columns if c != "geometry"})
+            problems.append(Problem("values", f"recodes column {col!r}, which no layer has "
+                                    f"(columns: {', '.join(have)})",
+                                    "name the column by its siteplan name (e.g. ownership)"))
     raise_if_problems(problems)
     ordered = {name: data[name] if name in data else rasters[name] for name in given
                if name in data or name in rasters}

@@ -21,7 +21,10 @@ from __future__ import annotations
 import csv
 import logging
 import re
+import tempfile
+import threading
 import warnings
+from collections.abc import Mapping
 from importlib import resources
 from os import PathLike
 from pathlib import Path
@@ -31,11 +34,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._errors import Problem, SiteplanInputError
+from .._errors import Problem, SiteplanInputError, raise_if_problems
 from ..layers import Layers
+from ._osm_header import osm_fingerprint
+from .schema import RIVER_WIDTH_EDGES
+from .validate import river_class
 
-__all__ = ["layers_from_osm", "osm_tag_table", "osm_frames", "OSM_SOURCES", "OSM_LAYERS",
-           "WIDTH_CLASS_EDGES"]
+__all__ = ["layers_from_osm", "osm_tag_table", "osm_frames", "osm_fingerprint", "OSM_SOURCES",
+           "OSM_LAYERS", "WIDTH_CLASS_EDGES", "TAG_COLUMNS"]
 
 log = logging.getLogger(__name__)
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
@@ -54,17 +60,123 @@ OSM_SOURCES: dict[str, tuple[str, ...]] = {
 }
 #: every layer :func:`layers_from_osm` can return
 OSM_LAYERS = tuple(OSM_SOURCES)
-#: river width classes by width=* in metres: below 3 kecil, 3 to 20 sedang, above 20 besar
-#: (3 m: OSM's line between a stream one can step across and a river; 20 m: judgement)
-WIDTH_CLASS_EDGES = (3.0, 20.0)
-_WIDTH_CLASSES = ("kecil", "sedang", "besar")
+#: river width classes by width=* in metres: up to 3 kecil, over 3 up to 20 sedang, above 20
+#: besar (PP 38/2011's depth edges for river setbacks, read on the width; see
+#: :data:`siteplan.io.schema.RIVER_WIDTH_EDGES`)
+WIDTH_CLASS_EDGES = RIVER_WIDTH_EDGES
+#: the columns of the tag table; ``public`` and ``when`` may be left out of a table of one's own
+TAG_COLUMNS = ("layer", "key", "value", "canonical", "public", "when")
 
 
-def osm_tag_table() -> pd.DataFrame:
-    """The OSM tag mapping (``siteplan/data/osm_tags.csv``) as a DataFrame."""
+def osm_tag_table(tags: pd.DataFrame | str | PathLike | None = None,
+                  admin_levels: Mapping[int | str, str | None] | None = None) -> pd.DataFrame:
+    """The OSM tag mapping: ``siteplan/data/osm_tags.csv``, with one's own table over it.
+
+    Parameters
+    ----------
+    tags
+        A table of one's own (a DataFrame, or a CSV file, ``#`` lines are
+        comments) with the columns ``layer, key, value, canonical`` and
+        optionally ``public, when``. A row for the same layer, key, value and
+        ``when`` as a built-in row replaces it; new rows are read before the
+        built-in ones (so they win where both match); a row whose
+        ``canonical`` is empty removes the mapping.
+    admin_levels
+        OSM ``admin_level`` -> siteplan level (``provinsi``, ``kota``,
+        ``kecamatan``, ``kelurahan``), over the built-in 4-7; ``None`` drops a
+        level. E.g. ``{8: "kelurahan", 7: None}`` where villages are level 8.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per tag, in the order they are matched.
+
+    Examples
+    --------
+    >>> t = osm_tag_table(admin_levels={8: "kelurahan", 7: None})
+    >>> t.loc[t["layer"] == "admin", ["value", "canonical"]].values.tolist()
+    [['8', 'kelurahan'], ['4', 'provinsi'], ['5', 'kota'], ['6', 'kecamatan']]
+    """
     text = (resources.files("siteplan") / "data" / "osm_tags.csv").read_text("utf-8")
+    base = _table_rows(text).fillna("")
+    own = []
+    if tags is not None:
+        own.append(_own_tags(tags))
+    if admin_levels:
+        own.append(_admin_rows(admin_levels))
+    if not own:
+        return base
+    mine = pd.concat(own, ignore_index=True).drop_duplicates(
+        ["layer", "key", "value", "when"], keep="last")
+    key = ["layer", "key", "value", "when"]
+    replaced = base.merge(mine[key], on=key, how="left", indicator=True)["_merge"] == "both"
+    out = pd.concat([mine, base.loc[~replaced.to_numpy()]], ignore_index=True)
+    return out.loc[out["canonical"] != ""].reset_index(drop=True)
+
+
+def _table_rows(text: str) -> pd.DataFrame:
     rows = list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
-    return pd.DataFrame(rows).fillna("")
+    return pd.DataFrame(rows, columns=list(TAG_COLUMNS) if not rows else None)
+
+
+def _own_tags(tags) -> pd.DataFrame:
+    where = "layers_from_osm(tags=...)"
+    if isinstance(tags, str | PathLike):
+        path = Path(tags)
+        if not path.is_file():
+            raise SiteplanInputError(Problem(where, f"'{tags}' is not a file",
+                                             "pass a CSV file or a DataFrame"))
+        table = _table_rows(path.read_text("utf-8"))
+    elif isinstance(tags, pd.DataFrame):
+        table = tags.copy()
+    else:
+        raise SiteplanInputError(Problem(where, f"got a {type(tags).__name__}",
+                                         "pass a DataFrame or a CSV file with the columns "
+                                         + ", ".join(TAG_COLUMNS)))
+    missing = [c for c in TAG_COLUMNS[:4] if c not in table.columns]
+    problems = []
+    if missing:
+        problems.append(Problem(where, f"the table lacks the columns {', '.join(missing)} "
+                                f"(it has: {', '.join(map(str, table.columns))})",
+                                "give layer, key, value, canonical (and public, when)"))
+    else:
+        for col in ("public", "when"):
+            if col not in table.columns:
+                table[col] = ""
+        table = table[list(TAG_COLUMNS)].fillna("").astype(str)
+        bad = ~table["layer"].isin(OSM_LAYERS)
+        if bad.any():
+            problems.append(Problem(where, f"rows {', '.join(map(str, table.index[bad][:10]))} "
+                                    f"name the layers {sorted(set(table.loc[bad, 'layer']))}",
+                                    f"use one of: {', '.join(OSM_LAYERS)}"))
+        bad = (table["when"] != "") & ~table["when"].str.contains("=", regex=False)
+        if bad.any():
+            problems.append(Problem(where, f"'when' must be key=value, got "
+                                    f"{sorted(set(table.loc[bad, 'when']))}",
+                                    "write e.g. religion=muslim, or leave it empty"))
+        empty = (table["key"] == "") | (table["value"] == "")
+        if empty.any():
+            problems.append(Problem(where, f"rows {', '.join(map(str, table.index[empty][:10]))}"
+                                    " have no key or value", "write the OSM tag's key and value "
+                                    "(value * matches any)"))
+    raise_if_problems(problems)
+    return table
+
+
+_ADMIN_LEVELS = ("provinsi", "kota", "kecamatan", "kelurahan")
+
+
+def _admin_rows(levels: Mapping[int | str, str | None]) -> pd.DataFrame:
+    rows = []
+    for level, name in levels.items():
+        if name is not None and name not in _ADMIN_LEVELS:
+            raise SiteplanInputError(Problem(
+                "layers_from_osm(admin_levels=...)", f"admin_level {level} maps to {name!r}",
+                f"map it to one of {', '.join(_ADMIN_LEVELS)}, or None to leave it out"))
+        rows.append({"layer": "admin", "key": "admin_level", "value": str(level).strip(),
+                     "canonical": name or "", "public": "",
+                     "when": "boundary=administrative"})
+    return pd.DataFrame(rows, columns=list(TAG_COLUMNS))
 
 
 def _tag(frame: pd.DataFrame, key: str) -> pd.Series:
@@ -80,21 +192,52 @@ def _tag(frame: pd.DataFrame, key: str) -> pd.Series:
     return own
 
 
+_CONFIG_LOCK = threading.Lock()
+
+
+def _timestamp_config() -> Path:
+    """GDAL's osmconf.ini with ``osm_timestamp`` read (written once per process)."""
+    import pyogrio
+
+    version = pyogrio.__gdal_version_string__
+    target = Path(tempfile.gettempdir()) / f"siteplan-osmconf-{version}.ini"
+    if not target.is_file():
+        base = Path(pyogrio.get_gdal_data_path() or "") / "osmconf.ini"
+        text = base.read_text("utf-8") if base.is_file() else ""
+        if "osm_timestamp=no" not in text:
+            return base
+        tmp = target.with_suffix(f".{threading.get_ident()}.tmp")
+        tmp.write_text(text.replace("osm_timestamp=no", "osm_timestamp=yes"), "utf-8")
+        tmp.replace(target)
+    return target
+
+
 def osm_frames(path: str | PathLike) -> dict[str, gpd.GeoDataFrame]:
-    """The GDAL OSM driver's layers (points, lines, multipolygons) of a local file."""
+    """The GDAL OSM driver's layers (points, lines, multipolygons) of a local file.
+
+    Each feature keeps its ``osm_timestamp`` (UTC) where the file has one,
+    so the newest edit can date an extract without a replication timestamp.
+    """
     import pyogrio
 
     frames = {}
     invalid = 0
-    for layer in ("points", "lines", "multipolygons"):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            gdf = pyogrio.read_dataframe(path, layer=layer, on_invalid="ignore")
-        for w in caught:
-            log.info("OSM %s: GDAL: %s", layer, w.message)
-        missing = gdf.geometry.isna()
-        invalid += int(missing.sum())
-        frames[layer] = gdf.loc[~missing]
+    with _CONFIG_LOCK:
+        config = _timestamp_config()
+        before = pyogrio.get_gdal_config_option("OSM_CONFIG_FILE")
+        pyogrio.set_gdal_config_options({"OSM_CONFIG_FILE": str(config)})
+        try:
+            for layer in ("points", "lines", "multipolygons"):
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    gdf = pyogrio.read_dataframe(path, layer=layer, on_invalid="ignore")
+                for w in caught:
+                    log.info("OSM %s: GDAL: %s", layer, w.message)
+                missing = gdf.geometry.isna()
+                invalid += int(missing.sum())
+                frames[layer] = gdf.loc[~missing]
+        finally:
+            pyogrio.set_gdal_config_options({"OSM_CONFIG_FILE": before})
     if invalid:
         log.warning("OSM file '%s': %d features with unreadable geometry skipped", path, invalid)
     frames["_skipped"] = invalid  # type: ignore[assignment]
@@ -175,11 +318,10 @@ def _layer(name: str, frames: dict, table: pd.DataFrame) -> gpd.GeoDataFrame | N
                         object).to_numpy(), "osm_id": cols["osm_id"]}
         elif name == "rivers":
             width = _width_m(sub).to_numpy(dtype=float)
-            by_width = np.asarray(_WIDTH_CLASSES, dtype=object)[
-                np.searchsorted(WIDTH_CLASS_EDGES, np.nan_to_num(width), side="right")]
-            cols = {"waterway": _tag(sub, "waterway").astype(object).to_numpy(),
-                    "width_m": width,
-                    "width_class": np.where(np.isnan(width), canonical, by_width), **cols}
+            waterway = _tag(sub, "waterway").astype(object).to_numpy()
+            # the table's saluran (drains, ditches) is never a river, whatever its width
+            cols = {"waterway": waterway, "width_m": width,
+                    "width_class": river_class(width, canonical, canonical), **cols}
         elif name == "water":
             kind = _tag(sub, "water").fillna(pd.Series(canonical, index=sub.index))
             cols = {"kind": kind.astype(object).to_numpy(), **cols}
@@ -201,7 +343,12 @@ def _empty(crs) -> gpd.GeoDataFrame:
                             geometry=gpd.GeoSeries([], crs=crs))
 
 
-def layers_from_osm(source: str | PathLike, *, parcels=None, crs=None) -> Layers:
+def layers_from_osm(source: str | PathLike, *, parcels=None, crs=None,
+                    tags: pd.DataFrame | str | PathLike | None = None,
+                    admin_levels: Mapping[int | str, str | None] | None = None,
+                    extra: Mapping | None = None,
+                    columns: Mapping | None = None,
+                    values: Mapping[str, Mapping[str, str]] | None = None) -> Layers:
     """Green spaces, roads, POIs, admin units, water and protected land from OpenStreetMap.
 
     Parameters
@@ -214,6 +361,19 @@ def layers_from_osm(source: str | PathLike, *, parcels=None, crs=None) -> Layers
         layers; OpenStreetMap has no cadastral parcels.
     crs
         Metric CRS (default: the UTM zone of the data, EPSG:32748 in Serang).
+    tags
+        A tag table of one's own, merged over the built-in one
+        (``siteplan/data/osm_tags.csv``): see :func:`osm_tag_table`.
+    admin_levels
+        OSM ``admin_level`` -> siteplan level, merged over the built-in
+        4 provinsi, 5 kota, 6 kecamatan, 7 kelurahan (``None`` drops a level).
+    extra
+        Other layers to bundle, as in :func:`siteplan.load_layers` (population,
+        flood zones, ...); a name OpenStreetMap also gives (``roads``, ...)
+        replaces the OSM layer.
+    columns, values
+        Column and value mappings of the parcels and the ``extra`` layers, as
+        in :func:`siteplan.load_layers`.
 
     Returns
     -------
@@ -223,13 +383,16 @@ def layers_from_osm(source: str | PathLike, *, parcels=None, crs=None) -> Layers
         sekolah, puskesmas, rumah_sakit, terminal, kantor, umkm, wisata;
         areas become points inside them), ``admin`` (nama, level: provinsi,
         kota, kecamatan, kelurahan from admin_level 4-7), ``rivers``
-        (waterway, width_m, width_class kecil/sedang/besar), ``water``,
-        ``coastline``, ``heritage`` (historic=*, heritage=*) and ``sawah``
-        (landuse=paddy, farmland with crop=rice); every one with ``osm_tag``
-        (the tag that put it there) and ``osm_id``. A layer the extract holds
-        nothing of is empty (nothing there), except ``roads`` and ``admin``,
-        which are left out (see the module's notes). The attribution names
-        OpenStreetMap (ODbL).
+        (waterway, width_m, width_class kecil/sedang/besar, or saluran for
+        drains and ditches), ``water``, ``coastline``, ``heritage``
+        (historic=*, heritage=*) and ``sawah`` (landuse=paddy, farmland with
+        crop=rice); every one with ``osm_tag`` (the tag that put it there)
+        and ``osm_id``. A layer the extract holds nothing of is empty
+        (nothing there), except ``roads`` and ``admin``, which are left out
+        (see the module's notes). Each OSM layer's source is the extract's
+        path, and ``fingerprints`` holds its sha256 and date (the header's
+        replication timestamp, else the newest object's). The attribution
+        names OpenStreetMap (ODbL).
 
     Examples
     --------
@@ -242,6 +405,8 @@ def layers_from_osm(source: str | PathLike, *, parcels=None, crs=None) -> Layers
     True
     >>> osm["rivers"][["waterway", "width_class"]].values.tolist()
     [['stream', 'kecil']]
+    >>> osm.fingerprints["roads"]["date"]
+    '2019-02-23T13:23:35+00:00'
     """
     path = Path(source)
     name = path.name.lower()
@@ -253,21 +418,27 @@ def layers_from_osm(source: str | PathLike, *, parcels=None, crs=None) -> Layers
     if not (name.endswith(".osm.pbf") or name.endswith(".osm") or name.endswith(".pbf")):
         raise SiteplanInputError(Problem("layers_from_osm", f"'{source}' is not an .osm or "
                                          ".osm.pbf file", "pass an OpenStreetMap extract"))
+    table = osm_tag_table(tags, admin_levels)
     frames = osm_frames(path)
-    table = osm_tag_table()
     found = {layer: _layer(layer, frames, table) for layer in OSM_LAYERS}
     if all(v is None for v in found.values()):
         raise SiteplanInputError(Problem("layers_from_osm", f"'{source}' holds no feature "
                                          "siteplan maps (parks, roads, markets, ...)",
-                                         "check the extract covers a town, or extend "
-                                         "siteplan/data/osm_tags.csv"))
+                                         "check the extract covers a town, or pass tags= "
+                                         "with a table of the tags it uses"))
     crs_in = frames["lines"].crs or frames["points"].crs
     out = {layer: gdf if gdf is not None else _empty(crs_in) for layer, gdf in found.items()
            if gdf is not None or layer not in ("roads", "admin")}
     from .load import load_layers
 
+    given = dict(extra or {})
+    for k in given:
+        out.pop(k, None)
     main = {k: out.pop(k) for k in ("green_spaces", "roads", "pois", "admin") if k in out}
-    layers = load_layers(parcels=parcels, crs=crs, **main, extra=out)
+    main.update({k: given.pop(k) for k in ("green_spaces", "roads", "pois", "admin",
+                                            "population") if k in given})
+    layers = load_layers(parcels=parcels, crs=crs, **main, extra={**out, **given},
+                         columns=columns, values=values)
     data = {k: layers[k] for k in layers}
     note = f"{frames['_skipped']} OSM features with unreadable geometry skipped" \
         if frames["_skipped"] else ""
@@ -276,7 +447,11 @@ def layers_from_osm(source: str | PathLike, *, parcels=None, crs=None) -> Layers
         repairs = pd.concat([repairs, pd.DataFrame([{
             "layer": "osm", "row": None, "feature_id": None, "problem": note,
             "action": "skipped"}])], ignore_index=True)
+    from_osm = [k for k in (*main, *out) if k not in dict(extra or {})]
+    fingerprint = osm_fingerprint(path, frames)
+    print_ = {"sha256": fingerprint["sha256"], "date": fingerprint["date"] or None}
     return Layers(data, crs=layers.crs, repairs=repairs, rejected=layers.rejected,
                   rejected_parcels=layers.rejected_parcels,
-                  sources={k: str(path) for k in (*main, *out)} | dict(layers.sources),
-                  attribution=f"OpenStreetMap: {OSM_ATTRIBUTION}")
+                  sources=dict(layers.sources) | {k: str(path) for k in from_osm},
+                  attribution=f"OpenStreetMap: {OSM_ATTRIBUTION}",
+                  fingerprints=dict.fromkeys(from_osm, print_))

@@ -25,6 +25,7 @@ from .validate import (
     _check_text_encoding,
     _coerce_columns,
     _complete_admin,
+    _complete_rivers,
     _fix_geometry,
     _listed,
     _norm,
@@ -82,17 +83,100 @@ def _match_columns(gdf: gpd.GeoDataFrame, schema: LayerSchema | None) -> dict[st
     return renames
 
 
+def _user_columns(name: str, gdf: gpd.GeoDataFrame, columns: Mapping[str, str],
+                  problems: list[Problem]) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """The caller's own column names (``columns={"ID": "parcel_id"}``) renamed first.
+
+    A name is found exactly, else case- and punctuation-insensitively; each
+    renaming is returned as a note for ``Layers.repairs``.
+    """
+    where = f"layer '{name}'"
+    present = {}
+    for col in gdf.columns:
+        if col != gdf.geometry.name:
+            present.setdefault(_norm(col), col)
+    renames, notes = {}, []
+    for src, dst in columns.items():
+        actual = src if src in gdf.columns else present.get(_norm(src))
+        if actual is None or actual == gdf.geometry.name:
+            cols = _listed([c for c in gdf.columns if c != gdf.geometry.name], 12)
+            problems.append(Problem(where, f"the column mapping {src!r} -> {dst!r} names "
+                                    f"column {src!r}, which the layer does not have (it "
+                                    f"has: {cols})", "map one of the columns listed"))
+            continue
+        if dst in gdf.columns and dst != actual and dst not in columns:
+            problems.append(Problem(where, f"the column mapping {src!r} -> {dst!r} would "
+                                    f"give a second column {dst!r} (the layer has one)",
+                                    f"map {dst!r} away too, or drop one of the two"))
+            continue
+        renames[actual] = dst
+        notes.append(f"column {actual!r} read as {dst!r}")
+    return gdf.rename(columns=renames), notes
+
+
+def _user_values(name: str, gdf: gpd.GeoDataFrame, values: Mapping[str, Mapping[str, str]],
+                 used: set[str]) -> list[pd.DataFrame]:
+    """The caller's value mapping (``values={"ownership": {"municipal": "pemda"}}``).
+
+    Matching is case-insensitive and ignores surrounding spaces; the counts of
+    every recoded value are noted.
+    """
+    notes = []
+    for col, mapping in values.items():
+        if col not in gdf.columns:
+            continue
+        used.add(col)
+        lookup = {str(k).strip().lower(): v for k, v in mapping.items()}
+        text = gdf[col].astype("string").str.strip().str.lower()
+        new = text.map(lookup)
+        hit = new.notna().to_numpy(bool)
+        if not hit.any():
+            continue
+        counts = text[hit].value_counts()
+        said = ", ".join(f"{k!r} -> {lookup[k]!r} ({n:,} rows)" for k, n in counts.items())
+        gdf[col] = gdf[col].astype(object).where(~hit, new.astype(object))
+        notes.append(pd.DataFrame([{"layer": name, "row": None, "feature_id": None,
+                                    "problem": f"values of column {col!r} recoded: {said}",
+                                    "action": "read with the value mapping given"}]))
+    return notes
+
+
+def _fill_defaults(name: str, gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[pd.DataFrame]:
+    """Fill a column's default (``ColumnSpec.default``) where a value is absent, noted."""
+    notes = []
+    for spec in schema.columns:
+        if spec.default is None or spec.name not in gdf.columns:
+            continue
+        col = gdf[spec.name]
+        absent = (col.isna() | (col.astype("string").str.strip() == "")).fillna(
+            True).to_numpy(bool)
+        if absent.any():
+            gdf.loc[absent, spec.name] = spec.default
+            notes.append(pd.DataFrame([{
+                "layer": name, "row": None, "feature_id": None,
+                "problem": f"{int(absent.sum()):,} of {len(gdf):,} features have no "
+                           f"{spec.name}",
+                "action": f"{spec.name} set to the default {spec.default!r}"}]))
+    return notes
+
+
 def prepare_layer(
     name: str,
     gdf: gpd.GeoDataFrame,
     *,
     crs: pyproj.CRS | None,
     problems: list[Problem],
+    columns: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
+    values_used: set[str] | None = None,
 ) -> PreparedLayer | None:
     """Validate, rename, repair and reproject one layer.
 
     Problems go to ``problems``; the layer is returned prepared, or None when
-    it has problems that stop it being prepared.
+    it has problems that stop it being prepared. ``columns`` renames the
+    caller's columns before the aliases are matched; ``values`` recodes
+    values of (canonical) columns before they are checked; the names of the
+    ``values`` columns this layer has are added to ``values_used``.
     """
     where = f"layer '{name}'"
     schema = LAYER_SCHEMAS.get(name)
@@ -114,6 +198,9 @@ def prepare_layer(
         return None
     n_before = len(problems)
     _check_crs_fits(name, gdf, problems)
+    renamed: list[str] = []
+    if columns:
+        gdf, renamed = _user_columns(name, gdf, columns, problems)
 
     recognised = None
     if name == "admin":  # BPS, BIG RBI, HDX COD-AB files are read as they are
@@ -123,19 +210,28 @@ def prepare_layer(
         gdf = gdf.rename_geometry("geometry")
     if schema is not None:
         for spec in schema.required:
-            if spec.name not in gdf.columns:
+            if spec.name not in gdf.columns and spec.default is not None:
+                gdf = gdf.assign(**{spec.name: None})
+            elif spec.name not in gdf.columns:
                 aliases = ", ".join(spec.aliases)
                 cols = _listed([c for c in gdf.columns if c != "geometry"], 12)
                 problems.append(Problem(
                     where, f"required column '{spec.name}' ({spec.meaning}) is missing; "
                     f"accepted names are {spec.name}, {aliases}; the layer has: {cols}",
-                    f"add or rename a column to '{spec.name}'"))
+                    f"name the column that holds it: sp.load_layers(..., columns="
+                    f"{{'{name}': {{'<your column>': '{spec.name}'}}}})",
+                    cli=f"name the column that holds it: --column {name}:COLUMN="
+                    f"{spec.name}"))
     if len(problems) > n_before:
         return None
 
     repairs: list[pd.DataFrame] = []
     rejected: list[pd.DataFrame] = []
     notes = gdf.attrs.get("siteplan_read_notes") or []
+    if renamed:
+        repairs.append(pd.DataFrame({"layer": name, "row": None, "feature_id": None,
+                                     "problem": renamed, "action": "read with the column "
+                                     "mapping given"}))
     if notes:
         repairs.append(pd.DataFrame({"layer": name, "row": None, "feature_id": None,
                                      "problem": notes, "action": "read by GDAL as noted"}))
@@ -151,8 +247,12 @@ def prepare_layer(
     if not gdf.index.is_unique:
         gdf = gdf.reset_index(drop=True)
 
+    if values:
+        repairs += _user_values(name, gdf, values, values_used if values_used is not None
+                                else set())
     if schema is not None:
         _coerce_columns(name, gdf, schema, problems)
+        repairs += _fill_defaults(name, gdf, schema)
     _check_text_encoding(name, gdf, problems)
     if len(problems) > n_before:
         return None
@@ -240,6 +340,8 @@ def prepare_layer(
         gdf["area_m2"] = gdf.geometry.area
     if name == "admin":
         _complete_admin(gdf, repairs)
+    if name == "rivers":
+        _complete_rivers(gdf, repairs)
     return PreparedLayer(gdf, concat_reports(repairs, REPAIR_COLUMNS),
                          concat_reports(rejected, REJECT_COLUMNS), rejected_rows)
 
@@ -269,15 +371,23 @@ def _empty_layer(name: str, gdf: gpd.GeoDataFrame, schema: LayerSchema | None,
 
 
 def prepare_all(frames: Mapping[str, gpd.GeoDataFrame], *, crs: pyproj.CRS,
-                problems: list[Problem]) -> tuple[dict, list, list, gpd.GeoDataFrame | None]:
+                problems: list[Problem],
+                columns: Mapping[str, Mapping[str, str]] | None = None,
+                values: Mapping[str, Mapping[str, str]] | None = None,
+                values_used: set[str] | None = None,
+                ) -> tuple[dict, list, list, gpd.GeoDataFrame | None]:
     """Prepare every frame: (data by name, repair reports, rejection reports, rejected parcels).
 
     Problems are appended to ``problems``; a layer with a problem is left out.
+    ``columns`` maps a layer name to its column renaming, ``values`` a column
+    to its value recoding (see :func:`prepare_layer`).
     """
     data, repairs, rejected = {}, [], []
     rejected_parcels = None
     for name, gdf in frames.items():
-        prepared = prepare_layer(name, gdf, crs=crs, problems=problems)
+        prepared = prepare_layer(name, gdf, crs=crs, problems=problems,
+                                 columns=(columns or {}).get(name), values=values,
+                                 values_used=values_used)
         if prepared is None:
             continue
         data[name] = prepared.data

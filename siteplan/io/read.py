@@ -77,6 +77,12 @@ def read_layer(
             Problem(where, f"file '{path}' is empty (0 bytes)", "export the layer again")
         )
     suffix = path.suffix.lower()
+    if suffix in {".pbf", ".osm", ".o5m"}:
+        raise SiteplanInputError(Problem(
+            where, f"file '{path}' is an OpenStreetMap extract, which holds roads, parks, "
+            "markets and more at once, not one layer",
+            f"read it with sp.layers_from_osm('{path}') (parcels=... bundles your parcels)",
+            cli=f"give it with --osm {path} (and your parcels with --parcels FILE)"))
     if suffix in {".parquet", ".geoparquet"}:
         try:
             return gpd.read_parquet(path)
@@ -103,7 +109,8 @@ def read_layer(
             raise SiteplanInputError(
                 Problem(where, f"file '{path}' holds {len(available)} layers "
                         f"({_listed(available, 10)}) and none was chosen",
-                        f"pass ('{path}', '<layer name>') to say which one")
+                        f"pass ('{path}', '<layer name>') to say which one",
+                        cli=f"say which one: {_cli_option(name)}{path}:LAYER")
             )
     if layer is not None and layer not in available:
         raise SiteplanInputError(
@@ -141,6 +148,29 @@ def read_layer(
                     "and .dbf side by side (also inside a .zip)"))
     gdf.attrs["siteplan_read_notes"] = notes
     return gdf
+
+
+def resolve_source(name: str, source, encoding: str | None = None
+                   ) -> tuple[gpd.GeoDataFrame, str]:
+    """A layer given as a GeoDataFrame, a path or a ``(path, layer name)`` pair, and where
+    it came from (``"GeoDataFrame"``, the path, or ``path:layer``)."""
+    if isinstance(source, gpd.GeoDataFrame):
+        return source, "GeoDataFrame"
+    if isinstance(source, tuple) and len(source) == 2:
+        path, layer = source
+        return read_layer(path, layer=layer, name=name, encoding=encoding), f"{path}:{layer}"
+    if isinstance(source, str | PathLike):
+        return read_layer(source, name=name, encoding=encoding), str(source)
+    raise SiteplanInputError(Problem(f"layer '{name}'", f"got a {type(source).__name__}",
+                                     "pass a file path, a (path, layer name) pair or a "
+                                     "GeoDataFrame"))
+
+
+def _cli_option(name: str) -> str:
+    """The command-line option that gives layer ``name``, ready for its value."""
+    from .schema import LAYER_SCHEMAS
+
+    return f"--{name.replace('_', '-')} " if name in LAYER_SCHEMAS else f"--layer {name}="
 
 
 def _log_gdal(name: str, caught) -> list[str]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["LAYER_SCHEMAS", "LayerSchema", "ColumnSpec", "OWNERSHIP_VALUES", "ROAD_CLASSES"]
+__all__ = ["LAYER_SCHEMAS", "LayerSchema", "ColumnSpec", "OWNERSHIP_VALUES", "ROAD_CLASSES",
+           "DEFAULT_ROAD_CLASS", "RIVER_CLASSES", "NOT_RIVER", "RIVER_WIDTH_EDGES",
+           "DEFAULT_RIVER_CLASS", "NOT_RIVER_KINDS", "CLOSED_VALUES"]
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class ColumnSpec:
     required: bool = False
     kind: str = "text"  # text | number | bool | id
     meaning: str = ""
+    default: str | None = None  # filled in (and noted) where the column or a value is absent
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,31 @@ class LayerSchema:
 POLYGONAL = ("Polygon", "MultiPolygon")
 LINEAR = ("LineString", "MultiLineString")
 PUNCTUAL = ("Point", "MultiPoint")
+ROAD_CLASSES = ("arteri", "kolektor", "lokal", "lingkungan")
+#: the class of a road that has none (an unclassified street: OSM highway=unclassified and
+#: residential are lokal too); each road given it is noted in ``Layers.repairs``
+DEFAULT_ROAD_CLASS = "lokal"
+
+#: river classes of the ``rivers`` layer's ``width_class``, by width in metres: up to 3
+#: kecil, over 3 up to 20 sedang, over 20 besar. PP 38/2011 (sempadan sungai) sets the
+#: setback of an urban river without levees by its depth (<= 3 m: 10 m, 3-20 m: 15 m,
+#: > 20 m: 30 m); maps give widths, not depths, so the same edges are read on the width
+#: (a judgement: the loader's class is a stand-in for the depth).
+RIVER_CLASSES = ("kecil", "sedang", "besar")
+RIVER_WIDTH_EDGES = (3.0, 20.0)
+#: drains, ditches and irrigation channels: mapped with rivers, but not rivers (PP 38/2011
+#: sets no river setback for them)
+NOT_RIVER = "saluran"
+#: kinds of waterway (OSM waterway=*, or a kind/jenis column) that are not rivers
+NOT_RIVER_KINDS = ("drain", "ditch", "saluran", "parit", "selokan", "got", "irigasi")
+#: the class of a river with no width and no kind that says otherwise: the 15 m setback
+#: the built-in profiles applied to every river before width classes
+DEFAULT_RIVER_CLASS = "sedang"
+#: (layer, column) -> every value it may hold: a ``where`` filter on these values that
+#: selects nothing means "nothing of that kind here", as an empty layer does
+CLOSED_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("rivers", "width_class"): (*RIVER_CLASSES, NOT_RIVER),
+}
 
 LAYER_SCHEMAS: dict[str, LayerSchema] = {
     "parcels": LayerSchema(
@@ -45,7 +73,8 @@ LAYER_SCHEMAS: dict[str, LayerSchema] = {
         (
             ColumnSpec(
                 "parcel_id",
-                ("nib", "id_persil", "id_bidang", "nomor_bidang", "kode_persil", "persil_id"),
+                ("nib", "id_persil", "id_bidang", "nomor_bidang", "kode_persil", "persil_id",
+                 "id"),
                 required=True,
                 kind="id",
                 meaning="the parcel's identifier (NIB)",
@@ -103,6 +132,7 @@ LAYER_SCHEMAS: dict[str, LayerSchema] = {
                 ("kelas_jalan", "fungsi_jalan", "fungsi", "kelas", "remark"),
                 required=True,
                 meaning="arteri, kolektor, lokal or lingkungan",
+                default=DEFAULT_ROAD_CLASS,
             ),
             ColumnSpec("name", ("nama", "nama_jalan", "namajalan")),
         ),
@@ -174,4 +204,3 @@ OWNERSHIP_VALUES: dict[str, str] = {
     "warga": "masyarakat",
 }
 
-ROAD_CLASSES = ("arteri", "kolektor", "lokal", "lingkungan")

@@ -17,7 +17,16 @@ import shapely
 
 from .._errors import Problem
 from .admin import level_from_code, parent_code
-from .schema import LAYER_SCHEMAS, OWNERSHIP_VALUES, ROAD_CLASSES, LayerSchema
+from .schema import (
+    DEFAULT_RIVER_CLASS,
+    NOT_RIVER,
+    NOT_RIVER_KINDS,
+    OWNERSHIP_VALUES,
+    RIVER_CLASSES,
+    RIVER_WIDTH_EDGES,
+    ROAD_CLASSES,
+    LayerSchema,
+)
 
 log = logging.getLogger("siteplan.load")
 
@@ -202,23 +211,31 @@ def _fix_geometry(name, gdf, geoms, ok, reason, repairs, ids):
     if not invalid.any():
         return geoms
     why = shapely.is_valid_reason(geoms[invalid])
-    fixed = shapely.make_valid(geoms[invalid])
-    schema = LAYER_SCHEMAS.get(name)
-    if schema is not None and schema.geometry[0] == "Polygon" and "Point" not in schema.geometry:
-        fixed = _polygonal_part(fixed)
-    elif schema is not None and schema.geometry[0] == "LineString":
-        fixed = _keep_types(fixed, (1, 5))
+    made = shapely.make_valid(geoms[invalid])
+    # keep the parts of the feature's own kind (a polygon stays polygonal: the lines and
+    # points make_valid adds where a ring touches itself are dropped), whatever the layer
+    kind = shapely.get_dimensions(geoms[invalid])
+    fixed = made.copy()
+    for dim, types in ((2, (3, 6)), (1, (1, 2, 5)), (0, (0, 4))):
+        pick = kind == dim
+        if pick.any():
+            fixed[pick] = _keep_types(made[pick], types)
+    word = np.array(["points", "lines", "polygons"], dtype=object)[np.clip(kind, 0, 2)]
     lost = shapely.is_empty(fixed) | shapely.is_missing(fixed)
     geoms = geoms.copy()
     geoms[invalid] = fixed
     idx = np.flatnonzero(invalid)
-    reason[idx[lost]] = [f"invalid geometry ({w}) with nothing left after make_valid"
-                         for w in why[lost]]
+    reason[idx[lost]] = [f"invalid geometry ({w}) with no {k} left after make_valid"
+                         for w, k in zip(why[lost], word[lost], strict=True)]
     rows = gdf.index[idx[~lost]]
+    mixed = shapely.get_type_id(made[~lost]) == 7
+    action = np.where(mixed, "repaired with shapely.make_valid, which gave a "
+                      "GeometryCollection: its " + word[~lost].astype(str) + " kept, the "
+                      "other parts dropped", "repaired with shapely.make_valid")
     repairs.append(pd.DataFrame({
         "layer": name, "row": rows,
         "feature_id": ids[idx[~lost]] if ids is not None else rows,
-        "problem": why[~lost], "action": "repaired with shapely.make_valid"}))
+        "problem": why[~lost], "action": action}))
     log.info("layer '%s': repaired %d invalid geometries", name, (~lost).sum())
     return geoms
 
@@ -241,10 +258,6 @@ def _keep_types(geoms: np.ndarray, type_ids: tuple[int, ...]) -> np.ndarray:
     other = ~coll & ~np.isin(tid, type_ids) & ~shapely.is_missing(geoms)
     out[other] = shapely.Polygon()
     return out
-
-
-def _polygonal_part(geoms: np.ndarray) -> np.ndarray:
-    return _keep_types(geoms, (3, 6))
 
 
 def _check_geometry_types(name, gdf, geoms, ok, schema, problems, repairs):
@@ -306,3 +319,60 @@ def _complete_admin(gdf: gpd.GeoDataFrame, repairs: list[pd.DataFrame]) -> None:
                              gdf.loc[gdf["level"] == "kecamatan", "nama"], strict=True))
         if kec_names:
             gdf["kecamatan"] = parent_code(kode, "kecamatan").map(kec_names)
+
+
+def river_class(width: np.ndarray, kind: np.ndarray, default: np.ndarray | str
+                ) -> np.ndarray:
+    """``width_class`` of waterways: ``saluran`` for a drain or ditch (whatever its width),
+    else by width in metres (:data:`~siteplan.io.schema.RIVER_WIDTH_EDGES`: up to 3
+    kecil, up to 20 sedang, above besar), else ``default``."""
+    width = np.asarray(width, dtype=float)
+    by_width = np.asarray(RIVER_CLASSES, dtype=object)[
+        np.searchsorted(RIVER_WIDTH_EDGES, np.nan_to_num(width), side="left")]
+    out = np.where(np.isnan(width), np.asarray(default, dtype=object), by_width)
+    text = pd.Series(kind, dtype="string").str.strip().str.lower()
+    not_river = text.isin(NOT_RIVER_KINDS).fillna(False).to_numpy(bool)
+    return np.where(not_river, NOT_RIVER, out).astype(object)
+
+
+_RIVER_WIDTH = ("width_m", "width", "lebar", "lebar_m", "lebar_sungai")
+_RIVER_KIND = ("waterway", "kind", "jenis", "tipe")
+
+
+def _complete_rivers(gdf: gpd.GeoDataFrame, repairs: list[pd.DataFrame]) -> None:
+    """Give every river a ``width_class`` (the built-in setbacks read it), noted.
+
+    A class given is kept (lower case); otherwise it comes from the width in
+    metres (``width_m``, ``width``, ``lebar``), a drain or ditch is
+    ``saluran`` (not a river), and a river of unknown width is
+    ``sedang`` (:data:`~siteplan.io.schema.DEFAULT_RIVER_CLASS`).
+    """
+    cols = {_norm(c): c for c in gdf.columns if c != "geometry"}
+    given = gdf[cols["widthclass"]] if "widthclass" in cols else None
+    wcol = next((cols[_norm(c)] for c in _RIVER_WIDTH if _norm(c) in cols), None)
+    kcol = next((cols[_norm(c)] for c in _RIVER_KIND if _norm(c) in cols), None)
+    width = pd.to_numeric(gdf[wcol], errors="coerce").to_numpy(float) if wcol \
+        else np.full(len(gdf), np.nan)
+    kind = gdf[kcol].to_numpy(dtype=object) if kcol else np.full(len(gdf), None, dtype=object)
+    derived = river_class(width, kind, DEFAULT_RIVER_CLASS)
+    if given is not None:
+        text = given.astype("string").str.strip().str.lower()
+        have = text.notna() & (text != "")
+        out = np.where(have.to_numpy(bool), text.astype(object).to_numpy(), derived)
+        fill = ~have.to_numpy(bool)
+    else:
+        out, fill = derived, np.ones(len(gdf), bool)
+    gdf["width_class"] = out.astype(object)
+    if fill.any():
+        how = []
+        if wcol:
+            how.append(f"from '{wcol}' in metres (up to 3 kecil, up to 20 sedang, above besar)")
+        if kcol:
+            how.append(f"'{kcol}' drain or ditch: saluran (not a river)")
+        how.append(f"else {DEFAULT_RIVER_CLASS}")
+        counts = pd.Series(out[fill]).value_counts()
+        repairs.append(pd.DataFrame([{
+            "layer": "rivers", "row": None, "feature_id": None,
+            "problem": f"{int(fill.sum()):,} features without width_class",
+            "action": "width_class set " + "; ".join(how) + " ("
+                      + ", ".join(f"{k} {n:,}" for k, n in counts.items()) + ")"}]))

@@ -155,3 +155,62 @@ def people_by_segment(graph: RoadGraph, p_seg: np.ndarray, p_along: np.ndarray,
                 i, j = np.nonzero(ok)
                 out[rows[sl]] = np.bincount(i, weights=w[j], minlength=len(ok))
     return out
+
+
+def people_by_entrances(graph: RoadGraph, p_seg: np.ndarray, p_along: np.ndarray,
+                        p_gap: np.ndarray, e_row: np.ndarray, e_node: np.ndarray,
+                        e_cost: np.ndarray, d_seg: np.ndarray, d_along: np.ndarray,
+                        d_gap: np.ndarray, weight: np.ndarray, radius: float) -> np.ndarray:
+    """Weighted people within ``radius`` of parcels that have entrance nodes.
+
+    A parcel (snapped by ``p_*``, every ``p_seg >= 0``) is left through both
+    ends of its snapped segment and through each of its entrance nodes
+    (``e_row`` the parcel's position in ``p_*``, ``e_node``, ``e_cost`` the
+    metres to it): a person counts once when reached through any of them, or
+    along the parcel's own segment. Each person is looked up in the reach list
+    of each way out (one bounded Dijkstra per distinct node, as
+    :func:`people_by_segment`), and the (parcel, person) pairs are made unique;
+    the weights are summed in the people's order.
+    """
+    n = len(p_seg)
+    out = np.zeros(n)
+    if n == 0 or len(d_seg) == 0:
+        return out
+    length = graph.length[p_seg]
+    # every way out: (parcel, node, metres to the node)
+    row = np.concatenate([np.arange(n), np.arange(n), e_row])
+    node = np.concatenate([graph.u[p_seg], graph.v[p_seg], e_node])
+    cost = np.concatenate([p_gap + p_along, p_gap + length - p_along, e_cost])
+    sources, k = np.unique(node, return_inverse=True)
+    indptr, person, metres = _reach_per_node(graph, sources, d_seg, d_along, d_gap, radius)
+    order = np.argsort(row, kind="stable")
+    row, k, cost = row[order], k[order], cost[order]
+    many = indptr[k + 1] - indptr[k]
+    # the people on each parcel's own segment, for the direct way along it
+    d_order = np.argsort(d_seg, kind="stable")
+    d_sorted = d_seg[d_order]
+    lo = np.searchsorted(d_sorted, p_seg, side="left")
+    hi = np.searchsorted(d_sorted, p_seg, side="right")
+    n_people = len(d_seg)
+    # parcels in blocks whose pairs stay within _CELLS (never one parcel at a time)
+    per_row = np.bincount(row, weights=many, minlength=n) + (hi - lo)
+    block = np.cumsum(per_row) // max(_CELLS, 1)
+    for b in np.unique(block):
+        rows_b = np.flatnonzero(block == b)
+        sel = np.flatnonzero(np.isin(row, rows_b))
+        rep = np.repeat(sel, many[sel])
+        offset = np.arange(len(rep)) - np.repeat(np.cumsum(many[sel]) - many[sel], many[sel])
+        at = indptr[k[rep]] + offset
+        near = metres[at] <= radius - (cost[rep] + _EPS)
+        pr, pq = row[rep][near], person[at][near]
+        # along the parcel's own segment
+        own_n = hi[rows_b] - lo[rows_b]
+        orow = np.repeat(rows_b, own_n)
+        opos = np.repeat(lo[rows_b] - np.cumsum(own_n) + own_n, own_n) + np.arange(own_n.sum())
+        oq = d_order[opos]
+        direct = (p_gap[orow] + np.abs(p_along[orow] - d_along[oq]) + d_gap[oq]) <= radius
+        key = np.unique(np.concatenate([pr, orow[direct]]).astype(np.int64) * n_people
+                        + np.concatenate([pq, oq[direct]]))
+        r, q = key // n_people, key % n_people
+        out += np.bincount(r, weights=weight[q], minlength=n)
+    return out

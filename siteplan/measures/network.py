@@ -7,9 +7,12 @@ must be split at junctions, as network exports are (nodes are matched to
 CSR matrix, with a distance limit, and no Python object per node.
 
 Parcels and features are snapped to their nearest road segment; the snap
-length is part of the distance. A parcel with no road within ``MAX_SNAP``
-metres, or on a piece of the network cut off from every target, gets NaN and
-a reason, never a silent zero.
+length is part of the distance. A polygon (a parcel, a park) is also reached
+where the network meets it: every road node inside it or within
+:data:`ENTRANCE_GAP` metres of its boundary is an entrance, at the cost of
+its straight distance to the polygon (0 inside). A parcel with no road within
+``MAX_SNAP`` metres, or on a piece of the network cut off from every target,
+gets NaN and a reason, never a silent zero.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from ..features import select_features
 from ..layers import CacheKey
 from ..population import demand_points
 from ..transforms import saturation_distance
-from ._catchment import people_by_segment
+from ._catchment import people_by_entrances, people_by_segment
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -39,18 +42,62 @@ if TYPE_CHECKING:
     from ..criterion import Criterion
     from ..layers import Layers
 
-__all__ = ["RoadGraph", "road_graph", "snap", "network_distance", "travel_time",
-           "network_catchment", "MAX_SNAP", "road_speeds"]
+__all__ = ["RoadGraph", "road_graph", "snap", "entrances", "network_distance", "travel_time",
+           "network_catchment", "MAX_SNAP", "ENTRANCE_GAP", "road_speeds", "travel_modes",
+           "DEFAULT_MODE", "MAX_SPEED"]
 
 MAX_SNAP = 500.0  # metres from a parcel to the road it is reached by
+#: a road node this near a polygon's boundary (or inside it) is an entrance to the polygon:
+#: half a local road's reserve and a pavement (judgement), so that a road running along a
+#: park's edge or ending at its gate enters it, and one a block away does not
+ENTRANCE_GAP = 20.0
 _EPS = 1e-9
 
 
-def road_speeds() -> dict[str, float]:
-    """Travel speed (km/h) per road class, from ``siteplan/data/road_speeds.csv``."""
+#: the mode of travel_time when a criterion names none (the speeds before modes existed)
+DEFAULT_MODE = "car"
+#: the highest ``speed = <km/h>`` a criterion may give
+MAX_SPEED = 200.0
+
+
+def _speed_rows() -> list[dict[str, str]]:
     text = (resources.files("siteplan") / "data" / "road_speeds.csv").read_text("utf-8")
-    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
+
+
+def travel_modes() -> tuple[str, ...]:
+    """The modes of ``siteplan/data/road_speeds.csv`` (walk, motorcycle, car, ...)."""
+    return tuple(dict.fromkeys(r["mode"] for r in _speed_rows()))
+
+
+def road_speeds(mode: str = DEFAULT_MODE) -> dict[str, float]:
+    """Travel speed (km/h) per road class of one mode, from ``siteplan/data/road_speeds.csv``.
+
+    Examples
+    --------
+    >>> road_speeds("walk")["arteri"], road_speeds()["arteri"]
+    (4.8, 30.0)
+    """
+    rows = [r for r in _speed_rows() if r["mode"] == mode]
+    if not rows:
+        raise SiteplanInputError(Problem("travel_time", f"unknown mode {mode!r}",
+                                         f"use one of: {', '.join(travel_modes())}, or give "
+                                         "speed = <km/h>"))
     return {r["road_class"]: float(r["speed_kmh"]) for r in rows}
+
+
+def _seconds(classes: np.ndarray, length: np.ndarray, mode: str = DEFAULT_MODE,
+             speed: float | None = None) -> np.ndarray:
+    """Seconds to travel each segment: at ``speed`` km/h, else at the mode's class speed
+    (a class the table does not list goes at the mode's slowest)."""
+    if speed is not None:
+        return length / (float(speed) / 3.6)
+    speeds = road_speeds(mode)
+    slowest = min(speeds.values())
+    kinds = pd.unique(classes)
+    lookup = {c: speeds.get(c, slowest) for c in kinds}
+    kmh = pd.Series(classes).map(lookup).to_numpy(dtype=float)
+    return length / (kmh / 3.6)
 
 
 @dataclass(frozen=True)
@@ -59,15 +106,17 @@ class RoadGraph:
 
     segments: np.ndarray  # LineStrings
     length: np.ndarray  # metres
-    seconds: np.ndarray  # travel time in seconds at the class speed
+    seconds: np.ndarray  # travel time in seconds at the default mode's class speed
     u: np.ndarray  # start node of each segment
     v: np.ndarray  # end node of each segment
     n_nodes: int
     component: np.ndarray  # connected piece of each node
     tree: shapely.STRtree
+    road_class: np.ndarray | None = None  # of each segment
 
-    def matrix(self, weight: str) -> sparse.csr_matrix:
-        w = self.length if weight == "length" else self.seconds
+    def matrix(self, weight: str | np.ndarray) -> sparse.csr_matrix:
+        """The graph weighted by ``"length"``, ``"seconds"`` or a cost per segment."""
+        w = self.cost(weight)
         # parallel segments between the same nodes: keep the shortest
         a, b = np.minimum(self.u, self.v), np.maximum(self.u, self.v)
         frame = pd.DataFrame({"a": a, "b": b, "w": w + _EPS}).groupby(["a", "b"])["w"].min()
@@ -78,7 +127,10 @@ class RoadGraph:
         return sparse.csr_matrix((np.concatenate([w, w]), (rows, cols)),
                                  shape=(self.n_nodes, self.n_nodes))
 
-    def cost(self, weight: str) -> np.ndarray:
+    def cost(self, weight: str | np.ndarray) -> np.ndarray:
+        """Cost of each segment: ``"length"`` (m), ``"seconds"``, or the array itself."""
+        if isinstance(weight, np.ndarray):
+            return weight
         return self.length if weight == "length" else self.seconds
 
 
@@ -100,11 +152,6 @@ def _build_road_graph(layers: Layers, context: str) -> RoadGraph:
     keep = length > 0
     parts, idx, length = parts[keep], idx[keep], length[keep]
     classes = roads["road_class"].to_numpy(dtype=object)[idx]
-    speeds = road_speeds()
-    slowest = min(speeds.values())
-    kmh = np.array([speeds.get(c, slowest) for c in pd.unique(classes)])
-    lookup = dict(zip(pd.unique(classes), kmh, strict=True))
-    speed = pd.Series(classes).map(lookup).to_numpy(dtype=float)
     start = shapely.get_coordinates(shapely.get_point(parts, 0))
     end = shapely.get_coordinates(shapely.get_point(parts, -1))
     ends = np.round(np.vstack([start, end]) * 100).astype(np.int64)
@@ -113,10 +160,55 @@ def _build_road_graph(layers: Layers, context: str) -> RoadGraph:
     n = len(parts)
     u, v = inverse[:n], inverse[n:]
     n_nodes = int(inverse.max()) + 1
-    graph = RoadGraph(parts, length, length / (speed / 3.6), u, v, n_nodes,
-                      np.zeros(n_nodes, dtype=np.int64), shapely.STRtree(parts))
+    graph = RoadGraph(parts, length, _seconds(classes, length), u, v, n_nodes,
+                      np.zeros(n_nodes, dtype=np.int64), shapely.STRtree(parts), classes)
     _, comp = csgraph.connected_components(graph.matrix("length"), directed=False)
-    return RoadGraph(parts, length, graph.seconds, u, v, n_nodes, comp, graph.tree)
+    return RoadGraph(parts, length, graph.seconds, u, v, n_nodes, comp, graph.tree, classes)
+
+
+def node_points(graph: RoadGraph) -> np.ndarray:
+    """Each node of the graph as a shapely Point (node ``i`` at index ``i``)."""
+    xy = np.zeros((graph.n_nodes, 2))
+    xy[graph.u] = shapely.get_coordinates(shapely.get_point(graph.segments, 0))
+    xy[graph.v] = shapely.get_coordinates(shapely.get_point(graph.segments, -1))
+    return shapely.points(xy)
+
+
+def entrances(graph: RoadGraph, geoms: np.ndarray, *, gap: float = ENTRANCE_GAP,
+              tree: shapely.STRtree | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The road nodes where the network meets each polygon: ``(row, node, metres)``.
+
+    Every node inside a polygon (0 m) or within ``gap`` metres of its boundary
+    (its straight distance); points and lines have none (they are reached
+    by their snap alone).
+    """
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    ok = (shapely.get_dimensions(geoms) == 2) & ~shapely.is_empty(geoms)
+    if not ok.any() or graph.n_nodes == 0:
+        return empty
+    rows = np.flatnonzero(ok)
+    pts = node_points(graph)
+    tree = tree if tree is not None else shapely.STRtree(pts)
+    i, n = tree.query(geoms[rows], predicate="dwithin", distance=gap)
+    d = shapely.distance(geoms[rows][i], pts[n])
+    keep = d <= gap
+    return rows[i[keep]], n[keep].astype(np.int64), d[keep]
+
+
+def _node_tree(graph: RoadGraph, layers: Layers) -> shapely.STRtree:
+    return layers.cache.get(CacheKey("road_nodes", ("roads",)),
+                            lambda: shapely.STRtree(node_points(graph)))
+
+
+def _node_per_m(graph: RoadGraph, cost: np.ndarray) -> np.ndarray:
+    """Cost per metre off the road at each node: that of its slowest road (the leg from an
+    entrance node to its polygon is walked or driven at no more than that)."""
+    per_m = cost / graph.length
+    out = np.zeros(graph.n_nodes)
+    np.maximum.at(out, graph.u, per_m)
+    np.maximum.at(out, graph.v, per_m)
+    return out
 
 
 def snap(graph: RoadGraph, geoms: np.ndarray, *, max_snap: float = MAX_SNAP
@@ -214,8 +306,10 @@ def _targets(crit: Criterion, layers: Layers, context: str) -> np.ndarray:
 
 
 def _from_targets(graph: RoadGraph, seg: np.ndarray, along: np.ndarray, gap: np.ndarray,
-                  weight: str, limit: float | None) -> np.ndarray:
-    """Cost from every node to the nearest target (targets given snapped)."""
+                  weight: str | np.ndarray, limit: float | None,
+                  entry: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Cost from every node to the nearest target (targets given snapped, and the
+    polygons' entrance nodes as ``(node, cost)``)."""
     ok = seg >= 0
     seg, along, gap = seg[ok], along[ok], gap[ok]
     cost = graph.cost(weight)
@@ -223,10 +317,16 @@ def _from_targets(graph: RoadGraph, seg: np.ndarray, along: np.ndarray, gap: np.
     gap_cost = gap * per_m  # the snap leg at the road's own speed
     s = graph.n_nodes
     base = graph.matrix(weight)
-    rows = np.full(2 * len(seg), s)
     cols = np.concatenate([graph.u[seg], graph.v[seg]])
     vals = np.concatenate([gap_cost + along * per_m,
                            gap_cost + (graph.length[seg] - along) * per_m]) + _EPS
+    if entry is not None and len(entry[0]):
+        cols = np.concatenate([cols, entry[0]])
+        vals = np.concatenate([vals, entry[1] + _EPS])
+    # one edge per node, the cheapest (a sparse matrix would add duplicates up)
+    best = pd.Series(vals).groupby(cols).min()
+    cols, vals = best.index.to_numpy(dtype=np.int64), best.to_numpy()
+    rows = np.full(len(cols), s)
     extra = sparse.csr_matrix((vals, (rows, cols)), shape=(s + 1, s + 1))
     m = sparse.block_diag([base, sparse.csr_matrix((1, 1))], format="csr") + extra
     d = csgraph.dijkstra(m, directed=True, indices=s, limit=np.inf if limit is None
@@ -235,7 +335,8 @@ def _from_targets(graph: RoadGraph, seg: np.ndarray, along: np.ndarray, gap: np.
 
 
 def _network_cost(crit: Criterion, geoms: np.ndarray, layers: Layers, context: str,
-                  weight: str, limit: float | None) -> tuple[np.ndarray, np.ndarray]:
+                  weight: str | np.ndarray, limit: float | None
+                  ) -> tuple[np.ndarray, np.ndarray]:
     tgeoms = _targets(crit, layers, context)
     if len(tgeoms) == 0:  # an empty layer: nothing there to reach
         return np.full(len(geoms), np.inf), np.full(len(geoms), "", dtype=object)
@@ -247,12 +348,16 @@ def _network_cost(crit: Criterion, geoms: np.ndarray, layers: Layers, context: s
                                          "check the roads layer covers the same area"))
     p_seg, p_along, p_gap = snap(graph, geoms)
     cost = graph.cost(weight)
+    node_tree = _node_tree(graph, layers)
+    node_per_m = _node_per_m(graph, cost)
+    _, t_node, t_metres = entrances(graph, tgeoms, tree=node_tree)
     out = np.full(len(geoms), np.nan)
     notes = np.full(len(geoms), "", dtype=object)
     ok = p_seg >= 0
     notes[~ok] = f"{crit.name}: unreachable, no road within {MAX_SNAP:g} m"
     if ok.any():
-        dnode = _from_targets(graph, t_seg, t_along, t_gap, weight, limit)
+        dnode = _from_targets(graph, t_seg, t_along, t_gap, weight, limit,
+                              (t_node, t_metres * node_per_m[t_node]))
         sg = p_seg[ok]
         per_m = cost[sg] / graph.length[sg]
         via_u = dnode[graph.u[sg]] + p_along[ok] * per_m
@@ -272,10 +377,20 @@ def _network_cost(crit: Criterion, geoms: np.ndarray, layers: Layers, context: s
             pos = np.searchsorted(np.flatnonzero(ok), dmin.index.to_numpy())
             best[pos] = np.minimum(best[pos], dmin.to_numpy())
         out[ok] = best
-        # cut off: the parcel's piece of network holds no target
-        reachable = np.isin(graph.component[graph.u[sg]],
-                            np.unique(graph.component[graph.u[t_seg[tk]]]))
-        cut = np.flatnonzero(ok)[~reachable]
+        # a parcel's own entrance nodes: leave by any of them
+        p_row, p_node, p_metres = entrances(graph, geoms, tree=node_tree)
+        if len(p_row):
+            via = dnode[p_node] + p_metres * node_per_m[p_node]
+            least = pd.Series(via).groupby(p_row).min()
+            rows = least.index.to_numpy(dtype=np.int64)
+            out[rows] = np.fmin(out[rows], least.to_numpy())
+        # cut off: none of the parcel's pieces of network holds a target
+        held = np.unique(np.concatenate([graph.component[graph.u[t_seg[tk]]],
+                                         graph.component[t_node]]))
+        reach = np.zeros(len(geoms), bool)
+        reach[np.flatnonzero(ok)] = np.isin(graph.component[graph.u[sg]], held)
+        reach[p_row[np.isin(graph.component[p_node], held)]] = True
+        cut = np.flatnonzero(ok & ~reach)
         out[cut] = np.nan
         notes[cut] = (f"{crit.name}: unreachable, its roads are cut off from every "
                       f"'{crit.layer}' feature")
@@ -298,9 +413,24 @@ def network_distance(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarr
 def travel_time(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray,
                 layers: Layers, context: str
                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Minutes along roads to the nearest feature, at the class speeds of ``road_speeds``."""
+    """Minutes along roads to the nearest feature.
+
+    At the criterion's ``speed`` (km/h on every road) when it gives one, else
+    at the class speeds of its ``mode`` (``walk`` 4.8 km/h, ``motorcycle``,
+    ``car``, the default: see ``siteplan/data/road_speeds.csv``).
+    """
     limit = saturation_distance(crit.transform)
-    secs, notes = _network_cost(crit, geoms, layers, context, "seconds",
+    mode = getattr(crit, "mode", None)
+    speed = getattr(crit, "speed", None)
+    weight: str | np.ndarray = "seconds"
+    if speed is not None or (mode is not None and mode != DEFAULT_MODE):
+        if speed is not None and not (0 < float(speed) <= MAX_SPEED):
+            raise SiteplanInputError(Problem(context, f"speed {speed!r} km/h is out of range",
+                                             f"give a speed above 0 and up to {MAX_SPEED:g}"))
+        graph = road_graph(layers, context=context)
+        weight = graph.cost("seconds") if graph.road_class is None and speed is None else \
+            _seconds(graph.road_class, graph.length, mode or DEFAULT_MODE, speed)
+    secs, notes = _network_cost(crit, geoms, layers, context, weight,
                                 None if limit is None else limit * 60.0)
     return secs / 60.0, notes
 
@@ -331,4 +461,14 @@ def network_catchment(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndar
     ok = p_seg >= 0
     out[ok] = people_by_segment(graph, p_seg[ok], p_along[ok], p_gap[ok], d_seg, d_along,
                                 d_gap, people, float(crit.radius))
+    # parcels the network meets at nodes near or inside them: counted from every entrance
+    e_row, e_node, e_metres = entrances(graph, geoms, tree=_node_tree(graph, layers))
+    e_ok = ok[e_row]
+    e_row, e_node, e_metres = e_row[e_ok], e_node[e_ok], e_metres[e_ok]
+    if len(e_row):
+        rows = np.unique(e_row)
+        pos = np.searchsorted(rows, e_row)
+        out[rows] = people_by_entrances(graph, p_seg[rows], p_along[rows], p_gap[rows], pos,
+                                        e_node, e_metres, d_seg, d_along, d_gap, people,
+                                        float(crit.radius))
     return out, notes

@@ -33,6 +33,7 @@ import shapely
 import xyzservices.providers as xyz
 
 from .._errors import Problem, SiteplanInputError
+from ..ranks import tie_key
 from . import style as st
 from ._compact import CompactShapes, hollow
 from ._folium import layer_control_last
@@ -178,7 +179,8 @@ def render_map(
     scored = np.flatnonzero((status == "scored") & drawable & np.isfinite(score))
     excluded = np.flatnonzero((status == "excluded") & drawable)
     rank = _rank(frame, score)
-    scored = scored[np.lexsort((scored, rank[scored]))]           # best first
+    # best first; sites of equal rank by siteplan.ranks.TIE_RULE (parcel_id), as the brief
+    scored = scored[np.lexsort((tie_key(frame)[scored], rank[scored]))]
     g4326 = _to_4326(geoms, work_crs, simplify, precision)
 
     classes = _classify(score[scored], scheme, k, colors)

@@ -238,6 +238,16 @@ def join_nonempty(parts: list[pd.Series], sep: str) -> pd.Series:
     return out
 
 
+def _shared(frame: pd.DataFrame, score: np.ndarray) -> np.ndarray:
+    """How many sites share each row's rank: ``rank_shared``, else counted from the scores."""
+    if "rank_shared" in frame.columns:
+        out = pd.to_numeric(frame["rank_shared"], errors="coerce").to_numpy(float)
+        if not np.isnan(out[np.isfinite(score)]).any():
+            return np.nan_to_num(out, nan=0.0)
+    s = pd.Series(score)
+    return s.map(s.value_counts()).fillna(0).to_numpy(float)
+
+
 def site_text(frame, rows, score, rank, info, lang, n_scored, p_stab, top_k) -> dict:
     """Tooltip and popup HTML for scored sites, built column-wise from escaped values."""
     tx = TEXT[lang]
@@ -254,6 +264,10 @@ def site_text(frame, rows, score, rank, info, lang, n_scored, p_stab, top_k) -> 
     meta = join_nonempty([pid, kel, kec], " · ")
     s = fmt_fixed(score[rows], 1, lang)
     r = fmt_int(rank[rows], lang)
+    shared = _shared(frame, score)[rows]
+    pre, post = tx["rank_shared"].format(n="\x00").split("\x00")
+    r_shared = pd.Series(np.where(shared > 1, " (" + pre + fmt_int(shared, lang) + post + ")",
+                                  ""), dtype="string")
     area = pd.to_numeric(sub["area_m2"], errors="coerce").to_numpy(float) \
         if "area_m2" in sub.columns else shapely.area(np.asarray(sub.geometry.array))
     area_s = fmt_int(area, lang) + " m² (" + fmt_fixed(area / 1e4, 2, lang) + " ha)"
@@ -278,7 +292,8 @@ def site_text(frame, rows, score, rank, info, lang, n_scored, p_stab, top_k) -> 
     meta_div = pd.Series(np.where(meta != "", "<div class=m>" + meta + "</div>", ""),
                          dtype="string")
     pop = ("<div class=sp-pop><h4>" + label + "</h4>" + meta_div + "<div class=s>" +
-           tx["score"] + " <b>" + s + "</b> · " + tx["rank"] + " <b>" + r + "</b> " + tx["of"] +
+           tx["score"] + " <b>" + s + "</b> · " + tx["rank"] + " <b>" + r + "</b>" + r_shared +
+           " " + tx["of"] +
            " " + str(fmt_int([n_scored], lang).iloc[0]) + "</div><div class=m>" +
            tx["area"] + " " + area_s + "</div>" + stab + rows_html + "</div>")
     tip = "<b>#" + r + "</b> " + label + " · " + tx["score"].lower() + " <b>" + s + "</b>"
