@@ -27,7 +27,9 @@ most 12 criteria); the base score has every criterion at 0.
 "Copy as TOML" gives the whole profile (:func:`profile_to_toml`) with the
 weights and method set in the map, which :func:`siteplan.read_profile` reads:
 a ``[[criteria]]`` block alone is not a profile. The copy has direct weights
-(an AHP matrix of the original is not kept) and no comments.
+(an AHP matrix of the original is not kept); a profile read from a file keeps
+that file's comments and layout (written with tomlkit, see
+:mod:`siteplan._toml`).
 """
 
 from __future__ import annotations
@@ -86,8 +88,11 @@ CSS = """
 def profile_to_toml(profile: Profile | str) -> str:
     """A profile as TOML text that :func:`siteplan.read_profile` reads back.
 
-    Weights are written per criterion (direct weights; an AHP matrix is not
-    kept, its weights are). Comments of the original file are not kept.
+    A profile read from a file (or a copy of one with new weights or method)
+    is written as that file's text with only what changed edited, so its
+    comments and the sources it cites stay. New weights are written per
+    criterion (direct weights, in place of an AHP ``[weights]`` table);
+    unchanged ones stay as the file wrote them.
 
     Parameters
     ----------
