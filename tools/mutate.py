@@ -135,9 +135,9 @@ MUTANTS: tuple[Mutant, ...] = (
       "v = 1.0 / (1.0 + (np.maximum(x, 0.0) / midpoint) ** -spread)"),
     M("fuzzy_small_infinity_guard_dropped", "transforms.py",
       "return np.where(np.isinf(x), 0.0, v)", "return v",
-      equivalent="at x = +inf the formula already gives 1 / (1 + inf) = 0; the guard only "
-                 "differs at x = -inf, which no measure gives (distances, counts, shares "
-                 "and areas are >= 0) and which the guard maps to 0 only by accident"),
+      equivalent="at x = +inf the formula already gives 1 / (1 + inf) = 0, and any finite "
+                 "x is untouched; only x = -inf differs (1 without the guard), where the "
+                 "membership is undefined and no documented value exists to test"),
     M("fuzzy_large_zero_guard_dropped", "transforms.py",
       "v = np.where(x <= 0, 0.0, v)\n", "",
       equivalent="at x <= 0 the formula already gives 1 / (1 + 0 ** -spread) = "
