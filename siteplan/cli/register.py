@@ -33,6 +33,7 @@ _ACTIONS = {
     "list": "list the offers",
     "history": "every event of one offer",
     "export": "write the register to a GeoPackage or CSV for the office's records",
+    "token": "tokens of `siteplan serve --register`: add (shown once), list, revoke",
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -103,6 +104,31 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     _register_arg(a)
     a.add_argument("--out", required=True, type=Path, help="a .gpkg or .csv file")
     a.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    a = sub.add_parser("token", help=_ACTIONS["token"], description=(
+        "Tokens for the service (siteplan serve --register): a caller sends one as "
+        "'Authorization: Bearer TOKEN'. The register keeps only a salted hash of each; a new "
+        "token is printed once. Roles: admin (partners and tokens, and what a planner "
+        "does), planner (makes and moves offers), partner (reads its own partner's offers)."))
+    tsub = a.add_subparsers(dest="token_action", metavar="TOKEN_ACTION",
+                            parser_class=type(p))
+    tsub.required = True
+    t = tsub.add_parser("add", help="make a token and print it (once)",
+                        description="make a token and print it on stdout, once")
+    _register_arg(t)
+    t.add_argument("--role", required=True, choices=["admin", "planner", "partner"])
+    t.add_argument("--partner", help="the partner of a partner token")
+    t.add_argument("--name", help="whose token it is (kept with every event it writes; "
+                   "default: the partner, or the role and the token's key)")
+    t.add_argument("--actor", required=True, help="who makes it")
+    t = tsub.add_parser("list", help="list the tokens (never their secrets)",
+                        description="list the tokens (never their secrets)")
+    _register_arg(t)
+    t = tsub.add_parser("revoke", help="revoke a token by its key",
+                        description="revoke a token by its key (the 12 characters after "
+                        "spt_); it opens nothing from then on")
+    _register_arg(t)
+    t.add_argument("key", metavar="KEY")
+    t.add_argument("--actor", required=True, help="who revokes it")
 
 
 def _clean(value) -> str:
@@ -118,7 +144,8 @@ def _open(args, *, create: bool = False):
 
 def run(args) -> int:
     return {"init": _init, "partner": _partner, "offer": _offer, "advance": _advance,
-            "list": _list, "history": _history, "export": _export}[args.action](args)
+            "list": _list, "history": _history, "export": _export,
+            "token": _token}[args.action](args)
 
 
 def _init(args) -> int:
@@ -206,4 +233,32 @@ def _export(args) -> int:
     with _open(args) as reg:
         written = export_register(reg, args.out, overwrite=True)
     say(args, "wrote " + ", ".join(str(p) for p in written))
+    return EXIT_OK
+
+
+def _token(args) -> int:
+    import sys
+
+    with _open(args) as reg:
+        if args.token_action == "add":
+            token = reg.add_token(args.role, actor=args.actor, partner=args.partner,
+                                  name=args.name)
+            print(token)          # the only time it is shown: stdout, even with -q
+            sys.stdout.flush()
+            if not args.quiet:
+                print(f"siteplan: {args.role} token {token[4:16]} made: keep it now, it is "
+                      "not shown again (the register keeps only its hash)", file=sys.stderr)
+        elif args.token_action == "revoke":
+            reg.revoke_token(args.key, actor=args.actor)
+            say(args, f"token {_clean(args.key)} revoked")
+        else:
+            tokens = reg.tokens()
+            if not args.quiet:
+                print("key\trole\tpartner\tname\tmade\trevoked")
+                for r in tokens.itertuples():        # a few dozen tokens
+                    revoked = "" if r.revoked_at is None or str(r.revoked_at) == "NaT" else \
+                        str(r.revoked_at)[:19]
+                    print("\t".join(_clean(v) for v in (r.key_id, r.role, r.partner or "",
+                                                          r.name, str(r.created_at)[:19],
+                                                          revoked)))
     return EXIT_OK

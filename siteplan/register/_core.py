@@ -10,6 +10,7 @@ statement cannot break them either.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -34,13 +35,25 @@ from .models import (
     text_field_problems,
     utc_text,
 )
+from .tokens import (
+    ROLES,
+    SCHEME,
+    Principal,
+    hash_secret,
+    new_token,
+    parse_token,
+    verify_secret,
+)
 
-__all__ = ["Register", "OfferConflictError", "SCHEMA_VERSION"]
+__all__ = ["Register", "OfferConflictError", "SCHEMA_VERSION", "MIGRATIONS", "principal_of"]
 
 log = logging.getLogger(__name__)
 
-#: the version of the tables; a register of another version is refused
-SCHEMA_VERSION = "1"
+#: the version of the tables: an older register is upgraded when opened, a newer one refused
+SCHEMA_VERSION = "2"
+#: version -> (the next version, its SQL file per database: ``migrate_<to>_<db>.sql``);
+#: version 2 adds the service's tokens
+MIGRATIONS: dict[str, str] = {"1": "2"}
 _WHERE = "register"
 
 _Q = {
@@ -94,9 +107,10 @@ class Register:
             backend.close()
             raise SiteplanInputError(Problem(
                 _WHERE, f"{backend.label} holds register tables of version "
-                f"{meta.get('schema_version')!r}; this siteplan reads version {SCHEMA_VERSION}",
-                "open it with the siteplan version that made it, or export it and start a "
-                "new register"))
+                f"{meta.get('schema_version')!r}; this siteplan reads version {SCHEMA_VERSION}"
+                f" (and upgrades {', '.join(sorted(MIGRATIONS))})",
+                "open it with a siteplan as new as the one that wrote it (pip install -U "
+                "siteplan), or export it and start a new register"))
         self.srid = int(meta["srid"])
         self.meta = meta
 
@@ -126,7 +140,7 @@ class Register:
                     backend.after_create(cur, srid, crs.to_wkt(), crs.name)
                     q = backend.sql
                     backend.run_many(cur, q(_Q["add_meta"]), [
-                        ("schema_version", SCHEMA_VERSION), ("srid", str(srid)),
+                        ("schema_version", "1"), ("srid", str(srid)),
                         ("created", utc_text(None, _WHERE, "created")[0]),
                         ("siteplan_version", __version__),
                         ("synthetic", "true" if synthetic else "false")])
@@ -135,6 +149,7 @@ class Register:
                          else int(s.holds)) for s in STATES.values()])
                     backend.run_many(cur, q(_Q["add_move"]), list(TRANSITIONS))
             log.info("register: made the tables in %s", backend.label)
+        _upgrade(backend)
         backend.prepare()
         return cls(backend)
 
@@ -502,7 +517,7 @@ class Register:
         for col in ("since", "created_at"):
             df[col] = _times(df[col])
         df["agreement_date"] = df["agreement_date"].map(
-            lambda d: None if d is None else str(d)).astype("string")
+            lambda d: None if d is None or d != d else str(d)).astype("string")
         df["score"] = df["score"].astype(float)
         df["rank"] = pd.array(df["rank"].to_numpy(dtype=object), dtype="Int64") if len(df) \
             else pd.array([], dtype="Int64")
@@ -547,6 +562,150 @@ class Register:
             off = off.loc[(off["profile"] == profile).to_numpy()].reset_index(drop=True)
         return off
 
+    # ------------------------------------------------------------------ tokens
+    def add_token(self, role: str, *, actor: str, partner: str | None = None,
+                  name: str | None = None) -> str:
+        """Make a token for the register's service; returns it, the only time it is shown.
+
+        The register keeps the token's key, role, partner, name and a salted
+        scrypt hash, never the token itself: keep it where passwords are kept.
+
+        Parameters
+        ----------
+        role
+            ``"admin"`` (partners and tokens, and what a planner does),
+            ``"planner"`` (makes and moves offers, reads them all) or
+            ``"partner"`` (reads its own partner's offers only).
+        actor
+            Who makes it.
+        partner
+            The partner of a ``"partner"`` token (required for it, refused
+            for the others).
+        name
+            Whose token it is, kept with every event it writes (default: the
+            partner's name, or the role and the token's key).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> import siteplan as sp
+        >>> with sp.open_register(pathlib.Path(tempfile.mkdtemp()) / "o.gpkg") as reg:
+        ...     _ = reg.add_partner("Bank BJB", actor="admin")
+        ...     token = reg.add_token("partner", partner="Bank BJB", actor="admin")
+        ...     reg.check_token(token).partner, token in reg.tokens().to_string()
+        ('Bank BJB', False)
+        """
+        where = f"{_WHERE} token"
+        problems = text_field_problems(where, {"actor": actor, "name": name,
+                                               "partner": partner}, required=("actor",))
+        if role not in ROLES:
+            problems.append(Problem(where, f"unknown role {show(role)}",
+                                    f"use one of {', '.join(ROLES)}"))
+        elif role == "partner" and partner is None:
+            problems.append(Problem(where, "a partner token needs its partner",
+                                    "pass partner=\"Bank BJB\" (--partner)"))
+        elif role != "partner" and partner is not None:
+            problems.append(Problem(where, f"a {role} token belongs to no partner",
+                                    "leave partner out, or make a partner token"))
+        if isinstance(name, str) and not name.strip():
+            problems.append(Problem(where, "name is empty", "leave it out, or say whose "
+                                    "token it is"))
+        raise_if_problems(problems)
+        partner_id = self._partner_id(partner) if role == "partner" else None
+        key_id, secret, token = new_token()
+        salt = secrets.token_bytes(16)
+        digest = hash_secret(key_id, secret, salt)
+        at, _ = utc_text(None, where, "at")
+        label = name or (partner if role == "partner" else f"{role} {key_id}")
+        with self._db.write() as cur:
+            self._db.run(cur, self._db.sql(
+                "INSERT INTO tokens (key_id, role, partner_id, name, scheme, salt, hash, "
+                "created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                (key_id, role, partner_id, label, SCHEME, salt.hex(), digest, at, actor))
+        log.info("register: %s token %s made by %s", role, key_id, actor)
+        return token
+
+    def tokens(self) -> pd.DataFrame:
+        """Every token, without its secret: ``key_id``, ``role``, ``partner``, ``name``,
+        ``created_at``, ``created_by``, ``revoked_at``, ``revoked_by``."""
+        rows = self._db.read("SELECT t.key_id, t.role, p.name, t.name, t.created_at, "
+                             "t.created_by, t.revoked_at, t.revoked_by FROM tokens t LEFT "
+                             "JOIN partners p ON p.id = t.partner_id ORDER BY t.id")
+        out = pd.DataFrame(rows, columns=["key_id", "role", "partner", "name", "created_at",
+                                          "created_by", "revoked_at", "revoked_by"])
+        out["created_at"] = _times(out["created_at"])
+        out["revoked_at"] = _times(out["revoked_at"])
+        return out
+
+    def revoke_token(self, key_id: str, *, actor: str) -> None:
+        """Revoke a token (by its key, the 12 characters after ``spt_``); it opens nothing
+        from then on. Tokens are never deleted."""
+        where = f"{_WHERE} token revoke"
+        raise_if_problems(text_field_problems(where, {"actor": actor, "key_id": key_id},
+                                              required=("actor", "key_id")))
+        at, _ = utc_text(None, where, "at")
+        with self._db.write() as cur:
+            rows = self._db.run(cur, self._db.sql(
+                "UPDATE tokens SET revoked_at = ?, revoked_by = ? WHERE key_id = ? AND "
+                "revoked_at IS NULL RETURNING id"), (at, actor, key_id))
+        if not rows:
+            raise SiteplanInputError(Problem(where, f"no token {show(key_id)} that is not "
+                                             "revoked already", "list them with "
+                                             "reg.tokens() or `siteplan register token "
+                                             "list`"))
+        log.info("register: token %s revoked by %s", key_id, actor)
+
+    def token_record(self, key_id: str) -> dict[str, Any] | None:
+        """The stored row of a token's key (its hash, never a secret), or None."""
+        rows = self._db.read(self._db.sql(
+            "SELECT t.key_id, t.role, t.name, t.partner_id, p.name, t.scheme, t.salt, "
+            "t.hash, t.revoked_at FROM tokens t LEFT JOIN partners p ON p.id = t.partner_id "
+            "WHERE t.key_id = ?"), (key_id,))
+        if not rows:
+            return None
+        keys = ("key_id", "role", "name", "partner_id", "partner", "scheme", "salt", "hash",
+                "revoked_at")
+        return dict(zip(keys, rows[0], strict=True))
+
+    def check_token(self, token: str) -> Principal | None:
+        """Who ``token`` is (role, name, partner), or None for anything but a live token."""
+        parts = parse_token(token)
+        if parts is None:
+            return None
+        row = self.token_record(parts[0])
+        if row is None or row["revoked_at"] is not None or not verify_secret(
+                parts[0], parts[1], row["salt"], row["hash"], row["scheme"]):
+            return None
+        return principal_of(row)
+
+
+def principal_of(row: dict[str, Any]) -> Principal:
+    """The :class:`Principal` of a token's stored row (see :meth:`Register.token_record`)."""
+    return Principal(key_id=row["key_id"], role=row["role"], name=row["name"],
+                     partner_id=None if row["partner_id"] is None else int(row["partner_id"]),
+                     partner=row["partner"])
+
+
+def _upgrade(backend: Any) -> None:
+    """Bring the tables to :data:`SCHEMA_VERSION` along :data:`MIGRATIONS`, one step per
+    transaction (a second opener waits, then finds the work done)."""
+    version_sql = backend.sql("SELECT value FROM meta WHERE key = ?")
+    while True:
+        rows = backend.read(version_sql, ("schema_version",))
+        version = rows[0][0] if rows else None
+        if version not in MIGRATIONS:
+            return
+        to = MIGRATIONS[version]
+        with backend.write() as cur:
+            backend.lock_schema(cur)
+            now = backend.run(cur, version_sql, ("schema_version",))
+            if now and now[0][0] == version:
+                backend.run_script(cur, f"migrate_{to}_{backend.name}.sql")
+                backend.run(cur, backend.sql("UPDATE meta SET value = ? WHERE key = ?"),
+                            (to, "schema_version"))
+                log.info("register: %s upgraded from version %s to %s", backend.label,
+                         version, to)
+
 
 def _members(rows: gpd.GeoDataFrame) -> pd.Series:
     """The parcels of each row (the ``members`` of an assembled site), on the rows' index."""
@@ -580,5 +739,5 @@ def _events(rows: list[tuple]) -> pd.DataFrame:
     out["at"] = _times(out["at"])
     out["recorded_at"] = _times(out["recorded_at"])
     out["agreement_date"] = out["agreement_date"].map(
-        lambda d: None if d is None else str(d)).astype("string")
+        lambda d: None if d is None or d != d else str(d)).astype("string")
     return out

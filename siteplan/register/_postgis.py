@@ -47,6 +47,7 @@ class PostgisBackend:
                 "open_register", f"{safe_label(url)} needs psycopg (PostgreSQL driver), which "
                 "is not installed", "pip install 'siteplan[register]'")) from exc
         self.label = safe_label(url)
+        self.target = url
         try:
             self.conn = psycopg.connect(url, autocommit=True, connect_timeout=15)
         except psycopg.OperationalError as exc:
@@ -104,9 +105,16 @@ class PostgisBackend:
         return row[0][0] == 0
 
     def create_schema(self, cur: Any) -> None:
+        self.lock_schema(cur)
+        self.run_script(cur, "schema_postgis.sql")
+
+    def lock_schema(self, cur: Any) -> None:
+        """Serialise makers and upgraders of the tables (until the transaction ends)."""
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (_INIT_LOCK,))
-        text = resources.files(__package__).joinpath("schema_postgis.sql").read_text("utf-8")
-        cur.execute(text)
+
+    def run_script(self, cur: Any, name: str) -> None:
+        """Run one of the package's SQL files in the transaction."""
+        cur.execute(resources.files(__package__).joinpath(name).read_text("utf-8"))
 
     def after_create(self, cur: Any, srid: int, crs_wkt: str, crs_name: str) -> None:
         del cur, srid, crs_wkt, crs_name          # PostGIS knows its CRSs

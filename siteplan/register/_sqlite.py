@@ -45,7 +45,10 @@ class SqliteBackend:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.label = str(self.path)
-        self.conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+        self.target = str(self.path)
+        # the service shares one connection among its threads, one call at a time (a lock)
+        self.conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None,
+                                    check_same_thread=False)
         self.conn.execute("PRAGMA busy_timeout = 60000")
         self.conn.execute("PRAGMA foreign_keys = ON")
 
@@ -95,8 +98,15 @@ class SqliteBackend:
         return self.read("SELECT count(*) FROM sqlite_master")[0][0] == 0
 
     def create_schema(self, cur: sqlite3.Connection) -> None:
-        """Run ``schema_sqlite.sql`` statement by statement inside the open transaction."""
-        text = resources.files(__package__).joinpath("schema_sqlite.sql").read_text("utf-8")
+        """Run ``schema_sqlite.sql`` inside the open transaction."""
+        self.run_script(cur, "schema_sqlite.sql")
+
+    def lock_schema(self, cur: sqlite3.Connection) -> None:
+        del cur                                  # BEGIN IMMEDIATE holds the write lock
+
+    def run_script(self, cur: sqlite3.Connection, name: str) -> None:
+        """Run one of the package's SQL files statement by statement in the transaction."""
+        text = resources.files(__package__).joinpath(name).read_text("utf-8")
         buf = ""
         for line in text.splitlines(keepends=True):
             buf += line
