@@ -139,6 +139,19 @@ class Layers(Mapping):
     __slots__ = ("_layers", "crs", "repairs", "rejected", "rejected_parcels", "sources",
                  "synthetic", "attribution", "fingerprints", "cache", "token")
 
+    # the slots' types, for readers and type checkers (set once in __init__)
+    _layers: Mapping[str, Any]
+    crs: pyproj.CRS
+    repairs: pd.DataFrame
+    rejected: pd.DataFrame
+    rejected_parcels: gpd.GeoDataFrame | None
+    sources: Mapping[str, str]
+    synthetic: bool
+    attribution: str
+    fingerprints: Mapping[str, Mapping[str, str | None]]
+    cache: LayerCache
+    token: str
+
     def __init__(
         self,
         layers: Mapping[str, gpd.GeoDataFrame],
