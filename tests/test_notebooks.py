@@ -1,4 +1,9 @@
-"""The notebooks run clean from top to bottom, so they never rot."""
+"""The notebooks run clean from top to bottom, offline, so they never rot.
+
+Each is committed without outputs and executed here; files they write go to
+temporary folders. Notebook 02 reads real boundaries only from a file named by
+``SITEPLAN_SERANG_BOUNDARIES`` (else the sample's kelurahan).
+"""
 
 from pathlib import Path
 
@@ -20,18 +25,70 @@ def execute(name: str):
     return nb
 
 
+def texts(nb) -> str:
+    """Every text and plain-text output of the code cells."""
+    return "\n".join(str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", ""))
+                   for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def no_errors(nb) -> None:
+    assert not any(o.get("output_type") == "error" for c in nb.cells if c.cell_type == "code"
+                   for o in c.outputs)
+
+
 def test_quick_start():
     nb = execute("01_quick_start.ipynb")
-    text = "".join(str(o.get("data", {}).get("text/plain", "")) for c in nb.cells
-                   if c.cell_type == "code" for o in c.outputs)
+    text = texts(nb)
     assert "sentra_kuliner" in text
+    assert "Counts(input=6000" in text
+    # the explanation's points add up to the score, printed to two decimals
+    line = next(t for t in text.splitlines() if t.startswith("points "))
+    points, score = line.removeprefix("points ").split(" = score ")
+    assert points == score
+    assert "Near a market" in text and "difference" in text
 
 
-@pytest.mark.usefixtures("shared_data")
-def test_real_boundaries_rth():
+def test_real_boundaries_rth_offline_on_the_sample(monkeypatch):
+    """Without SITEPLAN_SERANG_BOUNDARIES: the sample's kelurahan, no download, no ../shared."""
+    monkeypatch.delenv("SITEPLAN_SERANG_BOUNDARIES", raising=False)
+    nb = execute("02_real_boundaries_rth.ipynb")
+    code = "".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "shared" not in code and "serang_admin(level=\"kelurahan\")" not in code
+    first = nb.cells[1].outputs[-1]["data"]["text/plain"]
+    assert first.startswith("(67, ")
+    no_errors(nb)
+
+
+@pytest.mark.parametrize("kind", ["geojson", "sql"])
+def test_real_boundaries_rth_from_a_file(shared_data, monkeypatch, kind):
+    path = (shared_data / "boundaries" / "kelurahan_kota_serang_cahyadsn.geojson"
+            if kind == "geojson" else shared_data / "source" / "wilayah_boundaries_kel_36.73.sql")
+    monkeypatch.setenv("SITEPLAN_SERANG_BOUNDARIES", str(path))
     nb = execute("02_real_boundaries_rth.ipynb")
     first = nb.cells[1].outputs[-1]["data"]["text/plain"]
     assert first.startswith("(67, 265.7")
+
+
+def test_partner_pack():
+    nb = execute("06_partner_pack.ipynb")
+    text = texts(nb)
+    no_errors(nb)
+    assert "people within 1 km: chosen together" in text
+    assert "PDF written" in text or "no PDF on this machine" in text   # never required
+    assert "siteplan.gpkg" in text and "brief_fasilitas_publik.html" in text
+    assert "p_top_k" in text and "spearman" in text
+
+
+def test_indonesian_walkthrough():
+    nb = execute("07_rth_bahasa_indonesia.ipynb")
+    text = texts(nb)
+    no_errors(nb)
+    line = next(t for t in text.splitlines() if t.startswith("jumlah poin "))
+    points, score = line.removeprefix("jumlah poin ").split(" = skor ")
+    assert points == score
+    assert "jiwa" in text and "Ringkasan ditulis" in text
+    prose = " ".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "persil" in prose and "mengapa" in prose.lower()
 
 
 def test_own_profile():
@@ -49,11 +106,9 @@ def test_committed_without_outputs(path):
 
 def test_allocation():
     nb = execute("04_allocation.ipynb")
-    text = "".join(str(o.get("text", "")) for c in nb.cells if c.cell_type == "code"
-                   for o in c.outputs)
+    text = texts(nb)
     assert "joint plan" in text and "sequential plan" in text
-    assert not any(o.get("output_type") == "error" for c in nb.cells if c.cell_type == "code"
-                   for o in c.outputs)
+    no_errors(nb)
 
 
 def test_your_own_data():
