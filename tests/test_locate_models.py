@@ -269,3 +269,15 @@ def test_solver_limit_is_its_own_error_or_an_honest_plan():
     else:
         assert plan.status != "optimal" or plan.gap == 0.0
         assert plan.bound <= plan.objective + 1e-9
+
+
+def test_capacitated_split_by_hand():
+    # k=2, total demand 5: rows 0-1 (weight 1) near site 0, rows 2-3 (weights 1, 2) near 2
+    split = locate.solve("cpmedian", HAND, weights=[1, 1, 1, 2], k=2, capacity=2.5,
+                         single_source=False)
+    # {0, 2}: row 3 puts 1.5 at site 2 (cost 2) and 0.5 at site 0 (cost 8): 0 + 3 + 1 + 3 + 4
+    assert split.chosen.tolist() == [0, 2] and split.objective == pytest.approx(11.0)
+    with pytest.raises(SiteplanInputError, match="no set of sites meets every rule"):
+        locate.solve("cpmedian", HAND, weights=[1, 1, 1, 2], k=2, capacity=2.5)  # 3 + 2
+    whole = locate.solve("cpmedian", HAND, weights=[1, 1, 1, 2], k=2, capacity=3)
+    assert whole.objective == 8.0 and whole.assignment.tolist() == [0, 0, 2, 2]

@@ -36,6 +36,7 @@ class Inputs:
     prefer: np.ndarray | None
     time_limit: float
     mip_gap: float
+    single_source: bool = True
 
     @property
     def n(self) -> int:
@@ -122,7 +123,7 @@ def _indices(name: str, value: Any, m: int, where: str, problems: list[Problem]
 def check_inputs(model: str, cost: Any, *, needs: frozenset[str], weights: Any, k: Any,
                  radius: Any, capacity: Any, fixed: Any, excluded: Any, site_cost: Any,
                  min_spacing: Any, groups: Any, prefer: Any, time_limit: Any, mip_gap: Any,
-                 square: bool = False) -> Inputs:
+                 square: bool = False, single_source: bool = True) -> Inputs:
     """Every argument checked; one :class:`~siteplan.SiteplanInputError` with all problems."""
     where = f"locate.solve({model!r})"
     problems: list[Problem] = []
@@ -209,4 +210,4 @@ def check_inputs(model: str, cost: Any, *, needs: frozenset[str], weights: Any, 
     return Inputs(model, a, w, int(k) if "k" in needs else None,
                   float(radius) if "radius" in needs else None, cap, fx, ex, sc,
                   None if min_spacing is None else float(min_spacing), g, pref,
-                  float(time_limit), float(mip_gap))
+                  float(time_limit), float(mip_gap), bool(single_source))

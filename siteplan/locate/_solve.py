@@ -62,8 +62,9 @@ def _plan(inp: Inputs, out: Outcome, seconds: float) -> Plan:
         cost = np.where(np.isfinite(cost), cost, np.nan)
         assign = np.where(np.isnan(cost), -1, assign)
         covered = (cost <= inp.radius) if inp.radius is not None else ~np.isnan(cost)
-    objective = objective_of(inp.model, inp.cost, chosen, weights=inp.weights,
-                             radius=inp.radius, assignment=out.assignment)
+    objective = out.objective if out.objective is not None else objective_of(
+        inp.model, inp.cost, chosen, weights=inp.weights, radius=inp.radius,
+        assignment=out.assignment)
     if out.status == "optimal":
         bound, gap = objective, 0.0
     else:
@@ -81,7 +82,7 @@ def solve(model: str, cost: Any, *, weights: Any = None, k: int | None = None,
           radius: float | None = None, capacity: Any = None, fixed: Any = (),
           excluded: Any = (), site_cost: Any = None, min_spacing: float | None = None,
           groups: Any = None, prefer: Any = None, time_limit: float = 600.0,
-          mip_gap: float = 0.0) -> Plan:
+          mip_gap: float = 0.0, single_source: bool = True) -> Plan:
     """Solve one location model exactly (HiGHS) on a demand-by-site cost matrix.
 
     Parameters
@@ -115,6 +116,10 @@ def solve(model: str, cost: Any, *, weights: Any = None, k: int | None = None,
         Seconds HiGHS may take per solve.
     mip_gap
         Relative gap at which HiGHS may stop (0: proved optimal).
+    single_source
+        ``cpmedian``: every row served by one site (spopt's model, default); False
+        lets a row's people be split among sites (``assignment`` is then the
+        site with the largest share), which solves far faster.
 
     Returns
     -------
@@ -141,7 +146,8 @@ def solve(model: str, cost: Any, *, weights: Any = None, k: int | None = None,
     inp = check_inputs(model, cost, needs=entry.needs, weights=weights, k=k, radius=radius,
                        capacity=capacity, fixed=fixed, excluded=excluded, site_cost=site_cost,
                        min_spacing=min_spacing, groups=groups, prefer=prefer,
-                       time_limit=time_limit, mip_gap=mip_gap, square=entry.square)
+                       time_limit=time_limit, mip_gap=mip_gap, square=entry.square,
+                       single_source=single_source)
     out = entry.solve(inp)
     plan = _plan(inp, out, time.perf_counter() - t0)
     log.info("locate %s: objective %s, %d sites, %.3f s", model, plan.objective, plan.k,

@@ -17,7 +17,9 @@ Formulations (``y_j`` site j open, ``a_ij = [cost_ij <= radius]``):
 - ``pmedian``: min sum w_i c_ij x_ij s.t. sum_j x_ij = 1, x_ij <= y_j,
   sum y_j = k (ReVelle & Swain 1970).
 - ``cpmedian``: p-median with sum_i w_i x_ij <= C_j y_j and every demand row
-  served by one site (x binary), as spopt's capacitated ``PMedian``.
+  served by one site (x binary), as spopt's capacitated ``PMedian``; with
+  ``single_source=False`` a row's people may be split among sites (x in
+  [0, 1]), a much easier program.
 - ``pcenter``: min max_i min_{j open} c_ij: the smallest cost level r at
   which k sites cover every row, found by bisection over the matrix's
   distinct values with a set-covering feasibility program at each step
@@ -58,6 +60,7 @@ class Outcome:
     gap: float
     status: str
     assignment: np.ndarray | None = None  # cpmedian: the solved site per demand row
+    objective: float | None = None        # cpmedian split among sites: the solver's value
 
 
 @dataclass(frozen=True)
@@ -220,7 +223,7 @@ def _median_program(inp: Inputs, capacitated: bool) -> tuple[Program, np.ndarray
     nx = len(ri)
     prog = _site_program(inp, nx)
     prog.c[m:] = inp.weights[rows][ri] * c[ri, sj]
-    if capacitated:
+    if capacitated and inp.single_source:
         prog.integrality[m:] = 1
     xi = m + np.arange(nx)
     prog.add(sparse.csr_matrix((np.ones(nx), (ri, xi)), shape=(len(rows), prog.n)), 1.0, 1.0)
@@ -259,9 +262,12 @@ def _cpmedian(inp: Inputs) -> Outcome:
                 infeasible=_infeasible(inp))
     out = _finish(prog, inp, first)
     assign = np.full(inp.n, -1, dtype=np.int64)
-    on = out.x[m:] > 0.5
-    assign[rows[ri[on]]] = sj[on]
-    return Outcome(_chosen(out.x, m), out.bound, out.gap, out.status, assign)
+    share = out.x[m:]
+    order = np.lexsort((-share, ri))  # each row's largest share first
+    first = order[np.r_[True, ri[order][1:] != ri[order][:-1]]]
+    assign[rows[ri[first]]] = sj[first]
+    value = None if inp.single_source else float(np.sum(prog.c[m:] * share))
+    return Outcome(_chosen(out.x, m), out.bound, out.gap, out.status, assign, value)
 
 
 def _greedy_center(c: np.ndarray, inp: Inputs) -> float | None:

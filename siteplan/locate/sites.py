@@ -115,7 +115,7 @@ def locate_sites(result: gpd.GeoDataFrame, layers: Layers, *, model: str = "pmed
                  capacity: Any = None, fixed: Sequence = (), excluded: Sequence = (),
                  min_spacing: float | None = None, per_kecamatan: bool = False,
                  min_score: float | None = None, prefer_score: bool = True,
-                 time_limit: float = 600.0) -> SitePlan:
+                 single_source: bool = True, time_limit: float = 600.0) -> SitePlan:
     """Choose sites among the eligible parcels with a location model, solved exactly.
 
     Parameters
@@ -155,6 +155,9 @@ def locate_sites(result: gpd.GeoDataFrame, layers: Layers, *, model: str = "pmed
         Candidates score at least this (0-100).
     prefer_score
         Among equal optima, choose the better-scored parcels.
+    single_source
+        ``cpmedian``: each demand unit served by one site (False: its people may
+        be split among sites, far faster on many units).
     time_limit
         Seconds the solver may take.
 
@@ -247,7 +250,7 @@ def locate_sites(result: gpd.GeoDataFrame, layers: Layers, *, model: str = "pmed
     plan = solve(model, matrix, weights=weights, k=k_total, radius=radius, capacity=cap,
                  fixed=fixed_cols, excluded=excluded_cols, site_cost=site_cost,
                  min_spacing=min_spacing, groups=groups, prefer=prefer,
-                 time_limit=time_limit)
+                 time_limit=time_limit, single_source=single_source)
     return _site_plan(plan, cand, ex, pts, people, cost, layers)
 
 
