@@ -148,10 +148,6 @@ def load_layers(
         (case-insensitive; every layer holding that column). Each recoding
         is noted in ``repairs``.
 
-    Roads without a ``road_class`` (no such column, or an empty value) get
-    ``lokal`` (:data:`siteplan.io.schema.DEFAULT_ROAD_CLASS`), noted in
-    ``repairs``.
-
     Returns
     -------
     Layers
@@ -162,6 +158,12 @@ def load_layers(
     ------
     SiteplanInputError
         Once, listing every problem in every layer.
+
+    Notes
+    -----
+    Roads without a ``road_class`` (no such column, or an empty value) get
+    ``lokal`` (:data:`siteplan.io.schema.DEFAULT_ROAD_CLASS`), noted in
+    ``repairs``.
 
     Examples
     --------
