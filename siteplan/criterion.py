@@ -25,7 +25,8 @@ class Criterion:
     title: Mapping[str, str] = field(default_factory=dict)
     level: str | None = None
     fallback: str | None = None
-    source: str | None = None  # the standard or reasoning it rests on
+    # the standard or reasoning it rests on: text, or a table per language (id, en)
+    source: str | Mapping[str, str] | None = None
     stat: str | None = None    # rasters: mean, sum, min, max, majority, share
     values: tuple | None = None  # rasters, stat "share": the cell values that count
     at_least: float | None = None  # rasters, stat "share": cells at least this count

@@ -14,7 +14,6 @@ thing.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,58 +34,15 @@ COLUMNS = ("criterion", "measured", "value", "unit", "suitability", "weight", "p
            "source")
 
 
-def _unit_key(crit: Criterion, measured_as: str) -> str:
-    """The key of the unit word (in the brief's ``UNITS``) of a criterion's raw value."""
-    from .brief._words import MEASURE_UNIT
-
-    measure = measured_as.split(" ")[0] or crit.measure
-    if measure == "slope":
-        return "°" if crit.unit == "degrees" else "%"
-    if measure == "zonal" and crit.stat == "share":
-        return "%"
-    return MEASURE_UNIT.get(measure, "")
-
-
-def _unit_word(key: str, lang: str) -> str:
-    from .brief._words import UNITS
-
-    return key if key == "°" else UNITS[lang].get(key, "")
-
-
-def _measured_text(crit: Criterion, value: Any, key: str, lang: str) -> str:
+def _measured_text(crit: Criterion, value: Any, unit: str, lang: str) -> str:
     """The raw value with its unit, in the language's number format ("1.234 m")."""
-    from .brief._words import WORDS
-    from .render.words import fmt1
     from .transforms import saturation_distance
+    from .words import measured_words
 
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if not isinstance(value, int | float | np.number) or isinstance(value, bool):
-        return str(value)                      # a category read from an attribute
-    x = float(value)
-    if math.isnan(x):
-        return "–"
-    unit = _unit_word(key, lang)
-    if math.isinf(x):
-        limit = saturation_distance(crit.transform or {})
-        shown = f"{fmt1(limit, 0, lang)} {unit}".strip() if limit is not None else "∞"
-        return WORDS[lang]["beyond"].format(d=shown)
-    if key == "%" and crit.measure != "slope":  # shares are kept as 0-1
-        return f"{fmt1(x * 100.0, 1, lang)}%"
-    if key in ("%", "°"):
-        return f"{fmt1(x, 1, lang)}{key}"
-    if key == "min":
-        return f"{fmt1(x, 1, lang)} {unit}"
-    if key == "":
-        return fmt1(x, 2, lang)
-    return f"{fmt1(x, 0, lang)} {unit}"
-
-
-def _source(src: Any, lang: str) -> str:
-    """A criterion's source: plain text, or a ``{id = ..., en = ...}`` table."""
-    if isinstance(src, Mapping):
-        return str(src.get(lang) or src.get("id") or src.get("en") or "")
-    return str(src or "")
+    if isinstance(value, str):
+        return value                           # a category read from an attribute
+    return measured_words(value, unit, lang, limit=saturation_distance(crit.transform or {}),
+                          column=crit.column or "")
 
 
 def _row_of(result: pd.DataFrame, parcel_id: Any) -> pd.Series:
@@ -159,10 +115,10 @@ def explain(result: gpd.GeoDataFrame, parcel_id: Any, *, lang: str = "id") -> pd
     >>> bool(abs(why["points"].sum() - why.attrs["score"]) < 1e-9)
     True
     """
-    from .brief._words import WORDS
-    from .render.words import check_lang
+    from .measures import unit_of
+    from .words import check_lang, source_text, unit_word
 
-    check_lang(lang, "explain")
+    tx = check_lang(lang, "explain")["brief"]
     rec: ScoreRecord = record_of(result, where="explain")
     row = _row_of(result, parcel_id)
     scored = bool(row.get("eligible", False)) and pd.notna(row.get("score"))
@@ -170,7 +126,7 @@ def explain(result: gpd.GeoDataFrame, parcel_id: Any, *, lang: str = "id") -> pd
     for crit in rec.criteria:
         name = crit.name
         measured_as = str(rec.measured_as.get(name) or crit.measure)
-        key = _unit_key(crit, measured_as)
+        key = unit_of(crit, measured_as)
         value = row.get(f"m_{name}", np.nan)
         if isinstance(value, np.generic):
             value = value.item()
@@ -179,18 +135,18 @@ def explain(result: gpd.GeoDataFrame, parcel_id: Any, *, lang: str = "id") -> pd
         rows.append({"name": name, "criterion": crit.label(lang),
                      "measured": _measured_text(crit, value, key, lang) if scored else "–",
                      "value": value if scored else np.nan,
-                     "unit": _unit_word(key, lang),
+                     "unit": unit_word(key, lang),
                      "suitability": float(suit) if scored else np.nan,
                      "weight": float(crit.weight),
                      "points": float(pts) if scored else np.nan,
-                     "source": _source(crit.source, lang)})
+                     "source": source_text(crit.source, lang)})
     base = float(rec.base_score or 0.0)
     if base != 0.0:
         rows.append({"name": "base",
-                     "criterion": WORDS[lang]["base_row"].format(method=rec.method.upper()),
+                     "criterion": tx["base_row"].format(method=rec.method.upper()),
                      "measured": "–", "value": np.nan, "unit": "", "suitability": np.nan,
                      "weight": np.nan, "points": base if scored else np.nan,
-                     "source": WORDS[lang]["base_note"]})
+                     "source": tx["base_note"]})
     out = pd.DataFrame(rows).set_index("name")
     out.index.name = "name"
     out = out[list(COLUMNS)]

@@ -28,6 +28,7 @@ from .limits import (
     OWA_ALPHA,
 )
 from .weights import AHP_MAX
+from .words import LANGS
 
 __all__ = ["profile_schema", "SCHEMA_DIALECT"]
 
@@ -44,6 +45,10 @@ _WHERE = {"type": "object", "additionalProperties": _SCALARS,
 _TITLE = {"oneOf": [{"type": "string"},
                     {"type": "object", "additionalProperties": {"type": "string"},
                      "description": "text per language, e.g. {\"id\": ..., \"en\": ...}"}]}
+_SOURCE = {"oneOf": [{"type": "string"}, {
+    "type": "object", "minProperties": 1, "additionalProperties": False,
+    "properties": {lang: {"type": "string", "minLength": 1} for lang in LANGS},
+    "description": "the standard or reasoning, per language"}]}
 
 # JSON types of the values; the key names themselves come from the validator's tables
 _TOP_TYPES: dict[str, dict] = {
@@ -57,6 +62,7 @@ _TOP_TYPES: dict[str, dict] = {
 }
 _CRITERION_TYPES: dict[str, dict] = {
     "title": _TITLE,
+    "source": _SOURCE,
     "description": _TITLE,
     "layer": {"type": "string", "description": "name of a layer of the bundle"},
     "where": _WHERE,
@@ -76,7 +82,7 @@ _CRITERION_TYPES: dict[str, dict] = {
 }
 _CONSTRAINT_TYPES: dict[str, dict] = {
     "title": _TITLE,
-    "source": {"type": "string"},
+    "source": _SOURCE,
     "value": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_MAGNITUDE,
               "description": "m²"},
     "layer": {"type": "string", "description": "name of a layer of the bundle"},

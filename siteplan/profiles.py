@@ -322,6 +322,22 @@ def _title(value: Any, where: str, problems: list[Problem]) -> dict[str, str]:
     return dict(value)
 
 
+def _source(value: Any, where: str, problems: list[Problem]) -> str | Mapping[str, str] | None:
+    """A ``source``: plain text (read as it is in every language) or ``{ id = ..., en = ... }``."""
+    from .words import LANGS
+
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and value and set(value) <= set(LANGS) and all(
+            isinstance(v, str) and v.strip() for v in value.values()):
+        return MappingProxyType(dict(value))
+    problems.append(Problem(where, f"source must be text or a table like {{ id = \"...\", "
+                            f"en = \"...\" }} (languages: {', '.join(LANGS)}), got {value!r}",
+                            "write source = { id = \"PP 38/2011 (sempadan sungai)\", "
+                            "en = \"PP 38/2011 (river setbacks)\" }"))
+    return None
+
+
 def _check_raster_keys(cr: Mapping[str, Any], measure: Any, spec: Any, cw: str,
                        problems: list[Problem]) -> None:
     """``stat``, ``values``, ``at_least`` and ``unit`` of raster measures."""
@@ -458,10 +474,9 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
                                     f"use one of: {', '.join(CONSTRAINTS)}"))
             continue
         CONSTRAINT_TYPES[kind].check(con, cw, problems)
-        if "source" in con and not isinstance(con["source"], str):
-            problems.append(Problem(cw, f"source must be text, got {con['source']!r}",
-                                    "write source = \"PP 38/2011 (sempadan sungai)\""))
         entry = dict(con)
+        if "source" in con:
+            entry["source"] = _source(con["source"], cw, problems)
         entry["where"] = _where_table(con.get("where"), cw, problems)
         entry["title"] = _title(con.get("title"), cw, problems)
         constraints.append(MappingProxyType(entry))
@@ -517,9 +532,8 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
                                     + "; ".join(ok) + ")"))
         _check_raster_keys(cr, measure, spec, cw, problems)
         _check_travel_keys(cr, measure, cw, problems)
-        if "source" in cr and not isinstance(cr["source"], str):
-            problems.append(Problem(cw, f"source must be text, got {cr['source']!r}",
-                                    "write source = \"SNI 03-1733-2004 (pertokoan, 2,000 m)\""))
+        if "source" in cr:
+            _source(cr["source"], cw, problems)
         if "missing" in cr:
             bad = number_problem(cw, "missing", cr["missing"], high=1.0, example="0")
             if bad:
@@ -610,7 +624,8 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
             where=MappingProxyType(_where_table(cr.get("where"), cw, problems)),
             column=cr.get("column"), radius=_f(cr.get("radius")), missing=_f(cr.get("missing")),
             title=MappingProxyType(_title(cr.get("title"), cw, problems)),
-            level=cr.get("level"), fallback=cr.get("fallback"), source=cr.get("source"),
+            level=cr.get("level"), fallback=cr.get("fallback"),
+            source=_source(cr.get("source"), cw, []),
             stat=cr.get("stat"), at_least=_f(cr.get("at_least")), unit=cr.get("unit"),
             mode=cr.get("mode"), speed=_f(cr.get("speed")),
             values=None if cr.get("values") is None else tuple(float(v) for v in cr["values"])))

@@ -195,6 +195,8 @@ def _criterion(d: Mapping[str, Any]) -> Criterion:
     args["where"] = {k: tuple(v) for k, v in (args.get("where") or {}).items()}
     args["title"] = dict(args.get("title") or {})
     args["transform"] = dict(args.get("transform") or {})
+    if isinstance(args.get("source"), Mapping):
+        args["source"] = MappingProxyType(dict(args["source"]))
     if args.get("values") is not None:
         args["values"] = tuple(args["values"])
     args.setdefault("measure", "")

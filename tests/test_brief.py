@@ -18,7 +18,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
 from test_maps import CRS, X0, XSS_IMG, XSS_SCRIPT, Y0, box, line, pt  # noqa: F401
 
 import siteplan as sp
@@ -133,27 +132,44 @@ def test_profile_source_is_optional_text():
                                       "weight": 1}],
            "constraints": [{"type": "min_area", "value": 1, "source": ["PP 38/2011"]}]}
     with pytest.raises(sp.SiteplanInputError, match=r"(?s)constraint 1 \(min_area\): source "
-                       r"must be text.*criterion 'a': source must be text, got 3"):
+                       r"must be text or a table.*criterion 'a': source must be text or a "
+                       r"table.*got 3"):
         profile_from_dict(bad)
+
+
+def test_profile_source_per_language_and_plain_text_still_read():
+    both = {"id": "PP 38/2011 Pasal 10 (sempadan sungai)",
+            "en": "PP 38/2011 Article 10 (river setbacks)"}
+    data = {"name": "x", "criteria": [{"name": "a", "measure": "area", "source": both,
+                                       "transform": {"type": "linear", "best": 1, "worst": 0},
+                                       "weight": 1}],
+            "constraints": [{"type": "min_area", "value": 1, "source": "UU 41/2009"}]}
+    prof = profile_from_dict(data)
+    assert dict(prof.criteria[0].source) == both
+    assert prof.constraints[0]["source"] == "UU 41/2009"
+    for bad in ({"fr": "texte"}, {}, {"id": ""}, {"id": 3}):
+        with pytest.raises(sp.SiteplanInputError, match="source must be text or a table"):
+            profile_from_dict({**data, "constraints": [{"type": "min_area", "value": 1,
+                                                        "source": bad}]})
 
 
 @pytest.mark.parametrize("name", ["fasilitas_publik", "rth", "sentra_kuliner",
                                   "wisata_religi"])
 def test_every_builtin_rule_cites_its_source(name):
     prof = sp.get_profile(name)
-    for crit in prof.criteria:
-        assert isinstance(crit.source, str) and len(crit.source) > 10, crit.name
-    for con in prof.constraints:
-        assert isinstance(con.get("source"), str) and len(con["source"]) > 10, con
-    text = " ".join([c.source for c in prof.criteria] +
-                    [c["source"] for c in prof.constraints])
-    for con in prof.constraints:  # the regulation named where the rule has one
-        if con.get("layer") == "rivers":
-            assert "PP 38/2011" in con["source"]
-        if con.get("layer") == "coastline":
-            assert "Perpres 51/2016" in con["source"]
-        if con.get("layer") == "sawah":
-            assert "UU 41/2009" in con["source"]
+    sources = [c.source for c in prof.criteria] + [c["source"] for c in prof.constraints]
+    for src in sources:   # in Indonesian and in English
+        assert set(src) == {"id", "en"}, src
+        assert all(len(src[lang]) > 10 for lang in src), src
+    text = " ".join(src[lang] for src in sources for lang in src)
+    for con in prof.constraints:  # the regulation named where the rule has one, in both
+        for lang in ("id", "en"):
+            if con.get("layer") == "rivers":
+                assert "PP 38/2011" in con["source"][lang]
+            if con.get("layer") == "coastline":
+                assert "Perpres 51/2016" in con["source"][lang]
+            if con.get("layer") == "sawah":
+                assert "UU 41/2009" in con["source"][lang]
     if name == "rth":
         assert "UU 26/2007" in text and "Permen PU 05/PRT/M/2008" in text
 
@@ -271,7 +287,10 @@ def test_stability_shown(result, layers):
     assert ("Dalam 1.000 simulasi bobot (sebaran 0,20), lokasi ini masuk 2 besar pada "
             "<b>87%</b> simulasi; peringkatnya antara 1 dan 3") in a
     assert "Peluang tetap di 2 besar" in html.split('<div class="page site"')[0]
-    assert "belum dihitung" in pages(sp.site_brief(result, layers, ["A"]))[0]
+    # without stability the page says nothing about it (and tells no one to run code)
+    plain = pages(sp.site_brief(result, layers, ["A"]))[0]
+    assert "Seberapa yakin" not in plain and "sp.sensitivity" not in plain
+    assert "stability=" not in plain
 
 
 def test_caller_objects_unchanged(result, layers):
@@ -304,14 +323,15 @@ def test_sample_every_profile_lists_titles_and_sources(sample_layers):
         assert "synthetic sample data" in html and "1 January 2026" in html
         for page, (_, row) in zip(pages(html), top.iterrows(), strict=True):
             assert f"ID {row['parcel_id']}" in page
-            area = shapely.area(row.geometry)
+            area = row["area_m2"]   # the parcel's own area, as the maps show it
             assert f"({area:,.0f} m²)" in page
             assert f"Score <b>{row['score']:.1f}</b>" in page
             for crit in rec.profile.criteria:
                 assert esc(crit.title["en"]) in page
-                assert esc(crit.source) in page
+                assert esc(crit.source["en"]) in page
+                assert esc(crit.source["id"]) not in page
             for con in rec.profile.constraints:
-                assert esc(con["source"]) in page
+                assert esc(con["source"]["en"]) in page
 
 
 def test_cli_brief(tmp_path):

@@ -111,7 +111,8 @@ def site_brief(result: gpd.GeoDataFrame, layers: Layers, parcel_ids: Sequence | 
         ``"id"`` (Indonesian, ``1.234,5``) or ``"en"``.
     stability
         From :func:`siteplan.sensitivity` on the same result: adds the chance
-        of staying in the top k and the rank band.
+        of staying in the top k and the rank band (without it the brief says
+        nothing about how sure the ranking is).
     register
         A site-offer register (:func:`siteplan.open_register`): each site's
         page shows the offers that include it, their state and history.
@@ -180,6 +181,7 @@ def _with_offers(html: str, sections: list[str]) -> str:
 def _view(rec) -> dict[str, Any]:
     """What the brief's pages say about the result, read from its record."""
     from ..constraints import constraint_label
+    from ..measures import unit_of
 
     prof, prov = rec.profile, rec.provenance
     return {
@@ -191,9 +193,13 @@ def _view(rec) -> dict[str, Any]:
         "criteria": [{"name": c.name, "title": dict(c.title), "weight": c.weight,
                       "measure": c.measure, "measured_as": rec.measured_as.get(c.name,
                                                                                c.measure),
-                      "radius": c.radius, "source": c.source, "transform": dict(c.transform)}
+                      "unit": unit_of(c, rec.measured_as.get(c.name)), "column": c.column,
+                      "missing": c.missing, "radius": c.radius, "source": c.source,
+                      "transform": dict(c.transform)}
                      for c in prof.criteria],
         "constraints": [dict(c, label=constraint_label(c)) for c in prof.constraints],
+        "skipped": [{"kind": x.kind, "name": x.name, "title": dict(x.title),
+                     "reason": x.reason, "layer": x.layer} for x in rec.skipped],
     }
 
 

@@ -44,12 +44,19 @@ def _geoms(gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def location(sites: gpd.GeoDataFrame, crs) -> pd.DataFrame:
-    """A point inside each parcel in the layers' CRS and in degrees."""
+    """A point inside each parcel in the layers' CRS and in degrees, and its area.
+
+    The area is the parcel's ``area_m2`` (as the maps show it), else its shape's.
+    """
     pts = shapely.point_on_surface(_geoms(sites))
     deg = gpd.GeoSeries(pts, crs=crs).to_crs(4326)
+    area = shapely.area(_geoms(sites))
+    if "area_m2" in sites.columns:   # the parcel's own area, as the maps show it
+        given = pd.to_numeric(sites["area_m2"], errors="coerce").to_numpy(dtype=float)
+        area = np.where(np.isfinite(given), given, area)
     return pd.DataFrame({"x": shapely.get_x(pts), "y": shapely.get_y(pts),
                          "lon": deg.x.to_numpy(), "lat": deg.y.to_numpy(),
-                         "area": shapely.area(_geoms(sites))}, index=sites.index)
+                         "area": area}, index=sites.index)
 
 
 def _features(layers: Layers, layer: str, where) -> gpd.GeoDataFrame | None:

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ._words import MEASURE_UNIT, UNITS, WORDS, distance_words, esc, fmt_date, num, value_word
+from .. import words as _w
+from ._words import WORDS, distance_words, esc, fmt_date, num, value_word
 
 CSS = """
 @page { size: A4; margin: 11mm 12mm 13mm 12mm; }
@@ -69,6 +70,22 @@ td.nw { white-space: nowrap; }
   #1d4ed8; }
 section, table, .grid, .block { break-inside: avoid; page-break-inside: avoid; }
 a { color: #1d4ed8; }
+.paste { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; user-select: all; }
+@media screen and (max-width: 820px) {
+  body { background: #fff; font-size: 13px; line-height: 1.35; }
+  .page { width: auto; min-height: 0; margin: 0; padding: 12px 12px 20px;
+    box-shadow: none; border-bottom: 6px solid #e5e7eb; }
+  h1 { font-size: 22px; } h2 { font-size: 18px; } h3 { font-size: 14px; }
+  .src, .legend, .kicker { font-size: 11.5px; }
+  .grid { grid-template-columns: 1fr; }
+  .map img { width: 100%; max-width: 420px; height: auto; }
+  .head { flex-wrap: wrap; }
+  .score { flex: 1 1 100%; text-align: left; }
+  .kv th { width: 40%; }
+  table { display: block; max-width: 100%; overflow-x: auto; }
+  td.nw, td.n, th.n { white-space: normal; }
+  .overview img { max-height: none; }
+}
 """
 
 
@@ -86,31 +103,19 @@ def _pct(value: float, lang: str, decimals: int = 0) -> str:
 
 
 def raw_value(crit: Mapping[str, Any], value: Any, lang: str) -> str:
-    """A criterion's raw measure with its unit (escaped)."""
-    measured = str(crit.get("measured_as") or crit.get("measure") or "")
-    unit_key = MEASURE_UNIT.get(measured.split(" ")[0], "")
-    unit = UNITS[lang][unit_key]
-    if unit_key == "":
-        if isinstance(value, int | float | np.number) and not isinstance(value, bool):
-            return num(float(value), 2, lang)
-        return value_word("land_use", value, lang)
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return "–"
-    if math.isnan(x):
-        return "–"
-    if math.isinf(x):
-        from ..transforms import saturation_distance
+    """A criterion's raw measure with its unit (escaped); the unit is the measure's own."""
+    from ..transforms import saturation_distance
 
-        limit = saturation_distance(crit.get("transform") or {})
-        shown = f"{num(limit, 0, lang)} {unit}" if limit is not None else "∞"
-        return WORDS[lang]["beyond"].format(d=shown)
-    if unit_key == "%":
-        return f"{num(x * 100, 1, lang)}{unit}"
-    if unit_key == "min":
-        return f"{num(x, 1, lang)} {unit}"
-    return f"{num(x, 0, lang)} {unit}"
+    if isinstance(value, np.generic):
+        value = value.item()
+    return esc(_w.measured_words(value, crit["unit"], lang, column=crit.get("column") or "",
+                                 limit=saturation_distance(crit.get("transform") or {})))
+
+
+def _source(entry: Mapping[str, Any], lang: str) -> str:
+    """The standard a criterion or rule rests on, in the language (escaped)."""
+    text = _w.source_text(entry.get("source"), lang)
+    return esc(text) if text else f'<span class="muted">{_tx(lang)["no_source"]}</span>'
 
 
 def legend(lang: str, zones: Sequence[Mapping[str, Any]], colours: Sequence[str]) -> str:
@@ -124,7 +129,7 @@ def legend(lang: str, zones: Sequence[Mapping[str, Any]], colours: Sequence[str]
         colour = colours[i % len(colours)]
         parts.append(f'<i style="border:1px solid {colour};background:repeating-linear-'
                      f'gradient(45deg,{colour} 0 1px,transparent 1px 3px)"></i>'
-                     f'{esc(_title(zone, lang, zone.get("label", "")))}')
+                     f'{esc(_w.rule_text(zone, lang))}')
     return f'<div class="legend">{" ".join(parts)}<br>{tx["map_note"]}</div>'
 
 
@@ -216,7 +221,9 @@ def site_page(*, n: int, total: int, row: Mapping[str, Any], info: Mapping[str, 
     kv = [(tx["kelurahan"], _word(row.get("kelurahan"))),
           (tx["kecamatan"], _word(row.get("kecamatan"))),
           (tx["coords"], f"{num(lat, 6, lang)}; {num(lon, 6, lang)}<br>"
-                         f'<a href="{osm}">{tx["osm"]}</a>'),
+                         f'<span class="paste">{_w.coords_plain(lat, lon)}</span> '
+                         f'<span class="muted">({_w.words(lang)["coords"]["paste"]})</span>'
+                         f'<br><a href="{osm}">{tx["osm"]}</a>'),
           (tx["utm"].format(crs=esc(crs_label)),
            f"E {num(loc['x'], 0, lang)} · N {num(loc['y'], 0, lang)}"),
           (tx["area"], f"{num(loc['area'] / 1e4, 2, lang)} ha "
@@ -231,11 +238,28 @@ def site_page(*, n: int, total: int, row: Mapping[str, Any], info: Mapping[str, 
     out.append(_criteria_table(row, info, lang))
     out.append(_constraints_table(checks, j, lang))
     out.append(_neighbourhood(near, rth, lang))
-    notes = str(row.get("notes") or "").strip().strip(";")
+    notes = notes_words(row, info, lang)
     if notes:
         out.append(f'<p class="src"><b>{tx["notes"]}:</b> {esc(notes)}</p>')
     out.append("</div>")
     return "".join(out)
+
+
+def notes_words(row: Mapping[str, Any], info: Mapping[str, Any], lang: str) -> str:
+    """A site's notes in the language (not escaped): the rules left out for want of data,
+    and each criterion without a value (by road: no way found), made from the record."""
+    skipped = [(x["kind"], _title(x, lang, x["name"]), x["reason"], x["layer"])
+               for x in info.get("skipped", ())]
+    missing = []
+    for crit in info["criteria"]:   # a handful
+        value = row.get(f"m_{crit['name']}")
+        if isinstance(value, float | np.floating) and math.isnan(value):
+            road = str(crit.get("measured_as") or "").split(" ")[0] in _ROAD_MEASURES
+            missing.append((_title(crit, lang, crit["name"]), crit.get("missing") or 0.0, road))
+    return _w.notes_text(skipped, missing, lang)
+
+
+_ROAD_MEASURES = {"network_distance", "travel_time", "network_catchment"}
 
 
 def layer_words(names: Sequence[str], lang: str) -> str:
@@ -264,8 +288,8 @@ def _word(value: Any) -> str:
 
 def _sure(stab: Mapping | None, lang: str) -> str:
     tx = _tx(lang)
-    if stab is None:
-        return f'<div class="sure block"><b>{tx["sure"]}</b><br>{tx["sure_none"]}</div>'
+    if stab is None:    # not computed: the page says nothing about it
+        return ""
     text = tx["sure_line"].format(
         draws=num(stab["draws"], 0, lang) if stab.get("draws") is not None else "–",
         spread=num(stab["spread"], 2, lang) if stab.get("spread") is not None else "–",
@@ -282,8 +306,7 @@ def _criteria_table(row: Mapping[str, Any], info: Mapping[str, Any], lang: str) 
         measured = str(crit.get("measured_as") or "")
         fb = f'<br><span class="src">{tx["fallback"]}</span>' if "fallback" in measured \
             else ""
-        src = crit.get("source")
-        src_html = esc(src) if src else f'<span class="muted">{tx["no_source"]}</span>'
+        src_html = _source(crit, lang)
         body.append(
             f"<tr><td>{esc(_title(crit, lang, name))}</td>"
             f"<td class=n>{raw_value(crit, row.get(f'm_{name}'), lang)}{fb}</td>"
@@ -324,9 +347,8 @@ def _constraints_table(checks: Sequence[Any], j: int, lang: str) -> str:
             detail = value_word(str(con.get("column")), value, lang)
         else:
             detail = ""
-        src = con.get("source")
-        src_html = esc(src) if src else f'<span class="muted">{tx["no_source"]}</span>'
-        body.append(f"<tr><td>{esc(_title(con, lang, con.get('label', '')))}</td>"
+        src_html = _source(con, lang)
+        body.append(f"<tr><td>{esc(_w.rule_text(con, lang))}</td>"
                     f"<td class=nw>{verdict}{' · ' + detail if detail else ''}</td>"
                     f"<td class=src>{src_html}</td></tr>")
     return (f"<section><h3>{tx['constraints']}</h3><table><thead><tr>"
@@ -342,7 +364,7 @@ def _neighbourhood(near: Mapping[str, Any], rth: Mapping[str, Any] | None, lang:
         rows.append((tx["people_within"].format(r=" / ".join(distance_words(r, lang)
                                                             for r in radii)),
                      " / ".join(num(near[f"people_{r:g}"], 0, lang) for r in radii)
-                     + f" {UNITS[lang]['people']}"))
+                     + f" {_w.unit_word('people', lang)}"))
     for kind in ("market", "school", "puskesmas", "park"):
         label = tx["nearest"].format(what=tx[kind])
         if not near.get(f"{kind}_known"):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import SiteplanInputError
+from ..words import LANGS
 from ._mappings import load_mapped, mapping_options
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT, EXIT_ADDRESS_IN_USE, EXIT_EXISTS = 0, 1, 2, 3, 4, 5
@@ -24,7 +25,6 @@ EXIT_CODES = {
 }
 
 LAYER_OPTIONS = ("parcels", "green_spaces", "roads", "pois", "admin", "population")
-LANGS = ("id", "en")
 
 
 class UsageError(Exception):

@@ -37,8 +37,9 @@ from . import basic, network, raster
 if TYPE_CHECKING:
     from ..layers import Layers
 
-__all__ = ["MEASURES", "Measure", "measure_criterion", "layers_read", "distance", "count_within",
-           "sum_within", "area", "overlap_share", "zonal", "attribute", "network_distance",
+__all__ = ["MEASURES", "Measure", "measure_criterion", "layers_read", "unit_of", "distance",
+           "count_within", "sum_within", "area", "overlap_share", "zonal", "attribute",
+           "network_distance",
            "travel_time", "network_catchment", "people_within"]
 
 
@@ -47,7 +48,9 @@ class Measure:
     """One measure: its function, what a criterion using it must give, its unit."""
 
     func: Callable[..., Any]
-    unit: str                                   # m, min, people, share, m², value
+    # m, min, people, count, share (0-1), %, °, m², sum, value; or a function of the
+    # criterion giving one of them (read through :func:`unit_of`)
+    unit: str | Callable[[Criterion], str]
     needs: frozenset[str] = frozenset()         # criterion keys it requires
     allows: frozenset[str] = frozenset()        # further keys it reads
     fallbacks: tuple[str, ...] = ()             # straight-line measures it may fall back to
@@ -67,6 +70,18 @@ def _zonal(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray, layers
     return basic.zonal(crit, parcels, geoms, layers, context)
 
 
+def _sum_unit(crit: Criterion) -> str:
+    return "people" if crit.column == "population" else "sum"
+
+
+def _zonal_unit(crit: Criterion) -> str:
+    return "share" if crit.stat == "share" else "value"
+
+
+def _slope_unit(crit: Criterion) -> str:
+    return "°" if crit.unit == "degrees" else "%"
+
+
 _LAYER = frozenset({"layer"})
 _WHERE = frozenset({"where"})
 
@@ -74,13 +89,13 @@ _WHERE = frozenset({"where"})
 MEASURES: Mapping[str, Measure] = {
     "distance": Measure(basic.distance, "m", _LAYER, _WHERE),
     "count_within": Measure(basic.count_within, "count", _LAYER | {"radius"}, _WHERE),
-    "sum_within": Measure(basic.sum_within, "sum", _LAYER | {"radius", "column"}, _WHERE),
+    "sum_within": Measure(basic.sum_within, _sum_unit, _LAYER | {"radius", "column"}, _WHERE),
     "area": Measure(basic.area, "m²"),
     "attribute": Measure(basic.attribute, "value", frozenset({"column"})),
     "overlap_share": Measure(basic.overlap_share, "share", _LAYER, _WHERE),
-    "zonal": Measure(_zonal, "value", _LAYER, _WHERE | {"column", "stat", "values",
+    "zonal": Measure(_zonal, _zonal_unit, _LAYER, _WHERE | {"column", "stat", "values",
                                                         "at_least"}),
-    "slope": Measure(raster.slope, "%", _LAYER, frozenset({"stat", "unit"})),
+    "slope": Measure(raster.slope, _slope_unit, _LAYER, frozenset({"stat", "unit"})),
     "network_distance": Measure(network.network_distance, "m", _LAYER, _WHERE,
                                 ("distance",), ("roads",)),
     "travel_time": Measure(network.travel_time, "min", _LAYER, _WHERE, ("distance",),
@@ -95,6 +110,37 @@ MEASURES: Mapping[str, Measure] = {
                                 _LAYER | _WHERE, reads=("population",),
                                 default_layer="green_spaces"),
 }
+
+
+def unit_of(crit: Criterion, measured_as: str | None = None) -> str:
+    """The unit of a criterion's measured value, from :data:`MEASURES`.
+
+    Parameters
+    ----------
+    crit
+        The criterion.
+    measured_as
+        The measure actually used, as the record holds it (e.g.
+        ``"distance (fallback: ...)"``); the criterion's own by default.
+
+    Returns
+    -------
+    str
+        One of ``m``, ``min``, ``people``, ``count``, ``share`` (kept as 0-1),
+        ``%``, ``°``, ``m²``, ``sum`` or ``value``; :mod:`siteplan.words` says
+        it in each language.
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> [unit_of(c) for c in sp.get_profile("sentra_kuliner").criteria]
+    ['m', 'count', 'm', 'people', 'm²']
+    """
+    name = (measured_as or crit.measure).split(" ")[0] or crit.measure
+    spec = MEASURES.get(name)
+    if spec is None:
+        return "value"
+    return spec.unit(crit) if callable(spec.unit) else spec.unit
 
 
 def layers_read(crit: Criterion) -> tuple[str, ...]:

@@ -1,0 +1,234 @@
+"""Every word siteplan shows a person, and every number and date format: one place.
+
+One table per language (:mod:`siteplan.words.id`, :mod:`siteplan.words.en`),
+each in sections: ``map`` (score, RTH and selection maps, the interactive
+panel), ``allocation``, ``locate``, ``brief``, ``register``, ``values``
+(layer values such as ``hutan_kota`` in words), ``units``, ``methods``
+(aggregation methods), ``schemes`` (classification schemes), ``months``,
+``rules`` (why a parcel is excluded, made from the rule itself), ``notes``,
+``status``, ``fields`` (GeoPackage field aliases), ``qgis`` and ``coords``.
+The tables hold the same keys (``tests/test_words.py`` fails when one language
+lacks a key another has).
+
+Stages hand each other facts (rule ids, numbers, the profile); renderers turn
+them into words here, at the edge, with one number format per language
+(:func:`fmt1`: ``1.234,5`` in Indonesian, ``1,234.5`` in English) and one
+escaping function (:func:`esc`).
+
+Adding a language is adding its module beside ``id.py`` and ``en.py`` and its
+name to :data:`LANGS`.
+
+Examples
+--------
+>>> from siteplan import words
+>>> words.LANGS
+('id', 'en')
+>>> words.fmt1(48.7, 1, "id"), words.words("en")["map"]["score"]
+('48,7', 'Score')
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from ._escape import CONTROL_CHARS, esc, esc1, json_data, text
+from ._numbers import coords_plain, fmt1, fmt_date, fmt_fixed, fmt_int, num, plain_number
+from ._tables import _TABLES, LANGS, Lang, check_lang, section, separators, words
+
+__all__ = ["LANGS", "Lang", "words", "check_lang", "separators", "esc", "esc1", "json_data",
+           "text", "CONTROL_CHARS", "fmt_int", "fmt_fixed", "fmt1", "num", "fmt_date",
+           "coords_plain", "plain_number", "value_word", "unit_word", "rule_text",
+           "distance_words", "key_paths", "section", "measured_words", "source_text",
+           "skip_words", "notes_text"]
+
+
+
+def key_paths(table: Mapping[str, Any], prefix: str = "") -> set[str]:
+    """Every key of a nested table as a dotted path (``map.score``, ``values.rth_type.taman``)."""
+    out = set()
+    for key, value in table.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out |= key_paths(value, path + ".")
+        else:
+            out.add(path)
+    return out
+
+
+def value_word(column: str, value: object, lang: str) -> str:
+    """A layer value in words (``hutan_kota`` -> ``urban forest``), not escaped; "–" if missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value) in {
+            "", "<NA>", "nan"}:
+        return "–"
+    table = _TABLES[lang]["values"].get(column, {})
+    key = str(value).strip().lower()
+    return str(table.get(key, str(value).replace("_", " ")))
+
+
+def unit_word(unit: str, lang: str) -> str:
+    """A measure's unit (the ``unit`` of :data:`siteplan.measures.MEASURES`) in words."""
+    return str(_TABLES[lang]["units"].get(unit, unit))
+
+
+def distance_words(metres: float, lang: str) -> str:
+    """Metres as ``850 m`` or, from 1 km, ``1,2 km``."""
+    if not math.isfinite(metres):
+        return "–"
+    if metres >= 1000:
+        km = metres / 1000
+        return f"{fmt1(km, 0 if km == round(km) else 1, lang)} km"
+    return f"{fmt1(metres, 0, lang)} m"
+
+
+def _list(values: Any, column: str, lang: str) -> str:
+    return ", ".join(value_word(column, v, lang) for v in values)
+
+
+def _where(con: Mapping[str, Any], lang: str) -> str:
+    parts = [_list(v, k, lang) for k, v in (con.get("where") or {}).items()]
+    return _TABLES[lang]["rules"]["where"].format(values="; ".join(parts)) if parts else ""
+
+
+def rule_text(con: Mapping[str, Any], lang: str) -> str:
+    """Why a parcel breaking this constraint is excluded, in words (not escaped).
+
+    The constraint's own ``title`` in the language when it has one; else made
+    from the rule (its type, layer, distance, value).
+
+    Examples
+    --------
+    >>> rule_text({"type": "outside", "layer": "sawah", "buffer": 0}, "id")
+    'di sawah (LP2B)'
+    >>> rule_text({"type": "outside", "layer": "rivers", "buffer": 1500}, "en")
+    'within 1.5 km of rivers'
+    >>> rule_text({"type": "min_area", "value": 1000, "title": {"en": "Too small"}}, "en")
+    'Too small'
+    """
+    title = con.get("title") or {}
+    if isinstance(title, Mapping) and title.get(lang):
+        return str(title[lang])
+    tx = _TABLES[lang]["rules"]
+    kind = con.get("type")
+    layer = value_word("layer", con.get("layer"), lang) if con.get("layer") else ""
+    if kind in {"min_area", "max_area"}:
+        return tx[kind].format(value=fmt1(float(con["value"]), 0, lang))
+    if kind == "attribute":
+        conds = []
+        for key in ("in", "not_in"):
+            if key in con:
+                conds.append(tx[f"attr_{key}"].format(values=_list(con[key], con["column"],
+                                                                   lang)))
+        for key in ("min", "max"):
+            if key in con:
+                conds.append(tx[f"attr_{key}"].format(value=num(con[key], 2, lang)))
+        return tx["attribute"].format(column=con.get("column", ""), conditions="; ".join(conds))
+    where = _where(con, lang)
+    buffer = float(con.get("buffer") or 0.0)
+    share = tx["share"].format(share=fmt1(100 * float(con["max_share"]), 0, lang) + "%") \
+        if con.get("max_share") else ""
+    if kind == "inside":
+        if buffer > 0:
+            return tx["inside_buffer"].format(buffer=distance_words(buffer, lang), layer=layer,
+                                              where=where)
+        return tx["inside"].format(layer=layer, where=where)
+    if "slope_above" in con:
+        unit = tx["slope_degrees"] if con.get("slope_unit") == "degrees" else tx["slope_percent"]
+        return tx["outside_slope"].format(value=num(con["slope_above"], 1, lang).rstrip("0")
+                                          .rstrip(",.") or "0", unit=unit, share=share)
+    if "at_least" in con:
+        return tx["outside_at_least"].format(layer=layer, value=num(con["at_least"], 2, lang),
+                                             share=share)
+    if "values" in con:
+        return tx["outside_values"].format(layer=layer, values=_list(con["values"], "value",
+                                                                       lang), share=share)
+    if buffer > 0:
+        return tx["outside"].format(buffer=distance_words(buffer, lang), layer=layer,
+                                    where=where)
+    return tx["outside_on"].format(layer=layer, where=where)
+
+
+def measured_words(value: object, unit: str, lang: str, *, limit: float | None = None,
+                   column: str = "") -> str:
+    """A criterion's measured value with its unit (not escaped), in the language's numbers.
+
+    ``unit`` is the measure's (:func:`siteplan.measures.unit_of`): ``share``
+    (kept as 0-1) is shown in per cent; an infinite distance is "more than
+    ``limit``" (the criterion's search limit); a text value of an attribute
+    is shown in words.
+
+    Examples
+    --------
+    >>> measured_words(320.4, "m", "id"), measured_words(0.253, "share", "en")
+    ('320 m', '25.3%')
+    >>> measured_words(float("inf"), "m", "id", limit=2000), measured_words(12.26, "min", "en")
+    ('lebih dari 2.000 m', '12.3 minutes')
+    """
+    import numpy as np
+
+    if value is None:
+        return "–"
+    if not isinstance(value, int | float | np.number) or isinstance(value, bool):
+        return value_word(column, value, lang)
+    x = float(value)
+    if math.isnan(x):
+        return "–"
+    word = unit_word(unit, lang)
+    if math.isinf(x):
+        shown = f"{fmt1(limit, 0, lang)} {word}".strip() if limit is not None else "∞"
+        return str(_TABLES[lang]["brief"]["beyond"]).format(d=shown)
+    if unit == "share":
+        return f"{fmt1(x * 100.0, 1, lang)}%"
+    if unit in {"%", "°"}:
+        return f"{fmt1(x, 1, lang)}{word}"
+    if unit == "min":
+        return f"{fmt1(x, 1, lang)} {word}"
+    if not word:
+        return fmt1(x, 2, lang)
+    return f"{fmt1(x, 0, lang)} {word}"
+
+
+def source_text(source: object, lang: str) -> str:
+    """A profile's ``source`` in the language: plain text as it is, or its ``lang`` entry.
+
+    Examples
+    --------
+    >>> source_text({"id": "PP 38/2011 Pasal 10", "en": "PP 38/2011 Article 10"}, "en")
+    'PP 38/2011 Article 10'
+    >>> source_text("UU 41/2009", "id")
+    'UU 41/2009'
+    """
+    if isinstance(source, Mapping):
+        return str(source.get(lang) or next((source[k] for k in LANGS if source.get(k)), ""))
+    return "" if source is None else str(source)
+
+
+def skip_words(reason: str, layer: str | None, lang: str) -> str:
+    """Why a rule was left out (``layer_not_given`` or ``no_matching_feature``), in words."""
+    tx = _TABLES[lang]["map"]
+    shown = value_word("layer", layer, lang) if layer else "–"
+    return str(tx.get(f"skip_{reason}", "{layer}")).format(layer=shown)
+
+
+def notes_text(skipped: Any, missing: Any, lang: str) -> str:
+    """A parcel's notes in words (not escaped), made from facts.
+
+    ``skipped``: ``(kind, title, reason, layer)`` of each rule left out for
+    want of data; ``missing``: ``(title, fill, by_road)`` of each criterion
+    the parcel has no value for (``by_road``: a road measure found no way).
+
+    Examples
+    --------
+    >>> notes_text([("criterion", "Penduduk", "layer_not_given", "population")],
+    ...            [("Dekat pasar", 0.0, True)], "id").split("; ")[1]
+    'Dekat pasar: tidak terjangkau lewat jalan, dihitung 0'
+    """
+    tx = _TABLES[lang]["notes"]
+    parts = [tx["left_out"].format(kind=tx.get(kind, kind), title=title,
+                                   why=skip_words(reason, layer, lang))
+             for kind, title, reason, layer in skipped]
+    parts += [tx["unreachable" if road else "no_value"].format(
+        title=title, fill=plain_number(float(fill), 2).replace(".", separators(lang)[1]))
+        for title, fill, road in missing]
+    return "; ".join(parts)
