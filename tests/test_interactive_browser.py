@@ -27,6 +27,7 @@ from test_browser import ARTIFACTS, browser, cdn  # noqa: F401 (the fixture)
 
 import siteplan as sp
 from siteplan.aggregate import aggregate
+from siteplan.ranks import best_first
 from siteplan.render import style as st
 
 pytestmark = pytest.mark.browser
@@ -103,6 +104,8 @@ def check_ranking(got, py) -> None:
     assert (np.diff(py_score) <= 1e-9).all()                 # the page's order is Python's
     js_rank = np.array([r["rank"] for r in got])
     assert np.array_equal(js_rank, py.loc[ids, "rank"].to_numpy(int))
+    js_shared = np.array([r["rank_shared"] for r in got])
+    assert np.array_equal(js_shared, py.loc[ids, "rank_shared"].to_numpy(int))
 
 
 def check_markers(p, py, pts, top=10) -> None:
@@ -397,13 +400,39 @@ def test_canaries_stay_text(browser, tmp_path):  # noqa: F811
         p.close()
 
 
-def test_screenshot_of_the_panel(opened):
+def test_screenshot_of_the_panel(opened, sample):
+    """The panel as a planner sees it after new weights: drawn on screen, its boxes showing
+    the weights in percent, the map's top markers Python's best sites for those weights,
+    and the picture of the panel not blank (saved for a person to look at)."""
+    import io
+
+    from PIL import Image
+
+    _, layers, pts = sample
     p = opened
     names = [c.name for c in sp.get_profile(PROFILE).criteria]
-    p.js("w => siteplan.setWeights(w)", dict(zip(names, [0.15, 0.1, 0.45, 0.2, 0.1],
-                                                 strict=True)))
+    given = dict(zip(names, [0.15, 0.1, 0.45, 0.2, 0.1], strict=True))
+    p.js("w => siteplan.setWeights(w)", given)
+    panel = p.page.locator(".sp-panel")
+    assert panel.is_visible()
+    box = panel.bounding_box()
+    assert box is not None and box["width"] > 150 and box["height"] > 150
+    assert box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= 1280
+    shown = p.js("Array.from(document.querySelectorAll('.sp-panel input[type=number]'))"
+                 ".map(e => parseFloat(e.value))")
+    assert shown == pytest.approx([15, 10, 45, 20, 10], abs=1e-9)
+    labels = p.js("Array.from(document.querySelectorAll('.sp-panel tr[data-j]'))"
+                  ".map(r => r.innerText)")
+    assert len(labels) == len(names)
+    py = python_scores(layers, given, "wlc")
+    check_ranking(p.js("siteplan.ranking()"), py)
+    check_markers(p, py, pts)
     ARTIFACTS.mkdir(exist_ok=True)
     p.page.screenshot(path=str(ARTIFACTS / "interactive_panel.png"))
+    # the panel's pixels: text and controls on its background, not one flat colour
+    picture = Image.open(io.BytesIO(p.page.screenshot(clip=box))).convert("RGB")
+    pixels = np.asarray(picture).reshape(-1, 3)
+    assert picture.size[0] >= 150 and len(np.unique(pixels, axis=0)) > 20
     p.js("siteplan.reset()")
 
 
@@ -420,6 +449,82 @@ def test_a_map_without_eligible_sites_still_works(browser, tmp_path):  # noqa: F
         assert p.js("siteplan.setWeights({pasar: 1, jalan: 1})") == {"pasar": 0.5,
                                                                       "jalan": 0.5}
         assert p.js("siteplan.setMethod('topsis')") == "topsis"
+        assert p.errors == [] and p.router.aborted == []
+    finally:
+        p.close()
+
+
+def tie_world():
+    """Sites in mirrored pairs around one market (the same distances to the last bit), so
+    scores tie; the first row of each pair has the later parcel_id."""
+    x0, y0, crs = 620_000.0, 9_320_000.0, "EPSG:32748"
+
+    def box(x1, y1, x2, y2):
+        return shapely.box(x0 + x1, y0 + y1, x0 + x2, y0 + y2)
+
+    parcels = gpd.GeoDataFrame({
+        "parcel_id": ["Z-near", "A-near", "M-mid", "K-mid", "B-far", "Y-far", "C-far", "solo"],
+        "ownership": ["pemda"] * 8,
+    }, geometry=[box(100, -20, 140, 20), box(-140, -20, -100, 20),   # 100 m from the market
+                 box(300, -20, 340, 20), box(-340, -20, -300, 20),   # 300 m
+                 box(2000, 0, 2040, 40), box(-2040, 0, -2000, 40),   # beyond 1,500 m: 0
+                 box(0, 2000, 40, 2040),
+                 box(0, 180, 40, 220)], crs=crs)                     # 180 m: alone
+    pois = gpd.GeoDataFrame({"category": ["pasar", "masjid"]},
+                            geometry=[shapely.Point(x0, y0), shapely.Point(x0, y0 + 3000)],
+                            crs=crs)
+    prof = sp.profiles.profile_from_dict({
+        "name": "seri", "title": {"id": "Seri", "en": "Ties"},
+        "candidates": {"ownership": ["pemda"]},
+        "criteria": [
+            {"name": "pasar", "measure": "distance", "layer": "pois",
+             "where": {"category": ["pasar"]}, "weight": 2,
+             "transform": {"type": "linear", "best": 0, "worst": 1500}},
+            {"name": "masjid", "measure": "distance", "layer": "pois",
+             "where": {"category": ["masjid"]}, "weight": 1,
+             "transform": {"type": "linear", "best": 0, "worst": 500}}],
+    })
+    return sp.load_layers(parcels=parcels, pois=pois), prof
+
+
+def test_shared_ranks_and_the_tie_rule_as_python(browser, tmp_path):  # noqa: F811
+    layers, prof = tie_world()
+    result = sp.score(layers, prof)
+    py = result.set_index("parcel_id")
+    # by hand: the masjid is beyond 500 m of every site (0 for all), so the market decides:
+    # two at 100 m, then solo (180 m), two at 300 m, three beyond 1,500 m
+    assert py["rank"].to_dict() == {"Z-near": 1, "A-near": 1, "solo": 3, "M-mid": 4,
+                                    "K-mid": 4, "B-far": 6, "Y-far": 6, "C-far": 6}
+    assert py["rank_shared"].to_dict() == {"Z-near": 2, "A-near": 2, "solo": 1, "M-mid": 2,
+                                           "K-mid": 2, "B-far": 3, "Y-far": 3, "C-far": 3}
+    p = Opened(browser, sp.render_map(result, layers, interactive=True, profile=prof,
+                                      lang="en", top=4), tmp_path / "ties.html")
+    try:
+        got = p.js("siteplan.ranking()")
+        check_ranking(got, py)
+        # equal scores in the order of TIE_RULE (parcel_id), as siteplan.ranks.best_first
+        assert [r["parcel_id"] for r in got] == list(result.loc[best_first(result),
+                                                                "parcel_id"])
+        assert sorted(p.js("siteplan.topSites()")) == ["A-near", "K-mid", "Z-near", "solo"]
+        # the popup says who shares the rank, in Python's words
+        layer = p.var(folium.GeoJson, st.TEXT["en"]["score_layer"])
+        pops = p.js(f"""() => window.{layer}.getLayers().map(l => {{
+            l.fire('click', {{latlng: l.getBounds().getCenter()}}, true);
+            const pop = document.querySelector('.leaflet-popup-content');
+            return pop ? pop.innerText : ''; }})""")
+        assert len(pops) == 8
+        for text in pops:
+            pid = next(pid for pid in py.index if pid in text)
+            n = int(py.loc[pid, "rank_shared"])
+            rank = int(py.loc[pid, "rank"])
+            if n > 1:
+                assert f"rank {rank} (shared by {n} sites) of 8" in text, text
+            else:
+                assert f"rank {rank} of 8" in text and "shared" not in text, text
+        # new weights: the ties stay ties, in Python's count
+        p.js("w => siteplan.setWeights(w)", {"pasar": 1.0, "masjid": 3.0})
+        again = sp.score(layers, prof.with_weights({"pasar": 1.0, "masjid": 3.0}))
+        check_ranking(p.js("siteplan.ranking()"), again.set_index("parcel_id"))
         assert p.errors == [] and p.router.aborted == []
     finally:
         p.close()
