@@ -9,7 +9,7 @@ on a stack of weight vectors ``w`` of shape ``(n_draws, n_criteria)``
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -103,20 +103,21 @@ def _owa(c: np.ndarray, w: np.ndarray, alpha: float = 1.0) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Aggregator:
-    """One aggregation method: its function and the parameters it takes."""
+    """One aggregation method: its function and the parameters it takes.
+
+    Its name in words is in :mod:`siteplan.words` (section ``methods``).
+    """
 
     func: Callable[..., np.ndarray]   # (c, w, **params) -> scores in [0, 1]
     params: tuple[str, ...] = ()      # of "alpha" (OWA), "reference" (TOPSIS ideal points)
-    title: Mapping[str, str] = field(default_factory=dict)
 
 
 #: method name -> :class:`Aggregator`; the profile validator and the CLI read it
 AGGREGATORS: Mapping[str, Aggregator] = {
-    "wlc": Aggregator(wlc, (), {"id": "Kombinasi linear berbobot", "en": "Weighted sum"}),
-    "wgm": Aggregator(wgm, (), {"id": "Rata-rata geometrik berbobot",
-                                "en": "Weighted geometric mean"}),
-    "topsis": Aggregator(topsis, ("reference",), {"id": "TOPSIS", "en": "TOPSIS"}),
-    "owa": Aggregator(_owa, ("alpha",), {"id": "OWA", "en": "Ordered weighted average"}),
+    "wlc": Aggregator(wlc, ()),
+    "wgm": Aggregator(wgm, ()),
+    "topsis": Aggregator(topsis, ("reference",)),
+    "owa": Aggregator(_owa, ("alpha",)),
 }
 METHODS = AGGREGATORS  # the names, for ``in`` tests and listings
 

@@ -207,8 +207,8 @@ def _for_file(result: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             continue
         s = out[col]
         if isinstance(s.dtype, pd.Int64Dtype):
-            out[col] = s.astype("float64")
-        elif s.dtype.kind == "f":
+            continue           # rank and rank_shared stay integers (NULL where missing)
+        if s.dtype.kind == "f":
             # a distance beyond the criterion's search limit is +inf in memory; files get
             # NaN (GeoJSON and CSV have no infinity), the limit is in the provenance
             out[col] = s.where(~np.isinf(s.to_numpy(dtype=float)))
@@ -229,7 +229,8 @@ def _write_gpkg(data, tmp: Path, *, layer: str, prov: dict, meta: str, lang: str
     import pyogrio
 
     pyogrio.write_dataframe(data, tmp, layer=layer, driver="GPKG", metadata={_META_KEY: meta})
-    write_qgis_style(tmp, layer, data, lang=lang)
+    write_qgis_style(tmp, layer, data, lang=lang, profile=prov.get("profile"),
+                     counts=prov.get("counts"))
 
 
 def _read_gpkg(p: Path, layer: str | None):
@@ -343,7 +344,8 @@ def write_result(result: gpd.GeoDataFrame, path: str | PathLike, *, overwrite: b
     layer
         GeoPackage layer name (default: the profile name).
     lang
-        Language of the QGIS style's legend labels.
+        Language of the GeoPackage's QGIS style: legend labels, field aliases
+        and the layer's description.
 
     Returns
     -------

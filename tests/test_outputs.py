@@ -174,3 +174,25 @@ def test_only_stale_temporaries_of_the_same_output_are_removed(tmp_path, result)
     for name, kept in names.items():
         assert (tmp_path / name).exists() == kept, name
     assert (tmp_path / "hasil.gpkg").is_file()
+
+
+@pytest.mark.parametrize(("lang", "score", "criterion", "what"), [
+    ("id", "Skor kesesuaian (0–100)", "Kesesuaian: pasar", "Hasil penilaian siteplan"),
+    ("en", "Suitability score (0–100)", "Suitability: pasar", "siteplan result")])
+def test_geopackage_rank_is_an_integer_with_aliases_in_the_language(tmp_path, result, lang,
+                                                                   score, criterion, what):
+    out = write_result(result, tmp_path / "hasil.gpkg", lang=lang)
+    info = pyogrio.read_info(out, layer="uji")
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert types["rank"] == "int64" and types["rank_shared"] == "int64"
+    con = sqlite3.connect(out)
+    qml = con.execute("SELECT styleQML FROM layer_styles").fetchone()[0]
+    desc = con.execute("SELECT description FROM gpkg_contents WHERE table_name = 'uji'"
+                       ).fetchone()[0]
+    con.close()
+    assert '<alias field="score" index="' in qml and f'name="{score}"' in qml
+    assert f'name="{criterion}"' in qml      # c_pasar, named by the criterion's title
+    assert desc.startswith(what)
+    back = read_result(out)
+    assert str(back["rank"].dtype) == "Int64"
+    assert list(back["rank"]) == list(result["rank"])

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import words as _w
 from ._folium import layer_control_last
 from .words import check_lang, esc, esc1, fmt_int
 
@@ -14,13 +15,6 @@ if TYPE_CHECKING:
 
 __all__ = ["render_plan"]
 
-# the words of this map; they join render/words.py's table when it takes the locate room
-_WORDS = {
-    "id": {"title": "Rencana lokasi", "demand": "Penduduk per lokasi", "people": "penduduk",
-           "mean": "rata-rata", "existing": "fasilitas yang ada", "none": "tidak terlayani"},
-    "en": {"title": "Location plan", "demand": "People per site", "people": "people",
-           "mean": "mean", "existing": "existing facility", "none": "not served"},
-}
 _PALETTE = ("#1d4ed8", "#b91c1c", "#047857", "#7c3aed", "#c2410c", "#0e7490", "#a21caf",
             "#4d7c0f", "#be123c", "#1e40af")
 
@@ -53,7 +47,7 @@ def render_plan(site_plan: SitePlan, *, m=None, lang: str = "id"):
     import folium
 
     check_lang(lang, "render_plan")
-    words = _WORDS[lang]
+    words = _w.words(lang)["locate"]
     sites = site_plan.sites.to_crs(4326)
     old = site_plan.existing.to_crs(4326) if len(site_plan.existing) else site_plan.existing
     demand = site_plan.demand.to_crs(4326)

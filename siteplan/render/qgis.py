@@ -1,20 +1,26 @@
-"""The QGIS style written into GeoPackages: score classes and excluded parcels.
+"""The QGIS style written into GeoPackages: score classes, excluded parcels, field aliases.
 
 QGIS reads a rule-based style from the GeoPackage's ``layer_styles`` table and
-applies it when the layer is opened.
+applies it when the layer is opened: the score classes (labelled in the
+language's numbers, as the HTML legend), the excluded parcels, and an alias
+per field in the language (``score`` reads "Skor kesesuaian (0–100)"). The
+layer's description in ``gpkg_contents`` says what it holds.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
+from .. import words as _w
 from .classes import score_classes
-from .words import fmt1
+from .words import fmt1, fmt_int
 
 __all__ = ["qgis_style_qml", "write_qgis_style"]
 
@@ -37,14 +43,31 @@ def _symbol(idx: int, fill: str, outline: str = "60,60,60,255", style: str = "so
             '</Option></layer></symbol>')
 
 
-def qgis_style_qml(scores: pd.Series, *, lang: str = "id", k: int = 5) -> str:
-    """A QGIS rule-based style: score classes (quantiles) and excluded parcels in grey."""
+def field_aliases(columns, lang: str, titles: Mapping[str, str] | None = None
+                  ) -> dict[str, str]:
+    """Each known field's name in words (``c_luas`` -> "Kesesuaian: Luas lahan")."""
+    tx = _w.words(lang)["fields"]
+    titles = titles or {}
+    out = {}
+    for col in columns:
+        if col in tx and not col.endswith("_"):
+            out[col] = str(tx[col])
+            continue
+        for prefix in ("m_", "c_", "contrib_"):
+            if col.startswith(prefix) and col[len(prefix):] in titles:
+                out[col] = str(tx[prefix]).format(title=titles[col[len(prefix):]])
+    return out
+
+
+def qgis_style_qml(scores: pd.Series, *, lang: str = "id", k: int = 5,
+                   aliases: Mapping[str, str] | None = None) -> str:
+    """A QGIS rule-based style: score classes (quantiles), excluded parcels in grey, aliases."""
     valid = scores.dropna().to_numpy(dtype=float)
     bins = list(score_classes(valid, "quantiles", k)[0]) if len(valid) else [100.0]
     lows = [float(valid.min()) if len(valid) else 0.0, *bins[:-1]]
     ramp = _RAMP if len(bins) == 5 else [_RAMP[round(i * 4 / max(len(bins) - 1, 1))]
                                          for i in range(len(bins))]
-    excluded = "Tidak memenuhi syarat" if lang == "id" else "Not eligible"
+    excluded = _w.words(lang)["qgis"]["excluded"]
     rules = [f'<rule filter="&quot;score&quot; IS NULL" symbol="0" '
              f'label="{escape(excluded)}" key="{{r0}}"/>']
     symbols = [_symbol(0, "200,200,200,120", "130,130,130,255", "b_diagonal")]
@@ -54,17 +77,35 @@ def qgis_style_qml(scores: pd.Series, *, lang: str = "id", k: int = 5) -> str:
         rules.append(f'<rule filter="&quot;score&quot; {op} {lo:.6g} AND &quot;score&quot; '
                      f'&lt;= {hi:.6g}" symbol="{i}" label="{escape(label)}" key="{{r{i}}}"/>')
         symbols.append(_symbol(i, _rgb(ramp[i - 1])))
+    names = "".join(f'<alias field="{escape(f)}" index="{i}" name="{escape(a)}"/>'
+                    for i, (f, a) in enumerate((aliases or {}).items()))
     return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
-            '<qgis version="3.28.0" styleCategories="Symbology">'
+            '<qgis version="3.28.0" styleCategories="Symbology|Fields">'
             '<renderer-v2 type="RuleRenderer" symbollevels="0" enableorderby="0" '
             'forceraster="0"><rules key="{root}">' + "".join(rules) + "</rules><symbols>" +
-            "".join(symbols) + "</symbols></renderer-v2></qgis>")
+            "".join(symbols) + "</symbols></renderer-v2>"
+            + (f"<aliases>{names}</aliases>" if names else "") + "</qgis>")
 
 
-def write_qgis_style(path: Path, layer: str, data: gpd.GeoDataFrame, *, lang: str) -> None:
-    """Store the score style of ``layer`` in the GeoPackage at ``path`` as its default."""
+def write_qgis_style(path: Path, layer: str, data: gpd.GeoDataFrame, *, lang: str,
+                     profile: Mapping[str, Any] | None = None,
+                     counts: Mapping[str, Any] | None = None) -> None:
+    """Store the score style of ``layer`` in the GeoPackage at ``path`` as its default.
+
+    ``profile`` and ``counts`` (the record's, as JSON data) name the criteria
+    in the field aliases and the layer in its description.
+    """
+    prof = profile or {}
+    titles = {str(c.get("name")): str((c.get("title") or {}).get(lang) or c.get("name"))
+              for c in prof.get("criteria") or ()}
+    aliases = field_aliases([c for c in data.columns if c != data.geometry.name], lang, titles)
     qml = qgis_style_qml(data["score"] if "score" in data else pd.Series(dtype=float),
-                         lang=lang)
+                         lang=lang, aliases=aliases)
+    tq = _w.words(lang)["qgis"]
+    title = str((prof.get("title") or {}).get(lang) or prof.get("name") or layer)
+    describe = tq["layer"].format(title=title, method=str(prof.get("method", "")).upper(),
+                                  scored=fmt_int([(counts or {}).get("scored", 0)],
+                                                 lang).iloc[0])
     con = sqlite3.connect(path)
     try:
         with con:
@@ -85,7 +126,9 @@ def write_qgis_style(path: Path, layer: str, data: gpd.GeoDataFrame, *, lang: st
                 "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
                 "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
                 "owner, ui) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, 'siteplan', '')",
-                (layer, geom_col[0] if geom_col else "geom", f"{layer} score", qml,
-                 "siteplan: suitability score classes"))
+                (layer, geom_col[0] if geom_col else "geom",
+                 tq["style"].format(layer=layer)[:30], qml, tq["description"]))
+            con.execute("UPDATE gpkg_contents SET description = ? WHERE table_name = ?",
+                        (describe, layer))
     finally:
         con.close()

@@ -24,6 +24,7 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
+from .. import words as _words
 from .words import (  # noqa: F401
     CONTROL_CHARS,
     LANGS,
@@ -40,16 +41,9 @@ from .words import (  # noqa: F401
     value_names,
 )
 
-SCHEMES = {
-    "quantiles": {"id": "kuantil", "en": "quantiles"},
-    "equalinterval": {"id": "interval sama", "en": "equal intervals"},
-    "naturalbreaks": {"id": "jeda alami", "en": "natural breaks"},
-    "fisherjenks": {"id": "Fisher-Jenks", "en": "Fisher-Jenks"},
-    "fisherjenkssampled": {"id": "Fisher-Jenks", "en": "Fisher-Jenks"},
-    "headtailbreaks": {"id": "head/tail", "en": "head/tail breaks"},
-    "jenkscaspall": {"id": "Jenks-Caspall", "en": "Jenks-Caspall"},
-    "prettybreaks": {"id": "jeda bulat", "en": "pretty breaks"},
-}
+#: mapclassify scheme -> language -> its name in words (the ``schemes`` section)
+SCHEMES = {scheme: {lang: _words.words(lang)["schemes"][scheme] for lang in LANGS}
+           for scheme in _words.words(LANGS[0])["schemes"]}
 
 # values of the canonical layer schemas, translated for display
 # ------------------------------------------------------------------ colours
@@ -305,18 +299,22 @@ def reasons(frame: pd.DataFrame, info, lang: str) -> pd.Series:
 
     Read from the structured ``excluded_rules`` (the numbers of the broken
     rules in the profile), each shown by its constraint's title; rows without
-    rule numbers (rejected at load, or results written before the column
-    existed) show their ``excluded_by`` text as it is.
+    rule numbers show the reason a parcel was rejected at load (in the
+    words of the language around the loader's reason), or (results written
+    before the column existed) their ``excluded_by`` text as it is.
     """
     plain = text(frame["excluded_by"]) if "excluded_by" in frame else \
         pd.Series("", index=range(len(frame)), dtype="string")
+    if "status" in frame:   # rejected at load: the reason given then, after the words
+        status = text(frame["status"])
+        why = plain.str.replace(r"^rejected: ", "", regex=True)
+        said = _words.words(lang)["rules"]["rejected"]
+        head, _, tail = said.partition("{reason}")
+        plain = plain.where(status != "rejected", head + why + tail)
     if "excluded_rules" not in frame or not len(frame) or not info["constraints"]:
         return esc(plain)  # no rule numbers, or no profile to name them by
-    titles = {}
-    for i, con in enumerate(info["constraints"], 1):
-        title = con.get("title") or {}
-        titles[str(i)] = str(title.get(lang) or title.get("id") or con.get("label", "")) or \
-            str(con.get("label", i))
+    titles = {str(i): _words.rule_text(con, lang)
+              for i, con in enumerate(info["constraints"], 1)}
     ids = text(frame["excluded_rules"])
     parts = ids.str.split(";").explode()
     named = parts.map(titles).astype("string").fillna(parts)
