@@ -401,31 +401,71 @@ def _geom(points):
         return shapely.LineString([(X0 + x, Y0 + y) for x, y in points])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rings=st.lists(ring, min_size=1, max_size=8),
-       owners=st.lists(st.sampled_from(["pemda", "swasta", None, "<script>x</script>"]),
-                       min_size=8, max_size=8),
-       crs=st.sampled_from(["EPSG:32748", "EPSG:4326", "EPSG:3857", None]),
-       area=st.lists(st.one_of(st.floats(allow_nan=True), st.text(max_size=3)),
-                     min_size=8, max_size=8))
-def test_fuzz_loader_and_scorer(rings, owners, crs, area):
-    import warnings
+#: a well-formed parcel layer: boxes of 1-200 m sides with finite metre coordinates in UTM
+#: 48S, ownership and area_m2 of the documented kinds
+good_box = st.tuples(st.floats(-2000, 2000), st.floats(-2000, 2000), st.floats(1, 200),
+                     st.floats(1, 200))
+good_layer = st.fixed_dictionaries({
+    "boxes": st.lists(good_box, min_size=1, max_size=8),
+    "owners": st.lists(st.sampled_from(["pemda", "swasta", None]), min_size=8, max_size=8),
+    "area": st.lists(st.one_of(st.floats(0, 1e6), st.none()), min_size=8, max_size=8)})
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # shapely on NaN/inf coordinates
-        geoms = [_geom(r) for r in rings]
-    n = len(geoms)
-    gdf = gpd.GeoDataFrame({"parcel_id": [f"F{i}" for i in range(n)],
-                            "ownership": owners[:n], "area_m2": pd.Series(area[:n],
-                                                                          dtype=object)},
-                           geometry=geoms, crs=crs)
-    try:
-        layers = sp.load_layers(parcels=gdf)
-    except sp.SiteplanInputError as exc:
-        assert "Fix:" in str(exc)
-        return
-    result = sp.score(layers, PROFILE)
-    c = dataclasses.asdict(sp.record_of(result).counts)
-    assert c["input"] == n
-    assert c["scored"] + c["excluded"] + c["rejected"] + c["not_candidate"] == n
-    assert result["score"].dropna().between(0, 100).all()
+
+def test_fuzz_loader_and_scorer():
+    """Hostile layers never crash the loader or the scorer, and the fuzzing is not vacuous:
+    the well-formed layers drawn beside the hostile ones are all accepted and scored."""
+    seen: list[tuple[bool, bool]] = []   # (well formed, accepted) of each example
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+              database=None)
+    @given(hostile=st.fixed_dictionaries({
+               "rings": st.lists(ring, min_size=1, max_size=8),
+               "owners": st.lists(st.sampled_from(["pemda", "swasta", None,
+                                                   "<script>x</script>"]),
+                                  min_size=8, max_size=8),
+               "crs": st.sampled_from(["EPSG:32748", "EPSG:4326", "EPSG:3857", None]),
+               "area": st.lists(st.one_of(st.floats(allow_nan=True), st.text(max_size=3)),
+                                min_size=8, max_size=8)}),
+           good=good_layer, pick_good=st.booleans())
+    def one(hostile, good, pick_good):
+        import warnings
+
+        if pick_good:
+            geoms = [shapely.box(X0 + x, Y0 + y, X0 + x + w, Y0 + y + h)
+                     for x, y, w, h in good["boxes"]]
+            owners, area, crs = ["pemda", *good["owners"][1:]], good["area"], "EPSG:32748"
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # shapely on NaN/inf
+                geoms = [_geom(r) for r in hostile["rings"]]
+            owners, area, crs = hostile["owners"], hostile["area"], hostile["crs"]
+        n = len(geoms)
+        gdf = gpd.GeoDataFrame({"parcel_id": [f"F{i}" for i in range(n)],
+                                "ownership": owners[:n],
+                                "area_m2": pd.Series(area[:n], dtype=object)},
+                               geometry=geoms, crs=crs)
+        try:
+            layers = sp.load_layers(parcels=gdf)
+        except sp.SiteplanInputError as exc:
+            assert "Fix:" in str(exc)
+            assert not pick_good, f"a well-formed layer was refused: {exc}"
+            seen.append((pick_good, False))
+            return
+        seen.append((pick_good, True))
+        if not pick_good and not (layers["parcels"]["ownership"] == "pemda").any():
+            with pytest.raises(sp.SiteplanInputError, match="no parcel is a candidate"):
+                sp.score(layers, PROFILE)
+            return
+        result = sp.score(layers, PROFILE)
+        c = dataclasses.asdict(sp.record_of(result).counts)
+        assert c["input"] == n
+        assert c["scored"] + c["excluded"] + c["rejected"] + c["not_candidate"] == n
+        assert result["score"].dropna().between(0, 100).all()
+        if pick_good:   # nothing to reject in a well-formed layer
+            assert c["rejected"] == 0 and c["scored"] + c["excluded"] >= 1
+
+    one()
+    good = [accepted for well_formed, accepted in seen if well_formed]
+    hostile = [accepted for well_formed, accepted in seen if not well_formed]
+    assert len(good) >= 10 and all(good)
+    assert len(hostile) >= 10 and not all(hostile)   # some hostile layers are refused
