@@ -14,7 +14,7 @@ its default solver, CBC through PuLP, once), their ratio and both objectives.
 p-dispersion runs on the ``--dispersion-sites`` best-scored candidates
 (spopt's big-M rows grow with the square of the sites), the capacitated
 p-median (every square served by one site, as spopt's; capacity 1.5 x total
-people / k per site) on squares of ``--cp-cell`` metres: single sourcing is a
+people / k per site, at least 1.2 x the largest square) on squares of ``--cp-cell`` metres: single sourcing is a
 hard program for both solvers. spopt runs that hit
 ``--spopt-limit`` seconds are shown as ">".
 
@@ -101,7 +101,7 @@ def models(args, cost, site_cost, w, cp, out):
             kw["weights"] = weights
         cap = None
         if name == "cpmedian":
-            cap = np.full(m, 1.5 * weights.sum() / k)
+            cap = np.full(m, max(1.5 * weights.sum() / k, 1.2 * weights.max()))
             kw["capacity"] = cap
         if k is not None:
             kw["k"] = k

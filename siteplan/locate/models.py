@@ -24,10 +24,10 @@ Formulations (``y_j`` site j open, ``a_ij = [cost_ij <= radius]``):
   which k sites cover every row, found by bisection over the matrix's
   distinct values with a set-covering feasibility program at each step
   (exact; each step proves its answer).
-- ``pdispersion``: on a site-by-site matrix, max min_{a,b open} c_ab with
-  threshold variables z_t (D >= D_t) and one row per pair y_a + y_b + z_t <= 2
-  for the first level above their cost (Sayah & Irnich 2017), much tighter
-  than the big-M rows of Kuby 1987.
+- ``pdispersion``: on a site-by-site matrix, max min_{a,b open} c_ab: the
+  largest distinct cost r at which k sites can be chosen with no pair closer
+  than r (y_a + y_b <= 1 for closer pairs), by bisection from a greedy
+  farthest-point start; each step proves its answer (no big-M rows).
 
 Every model honours ``fixed`` and ``excluded`` sites; those with ``k`` also
 ``min_spacing`` (pairs closer than it are never both open, two fixed sites excepted) and
@@ -337,35 +337,82 @@ def _pcenter(inp: Inputs) -> Outcome:
     return Outcome(_chosen(best.x, m), float(levels[hi]), 0.0, best.status)
 
 
+def _greedy_dispersion(d: np.ndarray, inp: Inputs) -> float | None:
+    """The least pair cost of k sites added one at a time, each the farthest from those chosen."""
+    if inp.min_spacing or inp.groups is not None:
+        return None
+    free = inp.allowed.copy()
+    chosen = list(inp.fixed)
+    if not chosen:
+        a, b = np.unravel_index(np.argmax(np.where(np.outer(free, free), np.where(
+            np.isfinite(d), d, -1.0), -1.0)), d.shape)
+        chosen = [int(a), int(b)]
+    free[chosen] = False
+    near = np.min(d[:, chosen], axis=1)
+    while len(chosen) < inp.k:  # k steps, each over every site at once
+        j = int(np.argmax(np.where(free, near, -np.inf)))
+        if not free[j]:
+            return None
+        chosen.append(j)
+        free[j] = False
+        near = np.minimum(near, d[:, j])
+    sub = d[np.ix_(chosen, chosen)]
+    return float(np.min(sub[np.triu_indices(len(chosen), 1)]))
+
+
 def _pdispersion(inp: Inputs) -> Outcome:
+    """The largest level r at which k sites can all be r or more apart, by bisection.
+
+    Each step is a packing program: sum y = k and y_a + y_b <= 1 for every
+    pair closer than r (fixed, excluded, spacing and groups as everywhere).
+    """
     m = inp.m
     d = np.minimum(inp.cost, inp.cost.T)
-    a, b = np.nonzero(np.triu(np.ones((m, m), dtype=bool), 1)
-                      & inp.allowed[:, None] & inp.allowed[None, :] & np.isfinite(d))
-    da = d[a, b]
-    levels, s = np.unique(da, return_inverse=True)
+    pair = np.triu(np.ones((m, m), dtype=bool), 1) & inp.allowed[:, None] \
+        & inp.allowed[None, :]
+    levels = np.unique(d[pair & np.isfinite(d)])
     if len(levels) == 0:
         raise SiteplanInputError(Problem(f"locate.solve({inp.model!r})", "no two allowed sites "
                                          "have a finite cost between them",
                                          "exclude fewer sites"))
-    nl = len(levels) - 1  # z_1 .. z_L-1
-    prog = _site_program(inp, nl)
-    prog.integrality[m:] = 1
-    prog.c[m:] = -np.diff(levels)
-    if nl > 1:  # z_t <= z_t-1
-        t = np.arange(nl - 1)
-        prog.add(sparse.csr_matrix((np.r_[np.ones(nl - 1), -np.ones(nl - 1)],
-                                    (np.r_[t, t], np.r_[m + t + 1, m + t])),
-                                   shape=(nl - 1, prog.n)), -np.inf, 0.0)
-    keep = s < nl  # a pair at the top level constrains nothing
-    a, b, s = a[keep], b[keep], s[keep]
-    r = np.arange(len(a))
-    prog.add(sparse.csr_matrix((np.ones(3 * len(a)), (np.r_[r, r, r], np.r_[a, b, m + s])),
-                               shape=(len(a), prog.n)), -np.inf, 2.0)
-    first = run(prog, model=inp.model, time_limit=inp.time_limit, mip_gap=inp.mip_gap,
-                infeasible=_infeasible(inp))
-    out = _finish(prog, inp, first)
-    return Outcome(_chosen(out.x, m), levels[0] - out.bound, out.gap, out.status)
+
+    def feasible(r: float, objective: np.ndarray | None = None) -> Solved | None:
+        prog = _site_program(inp, 0)
+        if objective is not None:
+            prog.c[:] = objective
+        a, b = np.nonzero(pair & (d < r))
+        free = ~(np.isin(a, inp.fixed) & np.isin(b, inp.fixed))
+        if not free.all():
+            return None  # two fixed sites are closer than r
+        i = np.arange(len(a))
+        prog.add(sparse.csr_matrix((np.ones(2 * len(a)), (np.r_[i, i], np.r_[a, b])),
+                                   shape=(len(a), m)), -np.inf, 1.0)
+        try:
+            return run(prog, model=inp.model, time_limit=inp.time_limit, mip_gap=0.0,
+                       infeasible=_infeasible(inp))
+        except SiteplanInputError:
+            return None
+
+    lo, hi = 0, len(levels) - 1  # levels[lo] is feasible; find the last feasible level
+    guess = _greedy_dispersion(d, inp)
+    if guess is not None:
+        lo = int(np.searchsorted(levels, guess, side="left"))
+    best = feasible(levels[lo])
+    if best is None and lo > 0:
+        lo = 0
+        best = feasible(levels[lo])
+    if best is None:
+        raise SiteplanInputError(_infeasible(inp))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        got = feasible(levels[mid])
+        if got is None:
+            hi = mid - 1
+        else:
+            lo, best = mid, got
+    if inp.prefer is not None:
+        best = feasible(levels[lo], -(inp.prefer - inp.prefer.min() + 1.0)) or best
+    return Outcome(_chosen(best.x, m), float(levels[lo]), 0.0, best.status)
 
 
 _K = frozenset({"k"})
