@@ -14,9 +14,9 @@ its default solver, CBC through PuLP, once), their ratio and both objectives.
 p-dispersion runs on the ``--dispersion-sites`` best-scored candidates
 (spopt's big-M rows grow with the square of the sites), the capacitated
 p-median (every square served by one site, as spopt's; capacity 1.5 x total
-people / k per site, at least 1.2 x the largest square) on squares of ``--cp-cell`` metres: single sourcing is a
-hard program for both solvers. spopt runs that hit
-``--spopt-limit`` seconds are shown as ">".
+people / k per site, at least 1.2 x the largest square) on squares of
+``--cp-cell`` metres: single sourcing is a hard program for both solvers.
+spopt runs that hit ``--spopt-limit`` seconds are shown as ">".
 
 Access: the same demand squares against the sample's 16 puskesmas (supply 1
 each), straight-line metres, radius 3 km: siteplan's ``locate.access`` and
