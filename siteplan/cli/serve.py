@@ -14,7 +14,10 @@ DESCRIPTION = ("Load the layers once and answer HTTP/JSON requests: /score, /sen
                "/select, /allocate, /map/PROFILE, /brief/PROFILE, /profiles, "
                "/schema/profile, /health; OpenAPI docs at /docs. Listens on 127.0.0.1 "
                "unless --host says otherwise, and answers only requests whose Host header "
-               "is a loopback name unless --allowed-host says otherwise. Exits with 4 when "
+               "is a loopback name unless --allowed-host says otherwise. With --register, also "
+               "/offers, /partners and /tokens, which need a token (Authorization: Bearer; "
+               "siteplan register token add). Any --host that is not a loopback address needs "
+               "--register, and then every endpoint needs a token. Exits with 4 when "
                "the address is in use. Needs pip install 'siteplan[serve]'.")
 
 
@@ -36,6 +39,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "127.0.0.1, [::1]. Others get 400 (protects against DNS rebinding)")
     p.add_argument("--workers", type=int, default=4,
                    help="worker processes doing requests at once (default: 4)")
+    p.add_argument("--register", metavar="FILE_OR_URL",
+                   help="the site-offer register (a file made by `siteplan register init`, or "
+                   "a postgresql:// URL): serves /offers, /partners and /tokens to callers "
+                   "with a token of its database")
 
 
 def run(args) -> int:
@@ -49,6 +56,14 @@ def run(args) -> int:
         raise UsageError(f"--port must be 1-65535, got {args.port}")
     if args.max_body_mb <= 0 or args.timeout <= 0 or args.workers < 1:
         raise UsageError("--max-body-mb and --timeout must be > 0, --workers at least 1")
+    from ..serve._auth import is_loopback
+
+    require_tokens = not is_loopback(args.host)
+    if require_tokens and not args.register:
+        raise UsageError(f"--host {args.host} is reachable from other machines, so every "
+                         "endpoint needs a token, and tokens are kept in a register: add "
+                         "--register FILE_OR_URL (make tokens with `siteplan register token "
+                         "add`), or serve on 127.0.0.1")
     try:
         import uvicorn
 
@@ -66,11 +81,13 @@ def run(args) -> int:
         app = create_app(layers, max_body_bytes=int(args.max_body_mb * 1e6),
                          time_limit=args.timeout, workers=args.workers,
                          cors_origins=args.cors,
-                         allowed_hosts=args.allowed_host or LOOPBACK_HOSTS)
-        if args.host not in ("127.0.0.1", "localhost", "::1"):
+                         allowed_hosts=args.allowed_host or LOOPBACK_HOSTS,
+                         register=args.register, require_tokens=require_tokens)
+        if require_tokens:
             print(f"siteplan: warning: listening on {args.host}: other machines can reach this "
-                  "service; put it behind a proxy with TLS and access control, and name the "
-                  "host it is called by with --allowed-host", file=sys.stderr)
+                  "service; every endpoint needs a token; put it behind a proxy with TLS "
+                  "(tokens must not cross a network in clear), and name the host it is called "
+                  "by with --allowed-host", file=sys.stderr)
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning",
                                                timeout_graceful_shutdown=5))
         # the URL once the socket is bound and listening: connections wait in its backlog

@@ -18,6 +18,7 @@ from ._body import INT_MAX
 from ._geojson import looks_like_path
 
 __all__ = ["ScoreRequest", "SensitivityRequest", "SelectRequest", "AllocateRequest",
+           "OfferRequest", "AdvanceRequest", "PartnerRequest", "TokenRequest",
            "NO_PATHS", "PathRefusedError", "ErrorBody", "Problem"]
 
 Method = Literal[METHODS]  # type: ignore[valid-type]
@@ -193,3 +194,68 @@ class AllocateRequest(_Common):
             for item in value:  # a handful of profiles
                 check_profile_value(item, "profiles")
         return value
+
+
+# --- the site-offer register (siteplan serve --register) ---------------------------------------
+
+_TEXT = 10_000          # the register's longest text (siteplan.register.models.MAX_TEXT)
+Text = Annotated[str, Field(max_length=_TEXT)]
+Name = Annotated[str, Field(min_length=1, max_length=_TEXT)]
+ParcelId = Annotated[str, Field(min_length=1, max_length=200)]
+_WHEN_DOC = "when it happened: a date (2026-12-01) or an ISO time; default now"
+
+
+class OfferRequest(_Body):
+    """``POST /offers``: offer a site of the server's parcels to a partner (planner, admin).
+
+    The parcels are scored with the profile on the server's layers first;
+    the offer keeps their score and rank. A parcel another open offer holds
+    is refused with 409, naming that offer.
+    """
+
+    profile: str | dict[str, Any] = Field(description="the facility kind: " + _PROFILE_DOC,
+                                          examples=["sentra_kuliner"])
+    site: ParcelId | Annotated[list[ParcelId], Field(min_length=1, max_length=100)] = Field(
+        description="a parcel_id of the server's parcels, or several (one site)",
+        examples=["36730400100027"])
+    partner: Name = Field(description="the partner's name (GET /partners)",
+                          examples=["Bank BJB"])
+    note: Text = Field("", description="kept with the offer's first event")
+    override: Name | None = Field(None, description="the reason for offering a parcel the "
+                                  "profile excludes (required for one; recorded)")
+    state: Literal["usulan", "ditawarkan"] = Field("usulan", description="the first state")
+    at: Annotated[str, Field(max_length=64)] | None = Field(None, description=_WHEN_DOC)
+
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _profile_not_path(cls, value: Any) -> Any:
+        return check_profile_value(value)
+
+
+class AdvanceRequest(_Body):
+    """``POST /offers/{offer_id}/advance``: move an offer to its next state (planner, admin)."""
+
+    to: Literal["usulan", "ditawarkan", "survei", "disepakati", "dibangun", "beroperasi",
+                "ditolak", "dibatalkan"] = Field(description="the next state",
+                                                 examples=["ditawarkan"])
+    note: Text = Field("", description="the reason (required for ditolak and dibatalkan)")
+    agreement_no: Name | None = Field(None, description="the agreement's number (PKS, MoU), "
+                                      "required for disepakati")
+    agreement_date: Annotated[str, Field(max_length=64)] | None = Field(
+        None, description="the agreement's date (YYYY-MM-DD), required for disepakati")
+    at: Annotated[str, Field(max_length=64)] | None = Field(None, description=_WHEN_DOC)
+
+
+class PartnerRequest(_Body):
+    """``POST /partners``: add a CSR partner (admin)."""
+
+    name: Name = Field(description="the partner's name (unique)", examples=["PT Contoh"])
+    note: Text = Field("", description="a note kept with the partner")
+
+
+class TokenRequest(_Body):
+    """``POST /tokens``: make a token (admin); the answer shows it, once."""
+
+    role: Literal["admin", "planner", "partner"] = Field(examples=["planner"])
+    partner: Name | None = Field(None, description="the partner of a partner token")
+    name: Name | None = Field(None, description="whose token it is (kept with its events)")

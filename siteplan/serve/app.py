@@ -116,10 +116,17 @@ class _Service:
     """What the endpoints share: the layers (for /health) and the worker processes."""
 
     def __init__(self, layers, *, workers: int, time_limit: float, warm: bool,
-                 start_method: str | None = None):
+                 start_method: str | None = None, register: str | None = None):
         self.layers = layers
-        self.runner = Runner((make_context, (layers_state(layers), warm), run_job),
-                             workers=workers, time_limit=time_limit, start_method=start_method)
+        if register is None:
+            setup = (make_context, (layers_state(layers), warm), run_job)
+        else:  # the workers also answer the register's endpoints
+            from ._offers import make_offer_context
+            from ._offers import run_job as run_offer_job
+
+            setup = (make_offer_context, (layers_state(layers), warm, register), run_offer_job)
+        self.runner = Runner(setup, workers=workers, time_limit=time_limit,
+                             start_method=start_method)
 
     async def run(self, name: str, **kwargs: Any) -> Response:
         status, media, body = await self.runner(name, **kwargs)
@@ -161,7 +168,8 @@ def _problem(err: dict[str, Any]) -> Problem:
 def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 60.0,
                workers: int = 4, cors_origins: Sequence[str] = (),
                allowed_hosts: Sequence[str] = LOOPBACK_HOSTS, warm: bool = True,
-               start_method: str | None = None) -> FastAPI:
+               start_method: str | None = None, register: Any = None,
+               require_tokens: bool = False) -> FastAPI:
     """The siteplan HTTP/JSON service over ``layers`` (run it with uvicorn).
 
     Parameters
@@ -190,6 +198,17 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
     start_method
         ``"fork"`` (the default where the system can fork: the workers are
         forked from one process that loaded the layers) or ``"spawn"``.
+    register
+        The site-offer register (a file, a ``postgresql://`` URL or an open
+        :class:`siteplan.register.Register`, made before with
+        ``siteplan register init``): adds ``/offers``, ``/partners`` and
+        ``/tokens``, which need a token from its database (``Authorization:
+        Bearer ...``; ``siteplan register token add``).
+    require_tokens
+        Every endpoint needs a token (only the API's description,
+        ``/openapi.json`` and ``/docs``, stays open). ``siteplan serve``
+        sets it for any ``--host`` that is not a loopback address; needs a
+        register, which holds the tokens.
 
     Returns
     -------
@@ -208,8 +227,15 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
     """
     import siteplan as sp
 
+    target = _register_target(register, require_tokens)
+    auth = None
+    if target is not None:
+        from ._auth import Auth
+
+        auth = Auth(target, require=require_tokens)
+        auth.check()   # a missing or newer register fails now, not at the first request
     svc = _Service(layers, workers=workers, time_limit=time_limit, warm=warm,
-                   start_method=start_method)
+                   start_method=start_method, register=target)
 
     @asynccontextmanager
     async def lifespan(_app):
@@ -222,6 +248,8 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
         finally:
             if started_here:
                 svc.runner.close()
+            if auth is not None:
+                auth.close()
 
     app = FastAPI(title="siteplan", version=__version__, lifespan=lifespan, description=(
         "Scores Kota Serang's city-owned parcels for CSR facilities (green open space, "
@@ -231,9 +259,17 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
     app.router.route_class = _Route
     app.state.service = svc
     app.add_middleware(BodyLimit, limit=max_body_bytes)
+    if auth is not None:  # inside CORS (a browser's preflight carries no token)
+        from ._auth import TokenGate
+
+        app.add_middleware(TokenGate, auth=auth, open_paths=tuple(
+            p for p in (app.openapi_url, app.docs_url, app.redoc_url,
+                        app.swagger_ui_oauth2_redirect_url) if p),
+            token_paths=("/offers", "/partners", "/tokens"))
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins),
-                           allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
+                           allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type", "Authorization"])
     app.add_middleware(HostCheck, allowed=list(allowed_hosts))  # outermost: first check
 
     @app.exception_handler(SiteplanInputError)
@@ -242,7 +278,9 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
 
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, exc: ServiceError):
-        return _json(jsonable(exc.body), status=exc.status)
+        headers = {"WWW-Authenticate": 'Bearer realm="siteplan"'} if exc.status == 401 \
+            else None
+        return _json(jsonable(exc.body), status=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(_request: Request, exc: RequestValidationError):
@@ -369,4 +407,57 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
                     lang: Literal["id", "en"] = "id"):
         return await svc.run("brief", profile=profile, lang=lang, top=top)
 
+    if target is not None:
+        from ._offer_routes import add_offer_routes
+
+        add_offer_routes(app, svc)
+        _document_tokens(app, require_tokens)
     return app
+
+
+def _register_target(register: Any, require_tokens: bool) -> str | None:
+    """Where the register is (a path or URL) from what ``create_app`` was given."""
+    from pathlib import Path
+
+    if register is None:
+        if require_tokens:
+            raise SiteplanInputError(Problem(
+                "create_app", "require_tokens needs a register: the tokens are in its "
+                "database", "pass register=\"offers.gpkg\" (siteplan serve --register "
+                "FILE_OR_URL), or serve on a loopback --host"))
+        return None
+    if isinstance(register, Path):
+        return str(register)
+    if isinstance(register, str) and register.strip():
+        return register
+    db = getattr(register, "_db", None)
+    if db is not None and getattr(db, "target", None):
+        return str(db.target)
+    raise SiteplanInputError(Problem("create_app", f"register must be a file, a "
+                                     f"postgresql:// URL or a Register, got "
+                                     f"{type(register).__name__}",
+                                     "pass register=\"offers.gpkg\""))
+
+
+def _document_tokens(app: FastAPI, required: bool) -> None:
+    """The bearer tokens in the OpenAPI document: required by the register's endpoints (and,
+    with ``required``, by every endpoint), optional elsewhere."""
+    from ._offer_routes import OFFER_ENDPOINTS
+
+    base = app.openapi
+    register_paths = {p for _, p in OFFER_ENDPOINTS}
+
+    def openapi() -> dict[str, Any]:
+        doc = base()
+        if "bearer" in doc.get("components", {}).get("securitySchemes", {}):
+            return doc
+        doc.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
+            "type": "http", "scheme": "bearer", "description": "a token of the register "
+            "(siteplan register token add): spt_<key>_<secret>"}
+        for path, ops in doc.get("paths", {}).items():
+            for op in ops.values():
+                op["security"] = [{"bearer": []}] if required or path in register_paths \
+                    else [{}, {"bearer": []}]
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
