@@ -47,6 +47,7 @@ from folium.template import Template
 
 from .._errors import Problem, SiteplanInputError
 from .._toml import toml_text
+from ..words import LANGS, separators, words
 from .words import json_data
 
 if TYPE_CHECKING:
@@ -58,8 +59,8 @@ if TYPE_CHECKING:
 __all__ = ["profile_to_toml", "SCHEMES"]
 
 #: classification schemes the page can redo itself (mapclassify's names)
-SCHEMES = {"quantiles": {"id": "kuantil", "en": "quantiles"},
-           "equalinterval": {"id": "interval sama", "en": "equal intervals"}}
+SCHEMES = {scheme: {lang: words(lang)["schemes"][scheme] for lang in LANGS}
+           for scheme in ("quantiles", "equalinterval")}
 _METHODS = ("wlc", "wgm", "owa", "topsis")
 _CLOSE = 1e-6           # score points: the result's scores must follow from its c_* columns
 
@@ -366,6 +367,7 @@ def draw(m: folium.Map, plan_: dict[str, Any], *, frame: gpd.GeoDataFrame, statu
         if "area_m2" in sub.columns else shapely.area(geoms)
     data = {
         "v": 1, "map": m.get_name(), "lang": lang, "words": _words(lang, prof.owa_alpha),
+        "seps": {la: list(separators(la)) for la in LANGS},
         "criteria": [{"name": cr.name, "title": cr.label(lang)} for cr in prof.criteria],
         "weights": [float(x) for x in w], "method": prof.method,
         "methods": list(_METHODS) if len(names) > 1 else [prof.method],

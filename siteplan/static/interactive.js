@@ -86,16 +86,20 @@
     return f % 2 === 0 ? f : f + 1;
   }
 
-  function fmt(x, decimals, lang) {   // 4.200,5 (id) or 4,200.5 (en), as render.words.fmt_fixed
+  // (thousands, decimal) separators per language, from the page's data (siteplan.words)
+  var SEPARATORS = {};
+
+  function fmt(x, decimals, lang) {   // 4.200,5 (id) or 4,200.5 (en), as siteplan.words.fmt_fixed
     if (!isFinite(x)) return "\u2013";
+    var seps = SEPARATORS[lang] || [",", "."];
     var scale = Math.pow(10, decimals), iv = rint(Math.abs(x) * scale);
-    var whole = String(Math.floor(iv / scale)), sep = lang === "id" ? "." : ",";
-    whole = whole.replace(/\B(?=(\d{3})+(?!\d))/g, sep);
+    var whole = String(Math.floor(iv / scale));
+    whole = whole.replace(/\B(?=(\d{3})+(?!\d))/g, seps[0]);
     var out = whole;
     if (decimals) {
       var frac = String(iv % scale);
       while (frac.length < decimals) frac = "0" + frac;
-      out += (lang === "id" ? "," : ".") + frac;
+      out += seps[1] + frac;
     }
     return x < 0 && iv > 0 ? "-" + out : out;
   }
@@ -307,6 +311,7 @@
   function create(map, layer, markers, dataId) {
     var data = JSON.parse(document.getElementById(dataId).textContent);
     var model = new Model(data), tx = data.words, lang = data.lang, n = data.n;
+    Object.assign(SEPARATORS, data.seps);   // every language's, as siteplan.words has them
     var names = data.criteria.map(function (c) { return c.name; });
     var initial = {w: data.weights.slice(), method: data.method};
     var state = {w: data.weights.slice(), method: data.method};
@@ -585,7 +590,9 @@
         }
         var params = new URLSearchParams();
         params.set("m", state.method);
-        names.forEach(function (name, j) { params.set("w." + name, String(state.w[j])); });
+        names.forEach(function (name, j) {       // 0.2, not 0.19999999999999998
+          params.set("w." + name, String(+state.w[j].toPrecision(15)));
+        });
         history.replaceState(null, "", "#" + params.toString());
       } catch (err) { /* a page without a URL of its own (srcdoc) */ }
     }
