@@ -179,16 +179,12 @@ def people_reached(g, node_dist: np.ndarray, people, parcel, radius: float) -> f
 def node_entrances(g, geom, gap: float = ENTRANCE_GAP) -> dict[int, float]:
     """The road nodes inside a polygon or within ``gap`` of it, with their distance to it.
 
-    A loop over every node, on purpose: a point or a line has none.
+    Every node is measured (no spatial index, on purpose): a point or a line has none.
     """
     if shapely.get_dimensions(geom) != 2:
         return {}
-    out = {}
-    for node, (x, y) in enumerate(g.node_xy):
-        d = shapely.distance(geom, shapely.Point(x, y))
-        if d <= gap:
-            out[node] = float(d)
-    return out
+    d = shapely.distance(geom, shapely.points(g.node_xy))
+    return {int(node): float(d[node]) for node in np.flatnonzero(d <= gap)}
 
 
 def road_nx(g) -> nx.Graph:
