@@ -1,0 +1,69 @@
+"""tools/mutation_prepare.py and tools/mutmut.toml: what mutmut is kept from, and its scope.
+
+The full mutmut run (tools/mutation_run.sh, about an hour and a half) is not part of
+the suite; see docs/testing.md.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import tomllib
+from pathlib import Path
+
+import mutation_prepare  # tools/ is on sys.path (conftest.py)
+
+ROOT = Path(__file__).resolve().parents[1]
+PRAGMA = mutation_prepare.PRAGMA
+
+SOURCE = '''\
+def rule(x, limit):
+    if x > limit:  # the rule: mutated
+        raise ValueError(f"x is {x}, over "
+                         "the limit")
+    problems.append(Problem("where", f"text {x}",
+                            "fix"))
+    warnings.warn("careful",
+                  RuntimeWarning)
+    doc = """a string
+over lines"""
+    return x * 2
+'''
+
+
+def test_message_lines_are_marked_and_the_rules_are_not():
+    marked, n = mutation_prepare.mark(SOURCE)
+    lines = marked.splitlines()
+    assert ast.dump(ast.parse(marked)) == ast.dump(ast.parse(SOURCE))
+    assert n == 6
+    for i in (2, 3, 4, 5, 6, 7):     # 0-based: the raise, the Problem and the warn lines
+        assert lines[i].endswith(PRAGMA), lines[i]
+    for i in (0, 1, 8, 9, 10):       # the rule, the multi-line string, the return
+        assert PRAGMA not in lines[i], lines[i]
+    assert mutation_prepare.mark(marked)[1] == 0     # marking twice changes nothing
+
+
+def test_every_core_module_is_mutated_and_its_tests_exist():
+    config = tomllib.loads((ROOT / "tools" / "mutmut.toml").read_text(encoding="utf-8"))
+    mm, scope = config["tool"]["mutmut"], config["tool"]["siteplan-mutation"]["scope"]
+    for module in ("constraints", "transforms", "aggregate", "weights", "measures/basic",
+                   "measures/raster", "raster", "population", "select", "_allocate_build",
+                   "_allocate_milp"):
+        path = f"siteplan/{module}.py"
+        assert path in mm["only_mutate"] and (ROOT / path).is_file()
+        assert any(fnmatch.fnmatch(f"siteplan.{module.replace('/', '.')}.x_f__mutmut_1", p)
+                   or p.startswith(f"siteplan.{module.replace('/', '.')}.x_") for p in scope)
+    for test in mm["pytest_add_cli_args_test_selection"]:
+        assert (ROOT / test).is_file(), test
+    # the scope's functions of selection and allocation exist
+    for pattern in scope:
+        if pattern.endswith("__mutmut_*"):
+            module, func = pattern.removesuffix("__mutmut_*").rsplit(".", 1)
+            text = (ROOT / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8")
+            assert f"def {func.removeprefix('x_')}(" in text, pattern
+    # the message texts of every mutated module can be marked without changing its code
+    for path in mm["only_mutate"]:
+        source = (ROOT / path).read_text(encoding="utf-8")
+        marked, n = mutation_prepare.mark(source)
+        assert ast.dump(ast.parse(marked)) == ast.dump(ast.parse(source))
+        assert (n > 0) == ("raise " in source or "Problem(" in source), path

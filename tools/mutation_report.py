@@ -1,0 +1,143 @@
+"""The report of a mutmut run of siteplan's core modules (see tools/mutation_run.sh).
+
+Reads mutmut's results in the work folder (``mutants/**/*.meta``), keeps the
+mutants in scope (``[tool.siteplan-mutation] scope`` in tools/mutmut.toml),
+and writes a markdown report: per module, how many mutants were killed,
+survived, had no test reaching them, or are explained as equivalent
+(``tools/mutation_equivalent.toml``: the mutant's name, the changed line it
+must still show, and why no input tells it apart); then every survivor with
+its changed line.
+
+    python tools/mutation_report.py /tmp/siteplan-mutmut --report docs/mutation-report.md
+
+Exits 1 when an explanation no longer matches its mutant (the code moved: look again).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import difflib
+import fnmatch
+import json
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests",
+          34: "skipped", 35: "suspicious", 36: "timeout", 24: "timeout", -24: "timeout",
+          152: "timeout", 255: "timeout", None: "not checked", 37: "type check"}
+
+
+def scope(config: Path) -> list[str]:
+    return tomllib.loads(config.read_text(encoding="utf-8"))["tool"]["siteplan-mutation"]["scope"]
+
+
+def results(work: Path, patterns: list[str]) -> dict[str, str]:
+    out = {}
+    for meta in sorted((work / "mutants").rglob("*.py.meta")):
+        for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            if any(fnmatch.fnmatch(name, p) for p in patterns):
+                out[name] = STATUS.get(code, "suspicious")
+    return out
+
+
+def changed_line(work: Path, name: str) -> str:
+    """The mutant's changed line(s), from mutmut's copy of the module."""
+    module, func = name.rsplit(".", 1)
+    path = work / "mutants" / (module.replace(".", "/") + ".py")
+    spans = json.loads(path.with_suffix(".py.spans").read_text())["spans"]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    orig = func.rsplit("__mutmut_", 1)[0] + "__mutmut_orig"
+    a0, a1 = spans[orig]
+    b0, b1 = spans[func]
+    a = [x.replace(orig, "") for x in lines[a0 - 1:a1]]
+    b = [x.replace(func, "") for x in lines[b0 - 1:b1]]
+    diff = [d for d in difflib.unified_diff(a, b, lineterm="", n=0)
+            if d[:1] in "+-" and not d.startswith(("+++", "---"))]
+    return " / ".join(d[0] + " " + d[1:].strip() for d in diff)
+
+
+def module_of(name: str) -> str:
+    return name.rsplit(".", 1)[0].removeprefix("siteplan.").replace(".", "/") + ".py"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("work", type=Path, help="the MUTATION_WORK folder of tools/mutation_run.sh")
+    ap.add_argument("--config", type=Path, default=ROOT / "tools" / "mutmut.toml")
+    ap.add_argument("--equivalent", type=Path,
+                    default=ROOT / "tools" / "mutation_equivalent.toml")
+    ap.add_argument("--report", type=Path, help="write the markdown report here")
+    ap.add_argument("--minutes", type=float, help="the run's wall time, for the report")
+    ap.add_argument("--note", default="", help="a sentence on how the run was made")
+    args = ap.parse_args(argv)
+
+    status = results(args.work, scope(args.config))
+    explained = {}
+    if args.equivalent.is_file():
+        explained = tomllib.loads(args.equivalent.read_text(encoding="utf-8"))
+    stale = []
+    for name, e in explained.items():
+        if name in status and status[name] == "survived":
+            if e["line"] not in changed_line(args.work, name):
+                stale.append(f"{name}: the explanation is for {e['line']!r}, the mutant "
+                             f"now changes {changed_line(args.work, name)!r}")
+            else:
+                status[name] = "equivalent"
+        elif name in status and status[name] == "killed":
+            stale.append(f"{name}: explained as equivalent, but a test kills it")
+
+    per = collections.defaultdict(collections.Counter)
+    for name, s in status.items():
+        per[module_of(name)][s] += 1
+    total = collections.Counter(status.values())
+    judged = total["killed"] + total["timeout"] + total["survived"] + total["no tests"]
+    killed = total["killed"] + total["timeout"]
+    lines = ["# Mutation report (mutmut)", "",
+             f"Made by `bash tools/mutation_run.sh` (mutmut 3, configuration "
+             f"`tools/mutmut.toml`) and `python tools/mutation_report.py WORK --report "
+             f"docs/mutation-report.md`. {args.note}".rstrip(), ""]
+    if args.minutes:
+        lines += [f"Wall time of the run: {args.minutes:.0f} minutes.", ""]
+    lines += [f"- mutants in scope: {len(status)}",
+              f"- killed (a test fails or times out): {killed}",
+              f"- equivalent (explained below): {total['equivalent']}",
+              f"- survived (a missing test): {total['survived']}",
+              f"- no test reaches the mutated line: {total['no tests']}",
+              f"- not run: {total['not checked'] + total['skipped'] + total['suspicious']}",
+              f"- killed of the non-equivalent mutants run: {killed} of {judged} "
+              f"({100 * killed / max(judged, 1):.1f} %)", "",
+              "| module | mutants | killed | equivalent | survived | no tests | killed of "
+              "non-equivalent |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for module in sorted(per):
+        c = per[module]
+        k = c["killed"] + c["timeout"]
+        j = k + c["survived"] + c["no tests"]
+        lines.append(f"| {module} | {sum(c.values())} | {k} | {c['equivalent']} | "
+                     f"{c['survived']} | {c['no tests']} | {100 * k / max(j, 1):.0f} % |")
+    left = sorted(n for n, s in status.items() if s in ("survived", "no tests"))
+    if left:
+        lines += ["", "## Mutants no test kills yet", "",
+                  "| mutant | status | change |", "|---|---|---|"]
+        for n in left:
+            change = changed_line(args.work, n).replace("|", "\\|")
+            lines.append(f"| `{n.removeprefix('siteplan.')}` | {status[n]} | `{change}` |")
+    eq = sorted(n for n, s in status.items() if s == "equivalent")
+    if eq:
+        lines += ["", "## Equivalent mutants", ""]
+        for n in eq:
+            lines.append(f"- `{n.removeprefix('siteplan.')}` (`{explained[n]['line']}`): "
+                         f"{explained[n]['why']}")
+    text = "\n".join(lines) + "\n"
+    if args.report:
+        args.report.write_text(text, encoding="utf-8")
+    print(text.split("\n| module")[0])
+    for s in stale:
+        print(s, file=sys.stderr)
+    return 1 if stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
