@@ -19,6 +19,7 @@ import pandas as pd
 from ._errors import Problem, SiteplanInputError, raise_if_problems
 from ._measured import measured as kept
 from ._measured import rows_key
+from ._progress import steps
 from .aggregate import shapley
 from .constraints import (
     CONSTRAINT_TYPES,
@@ -275,7 +276,8 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
         measured = [kept(layers.token, "criterion", crit, elig_rows,
                          lambda crit=crit: measure_criterion(crit, elig, layers,
                                                              profile_name=prof.name))
-                    for crit in prof.criteria]
+                    for crit in steps(prof.criteria, desc=f"{prof.name}: criteria",
+                                      unit="criterion")]
     for j, crit in enumerate(prof.criteria):
         values, why, used[crit.name] = measured[j]
         raw[crit.name] = values

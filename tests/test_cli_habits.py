@@ -116,3 +116,46 @@ def test_distinct_exit_codes(tmp_path):
     r = siteplan("profiles", "export", "rth", tmp_path / "taken.toml")
     assert r.returncode == 5 and "--overwrite" in r.stderr                  # output exists
     assert (tmp_path / "taken.toml").read_text() == "mine\n"
+
+
+def _stderr_on(terminal: bool, *args) -> tuple[int, str]:
+    """Run the command with stderr on a pseudo-terminal (or a pipe); what stderr got."""
+    import os
+    import pty
+
+    if not terminal:
+        r = siteplan(*args)
+        return r.returncode, r.stderr
+    import fcntl
+    import struct
+    import termios
+
+    main_fd, sub_fd = pty.openpty()
+    # a terminal of 24 x 100 characters, as a console has (a new pty has no size)
+    fcntl.ioctl(sub_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    proc = subprocess.Popen([sys.executable, "-m", "siteplan", *map(str, args)],
+                            stdout=subprocess.DEVNULL, stderr=sub_fd)
+    os.close(sub_fd)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main_fd, 4096)
+        except OSError:      # the terminal closed: the command ended
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(main_fd)
+    return proc.wait(timeout=600), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_is_shown_on_a_terminal_only(tmp_path):
+    args = ["score", "--sample", "--profile", "sentra_kuliner", "--out"]
+    code, err = _stderr_on(True, *args, tmp_path / "a.gpkg")
+    assert code == 0, err
+    assert "sentra_kuliner: criteria" in err and "criterion/s" in err   # a tqdm bar
+    code, err = _stderr_on(False, *args, tmp_path / "b.gpkg")
+    assert code == 0, err
+    assert "criteria" not in err and "\r" not in err                    # a pipe: no bar
+    code, err = _stderr_on(True, *args, tmp_path / "c.gpkg", "-q")
+    assert code == 0 and "criteria" not in err                          # -q: no bar

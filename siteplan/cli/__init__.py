@@ -23,6 +23,7 @@ import sys
 from collections.abc import Sequence
 
 from .._errors import SiteplanInputError
+from .._progress import shown
 from .._version import __version__
 from ._common import (
     EXIT_CODES,
@@ -138,7 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler = _configure_logging(args)
     try:
-        return modules[args.command].run(args)
+        # progress bars only on a terminal, and not with -q (never in logs or pipes)
+        with shown(sys.stderr.isatty() and not args.quiet):
+            return modules[args.command].run(args)
     except BrokenPipeError:
         # the reader stopped early (`siteplan profiles schema | head`): that is fine
         devnull = os.open(os.devnull, os.O_WRONLY)

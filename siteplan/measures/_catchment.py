@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.sparse import csgraph
 
+from .._progress import steps
+
 if TYPE_CHECKING:
     from .network import RoadGraph
 
@@ -50,7 +52,8 @@ def _reach_per_node(graph: RoadGraph, sources: np.ndarray, d_seg: np.ndarray,
     n_people = len(d_seg)
     step = max(1, _CELLS // max(graph.n_nodes, 1))
     counts, people, metres = [], [], []
-    for start in range(0, len(sources), step):  # bounded memory, not per parcel
+    for start in steps(range(0, len(sources), step), desc="road catchments",
+                       unit="block"):  # bounded memory, not per parcel
         d = csgraph.dijkstra(base, directed=True, indices=sources[start:start + step],
                              limit=radius)
         rows, nodes = np.nonzero(np.isfinite(d))
