@@ -18,7 +18,9 @@ one marked equivalent is killed (the reason is then wrong).
 Usage (from the repository root, with the test extra installed)::
 
     .venv/bin/python tools/mutate.py                      # every mutant, ~4 minutes
-    .venv/bin/python tools/mutate.py --report docs/mutation-report.md
+    .venv/bin/python tools/mutate.py --report /tmp/curated.md   # then, into the report:
+    .venv/bin/python tools/mutation_report.py WORK --curated /tmp/curated.md \
+        --report docs/mutation-report.md
     .venv/bin/python tools/mutate.py --only decay_max_distance_inclusive
     .venv/bin/python tools/mutate.py --list               # names and changes, no run
     .venv/bin/python tools/mutate.py --check              # every mutant applies (no run)
@@ -307,7 +309,7 @@ def report(outcomes: list[Outcome], seconds: float) -> str:
     equivalent = [o for o in outcomes if not o.killed and o.mutant.equivalent]
     gaps = [o for o in outcomes if not o.killed and not o.mutant.equivalent]
     lines = ["# Mutation report", "",
-             "Made by `python tools/mutate.py --report docs/mutation-report.md` "
+             "Made by `python tools/mutate.py --report FILE` "
              f"({len(outcomes)} mutants, {seconds / 60:.1f} minutes on this machine).", "",
              f"- killed: {killed} of {len(outcomes)} ({100 * killed / len(outcomes):.0f} %)",
              f"- survived, equivalent (explained below): {len(equivalent)}",

@@ -30,6 +30,9 @@ STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"
           152: "timeout", 255: "timeout", None: "not checked", 37: "type check"}
 
 
+CURATED = "\n## Curated mutants (tools/mutate.py)\n"
+
+
 def scope(config: Path) -> list[str]:
     return tomllib.loads(config.read_text(encoding="utf-8"))["tool"]["siteplan-mutation"]["scope"]
 
@@ -72,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report", type=Path, help="write the markdown report here")
     ap.add_argument("--minutes", type=float, help="the run's wall time, for the report")
     ap.add_argument("--note", default="", help="a sentence on how the run was made")
+    ap.add_argument("--curated", type=Path,
+                    help="a report of tools/mutate.py to include (otherwise the one already "
+                         "in the --report file is kept)")
     args = ap.parse_args(argv)
 
     status = results(args.work, scope(args.config))
@@ -131,6 +137,14 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(f"- `{n.removeprefix('siteplan.')}` (`{explained[n]['line']}`): "
                          f"{explained[n]['why']}")
     text = "\n".join(lines) + "\n"
+    curated = ""
+    if args.curated:
+        body = args.curated.read_text(encoding="utf-8").split("\n", 1)[1]
+        curated = CURATED + body.replace("\n## ", "\n### ")
+    elif args.report and args.report.is_file() and CURATED in args.report.read_text("utf-8"):
+        old = args.report.read_text(encoding="utf-8")
+        curated = old[old.index(CURATED):]
+    text += curated
     if args.report:
         args.report.write_text(text, encoding="utf-8")
     print(text.split("\n| module")[0])
