@@ -138,11 +138,16 @@ def test_blob_holds_every_scored_site_best_first_with_its_values(sample):
     result, layers = sample
     m = sp.render_map(result, layers, interactive=True)
     data = blob(page(m))
-    scored = result[result["status"] == "scored"].sort_values(["rank"], kind="stable")
+    # best first, equal scores by the tie rule (parcel_id), as siteplan.ranks.best_first
+    scored = result[result["status"] == "scored"].sort_values(["rank", "parcel_id"],
+                                                              kind="stable")
     prof = sp.get_profile("sentra_kuliner")
     names = [c.name for c in prof.criteria]
     assert data["n"] == len(scored) == 300
     assert data["ids"] == scored["parcel_id"].tolist()
+    # each site's place among them under the tie rule, for the page's own re-ranking
+    ids = np.array(data["ids"], dtype=object)
+    assert decode_varints(data["tie"]) == np.argsort(np.argsort(ids)).tolist()
     c = np.frombuffer(base64.b64decode(data["c"]), dtype="<f8").reshape(data["n"], len(names))
     assert np.array_equal(c, scored[[f"c_{n}" for n in names]].to_numpy(float))  # exact
     assert [x["name"] for x in data["criteria"]] == names

@@ -47,6 +47,7 @@ from folium.template import Template
 
 from .._errors import Problem, SiteplanInputError
 from .._toml import toml_text
+from ..ranks import tie_key
 from ..words import LANGS, separators, words
 from .words import json_data
 
@@ -308,8 +309,8 @@ def _words(lang: str, alpha: float) -> dict[str, str]:
     from . import style as st
 
     tx = st.TEXT[lang]
-    keys = ("score", "rank", "of", "area", "kel", "kec", "criterion", "suitability", "points",
-            "stability", "classes", "method", "legend_criteria")
+    keys = ("score", "rank", "of", "rank_shared", "area", "kel", "kec", "criterion",
+            "suitability", "points", "stability", "classes", "method", "legend_criteria")
     words = {k: tx[k] for k in keys}
     words.update({k[3:]: v for k, v in tx.items() if k.startswith("ia_")})
     words["method_owa"] = words["method_owa"].format(alpha=st.fmt1(alpha, 2, lang))
@@ -339,7 +340,8 @@ def draw(m: folium.Map, plan_: dict[str, Any], *, frame: gpd.GeoDataFrame, statu
     where = "render_map(interactive=True)"
     names = [c.name for c in prof.criteria]
     rows = np.flatnonzero((status == "scored") & np.isfinite(score))
-    rows = rows[np.lexsort((rows, rank[rows]))]                       # best first
+    # best first; sites of equal rank by siteplan.ranks.TIE_RULE, as on the static map
+    rows = rows[np.lexsort((tie_key(frame)[rows], rank[rows]))]
     c = frame[[f"c_{n}" for n in names]].iloc[rows].to_numpy(dtype=float)
     if np.isnan(c).any():
         raise SiteplanInputError(Problem(where, "some scored sites have no c_* value",
@@ -375,6 +377,10 @@ def draw(m: folium.Map, plan_: dict[str, Any], *, frame: gpd.GeoDataFrame, statu
         "owa_v": [float(x) for x in owa_order_weights(len(names), prof.owa_alpha)],
         "n": len(rows), "c": _b64(np.ascontiguousarray(c, dtype="<f8").tobytes()),
         "ids": _column(ids),
+        # each site's place under TIE_RULE among the scored sites: the page orders equal
+        # scores by it, so its top N is Python's (siteplan.ranks.best_first)
+        "tie": _b64(varints(np.argsort(np.argsort(tie_key(frame)[rows], kind="stable"),
+                                       kind="stable"))),
         "names": _column(st.text(sub["name"])) if "name" in sub.columns else None,
         "kel": _codes(sub["kelurahan"]) if "kelurahan" in sub.columns else None,
         "kec": _codes(sub["kecamatan"]) if "kecamatan" in sub.columns else None,

@@ -16,8 +16,11 @@
  *   siteplan.setMethod(name)      "wlc", "wgm", "owa" or "topsis"
  *   siteplan.weights()            {criterion: weight}, summing to 1
  *   siteplan.method()             the method's name
- *   siteplan.ranking()            [{parcel_id, score, rank}, ...] best first;
- *                                 score 0-100, rank = 1 + sites scoring higher
+ *   siteplan.ranking()            [{parcel_id, score, rank, rank_shared}, ...] best
+ *                                 first; score 0-100, rank = 1 + sites scoring higher,
+ *                                 rank_shared = how many sites hold that rank (as
+ *                                 siteplan.ranks.rank_columns); equal scores in the
+ *                                 order of siteplan.ranks.TIE_RULE (parcel_id)
  *   siteplan.explain(parcel_id)   {score, base, contributions: {criterion: points}}
  *   siteplan.toml()               the profile as TOML with these weights and method
  *   siteplan.reset()              back to the profile's weights and method
@@ -315,8 +318,9 @@
     var names = data.criteria.map(function (c) { return c.name; });
     var initial = {w: data.weights.slice(), method: data.method};
     var state = {w: data.weights.slice(), method: data.method};
-    var timing = null, scores, order, ranks, counts, cls = new Int16Array(n).fill(-1), bins = [], palette = [];
+    var timing = null, scores, order, ranks, shared, counts, cls = new Int16Array(n).fill(-1), bins = [], palette = [];
     var listeners = [], byId = new Map(), shownClasses = data.classes.initial;
+    var tie = varints(data.tie);       // each site's place under TIE_RULE
     var pts = cumsum2(varints(data.pt)), nopt = new Set(data.nopt), mapName = data.map;
     data.ids.forEach(function (id, i) { byId.set(String(id), i); });
 
@@ -347,7 +351,9 @@
       var html = "<div class=sp-pop><h4>" + label(i) + "</h4>" +
         (m ? "<div class=m>" + m + "</div>" : "") +
         "<div class=s>" + tx.score + " <b>" + fmt(scores[i], 1, lang) + "</b> \u00b7 " +
-        tx.rank + " <b>" + fmt(ranks[i], 0, lang) + "</b> " + tx.of + " " + fmt(n, 0, lang) +
+        tx.rank + " <b>" + fmt(ranks[i], 0, lang) + "</b>" + (shared[i] > 1 ? " (" +
+        tx.rank_shared.replace("{n}", fmt(shared[i], 0, lang)) + ")" : "") + " " + tx.of +
+        " " + fmt(n, 0, lang) +
         "</div><div class=m>" + tx.area + " " + fmt(data.area[i], 0, lang) + " m\u00b2 (" +
         fmt(data.area[i] / 1e4, 2, lang) + " ha)</div>";
       if (data.stab && atInitial() && isFinite(data.stab[i])) {
@@ -621,11 +627,20 @@
       scores = model.scores(state.w, state.method);
       order = new Array(n);
       for (var i = 0; i < n; i++) order[i] = i;
-      order.sort(function (a, b) { return scores[b] - scores[a] || a - b; });
+      order.sort(function (a, b) { return scores[b] - scores[a] || tie[a] - tie[b]; });
       ranks = new Int32Array(n);
-      for (var k = 0; k < n; k++) {
+      shared = new Int32Array(n);
+      for (var k = 0, first = 0; k < n; k++) {   // a run of equal scores shares one rank
         var i2 = order[k];
-        ranks[i2] = k > 0 && scores[i2] === scores[order[k - 1]] ? ranks[order[k - 1]] : k + 1;
+        if (k > 0 && scores[i2] === scores[order[k - 1]]) {
+          ranks[i2] = ranks[order[k - 1]];
+        } else {
+          ranks[i2] = k + 1;
+          first = k;
+        }
+        if (k === n - 1 || scores[order[k + 1]] !== scores[i2]) {
+          for (var q = first; q <= k; q++) shared[order[q]] = k - first + 1;
+        }
       }
       var ascending = new Float64Array(n);
       for (var a = 0; a < n; a++) ascending[a] = scores[order[n - 1 - a]];
@@ -723,7 +738,8 @@
       method: function () { return state.method; },
       ranking: function () {
         return order.map(function (i) {
-          return {parcel_id: data.ids[i], score: scores[i], rank: ranks[i]};
+          return {parcel_id: data.ids[i], score: scores[i], rank: ranks[i],
+                  rank_shared: shared[i]};
         });
       },
       explain: function (parcelId) {
