@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .layers import Layers
 
 __all__ = ["CONSTRAINT_TYPES", "ConstraintType", "constraint_label", "apply_constraints",
-           "broken_rules", "excluded_text", "rule_ids", "candidate_mask"]
+           "broken_rules", "excluded_text", "rule_ids", "candidate_mask", "raster_rule"]
 
 
 def _where_text(con: Mapping[str, Any]) -> str:
@@ -165,13 +165,14 @@ def _outside(con, parcels, geoms, layers, context) -> np.ndarray:
     return fail
 
 
-def _outside_raster(con, geoms, layers, context) -> np.ndarray:
-    """A parcel fails when more than ``max_share`` of it lies where the raster meets the rule.
+def raster_rule(con: Mapping[str, Any], context: str):
+    """The cells an ``outside`` rule on a raster keeps out of: ``(at_least, values, cells)``.
 
-    The rule: a value in ``values``, at least ``at_least``, or (for a DEM) a
-    slope above ``slope_above`` in ``slope_unit``.
+    ``cells`` turns a window's values first (the slope of a DEM for
+    ``slope_above``), or is None; a cell breaks the rule when its value is in
+    ``values`` or at least ``at_least``. The constraint and the maps' zones
+    (:mod:`siteplan.render._zones`) read the rule from here.
     """
-    raster = layers[con["layer"]]
     cells = None
     at_least, values = con.get("at_least"), con.get("values")
     if "slope_above" in con:
@@ -186,6 +187,17 @@ def _outside_raster(con, geoms, layers, context) -> np.ndarray:
         raise SiteplanInputError(Problem(context, f"'outside' the raster '{con['layer']}' "
                                          "needs at_least, values or slope_above",
                                          "say which cells to keep out of, e.g. at_least = 0.67"))
+    return at_least, values, cells
+
+
+def _outside_raster(con, geoms, layers, context) -> np.ndarray:
+    """A parcel fails when more than ``max_share`` of it lies where the raster meets the rule.
+
+    The rule (:func:`raster_rule`): a value in ``values``, at least ``at_least``,
+    or (for a DEM) a slope above ``slope_above`` in ``slope_unit``.
+    """
+    raster = layers[con["layer"]]
+    at_least, values, cells = raster_rule(con, context)
     share = zonal_stats(geoms, layers.crs, raster, "share", values=values, at_least=at_least,
                         transform_cells=cells)
     allowed = float(con.get("max_share", 0.0))

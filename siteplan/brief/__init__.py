@@ -223,9 +223,10 @@ def _render(result, layers, labels, rec, lang, stab, stability) -> str:
     near = _facts.neighbourhood(sites, layers)
     rth = _facts.rth_of(sites, layers)
     checks = _facts.constraint_checks(sites, layers, info["constraints"], rec)
-    zones = [c for c in info.get("constraints", [])  # vector zones; rasters are not drawn
-             if c.get("type") in {"outside", "inside"}
-             and isinstance(layers.get(c.get("layer")), gpd.GeoDataFrame)]
+    zones = [c for c in info.get("constraints", [])  # vector zones and raster rules' cells
+             if (c.get("type") in {"outside", "inside"}
+                 and isinstance(layers.get(c.get("layer")), gpd.GeoDataFrame))
+             or _staticmap.is_raster_zone(c, layers)]
     rings = [c["radius"] for c in info["criteria"] if c.get("radius")] or [1000.0]
     colours = _staticmap._styles()["constraints"]
     legend_html = _sections.legend(lang, zones, colours)

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..render._zones import is_raster_zone, zone_polygons
+
 if TYPE_CHECKING:
     from ..layers import Layers
 
@@ -145,6 +147,12 @@ def _draw_context(ax, layers: Layers, window: shapely.Geometry, *, parcels: bool
         for colour, geoms in _by_value(green, "rth_type", st["green"], st["green_other"]):
             _fill(ax, geoms, facecolor=colour, alpha=0.75, linewidth=0)
     for i, zone in enumerate(zones):
+        colour = st["constraints"][i % len(st["constraints"])]
+        if is_raster_zone(zone, layers):      # the cells that break a raster rule
+            cells = zone_polygons(layers, zone, window, layers.crs)
+            _fill(ax, shapely.intersection(cells, window), facecolor="none", edgecolor=colour,
+                  hatch="////", linewidth=0.5, alpha=0.8)
+            continue
         got = _clip(layers, zone["layer"], window.buffer(zone.get("buffer") or 0))
         if got is None:
             continue
@@ -155,7 +163,6 @@ def _draw_context(ax, layers: Layers, window: shapely.Geometry, *, parcels: bool
         if zone.get("buffer"):
             geoms = shapely.buffer(geoms, float(zone["buffer"]), quad_segs=8)
         geoms = shapely.intersection(geoms, window)
-        colour = st["constraints"][i % len(st["constraints"])]
         _fill(ax, geoms, facecolor="none", edgecolor=colour, hatch="////", linewidth=0.5,
               alpha=0.8)
     for name in ("rivers", "coastline", "water"):

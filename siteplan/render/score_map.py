@@ -34,6 +34,7 @@ import xyzservices.providers as xyz
 
 from .._errors import Problem, SiteplanInputError
 from ..ranks import tie_key
+from . import _zones
 from . import style as st
 from ._compact import CompactShapes, hollow
 from ._folium import layer_control_last
@@ -214,7 +215,10 @@ def render_map(
 
     legend_extra: list[str] = []
     if layers is not None and sel:
-        legend_extra = _add_context(m, layers, info, sel, lang, work_crs, simplify, precision)
+        drawn = geoms[np.concatenate([scored, excluded])]   # raster zones are read over these
+        area = shapely.box(*shapely.total_bounds(drawn)) if len(drawn) else None
+        legend_extra = _add_context(m, layers, info, sel, lang, work_crs, simplify, precision,
+                                    area)
     attribution = st.attribution(info, lang)
     n_detail_scored = min(len(scored), detail)
     _add_excluded(m, frame, excluded, g4326, info, lang, max(detail - n_detail_scored, 0),
@@ -541,8 +545,11 @@ def _add_top(m, frame, rows, rank, site, work_crs, lang) -> None:
 
 # ------------------------------------------------------------------ context layers
 
-def _add_context(m, layers, info, sel, lang, work_crs, tol, prec) -> list[str]:
-    """Admin boundaries, green spaces, roads, POIs and constraint zones; legend rows."""
+def _add_context(m, layers, info, sel, lang, work_crs, tol, prec, area=None) -> list[str]:
+    """Admin boundaries, green spaces, roads, POIs and constraint zones; legend rows.
+
+    ``area`` (in ``work_crs``): where the zones of rules on rasters are drawn.
+    """
     tx = st.TEXT[lang]
     legend: list[str] = []
 
@@ -613,40 +620,30 @@ def _add_context(m, layers, info, sel, lang, work_crs, tol, prec) -> list[str]:
         legend.append(f"<div class=sub>{tx['pois']}</div>")
         legend += st.legend_rows(codes, names, cols, "point", tx["other"])
     if "constraints" in sel:
-        zones = _add_constraints(m, layers, info, lang, work_crs, tol, prec, get)
+        zones = _add_constraints(m, layers, info, lang, work_crs, tol, prec, get, area)
         if zones:
             legend += [f"<div class=sub>{tx['legend_constraints']}</div>", *zones]
     return legend
 
 
-def _add_constraints(m, layers, info, lang, work_crs, tol, prec, get) -> list[str]:
-    """Each spatial constraint's zone (features buffered in metres), hidden at first."""
-    from ..features import select_features
-
+def _add_constraints(m, layers, info, lang, work_crs, tol, prec, get, area=None
+                     ) -> list[str]:
+    """Each spatial constraint's zone, hidden at first: features buffered in metres, or the
+    cells of a raster that break the rule over ``area`` (:mod:`siteplan.render._zones`)."""
     tx = st.TEXT[lang]
     rows: list[str] = []
     used: set[str] = set()
     for i, con in enumerate(info["constraints"]):
-        name = con.get("layer")
-        if con.get("type") not in ("outside", "inside") or not name or get(name) is None:
-            continue  # rasters (get gives None) are not drawn
-        try:
-            feats = select_features(layers, name, con.get("where") or {}, allow_empty=True,
-                                    context=f"render_map constraint {i + 1}")
-        except SiteplanInputError as err:
-            log.warning("constraint %d not drawn: %s", i + 1, err)
-            continue
-        if feats.crs != work_crs:
-            feats = feats.to_crs(work_crs)
-        geoms = np.asarray(feats.geometry.array, dtype=object)
-        geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+        if _zones.is_raster_zone(con, layers):
+            if area is None:
+                continue
+            geoms = _zones.zone_polygons(layers, con, area, work_crs)
+        else:
+            geoms = _vector_zone(layers, con, i, work_crs, get)
         if len(geoms) == 0:
             continue
-        buffer = float(con.get("buffer") or 0)
-        if buffer > 0:
-            geoms = shapely.get_parts(shapely.union_all(shapely.buffer(geoms, buffer)))
         title = (con.get("title") or {}).get(lang) or (con.get("title") or {}).get("id") or \
-            con.get("label") or name
+            con.get("label") or con.get("layer")
         label = tx["constraint"].format(title=st.esc1(title))
         while label in used:
             label += " *"
@@ -661,6 +658,29 @@ def _add_constraints(m, layers, info, lang, work_crs, tol, prec, get) -> list[st
         rows.append(f'<div class=r><i style="background:{color};opacity:.6"></i>'
                     f"{st.esc1(title)}</div>")
     return rows
+
+
+def _vector_zone(layers, con, i, work_crs, get) -> np.ndarray:
+    """The features of a rule on a vector layer, buffered in metres (empty: none to draw)."""
+    from ..features import select_features
+
+    name = con.get("layer")
+    if con.get("type") not in ("outside", "inside") or not name or get(name) is None:
+        return np.empty(0, dtype=object)
+    try:
+        feats = select_features(layers, name, con.get("where") or {}, allow_empty=True,
+                                context=f"render_map constraint {i + 1}")
+    except SiteplanInputError as err:
+        log.warning("constraint %d not drawn: %s", i + 1, err)
+        return np.empty(0, dtype=object)
+    if feats.crs != work_crs:
+        feats = feats.to_crs(work_crs)
+    geoms = np.asarray(feats.geometry.array, dtype=object)
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    buffer = float(con.get("buffer") or 0)
+    if buffer > 0 and len(geoms):
+        geoms = shapely.get_parts(shapely.union_all(shapely.buffer(geoms, buffer)))
+    return geoms
 
 
 def _context_layer(m, gdf, work_crs, tol, prec, name, styles, codes, tips, *, show=True,
