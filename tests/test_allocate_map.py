@@ -128,3 +128,89 @@ def test_bad_lang_and_not_a_plan(plan):
         sp.render_allocation(p, layers, lang="fr")
     with pytest.raises(SiteplanInputError, match="not a result of sp.allocate"):
         sp.render_allocation(layers["parcels"], layers)
+
+
+# ---------------------------------------------------------------- context under the sites
+
+def context_world():
+    parcels = gpd.GeoDataFrame({
+        "parcel_id": ["Q0", "Q1", "Q2", "Q3", "Q4"],
+        "ownership": ["pemda"] * 5, "land_use": ["kebun"] * 5,
+    }, geometry=[box(0, 0, 40, 40), box(100, 0, 140, 40), box(200, 0, 240, 40),
+                 box(300, 0, 340, 40), box(400, 0, 440, 40)], crs=CRS)
+    admin = gpd.GeoDataFrame({"kode": ["36.73", "36.73.01", "36.73.01.1001"],
+                              "nama": ["Kota", "Serang", XSS_SCRIPT],
+                              "level": ["kota", "kecamatan", "kelurahan"]},
+                             geometry=[box(-100, -100, 600, 200)] * 3, crs=CRS)
+    roads = gpd.GeoDataFrame({"road_class": ["arteri", "lokal"], "name": ["Jl. A", XSS_JS]},
+                             geometry=[shapely.LineString([(X0 - 50, Y0 - 10),
+                                                           (X0 + 500, Y0 - 10)]),
+                                       shapely.LineString([(X0 + 50, Y0 - 10),
+                                                           (X0 + 50, Y0 + 100)])], crs=CRS)
+    return sp.load_layers(parcels=parcels, admin=admin, roads=roads)
+
+
+@pytest.fixture(scope="module")
+def context_plan():
+    layers = context_world()
+    # Q4 is eligible for no use: it is not a candidate
+    results = {"u1": result(layers, [90.0, 80.0, np.nan, np.nan, np.nan],
+                            {"id": "Taman", "en": "Park"}),
+               "u2": result(layers, [np.nan, 70.0, 60.0, 50.0, np.nan],
+                            {"id": "Pasar", "en": "Market"})}
+    return sp.allocate(results, layers, {"u1": 1, "u2": 1}), layers, results
+
+
+def geojsons(m):
+    return [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
+
+
+def test_context_layers_under_the_sites(context_plan):
+    plan, layers, results = context_plan
+    m = sp.render_allocation(plan, layers, lang="en", results=results)
+    kids = list(m._children.values())
+    names = [c.layer_name for c in geojsons(m)]
+    assert names == ["Candidate parcels", "Administrative boundaries", "Roads"]
+    first_use = min(i for i, c in enumerate(kids) if isinstance(c, folium.FeatureGroup))
+    assert all(kids.index(g) < first_use for g in geojsons(m))      # drawn under the sites
+    cands, admin, roads = geojsons(m)
+    # the candidates: eligible for some use (Q0..Q3), once each, faint
+    assert [f["properties"]["t"] for f in cands.data["features"]] == ["Q0", "Q1", "Q2", "Q3"]
+    got = gpd.GeoSeries([shapely.geometry.shape(f["geometry"]) for f in cands.data["features"]],
+                        crs=4326).to_crs(CRS)
+    assert got.area.to_numpy() == pytest.approx([1600.0] * 4, rel=5e-3)   # 6 decimals
+    style = cands.style_function(cands.data["features"][0])
+    assert style["fillOpacity"] < 0.5 and style["weight"] < 1
+    # admin units by level, roads by class, as on the score map
+    assert len(admin.data["features"]) == 3 and len(roads.data["features"]) == 2
+    widths = [roads.style_function(f)["weight"] for f in roads.data["features"]]
+    assert widths[0] > widths[1]
+    # every layer can be switched off: one layer control, every context layer in it
+    assert sum(isinstance(c, folium.LayerControl) for c in kids) == 1
+    assert all(g.control for g in geojsons(m))
+    legend = next(c.content for c in kids if "sp-legend" in getattr(c, "class_name", ""))
+    assert "Other layers" in legend and "Candidate parcels" in legend and "arterial" in legend
+    html = m.get_root().render()
+    assert "<script>window.__xss" not in html and "`${" not in html
+
+
+def test_context_without_results_or_switched_off(context_plan):
+    plan, layers, _ = context_plan
+    m = sp.render_allocation(plan, layers, lang="id")
+    names = [c.layer_name for c in geojsons(m)]
+    assert names == ["Persil", "Batas wilayah", "Jalan"]
+    assert len(geojsons(m)[0].data["features"]) == 5              # every parcel of the bundle
+    m = sp.render_allocation(plan, layers, context=False)
+    assert geojsons(m) == []
+    m = sp.render_allocation(plan, None)
+    assert geojsons(m) == []
+
+
+def test_many_candidates_are_merged_beyond_detail(context_plan):
+    plan, layers, results = context_plan
+    m = sp.render_allocation(plan, layers, lang="en", results=results, detail=2)
+    cands = geojsons(m)[0]
+    tips = [f["properties"]["t"] for f in cands.data["features"]]
+    assert tips == ["Q0", "Q1", "Candidate parcels"]
+    merged = shapely.geometry.shape(cands.data["features"][2]["geometry"])
+    assert merged.geom_type == "MultiPolygon" and len(merged.geoms) == 2

@@ -125,7 +125,8 @@ def run(args) -> int:
                        time_limit=args.time_limit)
     write_result(plan, args.out, overwrite=args.overwrite, layer="allocation", lang=args.lang)
     if args.map:
-        save_map(sp.render_allocation(plan, layers, lang=args.lang), args.map, args.overwrite)
+        save_map(sp.render_allocation(plan, layers, lang=args.lang, results=results), args.map,
+                 args.overwrite)
     info = plan.attrs["allocation"]
     unit = "score points" if args.objective == "score" else "people newly in reach"
     greedy = info["greedy"]

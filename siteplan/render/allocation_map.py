@@ -8,6 +8,7 @@ plan. Every text from data goes through ``siteplan.render.words.esc``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -26,9 +27,15 @@ __all__ = ["render_allocation", "USE_COLOURS"]
 #: one colour per use, in the order of the plan's uses (ColorBrewer Dark2)
 USE_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
                "#666666")
+#: the candidate parcels under the sites: faint, so that the sites stand out
+CANDIDATES = {"fillColor": "#e5e5e5", "color": "#a3a3a3", "weight": 0.6, "fillOpacity": 0.35,
+              "opacity": 0.7}
+
 
 def render_allocation(plan: gpd.GeoDataFrame, layers: Layers | None = None, *, m=None,
-                      lang: str = "id"):
+                      lang: str = "id",
+                      results: Mapping[str, gpd.GeoDataFrame] | None = None,
+                      context: bool = True, detail: int = 5000):
     """Draw an allocation: one colour per use, sites numbered within each use.
 
     Parameters
@@ -36,18 +43,30 @@ def render_allocation(plan: gpd.GeoDataFrame, layers: Layers | None = None, *, m
     plan
         From :func:`siteplan.allocate`.
     layers
-        The bundle that was allocated; when given, the kecamatan boundaries of
-        its ``admin`` layer are drawn for orientation.
+        The bundle that was allocated; when given (and ``context``), its
+        context is drawn under the sites as layers to switch on and off, as
+        on the score map: the candidate parcels (faint), the admin units by
+        level and the roads by class (with their legend rows).
     m
         A folium.Map to add to; a new map when None.
     lang
         ``"id"`` (Indonesian, numbers as ``1.234,5``) or ``"en"``.
+    results
+        The score results that were allocated (use -> result): the candidate
+        parcels drawn are their eligible rows. Without them, every parcel of
+        ``layers`` is drawn, as "parcels".
+    context
+        ``False`` draws the sites only.
+    detail
+        At most this many candidate parcels are drawn one by one with their
+        id on hover; more are drawn merged into one shape.
 
     Returns
     -------
     folium.Map
         One layer per use (named by the use's title), a numbered marker per
-        site, a popup with the site's score for every use, and a legend.
+        site, a popup with the site's score for every use, a legend, and the
+        context layers.
 
     Examples
     --------
@@ -55,7 +74,7 @@ def render_allocation(plan: gpd.GeoDataFrame, layers: Layers | None = None, *, m
     >>> layers = sp.load_sample()
     >>> results = {u: sp.score(layers, u) for u in ["rth", "wisata_religi"]}
     >>> plan = sp.allocate(results, layers, {"rth": 2, "wisata_religi": 1})
-    >>> m = sp.render_allocation(plan, layers, lang="en")
+    >>> m = sp.render_allocation(plan, layers, lang="en", results=results)
     >>> type(m).__name__
     'Map'
     """
@@ -86,8 +105,9 @@ def render_allocation(plan: gpd.GeoDataFrame, layers: Layers | None = None, *, m
             m.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding=(30, 30))
     m.get_root().header.add_child(folium.Element(f"<style>{st.CSS}{_CSS}</style>"),
                                   name="siteplan_css")
-    if layers is not None and "admin" in layers:
-        _add_admin(m, layers, lang, st)
+    extra: list[str] = []
+    if layers is not None and context:
+        extra = _context(m, layers, results, tx, lang, detail)
     geoms = np.asarray(frame.geometry.array, dtype=object)
     geoms = shapely.set_precision(geoms, 1e-6)
     pts = shapely.point_on_surface(geoms)
@@ -116,7 +136,7 @@ def render_allocation(plan: gpd.GeoDataFrame, layers: Layers | None = None, *, m
                 popup=folium.Popup(str(text["pop"].iat[r]), max_width=380),
             ).add_to(group)
         group.add_to(m)
-    st.HtmlControl(_legend(frame, info, uses, title, colour, tx, lang, st),
+    st.HtmlControl(_legend(frame, info, uses, title, colour, tx, lang, st, extra),
                    position="bottomleft", class_name="sp-box sp-legend").add_to(m)
     if not any(isinstance(c, folium.LayerControl) for c in m._children.values()):
         folium.LayerControl(position="topright", collapsed=False).add_to(m)
@@ -189,7 +209,7 @@ def _site_text(frame, uses, title, tx, lang, st) -> dict[str, pd.Series]:
     return {"tip": tip.reset_index(drop=True), "pop": (pop + "</div>").reset_index(drop=True)}
 
 
-def _legend(frame, info, uses, title, colour, tx, lang, st) -> str:
+def _legend(frame, info, uses, title, colour, tx, lang, st, extra=()) -> str:
     rows = [f"<div class=h>{tx['title']}</div>"]
     counts = frame["use"].value_counts()
     for use in uses:                                   # a handful of uses
@@ -207,22 +227,70 @@ def _legend(frame, info, uses, title, colour, tx, lang, st) -> str:
         line += (f"; {tx['greedy']}: {st.fmt1(g, dec, lang)} ({tx['gain']} "
                  f"{'+' if info['gain'] >= 0 else ''}{st.fmt1(info['gain'], dec, lang)})")
     rows.append(f"<div class=n>{line}</div>")
+    if extra:
+        rows.append(f"<details><summary>{tx['context']}</summary>{''.join(extra)}</details>")
     return "".join(rows)
 
 
-def _add_admin(m, layers, lang, st) -> None:
+def _context(m, layers, results, tx, lang, detail) -> list[str]:
+    """Candidate parcels (faint), admin units and roads under the sites; legend rows.
+
+    The admin units and roads are the score map's own layers
+    (:func:`siteplan.render.score_map._add_context`), switched on and off in
+    the layer control.
+    """
     import folium
 
-    admin = layers["admin"]
-    if "level" in admin.columns:
-        admin = admin[admin["level"].astype(str).str.lower() == "kecamatan"]
-    if not len(admin):
-        return
-    a = admin.to_crs(4326)
-    geoms = shapely.set_precision(np.asarray(a.geometry.boundary.array, dtype=object), 1e-6)
-    names = st.esc(a["nama"]) if "nama" in a.columns else pd.Series([""] * len(a),
-                                                                     dtype="string")
-    fc = st.feature_collection(geoms, {"t": names})
-    folium.GeoJson(fc, name=st.TEXT[lang]["admin"], style_function=lambda _f: {
-        "color": "#555555", "weight": 1.2, "dashArray": "5 4", "fill": False},
-        tooltip=folium.GeoJsonTooltip(["t"], labels=False, localize=False)).add_to(m)
+    from . import style as st
+    from .score_map import _add_context, _merge, _to_4326
+
+    crs = getattr(layers, "crs", None)
+    if crs is None or not crs.is_projected:
+        parcels = layers.get("parcels")
+        crs = parcels.estimate_utm_crs() if isinstance(parcels, gpd.GeoDataFrame) and \
+            len(parcels) else "EPSG:32748"
+    cands, name = _candidates(layers, results, tx)
+    if cands is not None and len(cands):
+        g = np.asarray(cands.to_crs(crs).geometry.array, dtype=object)
+        ok = ~(shapely.is_missing(g) | shapely.is_empty(g))
+        g, ids = g[ok], cands["parcel_id"].astype("string").fillna("")[ok] \
+            if "parcel_id" in cands.columns else pd.Series("", index=cands.index)[ok]
+        tips = st.esc(ids.reset_index(drop=True))
+        if len(g) > detail:               # the rest merged into one shape, no hover text
+            merged, _, _ = _merge(g[detail:], np.zeros(len(g) - detail, dtype=int))
+            g = np.concatenate([g[:detail], merged])
+            tips = pd.concat([tips.iloc[:detail], pd.Series([name], dtype="string")],
+                             ignore_index=True)
+        fc = st.feature_collection(_to_4326(g, crs, 1.0, 6), {"t": tips})
+        folium.GeoJson(fc, name=name, style_function=lambda _f: dict(CANDIDATES),
+                       tooltip=folium.GeoJsonTooltip(["t"], labels=False, localize=False,
+                                                     sticky=True, class_name="sp-tip"),
+                       ).add_to(m)
+    rows = [f'<div class=r><i style="background:{CANDIDATES["fillColor"]};border-color:'
+            f'{CANDIDATES["color"]}"></i>{name}</div>'] if cands is not None and len(cands) \
+        else []
+    info = {"constraints": []}
+    return rows + _add_context(m, layers, info, ("admin", "roads"), lang, crs, 1.0, 6)
+
+
+def _candidates(layers, results, tx) -> tuple[gpd.GeoDataFrame | None, str]:
+    """The parcels to draw faint: the eligible rows of ``results`` (one per parcel_id), else
+    every parcel of ``layers``."""
+    if results:
+        parts = []
+        for res in results.values():       # a handful of uses
+            if not isinstance(res, gpd.GeoDataFrame) or res.crs is None:
+                continue
+            ok = res["eligible"].fillna(False).astype(bool) if "eligible" in res.columns \
+                else pd.to_numeric(res.get("score"), errors="coerce").notna()
+            parts.append(res.loc[ok.to_numpy(bool), [c for c in ("parcel_id", "geometry")
+                                                     if c in res.columns]].to_crs(4326))
+        if parts:
+            both = pd.concat(parts, ignore_index=True)
+            if "parcel_id" in both.columns:
+                both = both.drop_duplicates("parcel_id")
+            return gpd.GeoDataFrame(both, geometry="geometry", crs=4326), tx["candidates"]
+    parcels = layers.get("parcels")
+    if isinstance(parcels, gpd.GeoDataFrame) and parcels.crs is not None:
+        return parcels, tx["parcels"]
+    return None, tx["parcels"]
