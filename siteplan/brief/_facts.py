@@ -221,8 +221,11 @@ def constraint_checks(sites: gpd.GeoDataFrame, layers: Layers,
     return checks
 
 
-def source_dates(layers: Layers) -> list[tuple[list[str], str, date | None]]:
-    """The data sources: (layer names, where they came from, the date of the data).
+def source_dates(layers: Layers) -> list[tuple[list[str], str, date | None, bool]]:
+    """The data sources: (layer names, where they came from, the date of the data, sample?).
+
+    For the embedded synthetic sample, where it came from is the sample's file
+    name and the last element is True (the cover says it in words).
 
     Layers read from the same file with the same date share one entry. A
     date known when loading (``layers.fingerprints``: an OpenStreetMap
@@ -242,8 +245,8 @@ def source_dates(layers: Layers) -> list[tuple[list[str], str, date | None]]:
     for name, text in layers.sources.items():
         text = str(text)
         path, table, base = None, name, text
-        if text.startswith("siteplan synthetic sample"):
-            path, base = sample, f"siteplan synthetic sample ({_SAMPLE_NAME})"
+        if text.startswith("siteplan synthetic sample"):   # said in words by the cover
+            path, base = sample, _SAMPLE_NAME
         elif Path(text).is_file():
             path = Path(text)
         elif ":" in text and Path(text.rsplit(":", 1)[0]).is_file():
@@ -255,7 +258,8 @@ def source_dates(layers: Layers) -> list[tuple[list[str], str, date | None]]:
         else:
             when = _file_date(path, table) if path is not None else None
         groups.setdefault((base, when), []).append(name)
-    return [(names, base, when) for (base, when), names in groups.items()]
+    return [(names, base, when, base == _SAMPLE_NAME and sample is not None)
+            for (base, when), names in groups.items()]
 
 
 _SAMPLE_NAME = "serang_sample.gpkg"

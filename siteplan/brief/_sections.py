@@ -21,7 +21,7 @@ CSS = """
 * { box-sizing: border-box; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 body { margin: 0; color: #1f2937; background: #e5e7eb;
-  font: 8.2pt/1.28 "DejaVu Sans", "Liberation Sans", "Noto Sans", Arial, sans-serif;
+  font: 8.2pt/1.24 "DejaVu Sans", "Liberation Sans", "Noto Sans", Arial, sans-serif;
   font-variant-ligatures: none; }
 .page { background: #fff; width: 210mm; min-height: 297mm; margin: 6mm auto;
   padding: 11mm 12mm 13mm 12mm; box-shadow: 0 1px 6px rgba(0,0,0,.25); }
@@ -33,7 +33,7 @@ body { margin: 0; color: #1f2937; background: #e5e7eb;
 }
 h1 { font-size: 17pt; margin: 0 0 1mm; line-height: 1.15; }
 h2 { font-size: 12.5pt; margin: 0 0 1mm; }
-h3 { font-size: 9.2pt; margin: 2.4mm 0 .8mm; padding-bottom: .5mm;
+h3 { font-size: 9.2pt; margin: 1.8mm 0 .6mm; padding-bottom: .4mm;
   border-bottom: 1.2px solid #7a0177; color: #49006a; }
 .kicker { text-transform: uppercase; letter-spacing: .06em; color: #7a0177;
   font-size: 7.6pt; font-weight: 700; }
@@ -46,7 +46,7 @@ thead th { border-bottom: 1px solid #9ca3af; font-weight: 700; color: #374151;
   background: #f3f4f6; }
 tbody td { border-bottom: .5px solid #e5e7eb; }
 td.n, th.n { text-align: right; white-space: nowrap; }
-.src { font-size: 7pt; line-height: 1.22; color: #4b5563; }
+.src { font-size: 6.6pt; line-height: 1.15; color: #4b5563; }
 td.nw { white-space: nowrap; }
 .kv th { width: 38%; font-weight: 600; color: #4b5563; background: none; border: none; }
 .kv td { border: none; }
@@ -66,7 +66,7 @@ td.nw { white-space: nowrap; }
 .score { font-size: 9pt; flex: 0 0 72mm; text-align: right; }
 .met { color: #166534; font-weight: 700; }
 .notmet { color: #b91c1c; font-weight: 700; }
-.sure { margin-top: 2mm; padding: 1.4mm 2mm; background: #eff6ff; border-left: 3px solid
+.sure { margin-top: 1.4mm; padding: 1.1mm 2mm; background: #eff6ff; border-left: 3px solid
   #1d4ed8; }
 section, table, .grid, .block { break-inside: avoid; page-break-inside: avoid; }
 a { color: #1d4ed8; }
@@ -134,7 +134,7 @@ def legend(lang: str, zones: Sequence[Mapping[str, Any]], colours: Sequence[str]
 
 
 def cover(*, info: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], overview: str,
-          sources: Sequence[tuple[list[str], str, Any]], lang: str, today,
+          sources: Sequence[tuple[list[str], str, Any, bool]], lang: str, today,
           top_k: int | None,
           description: str) -> str:
     tx = _tx(lang)
@@ -177,9 +177,10 @@ def cover(*, info: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], overvie
                + f'<p class="muted">{tx["ties"].format(top=num(len(rows), 0, lang))}</p>'
                + "</section>")
     src_rows = "".join(
-        f"<tr><td>{esc(', '.join(names))}</td><td class=src>{esc(text)}</td>"
+        f"<tr><td>{esc(layer_words(names, lang))}</td><td class=src>"
+        f"{esc(tx['sample_source'].format(file=text) if sample else text)}</td>"
         f"<td class=nw>{fmt_date(d, lang) if d else tx['date_unknown']}</td></tr>"
-        for names, text, d in sources)
+        for names, text, d, sample in sources)
     out.append(f"<section><h3>{tx['sources']}</h3><table><thead><tr><th>{tx['layer']}</th>"
                f"<th>{tx['source']}</th><th>{tx['date']}</th></tr></thead><tbody>{src_rows}"
                "</tbody></table>")
@@ -220,10 +221,10 @@ def site_page(*, n: int, total: int, row: Mapping[str, Any], info: Mapping[str, 
            f"#map=17/{lat:.6f}/{lon:.6f}")
     kv = [(tx["kelurahan"], _word(row.get("kelurahan"))),
           (tx["kecamatan"], _word(row.get("kecamatan"))),
-          (tx["coords"], f"{num(lat, 6, lang)}; {num(lon, 6, lang)}<br>"
-                         f'<span class="paste">{_w.coords_plain(lat, lon)}</span> '
-                         f'<span class="muted">({_w.words(lang)["coords"]["paste"]})</span>'
-                         f'<br><a href="{osm}">{tx["osm"]}</a>'),
+          (tx["coords"], f"{num(lat, 6, lang)}; {num(lon, 6, lang)} · "
+                         f'<a href="{osm}">{tx["osm"]}</a><br>'
+                         f'<span class="paste" title="{_w.words(lang)["coords"]["paste"]}">'
+                         f"{_w.coords_plain(lat, lon)}</span>"),
           (tx["utm"].format(crs=esc(crs_label)),
            f"E {num(loc['x'], 0, lang)} · N {num(loc['y'], 0, lang)}"),
           (tx["area"], f"{num(loc['area'] / 1e4, 2, lang)} ha "
@@ -265,7 +266,7 @@ _ROAD_MEASURES = {"network_distance", "travel_time", "network_catchment"}
 def layer_words(names: Sequence[str], lang: str) -> str:
     """Layer names as the brief says them ("admin, green-space"), joined."""
     words = _tx(lang)["layer_names"]
-    return ", ".join(words.get(n, n.replace("_", " ")) for n in names)
+    return ", ".join(words.get(n) or _w.value_word("layer", n, lang) for n in names)
 
 
 def shared_text(n: Any, lang: str) -> str:

@@ -221,6 +221,7 @@ WORDS: dict[str, Any] = {
         "school": "school",
         "puskesmas": "puskesmas (health centre)",
         "park": "park / public green space",
+        "sample_source": "siteplan synthetic sample ({file})",
         "footer": "siteplan · {profile} · printed {date}",
     },
     "register": {

@@ -221,6 +221,7 @@ WORDS: dict[str, Any] = {
         "school": "Sekolah",
         "puskesmas": "Puskesmas",
         "park": "Taman / RTH publik",
+        "sample_source": "sampel sintetis siteplan ({file})",
         "footer": "siteplan · {profile} · dicetak {date}",
     },
     "register": {
