@@ -116,7 +116,7 @@ def slope_rule(prof):
     return next(c for c in prof.constraints if c["layer"] == "dem")
 
 
-def whole(layers):
+def whole():
     return box(-50, -50, 800, 300)
 
 
@@ -124,7 +124,7 @@ def whole(layers):
 
 def test_flood_zone_is_the_cells_at_or_above_the_threshold(world):
     layers, prof, _ = world
-    got = _zones.zone_polygons(layers, flood_rule(prof), whole(layers), CRS)
+    got = _zones.zone_polygons(layers, flood_rule(prof), whole(), CRS)
     want = cell_boxes_utm(FLOOD_HITS, LON0, LAT0, DEG)
     assert len(got) == 3                     # block + its edge neighbour, two corner cells
     union = shapely.union_all(got)
@@ -138,7 +138,7 @@ def test_flood_zone_is_the_cells_at_or_above_the_threshold(world):
 
 def test_slope_zone_is_the_cells_steeper_than_the_rule(world):
     layers, prof, _ = world
-    got = _zones.zone_polygons(layers, slope_rule(prof), whole(layers), CRS)
+    got = _zones.zone_polygons(layers, slope_rule(prof), whole(), CRS)
     # central differences: column 9 rises (3 - 0) / 20 m = 15 % (not above 15), columns 10
     # to 14 rise 6 / 20 m = 30 %; the outer ring of cells borders nodata (no slope)
     want = cell_boxes_utm([(r, c) for r in range(1, 11) for c in range(10, 15)],
@@ -162,7 +162,7 @@ def test_zone_over_a_small_area_reads_only_its_window(world):
 
 def test_excluded_parcels_are_those_the_zone_covers(world):
     layers, prof, result = world
-    zone = shapely.union_all(_zones.zone_polygons(layers, flood_rule(prof), whole(layers), CRS))
+    zone = shapely.union_all(_zones.zone_polygons(layers, flood_rule(prof), whole(), CRS))
     by = result.set_index("parcel_id")
     assert by.loc["in_flood", "status"] == "excluded" and by.loc["dry", "status"] == "scored"
     for pid, row in by.iterrows():
