@@ -48,24 +48,14 @@ def _spopt(name, cost, w, k, radius, capacity, limit):
     from spopt import locate as sl
 
     cbc = pulp.PULP_CBC_CMD(msg=False, timeLimit=limit)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        t = time.perf_counter()
-        if name == "lscp":
-            m = sl.LSCP.from_cost_matrix(cost, radius).solve(cbc)
-        elif name == "lscpb":
-            m = sl.LSCPB.from_cost_matrix(cost, radius, cbc).solve()
-        elif name == "mclp":
-            m = sl.MCLP.from_cost_matrix(cost, w, radius, k).solve(cbc)
-        elif name == "pmedian":
-            m = sl.PMedian.from_cost_matrix(cost, w, k).solve(cbc)
-        elif name == "cpmedian":
-            m = sl.PMedian.from_cost_matrix(cost, w, k, facility_capacities=capacity).solve(cbc)
-        elif name == "pcenter":
-            m = sl.PCenter.from_cost_matrix(cost, k).solve(cbc)
-        else:
-            m = sl.PDispersion.from_cost_matrix(cost, k).solve(cbc)
-        seconds = time.perf_counter() - t
+    t = time.perf_counter()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = _spopt_solve(sl, name, cost, w, k, radius, capacity, cbc)
+    except RuntimeError:  # spopt's check_status: CBC stopped at the limit without a solution
+        return time.perf_counter() - t, float("nan"), True
+    seconds = time.perf_counter() - t
     chosen = [j for j, v in enumerate(m.fac_vars) if (v.value() or 0) > 0.5]
     if name in {"pcenter", "pdispersion"}:  # CBC prints these continuous values shortly
         value = locate.objective_of(name, cost, chosen)
@@ -74,6 +64,22 @@ def _spopt(name, cost, w, k, radius, capacity, limit):
     else:
         value = m.problem.objective.value()
     return seconds, float(value), m.problem.status != 1 or seconds >= limit
+
+
+def _spopt_solve(sl, name, cost, w, k, radius, capacity, cbc):
+    if name == "lscp":
+        return sl.LSCP.from_cost_matrix(cost, radius).solve(cbc)
+    if name == "lscpb":
+        return sl.LSCPB.from_cost_matrix(cost, radius, cbc).solve()
+    if name == "mclp":
+        return sl.MCLP.from_cost_matrix(cost, w, radius, k).solve(cbc)
+    if name == "pmedian":
+        return sl.PMedian.from_cost_matrix(cost, w, k).solve(cbc)
+    if name == "cpmedian":
+        return sl.PMedian.from_cost_matrix(cost, w, k, facility_capacities=capacity).solve(cbc)
+    if name == "pcenter":
+        return sl.PCenter.from_cost_matrix(cost, k).solve(cbc)
+    return sl.PDispersion.from_cost_matrix(cost, k).solve(cbc)
 
 
 def models(args, cost, site_cost, w, cp, out):
