@@ -89,3 +89,164 @@ def test_overlap_share_dissolves_overlapping_features_and_keeps_the_where_filter
                     "where": {"kind": ["banjir"]},
                     "transform": {"type": "linear", "best": 0, "worst": 1}}, zones=zones)
     assert got == {"P": pytest.approx(0.5, abs=1e-12), "Q": 0.0}
+
+
+# ------------------------------------------------------------------------ selection
+
+
+def _cover3():
+    """Three sites over four points (weights 3, 4, 4, 3): site 0 covers p1 p2 (8 people),
+    site 1 covers p0 p1 (7), site 2 covers p2 p3 (7)."""
+    from scipy import sparse
+
+    a = np.array([[0, 1, 1, 0], [1, 1, 0, 0], [0, 0, 1, 1]], dtype=float)
+    return sparse.csr_matrix(a), np.array([3.0, 4.0, 4.0, 3.0])
+
+
+def _conflicts(n, pairs):
+    from scipy import sparse
+
+    rows = [i for i, j in pairs] + [j for i, j in pairs]
+    cols = [j for i, j in pairs] + [i for i, j in pairs]
+    return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+
+
+def test_coverage_counts_a_point_exactly_at_the_radius():
+    from siteplan.select import _coverage
+
+    # a site 10 x 10 at the origin; points 5 m (inside the radius), exactly 20 m and
+    # 20.5 m east of its edge
+    sites = np.array([box(0, 0, 10, 10)])
+    pts = shapely.points([X0 + 15, X0 + 30, X0 + 30.5], [Y0 + 5] * 3)
+    got = _coverage(sites, pts, 20.0).toarray()
+    np.testing.assert_array_equal(got, [[1.0, 1.0, 0.0]])
+
+
+def test_greedy_cover_by_hand():
+    from siteplan.select import greedy_cover
+
+    cover, w = _cover3()
+    # first site 0 (8 people); then sites 1 and 2 both add 3: the first index wins
+    assert greedy_cover(cover, w, 2) == [0, 1]
+    # the tiebreak decides between equal gains
+    assert greedy_cover(cover, w, 2, tiebreak=np.array([0.0, 0.0, 1.0])) == [0, 2]
+    # a site in conflict with a chosen one is not chosen
+    assert greedy_cover(cover, w, 2, conflicts=_conflicts(3, [(0, 1)])) == [0, 2]
+    # more sites asked than there are: every site, the last adding the rest (3)
+    assert greedy_cover(cover, w, 5) == [0, 1, 2]
+    # every other site in conflict with the first: one site only
+    assert greedy_cover(cover, w, 3, conflicts=_conflicts(3, [(0, 1), (0, 2)])) == [0]
+
+
+def test_milp_cover_finds_what_greedy_misses():
+    from siteplan.select import milp_cover
+
+    cover, w = _cover3()
+    # the best pair covers everyone: sites 1 and 2, 14 people (greedy: 11)
+    chosen, status = milp_cover(cover, w, 2)
+    assert sorted(int(i) for i in chosen) == [1, 2] and status == "optimal"
+    # sites 1 and 2 in conflict: {0, 1} and {0, 2} both cover 11 people (the 1e-9 tiebreak
+    # lies below HiGHS's default gap, so either may come back)
+    covered = cover.toarray().astype(bool)
+
+    def people(chosen):
+        return float(w[covered[sorted(int(i) for i in chosen)].any(axis=0)].sum())
+
+    chosen, _ = milp_cover(cover, w, 2, conflicts=_conflicts(3, [(1, 2)]))
+    assert sorted(int(i) for i in chosen) in ([0, 1], [0, 2]) and people(chosen) == 11.0
+    # groups: site 0 is alone in group "a", so a plan must hold it
+    chosen, _ = milp_cover(cover, w, 2, groups=np.array(["a", "b", "b"]))
+    assert 0 in [int(i) for i in chosen] and len(chosen) == 2 and people(chosen) == 11.0
+    # one site only: site 0 (8)
+    assert [int(i) for i in milp_cover(cover, w, 1)[0]] == [0]
+    # every pair in conflict: no two sites can be chosen
+    with pytest.raises(sp.SiteplanInputError, match="no feasible set of 2 sites"):
+        milp_cover(cover, w, 2, conflicts=_conflicts(3, [(0, 1), (0, 2), (1, 2)]))
+
+
+def test_milp_cover_ignores_people_nobody_reaches_and_empty_weights():
+    from scipy import sparse
+
+    from siteplan.select import milp_cover
+
+    # p2 is covered by no site (weight 100), p1 weighs 0: site 0 (p0, 5 people) is best
+    cover = sparse.csr_matrix(np.array([[1, 1, 0], [0, 1, 0]], dtype=float))
+    chosen, status = milp_cover(cover, np.array([5.0, 0.0, 100.0]), 1)
+    assert [int(i) for i in chosen] == [0] and status == "optimal"
+
+
+# ------------------------------------------------------------------------ allocation
+
+
+def _instance(*, demand=(1, 1), fixed=(), conflicts=(), groups=(), cover=None):
+    """Two uses (a, b), three candidates each on its own parcel, four pairs:
+    0 = (a, c0) score 5, 1 = (a, c1) score 7, 2 = (b, c1) score 6, 3 = (b, c2) score 3."""
+    from scipy import sparse
+
+    from siteplan._allocate_milp import Instance
+
+    fx = np.zeros(4, bool)
+    fx[list(fixed)] = True
+    return Instance(uses=("a", "b"), demand=np.array(demand),
+                    members=sparse.identity(3, format="csr"),
+                    pair_use=np.array([0, 0, 1, 1]), pair_cand=np.array([0, 1, 1, 2]),
+                    score=np.array([5.0, 7.0, 6.0, 3.0]), fixed=fx,
+                    conflicts=_conflicts(4, list(conflicts)), groups=tuple(groups),
+                    cover=cover)
+
+
+def test_solve_milp_by_hand():
+    from siteplan._allocate_milp import plan_value, solve_milp
+
+    # one use per parcel: (a, c1) + (b, c1) = 13 would put two uses on c1; the best
+    # allowed plan is (a, c0) + (b, c1) = 11, not (a, c1) + (b, c2) = 10
+    chosen, status, _ = solve_milp(_instance(), "score")
+    assert list(chosen) == [0, 2] and status == 0
+    assert plan_value(_instance(), chosen, "score") == 11.0
+    # (b, c2) fixed in advance: then (a, c1) = 7 is free, 10 in all
+    assert list(solve_milp(_instance(fixed=[3]), "score")[0]) == [1, 3]
+    # use a must have a site in the group holding only pair 0
+    assert list(solve_milp(_instance(groups=[(0, "K", np.array([0]))]), "score")[0]) == [0, 2]
+    # two sites of use a, but its two pairs are too close to each other: no plan
+    chosen, status, _ = solve_milp(_instance(demand=(2, 1), conflicts=[(0, 1)]), "score")
+    assert chosen is None and status == 2
+    # without the conflict: both a sites, and b on c2 (c1 is taken): 5 + 7 + 3
+    assert list(solve_milp(_instance(demand=(2, 1)), "score")[0]) == [0, 1, 3]
+
+
+def test_solve_milp_coverage_and_people_by_use_by_hand():
+    from scipy import sparse
+
+    from siteplan._allocate_milp import people_by_use, plan_value, solve_milp
+
+    # use a: c0 reaches 10 people, c1 reaches 20; use b: c1 and c2 both reach the same 5
+    cover = ((np.array([0, 1]), sparse.csr_matrix(np.eye(2)), np.array([10.0, 20.0])),
+             (np.array([2, 3]), sparse.csr_matrix(np.ones((2, 1))), np.array([5.0])))
+    inst = _instance(cover=cover)
+    chosen, status, _ = solve_milp(inst, "coverage")
+    # a on c1 (20 people); b cannot share c1, so c2 (the same 5 people)
+    assert list(chosen) == [1, 3] and status == 0
+    np.testing.assert_array_equal(people_by_use(inst, chosen), [20.0, 5.0])
+    assert plan_value(inst, chosen, "coverage") == 25.0
+    assert plan_value(inst, np.array([0, 2]), "coverage") == 15.0
+    assert plan_value(inst, np.array([0, 2]), "score") == 11.0
+    np.testing.assert_array_equal(people_by_use(inst, np.array([], int)), [0.0, 0.0])
+    np.testing.assert_array_equal(people_by_use(_instance(), np.array([1, 3])), [0.0, 0.0])
+    # a plan that only has to be feasible: one pair per use, never two uses on c1
+    chosen, status, _ = solve_milp(inst, "coverage", feasibility_only=True)
+    assert status == 0 and sorted(inst.pair_use[chosen]) == [0, 1]
+    assert list(chosen) != [1, 2]
+
+
+def test_spacing_conflicts_are_strict_and_per_use():
+    from siteplan._allocate_build import _conflicts
+
+    # candidates 0, 1, 2 on a line: 0 to 1 exactly 100 m apart (edge to edge), 1 to 2
+    # 99.5 m; use a has a 100 m spacing, use b none
+    geoms = np.array([box(0, 0, 10, 10), box(110, 0, 120, 10), box(219.5, 0, 229.5, 10)])
+    pair_use = np.array([0, 0, 0, 1, 1])
+    pair_cand = np.array([0, 1, 2, 1, 2])
+    got = _conflicts(["a", "b"], {"a": 100.0}, pair_use, pair_cand, geoms).toarray()
+    want = np.zeros((5, 5))
+    want[1, 2] = want[2, 1] = 1.0           # 99.5 m < 100 m; exactly 100 m is allowed
+    np.testing.assert_array_equal(got, want)
