@@ -51,6 +51,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))  # sample
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "_out" / "scale"
 EXTRA = ("rivers", "coastline", "flood_zones", "sawah", "heritage")
+RASTERS = {"flood_hazard": "serang_flood_hazard_100m.tif", "dem": "serang_dem_30m.tif",
+           "landcover": "serang_landcover_30m.tif"}
 CORE = ("parcels", "green_spaces", "roads", "pois", "admin", "population")
 DATA_VERSION = 1  # bump when the data recipe below changes
 
@@ -129,8 +131,11 @@ def load(path: Path):
     """``sp.load_layers`` of every layer of a bench GeoPackage."""
     import siteplan as sp
 
+    # the sample's rasters cover the same city: the built-in profiles' flood-hazard and
+    # slope rules read them
+    rasters = {k: str(ROOT / "data" / "sample" / f) for k, f in RASTERS.items()}
     return sp.load_layers(**{k: (str(path), k) for k in CORE},
-                          extra={k: (str(path), k) for k in EXTRA})
+                          extra={**{k: (str(path), k) for k in EXTRA}, **rasters})
 
 
 def profile(name: str):
