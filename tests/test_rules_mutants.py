@@ -250,3 +250,67 @@ def test_spacing_conflicts_are_strict_and_per_use():
     want = np.zeros((5, 5))
     want[1, 2] = want[2, 1] = 1.0           # 99.5 m < 100 m; exactly 100 m is allowed
     np.testing.assert_array_equal(got, want)
+
+
+# ------------------------------------------------------------------------ constraints
+
+
+def test_no_candidate_problem_counts_every_value_by_hand():
+    import pandas as pd
+
+    from siteplan.constraints import no_candidate_problem
+
+    # ownership over two frames (parcels and those rejected at load), spaces stripped:
+    # 'milik desa' 3, 'swasta' 2, missing 1; a frame without the column is skipped
+    frames = [pd.DataFrame({"ownership": ["milik desa", " milik desa", "swasta", None],
+                            "status": ["x", "x", "y", "y"]}),
+              pd.DataFrame({"ownership": ["milik desa ", "swasta"], "status": ["x", "x"]}),
+              pd.DataFrame({"other": [1]})]
+    p = no_candidate_problem(frames, {"ownership": ("pemda", "aset"), "status": ("aktif",)},
+                             "profile 'p'")
+    assert p.where == "profile 'p' [candidates]"
+    assert p.what == ("no parcel is a candidate (ownership: the profile accepts 'pemda', "
+                      "'aset'; the parcels have 'milik desa' (3), 'swasta' (2), "
+                      "'<empty>' (1); status: the profile accepts 'aktif'; the parcels have "
+                      "'x' (4), 'y' (2))")
+    assert ("e.g. sp.load_layers(..., values={'ownership': {'milik desa': 'pemda'}}), or "
+            "accept your values") in p.fix
+    # on the command line the value with a space is quoted as a shell word
+    assert "e.g. --value ownership:'milik desa'=pemda, or accept" in p.cli
+
+
+def test_no_candidate_problem_with_many_values_or_none():
+    import pandas as pd
+
+    from siteplan.constraints import no_candidate_problem
+
+    # 14 values counted 14, 13, ..., 1 times: the 12 most common shown, then "and 2 more"
+    values = [f"v{i:02d}" for i in range(14) for _ in range(14 - i)]
+    p = no_candidate_problem([pd.DataFrame({"kind": values})], {"kind": ("ok",)}, "c")
+    assert "'v00' (14), 'v01' (13)" in p.what and "'v11' (3) and 2 more)" in p.what
+    assert "'v12'" not in p.what
+    # no parcel has a value at all
+    p = no_candidate_problem([pd.DataFrame({"kind": [None, None]})], {"kind": ("ok",)}, "c")
+    assert p.what == ("no parcel is a candidate (kind: the profile accepts 'ok'; the parcels "
+                      "have '<empty>' (2))")
+    assert "{'kind': {'<your value>': 'ok'}}" in p.fix
+    p = no_candidate_problem([pd.DataFrame({"kind": pd.Series([], dtype=object)})],
+                             {"kind": ("ok",)}, "c")
+    assert "the parcels have no value)" in p.what
+
+
+def test_apply_constraints_names_the_broken_rules():
+    import siteplan.constraints as con
+
+    # A is 100 m², B 400 m²: min_area 200 breaks A, max_area 300 breaks B
+    parcels = frame([box(0, 0, 10, 10), box(100, 0, 120, 20)], parcel_id=["A", "B"])
+    layers = sp.load_layers(parcels=parcels)
+    prof = profile_from_dict({"name": "p", "title": {"en": "t"},
+                              "constraints": [{"type": "min_area", "value": 200},
+                                              {"type": "max_area", "value": 300}],
+                              "criteria": [{"name": "c", "measure": "area", "weight": 1,
+                                            "transform": {"type": "linear", "best": 1,
+                                                          "worst": 0}}]})
+    got = con.apply_constraints(layers["parcels"], prof.constraints, layers)
+    labels = [con.constraint_label(c) for c in prof.constraints]
+    assert list(got) == [labels[0], labels[1]] and all(labels)
