@@ -21,7 +21,7 @@ import logging
 import tomllib
 from collections.abc import Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from typing import Any
 
 try:
     from fastapi import FastAPI, Query, Request
@@ -36,6 +36,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
 
 from .._errors import Problem, SiteplanInputError
 from .._version import __version__
+from ..words import Lang
 from ._body import BodyRefused, parse_body
 from ._geojson import jsonable
 from ._guard import (
@@ -396,7 +397,7 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
     @app.get("/map/{profile}", summary="The HTML map of a built-in profile on the server's "
              "layers", response_class=Response, responses=_html_ok(
                  "the map, a self-contained HTML page", 404, 422, 504))
-    async def map_page(profile: str, lang: Literal["id", "en"] = "id",
+    async def map_page(profile: str, lang: Lang = "id",
                        top: int = Query(10, ge=0, le=100)):
         return await svc.run("map", profile=profile, lang=lang, top=top)
 
@@ -404,7 +405,7 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
              response_class=Response, responses=_html_ok(
                  "the brief, an HTML page", 404, 422, 501, 504))
     async def brief(profile: str, top: int = Query(5, ge=1, le=50),
-                    lang: Literal["id", "en"] = "id"):
+                    lang: Lang = "id"):
         return await svc.run("brief", profile=profile, lang=lang, top=top)
 
     if target is not None:
