@@ -314,3 +314,60 @@ def test_apply_constraints_names_the_broken_rules():
     got = con.apply_constraints(layers["parcels"], prof.constraints, layers)
     labels = [con.constraint_label(c) for c in prof.constraints]
     assert list(got) == [labels[0], labels[1]] and all(labels)
+
+
+# ------------------------------------------------------------------------ zonal
+
+
+def test_zonal_on_polygons_reads_the_zone_at_the_inner_point():
+    # zones: 'rendah' value 3 over x 0-50, 'tinggi' value 7 over x 60-100, a third zone of
+    # another kind over x 100-150 filtered out by `where`; P lies in the first, Q in the
+    # second, R in the filtered one (NaN: no zone), S in none
+    zones = frame([box(0, 0, 50, 50), box(60, 0, 100, 50), box(100, 0, 150, 50)],
+                  kelas=["rendah", "tinggi", "rendah"], nilai=[3.0, 7.0, 9.0],
+                  jenis=["rtrw", "rtrw", "lama"])
+    parcels = {"P": box(10, 10, 20, 20), "Q": box(70, 10, 80, 20), "R": box(120, 10, 130, 20),
+               "S": box(300, 10, 310, 20)}
+    crit = {"measure": "zonal", "layer": "zona", "where": {"jenis": ["rtrw"]}}
+    got = measured(parcels, {**crit, "column": "nilai",
+                             "transform": {"type": "linear", "best": 10, "worst": 0}},
+                   zona=zones)
+    assert got["P"] == 3.0 and got["Q"] == 7.0
+    assert np.isnan(got["R"]) and np.isnan(got["S"])
+    ids = list(parcels)
+    layers = sp.load_layers(parcels=frame(parcels.values(), parcel_id=ids),
+                            extra={"zona": zones})
+    prof = profile_from_dict({"name": "z", "title": {"en": "t"}, "criteria": [{
+        "name": "c", "weight": 1, **crit, "column": "kelas",
+        "transform": {"type": "categorical", "table": {"rendah": 1.0, "tinggi": 0.5}}}]})
+    res = sp.score(layers, prof).set_index("parcel_id")
+    assert list(res.loc[["P", "Q"], "m_c"]) == ["rendah", "tinggi"]
+    assert res["m_c"].loc[["R", "S"]].isna().all()
+
+
+def test_zonal_on_a_raster_weights_cells_by_the_share_covered(tmp_path):
+    import rasterio
+    from affine import Affine
+
+    # 10 m cells, top-left at (RX, RY): row 0 holds 1 2 3, row 1 holds 4 5 6
+    rx, ry = X0 + 1000, Y0 + 1000
+    path = tmp_path / "r.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=3, height=2, count=1,
+                       dtype="float64", crs=CRS, transform=Affine(10.0, 0, rx, 0, -10.0, ry)
+                       ) as dst:
+        dst.write(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), 1)
+    # P: the east half of cell 1 and all of cell 2 in row 0 (x 5-20 m, y 0-10 m down)
+    p = shapely.box(rx + 5, ry - 10, rx + 20, ry)
+    expect = {"mean": (0.5 * 1 + 2) / 1.5, "sum": 0.5 * 1 + 2, "min": 1.0, "max": 2.0,
+              "majority": 2.0}
+    for stat, want in expect.items():
+        got = measured({"P": p}, {"measure": "zonal", "layer": "r", "stat": stat,
+                                  "transform": {"type": "linear", "best": 10, "worst": 0}},
+                       r=str(path))
+        assert got["P"] == pytest.approx(want, rel=1e-12), stat
+    # share of the parcel whose cells are 2 (or at least 2): 1 of its 1.5 cells
+    for rule in ({"values": [2]}, {"at_least": 2}):
+        got = measured({"P": p}, {"measure": "zonal", "layer": "r", "stat": "share", **rule,
+                                  "transform": {"type": "linear", "best": 1, "worst": 0}},
+                       r=str(path))
+        assert got["P"] == pytest.approx(2 / 3, rel=1e-12), rule
