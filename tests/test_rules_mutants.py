@@ -371,3 +371,74 @@ def test_zonal_on_a_raster_weights_cells_by_the_share_covered(tmp_path):
                                   "transform": {"type": "linear", "best": 1, "worst": 0}},
                        r=str(path))
         assert got["P"] == pytest.approx(2 / 3, rel=1e-12), rule
+
+
+# ------------------------------------------------------------------------ population
+
+
+def _people_layers(pop):
+    return sp.load_layers(parcels=frame([box(0, 0, 1, 1)], parcel_id=["x"]), population=pop,
+                          extra={"taman": frame([box(0, 0, 10, 10)], jenis=["taman"])})
+
+
+def test_amount_in_by_area_length_and_whole_points():
+    from siteplan.population import _make, amount_in
+
+    # a 10 x 10 block of 100 people (1 per m²), a 10 m street of 10 people (1 per m), a
+    # point of 7 people at (30, 30)
+    geoms = np.array([box(0, 0, 10, 10), shapely.LineString([(X0, Y0 + 20), (X0 + 10, Y0 + 20)]),
+                      shapely.Point(X0 + 30, Y0 + 30)])
+    s = _make(geoms, np.array([100.0, 10.0, 7.0]), "t")
+    areas = np.array([box(5, 0, 15, 10),       # half the block: 50
+                      box(-5, -5, 20, 15),     # the whole block (inside): 100
+                      box(5, 15, 15, 25),      # half the street: 5
+                      box(25, 25, 30, 35),     # the point, on this area's east edge
+                      box(30, 25, 35, 35)])    # and on this one's west edge
+    np.testing.assert_allclose(amount_in(areas, s), [50, 100, 5, 7, 7], rtol=1e-12)
+    # once: a point on the edge of two areas counts in the first only
+    np.testing.assert_allclose(amount_in(areas, s, once=True), [50, 100, 5, 7, 0],
+                               rtol=1e-12)
+
+
+def test_features_of_zero_size_hold_nobody_and_are_reported(caplog):
+    from siteplan.population import _make, amount_in
+
+    flat = shapely.LineString([(X0, Y0), (X0, Y0)])    # zero length, 5 people
+    with caplog.at_level("WARNING", logger="siteplan.population"):
+        s = _make(np.array([flat, box(0, 0, 10, 10)]), np.array([5.0, 0.0]), "pop")
+    assert "layer 'pop': 1 features of zero size hold 5" in caplog.text
+    assert amount_in(np.array([box(-1, -1, 11, 11)]), s)[0] == 0.0
+
+
+def test_amount_within_counts_a_point_exactly_at_the_radius():
+    from siteplan.population import _make, amount_within
+
+    # points 20 m and 20.5 m east of a 10 m parcel's edge (3 and 4 people), radius 20
+    s = _make(shapely.points([X0 + 30, X0 + 30.5], [Y0 + 5] * 2), np.array([3.0, 4.0]), "t")
+    assert amount_within(np.array([box(0, 0, 10, 10)]), 20.0, s)[0] == 3.0
+    assert amount_within(np.array([box(0, 0, 10, 10)]), 20.5, s)[0] == 7.0
+    assert len(amount_within(np.empty(0, dtype=object), 20.0, s)) == 0
+    # a block of 100 people over x 30-40 (1 per m² over 10 m of depth): a 25 m buffer of
+    # the parcel reaches x <= 35 along the straight side: 5 m x 10 m = 50 people
+    b = _make(np.array([box(30, 0, 40, 10)]), np.array([100.0]), "t")
+    assert amount_within(np.array([box(0, 0, 10, 10)]), 25.0, b)[0] == pytest.approx(50.0)
+
+
+def test_people_beyond_the_reach_of_parks():
+    from siteplan.population import amount_in, people_beyond
+
+    # a strip of 1,000 people over x 0-100, y 0-10 (1 per m²); a park over x 0-10: 40 m
+    # around it reaches x 50 along the strip, so 500 people live beyond it
+    pop = frame([box(0, 0, 100, 10)], population=[1000.0])
+    layers = _people_layers(pop)
+    s = people_beyond(layers, 40.0, "taman", {"jenis": ("taman",)}, context="t")
+    assert amount_in(np.array([box(-500, -500, 500, 500)]), s)[0] == pytest.approx(500.0)
+    # no park of that kind: everyone is beyond
+    s = people_beyond(layers, 40.0, "taman", {"jenis": ("hutan",)}, context="t")
+    assert amount_in(np.array([box(-500, -500, 500, 500)]), s)[0] == pytest.approx(1000.0)
+    # people as points: those within 40 m of the park are left out
+    pts = frame([shapely.Point(X0 + 45, Y0 + 5), shapely.Point(X0 + 60, Y0 + 5)],
+                population=[3.0, 4.0])
+    layers = _people_layers(pts)
+    s = people_beyond(layers, 40.0, "taman", {"jenis": ("taman",)}, context="t")
+    assert amount_in(np.array([box(-500, -500, 500, 500)]), s)[0] == 4.0
