@@ -142,7 +142,15 @@ def test_load_sample_loads_cleanly(layers):
     rasters = tuple(gen.RASTERS)
     assert layers.names == gen.LAYER_NAMES + ("population_kelurahan",) + rasters[1:]
     assert all(isinstance(layers[n], RasterLayer) for n in rasters)
-    assert len(layers.repairs) == 0
+    # nothing repaired; the one note is the river classes derived from the widths in metres
+    # (the sample's rivers carry width_m, not width_class): 4 of 3-20 m, Cibanten's 30 m
+    notes = layers.repairs.to_dict("records")
+    assert [(n["layer"], n["problem"]) for n in notes] == [
+        ("rivers", "5 features without width_class")]
+    assert notes[0]["action"].endswith("(sedang 4, besar 1)")
+    widths = layers["rivers"]["width_m"].to_numpy(float)
+    assert sorted(layers["rivers"]["width_class"]) == sorted(
+        "besar" if w > 20 else "sedang" if w > 3 else "kecil" for w in widths)
     assert len(layers.rejected) == 0
     assert set(layers.sources) == set(layers.names)
 
