@@ -21,6 +21,9 @@ How the work is cut down:
   measured only when one of its segments' boxes lies within that bound.
 * **Both cores**: the kernel releases the GIL and parcels go in blocks over a
   thread pool.
+* **No reference counting** in the kernel (compiled without numba's
+  runtime): it allocates nothing, and the atomic counts of its arrays'
+  references at every inlined helper were most of its time.
 
 Parcels whose answer hangs on a feature vertex lying within rounding of the
 parcel's boundary (where a ray-crossing test and GEOS's robust point
@@ -118,9 +121,12 @@ def feature_grid(fgeoms: np.ndarray, max_cells: int = 4_000_000,
     g = fgeoms[keep]
     if len(g) == 0 or not np.isin(shapely.get_type_id(g), _FEATURE_TYPES).all():
         return None
-    parts, owner = shapely.get_parts(g, return_index=True)
-    full = ~shapely.is_empty(parts)
-    parts, owner = parts[full], owner[full]
+    if np.isin(shapely.get_type_id(g), (0, 1, 2)).all():   # single parts, none empty
+        parts, owner = g, np.arange(len(g))
+    else:
+        parts, owner = shapely.get_parts(g, return_index=True)
+        full = ~shapely.is_empty(parts)
+        parts, owner = parts[full], owner[full]
     xy, part = shapely.get_coordinates(parts, return_index=True)
     n_vert = np.bincount(part, minlength=len(parts))
     vert_off = np.zeros(len(parts) + 1, dtype=np.int64)
@@ -268,13 +274,17 @@ def nearest(geoms: np.ndarray, grid: FeatureGrid, limit: float | None,
     blocks = [(s, min(s + block, n)) for s in range(0, n, block)]
     if len(blocks) == 1 or _cores() == 1:
         for s, e in blocks:
-            _kernel(s, e, *args)
+            _block(s, e, args, grid.n_features)
     else:
-        for f in [_pool().submit(_kernel, s, e, *args) for s, e in blocks]:
+        for f in [_pool().submit(_block, s, e, args, grid.n_features) for s, e in blocks]:
             f.result()
     if limit is not None:
         out[out > limit] = np.inf
     return out, unsure
+
+
+def _block(s: int, e: int, args: tuple, n_features: int) -> None:
+    _kernel(s, e, *args, np.full(n_features, -1, dtype=np.int64))
 
 
 def _jit(fn, **options):
@@ -288,8 +298,15 @@ def _jit(fn, **options):
         return numba.njit(nogil=True, **options)(fn)
 
 
+def _jit_plain(fn):
+    # without numba's reference counting: the search allocates nothing, and counting the
+    # references of its arrays (atomic increments and decrements at every inlined helper)
+    # took most of its time. Helpers inlined into it are compiled the same way.
+    return _jit(fn, _nrt=False)
+
+
 def _inline(fn):
-    # helpers are inlined into the kernel: no call, no reference counting of array arguments
+    # helpers are inlined into the kernel (no call) and compiled as the kernel is
     return _jit(fn, inline="always")
 
 
@@ -551,12 +568,12 @@ def _envelopes(px, py, ring_off, part_off, geom_off, ring_env, bounds):
         bounds[i, 0], bounds[i, 1], bounds[i, 2], bounds[i, 3] = x0, y0, x1, y1
 
 
-@_jit
-def _kernel(s, e, pcl, fts, grd, cap, tol, out, unsure):
+@_jit_plain
+def _kernel(s, e, pcl, fts, grd, cap, tol, out, unsure, seen):
+    # seen[f] == i: feature f already measured for parcel i (the caller fills it with -1)
     bounds = pcl[6]
     items = fts[6]
     gx0, gy0, h, nx, ny = grd
-    seen = np.full(len(fts[3]) - 1, -1, dtype=np.int64)
     for i in range(s, e):
         bx0, by0, bx1, by1 = bounds[i, 0], bounds[i, 1], bounds[i, 2], bounds[i, 3]
         cx0 = int(np.floor((bx0 - gx0) / h))

@@ -17,7 +17,15 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from ..features import check_pairs, feature_tree, numeric_column, require_column, where_key
+from ..features import (
+    check_pairs,
+    feature_tree,
+    geoms_of,
+    numeric_column,
+    require_column,
+    select_features,
+    where_key,
+)
 from ..layers import CacheKey
 from ..population import Spread, amount_within, spread
 from ..transforms import saturation_distance
@@ -40,7 +48,15 @@ def distance(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray, laye
     of :mod:`siteplan.measures._nearest`; anything else (and any parcel it
     leaves unsure) through :func:`_nearest` on GEOS.
     """
-    tree, _, fgeoms = feature_tree(layers, crit.layer, crit.where, context=context)
+    tree_key = CacheKey("tree", (crit.layer,), (where_key(crit.where), False))
+    if _compiled.available() and tree_key not in layers.cache:
+        # the compiled search needs no STRtree: it is built only if the GEOS path runs
+        fgeoms = layers.cache.get(
+            CacheKey("feature_geoms", (crit.layer,), (where_key(crit.where),)),
+            lambda: geoms_of(select_features(layers, crit.layer, crit.where,
+                                             context=context)))
+    else:
+        _, _, fgeoms = feature_tree(layers, crit.layer, crit.where, context=context)
     limit = saturation_distance(crit.transform)
     out = np.full(len(geoms), np.inf)
     todo = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))   # the rest stay inf
@@ -65,6 +81,7 @@ def distance(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray, laye
         CacheKey("vertices", (crit.layer,), (where_key(crit.where),)), build)
     if kd is None:
         return out
+    tree, _, fgeoms = feature_tree(layers, crit.layer, crit.where, context=context)
     out[todo] = _nearest(geoms[todo], fgeoms, tree, kd, owner, fbox, limit)
     return out
 
