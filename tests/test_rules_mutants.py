@@ -442,3 +442,80 @@ def test_people_beyond_the_reach_of_parks():
     layers = _people_layers(pts)
     s = people_beyond(layers, 40.0, "taman", {"jenis": ("taman",)}, context="t")
     assert amount_in(np.array([box(-500, -500, 500, 500)]), s)[0] == 4.0
+
+
+# ------------------------------------------------------------------------ weights
+
+
+def _problem(fn, *args):
+    with pytest.raises(sp.SiteplanInputError) as info:
+        fn(*args)
+    return str(info.value)
+
+
+def test_parse_matrix_shapes_and_sizes():
+    import pandas as pd
+
+    from siteplan.limits import MAX_CRITERIA
+    from siteplan.weights import parse_matrix
+
+    assert "must be square (n rows of n numbers), got row lengths [2, 1]" in \
+        _problem(parse_matrix, [[1, 2], [1]])
+    assert "got row lengths []" in _problem(parse_matrix, [])
+    assert "got row lengths 5" in _problem(parse_matrix, 5)
+    np.testing.assert_array_equal(parse_matrix(pd.DataFrame([[1, 2], [0.5, 1]])),
+                                  [[1, 2], [0.5, 1]])
+    # exactly MAX_CRITERIA rows are allowed, one more is not
+    assert parse_matrix(np.ones((MAX_CRITERIA, MAX_CRITERIA))).shape == (MAX_CRITERIA,) * 2
+    assert (f"has {MAX_CRITERIA + 1} rows, over the limit of {MAX_CRITERIA} criteria" in
+            _problem(parse_matrix, np.ones((MAX_CRITERIA + 1, MAX_CRITERIA + 1)).tolist()))
+
+
+def test_parse_matrix_names_the_first_five_bad_entries():
+    from siteplan.weights import parse_matrix
+
+    # a 100-character fraction is read; 101 characters are not
+    assert parse_matrix([[1, "1/3" + " " * 97], ["3", 1]])[0, 1] == pytest.approx(1 / 3)
+    long39, long40 = "x" * 37, "y" * 38        # their reprs are 39 and 40 characters
+    m = [[1, long39, long40], ["1/3" + " " * 98, 1, None], [True, "a/b", 1]]
+    text = _problem(parse_matrix, m)
+    assert ("entries must be numbers or 'a/b' fractions, got [1,2]='" + long39 + "', "
+            "[1,3]='" + "y" * 36 + "..., [2,1]='1/3" + " " * 33 + "..., [2,3]=None, "
+            "[3,1]=True") in text
+    assert "[3,2]" not in text
+
+
+def test_parse_matrix_scale_diagonal_and_reciprocals():
+    from siteplan.weights import parse_matrix
+
+    # the ends of the scale are allowed: 1e-6 and 1e6
+    assert parse_matrix([[1, 1e6], [1e-6, 1]])[0, 1] == 1e6
+    text = _problem(parse_matrix, [[0, -1, 2e6], [1, 1, 1e-7], [np.nan, 1, 1]])
+    assert ("entries must be positive numbers from 1/1e+06 to 1e+06, got [1,1]=0, [1,2]=-1, "
+            "[1,3]=2e+06, [2,3]=1e-07, [3,1]=nan") in text
+    # the diagonal alone is wrong: one problem, no reciprocal one for the diagonal
+    text = _problem(parse_matrix, [[1, 2], [0.5, 2]])
+    assert "the diagonal must be 1, got [2,2]=2" in text and "reciprocal" not in text
+    # within 1 %: 3 x 0.33 = 0.99 is read as 1/3; every pair of a 4 x 4 matrix off: the
+    # first five named, row by row
+    assert parse_matrix([[1, 3], [0.33, 1]])[1, 0] == 0.33
+    m = [[1, 2, 2, 2], [2, 1, 2, 2], [2, 2, 1, 2], [2, 2, 2, 1]]
+    text = _problem(parse_matrix, m)
+    assert ("must be reciprocal (a[j,i] = 1/a[i,j]), but [1,2]=2 and [2,1]=2, [1,3]=2 and "
+            "[3,1]=2, [1,4]=2 and [4,1]=2, [2,3]=2 and [3,2]=2, [2,4]=2 and [4,2]=2") in text
+    assert "[3,4]" not in text and "diagonal" not in text
+
+
+def test_ahp_weights_of_two_criteria_and_of_a_dataframe():
+    import pandas as pd
+
+    from siteplan.weights import ahp_weights
+
+    # two criteria are always consistent: CR = 0; 3 : 1 gives 0.75 and 0.25
+    w, cr = ahp_weights([[1, 3], ["1/3", 1]])
+    assert cr == 0.0 and w == pytest.approx([0.75, 0.25])
+    frame_ = pd.DataFrame([[1, 3], [1 / 3, 1]], index=["jalan", "pasar"],
+                          columns=["jalan", "pasar"])
+    w, cr = ahp_weights(frame_)
+    assert isinstance(w, pd.Series) and w.name == "weight"
+    assert list(w.index) == ["jalan", "pasar"] and w.to_numpy() == pytest.approx([0.75, 0.25])
