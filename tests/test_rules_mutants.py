@@ -519,3 +519,63 @@ def test_ahp_weights_of_two_criteria_and_of_a_dataframe():
     w, cr = ahp_weights(frame_)
     assert isinstance(w, pd.Series) and w.name == "weight"
     assert list(w.index) == ["jalan", "pasar"] and w.to_numpy() == pytest.approx([0.75, 0.25])
+
+
+def _write_raster(path, values, *, crs, transform, nodata=None):
+    import rasterio
+
+    values = np.asarray(values, dtype="float64")
+    with rasterio.open(path, "w", driver="GTiff", width=values.shape[1],
+                       height=values.shape[0], count=1, dtype="float64", crs=crs,
+                       transform=transform, nodata=nodata) as dst:
+        dst.write(values, 1)
+    return str(path)
+
+
+def test_demand_points_of_a_population_raster(tmp_path):
+    from affine import Affine
+
+    from siteplan.population import demand_points
+
+    # 100 m cells, top-left at (X0, Y0 + 200): 5 people top-left, 7 bottom-right, the
+    # others empty or no-data; the people sit at their cells' centres
+    path = _write_raster(tmp_path / "pop.tif", [[5.0, 0.0], [-1.0, 7.0]], crs=CRS,
+                         transform=Affine(100.0, 0, X0, 0, -100.0, Y0 + 200), nodata=-1.0)
+    near = sp.load_layers(parcels=frame([box(0, 0, 10, 10)], parcel_id=["p"]),
+                          population=path)
+    pts, w = demand_points(near)
+    np.testing.assert_array_equal(w, [5.0, 7.0])
+    np.testing.assert_allclose(shapely.get_coordinates(pts),
+                               [[X0 + 50, Y0 + 150], [X0 + 150, Y0 + 50]], atol=1e-9)
+    # parcels 30 km away: only cells within 10 km of their extent are read, so none
+    far = sp.load_layers(parcels=frame([box(30_000, 0, 30_010, 10)], parcel_id=["p"]),
+                         population=path)
+    pts, w = demand_points(far)
+    assert len(pts) == 0 and len(w) == 0
+
+
+def test_demand_points_of_a_raster_in_degrees(tmp_path):
+    import pyproj
+    from affine import Affine
+
+    from siteplan.population import demand_points
+
+    # a 2 x 2 raster of 0.001 degree cells in EPSG:4326 over Kota Serang; the parcels in
+    # UTM 48S; the centres come back in UTM, as pyproj transforms them
+    lon0, lat0 = 106.15, -6.10
+    path = _write_raster(tmp_path / "pop4326.tif", [[1.0, 2.0], [3.0, 0.0]], crs="EPSG:4326",
+                         transform=Affine(0.001, 0, lon0, 0, -0.001, lat0))
+    to_utm = pyproj.Transformer.from_crs("EPSG:4326", CRS, always_xy=True)
+    px, py = to_utm.transform(lon0 + 0.001, lat0 - 0.001)
+    parcel = shapely.box(px, py, px + 10, py + 10)
+    layers = sp.load_layers(parcels=frame([parcel], parcel_id=["p"]), population=path)
+    pts, w = demand_points(layers)
+    np.testing.assert_array_equal(w, [1.0, 2.0, 3.0])
+    x, y = to_utm.transform([lon0 + 0.0005, lon0 + 0.0015, lon0 + 0.0005],
+                            [lat0 - 0.0005, lat0 - 0.0005, lat0 - 0.0015])
+    np.testing.assert_allclose(shapely.get_coordinates(pts), np.column_stack([x, y]),
+                               atol=1e-6)
+    # parcels 30 km east: the window is found in degrees too, and holds no cell
+    far = sp.load_layers(parcels=frame([shapely.box(px + 30_000, py, px + 30_010, py + 10)],
+                                       parcel_id=["p"]), population=path)
+    assert len(demand_points(far)[0]) == 0
