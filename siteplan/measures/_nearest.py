@@ -287,13 +287,49 @@ def _block(s: int, e: int, args: tuple, n_features: int) -> None:
     _kernel(s, e, *args, np.full(n_features, -1, dtype=np.int64))
 
 
+def cache_dir() -> str:
+    """Where numba keeps the compiled search: ``<siteplan's cache folder>/numba``.
+
+    siteplan's cache folder is ``$SITEPLAN_CACHE_DIR`` when set, otherwise the
+    user's (``platformdirs.user_cache_dir``: ``~/.cache/siteplan`` on Linux),
+    as for :func:`siteplan.datasets.cache_dir`. So the search compiles once per
+    installation even where the package folder is read-only (a system or
+    container install), and a fresh process loads it instead. Where the user
+    chose numba's cache folder (``NUMBA_CACHE_DIR``, or numba's config file),
+    that folder is used.
+    """
+    env = os.environ.get("SITEPLAN_CACHE_DIR")
+    if env:
+        return os.path.join(os.path.expanduser(env), "numba")
+    import platformdirs
+
+    return os.path.join(platformdirs.user_cache_dir("siteplan", appauthor=False,
+                                                    opinion=False), "numba")
+
+
+@contextlib.contextmanager
+def _cache_folder() -> Iterator[None]:
+    # numba picks a function's cache folder when the function is decorated: siteplan's own
+    # folder for these functions only (other numba users of the process keep theirs), unless
+    # the user set numba's (then config.CACHE_DIR is not empty and stays)
+    if numba.config.CACHE_DIR:
+        yield
+        return
+    numba.config.CACHE_DIR = cache_dir()
+    try:
+        yield
+    finally:
+        numba.config.CACHE_DIR = ""
+
+
 def _jit(fn, **options):
-    # compiled once and kept in numba's cache; where no cache directory is writable, numba
-    # refuses cache=True, and the search is compiled afresh in each process instead
+    # compiled once and kept in numba's cache (see cache_dir); where no cache folder is
+    # writable, numba refuses cache=True, and the search is compiled afresh in each process
     if numba is None:
         return fn
     try:
-        return numba.njit(nogil=True, cache=True, **options)(fn)
+        with _cache_folder():
+            return numba.njit(nogil=True, cache=True, **options)(fn)
     except RuntimeError:
         return numba.njit(nogil=True, **options)(fn)
 
