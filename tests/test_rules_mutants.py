@@ -346,31 +346,44 @@ def test_zonal_on_polygons_reads_the_zone_at_the_inner_point():
 
 
 def test_zonal_on_a_raster_weights_cells_by_the_share_covered(tmp_path):
-    import rasterio
     from affine import Affine
 
-    # 10 m cells, top-left at (RX, RY): row 0 holds 1 2 3, row 1 holds 4 5 6
+    # 10 m cells, top-left at (rx, ry): row 0 holds 1 2 3, row 1 holds 4, no-data, 6
     rx, ry = X0 + 1000, Y0 + 1000
-    path = tmp_path / "r.tif"
-    with rasterio.open(path, "w", driver="GTiff", width=3, height=2, count=1,
-                       dtype="float64", crs=CRS, transform=Affine(10.0, 0, rx, 0, -10.0, ry)
-                       ) as dst:
-        dst.write(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), 1)
-    # P: the east half of cell 1 and all of cell 2 in row 0 (x 5-20 m, y 0-10 m down)
-    p = shapely.box(rx + 5, ry - 10, rx + 20, ry)
-    expect = {"mean": (0.5 * 1 + 2) / 1.5, "sum": 0.5 * 1 + 2, "min": 1.0, "max": 2.0,
-              "majority": 2.0}
-    for stat, want in expect.items():
-        got = measured({"P": p}, {"measure": "zonal", "layer": "r", "stat": stat,
-                                  "transform": {"type": "linear", "best": 10, "worst": 0}},
-                       r=str(path))
-        assert got["P"] == pytest.approx(want, rel=1e-12), stat
-    # share of the parcel whose cells are 2 (or at least 2): 1 of its 1.5 cells
-    for rule in ({"values": [2]}, {"at_least": 2}):
-        got = measured({"P": p}, {"measure": "zonal", "layer": "r", "stat": "share", **rule,
-                                  "transform": {"type": "linear", "best": 1, "worst": 0}},
-                       r=str(path))
+    path = _write_raster(tmp_path / "r.tif", [[1.0, 2.0, 3.0], [4.0, -1.0, 6.0]], crs=CRS,
+                         transform=Affine(10.0, 0, rx, 0, -10.0, ry), nodata=-1.0)
+    # P: the east half of cell 1 and all of cell 2 in row 0 (x 5-20 m, y 0-10 m down);
+    # Q: the first two cells of row 1, the second of them no-data
+    parcels = {"P": shapely.box(rx + 5, ry - 10, rx + 20, ry),
+               "Q": shapely.box(rx, ry - 20, rx + 20, ry - 10)}
+    expect = {"mean": ((0.5 * 1 + 2) / 1.5, 4.0), "sum": (0.5 * 1 + 2, 4.0),
+              "min": (1.0, 4.0), "max": (2.0, 4.0), "majority": (2.0, 4.0)}
+    for stat, (p_want, q_want) in expect.items():
+        got = measured(parcels, {"measure": "zonal", "layer": "r", "stat": stat,
+                                 "transform": {"type": "linear", "best": 10, "worst": 0}},
+                       r=path)
+        assert got["P"] == pytest.approx(p_want, rel=1e-12), stat
+        assert got["Q"] == pytest.approx(q_want, rel=1e-12), stat
+    # share of the parcel whose cells are 2 (or at least 2): 1 of P's 1.5 cells; none of
+    # Q's one valid cell (4 is not 2, but 4 >= 2)
+    for rule, q_want in (({"values": [2]}, 0.0), ({"at_least": 2}, 1.0)):
+        got = measured(parcels, {"measure": "zonal", "layer": "r", "stat": "share", **rule,
+                                 "transform": {"type": "linear", "best": 1, "worst": 0}},
+                       r=path)
         assert got["P"] == pytest.approx(2 / 3, rel=1e-12), rule
+        assert got["Q"] == pytest.approx(q_want, rel=1e-12), rule
+
+
+def test_a_raster_layer_counts_its_cells_and_names_itself(tmp_path):
+    from affine import Affine
+
+    path = _write_raster(tmp_path / "dem.tif", np.zeros((2, 3)), crs=CRS,
+                         transform=Affine(30.0, 0, X0, 0, -30.0, Y0))
+    layers = sp.load_layers(parcels=frame([box(0, 0, 10, 10)], parcel_id=["p"]),
+                            extra={"dem": path})
+    r = layers["dem"]
+    assert len(r) == 6
+    assert repr(r) == "<RasterLayer dem: 3 x 2 cells of 30 x 30, EPSG:32748, dem.tif>"
 
 
 # ------------------------------------------------------------------------ population
