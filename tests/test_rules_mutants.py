@@ -302,18 +302,29 @@ def test_no_candidate_problem_with_many_values_or_none():
 def test_apply_constraints_names_the_broken_rules():
     import siteplan.constraints as con
 
-    # A is 100 m², B 400 m²: min_area 200 breaks A, max_area 300 breaks B
+    # A is 100 m², B 400 m² and 5 m from a river: min_area 200 breaks A, max_area 300 and
+    # a 10 m river setback break B
     parcels = frame([box(0, 0, 10, 10), box(100, 0, 120, 20)], parcel_id=["A", "B"])
-    layers = sp.load_layers(parcels=parcels)
+    river = frame([shapely.LineString([(X0 + 125, Y0 - 50), (X0 + 125, Y0 + 50)])])
+    layers = sp.load_layers(parcels=parcels, extra={"sungai": river})
     prof = profile_from_dict({"name": "p", "title": {"en": "t"},
                               "constraints": [{"type": "min_area", "value": 200},
-                                              {"type": "max_area", "value": 300}],
+                                              {"type": "max_area", "value": 300},
+                                              {"type": "outside", "layer": "sungai",
+                                               "buffer": 10}],
                               "criteria": [{"name": "c", "measure": "area", "weight": 1,
                                             "transform": {"type": "linear", "best": 1,
                                                           "worst": 0}}]})
     got = con.apply_constraints(layers["parcels"], prof.constraints, layers)
     labels = [con.constraint_label(c) for c in prof.constraints]
-    assert list(got) == [labels[0], labels[1]] and all(labels)
+    assert list(got) == [labels[0], labels[1] + "; " + labels[2]] and all(labels)
+    # an unknown rule is named with the profile and the rule's place
+    bogus = [{"type": "bogus"}]
+    with pytest.raises(sp.SiteplanInputError,
+                       match=r"profile 'profile' constraint 1 \(bogus\): unknown constraint"):
+        con.apply_constraints(layers["parcels"], bogus, layers)
+    with pytest.raises(sp.SiteplanInputError, match=r"profile 'kuliner' constraint 1 "):
+        con.apply_constraints(layers["parcels"], bogus, layers, profile_name="kuliner")
 
 
 # ------------------------------------------------------------------------ zonal
@@ -416,11 +427,19 @@ def test_amount_in_by_area_length_and_whole_points():
 def test_features_of_zero_size_hold_nobody_and_are_reported(caplog):
     from siteplan.population import _make, amount_in
 
-    flat = shapely.LineString([(X0, Y0), (X0, Y0)])    # zero length, 5 people
+    def flat(x):
+        return shapely.LineString([(X0 + x, Y0), (X0 + x, Y0)])     # zero length
+
+    # zero-length lines of 5, 1 and 0 people, a 0.5 m line of 2, a block of 100, a point
+    # of 3: the first two are lost (6 people), the empty one holds nobody to lose
+    geoms = np.array([flat(0), flat(1), flat(2),
+                      shapely.LineString([(X0, Y0 + 5), (X0 + 0.5, Y0 + 5)]),
+                      box(0, 10, 10, 20), shapely.Point(X0 + 3, Y0 + 3)])
     with caplog.at_level("WARNING", logger="siteplan.population"):
-        s = _make(np.array([flat, box(0, 0, 10, 10)]), np.array([5.0, 0.0]), "pop")
-    assert "layer 'pop': 1 features of zero size hold 5" in caplog.text
-    assert amount_in(np.array([box(-1, -1, 11, 11)]), s)[0] == 0.0
+        s = _make(geoms, np.array([5.0, 1.0, 0.0, 2.0, 100.0, 3.0]), "pop")
+    assert "layer 'pop': 2 features of zero size hold 6, which is not counted" in caplog.text
+    # the 0.5 m line counts whole (2), the block (100) and the point (3); the lost ones 0
+    assert amount_in(np.array([box(-1, -1, 11, 21)]), s)[0] == pytest.approx(105.0)
 
 
 def test_amount_within_counts_a_point_exactly_at_the_radius():
