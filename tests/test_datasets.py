@@ -285,16 +285,6 @@ def test_offline_default_source_names_the_pinned_url(monkeypatch, cache):
     assert isinstance(info.value, ValueError)
 
 
-def test_a_timeout_is_reported(monkeypatch):
-    def slow(*_args, **kwargs):
-        assert kwargs["timeout"] == 2
-        raise requests.ReadTimeout("timed out")
-
-    monkeypatch.setattr(requests, "get", slow)
-    with pytest.raises(SiteplanInputError, match="timeout of 2 s"):
-        datasets.serang_admin(timeout=2)
-
-
 def test_http_error_is_reported(server, cache):
     with pytest.raises(SiteplanInputError, match="HTTP 404"):
         datasets.serang_admin(source=server.url("/missing.sql"))
