@@ -19,20 +19,54 @@ def score_classes(y, scheme: str = "quantiles", k: int = 5) -> tuple[np.ndarray,
     """(upper bounds of the classes, class of each value) for the scores ``y``.
 
     ``y`` holds the scored sites only (no NaN). An empty ``y`` has no class;
-    a single distinct score is one class.
+    a single distinct score is one class. Quantiles (the default) and a single
+    class are computed here, as mapclassify computes them, without importing
+    mapclassify (seconds on some machines: it compiles a function at import);
+    the other schemes use mapclassify.
     """
-    import mapclassify
-
-    y = np.asarray(y, dtype=float)
+    y = np.asarray(y, dtype=float).ravel()
     n_unique = len(np.unique(y))
     if n_unique == 0:
         return np.zeros(0), np.zeros(0, dtype=int)
     k_eff = min(k, n_unique)
+    if k_eff == 1:      # mapclassify.UserDefined(y, [max]): one class
+        return np.array([float(y.max())]), np.zeros(len(y), dtype=int)
+    if scheme.replace("_", "").lower() == "quantiles":
+        bins = _quantile_bins(y, k_eff)
+        return bins, _bin1d(y, bins)
+    import mapclassify
+
     with warnings.catch_warnings():
         # mapclassify warns when ties leave fewer classes than asked; we use what it made
         warnings.simplefilter("ignore")
-        if k_eff == 1:
-            clf = mapclassify.UserDefined(y, [float(y.max())])
-        else:
-            clf = mapclassify.classify(y, scheme.replace("_", "").lower(), k=k_eff)
+        clf = mapclassify.classify(y, scheme.replace("_", "").lower(), k=k_eff)
     return np.asarray(clf.bins, dtype=float), np.asarray(clf.yb, dtype=int)
+
+
+def _quantile_bins(y: np.ndarray, k: int) -> np.ndarray:
+    # mapclassify.classifiers.quantile: scipy's scoreatpercentile ('fraction') at 100/k,
+    # 200/k, ... 100, operation for operation, then the distinct values
+    w = 100.0 / k
+    p = np.arange(w, 100 + w, w)
+    if p[-1] > 100.0:
+        p[-1] = 100.0
+    s = np.sort(y)
+    q = []
+    for per in p:
+        idx = per / 100.0 * (len(s) - 1)
+        i = int(idx)
+        if i == idx:
+            q.append(s[i])
+        else:
+            w0, w1 = (i + 1) - idx, idx - i
+            q.append((s[i] * w0 + s[i + 1] * w1) / (w0 + w1))
+    return np.unique(np.array(q, dtype=float))
+
+
+def _bin1d(y: np.ndarray, bins: np.ndarray) -> np.ndarray:
+    # mapclassify.classifiers.bin1d: class j holds bins[j-1] < y <= bins[j]; 0 below
+    left = np.concatenate([[-np.inf], bins[:-1]])
+    out = np.zeros(y.shape, dtype=int)
+    for j in range(len(bins) - 1, -1, -1):
+        out += (y > left[j]) * (y <= bins[j]) * j
+    return out

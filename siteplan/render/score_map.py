@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 import folium
 import folium.plugins
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
@@ -50,6 +49,17 @@ log = logging.getLogger(__name__)
 #: Context layers drawn from ``layers`` (pass a subset as ``context=``).
 CONTEXT_LAYERS = ("admin", "green_spaces", "roads", "pois", "constraints")
 _SERANG = (-6.12, 106.15)
+
+
+def _known_scheme(scheme: str) -> bool:
+    # quantiles (the default) needs no mapclassify: importing it costs seconds on a loaded
+    # machine (it compiles a function), so it is imported only for the other schemes
+    name = scheme.replace("_", "").lower()
+    if name == "quantiles":
+        return True
+    import mapclassify
+
+    return name in {s.lower() for s in mapclassify.CLASSIFIERS}
 
 
 def render_map(
@@ -283,8 +293,7 @@ def _check(result, layers, lang, top, m, scheme, k, colors, context, detail, sim
     if m is not None and not isinstance(m, folium.Map):
         problems.append(Problem(where, f"m is a {type(m).__name__}, not a folium.Map",
                                 "pass a folium.Map or leave m=None"))
-    if not isinstance(scheme, str) or scheme.replace("_", "").lower() not in \
-            {s.lower() for s in mapclassify.CLASSIFIERS}:
+    if not isinstance(scheme, str) or not _known_scheme(scheme):
         problems.append(Problem(where, f"scheme={scheme!r} is not a mapclassify scheme",
                                 "use e.g. 'quantiles', 'equal_interval', 'fisher_jenks'"))
     if colors is not None and (isinstance(colors, str) or not all(
