@@ -611,3 +611,77 @@ def test_demand_points_of_a_raster_in_degrees(tmp_path):
     far = sp.load_layers(parcels=frame([shapely.box(px + 30_000, py, px + 30_010, py + 10)],
                                        parcel_id=["p"]), population=path)
     assert len(demand_points(far)[0]) == 0
+
+
+def test_greedy_cover_counts_a_covered_person_once():
+    from scipy import sparse
+
+    from siteplan.select import greedy_cover
+
+    # site 0 covers p0 (10 people) and p3 (1): 11, first; site 1 covers p0 and p1 (0.5):
+    # after site 0 it adds only 0.5, less than site 2's p2 (1.2)
+    a = np.array([[1, 0, 0, 1], [1, 1, 0, 0], [0, 0, 1, 0]], dtype=float)
+    assert greedy_cover(sparse.csr_matrix(a), np.array([10.0, 0.5, 1.2, 1.0]), 2) == [0, 2]
+
+
+def test_milp_cover_is_an_integer_program_and_counts_people_of_weight_one():
+    from itertools import combinations
+
+    from scipy import sparse
+
+    from siteplan.select import milp_cover
+
+    # four sites over four people of weight 1: two sites reach 3 people at best (by
+    # brute force over the 6 pairs), while the linear relaxation would take half of
+    # every site for 3.5 (and choose none)
+    a = np.array([[1, 0, 0, 1], [0, 1, 0, 1], [0, 0, 1, 0], [1, 1, 0, 0]], dtype=float)
+    best = max(int(a[list(p)].max(axis=0).sum()) for p in combinations(range(4), 2))
+    chosen, status = milp_cover(sparse.csr_matrix(a), np.ones(4), 2)
+    assert len(chosen) == 2 and status == "optimal"
+    assert int(a[[int(i) for i in chosen]].max(axis=0).sum()) == best == 3
+
+
+def test_allocation_cover_default_radius_existing_sites_and_grid(tmp_path):
+    from siteplan._allocate_build import _cover
+    from siteplan._allocate_milp import Instance
+
+    # one use, one candidate C at the origin (10 x 10); people: 4 at 995 m east of C's
+    # edge, 6 at 1,005 m; an existing site 200 m north of the 4 serves them (radius 1 km)
+    people = frame([shapely.Point(X0 + 1005, Y0 + 5), shapely.Point(X0 + 1015, Y0 + 5)],
+                   population=[4.0, 6.0])
+    layers = sp.load_layers(parcels=frame([box(0, 0, 10, 10)], parcel_id=["C"]),
+                            population=people)
+    inst = Instance(uses=("rth",), demand=np.array([1]), members=None,
+                    pair_use=np.array([0]), pair_cand=np.array([0]), score=np.array([1.0]),
+                    fixed=np.array([False]), conflicts=None, groups=())
+    geoms = np.array([box(0, 0, 10, 10)])
+    opts = {"radius": {}, "existing": {}}
+    (idx, cov, w), = _cover(inst, layers, geoms, opts, 100.0)
+    # the default radius, 1 km: the 4 people only
+    assert list(idx) == [0] and cov.toarray().tolist() == [[1.0]] and list(w) == [4.0]
+    # an existing site in degrees within 1 km of them: nobody is newly reached
+    import geopandas as gpd
+
+    ex = gpd.GeoDataFrame(geometry=[shapely.Point(X0 + 1005, Y0 + 205)], crs=CRS).to_crs(4326)
+    (idx, cov, w), = _cover(inst, layers, geoms, {"radius": {}, "existing": {"rth": ex}},
+                            100.0)
+    assert cov.shape[1] == 0 and len(w) == 0
+
+
+def test_allocation_cover_spreads_polygon_people_on_the_given_grid():
+    from siteplan._allocate_build import _cover
+    from siteplan._allocate_milp import Instance
+
+    # 200 people over a 200 x 100 m block east of C (10 x 10 at the origin), C reaching
+    # 70 m: on a 50 m grid the centres (35, 25) and (35, 75) are 29.2 and 69.6 m away
+    # (25 people each), (85, 25) 76.5 m; on a 100 m grid (60, 50) is 64 m away (100)
+    block = frame([box(10, 0, 210, 100)], population=[200.0])
+    layers = sp.load_layers(parcels=frame([box(0, 0, 10, 10)], parcel_id=["C"]),
+                            population=block)
+    inst = Instance(uses=("rth",), demand=np.array([1]), members=None,
+                    pair_use=np.array([0]), pair_cand=np.array([0]), score=np.array([1.0]),
+                    fixed=np.array([False]), conflicts=None, groups=())
+    opts = {"radius": {"rth": 70.0}, "existing": {}}
+    geoms = np.array([box(0, 0, 10, 10)])
+    assert _cover(inst, layers, geoms, opts, 50.0)[0][2].tolist() == [50.0]
+    assert _cover(inst, layers, geoms, opts, 100.0)[0][2].tolist() == [100.0]
