@@ -685,3 +685,78 @@ def test_allocation_cover_spreads_polygon_people_on_the_given_grid():
     geoms = np.array([box(0, 0, 10, 10)])
     assert _cover(inst, layers, geoms, opts, 50.0)[0][2].tolist() == [50.0]
     assert _cover(inst, layers, geoms, opts, 100.0)[0][2].tolist() == [100.0]
+
+
+# ------------------------------------------------------------------------ more rules
+
+
+def _profile_error(con):
+    with pytest.raises(sp.SiteplanInputError) as info:
+        profile_from_dict({"name": "p", "title": {"en": "t"}, "constraints": [con],
+                           "criteria": [{"name": "c", "measure": "area", "weight": 1,
+                                         "transform": {"type": "linear", "best": 1,
+                                                       "worst": 0}}]})
+    return str(info.value)
+
+
+def test_a_rule_check_shows_the_value_given_and_none_when_it_is_missing():
+    text = _profile_error({"type": "min_area", "value": -5})
+    assert "(min_area): needs value = <m²> > 0 and <= 1e+15, got -5. Fix:" in text
+    text = _profile_error({"type": "min_area"})
+    assert "(min_area): needs value = <m²> > 0 and <= 1e+15. Fix:" in text
+    # a good rule passes its checks
+    assert profile_from_dict({"name": "p", "title": {"en": "t"},
+                              "constraints": [{"type": "min_area", "value": 5}],
+                              "criteria": [{"name": "c", "measure": "area", "weight": 1,
+                                            "transform": {"type": "linear", "best": 1,
+                                                          "worst": 0}}]}).constraints
+
+
+def test_threshold_breaks_must_be_a_list():
+    from siteplan.transforms import check_transform
+
+    for breaks in ((100, 200), 5, "ab"):
+        problems = check_transform({"type": "threshold", "breaks": breaks,
+                                    "values": [1, 0.5, 0]}, "w")
+        assert [p.what for p in problems] == \
+            ["threshold 'breaks' and 'values' must be lists of numbers"], breaks
+    assert check_transform({"type": "threshold", "breaks": [100, 200],
+                            "values": [1, 0.5, 0]}, "w") == []
+
+
+def test_inside_reads_the_features_themselves_with_where_and_no_buffer_by_default():
+    import siteplan.constraints as con
+
+    # an L-shaped zone: the square 0-20 x 0-20 without its north-east quarter; parcels
+    # (their point on the surface) in the arm (A), in the missing quarter (B, inside the
+    # zone's box only), 0.5 m east of the zone (C); a second zone of another kind over B
+    zone = shapely.Polygon([(X0, Y0), (X0 + 20, Y0), (X0 + 20, Y0 + 10), (X0 + 10, Y0 + 10),
+                            (X0 + 10, Y0 + 20), (X0, Y0 + 20)])
+    zones = frame([zone, box(10, 10, 20, 20)], kind=["kawasan", "lain"])
+    parcels = {"A": box(2, 2, 4, 4), "B": box(14, 14, 16, 16), "C": box(20.5, 2, 21.5, 3)}
+    rule = {"type": "inside", "layer": "zona", "where": {"kind": ["kawasan"]}}
+    from test_rules_constraints import kept
+
+    assert kept(parcels, rule, extra={"zona": zones}) == {"A": True, "B": False, "C": False}
+    # with a 1 m buffer C is within reach
+    assert kept(parcels, {**rule, "buffer": 1}, extra={"zona": zones})["C"] is True
+    assert con.constraint_label({**rule, "buffer": 5}).endswith(" +5 m")
+    assert not con.constraint_label(rule).endswith(" m")
+
+
+def test_fuzzy_large_below_one_midpoint_and_near_zero():
+    # x = 0.5 with midpoint 1: 1 / (1 + 0.5^-5) = 1/33; x = 1e-200: (1e-200)^-5 overflows
+    # to inf, so 0 (quietly)
+    got = TRANSFORMS["fuzzy_large"][0](np.array([0.5, 1e-200]), midpoint=1.0, spread=5.0)
+    np.testing.assert_allclose(got, [1 / 33, 0.0], rtol=1e-12, atol=0)
+
+
+def test_topsis_with_a_reference_and_a_criterion_all_zero():
+    from siteplan.aggregate import topsis
+
+    # the second criterion is 0 everywhere in the reference: its column is left at 0 (no
+    # division by zero); the first, normalised by the reference's norm 5 (3, 4): the
+    # sites 3 and 4 of c score against ideals 0.6 and 0.8 -> 0 and 1
+    ref = np.array([[3.0, 0.0], [4.0, 0.0]])
+    got = topsis(np.array([[3.0, 0.0], [4.0, 0.0]]), np.array([0.5, 0.5]), reference=ref)
+    np.testing.assert_allclose(got, [0.0, 1.0], atol=1e-12)
