@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--equivalent", type=Path,
                     default=ROOT / "tools" / "mutation_equivalent.toml")
     ap.add_argument("--report", type=Path, help="write the markdown report here")
+    ap.add_argument("--pending", action="store_true",
+                    help="print the names of the mutants in scope without a result, and stop")
     ap.add_argument("--minutes", type=float, help="the run's wall time, for the report")
     ap.add_argument("--note", default="", help="a sentence on how the run was made")
     ap.add_argument("--curated", type=Path,
@@ -81,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     status = results(args.work, scope(args.config))
+    if args.pending:
+        print("\n".join(n for n, s in sorted(status.items()) if s == "not checked"))
+        return 0
     explained = {}
     if args.equivalent.is_file():
         explained = tomllib.loads(args.equivalent.read_text(encoding="utf-8"))

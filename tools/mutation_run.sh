@@ -32,12 +32,19 @@ touch -r "$CONFIG" "$WORK/pyproject.toml"
 import sys, tomllib
 print(" ".join(tomllib.load(open(sys.argv[1], "rb"))["tool"]["mutmut"]["only_mutate"]))
 ' "$CONFIG" | sed "s#\([^ ]*\)#$WORK/\1#g")
-# the mutants in scope, unless some are named on the command line
+# the mutants in scope, unless some are named on the command line; in a folder that already
+# holds results, only those in scope without one (mutmut runs every mutant it is given by name)
 if [ $# -eq 0 ]; then
-    set -- $("$VENV/bin/python" -c '
+    if ls "$WORK"/mutants/siteplan/*.meta >/dev/null 2>&1; then
+        set -- $("$VENV/bin/python" "$ROOT/tools/mutation_report.py" "$WORK" --config "$CONFIG" \
+                 --pending)
+        [ $# -gt 0 ] || { echo "every mutant in scope has a result" >&2; exit 0; }
+    else
+        set -- $("$VENV/bin/python" -c '
 import sys, tomllib
 print(" ".join(tomllib.load(open(sys.argv[1], "rb"))["tool"]["siteplan-mutation"]["scope"]))
 ' "$CONFIG")
+    fi
 fi
 
 echo "mutmut in $WORK" >&2
