@@ -666,6 +666,17 @@ def test_allocation_cover_default_radius_existing_sites_and_grid(tmp_path):
     (idx, cov, w), = _cover(inst, layers, geoms, {"radius": {}, "existing": {"rth": ex}},
                             100.0)
     assert cov.shape[1] == 0 and len(w) == 0
+    # an existing site without a CRS is taken in the layers' CRS: 200 m north of the 4
+    ex = gpd.GeoDataFrame(geometry=[shapely.Point(X0 + 1005, Y0 + 205)])
+    (idx, cov, w), = _cover(inst, layers, geoms, {"radius": {}, "existing": {"rth": ex}},
+                            100.0)
+    assert cov.shape[1] == 0
+    # one person counts: a person of weight 1 beside the 4 joins their group
+    one = frame([shapely.Point(X0 + 1005, Y0 + 5), shapely.Point(X0 + 1006, Y0 + 5)],
+                population=[4.0, 1.0])
+    layers1 = sp.load_layers(parcels=frame([box(0, 0, 10, 10)], parcel_id=["C"]),
+                             population=one)
+    assert list(_cover(inst, layers1, geoms, opts, 100.0)[0][2]) == [5.0]
 
 
 def test_allocation_cover_spreads_polygon_people_on_the_given_grid():
