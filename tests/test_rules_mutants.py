@@ -771,3 +771,34 @@ def test_topsis_with_a_reference_and_a_criterion_all_zero():
     ref = np.array([[3.0, 0.0], [4.0, 0.0]])
     got = topsis(np.array([[3.0, 0.0], [4.0, 0.0]]), np.array([0.5, 0.5]), reference=ref)
     np.testing.assert_allclose(got, [0.0, 1.0], atol=1e-12)
+
+
+# ------------------------------------------------------------------------ distance (GEOS path)
+
+X3, Y3 = 600_000.0, 50_000.0     # UTM 48N just north of the equator: x far larger than y
+
+
+def box3(x1, y1, x2, y2):
+    return shapely.box(X3 + x1, Y3 + y1, X3 + x2, Y3 + y2)
+
+
+@pytest.mark.parametrize("n_far", [0, 17])    # few features (every box tested) and many
+def test_distance_to_polygons_finds_the_nearest_edge_not_the_nearest_corner(n_far):
+    # P (10 x 10 at the origin): zone A is a 2 km long strip 5 m north of it, its corners
+    # 1 km away; zone B's corner is the vertex nearest P's centre but B is sqrt(128) m away.
+    # R is exactly 20 m east of zone C, and the search goes no further than worst = 20 m.
+    # Polygon features are measured by GEOS, in UTM 48N metres (EPSG:32648).
+    zones = [box3(-1000, 15, 1000, 16), box3(18, 18, 20, 20), box3(5000, 5000, 5010, 5010)]
+    zones += [box3(20_000 + 100 * k, 0, 20_010 + 100 * k, 10) for k in range(n_far)]
+    parcels = gpd.GeoDataFrame({"parcel_id": ["P", "R"]},
+                               geometry=[box3(0, 0, 10, 10), box3(5030, 5000, 5040, 5010)],
+                               crs="EPSG:32648")
+    layers = sp.load_layers(parcels=parcels,
+                            extra={"zona": gpd.GeoDataFrame(geometry=zones, crs="EPSG:32648")})
+    assert layers.crs.to_epsg() == 32648
+    prof = profile_from_dict({"name": "d", "title": {"en": "t"}, "criteria": [{
+        "name": "c", "weight": 1, "measure": "distance", "layer": "zona",
+        "transform": {"type": "linear", "best": 0, "worst": 20}}]})
+    res = sp.score(layers, prof).set_index("parcel_id")
+    assert res.loc["P", "m_c"] == 5.0
+    assert res.loc["R", "m_c"] == 20.0

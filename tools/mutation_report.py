@@ -86,18 +86,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.pending:
         print("\n".join(n for n, s in sorted(status.items()) if s == "not checked"))
         return 0
-    explained = {}
+    explained, entries = {}, []
     if args.equivalent.is_file():
-        explained = tomllib.loads(args.equivalent.read_text(encoding="utf-8"))
+        # [[equivalent]] names = [...] (mutmut's names), line = a text every one of their
+        # changed lines holds, why = the reason no input tells them apart
+        entries = tomllib.loads(args.equivalent.read_text(encoding="utf-8"))["equivalent"]
+        for e in entries:
+            for name in e["names"]:
+                explained[name] = e
     stale = []
     for name, e in explained.items():
-        if name in status and status[name] == "survived":
+        if name not in status:
+            stale.append(f"{name}: explained, but not a mutant in scope (renamed?)")
+        elif status[name] == "survived":
             if e["line"] not in changed_line(args.work, name):
                 stale.append(f"{name}: the explanation is for {e['line']!r}, the mutant "
                              f"now changes {changed_line(args.work, name)!r}")
             else:
                 status[name] = "equivalent"
-        elif name in status and status[name] == "killed":
+        elif status[name] in ("killed", "timeout"):
             stale.append(f"{name}: explained as equivalent, but a test kills it")
 
     per = collections.defaultdict(collections.Counter)
@@ -135,12 +142,15 @@ def main(argv: list[str] | None = None) -> int:
         for n in left:
             change = changed_line(args.work, n).replace("|", "\\|")
             lines.append(f"| `{n.removeprefix('siteplan.')}` | {status[n]} | `{change}` |")
-    eq = sorted(n for n, s in status.items() if s == "equivalent")
-    if eq:
-        lines += ["", "## Equivalent mutants", ""]
-        for n in eq:
-            lines.append(f"- `{n.removeprefix('siteplan.')}` (`{explained[n]['line']}`): "
-                         f"{explained[n]['why']}")
+    if total["equivalent"]:
+        lines += ["", "## Equivalent mutants", "",
+                  "Each group: the mutants, the text their changed lines hold, and why no "
+                  "input the function can get tells them apart from the original.", ""]
+        for e in entries:
+            names = [n for n in e["names"] if status.get(n) == "equivalent"]
+            if names:
+                shown = ", ".join(f"`{n.removeprefix('siteplan.')}`" for n in names)
+                lines.append(f"- {shown} (`{e['line']}`): {e['why']}")
     text = "\n".join(lines) + "\n"
     curated = ""
     if args.curated:
