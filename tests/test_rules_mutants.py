@@ -802,3 +802,50 @@ def test_distance_to_polygons_finds_the_nearest_edge_not_the_nearest_corner(n_fa
     res = sp.score(layers, prof).set_index("parcel_id")
     assert res.loc["P", "m_c"] == 5.0
     assert res.loc["R", "m_c"] == 20.0
+
+
+def test_people_beyond_the_parks_on_a_raster_on_lines_and_per_radius(tmp_path):
+    from affine import Affine
+
+    from siteplan.population import amount_in, people_beyond
+
+    everywhere = np.array([box(-5000, -5000, 5000, 5000)])
+    park = {"taman": frame([box(0, 0, 10, 100)], jenis=["taman"])}
+    # a raster row of three 100 m cells holding 100, 200 and 300 people over x 0-300; 40 m
+    # around the park reaches x 50, half the first cell: 50 + 200 + 300 live beyond
+    path = _write_raster(tmp_path / "pop.tif", [[100.0, 200.0, 300.0]], crs=CRS,
+                         transform=Affine(100.0, 0, X0, 0, -100.0, Y0 + 100))
+    layers = sp.load_layers(parcels=frame([box(0, 0, 1, 1)], parcel_id=["x"]),
+                            population=path, extra=park)
+    s = people_beyond(layers, 40.0, "taman", {"jenis": ("taman",)}, context="t")
+    assert amount_in(everywhere, s)[0] == pytest.approx(550.0, rel=1e-9)
+    s = people_beyond(layers, 40.0, "taman", {"jenis": ("hutan",)}, context="t")
+    assert amount_in(everywhere, s)[0] == pytest.approx(600.0, rel=1e-9)
+    # each radius is its own answer (not the one cached for another radius)
+    # (with a block of 0.5 m² holding 10 people far from the park: it counts whole)
+    strip = frame([box(0, 0, 100, 10), box(500, 0, 500.5, 1)], population=[1000.0, 10.0])
+    layers = sp.load_layers(parcels=frame([box(0, 0, 1, 1)], parcel_id=["x"]),
+                            population=strip, extra=park)
+    for radius, beyond in ((40.0, 510.0), (60.0, 310.0), (40.0, 510.0)):
+        s = people_beyond(layers, radius, "taman", {"jenis": ("taman",)}, context="t")
+        assert amount_in(everywhere, s)[0] == pytest.approx(beyond), radius
+
+
+def test_population_errors_name_their_context():
+    from siteplan.population import people, people_beyond, spread
+
+    layers = sp.load_layers(parcels=frame([box(0, 0, 1, 1)], parcel_id=["x"]))
+    with pytest.raises(sp.SiteplanInputError, match=r"^population: needs the 'population'"):
+        people(layers)
+    with pytest.raises(sp.SiteplanInputError, match=r"^kriteria 'p': needs the 'population'"):
+        people_beyond(layers, 10.0, "taman", {}, context="kriteria 'p'")
+    shops = frame([shapely.Point(X0, Y0)], omzet=["banyak"])
+    layers = sp.load_layers(parcels=frame([box(0, 0, 1, 1)], parcel_id=["x"]),
+                            population=frame([box(0, 0, 10, 10)], population=[5.0]),
+                            extra={"umkm": shops})
+    with pytest.raises(sp.SiteplanInputError) as info:
+        spread(layers, "umkm", "omzet", context="kriteria 'p'")
+    assert "kriteria 'p'" in str(info.value) and "umkm" in str(info.value)
+    with pytest.raises(sp.SiteplanInputError) as info:
+        people_beyond(layers, 10.0, "taman", {}, context="kriteria 'p'")
+    assert "kriteria 'p'" in str(info.value)
