@@ -289,6 +289,9 @@ def test_no_candidate_problem_with_many_values_or_none():
     p = no_candidate_problem([pd.DataFrame({"kind": values})], {"kind": ("ok",)}, "c")
     assert "'v00' (14), 'v01' (13)" in p.what and "'v11' (3) and 2 more)" in p.what
     assert "'v12'" not in p.what
+    # exactly 12 values: all shown, nothing more
+    p = no_candidate_problem([pd.DataFrame({"kind": values[:-3]})], {"kind": ("ok",)}, "c")
+    assert "'v11' (3))" in p.what and "more" not in p.what
     # no parcel has a value at all
     p = no_candidate_problem([pd.DataFrame({"kind": [None, None]})], {"kind": ("ok",)}, "c")
     assert p.what == ("no parcel is a candidate (kind: the profile accepts 'ok'; the parcels "
