@@ -644,7 +644,7 @@ def test_milp_cover_is_an_integer_program_and_counts_people_of_weight_one():
     assert int(a[[int(i) for i in chosen]].max(axis=0).sum()) == best == 3
 
 
-def test_allocation_cover_default_radius_existing_sites_and_grid(tmp_path):
+def test_allocation_cover_default_radius_existing_sites_and_grid():
     from siteplan._allocate_build import _cover
     from siteplan._allocate_milp import Instance
 
@@ -852,3 +852,96 @@ def test_population_errors_name_their_context():
     with pytest.raises(sp.SiteplanInputError) as info:
         people_beyond(layers, 10.0, "taman", {}, context="kriteria 'p'")
     assert "kriteria 'p'" in str(info.value)
+
+
+# ------------------------------------------------------------------------ more aggregation
+
+
+def test_owa_breaks_ties_between_criteria_in_their_profile_order():
+    from siteplan.aggregate import owa, owa_order_weights
+
+    assert owa_order_weights(4) == pytest.approx([0.25] * 4)       # alpha 1 by default
+    # 20 criteria on three levels (many ties), unequal weights, alpha 2: the k-th best
+    # value takes order weight v_k; among equal values the criterion listed first ranks
+    # first. Worked out in plain Python below, with a stable sort of (-value, position).
+    rng = np.random.default_rng(3)
+    c = rng.choice([0.2, 0.5, 0.8], size=(30, 20))
+    w = rng.uniform(0.1, 1.0, 20)
+    v = owa_order_weights(20, 2.0)
+    want = []
+    for row in c:
+        ranked = sorted(range(20), key=lambda j: (-row[j], j))
+        u = [w[j] * v[k] for k, j in enumerate(ranked)]
+        want.append(sum(uk * row[j] for uk, j in zip(u, ranked, strict=True)) / sum(u))
+    np.testing.assert_allclose(owa(c, w, v), want, rtol=1e-12)
+
+
+# ------------------------------------------------------------------------ slope
+
+
+def test_slope_of_a_dem_in_degrees(tmp_path):
+    import pyproj
+    from affine import Affine
+
+    # a DEM in EPSG:4326 of 0.001 degree cells, rising 1 m per cell eastwards; at the middle
+    # row (latitude -6.0015) a cell is 0.001 * 111,320 * cos(6.0015 deg) m wide, so the
+    # slope there is 100 / that width per cent (the north-south rise is 0)
+    lon0, lat0 = 106.15, -6.0
+    dem = _write_raster(tmp_path / "dem4326.tif", np.tile([0.0, 1.0, 2.0], (3, 1)),
+                        crs="EPSG:4326", transform=Affine(0.001, 0, lon0, 0, -0.001, lat0))
+    to_utm = pyproj.Transformer.from_crs("EPSG:4326", CRS, always_xy=True)
+    cx, cy = to_utm.transform(lon0 + 0.0015, lat0 - 0.0015)    # the middle cell's centre
+    p = shapely.box(cx - 5, cy - 5, cx + 5, cy + 5)
+    got = measured({"P": p}, {"measure": "slope", "layer": "dem",
+                              "transform": {"type": "linear", "best": 0, "worst": 30}},
+                   dem=dem)
+    width = 0.001 * 111_320.0 * np.cos(np.radians(6.0015))
+    assert got["P"] == pytest.approx(100.0 / width, rel=1e-9)
+
+
+# ------------------------------------------------------------------------ attribute rule
+
+
+def test_attribute_rule_keeps_every_bound_and_reads_text_as_missing():
+    from test_rules_constraints import kept
+
+    import siteplan.constraints as con
+
+    parcels = {"A": box(0, 0, 10, 10), "B": box(20, 0, 30, 10), "C": box(40, 0, 50, 10)}
+    # A breaks min (3 < 5) though its status is allowed; B breaks `in`; C's lantai is
+    # text, so not a number: it breaks min
+    cols = {"lantai": [3, 7, "dua"], "status": ["kosong", "sewa", "kosong"]}
+    rule = {"type": "attribute", "column": "lantai", "min": 5}
+    assert kept(parcels, rule, columns=cols) == {"A": False, "B": True, "C": False}
+    both = [rule, {"type": "attribute", "column": "status", "in": ["kosong"]}]
+    assert kept(parcels, *both, columns=cols) == {"A": False, "B": False, "C": False}
+    one = {"type": "attribute", "column": "lantai", "min": 5, "max": 9, "in": [3, 7],
+           "not_in": [9]}
+    assert con.constraint_label(one) == "attribute lantai in [3, 7] not_in [9] min 5 max 9"
+
+
+# ------------------------------------------------------------------------ population grid
+
+
+def test_polygon_and_multipoint_people_by_hand():
+    from siteplan.population import amount_in, demand_points, people
+
+    # a 200 x 100 m block of 200 people: two 100 m grid centres inside, 100 each, at
+    # (50, 50) and (150, 50); a block with no number holds nobody; a multipoint of two
+    # points shares its 10 people
+    pop = frame([box(0, 0, 200, 100), box(300, 0, 310, 10),
+                 shapely.MultiPoint([(X0 + 400, Y0), (X0 + 410, Y0)])],
+                population=[200.0, np.nan, 10.0])
+    layers = sp.load_layers(parcels=frame([box(0, 0, 1, 1)], parcel_id=["x"]),
+                            population=pop)
+    pts, w = demand_points(layers)
+    got = sorted(zip(shapely.get_coordinates(pts).round(6).tolist(), w.tolist(), strict=True))
+    assert got == sorted([([X0 + 400, Y0], 5.0), ([X0 + 410, Y0], 5.0),
+                          ([X0 + 50, Y0 + 50], 100.0), ([X0 + 150, Y0 + 50], 100.0),
+                          ([X0 + 305, Y0 + 5], 0.0)])
+    # points: (400, 0) inside an L-shaped area, (410, 0) in the notch of its box
+    two = frame([shapely.Point(X0 + 400, Y0), shapely.Point(X0 + 410, Y0)], population=[5.0, 7.0])
+    layers = sp.load_layers(parcels=frame([box(0, 0, 1, 1)], parcel_id=["x"]), population=two)
+    ell = shapely.Polygon([(X0 + 395, Y0 - 5), (X0 + 415, Y0 - 5), (X0 + 415, Y0 - 4),
+                           (X0 + 405, Y0 - 4), (X0 + 405, Y0 + 5), (X0 + 395, Y0 + 5)])
+    assert amount_in(np.array([ell]), people(layers))[0] == 5.0

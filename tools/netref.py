@@ -120,7 +120,7 @@ def ref_demand_points(layers, cell: float = CELL):
             hit = shapely.contains_xy(poly, gx, gy) & ~taken
             taken |= hit
             inside.append(np.flatnonzero(hit))
-        for (poly, value), idx in zip(polys, inside, strict=True):
+        for (_, value), idx in zip(polys, inside, strict=True):
             # in the grid's order, as the centres are numbered
             pts += list(shapely.points(gx[idx], gy[idx]))
             w += [value / len(idx)] * len(idx)
