@@ -915,6 +915,13 @@ def test_attribute_rule_keeps_every_bound_and_reads_text_as_missing():
     assert kept(parcels, rule, columns=cols) == {"A": False, "B": True, "C": False}
     both = [rule, {"type": "attribute", "column": "status", "in": ["kosong"]}]
     assert kept(parcels, *both, columns=cols) == {"A": False, "B": False, "C": False}
+    # one rule with several bounds breaks when any of them breaks: B's 7 is not in [9]
+    # though it is >= 5; A's status is not in [x] but not in [kosong] either
+    assert kept(parcels, {"type": "attribute", "column": "lantai", "in": [9], "min": 5},
+                columns=cols)["B"] is False
+    assert kept(parcels, {"type": "attribute", "column": "status", "in": ["sewa"],
+                          "not_in": ["x"]}, columns=cols) == {"A": False, "B": True,
+                                                               "C": False}
     one = {"type": "attribute", "column": "lantai", "min": 5, "max": 9, "in": [3, 7],
            "not_in": [9]}
     assert con.constraint_label(one) == "attribute lantai in [3, 7] not_in [9] min 5 max 9"
