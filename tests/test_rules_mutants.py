@@ -378,6 +378,10 @@ def test_zonal_on_a_raster_weights_cells_by_the_share_covered(tmp_path):
                        r=path)
         assert got["P"] == pytest.approx(p_want, rel=1e-12), stat
         assert got["Q"] == pytest.approx(q_want, rel=1e-12), stat
+    # without a stat: the mean
+    got = measured(parcels, {"measure": "zonal", "layer": "r",
+                             "transform": {"type": "linear", "best": 10, "worst": 0}}, r=path)
+    assert got["P"] == pytest.approx(expect["mean"][0], rel=1e-12)
     # share of the parcel whose cells are 2 (or at least 2): 1 of P's 1.5 cells; none of
     # Q's one valid cell (4 is not 2, but 4 >= 2)
     for rule, q_want in (({"values": [2]}, 0.0), ({"at_least": 2}, 1.0)):
