@@ -47,7 +47,20 @@ COMMANDS = {"demo": "demo", "profiles": "profiles", "score": "score", "map": "ma
             "locate": "locate"}
 
 
-def _build_parser() -> tuple[Parser, dict]:
+def _command_in(argv: Sequence[str] | None) -> str | None:
+    """The subcommand named in ``argv`` (the first word that is one), if any."""
+    words = sys.argv[1:] if argv is None else list(argv)
+    return next((w for w in words if w in COMMANDS), None)
+
+
+def _build_parser(argv: Sequence[str] | None = None, *, every: bool = False
+                  ) -> tuple[Parser, dict]:
+    """The parser; only the command being run gets its options (the others' may import a lot).
+
+    With ``every`` every command gets its options; when ``argv`` names no command
+    (``--help``, ``--version``) none needs them.
+    """
+    wanted = None if every else (_command_in(argv) or "")
     p = Parser(prog="siteplan", description=(
         "Score Kota Serang's city-owned parcels for CSR facilities (green open space, "
         "culinary centre, public facility, religious tourism), and write maps and GIS files."),
@@ -65,7 +78,8 @@ def _build_parser() -> tuple[Parser, dict]:
         mod = importlib.import_module(f".{module}", __name__)
         modules[name] = mod
         sp = sub.add_parser(name, help=mod.HELP, description=mod.DESCRIPTION)
-        mod.add_arguments(sp)
+        if wanted is None or name == wanted:
+            mod.add_arguments(sp)
         verbosity_options(sp)
         sp.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help=argparse.SUPPRESS)
@@ -135,7 +149,7 @@ def _problems_text(exc: SiteplanInputError) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``siteplan`` command with ``argv`` (default: the process's arguments)."""
-    parser, modules = _build_parser()
+    parser, modules = _build_parser(argv)
     args = parser.parse_args(argv)
     handler = _configure_logging(args)
     try:
