@@ -101,8 +101,11 @@ def main(paths: list[str]) -> int:
         if n:
             st = p.stat()
             p.write_text(text, encoding="utf-8")
-            # the source's time kept: mutmut re-mutates a file only when its source changed
-            os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+            # mutmut re-mutates a file only when it is newer than its mutants: keep the later
+            # of the source's time and this script's, so that the same source marked by the
+            # same rules is not mutated again, and a change of either is
+            mine = Path(__file__).stat().st_mtime_ns
+            os.utime(p, ns=(st.st_atime_ns, max(st.st_mtime_ns, mine)))
         print(f"{p}: {n} message lines kept from mutation", file=sys.stderr)
     return 0
 
