@@ -27,6 +27,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ._data import plain
+
 __all__ = ["measured", "clear", "stats", "MAX_BYTES"]
 
 #: the most the cache holds, in bytes of arrays (about 30 criteria of 10^6 parcels)
@@ -39,16 +41,6 @@ _STATS = {"hits": 0, "misses": 0, "bytes": 0}
 _NOT_DEFINITION = {"weight", "title", "source"}
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 def definition(rule: Any) -> str:
     """A rule's definition as text: every field but its weight, title and source."""
     if isinstance(rule, list | tuple):
@@ -57,7 +49,7 @@ def definition(rule: Any) -> str:
         fields = dict(rule)
     else:
         fields = {name: getattr(rule, name) for name in rule.__dataclass_fields__}
-    return json.dumps(_plain({k: v for k, v in fields.items() if k not in _NOT_DEFINITION}),
+    return json.dumps(plain({k: v for k, v in fields.items() if k not in _NOT_DEFINITION}),
                       sort_keys=True, default=str)
 
 

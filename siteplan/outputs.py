@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import json
 import os
 import re
@@ -29,6 +28,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ._data import file_sha256
 from ._errors import Problem, SiteplanInputError
 from .record import Source, attach, maybe_record, record_from_dict
 from .render.qgis import qgis_style_qml, write_qgis_style
@@ -37,14 +37,6 @@ __all__ = ["write_result", "write_geopackage", "read_result", "provenance", "FOR
            "OutputFormat", "atomic_path", "qgis_style_qml"]
 
 _META_KEY = "siteplan"
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _fingerprint(src: Source) -> Source:
@@ -62,7 +54,7 @@ def _fingerprint(src: Source) -> Source:
     if not path.is_file():
         return src
     when = src.date or datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
-    return dataclasses.replace(src, sha256=src.sha256 or _sha256(path), date=when)
+    return dataclasses.replace(src, sha256=src.sha256 or file_sha256(path), date=when)
 
 
 def provenance(result: gpd.GeoDataFrame) -> dict[str, Any]:
@@ -187,16 +179,6 @@ def atomic_path(target: Path, *, overwrite: bool = True) -> Iterator[Path]:
         _fsync(target.parent, folder=True)
     finally:
         _remove(tmp_path)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def _for_file(result: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -363,7 +345,7 @@ def write_result(result: gpd.GeoDataFrame, path: str | PathLike, *, overwrite: b
     """
     target = Path(path)
     fmt = _format(target)
-    prov = _jsonable(provenance(result))
+    prov = provenance(result)
     meta = json.dumps(prov, ensure_ascii=False, default=str)
     layer = layer or _layer_name(prov)
     data = _for_file(result)
@@ -382,7 +364,7 @@ def write_geopackage(results: dict[str, gpd.GeoDataFrame], path: str | PathLike,
     target = Path(path)
     with atomic_path(target, overwrite=overwrite) as tmp:
         for layer, result in results.items():
-            prov = _jsonable(provenance(result))
+            prov = provenance(result)
             meta = json.dumps(prov, ensure_ascii=False, default=str)
             _write_gpkg(_for_file(result), tmp, layer=layer, prov=prov, meta=meta, lang=lang)
     return target

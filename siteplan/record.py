@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._data import fields as _fields
+from ._data import plain as _plain
 from ._errors import Problem, SiteplanInputError
 from ._version import __version__
 from .criterion import Criterion
@@ -49,26 +51,33 @@ class _Immutable:
         return self
 
 
+class _Record(_Immutable):
+    """What every record shares: a short repr, a notebook table, pickling as its JSON form."""
+
+    kind = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        from ._reprs import record_repr
+
+        return record_repr(self)
+
+    def _repr_html_(self) -> str:
+        from ._reprs import record_html
+        from .constraints import constraint_label
+
+        labels = [constraint_label(c) for c in self.profile.constraints] \
+            if self.kind == "score" else []
+        return record_html(self, labels)
+
+    def __reduce__(self):   # pickled as its JSON form (mapping proxies do not pickle)
+        return record_from_dict, (self.to_dict(),)
+
+
 def _frozen_map(m: Mapping | None) -> Mapping:
     return MappingProxyType(dict(m or {}))
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-ready copy: mappings to dicts, tuples to lists, numpy scalars to Python."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _plain(_fields(value))
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _fields(obj: Any) -> dict[str, Any]:
-    """A dataclass's fields as a dict (no deep copy: mapping proxies do not copy)."""
-    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
 
 
 @dataclass(frozen=True)
@@ -233,8 +242,8 @@ def profile_from_record(d: Mapping[str, Any]) -> Profile:
 
 # ------------------------------------------------------------------ the records
 
-@dataclass(frozen=True)
-class ScoreRecord(_Immutable):
+@dataclass(frozen=True, repr=False)   # the short repr of _Record
+class ScoreRecord(_Record):
     """How a scored result was made (``result.attrs["siteplan"]``, see :func:`record_of`).
 
     Frozen: change a copy with :meth:`with_`. Files keep it as JSON
@@ -349,27 +358,11 @@ class ScoreRecord(_Immutable):
         return dataclasses.replace(self, **changes)
 
     # -- files
-    def __repr__(self) -> str:
-        from ._reprs import record_repr
-
-        return record_repr(self)
-
-    def _repr_html_(self) -> str:
-        from ._reprs import record_html
-        from .constraints import constraint_label
-
-        labels = [constraint_label(c) for c in self.profile.constraints] \
-            if self.kind == "score" else []
-        return record_html(self, labels)
-
-    def __reduce__(self):   # pickled as its JSON form (mapping proxies do not pickle)
-        return record_from_dict, (self.to_dict(),)
-
     def to_dict(self) -> dict[str, Any]:
         return {"format": FORMAT, "kind": self.kind, "profile": profile_to_dict(self.profile),
                 "counts": _fields(self.counts), "base_score": float(self.base_score),
                 "measured_as": dict(self.measured_as),
-                "skipped": [_plain(_fields(s)) for s in self.skipped],
+                "skipped": [_plain(s) for s in self.skipped],
                 "empty_layers": list(self.empty_layers), "engine": self.engine,
                 "engine_info": _plain(self.engine_info),
                 "provenance": self.provenance.to_dict(),
@@ -419,8 +412,8 @@ def _skipped(s: Mapping[str, Any]) -> Skipped:
                    where=dict(s.get("where") or {}))
 
 
-@dataclass(frozen=True)
-class CompareRecord(_Immutable):
+@dataclass(frozen=True, repr=False)   # the short repr of _Record
+class CompareRecord(_Record):
     """How a comparison of profiles (:func:`siteplan.compare`) was made."""
 
     profiles: tuple[str, ...]
@@ -432,25 +425,9 @@ class CompareRecord(_Immutable):
     def __post_init__(self):
         object.__setattr__(self, "skipped", _frozen_map(self.skipped))
 
-    def __repr__(self) -> str:
-        from ._reprs import record_repr
-
-        return record_repr(self)
-
-    def _repr_html_(self) -> str:
-        from ._reprs import record_html
-        from .constraints import constraint_label
-
-        labels = [constraint_label(c) for c in self.profile.constraints] \
-            if self.kind == "score" else []
-        return record_html(self, labels)
-
-    def __reduce__(self):   # pickled as its JSON form (mapping proxies do not pickle)
-        return record_from_dict, (self.to_dict(),)
-
     def to_dict(self) -> dict[str, Any]:
         return {"format": FORMAT, "kind": self.kind, "profiles": list(self.profiles),
-                "skipped": {k: [_plain(_fields(s)) for s in v]
+                "skipped": {k: [_plain(s) for s in v]
                             for k, v in self.skipped.items()},
                 "provenance": self.provenance.to_dict()}
 
@@ -462,8 +439,8 @@ class CompareRecord(_Immutable):
                    provenance=Provenance.from_dict(d.get("provenance") or d))
 
 
-@dataclass(frozen=True)
-class AllocationRecord(_Immutable):
+@dataclass(frozen=True, repr=False)   # the short repr of _Record
+class AllocationRecord(_Record):
     """How a land allocation (:func:`siteplan.allocate`) was made.
 
     ``titles`` name each use per language; ``allocation`` holds the solver's
@@ -480,22 +457,6 @@ class AllocationRecord(_Immutable):
     def __post_init__(self):
         object.__setattr__(self, "titles", _frozen_map(
             {k: _frozen_map(v) for k, v in self.titles.items()}))
-
-    def __repr__(self) -> str:
-        from ._reprs import record_repr
-
-        return record_repr(self)
-
-    def _repr_html_(self) -> str:
-        from ._reprs import record_html
-        from .constraints import constraint_label
-
-        labels = [constraint_label(c) for c in self.profile.constraints] \
-            if self.kind == "score" else []
-        return record_html(self, labels)
-
-    def __reduce__(self):   # pickled as its JSON form (mapping proxies do not pickle)
-        return record_from_dict, (self.to_dict(),)
 
     def to_dict(self) -> dict[str, Any]:
         return {"format": FORMAT, "kind": self.kind, "profiles": list(self.profiles),

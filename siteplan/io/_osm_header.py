@@ -7,7 +7,6 @@ of a ``.osm``), else the newest ``osm_timestamp`` of the features read.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import struct
 import zlib
@@ -17,6 +16,8 @@ from os import PathLike
 from pathlib import Path
 
 import pandas as pd
+
+from .._data import file_sha256
 
 __all__ = ["osm_fingerprint"]
 
@@ -97,14 +98,6 @@ def _xml_replication_time(path: Path) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def osm_fingerprint(path: str | PathLike, frames: Mapping | None = None) -> dict[str, str]:
     """The extract's sha256 and date: its replication timestamp, else its newest object's.
 
@@ -148,4 +141,4 @@ def osm_fingerprint(path: str | PathLike, frames: Mapping | None = None) -> dict
     if when is None:
         source = "unknown"
     text = when.astimezone(UTC).isoformat(timespec="seconds") if when is not None else ""
-    return {"sha256": _sha256(path), "date": text, "date_from": source}
+    return {"sha256": file_sha256(path), "date": text, "date_from": source}
