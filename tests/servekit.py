@@ -120,8 +120,13 @@ def descendants(pid: int) -> dict[int, int]:
 
 
 @contextlib.contextmanager
-def serve(*args: str, start_timeout: float = 180) -> Iterator[Server]:
-    """``siteplan serve ARGS --port <free>`` running until the block ends."""
+def serve(*args: str, start_timeout: float = 180, up: tuple[int, ...] = (200, 400)
+          ) -> Iterator[Server]:
+    """``siteplan serve ARGS --port <free>`` running until the block ends.
+
+    The server is up when ``GET /health`` answers with a status in ``up`` (400 when
+    the Host check refuses it; 401 where a token is wanted everywhere).
+    """
     port = free_port()
     fd, log_path = tempfile.mkstemp(prefix="siteplan-serve-", suffix=".log")
     log = os.fdopen(fd, "w")
@@ -136,7 +141,7 @@ def serve(*args: str, start_timeout: float = 180) -> Iterator[Server]:
                                    f"{server.log()}")
             try:
                 # 400: up, but 127.0.0.1 is not among its --allowed-host names
-                if server.get("/health", timeout=5).status in (200, 400):
+                if server.get("/health", timeout=5).status in up:
                     break
             except OSError:
                 pass

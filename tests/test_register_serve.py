@@ -4,15 +4,12 @@ document. Every server is a real ``siteplan serve`` subprocess."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -25,45 +22,17 @@ from siteplan.register.sample import SAMPLE_PARTNERS, sample_register
 require("fastapi")
 require("uvicorn")
 
-from servekit import Server, free_port  # noqa: E402  (tests/ is on sys.path under pytest)
+import servekit  # noqa: E402  (tests/ is on sys.path under pytest)
+from servekit import free_port  # noqa: E402
 
 PARCEL = "36730400100027"          # rank 1 for sentra_kuliner on the sample
 HOSTILE = "Bank '; DROP TABLE offers; -- {{ 6*7 }} <script>alert(1)</script> \"q\" %s ? \\ ü"
 BJB = "Bank BJB"
 
 
-@contextlib.contextmanager
-def serve(*args: str, start_timeout: float = 240):
-    """``siteplan serve ARGS`` on a free port until the block ends (up: any answer)."""
-    port = free_port()
-    fd, log_path = tempfile.mkstemp(prefix="siteplan-serve-", suffix=".log")
-    log = os.fdopen(fd, "w")
-    proc = subprocess.Popen([sys.executable, "-m", "siteplan.cli", "serve", "--port",
-                             str(port), *args], stdout=log, stderr=subprocess.STDOUT)
-    server = Server(port, proc, log_path)
-    try:
-        deadline = time.monotonic() + start_timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"siteplan serve exited with {proc.returncode}:\n"
-                                   f"{server.log()}")
-            with contextlib.suppress(OSError):
-                if server.get("/health", timeout=5).status in (200, 401):
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"siteplan serve did not start:\n{server.log()}")
-            time.sleep(0.25)
-        yield server
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
-        log.close()
-        os.unlink(log_path)
-
+def serve(*args: str):
+    """``siteplan serve ARGS`` until the block ends (up: any answer, 401 included)."""
+    return servekit.serve(*args, start_timeout=240, up=(200, 400, 401))
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
