@@ -95,16 +95,17 @@ write_result(g, sys.argv[1])
 """
 
 
-def test_killed_writer_leaves_previous_output_whole(tmp_path, result):
-    out = write_result(result, tmp_path / "hasil.gpkg")
-    before = hashlib.sha256(out.read_bytes()).hexdigest()
+
+def _kill_a_writer_midway(out, folder, prefix):
+    """Start a writer of ``out`` in a child, SIGKILL it once its temporary file (named
+    ``prefix(pid)...``) holds bytes; the temporary files seen."""
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(out)], stdout=subprocess.PIPE,
                             text=True)
     assert proc.stdout.readline().strip() == "ready"
     deadline = time.monotonic() + 60
     temp = []
     while time.monotonic() < deadline and proc.poll() is None:
-        temp = [p for p in tmp_path.iterdir() if p.name.startswith(".hasil.")
+        temp = [p for p in folder.iterdir() if p.name.startswith(prefix(proc.pid))
                 and p.stat().st_size > 0]
         if temp:
             break
@@ -113,6 +114,12 @@ def test_killed_writer_leaves_previous_output_whole(tmp_path, result):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     proc.stdout.close()
+    return temp
+
+def test_killed_writer_leaves_previous_output_whole(tmp_path, result):
+    out = write_result(result, tmp_path / "hasil.gpkg")
+    before = hashlib.sha256(out.read_bytes()).hexdigest()
+    _kill_a_writer_midway(out, tmp_path, lambda _pid: ".hasil.")
     assert hashlib.sha256(out.read_bytes()).hexdigest() == before
     assert len(read_result(out)) == len(result)
 
@@ -129,21 +136,7 @@ def test_geojson_is_valid_json_with_siteplan_member(tmp_path, result):
 
 def test_killed_writers_temporary_is_removed_by_the_next_write(tmp_path, result):
     out = write_result(result, tmp_path / "hasil.gpkg")
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(out)], stdout=subprocess.PIPE,
-                            text=True)
-    assert proc.stdout.readline().strip() == "ready"
-    deadline = time.monotonic() + 60
-    temp = []
-    while time.monotonic() < deadline and proc.poll() is None:
-        temp = [p for p in tmp_path.iterdir() if p.name.startswith(f".hasil.siteplan-{proc.pid}-")
-                and p.stat().st_size > 0]
-        if temp:
-            break
-        time.sleep(0.01)
-    assert temp, "the writer never started writing its temporary file"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    proc.stdout.close()
+    temp = _kill_a_writer_midway(out, tmp_path, lambda pid: f".hasil.siteplan-{pid}-")
     assert any(p.exists() for p in temp)          # the kill left it behind
     write_result(result, out)                      # the next write of the same output
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".hasil.")] == []
