@@ -37,24 +37,23 @@ def _split(item: str, option: str, example: str) -> tuple[str, str, str]:
     return layer.strip(), name.strip(), to.strip()
 
 
-def parse_columns(items: list[str]) -> dict[str, dict[str, str]]:
-    """``["parcels:ID=parcel_id"]`` -> ``{"parcels": {"ID": "parcel_id"}}``."""
+def _nested(items: list[str], option: str, example: str) -> dict[str, dict[str, str]]:
+    """``["A:B=C", ...]`` -> ``{"A": {"B": "C"}, ...}``."""
     out: dict[str, dict[str, str]] = {}
     for item in items:
-        layer, name, to = _split(item, "--column", "LAYER:NAME=CANONICAL (e.g. "
-                                 "parcels:ID=parcel_id)")
-        out.setdefault(layer, {})[name] = to
+        outer, name, to = _split(item, option, example)
+        out.setdefault(outer, {})[name] = to
     return out
+
+
+def parse_columns(items: list[str]) -> dict[str, dict[str, str]]:
+    """``["parcels:ID=parcel_id"]`` -> ``{"parcels": {"ID": "parcel_id"}}``."""
+    return _nested(items, "--column", "LAYER:NAME=CANONICAL (e.g. parcels:ID=parcel_id)")
 
 
 def parse_values(items: list[str]) -> dict[str, dict[str, str]]:
     """``["ownership:municipal=pemda"]`` -> ``{"ownership": {"municipal": "pemda"}}``."""
-    out: dict[str, dict[str, str]] = {}
-    for item in items:
-        column, value, to = _split(item, "--value", "COLUMN:FROM=TO (e.g. "
-                                   "ownership:municipal=pemda)")
-        out.setdefault(column, {})[value] = to
-    return out
+    return _nested(items, "--value", "COLUMN:FROM=TO (e.g. ownership:municipal=pemda)")
 
 
 def load_mapped(args, given: dict[str, Any], extra: dict[str, Any]):
