@@ -35,18 +35,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_scale  # noqa: E402 - the same data as bench_scale.py
+from bench_scale import best_of  # noqa: E402
 
 DEFAULT_PROFILES = ["sentra_kuliner", "sentra_kuliner:all", "wisata_religi:all", "rth:all",
                     "fasilitas_publik:all"]
-
-
-def best_of(repeat: int, fn):
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
 
 
 def _geos_work(_=None) -> float:

@@ -44,7 +44,6 @@ import argparse
 import json
 import os
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -53,6 +52,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_scale  # noqa: E402 - the same city as bench_scale.py and bench_pylusat.py
+from bench_scale import best_of, exact_nearest  # noqa: E402
 
 POINTS = (10, 100, 1_000, 10_000)
 LINES = (100, 1_000, 10_000, 100_000)
@@ -90,25 +90,6 @@ def make_lines(roads, k: int, rng) -> np.ndarray:
     segs = bench_scale.dense_roads(roads, step) if step < 50.0 else roads
     g = np.asarray(segs.geometry.array, dtype=object)
     return g[np.sort(rng.choice(len(g), size=k, replace=False))]
-
-
-def best_of(repeat: int, fn):
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
-
-
-def exact_nearest(geoms, feats):
-    """The least shapely.distance from each geometry to any feature, every tie measured."""
-    tree = shapely.STRtree(feats)
-    near = tree.query_nearest(geoms, return_distance=True, all_matches=False)[1]
-    i, j = tree.query(geoms, predicate="dwithin", distance=near * (1 + 1e-9) + 1e-6)
-    out = np.full(len(geoms), np.inf)
-    np.minimum.at(out, i, shapely.distance(geoms[i], feats[j]))
-    return out
 
 
 def lin(v, best, worst):

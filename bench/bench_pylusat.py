@@ -52,6 +52,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_scale  # noqa: E402 - the same data as bench_scale.py
+from bench_scale import best_of, exact_nearest  # noqa: E402
 
 MARKETS = {"category": ["pasar"]}
 ROADS = {"road_class": ["arteri", "kolektor"]}
@@ -70,15 +71,6 @@ PROFILE = {
          "weight": WEIGHTS["akses_jalan"]},
     ],
 }
-
-
-def best_of(repeat: int, fn):
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
 
 
 def exact_score(d_market: np.ndarray, d_road: np.ndarray) -> np.ndarray:
@@ -103,16 +95,6 @@ def run_siteplan(layers, prof, *, bounded: bool, compiled: bool = True):
     finally:
         criteria.saturation_distance = keep
         os.environ.pop("SITEPLAN_NO_JIT", None)
-
-
-def exact_nearest(geoms, feats):
-    """The least shapely.distance from each geometry to any feature, every tie measured."""
-    tree = shapely.STRtree(feats)
-    near = tree.query_nearest(geoms, return_distance=True, all_matches=False)[1]
-    i, j = tree.query(geoms, predicate="dwithin", distance=near * (1 + 1e-9) + 1e-6)
-    out = np.full(len(geoms), np.inf)
-    np.minimum.at(out, i, shapely.distance(geoms[i], feats[j]))
-    return out
 
 
 def run_strtree(geoms, markets, roads, *, bounded: bool = False):

@@ -59,6 +59,29 @@ DATA_VERSION = 1  # bump when the data recipe below changes
 
 # ------------------------------------------------------------------------------ data
 
+def best_of(repeat: int, fn):
+    """(the least time of ``repeat`` calls of ``fn``, its last answer): shared by the benches."""
+    times, out = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return min(times), out
+
+
+def exact_nearest(geoms, feats):
+    """The least shapely.distance from each geometry to any feature, every tie measured."""
+    import numpy as np
+    import shapely
+
+    tree = shapely.STRtree(feats)
+    near = tree.query_nearest(geoms, return_distance=True, all_matches=False)[1]
+    i, j = tree.query(geoms, predicate="dwithin", distance=near * (1 + 1e-9) + 1e-6)
+    out = np.full(len(geoms), np.inf)
+    np.minimum.at(out, i, shapely.distance(geoms[i], feats[j]))
+    return out
+
+
 def dense_roads(roads, step: float = 50.0):
     """Roads as a network of short segments (at most ``step`` m), ``lokal`` read as ``kolektor``.
 
