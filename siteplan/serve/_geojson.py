@@ -22,7 +22,7 @@ import pandas as pd
 from .._errors import Problem, SiteplanInputError
 
 __all__ = ["layer_from_geojson", "feature_collection", "jsonable", "looks_like_path",
-           "public_sources", "check_crs", "CRS_NAMES"]
+           "public_record", "check_crs", "CRS_NAMES"]
 
 _FIX_4326 = ("send a GeoJSON FeatureCollection (RFC 7946) with longitude, latitude "
              "coordinates in EPSG:4326, e.g. gdf.to_crs(4326).to_json() in geopandas")
@@ -204,22 +204,15 @@ def _file_name(v: Any) -> Any:
     return PurePath(text.replace("\\", "/")).name if ("/" in text or "\\" in text) else v
 
 
-def public_sources(info: Any) -> dict[str, Any]:
+def public_record(rec: Any) -> dict[str, Any]:
     """A result's record as JSON, safe to send: server paths cut to their file names."""
-    if hasattr(info, "to_dict"):
-        info = info.to_dict()
-    out = dict(_plain(info))
-    prov = out.get("provenance")
-    if isinstance(prov, Mapping) and isinstance(prov.get("sources"), list):
-        out["provenance"] = {**prov, "sources": [
-            {**s, "text": _file_name(s.get("text"))} if isinstance(s, Mapping) else s
-            for s in prov["sources"]]}
+    out = rec.to_dict()
+    prov = out.get("provenance") or {}
+    prov["sources"] = [{**src, "text": _file_name(src.get("text"))}
+                       for src in prov.get("sources") or ()]
     prof = out.get("profile")
-    if isinstance(prof, Mapping) and prof.get("source_path"):
-        out["profile"] = {**prof, "source_path": _file_name(prof["source_path"])}
-    sources = out.get("sources")
-    if isinstance(sources, Mapping):
-        out["sources"] = {k: _file_name(v) for k, v in sources.items()}
+    if isinstance(prof, dict) and prof.get("source_path"):
+        prof["source_path"] = _file_name(prof["source_path"])
     return out
 
 

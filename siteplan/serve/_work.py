@@ -22,7 +22,7 @@ from shapely.errors import GEOSException
 from .._errors import Problem, SiteplanInputError
 from .._version import __version__
 from ..record import record_of
-from ._geojson import feature_collection, jsonable, layer_from_geojson, public_sources
+from ._geojson import feature_collection, jsonable, layer_from_geojson, public_record
 from ._guard import ServiceError, error_dict, input_error
 
 __all__ = ["Context", "make_context", "layers_state", "run_job", "resolve_profile", "JOBS"]
@@ -159,7 +159,7 @@ def _plan_json(plan: Any) -> Any:
     import geopandas as gpd
     import pandas as pd
 
-    attrs = {k: public_sources(v) if isinstance(v, dict) or k == "siteplan" else v
+    attrs = {k: public_record(v) if k == "siteplan" else v
              for k, v in getattr(plan, "attrs", {}).items()}
     if isinstance(plan, gpd.GeoDataFrame):
         return feature_collection(plan, members={"attrs": attrs})
@@ -191,7 +191,7 @@ def score_job(ctx: Context, req) -> tuple[int, str, bytes]:
     prof = resolve_profile(req.profile)
     options = _score_options(req.method, req.missing)
     result = sp.score(ctx.bundle(req.parcels), prof, **options)
-    info = public_sources(record_of(result))
+    info = public_record(record_of(result))
     return 200, _GEOJSON, _body(feature_collection(_best(result, req.top),
                                                    members={"siteplan": info}))
 
@@ -208,7 +208,7 @@ def sensitivity_job(ctx: Context, req) -> tuple[int, str, bytes]:
     settings = {"draws": req.draws, "spread": req.spread, "top_k": req.top_k, "seed": req.seed,
                 "leave_one_out": stab.attrs.get("leave_one_out")}
     return 200, _GEOJSON, _body(feature_collection(_best(joined, req.top), members={
-        "siteplan": public_sources(record_of(result)), "sensitivity": settings}))
+        "siteplan": public_record(record_of(result)), "sensitivity": settings}))
 
 
 def select_job(ctx: Context, req) -> tuple[int, str, bytes]:
@@ -224,7 +224,7 @@ def select_job(ctx: Context, req) -> tuple[int, str, bytes]:
                              min_spacing=req.min_spacing, per_kecamatan=req.per_kecamatan,
                              min_score=req.min_score, solver=req.solver)
     return 200, _GEOJSON, _body(feature_collection(chosen, members={
-        "siteplan": public_sources(record_of(result)),
+        "siteplan": public_record(record_of(result)),
         "selection": chosen.attrs.get("selection")}))
 
 
