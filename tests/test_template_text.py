@@ -1,19 +1,21 @@
-"""Data never runs as a template: Jinja2 tags in every text field come back literally.
+"""Data never runs: Jinja2 tags and markup in every text field come back literally.
 
 branca renders every map element's output once more as a Jinja2 template, so a
 ``{{ ... }}``, ``{% ... %}`` or ``{# ... #}`` reaching a page as text would be
 executed there. Every text field of the inputs (parcel ids, names, kelurahan,
 kecamatan, land use, POI categories and names, green-space types and names,
 road names, admin names, the profile's title and every criterion's and
-constraint's title) carries one of the three tags, marked with the field it
-came from. Every output (each map kind from Python, from the command line and
-from the service; the brief; the GeoPackage with its QGIS style; CSV; GeoJSON)
-must give each tag back exactly as written, never its result (``42``, ``x``
-or nothing).
+constraint's title) carries one of the three tags or an ``<img onerror>``,
+marked with the field it came from. Every output (each map kind from Python,
+from the command line and from the service; the brief; the GeoPackage with its
+QGIS style; CSV; GeoJSON) must give each back exactly as written, never its
+result (``42``, ``x`` or nothing), and no page may hold the markup unescaped
+(in Chromium: no image made, no handler run).
 """
 
 from __future__ import annotations
 
+import csv
 import html
 import json
 import os
@@ -31,12 +33,13 @@ from test_maps import profile, world
 import siteplan as sp
 from siteplan.outputs import read_result, write_result
 
-TAGS = ("{{ 6*7 }}", "{% if true %}x{% endif %}", "{# c #}")
+IMG = '<img src=x onerror="window.__xss=1">'
+TAGS = ("{{ 6*7 }}", "{% if true %}x{% endif %}", "{# c #}", IMG)
 
 
 def hostile(field: str, i: int = 0) -> str:
     """``@field.k@TAG@``: the field it came from, then one of the three tags."""
-    k = i % 3
+    k = i % len(TAGS)
     return f"@{field}.{k}@{TAGS[k]}@"
 
 
@@ -45,18 +48,42 @@ def hostile_column(field: str, n: int) -> list[str]:
 
 
 def decoded(page: str) -> str:
-    """The page's text as a reader gets it: JSON ``\\u`` escapes and HTML entities undone."""
-    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)
-    for _ in range(3):          # popups hold escaped HTML inside escaped JSON
+    """The page's text as a reader gets it: JSON escapes and HTML entities undone.
+
+    Twice where text is escaped twice: popups hold escaped HTML inside JSON, and the
+    interactive page's "copy as TOML" holds TOML strings inside JSON.
+    """
+    text = page
+    for _ in range(2):
+        text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+        text = re.sub(r'\\(["\\/])', r"\1", text)
+    for _ in range(3):
         text = html.unescape(text)
     return text
 
 
-def literal_fields(page: str) -> set[str]:
-    """The fields whose tags the page shows; fails on any tag that was not given back as is."""
+def _strings(value) -> list[str]:
+    """Every string inside a parsed JSON value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _strings(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _strings(v)]
+    return []
+
+
+def literal_fields(page: str, *, markup: bool = True) -> set[str]:
+    """The fields whose tags the page shows; fails on any tag that was not given back as is.
+
+    ``markup``: a page (HTML, XML), where the ``<img>`` may stand only escaped; data
+    files and JSON answers hold it as the text it is.
+    """
+    if markup:
+        assert "<img src=x" not in page
     text = decoded(page)
     seen = set()
-    for m in re.finditer(r"@([a-z_]+(?:\.[a-z_]+)?)\.([0-2])@", text):
+    for m in re.finditer(r"@([a-z_]+(?:\.[a-z_]+)?)\.([0-9])@", text):
         tail = text[m.end():m.end() + len(TAGS[int(m.group(2))]) + 1]
         assert tail == TAGS[int(m.group(2))] + "@", (
             f"field {m.group(1)}: {m.group(0)}{TAGS[int(m.group(2))]}@ came out as "
@@ -113,7 +140,7 @@ def hostile_profile():
     from siteplan.profiles import profile_from_dict
 
     return profile_from_dict({"name": prof.name,
-                              "title": {"id": hostile("profile.title", 0),
+                              "title": {"id": hostile("profile.title", 3),
                                         "en": hostile("profile.title", 1)},
                               "candidates": {k: list(v) for k, v in prof.candidates.items()},
                               "constraints": cons, "criteria": crit})
@@ -189,8 +216,12 @@ def test_files_keep_every_text_value(scored, tmp_path, suffix):
     back = read_result(path)
     for col in ("parcel_id", "name", "kelurahan", "kecamatan", "land_use"):
         assert list(back[col].astype(str)) == list(result[col].astype(str)), col
-    literal_fields(path.read_text(encoding="utf-8", errors="replace") if suffix != ".gpkg"
-                   else "")
+    if suffix == ".csv":           # every cell as the csv module reads it
+        with path.open(encoding="utf-8", newline="") as fh:
+            literal_fields("\n".join("\t".join(row) for row in csv.reader(fh)), markup=False)
+    elif suffix == ".geojson":     # every string as JSON reads it
+        literal_fields("\n".join(_strings(json.loads(path.read_text(encoding="utf-8")))),
+                       markup=False)
     if suffix == ".gpkg":
         with sqlite3.connect(path) as con:
             rows = con.execute("SELECT styleQML FROM layer_styles").fetchall()
@@ -264,7 +295,8 @@ def test_service_map_and_brief_give_every_tag_back(hostile_sample):
             assert {"parcels.parcel_id", "parcels.name"} <= literal_fields(reply.text), path
         reply = server.post("/score", {"profile": "sentra_kuliner", "top": 3})
         assert reply.status == 200, reply.text[:500]
-        assert {"parcels.parcel_id", "parcels.name"} <= literal_fields(reply.text)
+        assert {"parcels.parcel_id", "parcels.name"} <= literal_fields(reply.text,
+                                                                       markup=False)
         # the record travels with the answer; the server's folders do not
         sources = reply.json()["siteplan"]["provenance"]["sources"]
         assert {s["text"] for s in sources} >= {"parcels.gpkg", "roads.gpkg"}
@@ -304,8 +336,11 @@ def test_browser_shows_every_tag_as_written(browser, scored, tmp_path, interacti
         page.page.wait_for_timeout(200)
         shown = page.js("document.body.innerText")
         assert not [e for e in page.errors if "pageerror" in e]
-        assert PARCEL_FIELDS | {"profile.title", "criterion.title"} <= literal_fields(shown)
+        assert PARCEL_FIELDS | {"profile.title", "criterion.title"} <= literal_fields(
+            shown, markup=False)         # the text a reader sees holds the markup as text
         for tag in TAGS:
             assert tag in shown
+        assert page.js("window.__xss") is None
+        assert page.js("document.querySelectorAll('img[src=\"x\"]').length") == 0
     finally:
         page.page.close()
