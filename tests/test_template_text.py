@@ -344,3 +344,25 @@ def test_browser_shows_every_tag_as_written(browser, scored, tmp_path, interacti
         assert page.js("document.querySelectorAll('img[src=\"x\"]').length") == 0
     finally:
         page.page.close()
+
+
+def test_location_plan_and_offers_maps_give_every_tag_back(scored, tmp_path):
+    """The location plan's map, and the register's offers map with hostile partner names."""
+    result, layers, _ = scored
+    plan = sp.locate_sites(result, layers, model="pmedian", k=2, cell=100)
+    from siteplan.render.locate_map import render_plan
+
+    page = render_plan(plan, lang="id").get_root().render()
+    assert "parcel_id" in literal_fields(page) or "name" in literal_fields(page)
+    reg = sp.open_register(tmp_path / "offers.gpkg")
+    try:
+        reg.add_partner(hostile("partner", 3), actor=hostile("actor", 0))
+        site = result.loc[result["status"] == "scored", "parcel_id"].iloc[0]
+        reg.offer(result, site, partner=hostile("partner", 3), actor=hostile("actor", 1),
+                  note=hostile("note", 2))
+        offers = reg.offers()
+    finally:
+        reg.close()
+    for lang in ("id", "en"):
+        page = sp.render_offers(offers, lang=lang).get_root().render()
+        assert "partner" in literal_fields(page)
