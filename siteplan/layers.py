@@ -224,6 +224,19 @@ class Layers(Mapping):
         """The layer names in this bundle."""
         return tuple(self._layers)
 
+    def with_cache(self, cache: LayerCache) -> Layers:
+        """The same bundle (its layers, sources, provenance and token) over ``cache``.
+
+        For a caller that keeps derived values apart (the service gives each request
+        a cache of its own over the shared one); what was measured on this bundle
+        (keyed by its token) stays valid for the view.
+        """
+        view = object.__new__(Layers)
+        for name in self.__slots__:
+            object.__setattr__(view, name, getattr(self, name))
+        object.__setattr__(view, "cache", cache)
+        return view
+
     def replace(self, **layers: Any) -> Layers:
         """A new bundle with some layers replaced, added or removed (None).
 

@@ -76,3 +76,18 @@ def test_cached_arrays_cannot_be_changed_and_the_cache_is_bounded(monkeypatch):
     assert _measured.definition(base) == _measured.definition(
         {**base, "weight": 9, "title": {"en": "b"}, "source": "PP"})
     assert _measured.definition(base) != _measured.definition({**base, "measure": "area"})
+
+
+def test_a_view_over_another_cache_is_the_same_bundle(sample_layers):
+    from siteplan.layers import LayerCache
+
+    view = sample_layers.with_cache(LayerCache())
+    assert view.cache is not sample_layers.cache and view.token == sample_layers.token
+    assert view.names == sample_layers.names and view.sources == sample_layers.sources
+    assert view.fingerprints == sample_layers.fingerprints
+    prof = sp.get_profile("rth")
+    _measured.clear()
+    sp.score(sample_layers, prof)
+    before = _measured.stats()
+    _same(sp.score(view, prof), sp.score(sample_layers, prof))
+    assert _measured.stats()["misses"] == before["misses"]   # the view re-uses what was measured

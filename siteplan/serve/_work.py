@@ -74,20 +74,11 @@ class Context:
 
     def view(self):
         """The server's layers with a cache of this request's own over the shared one."""
-        import siteplan as sp
         from siteplan.layers import LayerCache
 
-        src = self.layers
-        view = sp.Layers(dict(src.items()), crs=src.crs, repairs=src.repairs,
-                         rejected=src.rejected, rejected_parcels=src.rejected_parcels,
-                         sources=src.sources, synthetic=src.synthetic,
-                         attribution=src.attribution)
-        # reads fall through to the frozen shared entries; writes stay in this request's map
-        object.__setattr__(view, "cache", LayerCache(ChainMap({}, self.shared)))
-        # the same data: what was measured on the server's layers (siteplan._measured,
-        # warmed before the workers were forked) serves the view's requests too
-        object.__setattr__(view, "token", src.token)
-        return view
+        # reads fall through to the frozen shared entries; writes stay in this request's
+        # map; the token is the server's, so what the warmed template measured serves it
+        return self.layers.with_cache(LayerCache(ChainMap({}, self.shared)))
 
     def bundle(self, parcels: Mapping | None):
         """The layers for one request: the server's, or with the posted parcels instead."""
