@@ -81,13 +81,13 @@ def scored():
 class Page:
     """A saved map opened in Chromium, with what it requested and any error."""
 
-    def __init__(self, browser, m, path: Path):
+    def __init__(self, browser, m, path: Path, viewport: tuple[int, int] = (1280, 860)):
         m.save(str(path))
         self.html = path.read_text(encoding="utf-8")
         self.map = m
         self.router = cdn.Router()
         self.errors: list[str] = []
-        self.page = browser.new_page(viewport={"width": 1280, "height": 860})
+        self.page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
         self.page.route("**/*", self.router.handle)
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
         self.page.on("console", lambda msg: self.errors.append(
@@ -269,3 +269,23 @@ def test_sample_map(browser, tmp_path):
         assert p.errors == []
     finally:
         p.page.close()
+
+
+@pytest.mark.parametrize("interactive", [False, True])
+def test_on_a_phone_the_layer_list_and_weights_fold_away(browser, sample_layers, tmp_path,
+                                                        interactive):
+    layers = sample_layers
+    result = sp.score(layers, "sentra_kuliner")
+    m = sp.render_map(result, layers, lang="id", top=5, interactive=interactive)
+    folded = ("document.querySelector('.leaflet-control-layers')"
+              ".classList.contains('leaflet-control-layers-expanded')")
+    panel = "(document.querySelector('.sp-panel details') || {open: null}).open"
+    for size, expanded in (((1366, 768), not interactive), ((390, 844), False)):
+        page = Page(browser, m, tmp_path / f"map_{size[0]}.html", viewport=size)
+        try:
+            assert page.js(folded) is expanded, size
+            if interactive:   # the weights panel: open on a desk, folded on a phone
+                assert page.js(panel) is (size[0] >= 600), size
+            assert not [e for e in page.errors if "pageerror" in e]
+        finally:
+            page.page.close()

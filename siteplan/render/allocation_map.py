@@ -81,6 +81,7 @@ def render_allocation(plan: gpd.GeoDataFrame, layers: Layers | None = None, *, m
     import folium
 
     from . import style as st
+    from ._folium import layer_control_last, new_map
 
     if lang not in st.LANGS:
         raise SiteplanInputError(Problem("render_allocation", f"unknown lang {lang!r}",
@@ -99,8 +100,8 @@ def render_allocation(plan: gpd.GeoDataFrame, layers: Layers | None = None, *, m
     text = _site_text(frame, uses, title, tx, lang, st)
     if m is None:
         b = frame.total_bounds if len(frame) else (106.1, -6.15, 106.2, -6.05)
-        m = folium.Map(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=12,
-                       tiles="OpenStreetMap", control_scale=True)
+        m = new_map([(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=12,
+                    control_scale=True)
         if len(frame):
             m.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding=(30, 30))
     m.get_root().header.add_child(folium.Element(f"<style>{st.CSS}{_CSS}</style>"),
@@ -138,8 +139,7 @@ def render_allocation(plan: gpd.GeoDataFrame, layers: Layers | None = None, *, m
         group.add_to(m)
     st.HtmlControl(_legend(frame, info, uses, title, colour, tx, lang, st, extra),
                    position="bottomleft", class_name="sp-box sp-legend").add_to(m)
-    if not any(isinstance(c, folium.LayerControl) for c in m._children.values()):
-        folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    layer_control_last(m)
     return m
 
 

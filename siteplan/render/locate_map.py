@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import words as _w
-from ._folium import layer_control_last
+from ._folium import layer_control_last, new_map
 from .words import check_lang, esc, esc1, fmt_int
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def render_plan(site_plan: SitePlan, *, m=None, lang: str = "id"):
     demand = site_plan.demand.to_crs(4326)
     if m is None:
         c = demand.union_all().centroid if len(demand) else sites.union_all().centroid
-        m = folium.Map(location=[c.y, c.x], zoom_start=13, tiles="OpenStreetMap")
+        m = new_map(location=[c.y, c.x], zoom_start=13)
     ids = sites["parcel_id"].astype(str).tolist()
     colour = {pid: _PALETTE[i % len(_PALETTE)] for i, pid in enumerate(ids)}
     group = folium.FeatureGroup(name=words["demand"], show=True)

@@ -6,7 +6,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ..register.words import REGISTER_TEXT, STATE_COLOURS, state_word
-from ._folium import layer_control_last
+from ._folium import layer_control_last, new_map
 from .words import check_lang, esc, fmt_fixed
 
 __all__ = ["render_offers"]
@@ -52,9 +52,9 @@ def render_offers(offers: gpd.GeoDataFrame, *, m=None, lang: str = "id", show: b
     if m is None:
         if len(off):
             c = off.union_all().centroid
-            m = folium.Map(location=[c.y, c.x], zoom_start=13, tiles="OpenStreetMap")
+            m = new_map(location=[c.y, c.x], zoom_start=13)
         else:
-            m = folium.Map(location=[-6.12, 106.15], zoom_start=12, tiles="OpenStreetMap")
+            m = new_map(location=[-6.12, 106.15], zoom_start=12)
     states = off["state"].astype(str).reset_index(drop=True)
     since = pd.to_datetime(off["since"], utc=True).dt.strftime("%Y-%m-%d").fillna("")
     score = fmt_fixed(off["score"], 1, lang).where(off["score"].notna().to_numpy(), "–")

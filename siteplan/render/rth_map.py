@@ -9,6 +9,7 @@ import numpy as np
 
 from .._errors import Problem, SiteplanInputError
 from ..rth.need import SHARE_BREAKS
+from ._folium import new_map
 from .words import check_lang, esc, fmt_fixed, fmt_int
 
 if TYPE_CHECKING:
@@ -84,8 +85,7 @@ def render_rth(gaps: gpd.GeoDataFrame, *, lang: str = "id",
                             crs=4326)
     if m is None:
         minx, miny, maxx, maxy = data.total_bounds
-        m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=12,
-                       tiles="OpenStreetMap")
+        m = new_map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=12)
         m.fit_bounds([[miny, minx], [maxy, maxx]])
     folium.GeoJson(
         data, name=lab["rth_layer"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 
-from ._folium import layer_control_last
+from ._folium import layer_control_last, new_map
 from .words import check_lang, esc, fmt_int
 
 __all__ = ["render_selection"]
@@ -46,7 +46,7 @@ def render_selection(chosen: gpd.GeoDataFrame, *, m=None, lang: str = "id"):
     sites = chosen.to_crs(4326)
     if m is None:
         c = sites.union_all().centroid
-        m = folium.Map(location=[c.y, c.x], zoom_start=13, tiles="OpenStreetMap")
+        m = new_map(location=[c.y, c.x], zoom_start=13)
     group = folium.FeatureGroup(name=f"{lab['sel_title']} ({fmt_int([radius], lang)[0]} m)",
                                 show=True)
     folium.GeoJson(reach.__geo_interface__, style_function=lambda _: {

@@ -138,6 +138,15 @@ CSS = """
  center/100% 9px}
 .sp-pop td i{display:block;height:9px;background:#ae017e;border-radius:2px}
 .sp-pop td:nth-child(3){text-align:right;white-space:nowrap}
+@media (max-width:600px){
+ .leaflet-control-minimap{display:none}
+ .leaflet-control-attribution{max-width:58vw;font-size:9px;line-height:1.25;max-height:3.8em;
+  overflow:hidden}
+ .sp-box{max-width:64vw;font-size:11px}
+ .sp-title{max-width:50vw}
+ .sp-title .t1{font-size:14px}
+ .sp-legend{max-height:34vh}
+}
 """
 
 

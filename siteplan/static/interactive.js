@@ -483,7 +483,9 @@
       var ctl = L.control({position: "topright"}), div;
       ctl.onAdd = function () {
         div = L.DomUtil.create("div", "sp-box sp-panel");
-        var h = "<details open><summary>" + tx.panel_title + "</summary>";
+        // folded on a phone, so the map stays in sight; one tap opens it
+        var h = "<details" + (window.innerWidth >= 600 ? " open" : "") + "><summary>" +
+          tx.panel_title + "</summary>";
         if (data.methods.length > 1) {
           h += "<label class=sp-m>" + tx.method_label + " <select>";
           data.methods.forEach(function (m) {
