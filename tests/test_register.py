@@ -470,13 +470,20 @@ _WRITER = textwrap.dedent("""
     from siteplan.register import open_register
     result = pd.read_pickle(sys.argv[2])
     ids = result.loc[result["eligible"], "parcel_id"].astype(str).tolist()
+    ids = ids[: len(ids) // 2]
     reg = open_register(sys.argv[1])
     print("ready", flush=True)
-    for k, pid in enumerate(ids):
+    last = None
+    k = 0
+    while True:  # writes until it is killed, however fast the machine is
+        pid = ids[k % len(ids)]
+        if last is not None:
+            reg.advance(last, "dibatalkan", actor="w", note="again")
         oid = reg.offer(result, [pid], partner="Bank BJB", actor="w", note="n" * 2000)
         reg.advance(oid, "ditawarkan", actor="w")
-        if k % 2:
-            reg.advance(oid, "dibatalkan", actor="w", note="again")
+        last = oid
+        k += 1
+        print(k, flush=True)
 """)
 
 
@@ -505,7 +512,9 @@ def test_a_writer_killed_mid_write_leaves_no_half_offer(tmp_path, kuliner):
     proc = subprocess.Popen([sys.executable, "-c", _WRITER, str(path),
                              str(tmp_path / "result.pkl")], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "ready"
-    time.sleep(1.5)
+    while int(proc.stdout.readline()) < 20:  # some writes done, the next one under way
+        pass
+    time.sleep(0.05)
     proc.kill()
     proc.communicate(timeout=30)
     with open_register(path, create=False) as r:
