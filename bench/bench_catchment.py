@@ -37,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))  # netref
 from netref import networkx_catchment  # noqa: E402  (tools/)
 
 import siteplan as sp  # noqa: E402
+from siteplan.layers.population import demand_points
 from siteplan.measures.network import network_catchment, road_graph
-from siteplan.population import demand_points
-from siteplan.profiles import profile_from_dict
+from siteplan.profiles.profile import profile_from_dict
 
 RADIUS = 1000.0
 X0, Y0 = 600_000.0, 9_300_000.0

@@ -62,7 +62,7 @@ WEIGHTS = {"near_point": 0.4, "near_line": 0.4, "area": 0.2}
 
 
 def profile():
-    from siteplan.profiles import profile_from_dict
+    from siteplan.profiles.profile import profile_from_dict
 
     return profile_from_dict({
         "name": "density", "title": {"id": "Kepadatan fitur", "en": "Feature density"},

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 import siteplan as sp
-from siteplan.profiles import profile_from_dict
+from siteplan.profiles.profile import profile_from_dict
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))

@@ -39,7 +39,7 @@ import pandas as pd
 
 import siteplan as sp
 from siteplan import locate
-from siteplan.features import geoms_of, select_features
+from siteplan.layers.features import geoms_of, select_features
 from siteplan.locate.costs import demand_units, straight_costs
 
 

@@ -34,7 +34,7 @@ import numpy as np
 import shapely
 
 import siteplan as sp
-from siteplan.profiles import profile_from_dict
+from siteplan.profiles.profile import profile_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"

@@ -26,8 +26,8 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))  # samplegen
 
 import siteplan as sp  # noqa: E402
-from siteplan.population import Spread, amount_within, spread  # noqa: E402
-from siteplan.raster import read_window  # noqa: E402
+from siteplan.layers.population import Spread, amount_within, spread  # noqa: E402
+from siteplan.layers.raster import read_window  # noqa: E402
 
 
 def best(f, repeat=3):
@@ -96,7 +96,7 @@ def main() -> None:
     pts = pts[shapely.contains(outline, pts)][:args.polygons]
     vor = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts)))
     cellsv = shapely.intersection(vor, outline)
-    from siteplan.raster import zonal_stats
+    from siteplan.layers.raster import zonal_stats
 
     people = zonal_stats(cellsv, sample.crs, pop, "sum")
     blocks = gpd.GeoDataFrame({"population": people}, geometry=cellsv, crs=sample.crs)

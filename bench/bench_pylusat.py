@@ -148,7 +148,7 @@ def errors(approx: np.ndarray, exact: np.ndarray) -> dict:
 
 def bench(n: int, repeat: int, rowwise_sample: int, cellsize: float, seed: int) -> dict:
     import siteplan as sp
-    from siteplan.profiles import profile_from_dict
+    from siteplan.profiles.profile import profile_from_dict
 
     path = bench_scale.ensure_gpkg(n)
     layers = bench_scale.load(path)

@@ -28,7 +28,7 @@ import pandas as pd
 
 import siteplan as sp
 from siteplan import rth
-from siteplan.profiles import Criterion
+from siteplan.profiles.profile import Criterion
 
 ROOT = Path(__file__).resolve().parents[1]
 KELURAHAN = ROOT.parent / "shared" / "data" / "serang" / "boundaries" / \
@@ -106,7 +106,7 @@ def main() -> None:
     print("\n== RTH criteria ==")
     prof = sp.get_profile("rth")
     parcels = sample["parcels"]
-    from siteplan.constraints import candidate_mask
+    from siteplan.methods.constraints import candidate_mask
 
     cand = parcels.loc[candidate_mask(parcels, prof.candidates, "bench")]
     sets = {"rth candidates": np.asarray(cand.geometry.array),

@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 
 import siteplan as sp
-from siteplan.profiles import profile_from_dict
+from siteplan.profiles.profile import profile_from_dict
 
 NAMES = ["a", "b", "c", "d", "e"]
 

@@ -1,7 +1,7 @@
 """Benchmark: weigh without re-measuring, in Python and through ``siteplan serve``.
 
 Changing only the weights (or the method) of a profile re-uses what was
-measured (``siteplan._measured``). Side by side in one run:
+measured (``siteplan.scoring._measured``). Side by side in one run:
 
 - in Python, per built-in profile on the sample: a score measured from
   scratch (the cache cleared before each call) against the same score with

@@ -34,7 +34,7 @@ import numpy as np
 import shapely
 
 import siteplan as sp
-from siteplan.ranks import best_first
+from siteplan.scoring.ranks import best_first
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "_out" / "osm_end_to_end"

@@ -25,19 +25,18 @@ from ._version import __version__
 if TYPE_CHECKING:  # pragma: no cover
     from . import measures
     from ._logs import log_console
-    from .allocation import allocate
-    from .assemble import assemble_sites
     from .brief import site_brief, write_brief_pdf
-    from .comparison import compare
-    from .explanation import explain
     from .io import datasets
-    from .io.load import load_layers, read_layer
-    from .io.osm import layers_from_osm
-    from .io.sample import load_sample
-    from .layers import Layers
+    from .layers.bundle import Layers
+    from .layers.load import load_layers, read_layer
+    from .layers.osm import layers_from_osm
+    from .layers.sample import load_sample
+    from .locate.allocation import allocate
+    from .locate.assemble import assemble_sites
+    from .locate.select import select_sites
     from .locate.sites import locate_sites
-    from .profiles import Profile, get_profile, list_profiles, read_profile
-    from .record import ScoreRecord, record_of
+    from .methods.weights import ahp_weights
+    from .profiles.profile import Profile, get_profile, list_profiles, read_profile
     from .register import open_register
     from .render.allocation_map import render_allocation
     from .render.interactive import profile_to_toml
@@ -46,50 +45,57 @@ if TYPE_CHECKING:  # pragma: no cover
     from .render.score_map import render_map
     from .render.selection_map import render_selection
     from .rth.need import rth_gaps
-    from .scoring import score
-    from .select import select_sites
-    from .stability import sensitivity
-    from .weights import ahp_weights
+    from .scoring.comparison import compare
+    from .scoring.explanation import explain
+    from .scoring.record import ScoreRecord, record_of
+    from .scoring.run import score
+    from .scoring.stability import sensitivity
 
 _LAZY = {
-    "Layers": "layers",
-    "load_layers": "io.load",
-    "read_layer": "io.load",
-    "load_sample": "io.sample",
-    "Profile": "profiles",
-    "record_of": "record",
+    "Layers": "layers.bundle",
+    "load_layers": "layers.load",
+    "read_layer": "layers.load",
+    "load_sample": "layers.sample",
+    "Profile": "profiles.profile",
+    "record_of": "scoring.record",
     "log_console": "_logs",
-    "ScoreRecord": "record",
-    "get_profile": "profiles",
-    "read_profile": "profiles",
-    "list_profiles": "profiles",
-    "score": "scoring",
-    "ahp_weights": "weights",
+    "ScoreRecord": "scoring.record",
+    "get_profile": "profiles.profile",
+    "read_profile": "profiles.profile",
+    "list_profiles": "profiles.profile",
+    "score": "scoring.run",
+    "ahp_weights": "methods.weights",
     "render_map": "render.score_map",
     "profile_to_toml": "render.interactive",
     "render_rth": "render.rth_map",
     "rth_gaps": "rth.need",
-    "sensitivity": "stability",
-    "explain": "explanation",
-    "select_sites": "select",
-    "layers_from_osm": "io.osm",
-    "compare": "comparison",
+    "sensitivity": "scoring.stability",
+    "explain": "scoring.explanation",
+    "select_sites": "locate.select",
+    "layers_from_osm": "layers.osm",
+    "compare": "scoring.comparison",
     "render_selection": "render.selection_map",
     "site_brief": "brief",
     "write_brief_pdf": "brief",
-    "allocate": "allocation",
-    "assemble_sites": "assemble",
+    "allocate": "locate.allocation",
+    "assemble_sites": "locate.assemble",
     "render_allocation": "render.allocation_map",
     "open_register": "register",
     "render_offers": "render.offers_map",
     "locate_sites": "locate.sites",
 }
-_SUBMODULES = {"io", "measures", "render", "rth", "scoring", "pipeline", "profiles",
-               "transforms", "constraints", "aggregate", "weights", "stability", "layers",
-               "features", "population", "outputs", "cli", "select", "comparison", "criterion",
-               "brief", "allocation", "assemble", "profile_schema", "serve", "record",
-               "register", "locate", "explanation"}
-_ALIASES = {"datasets": "io.datasets"}
+_SUBMODULES = {"io", "layers", "measures", "methods", "profiles", "scoring", "locate", "rth",
+               "register", "render", "brief", "outputs", "serve", "cli", "words", "criterion"}
+#: the modules' names before they moved into rooms (``sp.pipeline`` still works)
+_ALIASES = {"datasets": "io.datasets", "pipeline": "scoring.pipeline",
+            "record": "scoring.record", "stability": "scoring.stability",
+            "explanation": "scoring.explanation", "comparison": "scoring.comparison",
+            "transforms": "methods.transforms", "constraints": "methods.constraints",
+            "aggregate": "methods.aggregate", "weights": "methods.weights",
+            "features": "layers.features", "population": "layers.population",
+            "raster": "layers.raster", "select": "locate.select",
+            "allocation": "locate.allocation", "assemble": "locate.assemble",
+            "profile_schema": "profiles.schema"}
 
 __all__ = ["SiteplanInputError", "__version__", *_LAZY, "datasets", "measures"]
 

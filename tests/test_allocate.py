@@ -406,8 +406,8 @@ def test_public_names_survive_importing_their_modules():
     # a submodule named like a public function would replace it on the package when imported
     import importlib
 
-    for mod in ("siteplan.allocation", "siteplan.assemble", "siteplan.render.allocation_map",
-                "siteplan.cli.allocate"):
+    for mod in ("siteplan.locate.allocation", "siteplan.locate.assemble",
+                "siteplan.render.allocation_map", "siteplan.cli.allocate"):
         importlib.import_module(mod)
     assert callable(sp.allocate) and callable(sp.assemble_sites)
     assert callable(sp.render_allocation)

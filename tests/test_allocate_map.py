@@ -11,8 +11,8 @@ import shapely
 
 import siteplan as sp
 from siteplan._errors import SiteplanInputError
-from siteplan.record import ScoreRecord, attach
 from siteplan.render.allocation_map import USE_COLOURS
+from siteplan.scoring.record import ScoreRecord, attach
 
 X0, Y0 = 620_000.0, 9_320_000.0
 CRS = "EPSG:32748"

@@ -58,7 +58,8 @@ def _imports(tree: ast.AST, current: str) -> set[str]:
                 visit(child)
             return
         if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names if a.name.startswith("siteplan."))
+            found.update(a.name for a in node.names
+                         if a.name == "siteplan" or a.name.startswith("siteplan."))
         elif isinstance(node, ast.ImportFrom):
             target = _resolve(current, node.level, node.module) if node.level else node.module
             if target and (target == "siteplan" or target.startswith("siteplan.")):
@@ -69,7 +70,6 @@ def _imports(tree: ast.AST, current: str) -> set[str]:
             visit(child)
 
     visit(tree)
-    found.discard("siteplan")  # the root's names load lazily
     return found
 
 
@@ -115,11 +115,12 @@ def test_cycle_finder_finds_a_cycle():
 
 def test_import_graph_reads_function_level_and_skips_type_checking():
     tree = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
-                     "    from .layers import Layers\n"
+                     "    from .bundle import Layers\n"
                      "def f():\n    from .population import people\n"
-                     "from .measures import basic\n")
-    got = _imports(tree, "siteplan.features")
-    assert got == {"siteplan.population", "siteplan.measures.basic"}
+                     "from ..measures import basic\n"
+                     "import siteplan as sp\n")
+    got = _imports(tree, "siteplan.layers.features")
+    assert got == {"siteplan.layers.population", "siteplan.measures.basic", "siteplan"}
 
 
 def test_no_import_cycles_inside_the_package():
@@ -127,6 +128,47 @@ def test_no_import_cycles_inside_the_package():
     assert len(graph) > 30
     cycle = find_cycle(graph)
     assert cycle is None, "import cycle: " + " -> ".join(cycle)
+
+
+def room_of(module: str) -> str:
+    """The folder a module lives in (``siteplan.scoring.pipeline`` -> ``scoring``);
+    a module at the top level is a room of its own (``siteplan._errors``)."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def room_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    rooms: dict[str, set[str]] = {}
+    for module, targets in graph.items():
+        here = room_of(module)
+        rooms.setdefault(here, set()).update(
+            room_of(t) for t in targets if room_of(t) != here)
+    return rooms
+
+
+def test_room_graph_collapses_modules_into_their_folders():
+    graph = {"siteplan.a.x": {"siteplan.b.y"}, "siteplan.b.y": {"siteplan.a.z"},
+             "siteplan.a.z": set(), "siteplan._errors": set()}
+    assert find_cycle(graph) is None            # no loop between modules ...
+    rooms = room_graph(graph)
+    assert find_cycle(rooms) == ["a", "b", "a"]  # ... but one between folders
+    assert room_of("siteplan._errors") == "_errors"
+
+
+def test_no_loops_between_folders():
+    """The folders are floors: each imports only folders below it."""
+    rooms = room_graph(import_graph())
+    assert {"layers", "scoring", "profiles", "methods", "locate", "render"} <= set(rooms)
+    cycle = find_cycle(rooms)
+    assert cycle is None, "loop between folders: " + " -> ".join(cycle)
+
+
+def test_the_package_never_imports_its_own_root():
+    """No ``import siteplan`` (or ``from siteplan import``) inside the package except in
+    its own ``__init__``: a stage names the module it uses, so the floors show."""
+    offenders = sorted(m for m, targets in import_graph().items()
+                       if "siteplan" in targets and m != "siteplan")
+    assert not offenders, "imports the package root: " + ", ".join(offenders)
 
 
 def _modules() -> list[str]:
@@ -175,7 +217,7 @@ def test_cache_shares_context_entries_between_partitions_only():
 
 
 def test_unknown_names_list_the_known_ones():
-    from siteplan.profiles import profile_from_dict
+    from siteplan.profiles.profile import profile_from_dict
 
     base = {"name": "t", "title": {"en": "t"}, "criteria": [
         {"name": "a", "measure": "area", "weight": 1,

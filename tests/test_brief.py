@@ -21,8 +21,8 @@ import pytest
 from test_maps import CRS, X0, XSS_IMG, XSS_SCRIPT, Y0, box, line, pt  # noqa: F401
 
 import siteplan as sp
-from siteplan.profiles import profile_from_dict
-from siteplan.ranks import best_first
+from siteplan.profiles.profile import profile_from_dict
+from siteplan.scoring.ranks import best_first
 
 XSS_JS = "Lahan `${window.__xss=3}`"
 ID_B = "B<script>window.__xss=4</script>"

@@ -66,7 +66,7 @@ def _hostile_profile():
                          for c in prof.criteria]}
     for con in data["constraints"]:
         con.pop("label", None)
-    from siteplan.profiles import profile_from_dict
+    from siteplan.profiles.profile import profile_from_dict
 
     return profile_from_dict(data)
 
@@ -127,7 +127,7 @@ def test_interactive_map_runs_no_canary(browser, hostile, tmp_path):  # noqa: F8
     page = Page(browser, m, tmp_path / "interactive.html")
     try:
         page.js("() => siteplan.setWeights(Object.fromEntries(Object.keys("
-                "siteplan.weights()).map((k, i) => [k, i + 1])))")
+                "siteplan.methods.weights()).map((k, i) => [k, i + 1])))")
         page.js(OPEN_ALL, m.get_name())
         page.page.wait_for_timeout(200)
         assert page.js("window.__xss") is None

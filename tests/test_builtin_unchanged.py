@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 import siteplan as sp
-from siteplan.raster import RasterLayer
+from siteplan.layers.raster import RasterLayer
 
 BEFORE = Path(__file__).parent / "data" / "builtin_results_before.csv"
 PROFILES = Path(__file__).parent / "data" / "profiles_before"

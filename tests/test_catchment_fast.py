@@ -22,7 +22,7 @@ from scipy.sparse import csgraph
 
 import siteplan as sp
 from siteplan.measures.network import network_catchment, road_graph, snap
-from siteplan.profiles import profile_from_dict
+from siteplan.profiles.profile import profile_from_dict
 
 X0, Y0 = 620_000.0, 9_320_000.0
 EPS = 1e-9

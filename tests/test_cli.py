@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import siteplan as sp
+from siteplan.layers.raster import RasterLayer
 from siteplan.outputs import read_result
-from siteplan.raster import RasterLayer
 
 
 def run(*args, cwd=None):

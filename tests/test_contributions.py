@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import siteplan as sp
-from siteplan.aggregate import AGGREGATORS, aggregate, shapley
+from siteplan.methods.aggregate import AGGREGATORS, aggregate, shapley
 
 
 def brute_force_shapley(method, c, w, alpha=1.0):

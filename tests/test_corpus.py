@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import siteplan as sp
-from siteplan.profiles import profile_from_dict
+from siteplan.profiles.profile import profile_from_dict
 
 X0, Y0 = 620_000.0, 9_320_000.0
 CRS = "EPSG:32748"

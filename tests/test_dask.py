@@ -18,7 +18,7 @@ import shapely
 from cikit import require
 
 import siteplan as sp
-from siteplan.profiles import profile_from_dict
+from siteplan.profiles.profile import profile_from_dict
 
 require("dask_geopandas")
 distributed = require("distributed")

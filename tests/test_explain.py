@@ -14,8 +14,8 @@ import pytest
 from test_maps import XSS_IMG, profile, world
 
 import siteplan as sp
-from siteplan.aggregate import METHODS
-from siteplan.explanation import COLUMNS
+from siteplan.methods.aggregate import METHODS
+from siteplan.scoring.explanation import COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +29,11 @@ def result(layers):
 
 
 def test_module_and_function_do_not_collide():
-    import siteplan.explanation  # noqa: F401
-    import siteplan.stability  # noqa: F401
+    import siteplan.scoring.explanation  # noqa: F401
+    import siteplan.scoring.stability  # noqa: F401
 
-    assert callable(sp.explain) and sp.explain.__module__ == "siteplan.explanation"
-    assert sp.sensitivity.__module__ == "siteplan.stability"
+    assert callable(sp.explain) and sp.explain.__module__ == "siteplan.scoring.explanation"
+    assert sp.sensitivity.__module__ == "siteplan.scoring.stability"
 
 
 @pytest.mark.parametrize("pid, market, road", [

@@ -15,9 +15,9 @@ import pytest
 
 import siteplan as sp
 from siteplan import limits
-from siteplan.features import feature_tree, geoms_of
+from siteplan.layers.features import feature_tree, geoms_of
 from siteplan.measures import _nearest
-from siteplan.profiles import profile_from_dict
+from siteplan.profiles.profile import profile_from_dict
 
 
 def _crit(**change):
@@ -243,14 +243,14 @@ CONSTRAINT_CASES = [
 
 
 def test_the_cases_cover_every_constraint_type():
-    from siteplan.constraints import CONSTRAINT_TYPES
+    from siteplan.methods.constraints import CONSTRAINT_TYPES
 
     assert {c["type"] for c in CONSTRAINT_CASES} == set(CONSTRAINT_TYPES)
 
 
 @pytest.mark.parametrize("con", CONSTRAINT_CASES, ids=lambda c: "-".join(map(str, c.values())))
 def test_every_constraint_takes_no_parcel(sample_layers, con):
-    from siteplan.constraints import broken_rules
+    from siteplan.methods.constraints import broken_rules
 
     assert broken_rules(sample_layers["parcels"].iloc[0:0], [con], sample_layers).shape == (0, 1)
 
@@ -389,7 +389,7 @@ def test_a_radius_putting_every_feature_near_every_parcel_is_refused(sample_laye
 
 def test_a_huge_buffer_reads_only_the_raster(sample_layers):
     """A 1,000 km buffer on a 100 m raster: the window is cropped to the raster."""
-    from siteplan.raster import window_cells, zonal_stats
+    from siteplan.layers.raster import window_cells, zonal_stats
 
     raster = sample_layers["population"]
     geoms = geoms_of(sample_layers["parcels"].head(2))
@@ -457,7 +457,7 @@ def test_cli_select_min_score_and_a_profile_with_a_huge_worst(capsys, tmp_path):
                          "--min-score", "50", "--out", out], capsys)
     assert code == 0, err
     assert out.is_file()
-    from siteplan.profiles import builtin_profile_text
+    from siteplan.profiles.profile import builtin_profile_text
 
     toml = tmp_path / "far.toml"
     toml.write_text(builtin_profile_text("wisata_religi").replace(

@@ -24,7 +24,7 @@ from scipy import stats
 
 import siteplan as sp
 from siteplan._errors import SiteplanInputError
-from siteplan.aggregate import owa_order_weights
+from siteplan.methods.aggregate import owa_order_weights
 from siteplan.render import interactive as ia
 from siteplan.render import style as st
 
@@ -138,7 +138,7 @@ def test_blob_holds_every_scored_site_best_first_with_its_values(sample):
     result, layers = sample
     m = sp.render_map(result, layers, interactive=True)
     data = blob(page(m))
-    # best first, equal scores by the tie rule (parcel_id), as siteplan.ranks.best_first
+    # best first, equal scores by the tie rule (parcel_id), as siteplan.scoring.ranks.best_first
     scored = result[result["status"] == "scored"].sort_values(["rank", "parcel_id"],
                                                               kind="stable")
     prof = sp.get_profile("sentra_kuliner")

@@ -22,7 +22,7 @@ from affine import Affine
 
 import siteplan as sp
 from siteplan.brief import _staticmap
-from siteplan.profiles import profile_from_dict
+from siteplan.profiles.profile import profile_from_dict
 from siteplan.render import _zones
 from siteplan.render import style as st
 

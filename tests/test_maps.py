@@ -22,9 +22,9 @@ import pytest
 import shapely
 
 import siteplan as sp
-from siteplan.profiles import profile_from_dict
-from siteplan.record import Source, attach
+from siteplan.profiles.profile import profile_from_dict
 from siteplan.render import style as st
+from siteplan.scoring.record import Source, attach
 
 X0, Y0 = 620_000.0, 9_320_000.0
 CRS = "EPSG:32748"

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import siteplan as sp
-from siteplan import _measured
+from siteplan.scoring import _measured
 
 
 def _same(a, b):

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import siteplan as sp
 from siteplan.measures.network import entrances, node_points, road_graph, snap
-from siteplan.profiles import profile_from_dict
+from siteplan.profiles.profile import profile_from_dict
 
 X0, Y0 = 620_000.0, 9_320_000.0
 CRS = "EPSG:32748"

@@ -85,7 +85,7 @@ def test_with_parcels_and_scoring(osm):
         shapely.box(x + 20, y + 20, x + 60, y + 60), shapely.box(x + 500, y, x + 540, y + 40)],
         crs=osm.crs)
     layers = sp.layers_from_osm(PBF, parcels=parcels)
-    from siteplan.profiles import profile_from_dict
+    from siteplan.profiles.profile import profile_from_dict
 
     prof = profile_from_dict({"name": "osm", "criteria": [
         {"name": "sekolah", "measure": "network_distance", "layer": "pois",

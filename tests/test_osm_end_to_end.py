@@ -23,8 +23,8 @@ import shapely
 
 import siteplan as sp
 from siteplan.outputs import read_result
-from siteplan.ranks import best_first
 from siteplan.render import style as st
+from siteplan.scoring.ranks import best_first
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import osm_end_to_end as e2e  # noqa: E402

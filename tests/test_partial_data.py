@@ -23,9 +23,9 @@ from cikit import require
 from shapely import box
 
 import siteplan as sp
-from siteplan.constraints import constraint_label
+from siteplan.methods.constraints import constraint_label
 from siteplan.outputs import read_result
-from siteplan.profiles import profile_from_dict
+from siteplan.profiles.profile import profile_from_dict
 
 CRS = "EPSG:32748"
 X0, Y0 = 600_000, 9_320_000

@@ -16,8 +16,8 @@ import pytest
 import shapely
 
 import siteplan as sp
-from siteplan.population import amount_within, demand_points, people
-from siteplan.profiles import profile_from_dict
+from siteplan.layers.population import amount_within, demand_points, people
+from siteplan.profiles.profile import profile_from_dict
 
 X0, Y0 = 630_000.0, 9_320_000.0
 CRS = "EPSG:32748"

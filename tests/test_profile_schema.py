@@ -10,9 +10,10 @@ import jsonschema
 import pytest
 
 import siteplan as sp
-from siteplan import profiles, transforms
-from siteplan.profile_schema import profile_schema
-from siteplan.profiles import builtin_profile_text, profile_from_dict
+from siteplan.methods import transforms
+from siteplan.profiles import profile as profiles
+from siteplan.profiles.profile import builtin_profile_text, profile_from_dict
+from siteplan.profiles.schema import profile_schema
 
 
 @pytest.fixture(scope="module")

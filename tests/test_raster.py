@@ -14,9 +14,9 @@ import shapely
 from affine import Affine
 
 import siteplan as sp
-from siteplan.population import amount_within, demand_points, spread
-from siteplan.profiles import profile_from_dict
-from siteplan.raster import Window, coverage_sum, open_raster, zonal_stats
+from siteplan.layers.population import amount_within, demand_points, spread
+from siteplan.layers.raster import Window, coverage_sum, open_raster, zonal_stats
+from siteplan.profiles.profile import profile_from_dict
 
 UTM = "EPSG:32748"
 X0, Y0 = 630_000.0, 9_320_000.0   # top-left corner of the hand rasters

@@ -21,7 +21,7 @@ import pytest
 import shapely
 
 import siteplan as sp
-from siteplan.profiles import profile_from_dict
+from siteplan.profiles.profile import profile_from_dict
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 from netref import networkx_catchment, networkx_distance  # noqa: E402

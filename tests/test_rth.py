@@ -18,7 +18,7 @@ import shapely
 
 import siteplan as sp
 from siteplan import rth
-from siteplan.profiles import Criterion, profile_from_dict
+from siteplan.profiles.profile import Criterion, profile_from_dict
 from siteplan.render.rth_map import _COLOURS as RTH_COLOURS
 
 
@@ -402,7 +402,7 @@ def test_bad_norms(green_world, tmp_path):
 def test_rth_map_structure(admin_world):
     admin = admin_world["admin"].assign(nama=["<b>K2</b>", "K1 `${x}`\\", "K3"])
     g = sp.rth_gaps(admin_world.replace(admin=admin))
-    m = rth.rth_map(g, lang="en")
+    m = sp.render_rth(g, lang="en")
     layers = [c for c in m._children.values() if type(c).__name__ == "GeoJson"]
     assert len(layers) == 1
     feats = layers[0].data["features"]
@@ -420,10 +420,10 @@ def test_rth_map_structure(admin_world):
     for label in ("30–100 %", "20–30 % · public target met", "10–20 %", "5–10 %"):
         assert f"{label} <span class=c>(0)</span>" in legend[0]
     assert "0–5 % <span class=c>(3)</span>" in legend[0]
-    idm = rth.rth_map(g)   # Indonesian by default
+    idm = sp.render_rth(g)   # Indonesian by default
     assert "RTH publik" in idm.get_root().render()
     with pytest.raises(sp.SiteplanInputError, match="unknown language"):
-        rth.rth_map(g, lang="fr")
+        sp.render_rth(g, lang="fr")
 
 
 def test_map_classes_put_targets_on_breaks():

@@ -1,7 +1,7 @@
 """Aggregation parameters and weights against references written apart from siteplan.
 
 The references below (OWA, WGM, TOPSIS and Shapley values) are plain Python
-loops over the published formulas; none calls ``siteplan.aggregate``, so an
+loops over the published formulas; none calls ``siteplan.methods.aggregate``, so an
 error there cannot cancel out. Small cases are also worked out by hand.
 """
 
@@ -17,9 +17,9 @@ import shapely
 
 import siteplan as sp
 from siteplan import SiteplanInputError
-from siteplan.aggregate import aggregate, shapley, topsis, wgm
-from siteplan.profiles import profile_from_dict
-from siteplan.weights import ahp_weights, normalise_weights, parse_matrix
+from siteplan.methods.aggregate import aggregate, shapley, topsis, wgm
+from siteplan.methods.weights import ahp_weights, normalise_weights, parse_matrix
+from siteplan.profiles.profile import profile_from_dict
 
 # ------------------------------------------------------------------ plain references
 

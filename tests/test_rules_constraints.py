@@ -16,8 +16,8 @@ import shapely
 from affine import Affine
 
 import siteplan as sp
-from siteplan.constraints import excluded_text, rule_ids
-from siteplan.profiles import profile_from_dict
+from siteplan.methods.constraints import excluded_text, rule_ids
+from siteplan.profiles.profile import profile_from_dict
 
 X0, Y0 = 620_000.0, 9_320_000.0
 CRS = "EPSG:32748"

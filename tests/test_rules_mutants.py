@@ -13,8 +13,8 @@ import pytest
 import shapely
 
 import siteplan as sp
-from siteplan.profiles import profile_from_dict
-from siteplan.transforms import TRANSFORMS
+from siteplan.methods.transforms import TRANSFORMS
+from siteplan.profiles.profile import profile_from_dict
 
 X0, Y0 = 620_000.0, 9_320_000.0
 CRS = "EPSG:32748"
@@ -112,7 +112,7 @@ def _conflicts(n, pairs):
 
 
 def test_coverage_counts_a_point_exactly_at_the_radius():
-    from siteplan.select import _coverage
+    from siteplan.locate.select import _coverage
 
     # a site 10 x 10 at the origin; points 5 m (inside the radius), exactly 20 m and
     # 20.5 m east of its edge
@@ -123,7 +123,7 @@ def test_coverage_counts_a_point_exactly_at_the_radius():
 
 
 def test_greedy_cover_by_hand():
-    from siteplan.select import greedy_cover
+    from siteplan.locate.select import greedy_cover
 
     cover, w = _cover3()
     # first site 0 (8 people); then sites 1 and 2 both add 3: the first index wins
@@ -139,7 +139,7 @@ def test_greedy_cover_by_hand():
 
 
 def test_milp_cover_finds_what_greedy_misses():
-    from siteplan.select import milp_cover
+    from siteplan.locate.select import milp_cover
 
     cover, w = _cover3()
     # the best pair covers everyone: sites 1 and 2, 14 people (greedy: 11)
@@ -167,7 +167,7 @@ def test_milp_cover_finds_what_greedy_misses():
 def test_milp_cover_ignores_people_nobody_reaches_and_empty_weights():
     from scipy import sparse
 
-    from siteplan.select import milp_cover
+    from siteplan.locate.select import milp_cover
 
     # p2 is covered by no site (weight 100), p1 weighs 0: site 0 (p0, 5 people) is best
     cover = sparse.csr_matrix(np.array([[1, 1, 0], [0, 1, 0]], dtype=float))
@@ -183,7 +183,7 @@ def _instance(*, demand=(1, 1), fixed=(), conflicts=(), groups=(), cover=None):
     0 = (a, c0) score 5, 1 = (a, c1) score 7, 2 = (b, c1) score 6, 3 = (b, c2) score 3."""
     from scipy import sparse
 
-    from siteplan._allocate_milp import Instance
+    from siteplan.locate._allocate_milp import Instance
 
     fx = np.zeros(4, bool)
     fx[list(fixed)] = True
@@ -196,7 +196,7 @@ def _instance(*, demand=(1, 1), fixed=(), conflicts=(), groups=(), cover=None):
 
 
 def test_solve_milp_by_hand():
-    from siteplan._allocate_milp import plan_value, solve_milp
+    from siteplan.locate._allocate_milp import plan_value, solve_milp
 
     # one use per parcel: (a, c1) + (b, c1) = 13 would put two uses on c1; the best
     # allowed plan is (a, c0) + (b, c1) = 11, not (a, c1) + (b, c2) = 10
@@ -217,7 +217,7 @@ def test_solve_milp_by_hand():
 def test_solve_milp_coverage_and_people_by_use_by_hand():
     from scipy import sparse
 
-    from siteplan._allocate_milp import people_by_use, plan_value, solve_milp
+    from siteplan.locate._allocate_milp import people_by_use, plan_value, solve_milp
 
     # use a: c0 reaches 10 people, c1 reaches 20; use b: c1 and c2 both reach the same 5
     cover = ((np.array([0, 1]), sparse.csr_matrix(np.eye(2)), np.array([10.0, 20.0])),
@@ -239,7 +239,7 @@ def test_solve_milp_coverage_and_people_by_use_by_hand():
 
 
 def test_spacing_conflicts_are_strict_and_per_use():
-    from siteplan._allocate_build import _conflicts
+    from siteplan.locate._allocate_build import _conflicts
 
     # candidates 0, 1, 2 on a line: 0 to 1 exactly 100 m apart (edge to edge), 1 to 2
     # 99.5 m; use a has a 100 m spacing, use b none
@@ -258,7 +258,7 @@ def test_spacing_conflicts_are_strict_and_per_use():
 def test_no_candidate_problem_counts_every_value_by_hand():
     import pandas as pd
 
-    from siteplan.constraints import no_candidate_problem
+    from siteplan.methods.constraints import no_candidate_problem
 
     # ownership over two frames (parcels and those rejected at load), spaces stripped:
     # 'milik desa' 3, 'swasta' 2, missing 1; a frame without the column is skipped
@@ -282,7 +282,7 @@ def test_no_candidate_problem_counts_every_value_by_hand():
 def test_no_candidate_problem_with_many_values_or_none():
     import pandas as pd
 
-    from siteplan.constraints import no_candidate_problem
+    from siteplan.methods.constraints import no_candidate_problem
 
     # 14 values counted 14, 13, ..., 1 times: the 12 most common shown, then "and 2 more"
     values = [f"v{i:02d}" for i in range(14) for _ in range(14 - i)]
@@ -303,7 +303,7 @@ def test_no_candidate_problem_with_many_values_or_none():
 
 
 def test_apply_constraints_names_the_broken_rules():
-    import siteplan.constraints as con
+    import siteplan.methods.constraints as con
 
     # A is 100 m², B 400 m² and 5 m from a river: min_area 200 breaks A, max_area 300 and
     # a 10 m river setback break B
@@ -413,7 +413,7 @@ def _people_layers(pop):
 
 
 def test_amount_in_by_area_length_and_whole_points():
-    from siteplan.population import _make, amount_in
+    from siteplan.layers.population import _make, amount_in
 
     # a 10 x 10 block of 100 people (1 per m²), a 10 m street of 10 people (1 per m), a
     # point of 7 people at (30, 30)
@@ -432,7 +432,7 @@ def test_amount_in_by_area_length_and_whole_points():
 
 
 def test_features_of_zero_size_hold_nobody_and_are_reported(caplog):
-    from siteplan.population import _make, amount_in
+    from siteplan.layers.population import _make, amount_in
 
     def flat(x):
         return shapely.LineString([(X0 + x, Y0), (X0 + x, Y0)])     # zero length
@@ -442,7 +442,7 @@ def test_features_of_zero_size_hold_nobody_and_are_reported(caplog):
     geoms = np.array([flat(0), flat(1), flat(2),
                       shapely.LineString([(X0, Y0 + 5), (X0 + 0.5, Y0 + 5)]),
                       box(0, 10, 10, 20), shapely.Point(X0 + 3, Y0 + 3)])
-    with caplog.at_level("WARNING", logger="siteplan.population"):
+    with caplog.at_level("WARNING", logger="siteplan.layers.population"):
         s = _make(geoms, np.array([5.0, 1.0, 0.0, 2.0, 100.0, 3.0]), "pop")
     assert "layer 'pop': 2 features of zero size hold 6, which is not counted" in caplog.text
     # the 0.5 m line counts whole (2), the block (100) and the point (3); the lost ones 0
@@ -450,7 +450,7 @@ def test_features_of_zero_size_hold_nobody_and_are_reported(caplog):
 
 
 def test_amount_within_counts_a_point_exactly_at_the_radius():
-    from siteplan.population import _make, amount_within
+    from siteplan.layers.population import _make, amount_within
 
     # points 20 m and 20.5 m east of a 10 m parcel's edge (3 and 4 people), radius 20
     s = _make(shapely.points([X0 + 30, X0 + 30.5], [Y0 + 5] * 2), np.array([3.0, 4.0]), "t")
@@ -464,7 +464,7 @@ def test_amount_within_counts_a_point_exactly_at_the_radius():
 
 
 def test_people_beyond_the_reach_of_parks():
-    from siteplan.population import amount_in, people_beyond
+    from siteplan.layers.population import amount_in, people_beyond
 
     # a strip of 1,000 people over x 0-100, y 0-10 (1 per m²); a park over x 0-10: 40 m
     # around it reaches x 50 along the strip, so 500 people live beyond it
@@ -496,7 +496,7 @@ def test_parse_matrix_shapes_and_sizes():
     import pandas as pd
 
     from siteplan.limits import MAX_CRITERIA
-    from siteplan.weights import parse_matrix
+    from siteplan.methods.weights import parse_matrix
 
     assert "must be square (n rows of n numbers), got row lengths [2, 1]" in \
         _problem(parse_matrix, [[1, 2], [1]])
@@ -511,7 +511,7 @@ def test_parse_matrix_shapes_and_sizes():
 
 
 def test_parse_matrix_names_the_first_five_bad_entries():
-    from siteplan.weights import parse_matrix
+    from siteplan.methods.weights import parse_matrix
 
     # a 100-character fraction is read; 101 characters are not
     assert parse_matrix([[1, "1/3" + " " * 97], ["3", 1]])[0, 1] == pytest.approx(1 / 3)
@@ -525,7 +525,7 @@ def test_parse_matrix_names_the_first_five_bad_entries():
 
 
 def test_parse_matrix_scale_diagonal_and_reciprocals():
-    from siteplan.weights import parse_matrix
+    from siteplan.methods.weights import parse_matrix
 
     # the ends of the scale are allowed: 1e-6 and 1e6
     assert parse_matrix([[1, 1e6], [1e-6, 1]])[0, 1] == 1e6
@@ -548,7 +548,7 @@ def test_parse_matrix_scale_diagonal_and_reciprocals():
 def test_ahp_weights_of_two_criteria_and_of_a_dataframe():
     import pandas as pd
 
-    from siteplan.weights import ahp_weights
+    from siteplan.methods.weights import ahp_weights
 
     # two criteria are always consistent: CR = 0; 3 : 1 gives 0.75 and 0.25
     w, cr = ahp_weights([[1, 3], ["1/3", 1]])
@@ -574,7 +574,7 @@ def _write_raster(path, values, *, crs, transform, nodata=None):
 def test_demand_points_of_a_population_raster(tmp_path):
     from affine import Affine
 
-    from siteplan.population import demand_points
+    from siteplan.layers.population import demand_points
 
     # 100 m cells, top-left at (X0, Y0 + 200): 5 people top-left, 7 bottom-right, the
     # others empty or no-data; the people sit at their cells' centres
@@ -597,7 +597,7 @@ def test_demand_points_of_a_raster_in_degrees(tmp_path):
     import pyproj
     from affine import Affine
 
-    from siteplan.population import demand_points
+    from siteplan.layers.population import demand_points
 
     # a 2 x 2 raster of 0.001 degree cells in EPSG:4326 over Kota Serang; the parcels in
     # UTM 48S; the centres come back in UTM, as pyproj transforms them
@@ -623,7 +623,7 @@ def test_demand_points_of_a_raster_in_degrees(tmp_path):
 def test_greedy_cover_counts_a_covered_person_once():
     from scipy import sparse
 
-    from siteplan.select import greedy_cover
+    from siteplan.locate.select import greedy_cover
 
     # site 0 covers p0 (10 people) and p3 (1): 11, first; site 1 covers p0 and p1 (0.5):
     # after site 0 it adds only 0.5, less than site 2's p2 (1.2)
@@ -636,7 +636,7 @@ def test_milp_cover_is_an_integer_program_and_counts_people_of_weight_one():
 
     from scipy import sparse
 
-    from siteplan.select import milp_cover
+    from siteplan.locate.select import milp_cover
 
     # four sites over four people of weight 1: two sites reach 3 people at best (by
     # brute force over the 6 pairs), while the linear relaxation would take half of
@@ -649,8 +649,8 @@ def test_milp_cover_is_an_integer_program_and_counts_people_of_weight_one():
 
 
 def test_allocation_cover_default_radius_existing_sites_and_grid():
-    from siteplan._allocate_build import _cover
-    from siteplan._allocate_milp import Instance
+    from siteplan.locate._allocate_build import _cover
+    from siteplan.locate._allocate_milp import Instance
 
     # one use, one candidate C at the origin (10 x 10); people: 4 at 995 m east of C's
     # edge, 6 at 1,005 m; an existing site 200 m north of the 4 serves them (radius 1 km)
@@ -687,8 +687,8 @@ def test_allocation_cover_default_radius_existing_sites_and_grid():
 
 
 def test_allocation_cover_spreads_polygon_people_on_the_given_grid():
-    from siteplan._allocate_build import _cover
-    from siteplan._allocate_milp import Instance
+    from siteplan.locate._allocate_build import _cover
+    from siteplan.locate._allocate_milp import Instance
 
     # 200 people over a 200 x 100 m block east of C (10 x 10 at the origin), C reaching
     # 70 m: on a 50 m grid the centres (35, 25) and (35, 75) are 29.2 and 69.6 m away
@@ -731,7 +731,7 @@ def test_a_rule_check_shows_the_value_given_and_none_when_it_is_missing():
 
 
 def test_threshold_breaks_must_be_a_list():
-    from siteplan.transforms import check_transform
+    from siteplan.methods.transforms import check_transform
 
     for breaks in ((100, 200), 5, "ab"):
         problems = check_transform({"type": "threshold", "breaks": breaks,
@@ -743,7 +743,7 @@ def test_threshold_breaks_must_be_a_list():
 
 
 def test_inside_reads_the_features_themselves_with_where_and_no_buffer_by_default():
-    import siteplan.constraints as con
+    import siteplan.methods.constraints as con
 
     # an L-shaped zone: the square 0-20 x 0-20 without its north-east quarter; parcels
     # (their point on the surface) in the arm (A), in the missing quarter (B, inside the
@@ -770,7 +770,7 @@ def test_fuzzy_large_below_one_midpoint_and_near_zero():
 
 
 def test_topsis_with_a_reference_and_a_criterion_all_zero():
-    from siteplan.aggregate import topsis
+    from siteplan.methods.aggregate import topsis
 
     # the second criterion is 0 everywhere in the reference: its column is left at 0 (no
     # division by zero); the first, normalised by the reference's norm 5 (3, 4): the
@@ -814,7 +814,7 @@ def test_distance_to_polygons_finds_the_nearest_edge_not_the_nearest_corner(n_fa
 def test_people_beyond_the_parks_on_a_raster_on_lines_and_per_radius(tmp_path):
     from affine import Affine
 
-    from siteplan.population import amount_in, people_beyond
+    from siteplan.layers.population import amount_in, people_beyond
 
     everywhere = np.array([box(-5000, -5000, 5000, 5000)])
     park = {"taman": frame([box(0, 0, 10, 100)], jenis=["taman"])}
@@ -839,7 +839,7 @@ def test_people_beyond_the_parks_on_a_raster_on_lines_and_per_radius(tmp_path):
 
 
 def test_population_errors_name_their_context():
-    from siteplan.population import people, people_beyond, spread
+    from siteplan.layers.population import people, people_beyond, spread
 
     layers = sp.load_layers(parcels=frame([box(0, 0, 1, 1)], parcel_id=["x"]))
     with pytest.raises(sp.SiteplanInputError, match=r"^population: needs the 'population'"):
@@ -862,7 +862,7 @@ def test_population_errors_name_their_context():
 
 
 def test_owa_breaks_ties_between_criteria_in_their_profile_order():
-    from siteplan.aggregate import owa, owa_order_weights
+    from siteplan.methods.aggregate import owa, owa_order_weights
 
     assert owa_order_weights(4) == pytest.approx([0.25] * 4)       # alpha 1 by default
     # 20 criteria on three levels (many ties), unequal weights, alpha 2: the k-th best
@@ -909,7 +909,7 @@ def test_slope_of_a_dem_in_degrees(tmp_path):
 def test_attribute_rule_keeps_every_bound_and_reads_text_as_missing():
     from test_rules_constraints import kept
 
-    import siteplan.constraints as con
+    import siteplan.methods.constraints as con
 
     parcels = {"A": box(0, 0, 10, 10), "B": box(20, 0, 30, 10), "C": box(40, 0, 50, 10)}
     # A breaks min (3 < 5) though its status is allowed; B breaks `in`; C's lantai is
@@ -935,7 +935,7 @@ def test_attribute_rule_keeps_every_bound_and_reads_text_as_missing():
 
 
 def test_polygon_and_multipoint_people_by_hand():
-    from siteplan.population import amount_in, demand_points, people
+    from siteplan.layers.population import amount_in, demand_points, people
 
     # a 200 x 100 m block of 200 people: two 100 m grid centres inside, 100 each, at
     # (50, 50) and (150, 50); a block with no number holds nobody; a multipoint of two

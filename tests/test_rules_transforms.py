@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from siteplan.transforms import apply_transform, check_transform, saturation_distance
+from siteplan.methods.transforms import apply_transform, check_transform, saturation_distance
 
 INF, NAN = np.inf, np.nan
 

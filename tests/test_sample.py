@@ -16,8 +16,8 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 import siteplan as sp
-from siteplan.io.sample import ATTRIBUTION, sample_path
-from siteplan.raster import RasterLayer
+from siteplan.layers.raster import RasterLayer
+from siteplan.layers.sample import ATTRIBUTION, sample_path
 
 COMMITTED = Path(__file__).resolve().parents[1] / "data" / "sample" / "serang_sample.gpkg"
 

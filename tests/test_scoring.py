@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import siteplan as sp
-from siteplan.profiles import profile_from_dict
-from siteplan.record import Counts
+from siteplan.profiles.profile import profile_from_dict
+from siteplan.scoring.record import Counts
 
 X0, Y0 = 620_000.0, 9_320_000.0
 CRS = "EPSG:32748"
@@ -273,8 +273,8 @@ def test_same_scores_from_wgs84_input():
 @pytest.mark.parametrize("shape", [(0, 0), (7, 0), (0, 3), (500, 3), (500, 30)])
 def test_rule_texts_built_from_patterns_equal_the_row_wise_texts(shape):
     """excluded_by / excluded_rules come from the distinct rule patterns; same texts per row."""
-    from siteplan.constraints import excluded_text, rule_ids
-    from siteplan.pipeline import _rule_patterns, _text_column
+    from siteplan.methods.constraints import excluded_text, rule_ids
+    from siteplan.scoring.pipeline import _rule_patterns, _text_column
 
     broken = np.random.default_rng(shape[0] + shape[1]).random(shape) < 0.3
     labels = [f"rule {j}" for j in range(shape[1])]

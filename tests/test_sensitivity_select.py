@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import siteplan as sp
-from siteplan.stability import dirichlet_weights, ordinal_ranks
-from siteplan.profiles import profile_from_dict
+from siteplan.profiles.profile import profile_from_dict
+from siteplan.scoring.stability import dirichlet_weights, ordinal_ranks
 
 X0, Y0 = 620_000.0, 9_320_000.0
 CRS = "EPSG:32748"
@@ -137,7 +137,7 @@ def test_existing_facility_spacing_and_per_kecamatan():
 
 
 def test_polygon_population_is_spread_over_a_grid():
-    from siteplan.population import demand_points
+    from siteplan.layers.population import demand_points
 
     parcels = gpd.GeoDataFrame({"parcel_id": ["A"]}, geometry=[
         shapely.box(X0, Y0, X0 + 10, Y0 + 10)], crs=CRS)

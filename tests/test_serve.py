@@ -16,9 +16,9 @@ import pytest
 from cikit import require
 
 import siteplan as sp
-from siteplan.profile_schema import profile_schema
-from siteplan.profiles import builtin_profile_text
-from siteplan.record import record_from_dict
+from siteplan.profiles.profile import builtin_profile_text
+from siteplan.profiles.schema import profile_schema
+from siteplan.scoring.record import record_from_dict
 
 require("fastapi")
 require("uvicorn")

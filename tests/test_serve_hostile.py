@@ -20,8 +20,8 @@ import tomllib
 import pytest
 
 import siteplan as sp
-from siteplan.pipeline import MISSING_MODES
-from siteplan.profiles import METHODS, builtin_profile_text
+from siteplan.profiles.profile import METHODS, builtin_profile_text
+from siteplan.scoring.pipeline import MISSING_MODES
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")

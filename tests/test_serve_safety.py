@@ -19,7 +19,7 @@ import pytest
 from cikit import require
 
 import siteplan as sp
-from siteplan.profiles import builtin_profile_text, profile_from_dict
+from siteplan.profiles.profile import builtin_profile_text, profile_from_dict
 
 require("fastapi")
 require("uvicorn")

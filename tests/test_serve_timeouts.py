@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from siteplan.profiles import builtin_profile_text
+from siteplan.profiles.profile import builtin_profile_text
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")

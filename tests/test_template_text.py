@@ -137,7 +137,7 @@ def hostile_profile():
         con["title"] = {"id": hostile("constraint.title", i),
                         "en": hostile("constraint.title", i + 2)}
         cons.append(con)
-    from siteplan.profiles import profile_from_dict
+    from siteplan.profiles.profile import profile_from_dict
 
     return profile_from_dict({"name": prof.name,
                               "title": {"id": hostile("profile.title", 3),

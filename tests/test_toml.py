@@ -10,8 +10,8 @@ from dataclasses import replace
 import pytest
 
 import siteplan as sp
-from siteplan._toml import toml_text
-from siteplan.profiles import profile_from_dict
+from siteplan.profiles._toml import toml_text
+from siteplan.profiles.profile import profile_from_dict
 
 AHP = '''# my culinary centre: weighed by the DiskopUKM meeting of 3 March
 name = "kuliner_ahp"

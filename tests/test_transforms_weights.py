@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import siteplan as sp
-from siteplan.aggregate import owa, owa_order_weights, topsis, wgm, wlc
-from siteplan.transforms import apply_transform, check_transform, saturation_distance
+from siteplan.methods.aggregate import owa, owa_order_weights, topsis, wgm, wlc
+from siteplan.methods.transforms import apply_transform, check_transform, saturation_distance
 
 
 def t(spec, values):

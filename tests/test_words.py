@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from siteplan import words
-from siteplan.aggregate import AGGREGATORS
 from siteplan.measures import MEASURES, unit_of
+from siteplan.methods.aggregate import AGGREGATORS
 
 
 def test_every_language_has_every_key_another_has():

@@ -6,7 +6,7 @@
 # mutants without one (or those named on the command line, or whose function or tests changed).
 #
 #   bash tools/mutation_run.sh                     # every mutant of the core modules
-#   MUTATION_WORK=/tmp/mm bash tools/mutation_run.sh 'siteplan.weights*'   # some mutants again
+#   MUTATION_WORK=/tmp/mm bash tools/mutation_run.sh 'siteplan.methods.weights*'   # some mutants again
 #   .venv/bin/python tools/mutation_report.py /tmp/mm --report docs/mutation-report.md
 #
 # It needs mutmut 3 in the virtualenv (.venv/bin/pip install 'mutmut>=3.8,<4'); it runs

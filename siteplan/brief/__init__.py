@@ -21,12 +21,12 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, SiteplanInputError
-from ..ranks import best_first, rank_columns
+from ..scoring.ranks import best_first, rank_columns
 from ._pdf import write_brief_pdf
 from ._words import WORDS, check_lang, esc, fmt_date
 
 if TYPE_CHECKING:
-    from ..layers import Layers
+    from ..layers.bundle import Layers
 
 __all__ = ["site_brief", "write_brief_pdf"]
 
@@ -39,7 +39,7 @@ def _chosen(result: gpd.GeoDataFrame, parcel_ids: Sequence | None, top: int) -> 
         if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
             raise SiteplanInputError(Problem("site_brief", f"top must be a whole number >= 1, "
                                              f"got {top!r}", "write top=5"))
-        order = best_first(result.loc[scored])   # ties by siteplan.ranks.TIE_RULE
+        order = best_first(result.loc[scored])   # ties by siteplan.scoring.ranks.TIE_RULE
         if not len(order):
             raise SiteplanInputError(Problem("site_brief result", "has no scored site",
                                              "relax the profile's constraints, or check the "
@@ -143,16 +143,16 @@ def site_brief(result: gpd.GeoDataFrame, layers: Layers, parcel_ids: Sequence | 
     2
     """
     check_lang(lang)
-    from ..record import record_of
+    from ..scoring.record import record_of
 
     rec = record_of(result, where="site_brief result")
     if "score" not in getattr(result, "columns", ()):
         raise SiteplanInputError(Problem("site_brief result", "has no score column",
                                          "pass what sp.score returns; sp.outputs.read_result "
                                          "restores it from a file"))
-    import siteplan as sp
+    from ..layers.bundle import Layers as _Layers
 
-    if not isinstance(layers, sp.Layers):
+    if not isinstance(layers, _Layers):
         raise SiteplanInputError(Problem("site_brief layers", f"got a "
                                          f"{type(layers).__name__}", "pass sp.load_layers(...) "
                                          "or sp.load_sample()"))
@@ -180,8 +180,8 @@ def _with_offers(html: str, sections: list[str]) -> str:
 
 def _view(rec) -> dict[str, Any]:
     """What the brief's pages say about the result, read from its record."""
-    from ..constraints import constraint_label
     from ..measures import unit_of
+    from ..methods.constraints import constraint_label
 
     prof, prov = rec.profile, rec.provenance
     return {

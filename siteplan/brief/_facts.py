@@ -20,10 +20,10 @@ import pandas as pd
 import shapely
 
 from .._errors import SiteplanInputError
-from ..raster import RasterLayer
+from ..layers.raster import RasterLayer
 
 if TYPE_CHECKING:
-    from ..layers import Layers
+    from ..layers.bundle import Layers
 
 #: the nearest facilities a brief names: key -> (layer, where)
 NEAREST = {
@@ -60,7 +60,7 @@ def location(sites: gpd.GeoDataFrame, crs) -> pd.DataFrame:
 
 
 def _features(layers: Layers, layer: str, where) -> gpd.GeoDataFrame | None:
-    from ..features import select_features
+    from ..layers.features import select_features
 
     if layer not in layers:
         return None
@@ -160,12 +160,12 @@ def rth_missing(layers: Layers) -> list[str]:
 
 def rth_of(sites: gpd.GeoDataFrame, layers: Layers) -> pd.DataFrame | None:
     """The public-RTH situation of the kelurahan holding each site (None when unknown)."""
-    import siteplan as sp
+    from ..rth.need import rth_gaps
 
     if not all(n in layers for n in ("admin", "green_spaces", "population")):
         return None
     try:
-        gaps = sp.rth_gaps(layers, level="kelurahan")
+        gaps = rth_gaps(layers, level="kelurahan")
     except SiteplanInputError:
         return None
     pts = shapely.point_on_surface(_geoms(sites))
@@ -235,7 +235,7 @@ def source_dates(layers: Layers) -> list[tuple[list[str], str, date | None, bool
     """
     sample = None
     if layers.synthetic:
-        from ..io.sample import sample_path
+        from ..layers.sample import sample_path
 
         try:
             sample = sample_path()

@@ -104,7 +104,7 @@ def _pct(value: float, lang: str, decimals: int = 0) -> str:
 
 def raw_value(crit: Mapping[str, Any], value: Any, lang: str) -> str:
     """A criterion's raw measure with its unit (escaped); the unit is the measure's own."""
-    from ..transforms import saturation_distance
+    from ..methods.transforms import saturation_distance
 
     if isinstance(value, np.generic):
         value = value.item()

@@ -21,7 +21,7 @@ import shapely
 from ..render._zones import is_raster_zone, zone_polygons
 
 if TYPE_CHECKING:
-    from ..layers import Layers
+    from ..layers.bundle import Layers
 
 SITE = {"face": "#dc2626", "edge": "#7f1d1d"}
 RING = "#1d4ed8"

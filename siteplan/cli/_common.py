@@ -86,7 +86,7 @@ def missing_from_args(args) -> str:
 def say_skipped(args, skipped, profile_name: str | None = None) -> None:
     """Tell which rules ``--skip-missing`` left out, one line per rule."""
     where = f" ({profile_name})" if profile_name else ""
-    for x in skipped:  # a handful of rules (siteplan.record.Skipped)
+    for x in skipped:  # a handful of rules (siteplan.scoring.record.Skipped)
         why = "no layer" if x.reason == "layer_not_given" else "no matching feature in"
         say(args, f"left out{where}: {x.kind} {x.name} ({why} {x.layer})")
 
@@ -128,7 +128,7 @@ def check_sensitivity_args(args) -> None:
     Each is bounded (see :mod:`siteplan.limits`: at most 100,000 draws, a seed
     from 0 to 2**63 - 1); a bad one exits with code 3 and names the option.
     """
-    from ..stability import sensitivity_problems
+    from ..scoring.stability import sensitivity_problems
 
     if args.sensitivity < 0:
         raise UsageError("--sensitivity needs a positive number of draws")
@@ -142,14 +142,13 @@ def check_sensitivity_args(args) -> None:
 
 def with_sensitivity(result, prof, args):
     """The result joined with its rank stability when ``--sensitivity`` asks for it."""
-    import siteplan as sp
-
-    from ..record import attach, record_of
+    from ..scoring.record import attach, record_of
+    from ..scoring.stability import sensitivity
 
     if not args.sensitivity:
         return result
     check_sensitivity_args(args)
-    stab = sp.sensitivity(result, prof, draws=args.sensitivity, spread=args.spread,
+    stab = sensitivity(result, prof, draws=args.sensitivity, spread=args.spread,
                           top_k=args.top_k, seed=args.seed)
     out = result.join(stab)
     out.attrs = dict(result.attrs)
@@ -171,7 +170,7 @@ def source(text: str) -> str | tuple[str, str]:
 
 def layers_from_args(args) -> Any:
     """The layers named on the command line, or the embedded sample with ``--sample``."""
-    import siteplan as sp
+    from ..layers.sample import load_sample
 
     given = {name: source(getattr(args, name)) for name in LAYER_OPTIONS
              if getattr(args, name, None)}
@@ -184,7 +183,7 @@ def layers_from_args(args) -> Any:
     if getattr(args, "sample", False):
         if given or extra or getattr(args, "osm", None):
             raise UsageError("give --sample or layer files, not both")
-        return sp.load_sample()
+        return load_sample()
     osm = getattr(args, "osm", None)
     if not given and not extra and not osm:
         raise UsageError("say what to read: --parcels FILE (and the other layers), or "
@@ -196,16 +195,16 @@ def layers_from_args(args) -> Any:
 
 def profile_from_arg(text: str):
     """A built-in profile's name or a TOML file."""
-    import siteplan as sp
+    from ..profiles.profile import get_profile, read_profile
 
     if text.lower().endswith(".toml") or Path(text).is_file():
-        return sp.read_profile(text)
-    return sp.get_profile(text)
+        return read_profile(text)
+    return get_profile(text)
 
 
 def check_table_suffix(path: Path) -> None:
     """Refuse an output file whose extension no writer knows."""
-    from ..outputs import FORMATS
+    from ..outputs.formats import FORMATS
 
     if path.suffix.lower() not in FORMATS:
         known = ", ".join(sorted(FORMATS))
@@ -239,7 +238,7 @@ def check_free(paths: Sequence[Path], overwrite: bool) -> None:
 
 def save_text(text: str, path: Path, overwrite: bool) -> None:
     """Write a text file atomically (an existing one only with ``overwrite``)."""
-    from ..outputs import atomic_path
+    from ..outputs.formats import atomic_path
 
     check_free([path], overwrite)
     with atomic_path(path, overwrite=overwrite) as tmp:
@@ -248,7 +247,7 @@ def save_text(text: str, path: Path, overwrite: bool) -> None:
 
 def save_map(m, path: Path, overwrite: bool) -> None:
     """Save a folium map atomically (an existing one only with ``overwrite``)."""
-    from ..outputs import atomic_path
+    from ..outputs.formats import atomic_path
 
     check_free([path], overwrite)
     with atomic_path(path, overwrite=overwrite) as tmp:

@@ -58,14 +58,15 @@ def parse_values(items: list[str]) -> dict[str, dict[str, str]]:
 
 def load_mapped(args, given: dict[str, Any], extra: dict[str, Any]):
     """The layers of the command line: files, or an OSM extract with files over it."""
-    import siteplan as sp
+    from ..layers.load import load_layers
+    from ..layers.osm import layers_from_osm
 
     columns = parse_columns(getattr(args, "column", []) or [])
     values = parse_values(getattr(args, "value", []) or [])
     osm = getattr(args, "osm", None)
     if osm:
         parcels = given.pop("parcels", None)
-        return sp.layers_from_osm(osm, parcels=parcels, extra={**given, **extra},
+        return layers_from_osm(osm, parcels=parcels, extra={**given, **extra},
                                   columns=columns or None, values=values or None)
-    return sp.load_layers(**given, extra=extra, columns=columns or None,
+    return load_layers(**given, extra=extra, columns=columns or None,
                           values=values or None)

@@ -88,9 +88,11 @@ def _metres(text: str | None, option: str, names: dict[str, str]):
 
 
 def run(args) -> int:
-    import siteplan as sp
-
-    from ..outputs import write_result
+    from ..locate.allocation import allocate
+    from ..locate.assemble import assemble_sites
+    from ..outputs.formats import write_result
+    from ..render.allocation_map import render_allocation
+    from ..scoring.run import score
 
     check_table_suffix(args.out)
     demand, profiles, names = {}, {}, {}
@@ -114,18 +116,18 @@ def run(args) -> int:
     layers = layers_from_args(args)
     scored = layers
     if args.assemble is not None:
-        sites = sp.assemble_sites(layers, max_gap=args.assemble)
+        sites = assemble_sites(layers, max_gap=args.assemble)
         scored = layers.replace(parcels=sites)
-    results = {name: sp.score(scored, prof, missing=missing_from_args(args))
+    results = {name: score(scored, prof, missing=missing_from_args(args))
                for name, prof in profiles.items()}
-    plan = sp.allocate(results, layers, demand, objective=args.objective,
+    plan = allocate(results, layers, demand, objective=args.objective,
                        min_spacing=_metres(args.min_spacing, "--min-spacing", names),
                        per_kecamatan=per_kec, fixed=fixed or None, exclude=exclude or None,
                        solver=args.solver, radius=_metres(args.radius, "--radius", names),
                        time_limit=args.time_limit)
     write_result(plan, args.out, overwrite=args.overwrite, layer="allocation", lang=args.lang)
     if args.map:
-        save_map(sp.render_allocation(plan, layers, lang=args.lang, results=results), args.map,
+        save_map(render_allocation(plan, layers, lang=args.lang, results=results), args.map,
                  args.overwrite)
     info = plan.attrs["allocation"]
     unit = "score points" if args.objective == "score" else "people newly in reach"

@@ -43,7 +43,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    import siteplan as sp
+    from ..brief import site_brief, write_brief_pdf
+    from ..scoring.run import score
+    from ..scoring.stability import sensitivity
 
     if args.out.suffix.lower() not in {".html", ".htm"}:
         raise UsageError(f"--out must end in .html, got {args.out.name!r}")
@@ -55,17 +57,17 @@ def run(args) -> int:
     prof = profile_from_arg(args.profile)
     check_free([args.out] + ([args.pdf] if args.pdf else []), args.overwrite)
     layers = layers_from_args(args)
-    result = sp.score(layers, prof, missing=missing_from_args(args))
+    result = score(layers, prof, missing=missing_from_args(args))
     stab = None
     if args.sensitivity:
-        stab = sp.sensitivity(result, prof, draws=args.sensitivity, spread=args.spread,
+        stab = sensitivity(result, prof, draws=args.sensitivity, spread=args.spread,
                               top_k=args.top_k, seed=args.seed)
-    html = sp.site_brief(result, layers, args.site or None, top=args.top, lang=args.lang,
+    html = site_brief(result, layers, args.site or None, top=args.top, lang=args.lang,
                          stability=stab)
     save_text(html, args.out, args.overwrite)
     n = html.count('class="page site"')
     say(args, f"brief of {n} site(s), {prof.name}: wrote {args.out}")
     if args.pdf:
-        sp.write_brief_pdf(html, args.pdf, footer=f"siteplan · {prof.name}")
+        write_brief_pdf(html, args.pdf, footer=f"siteplan · {prof.name}")
         say(args, f"  and {args.pdf} ({n + 1} pages)")
     return EXIT_OK

@@ -35,17 +35,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     import pandas as pd
 
-    import siteplan as sp
-
-    from ..outputs import atomic_path, write_result
-    from ..record import record_of
+    from ..outputs.formats import atomic_path, write_result
+    from ..scoring.comparison import compare
+    from ..scoring.record import record_of
 
     out: Path = args.out
     gpkg, csv = out / "compare.gpkg", out / "compare.csv"
     check_free([gpkg, csv], args.overwrite)
     layers = layers_from_args(args)
     profiles = [profile_from_arg(p) for p in args.profile] or None
-    result = sp.compare(layers, profiles, missing=missing_from_args(args))
+    result = compare(layers, profiles, missing=missing_from_args(args))
     write_result(result, gpkg, overwrite=args.overwrite, layer="compare")
     with atomic_path(csv, overwrite=args.overwrite) as tmp:
         pd.DataFrame(result.drop(columns="geometry")).to_csv(tmp, index=False)

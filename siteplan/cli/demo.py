@@ -27,13 +27,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     import pandas as pd
 
-    import siteplan as sp
-
-    from ..outputs import atomic_path, write_geopackage
-    from ..record import record_of
+    from ..brief import site_brief
+    from ..layers.sample import load_sample
+    from ..outputs.formats import atomic_path, write_geopackage
+    from ..profiles.profile import list_profiles
+    from ..render.score_map import render_map
+    from ..scoring.record import record_of
+    from ..scoring.run import score
 
     out: Path = args.out
-    names = sp.list_profiles()
+    names = list_profiles()
     maps = [out / f"{n}.html" for n in names]
     briefs = [out / f"brief_{n}.html" for n in names]
     gpkg, summary = out / "siteplan_demo.gpkg", out / "summary.csv"
@@ -41,14 +44,14 @@ def run(args) -> int:
     marker = out / MARKER
     again = marker.is_file()
     check_free([*maps, *briefs, gpkg, summary], args.overwrite or again)
-    layers = sp.load_sample()
+    layers = load_sample()
     results, rows = {}, []
     for name in progress(names, quiet=args.quiet, desc="profiles"):
-        res = sp.score(layers, name)
+        res = score(layers, name)
         results[name] = res
-        save_map(sp.render_map(res, layers, lang=args.lang, top=args.top),
+        save_map(render_map(res, layers, lang=args.lang, top=args.top),
                  out / f"{name}.html", True)
-        save_text(sp.site_brief(res, layers, top=BRIEF_TOP, lang=args.lang),
+        save_text(site_brief(res, layers, top=BRIEF_TOP, lang=args.lang),
                   out / f"brief_{name}.html", True)
         top = res[res["eligible"]].sort_values("rank").head(args.top)
         cols = ["rank", "parcel_id", "name", "kelurahan", "kecamatan", "area_m2", "score"]

@@ -90,11 +90,11 @@ def _capacity(text: str | None):
 
 
 def run(args) -> int:
-    import siteplan as sp
-
     from ..locate import locate_sites
-    from ..outputs import write_result
-    from ..record import attach, record_of
+    from ..outputs.formats import write_result
+    from ..render.score_map import render_map
+    from ..scoring.record import attach, record_of
+    from ..scoring.run import score
 
     check_table_suffix(args.out)
     layer, where = _existing(args.existing)
@@ -102,7 +102,7 @@ def run(args) -> int:
     outputs = [args.out] + [p for p in (args.plan, args.map) if p]
     check_free(outputs, args.overwrite)
     layers = layers_from_args(args)
-    result = sp.score(layers, prof, missing=missing_from_args(args))
+    result = score(layers, prof, missing=missing_from_args(args))
     plan = locate_sites(result, layers, model=args.model,
                         k=None if args.model in {"lscp", "lscpb"} else args.k,
                         radius=args.radius, cost=args.cost, cell=args.cell, existing=layer,
@@ -122,7 +122,7 @@ def run(args) -> int:
     if args.map:
         from ..render.locate_map import render_plan
 
-        m = sp.render_map(result, layers, lang=args.lang, top=0)
+        m = render_map(result, layers, lang=args.lang, top=0)
         save_map(render_plan(plan, m=m, lang=args.lang), args.map, args.overwrite)
     p = plan.plan
     say(args, f"{args.model}: {len(sites)} new sites (+{len(plan.existing)} existing), "

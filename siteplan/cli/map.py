@@ -22,19 +22,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    import siteplan as sp
-
-    from ..outputs import read_result
-    from ..record import maybe_record
+    from ..layers.sample import load_sample
+    from ..outputs.formats import read_result
+    from ..render.score_map import render_map
+    from ..scoring.record import maybe_record
 
     check_free([args.out], args.overwrite)
     if args.profile and not args.interactive:
         raise UsageError("--profile is only used with --interactive")
     result = read_result(args.scored)
     rec = maybe_record(result)
-    layers = sp.load_sample() if rec is not None and rec.provenance.synthetic else None
+    layers = load_sample() if rec is not None and rec.provenance.synthetic else None
     profile = profile_from_arg(args.profile) if args.profile else None
-    save_map(sp.render_map(result, layers, lang=args.lang, top=args.top,
+    save_map(render_map(result, layers, lang=args.lang, top=args.top,
                            interactive=args.interactive, profile=profile), args.out,
              args.overwrite)
     say(args, f"wrote {args.out}")

@@ -23,17 +23,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    import siteplan as sp
-
-    from ..profiles import builtin_profile_text
+    from ..profiles.profile import builtin_profile_text, get_profile, list_profiles
 
     if args.action == "list":
-        for name in sp.list_profiles():
-            prof = sp.get_profile(name)
+        for name in list_profiles():
+            prof = get_profile(name)
             say(args, f"{name:18} {prof.label('id')}  ({prof.label('en')})")
         return EXIT_OK
     if args.action == "schema":
-        from ..profile_schema import profile_schema
+        from ..profiles.schema import profile_schema
 
         print(json.dumps(profile_schema(), indent=2, ensure_ascii=False))
         return EXIT_OK

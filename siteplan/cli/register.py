@@ -175,11 +175,11 @@ def _partner(args) -> int:
 
 
 def _offer(args) -> int:
-    import siteplan as sp
+    from ..scoring.run import score
 
     prof = profile_from_arg(args.profile)
     layers = layers_from_args(args)
-    result = sp.score(layers, prof, missing=missing_from_args(args))
+    result = score(layers, prof, missing=missing_from_args(args))
     with _open(args) as reg:
         oid = reg.offer(result, args.parcel, partner=args.partner, actor=args.actor,
                         note=args.note, override=args.override, state=args.state, at=args.at)

@@ -27,7 +27,7 @@ DESCRIPTION = ("Score the parcels with a profile. The output format follows OUT'
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from ..aggregate import METHODS
+    from ..methods.aggregate import METHODS
 
     scoring_options(p)
     p.add_argument("--method", choices=sorted(METHODS),
@@ -38,17 +38,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    import siteplan as sp
-
-    from ..outputs import write_result
-    from ..record import record_of
+    from ..outputs.formats import write_result
+    from ..scoring.record import record_of
+    from ..scoring.run import score
 
     check_table_suffix(args.out)
     check_sensitivity_args(args)
     prof = profile_from_arg(args.profile)
     check_free([args.out], args.overwrite)
     layers = layers_from_args(args)
-    result = sp.score(layers, prof, method=args.method, missing=missing_from_args(args))
+    result = score(layers, prof, method=args.method, missing=missing_from_args(args))
     result = with_sensitivity(result, prof, args)
     write_result(result, args.out, overwrite=args.overwrite)
     rec = record_of(result)

@@ -44,12 +44,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    import siteplan as sp
-
     from .._errors import SiteplanInputError
-    from ..outputs import write_result
-    from ..record import attach, record_of
-    from ..select import check_selection
+    from ..locate.select import check_selection, select_sites
+    from ..outputs.formats import write_result
+    from ..render.score_map import render_map
+    from ..render.selection_map import render_selection
+    from ..scoring.record import attach, record_of
+    from ..scoring.run import score
 
     check_table_suffix(args.out)
     problems = check_selection(k=args.k, radius=args.radius, min_spacing=args.min_spacing,
@@ -59,15 +60,15 @@ def run(args) -> int:
     prof = profile_from_arg(args.profile)
     check_free([args.out] + ([args.map] if args.map else []), args.overwrite)
     layers = layers_from_args(args)
-    result = sp.score(layers, prof, missing=missing_from_args(args))
-    chosen = sp.select_sites(result, layers, k=args.k, radius=args.radius,
+    result = score(layers, prof, missing=missing_from_args(args))
+    chosen = select_sites(result, layers, k=args.k, radius=args.radius,
                              min_spacing=args.min_spacing, per_kecamatan=args.per_kecamatan,
                              min_score=args.min_score)
     attach(chosen, record_of(result).with_(selection=chosen.attrs["selection"]))
     write_result(chosen, args.out, overwrite=args.overwrite)
     if args.map:
-        m = sp.render_map(result, layers, lang=args.lang, top=0)
-        save_map(sp.render_selection(chosen, m=m, lang=args.lang), args.map, args.overwrite)
+        m = render_map(result, layers, lang=args.lang, top=0)
+        save_map(render_selection(chosen, m=m, lang=args.lang), args.map, args.overwrite)
     say_skipped(args, record_of(result).skipped)
     sel = chosen.attrs["selection"]
     say(args, f"{len(chosen)} sites chosen together: {sel['people_covered']:,.0f} people "

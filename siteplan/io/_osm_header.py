@@ -122,7 +122,7 @@ def osm_fingerprint(path: str | PathLike, frames: Mapping | None = None) -> dict
     >>> from pathlib import Path
     >>> import pyrosm
     >>> pbf = Path(pyrosm.__file__).parent / "data" / "test.osm.pbf"
-    >>> from siteplan.io.osm import osm_frames
+    >>> from siteplan.layers.osm import osm_frames
     >>> fp = osm_fingerprint(pbf, osm_frames(pbf))
     >>> fp["date"], fp["date_from"], len(fp["sha256"])
     ('2019-02-23T13:23:35+00:00', 'newest_object', 64)

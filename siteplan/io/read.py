@@ -58,7 +58,7 @@ def read_layer(
     Examples
     --------
     >>> import siteplan as sp
-    >>> from siteplan.io.sample import sample_path
+    >>> from siteplan.layers.sample import sample_path
     >>> roads = sp.read_layer(sample_path(), layer="roads")
     >>> "road_class" in roads.columns
     True

@@ -1,7 +1,7 @@
 """Demand units and cost matrices from siteplan's own layers.
 
 - :func:`demand_units`: the people of the one population model
-  (:func:`siteplan.population.demand_points`) gathered into squares of ``cell``
+  (:func:`siteplan.layers.population.demand_points`) gathered into squares of ``cell``
   metres, each at its people-weighted centre (or the model's own points).
 - :func:`straight_costs`: metres from each demand unit to each site's parcel
   (its edge; 0 inside), as :func:`siteplan.select_sites` measures reach.
@@ -22,12 +22,12 @@ import shapely
 from scipy.sparse import csgraph
 
 from .._errors import Problem, SiteplanInputError
+from ..layers.population import demand_points
 from ..measures.network import road_graph, snap
-from ..population import demand_points
 from ._inputs import MAX_CELLS
 
 if TYPE_CHECKING:
-    from ..layers import Layers
+    from ..layers.bundle import Layers
 
 __all__ = ["demand_units", "straight_costs", "road_costs", "cost_matrix", "COSTS"]
 

@@ -17,13 +17,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..features import geoms_of
+from ..layers.features import geoms_of
 from .access import access
 from .costs import cost_matrix, demand_units
 from .sites import existing_facilities
 
 if TYPE_CHECKING:
-    from ..layers import Layers
+    from ..layers.bundle import Layers
 
 __all__ = ["access_now", "equity"]
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, SiteplanInputError
-from ..features import geoms_of, select_features
+from ..layers.features import geoms_of, select_features
 from ..limits import number_problem
 from ._solve import solve
 from .costs import COSTS, cost_matrix, demand_units
@@ -29,7 +29,7 @@ from .models import MODELS
 from .plan import Plan
 
 if TYPE_CHECKING:
-    from ..layers import Layers
+    from ..layers.bundle import Layers
 
 __all__ = ["SitePlan", "locate_sites", "existing_facilities"]
 

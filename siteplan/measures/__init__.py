@@ -29,13 +29,13 @@ import pandas as pd
 
 from .._errors import Problem, SiteplanInputError
 from ..criterion import Criterion
-from ..features import geoms_of
-from ..raster import RasterLayer
+from ..layers.features import geoms_of
+from ..layers.raster import RasterLayer
 from ..rth.need import pop_beyond_reach, rth_shortfall
 from . import basic, network, raster
 
 if TYPE_CHECKING:
-    from ..layers import Layers
+    from ..layers.bundle import Layers
 
 __all__ = ["MEASURES", "Measure", "measure_criterion", "layers_read", "unit_of", "distance",
            "count_within", "sum_within", "area", "overlap_share", "zonal", "attribute",
@@ -242,7 +242,7 @@ def _standalone(measure: str, parcels: gpd.GeoDataFrame, features: gpd.GeoDataFr
                 column: str | None = None, roads: gpd.GeoDataFrame | None = None,
                 layer_name: str = "features") -> pd.Series:
     """Run one measure on plain GeoDataFrames; a Series on the parcels' index."""
-    from ..layers import Layers
+    from ..layers.bundle import Layers
 
     context = f"sp.measures.{measure}"
     if radius is not None or "radius" in MEASURES[measure].needs:

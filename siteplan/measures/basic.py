@@ -17,7 +17,8 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from ..features import (
+from ..layers.bundle import CacheKey
+from ..layers.features import (
     check_pairs,
     feature_tree,
     geoms_of,
@@ -26,14 +27,13 @@ from ..features import (
     select_features,
     where_key,
 )
-from ..layers import CacheKey
-from ..population import Spread, amount_within, spread
-from ..transforms import saturation_distance
+from ..layers.population import Spread, amount_within, spread
+from ..methods.transforms import saturation_distance
 from . import _nearest as _compiled
 
 if TYPE_CHECKING:
     from ..criterion import Criterion
-    from ..layers import Layers
+    from ..layers.bundle import Layers
 
 __all__ = ["distance", "count_within", "sum_within", "area", "overlap_share", "zonal",
            "attribute"]
@@ -140,7 +140,7 @@ def sum_within(crit, parcels, geoms, layers, context) -> np.ndarray:
     Points count whole; polygons count by the share of their area inside the
     parcel's buffer (areal weighting, assuming the value spreads evenly), lines
     by the share of their length: the population model of
-    :mod:`siteplan.population`, which every "people within r" uses.
+    :mod:`siteplan.layers.population`, which every "people within r" uses.
     """
     s = spread(layers, crit.layer, crit.column, crit.where, context=context)
     if isinstance(s, Spread):

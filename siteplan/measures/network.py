@@ -30,17 +30,17 @@ from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from .._errors import Problem, SiteplanInputError
-from ..features import select_features
-from ..layers import CacheKey
-from ..population import demand_points
-from ..transforms import saturation_distance
+from ..layers.bundle import CacheKey
+from ..layers.features import select_features
+from ..layers.population import demand_points
+from ..methods.transforms import saturation_distance
 from ._catchment import people_by_entrances, people_by_segment
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from ..criterion import Criterion
-    from ..layers import Layers
+    from ..layers.bundle import Layers
 
 __all__ = ["RoadGraph", "road_graph", "snap", "entrances", "network_distance", "travel_time",
            "network_catchment", "MAX_SNAP", "ENTRANCE_GAP", "road_speeds", "travel_modes",
@@ -440,7 +440,7 @@ def network_catchment(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndar
     """People living within ``radius`` metres along roads of each parcel.
 
     People come from the population layer as points (polygons are spread over
-    a 100 m grid, see :func:`siteplan.population.demand_points`), each snapped
+    a 100 m grid, see :func:`siteplan.layers.population.demand_points`), each snapped
     to its nearest road; people with no road within ``MAX_SNAP`` are not
     counted. Parcels keep their exact place on their road segment; the
     shortest paths are searched once per end node of a segment holding

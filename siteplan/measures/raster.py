@@ -1,7 +1,7 @@
 """Measures on raster layers: zonal statistics and slope, with exact cell coverage.
 
 Each parcel counts each cell by the exact share of the cell it covers (see
-:mod:`siteplan.raster`); rasters stay in their own CRS, the parcels are
+:mod:`siteplan.layers.raster`); rasters stay in their own CRS, the parcels are
 reprojected to it.
 """
 
@@ -10,22 +10,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pyproj
 
 from .._errors import Problem, SiteplanInputError
-from ..raster import RasterLayer, Window, zonal_stats
+from ..layers.raster import SLOPE_UNITS, RasterLayer, slope_cells, zonal_stats
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from ..criterion import Criterion
-    from ..layers import Layers
+    from ..layers.bundle import Layers
 
 __all__ = ["raster_zonal", "slope", "slope_cells", "SLOPE_UNITS"]
 
-SLOPE_UNITS = ("percent", "degrees")
-_M_PER_DEG_LAT = 110_574.0
-_M_PER_DEG_LON = 111_320.0
 
 
 def _raster(layers: Layers, name: str, context: str) -> RasterLayer:
@@ -47,27 +43,6 @@ def raster_zonal(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray,
     raster = _raster(layers, crit.layer, context)
     return zonal_stats(geoms, layers.crs, raster, crit.stat or "mean",
                        values=crit.values, at_least=crit.at_least)
-
-
-def slope_cells(win: Window, raster: RasterLayer, unit: str = "percent") -> np.ndarray:
-    """Slope of each cell of a DEM window (central differences; one-sided at the edges).
-
-    Cell sizes are in metres for a projected DEM; for a geographic DEM (DEMNAS,
-    SRTM in EPSG:4326) degrees are turned into metres at each row's latitude.
-    """
-    z = win.values
-    if z.shape[0] < 2 or z.shape[1] < 2:
-        return np.full(z.shape, np.nan)
-    dz_row, dz_col = np.gradient(z)              # per cell, rows going down
-    if raster.crs.is_geographic:
-        lat = win.top - (np.arange(z.shape[0]) + 0.5) * win.cell_y
-        dx = (win.cell_x * _M_PER_DEG_LON * np.cos(np.radians(lat)))[:, None]
-        dy = win.cell_y * _M_PER_DEG_LAT
-    else:
-        factor = pyproj.CRS(raster.crs).axis_info[0].unit_conversion_factor
-        dx, dy = win.cell_x * factor, win.cell_y * factor
-    rise = np.hypot(dz_col / dx, dz_row / dy)
-    return np.degrees(np.arctan(rise)) if unit == "degrees" else 100.0 * rise
 
 
 def slope(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray, layers: Layers,

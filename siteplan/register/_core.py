@@ -254,7 +254,7 @@ class Register:
             A parcel not in the result, an excluded parcel without override,
             an unknown partner, bad text.
         """
-        from ..record import profile_to_dict, record_of
+        from ..scoring.record import profile_to_dict, record_of
 
         where = f"{_WHERE} offer"
         rec = record_of(result, where=f"{where} result")
@@ -538,6 +538,14 @@ class Register:
         if partner is not None:
             keep &= (out["partner"] == partner).to_numpy()
         return out.loc[keep].reset_index(drop=True)
+
+    def hold_out(self, result: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """``result`` with the parcels this register holds taken out and the rest ranked
+        again: what ``sp.score(..., register=reg)`` answers (see
+        :func:`siteplan.register.use.hold_out`)."""
+        from ._hold import take_out
+
+        return take_out(result, self)
 
     def held(self) -> pd.DataFrame:
         """Every parcel held by an open offer: ``parcel_id``, ``offer_id``, ``partner``,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..render.words import esc1, fmt1
+from ..words import esc1, fmt1
 from .words import REGISTER_TEXT, state_word
 
 if TYPE_CHECKING:

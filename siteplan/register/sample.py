@@ -73,8 +73,8 @@ def sample_register(path: str | Path, *, layers=None,
     (True, ['beroperasi', 'dibatalkan', 'disepakati', 'ditawarkan', 'ditolak'])
     >>> reg.close()
     """
-    import siteplan as sp
-
+    from ..layers.sample import load_sample
+    from ..scoring.run import score
     from . import DEFAULT_SRID
     from ._core import Register
     from ._sqlite import SqliteBackend
@@ -93,14 +93,14 @@ def sample_register(path: str | Path, *, layers=None,
                                              "give a new file name"))
         reg = Register.create_or_open(SqliteBackend(p), create=True, srid=DEFAULT_SRID,
                                       synthetic=True)
-    layers = sp.load_sample() if layers is None else layers
+    layers = load_sample() if layers is None else layers
     results = dict(results or {})
     used: set[str] = set()
     for name in SAMPLE_PARTNERS:
         reg.add_partner(name, actor=_ACTOR, note=_NOTE)
     for partner, profile, place, moves in SAMPLE_SEASON:     # five offers
         if profile not in results:
-            results[profile] = sp.score(layers, profile)
+            results[profile] = score(layers, profile)
         res = results[profile]
         order = res.loc[res["eligible"].to_numpy(dtype=bool)].sort_values("rank",
                                                                           kind="stable")

@@ -8,7 +8,7 @@ the map, the window of a brief's site map), turned into polygons with
 :func:`rasterio.features.shapes` and simplified: the vertices along each
 straight run of cell edges are merged (``shapely.simplify`` with tolerance 0),
 so a zone keeps the exact edges of its cells. The cells are the constraint's
-own (:func:`siteplan.constraints.raster_rule`: the same values, the same
+own (:func:`siteplan.methods.constraints.raster_rule`: the same values, the same
 slope of the same window), so a parcel drawn inside a zone is one the rule
 counts.
 
@@ -30,10 +30,10 @@ import pyproj
 import shapely
 
 from .._errors import SiteplanInputError
-from ..raster import RasterLayer, _to_raster_crs, read_window
+from ..layers.raster import RasterLayer, _to_raster_crs, read_window
 
 if TYPE_CHECKING:
-    from ..layers import Layers
+    from ..layers.bundle import Layers
 
 __all__ = ["is_raster_zone", "zone_cells", "zone_polygons", "zone_frame"]
 
@@ -55,7 +55,7 @@ def zone_cells(raster: RasterLayer, con: Mapping[str, Any], bounds) -> tuple[np.
     """
     from affine import Affine
 
-    from ..constraints import raster_rule
+    from ..methods.constraints import raster_rule
 
     at_least, values, cells = raster_rule(con, f"zone of layer '{raster.name}'")
     win = read_window(raster, tuple(bounds), margin=1,

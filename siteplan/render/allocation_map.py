@@ -20,7 +20,7 @@ from .._errors import Problem, SiteplanInputError
 from .words import ALLOCATION_TEXT as TEXT
 
 if TYPE_CHECKING:
-    from ..layers import Layers
+    from ..layers.bundle import Layers
 
 __all__ = ["render_allocation", "USE_COLOURS"]
 

@@ -7,7 +7,7 @@ never run) holding, per eligible site, the suitabilities ``c_*`` already
 computed, the shape (integer coordinates, delta- and varint-encoded), the
 point of its numbered marker, its id, name, kelurahan, kecamatan and area.
 ``siteplan/static/interactive.js`` then scores, classes, colours and ranks
-the sites in the browser with the formulas of :mod:`siteplan.aggregate`, and
+the sites in the browser with the formulas of :mod:`siteplan.methods.aggregate`, and
 writes tooltips and popups when they open. A panel holds one slider and one
 number box per criterion (shares adding up to 100 %), a method selector,
 "reset to the profile's weights" and "copy as TOML"; the weights are kept in
@@ -29,7 +29,7 @@ weights and method set in the map, which :func:`siteplan.read_profile` reads:
 a ``[[criteria]]`` block alone is not a profile. The copy has direct weights
 (an AHP matrix of the original is not kept); a profile read from a file keeps
 that file's comments and layout (written with tomlkit, see
-:mod:`siteplan._toml`).
+:mod:`siteplan.profiles._toml`).
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from .._errors import Problem, SiteplanInputError
-from .._toml import toml_text
-from ..ranks import tie_key
+from ..profiles._toml import toml_text
+from ..scoring.ranks import tie_key
 from ..words import LANGS, separators, words
 from .words import json_data
 
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-    from ..profiles import Profile
+    from ..profiles.profile import Profile
 
 __all__ = ["profile_to_toml", "SCHEMES"]
 
@@ -119,7 +119,7 @@ def profile_to_toml(profile: Profile | str) -> str:
     >>> round(sp.read_profile(path).weights["luas"], 3)  # doctest: +SKIP
     0.4
     """
-    from ..profiles import as_profile
+    from ..profiles.profile import as_profile
 
     return toml_text(as_profile(profile))
 
@@ -135,9 +135,9 @@ def plan(result: gpd.GeoDataFrame, profile: Profile | str | None, *, scheme: str
     for want of data are not in it), or ``profile`` when given (rules the
     result left out are dropped from it), with the result's weights and method.
     """
-    from ..pipeline import drop_rules
-    from ..profiles import as_profile
-    from ..record import maybe_record
+    from ..profiles.profile import as_profile
+    from ..scoring.pipeline import drop_rules
+    from ..scoring.record import maybe_record
 
     where = "render_map(interactive=True)"
     key = str(scheme).replace("_", "").lower()
@@ -331,7 +331,7 @@ def draw(m: folium.Map, plan_: dict[str, Any], *, frame: gpd.GeoDataFrame, statu
     import geopandas as gpd
     import shapely
 
-    from ..aggregate import aggregate, owa_order_weights
+    from ..methods.aggregate import aggregate, owa_order_weights
     from . import style as st
 
     prof = plan_["profile"]
@@ -340,7 +340,7 @@ def draw(m: folium.Map, plan_: dict[str, Any], *, frame: gpd.GeoDataFrame, statu
     where = "render_map(interactive=True)"
     names = [c.name for c in prof.criteria]
     rows = np.flatnonzero((status == "scored") & np.isfinite(score))
-    # best first; sites of equal rank by siteplan.ranks.TIE_RULE, as on the static map
+    # best first; sites of equal rank by siteplan.scoring.ranks.TIE_RULE, as on the static map
     rows = rows[np.lexsort((tie_key(frame)[rows], rank[rows]))]
     c = frame[[f"c_{n}" for n in names]].iloc[rows].to_numpy(dtype=float)
     if np.isnan(c).any():
@@ -378,7 +378,7 @@ def draw(m: folium.Map, plan_: dict[str, Any], *, frame: gpd.GeoDataFrame, statu
         "n": len(rows), "c": _b64(np.ascontiguousarray(c, dtype="<f8").tobytes()),
         "ids": _column(ids),
         # each site's place under TIE_RULE among the scored sites: the page orders equal
-        # scores by it, so its top N is Python's (siteplan.ranks.best_first)
+        # scores by it, so its top N is Python's (siteplan.scoring.ranks.best_first)
         "tie": _b64(varints(np.argsort(np.argsort(tie_key(frame)[rows], kind="stable"),
                                        kind="stable"))),
         "names": _column(st.text(sub["name"])) if "name" in sub.columns else None,

@@ -32,7 +32,7 @@ import shapely
 import xyzservices.providers as xyz
 
 from .._errors import Problem, SiteplanInputError
-from ..ranks import tie_key
+from ..scoring.ranks import tie_key
 from . import _zones
 from . import style as st
 from ._compact import CompactShapes, hollow
@@ -40,7 +40,7 @@ from ._folium import layer_control_last
 from .classes import score_classes
 
 if TYPE_CHECKING:
-    from ..profiles import Profile
+    from ..profiles.profile import Profile
 
 __all__ = ["render_map", "CONTEXT_LAYERS"]
 
@@ -190,7 +190,7 @@ def render_map(
     scored = np.flatnonzero((status == "scored") & drawable & np.isfinite(score))
     excluded = np.flatnonzero((status == "excluded") & drawable)
     rank = _rank(frame, score)
-    # best first; sites of equal rank by siteplan.ranks.TIE_RULE (parcel_id), as the brief
+    # best first; sites of equal rank by siteplan.scoring.ranks.TIE_RULE (parcel_id), as the brief
     scored = scored[np.lexsort((tie_key(frame)[scored], rank[scored]))]
     g4326 = _to_4326(geoms, work_crs, simplify, precision)
 
@@ -320,8 +320,8 @@ def _check(result, layers, lang, top, m, scheme, k, colors, context, detail, sim
 
 def _info(result: gpd.GeoDataFrame, layers) -> dict[str, Any]:
     """What the map says about the result: from its record, else from its columns."""
-    from ..constraints import constraint_label
-    from ..record import maybe_record
+    from ..methods.constraints import constraint_label
+    from ..scoring.record import maybe_record
 
     rec = maybe_record(result)
     prov = getattr(rec, "provenance", None)
@@ -671,7 +671,7 @@ def _add_constraints(m, layers, info, lang, work_crs, tol, prec, get, area=None
 
 def _vector_zone(layers, con, i, work_crs, get) -> np.ndarray:
     """The features of a rule on a vector layer, buffered in metres (empty: none to draw)."""
-    from ..features import select_features
+    from ..layers.features import select_features
 
     name = con.get("layer")
     if con.get("type") not in ("outside", "inside") or not name or get(name) is None:

@@ -374,7 +374,7 @@ def skipped_html(skipped, empty_layers, lang: str) -> str:
     html = ""
     if skipped:
         items = []
-        for x in skipped:  # a handful of rules (siteplan.record.Skipped)
+        for x in skipped:  # a handful of rules (siteplan.scoring.record.Skipped)
             title = x.label(lang)
             why = tx.get(f"skip_{x.reason}", "{layer}").format(layer=esc1(x.layer or ""))
             items.append(f"<li>{esc1(title)} <span class=c>({why})</span></li>")

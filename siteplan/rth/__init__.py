@@ -15,11 +15,5 @@ from .need import (
 )
 
 __all__ = ["rth_gaps", "read_norms", "rth_shortfall", "pop_beyond_reach", "LEVELS",
-           "PARK_TYPES", "TYPE_ORDER", "SHARE_BREAKS", "rth_map"]
+           "PARK_TYPES", "TYPE_ORDER", "SHARE_BREAKS"]
 
-
-def rth_map(gaps, *, lang: str = "id", m=None):
-    """The RTH need map; the same as :func:`siteplan.render_rth` (kept for old notebooks)."""
-    from ..render.rth_map import render_rth
-
-    return render_rth(gaps, lang=lang, m=m)

@@ -44,14 +44,14 @@ import pandas as pd
 import shapely
 
 from .._errors import Problem, SiteplanInputError, raise_if_problems
-from ..features import where_key
 from ..io.admin import KOTA_KODE, KOTA_NAMA, SERANG_KECAMATAN, dissolve, parent_code
-from ..layers import CacheKey
-from ..population import QUAD_SEGS, amount_in, people, people_beyond
+from ..layers.bundle import CacheKey
+from ..layers.features import where_key
+from ..layers.population import QUAD_SEGS, amount_in, people, people_beyond
 
 if TYPE_CHECKING:
     from ..criterion import Criterion
-    from ..layers import Layers
+    from ..layers.bundle import Layers
 
 __all__ = ["rth_gaps", "read_norms", "rth_shortfall", "pop_beyond_reach", "LEVELS",
            "PARK_TYPES", "TYPE_ORDER", "SHARE_BREAKS"]

@@ -121,12 +121,12 @@ def offer_job(ctx: Context, who, offer_id: int):
 
 
 def make_offer_job(ctx: Context, who, req):
-    import siteplan as sp
+    from ..scoring.run import score
 
     reg = _register(ctx)
     prof = resolve_profile(req.profile)
     reg._partner_id(req.partner)              # an unknown partner before any scoring
-    result = sp.score(ctx.view(), prof)
+    result = score(ctx.view(), prof)
     oid = reg.offer(result, req.site, partner=req.partner, actor=who.actor, note=req.note,
                     override=req.override, state=req.state, at=req.at)
     return 201, _JSON, _body(_one(reg, who, oid))

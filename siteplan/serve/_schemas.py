@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..pipeline import MISSING_MODES
-from ..profiles import METHODS
+from ..profiles.profile import METHODS
+from ..scoring.pipeline import MISSING_MODES
 from ._body import INT_MAX
 from ._geojson import looks_like_path
 

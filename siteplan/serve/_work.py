@@ -9,6 +9,7 @@ to the server's log only.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
 import logging
@@ -21,7 +22,7 @@ from shapely.errors import GEOSException
 
 from .._errors import Problem, SiteplanInputError
 from .._version import __version__
-from ..record import record_of
+from ..scoring.record import record_of
 from ._geojson import feature_collection, jsonable, layer_from_geojson, public_record
 from ._guard import ServiceError, error_dict, input_error
 
@@ -44,10 +45,10 @@ def layers_state(layers) -> dict[str, Any]:
 
 def make_context(arg: tuple[dict[str, Any], bool]) -> Context:
     """The worker side's context from :func:`layers_state` and the ``warm`` flag."""
-    import siteplan as sp
+    from ..layers.bundle import Layers
 
     state, warm = arg
-    layers = sp.Layers(state.pop("layers"), **state)
+    layers = Layers(state.pop("layers"), **state)
     return Context(layers, warm=warm)
 
 
@@ -55,17 +56,20 @@ class Context:
     """The server's layers, with the caches every request shares (built once, frozen)."""
 
     def __init__(self, layers, *, warm: bool):
-        import siteplan as sp
+        from ..profiles.profile import list_profiles
+        from ..scoring.run import score
 
         self.layers = layers
         if warm:
-            for name in sp.list_profiles():  # four profiles: builds the shared caches
+            for name in list_profiles():  # four profiles: builds the shared caches
                 try:
-                    sp.score(layers, name)
+                    score(layers, name)
                 except SiteplanInputError as exc:
                     log.warning("profile %s cannot run on these layers: %s", name, exc)
-        for name in ("sensitivity", "select_sites", "allocate", "render_map", "site_brief"):
-            getattr(sp, name, None)  # imported once here, not by every forked worker
+        # imported once here, not by every forked worker
+        for module in ("scoring.stability", "locate.select", "locate.allocation",
+                       "render.score_map", "brief"):
+            importlib.import_module(f"..{module}", __package__)
         cache = layers.cache
         built = cache.keys()  # a LayerCache is not iterable itself
         # the context entries built so far (search trees, road graph, ...), frozen
@@ -74,7 +78,7 @@ class Context:
 
     def view(self):
         """The server's layers with a cache of this request's own over the shared one."""
-        from siteplan.layers import LayerCache
+        from ..layers.bundle import LayerCache
 
         # reads fall through to the frozen shared entries; writes stay in this request's
         # map; the token is the server's, so what the warmed template measured serves it
@@ -94,16 +98,15 @@ def _unbuilt() -> Any:
 
 def resolve_profile(ref: str | dict) -> Any:
     """A profile from a built-in name (404 when unknown) or an inline profile (422 when bad)."""
-    import siteplan as sp
-    from siteplan.profiles import profile_from_dict
+    from ..profiles.profile import get_profile, list_profiles, profile_from_dict
 
     if isinstance(ref, str):
-        names = sp.list_profiles()
+        names = list_profiles()
         if ref not in names:
             raise ServiceError(404, "unknown_profile", f"no built-in profile {ref[:80]!r}",
                                profiles=names, fix="use one of the names from GET /profiles, "
                                "or send the profile itself as JSON")
-        return sp.get_profile(ref)
+        return get_profile(ref)
     try:
         return profile_from_dict(ref, where="inline profile")
     except SiteplanInputError:
@@ -113,27 +116,16 @@ def resolve_profile(ref: str | dict) -> Any:
                                          "check it against GET /schema/profile")) from None
 
 
-def optional(name: str) -> Callable:
-    """``sp.<name>`` when this siteplan has it, else a 501 answer."""
-    import siteplan as sp
-
-    try:
-        return getattr(sp, name)
-    except AttributeError:
-        raise ServiceError(501, "not_implemented", f"this siteplan ({__version__}) has no "
-                           f"sp.{name} yet", fix="update siteplan on the server") from None
-
-
 def _score_options(method: str | None, missing: str | None) -> dict[str, Any]:
-    import siteplan as sp
+    from ..scoring.run import score
 
     options: dict[str, Any] = {}
     if method is not None:
         options["method"] = method
     if missing is not None:
-        if "missing" not in inspect.signature(sp.score).parameters:
+        if "missing" not in inspect.signature(score).parameters:
             raise ServiceError(501, "not_implemented", f"this siteplan ({__version__}) has no "
-                               "'missing' option in sp.score", fix="leave 'missing' out")
+                               "'missing' option in score", fix="leave 'missing' out")
         options["missing"] = missing
     return options
 
@@ -177,23 +169,24 @@ def _body(obj: Any) -> bytes:
 # --- the jobs ---------------------------------------------------------------------------------
 
 def score_job(ctx: Context, req) -> tuple[int, str, bytes]:
-    import siteplan as sp
+    from ..scoring.run import score
 
     prof = resolve_profile(req.profile)
     options = _score_options(req.method, req.missing)
-    result = sp.score(ctx.bundle(req.parcels), prof, **options)
+    result = score(ctx.bundle(req.parcels), prof, **options)
     info = public_record(record_of(result))
     return 200, _GEOJSON, _body(feature_collection(_best(result, req.top),
                                                    members={"siteplan": info}))
 
 
 def sensitivity_job(ctx: Context, req) -> tuple[int, str, bytes]:
-    import siteplan as sp
+    from ..scoring.run import score
+    from ..scoring.stability import sensitivity
 
     prof = resolve_profile(req.profile)
     options = _score_options(req.method, req.missing)
-    result = sp.score(ctx.bundle(req.parcels), prof, **options)
-    stab = sp.sensitivity(result, prof, draws=req.draws, spread=req.spread, top_k=req.top_k,
+    result = score(ctx.bundle(req.parcels), prof, **options)
+    stab = sensitivity(result, prof, draws=req.draws, spread=req.spread, top_k=req.top_k,
                           seed=req.seed)
     joined = result.join(stab)
     settings = {"draws": req.draws, "spread": req.spread, "top_k": req.top_k, "seed": req.seed,
@@ -203,15 +196,16 @@ def sensitivity_job(ctx: Context, req) -> tuple[int, str, bytes]:
 
 
 def select_job(ctx: Context, req) -> tuple[int, str, bytes]:
-    import siteplan as sp
+    from ..locate.select import select_sites
+    from ..scoring.run import score
 
     prof = resolve_profile(req.profile)
     options = _score_options(req.method, req.missing)
     bundle = ctx.bundle(req.parcels)
     existing = None if req.existing is None else layer_from_geojson(req.existing,
                                                                    layer="existing")
-    result = sp.score(bundle, prof, **options)
-    chosen = sp.select_sites(result, bundle, k=req.k, radius=req.radius, existing=existing,
+    result = score(bundle, prof, **options)
+    chosen = select_sites(result, bundle, k=req.k, radius=req.radius, existing=existing,
                              min_spacing=req.min_spacing, per_kecamatan=req.per_kecamatan,
                              min_score=req.min_score, solver=req.solver)
     return 200, _GEOJSON, _body(feature_collection(chosen, members={
@@ -220,9 +214,8 @@ def select_job(ctx: Context, req) -> tuple[int, str, bytes]:
 
 
 def allocate_job(ctx: Context, req, solver_time_limit: float) -> tuple[int, str, bytes]:
-    import siteplan as sp
-
-    allocate_ = optional("allocate")
+    from ..locate.allocation import allocate as allocate_
+    from ..scoring.run import score
     profs = [resolve_profile(ref) for ref in req.profiles]
     names = [p.name for p in profs]
     problems = []
@@ -237,7 +230,7 @@ def allocate_job(ctx: Context, req, solver_time_limit: float) -> tuple[int, str,
         raise SiteplanInputError(problems)
     options = _score_options(req.method, req.missing)
     bundle = ctx.bundle(req.parcels)
-    results = {p.name: sp.score(bundle, p, **options) for p in profs}
+    results = {p.name: score(bundle, p, **options) for p in profs}
     plan = allocate_(results, bundle, demand=dict(req.demand), objective=req.objective,
                      radius=req.radius, min_spacing=req.min_spacing,
                      per_kecamatan=req.per_kecamatan, fixed=req.fixed, exclude=req.exclude,
@@ -246,21 +239,21 @@ def allocate_job(ctx: Context, req, solver_time_limit: float) -> tuple[int, str,
 
 
 def map_job(ctx: Context, profile: str, lang: str, top: int) -> tuple[int, str, bytes]:
-    import siteplan as sp
+    from ..render.score_map import render_map
+    from ..scoring.run import score
 
     prof = resolve_profile(profile)
     bundle = ctx.view()
-    m = sp.render_map(sp.score(bundle, prof), bundle, lang=lang, top=top)
+    m = render_map(score(bundle, prof), bundle, lang=lang, top=top)
     return 200, _HTML, m.get_root().render().encode("utf-8")
 
 
 def brief_job(ctx: Context, profile: str, lang: str, top: int) -> tuple[int, str, bytes]:
-    import siteplan as sp
-
-    site_brief = optional("site_brief")
+    from ..brief import site_brief
+    from ..scoring.run import score
     prof = resolve_profile(profile)
     bundle = ctx.view()
-    page = site_brief(sp.score(bundle, prof), bundle, top=top, lang=lang)
+    page = site_brief(score(bundle, prof), bundle, top=top, lang=lang)
     return 200, _HTML, _html_text(page).encode("utf-8")
 
 

@@ -226,7 +226,7 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
     >>> "/score" in app.openapi()["paths"]
     True
     """
-    import siteplan as sp
+    from ..profiles.profile import get_profile, list_profiles
 
     target = _register_target(register, require_tokens)
     auth = None
@@ -332,8 +332,8 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
              responses=_errors())
     async def profiles():
         out = []
-        for name in sp.list_profiles():
-            prof = sp.get_profile(name)
+        for name in list_profiles():
+            prof = get_profile(name)
             out.append({"name": name, "title": dict(prof.title),
                         "description": dict(prof.description), "method": prof.method,
                         "criteria": [c.name for c in prof.criteria]})
@@ -342,7 +342,7 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
     @app.get("/profiles/{name}", summary="One built-in profile as JSON (send it back inline)",
              responses=_errors(404, 422))
     async def profile(name: str):
-        from siteplan.profiles import builtin_profile_text
+        from ..profiles.profile import builtin_profile_text
 
         resolve_profile(name)  # 404 when unknown
         return _json(tomllib.loads(builtin_profile_text(name)))
@@ -353,7 +353,7 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
                        "content": {"application/schema+json": {"schema": {"type": "object"}}}},
                  **_errors()})
     async def schema():
-        from siteplan.profile_schema import profile_schema
+        from ..profiles.schema import profile_schema
 
         return _json(profile_schema(), media="application/schema+json")
 

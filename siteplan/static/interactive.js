@@ -3,7 +3,7 @@
  * Written for siteplan (siteplan/render/interactive.py puts it in the page). It reads
  * the page's data from one <script type="application/json"> element (never
  * run as script), re-scores every eligible site with the formulas of
- * siteplan.aggregate (WLC, WGM, OWA, TOPSIS with the ideal points of all
+ * siteplan.methods.aggregate (WLC, WGM, OWA, TOPSIS with the ideal points of all
  * eligible sites), re-classes (mapclassify's quantiles or equal intervals),
  * re-colours, re-ranks, moves the numbered top sites and fills tooltips and
  * popups when they open.
@@ -14,13 +14,13 @@
  *       all 0; criteria left out keep their weight; all are then divided by
  *       the total (as Profile.with_weights does in Python)
  *   siteplan.setMethod(name)      "wlc", "wgm", "owa" or "topsis"
- *   siteplan.weights()            {criterion: weight}, summing to 1
+ *   siteplan.methods.weights()            {criterion: weight}, summing to 1
  *   siteplan.method()             the method's name
  *   siteplan.ranking()            [{parcel_id, score, rank, rank_shared}, ...] best
  *                                 first; score 0-100, rank = 1 + sites scoring higher,
  *                                 rank_shared = how many sites hold that rank (as
- *                                 siteplan.ranks.rank_columns); equal scores in the
- *                                 order of siteplan.ranks.TIE_RULE (parcel_id)
+ *                                 siteplan.scoring.ranks.rank_columns); equal scores in the
+ *                                 order of siteplan.scoring.ranks.TIE_RULE (parcel_id)
  *   siteplan.explain(parcel_id)   {score, base, contributions: {criterion: points}}
  *   siteplan.toml()               the profile as TOML with these weights and method
  *   siteplan.reset()              back to the profile's weights and method
@@ -128,7 +128,7 @@
     this.m = data.criteria.length;
     this.c = float64s(data.c);          // row-major, n x m, in [0, 1]
     this.alpha = data.alpha;
-    this.owaV = data.owa_v;             // siteplan.aggregate.owa_order_weights(m, alpha)
+    this.owaV = data.owa_v;             // siteplan.methods.aggregate.owa_order_weights(m, alpha)
     this.prepareTopsis();
   }
 
