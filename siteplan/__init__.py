@@ -19,7 +19,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from . import _logs  # noqa: F401  (silent unless asked: a NullHandler on "siteplan")
-from ._errors import SiteplanInputError
+from ._errors import Problem, SiteplanInputError, SolverError
 from ._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -97,7 +97,8 @@ _ALIASES = {"datasets": "io.datasets", "pipeline": "scoring.pipeline",
             "allocation": "locate.allocation", "assemble": "locate.assemble",
             "profile_schema": "profiles.schema"}
 
-__all__ = ["SiteplanInputError", "__version__", *_LAZY, "datasets", "measures"]
+__all__ = ["SiteplanInputError", "Problem", "SolverError", "__version__", *_LAZY, "datasets",
+           "measures"]
 
 
 def __getattr__(name: str):

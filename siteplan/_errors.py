@@ -1,11 +1,19 @@
-"""Errors and problem collection shared by every stage."""
+"""The public errors, one place: bad input, a solver that gave no answer, and problem
+collection shared by every stage.
+
+- :class:`SiteplanInputError` (a ``ValueError``): the input is wrong; it lists
+  every :class:`Problem` found, each with its fix;
+- :class:`SolverError` (a ``RuntimeError``): the input was fine and an
+  optimisation solver (HiGHS) gave no answer, e.g. it hit its time limit.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Problem", "SiteplanInputError", "SiteplanDataWarning", "raise_if_problems"]
+__all__ = ["Problem", "SiteplanInputError", "SolverError", "SiteplanSolverError",
+           "SiteplanDataWarning", "raise_if_problems"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,27 @@ def raise_if_problems(problems: list[Problem]) -> None:
     """Raise one :class:`SiteplanInputError` carrying every collected problem."""
     if problems:
         raise SiteplanInputError(problems)
+
+
+class SolverError(RuntimeError):
+    """The solver failed on a well-formed problem (time limit without a solution, a crash).
+
+    Bad input (an impossible ``k``, a radius that leaves people unreachable,
+    rules no set of sites meets) is a :class:`SiteplanInputError` instead;
+    this error means the input was fine and the solver did not answer.
+    ``where`` names the step (``"locate 'pmedian'"``, ``"select_sites"``),
+    ``status`` holds HiGHS's own status text and ``hint`` what to try.
+    """
+
+    def __init__(self, where: str, status: str, hint: str):
+        self.where = where
+        self.status = status
+        self.hint = hint
+        super().__init__(f"{where}: the solver gave no answer ({status}). {hint}")
+
+
+#: the name :class:`SolverError` had when only the location models raised it
+SiteplanSolverError = SolverError
 
 
 class SiteplanDataWarning(UserWarning):

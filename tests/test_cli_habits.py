@@ -47,7 +47,7 @@ def test_help_lists_every_exit_code():
     assert r.returncode == 0
     for code, meaning in EXIT_CODES.items():
         assert f"  {code}  {meaning}" in r.stdout
-    assert len(set(EXIT_CODES)) == len(EXIT_CODES) == 6
+    assert len(set(EXIT_CODES)) == len(EXIT_CODES) == 7
 
 
 @pytest.mark.parametrize("where", ["before", "after"])

@@ -163,3 +163,25 @@ def test_cli_locate(tmp_path):
                           "3000", "--out", str(tmp_path / "x.csv")],
                          capture_output=True, text=True, timeout=600)
     assert bad.returncode == 3 and "raise radius to at least" in bad.stderr
+
+
+def test_cli_says_the_solver_gave_no_answer_with_its_own_exit_code(tmp_path):
+    """Good input and no time to solve it (--time-limit 0): exit 6, not 'bad input' (3) nor
+    'internal error' (1); the message says what to try and no output is written."""
+    out = tmp_path / "sites.csv"
+    run = subprocess.run([sys.executable, "-m", "siteplan", "locate", "--sample", "--profile",
+                          "fasilitas_publik", "--model", "pmedian", "--k", "3", "--cell", "3000",
+                          "--time-limit", "0", "--out", str(out)],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 6, run.stderr
+    assert "the solver gave no answer" in run.stderr and "raise time_limit" in run.stderr
+    assert "Traceback" not in run.stderr and not out.exists()
+
+
+def test_a_solver_without_an_answer_is_a_solver_error_not_bad_input(sample):
+    layers, res = sample
+    with pytest.raises(sp.SolverError, match="select_sites: the solver gave no answer") as err:
+        sp.select_sites(res, layers, k=3, min_spacing=500, time_limit=0)
+    assert not isinstance(err.value, sp.SiteplanInputError)
+    assert isinstance(err.value, RuntimeError) and "raise time_limit" in err.value.hint
+    assert sp.locate.SiteplanSolverError is sp.SolverError   # the name it had before

@@ -20,7 +20,7 @@ def test_profile_prints_in_one_short_line_with_rounded_weights():
     assert f"{names[2]} 0.0 %" in text
 
 
-def test_notebook_tables_escape_text_from_profiles(sample_layers):
+def test_notebook_tables_escape_text_from_profiles():
     prof = sp.get_profile("rth")
     crit = dataclasses.replace(prof.criteria[0], title={"en": "<script>x</script>",
                                                         "id": "a"}, source="{{ 6*7 }} & co")

@@ -2,8 +2,8 @@
 
 Exit codes (:data:`~siteplan.cli._common.EXIT_CODES`): 0 done, 1 internal
 error, 2 bad usage, 3 bad input data or profile, 4 address in use (serve),
-5 an output exists. Errors go to stderr in one or two lines, without a
-traceback unless ``--debug`` is given. Warnings of the library (features
+5 an output exists, 6 the solver gave no answer. Errors go to stderr in one
+or two lines, without a traceback unless ``--debug`` is given. Warnings of the library (features
 rejected, checksums not checked, ...) reach stderr through :mod:`logging`;
 ``-q`` keeps only errors, ``-v``/``-vv`` say more. ``-v``, ``-q`` and
 ``--debug`` work before or after the subcommand.
@@ -22,7 +22,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .._errors import SiteplanInputError
+from .._errors import SiteplanInputError, SolverError
 from .._progress import shown
 from .._version import __version__
 from ._common import (
@@ -31,6 +31,7 @@ from ._common import (
     EXIT_EXISTS,
     EXIT_INPUT,
     EXIT_OK,
+    EXIT_SOLVER,
     EXIT_USAGE,
     OutputExistsError,
     Parser,
@@ -176,6 +177,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"siteplan: error: {_problems_text(exc)}", file=sys.stderr)
         return EXIT_INPUT
+    except SolverError as exc:
+        if args.debug:
+            raise
+        print(f"siteplan: error: {exc}", file=sys.stderr)
+        return EXIT_SOLVER
     except KeyboardInterrupt:
         print("siteplan: interrupted", file=sys.stderr)
         return 130

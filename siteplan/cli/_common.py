@@ -13,6 +13,7 @@ from ..words import LANGS
 from ._mappings import load_mapped, mapping_options
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT, EXIT_ADDRESS_IN_USE, EXIT_EXISTS = 0, 1, 2, 3, 4, 5
+EXIT_SOLVER = 6
 
 #: every exit code of the ``siteplan`` command and what it means (``--help`` and README)
 EXIT_CODES = {
@@ -22,6 +23,8 @@ EXIT_CODES = {
     EXIT_INPUT: "bad input data or profile (the message names the layer, column, value, fix)",
     EXIT_ADDRESS_IN_USE: "serve: the address or port is already in use",
     EXIT_EXISTS: "an output file already exists (add --overwrite to replace it)",
+    EXIT_SOLVER: "the solver gave no answer on good input (e.g. its time limit; the message "
+                 "says what to try)",
 }
 
 LAYER_OPTIONS = ("parcels", "green_spaces", "roads", "pois", "admin", "population")

@@ -16,6 +16,7 @@ Two levels, so that others can check the answers:
 
 from __future__ import annotations
 
+from .._errors import SiteplanSolverError, SolverError
 from ._solve import objective_of, solve
 from .access import (
     ACCESS_METHODS,
@@ -27,10 +28,10 @@ from .access import (
 )
 from .models import MODELS, Model
 from .now import access_now, equity
-from .plan import Plan, SiteplanSolverError
+from .plan import Plan
 from .sites import SitePlan, locate_sites
 
-__all__ = ["solve", "access", "Plan", "SiteplanSolverError", "MODELS", "Model",
+__all__ = ["solve", "access", "Plan", "SiteplanSolverError", "SolverError", "MODELS", "Model",
            "ACCESS_METHODS", "AccessMethod", "step_weights", "gravity_weights",
            "gaussian_weights", "objective_of", "locate_sites", "SitePlan", "access_now",
            "equity"]

@@ -16,8 +16,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from .._errors import Problem, SiteplanInputError
-from .plan import SiteplanSolverError
+from .._errors import Problem, SiteplanInputError, SolverError
 
 __all__ = ["Program", "Solved", "run", "refine"]
 
@@ -79,7 +78,7 @@ def run(prog: Program, *, model: str, time_limit: float, mip_gap: float,
     An infeasible program comes from the caller's constraints (k, spacing,
     groups, capacity) and is a :class:`~siteplan.SiteplanInputError`; a time
     limit without any solution, or a solver failure, is a
-    :class:`SiteplanSolverError`.
+    :class:`~siteplan.SolverError`.
     """
     t0 = time.perf_counter()
     res = milp(prog.c, integrality=prog.integrality, bounds=Bounds(prog.lb, prog.ub),
@@ -92,7 +91,7 @@ def run(prog: Program, *, model: str, time_limit: float, mip_gap: float,
     if res.x is None:
         hint = ("raise time_limit, or solve a smaller problem (fewer demand units: a larger "
                 "demand cell)" if res.status == 1 else "report this with the inputs")
-        raise SiteplanSolverError(model, str(res.message), hint)
+        raise SolverError(f"locate {model!r}", str(res.message), hint)
     value = float(res.fun)
     bound = res.get("mip_dual_bound")
     bound = value if bound is None or not np.isfinite(bound) else float(bound)
@@ -120,7 +119,7 @@ def refine(prog: Program, first: Solved, prefer: np.ndarray, *, model: str,
     try:
         out = run(second, model=model, time_limit=time_limit, mip_gap=0.0,
                   infeasible=Problem(model, "tie-break pass infeasible", "drop prefer"))
-    except (SiteplanInputError, SiteplanSolverError):
+    except (SiteplanInputError, SolverError):
         return first  # the first optimum stands; the preference could not be applied
     return Solved(out.x, first.value, first.bound, first.gap, first.status,
                   first.seconds + out.seconds)

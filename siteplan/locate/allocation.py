@@ -21,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .._errors import Problem, SiteplanInputError, raise_if_problems
+from .._errors import Problem, SiteplanInputError, SolverError, raise_if_problems
 from ..limits import (
     MAX_DISTANCE,
     MAX_SITES,
@@ -217,9 +217,8 @@ def _solve(inst, opts, greedy, shortfall, time_limit) -> tuple[np.ndarray, str]:
         if not shortfall:
             return greedy, (f"stopped early without a plan ({message}); the sequential "
                             "greedy plan is returned")
-        raise SiteplanInputError(Problem(_WHERE, f"no plan found within time_limit="
-                                         f"{time_limit:g} s ({message})", "raise time_limit, "
-                                         "relax min_spacing, or use solver='greedy'"))
+        raise SolverError(_WHERE, f"no plan within time_limit={time_limit:g} s: {message}",
+                          "raise time_limit, relax min_spacing, or use solver='greedy'")
     chosen = old[x]
     status = "optimal" if code == 0 else f"stopped early: {message}"
     if not shortfall and plan_value(inst, chosen, objective) < plan_value(

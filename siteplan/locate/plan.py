@@ -15,22 +15,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Plan", "SiteplanSolverError"]
-
-
-class SiteplanSolverError(RuntimeError):
-    """The solver failed on a well-formed problem (time limit without a solution, a crash).
-
-    Bad input (an impossible ``k``, a radius that leaves people unreachable)
-    is a :class:`~siteplan.SiteplanInputError` instead; this error means the
-    input was fine and the solver did not answer. ``status`` holds HiGHS's
-    own status text.
-    """
-
-    def __init__(self, model: str, status: str, hint: str):
-        self.model = model
-        self.status = status
-        super().__init__(f"locate {model!r}: the solver gave no answer ({status}). {hint}")
+__all__ = ["Plan"]
 
 
 def _frozen_array(a: Any, dtype) -> np.ndarray:

@@ -17,7 +17,7 @@ import numpy as np
 import shapely
 from scipy import sparse
 
-from .._errors import Problem, SiteplanInputError
+from .._errors import Problem, SiteplanInputError, SolverError
 from ..layers.population import demand_points
 from ..limits import MAX_DISTANCE, MAX_SITES, number_problem
 
@@ -102,10 +102,13 @@ def milp_cover(cover: sparse.csr_matrix, weights: np.ndarray, k: int, *,
     integrality = np.concatenate([np.ones(n), np.zeros(len(useful))])
     res = milp(c, constraints=rows, integrality=integrality, bounds=Bounds(0, 1),
                options={"time_limit": time_limit})
-    if res.x is None:
+    if res.status == 2:                  # infeasible: the rules leave no set of kk sites
         raise SiteplanInputError(Problem("select_sites", f"no feasible set of {kk} sites "
                                          f"({res.message})", "lower min_spacing, drop "
                                          "per_kecamatan, or choose fewer sites"))
+    if res.x is None:                    # the solver stopped without a set (time limit)
+        raise SolverError("select_sites", str(res.message), "raise time_limit, or choose "
+                          "fewer candidate sites (a higher min_score)")
     x = res.x[:n]
     chosen = list(np.flatnonzero(x > 0.5))
     return chosen, ("optimal" if res.status == 0 else str(res.message))
@@ -144,7 +147,8 @@ def select_sites(result: gpd.GeoDataFrame, layers: Layers, k: int = 5, *,
                  radius: float = 1000.0, existing: gpd.GeoDataFrame | None = None,
                  min_spacing: float | None = None, per_kecamatan: bool = False,
                  min_score: float | None = None, solver: str = "milp",
-                 cell: float = 100.0, register=None) -> gpd.GeoDataFrame:
+                 cell: float = 100.0, register=None,
+                 time_limit: float = 60.0) -> gpd.GeoDataFrame:
     """Choose ``k`` eligible sites together, maximising the people newly within reach.
 
     Parameters
@@ -178,6 +182,10 @@ def select_sites(result: gpd.GeoDataFrame, layers: Layers, k: int = 5, *,
         A site-offer register (:func:`siteplan.open_register`): its sites of
         the result's profile that are built or in use (``dibangun``,
         ``beroperasi``) count as ``existing`` too.
+    time_limit
+        Seconds the ``"milp"`` solver may take. Stopped with a set, the set
+        is returned and ``attrs["selection"]`` says it stopped early; stopped
+        without one, :class:`siteplan.SolverError` is raised.
 
     Returns
     -------
@@ -201,6 +209,9 @@ def select_sites(result: gpd.GeoDataFrame, layers: Layers, k: int = 5, *,
     if solver not in {"milp", "greedy"}:
         problems.append(Problem("select_sites", f"unknown solver {solver!r}",
                                 "use 'milp' or 'greedy'"))
+    if (bad := number_problem("select_sites", "time_limit", time_limit, low=0.0,
+                              example="60 (seconds)")) is not None:
+        problems.append(bad)
     if problems:
         raise SiteplanInputError(problems)
     if register is not None:
@@ -254,7 +265,7 @@ def select_sites(result: gpd.GeoDataFrame, layers: Layers, k: int = 5, *,
     greedy = greedy_cover(cover, w, k, conflicts=conflicts, tiebreak=score)
     if solver == "milp":
         chosen, status = milp_cover(cover, w, k, conflicts=conflicts, groups=groups,
-                                    tiebreak=score)
+                                    tiebreak=score, time_limit=float(time_limit))
     else:
         chosen, status = greedy, "greedy"
 

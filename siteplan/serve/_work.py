@@ -20,7 +20,7 @@ from typing import Any
 
 from shapely.errors import GEOSException
 
-from .._errors import Problem, SiteplanInputError
+from .._errors import Problem, SiteplanInputError, SolverError
 from .._version import __version__
 from ..scoring.record import record_of
 from ._geojson import feature_collection, jsonable, layer_from_geojson, public_record
@@ -270,6 +270,9 @@ def run_job(ctx: Context, name: str, kwargs: dict[str, Any]) -> tuple[int, str, 
         return 422, _JSON, _body(input_error(exc))
     except ServiceError as exc:
         return exc.status, _JSON, _body(jsonable(exc.body))
+    except SolverError as exc:      # good input, no answer in time: try again with more
+        return 503, _JSON, _body(error_dict("solver", f"{exc.where}: the solver gave no "
+                                            f"answer ({exc.status})", fix=exc.hint))
     except GEOSException as exc:
         # GEOS refuses what it cannot compute: coordinates or distances out of range
         problem = Problem("request", f"the geometry library refused the input ({exc})",
