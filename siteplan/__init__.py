@@ -36,10 +36,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .locate.select import select_sites
     from .locate.sites import locate_sites
     from .methods.weights import ahp_weights
+    from .profiles._toml import profile_to_toml
     from .profiles.profile import Profile, get_profile, list_profiles, read_profile
     from .register import open_register
     from .render.allocation_map import render_allocation
-    from .render.interactive import profile_to_toml
     from .render.offers_map import render_offers
     from .render.rth_map import render_rth
     from .render.score_map import render_map
@@ -66,7 +66,7 @@ _LAZY = {
     "score": "scoring.run",
     "ahp_weights": "methods.weights",
     "render_map": "render.score_map",
-    "profile_to_toml": "render.interactive",
+    "profile_to_toml": "profiles._toml",
     "render_rth": "render.rth_map",
     "rth_gaps": "rth.need",
     "sensitivity": "scoring.stability",

@@ -25,6 +25,27 @@ class Problem:
     tells the user how to repair it. ``cli``, when given, is the same fix as
     said to a user of the ``siteplan`` command (options, not Python): the
     command line shows it instead of ``fix`` (:meth:`text`).
+
+    Parameters
+    ----------
+    where
+        The layer or profile part.
+    what
+        What is wrong, with the column, row and value.
+    fix
+        What to do about it, said to a Python user.
+    cli
+        The same fix said to a user of the command line, or None.
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> try:
+    ...     sp.get_profile("kolam")
+    ... except sp.SiteplanInputError as err:
+    ...     problem = err.problems[0]
+    >>> isinstance(problem, sp.Problem), problem.where
+    (True, 'profile')
     """
 
     where: str
@@ -76,6 +97,26 @@ class SolverError(RuntimeError):
     this error means the input was fine and the solver did not answer.
     ``where`` names the step (``"locate 'pmedian'"``, ``"select_sites"``),
     ``status`` holds HiGHS's own status text and ``hint`` what to try.
+
+    Parameters
+    ----------
+    where
+        The step that ran the solver.
+    status
+        The solver's own status text.
+    hint
+        What to try (``"raise time_limit, ..."``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import siteplan as sp
+    >>> cost = np.arange(20.0).reshape(4, 5)
+    >>> try:
+    ...     sp.locate.solve("pmedian", cost, k=2, time_limit=0)
+    ... except sp.SolverError as err:
+    ...     print(err.where, "|", err.hint.split(",")[0])
+    locate 'pmedian' | raise time_limit
     """
 
     def __init__(self, where: str, status: str, hint: str):

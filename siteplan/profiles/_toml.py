@@ -28,7 +28,7 @@ from .._version import __version__
 if TYPE_CHECKING:
     from .profile import Profile
 
-__all__ = ["toml_text"]
+__all__ = ["toml_text", "profile_to_toml"]
 
 _SAME = 1e-12          # weights closer than this are the file's own
 
@@ -254,3 +254,40 @@ def toml_text(prof: Profile, *, weights: Mapping[str, str] | None = None,
     if method is not None:
         text = text.replace(f'"{_METHOD}"', method)
     return text if text.endswith("\n") else text + "\n"
+
+
+def profile_to_toml(profile: Profile | str) -> str:
+    """A profile as TOML text that :func:`siteplan.read_profile` reads back.
+
+    A profile read from a file (or a copy of one with new weights or method)
+    is written as that file's text with only what changed edited, so its
+    comments and the sources it cites stay. New weights are written per
+    criterion (direct weights, in place of an AHP ``[weights]`` table);
+    unchanged ones stay as the file wrote them.
+
+    Parameters
+    ----------
+    profile
+        A :class:`~siteplan.Profile` or the name of a built-in one.
+
+    Returns
+    -------
+    str
+        The TOML text.
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> prof = sp.get_profile("sentra_kuliner").with_weights({"luas": 0.6})
+    >>> text = sp.profile_to_toml(prof)
+    >>> "[[criteria]]" in text and 'method = "wlc"' in text
+    True
+    >>> from pathlib import Path
+    >>> path = Path("mine.toml")
+    >>> _ = path.write_text(text, encoding="utf-8")  # doctest: +SKIP
+    >>> round(sp.read_profile(path).weights["luas"], 3)  # doctest: +SKIP
+    0.4
+    """
+    from .profile import as_profile
+
+    return toml_text(as_profile(profile))

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
     from ..profiles.profile import Profile
 
-__all__ = ["profile_to_toml", "SCHEMES"]
+__all__ = ["SCHEMES"]
 
 #: classification schemes the page can redo itself (mapclassify's names)
 SCHEMES = {scheme: {lang: words(lang)["schemes"][scheme] for lang in LANGS}
@@ -83,45 +83,6 @@ CSS = """
 .sp-panel .sp-msg{color:#1e40af;margin-top:3px}
 .sp-panel textarea{width:100%;box-sizing:border-box;font:11px/1.3 monospace;margin-top:4px}
 """
-
-
-# ------------------------------------------------------------------ the profile as TOML
-
-def profile_to_toml(profile: Profile | str) -> str:
-    """A profile as TOML text that :func:`siteplan.read_profile` reads back.
-
-    A profile read from a file (or a copy of one with new weights or method)
-    is written as that file's text with only what changed edited, so its
-    comments and the sources it cites stay. New weights are written per
-    criterion (direct weights, in place of an AHP ``[weights]`` table);
-    unchanged ones stay as the file wrote them.
-
-    Parameters
-    ----------
-    profile
-        A :class:`~siteplan.Profile` or the name of a built-in one.
-
-    Returns
-    -------
-    str
-        The TOML text.
-
-    Examples
-    --------
-    >>> import siteplan as sp
-    >>> prof = sp.get_profile("sentra_kuliner").with_weights({"luas": 0.6})
-    >>> text = sp.profile_to_toml(prof)
-    >>> "[[criteria]]" in text and 'method = "wlc"' in text
-    True
-    >>> from pathlib import Path
-    >>> path = Path("mine.toml")
-    >>> _ = path.write_text(text, encoding="utf-8")  # doctest: +SKIP
-    >>> round(sp.read_profile(path).weights["luas"], 3)  # doctest: +SKIP
-    0.4
-    """
-    from ..profiles.profile import as_profile
-
-    return toml_text(as_profile(profile))
 
 
 # ------------------------------------------------------------------ checks
