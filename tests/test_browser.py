@@ -202,6 +202,8 @@ def test_clicking_the_top_site_opens_its_popup_with_its_score(opened, scored):
     p.screenshot("map_tiny_popup.png")
     # the numbered marker opens the same popup
     p.js(f"window.{p.map.get_name()}.closePopup()")
+    p.page.locator(".leaflet-popup-content").wait_for(state="detached")
+    p.page.mouse.move(1, 1)                          # no hover tooltip left over the marker
     p.page.locator(".sp-rank", has_text="1").first.click()
     p.page.locator(".leaflet-popup-content").wait_for()
     assert f"Skor {score}" in p.page.locator(".leaflet-popup-content").inner_text()
