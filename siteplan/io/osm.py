@@ -240,7 +240,7 @@ def osm_frames(path: str | PathLike) -> dict[str, gpd.GeoDataFrame]:
             pyogrio.set_gdal_config_options({"OSM_CONFIG_FILE": before})
     if invalid:
         log.warning("OSM file '%s': %d features with unreadable geometry skipped", path, invalid)
-    frames["_skipped"] = invalid  # type: ignore[assignment]
+    frames["_skipped"] = invalid
     return frames
 
 

@@ -37,7 +37,7 @@ _WHEN = {400: "the Host header is not an allowed name, or Content-Length is not 
 _GEOJSON = "application/geo+json"
 _STATE = Literal[("open", *STATES)]  # type: ignore[valid-type]
 OfferId = Path(ge=1, le=2**62, description="the offer's id", examples=[1])
-StateQuery = Annotated[_STATE | None, Query(  # type: ignore[valid-type]
+StateQuery = Annotated[_STATE | None, Query(
     description="only offers in this state ('open': every state that holds its parcels)")]
 PartnerQuery = Annotated[str | None, Query(max_length=10_000,
                                            description="only this partner's offers")]
