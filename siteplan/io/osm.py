@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from importlib import resources
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -434,7 +435,8 @@ def layers_from_osm(source: str | PathLike, *, parcels=None, crs=None,
     given = dict(extra or {})
     for k in given:
         out.pop(k, None)
-    main = {k: out.pop(k) for k in ("green_spaces", "roads", "pois", "admin") if k in out}
+    main: dict[str, Any] = {k: out.pop(k) for k in ("green_spaces", "roads", "pois", "admin")
+                            if k in out}
     main.update({k: given.pop(k) for k in ("green_spaces", "roads", "pois", "admin",
                                             "population") if k in given})
     layers = load_layers(parcels=parcels, crs=crs, **main, extra={**out, **given},
