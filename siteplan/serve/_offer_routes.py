@@ -5,7 +5,7 @@ any work, and what a partner may see is checked by the job (``_offers``)."""
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.responses import Response
@@ -105,7 +105,8 @@ def add_offer_routes(app: FastAPI, svc: Any) -> None:
         who = _caller(request, *writers)
         reply = await run("make_offer", who=who, req=req)
         if reply.status_code == 201:
-            oid = json.loads(reply.body)["offer"]["properties"]["offer_id"]
+            # run() builds its replies from bytes
+            oid = json.loads(cast(bytes, reply.body))["offer"]["properties"]["offer_id"]
             reply.headers["Location"] = f"/offers/{int(oid)}"
         return reply
 
