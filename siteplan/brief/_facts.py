@@ -114,7 +114,7 @@ def neighbourhood(sites: gpd.GeoDataFrame, layers: Layers) -> pd.DataFrame:
         out[f"{kind}_name"] = ""
         out[f"{kind}_m"] = np.nan
         out[f"{kind}_road_m"] = np.nan
-        if not known:
+        if feats is None or not known:
             continue
         tree = shapely.STRtree(_geoms(feats))
         (i_site, i_feat), dist = tree.query_nearest(geoms, return_distance=True,
@@ -253,6 +253,7 @@ def source_dates(layers: Layers) -> list[tuple[list[str], str, date | None, bool
             head, table = text.rsplit(":", 1)
             path, base = Path(head), head
         known = (getattr(layers, "fingerprints", None) or {}).get(name) or {}
+        when: date | None
         if known.get("date"):   # e.g. an OpenStreetMap extract's replication date
             when = datetime.fromisoformat(str(known["date"]).replace("Z", "+00:00")).date()
         else:

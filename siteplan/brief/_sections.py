@@ -89,7 +89,7 @@ a { color: #1d4ed8; }
 """
 
 
-def _tx(lang: str) -> Mapping[str, str]:
+def _tx(lang: str) -> Mapping[str, Any]:  # texts, and the table of layer names
     return WORDS[lang]
 
 

@@ -241,7 +241,7 @@ def site_png(layers: Layers, geom: shapely.Geometry, *, rings: Sequence[float],
     return _png(fig)
 
 
-def overview_png(layers: Layers, geoms: Sequence[shapely.Geometry], *, north: str,
+def overview_png(layers: Layers, geoms: Sequence[shapely.Geometry] | np.ndarray, *, north: str,
                  width_in: float = 6.7, max_height_in: float = 4.6) -> bytes:
     """The city with the chosen sites numbered 1..n (in the order given)."""
     st = _styles()

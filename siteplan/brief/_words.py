@@ -8,13 +8,14 @@ units and escaping are :mod:`siteplan.words`' own.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from .. import words as _w
 from ..words import distance_words, fmt_date, num  # noqa: F401  (re-exported)
 
 esc = _w.esc1
 
-WORDS: Mapping[str, Mapping[str, str]] = _w.section("brief")
+WORDS: Mapping[str, Mapping[str, Any]] = _w.section("brief")  # texts; layer_names a table
 UNITS: Mapping[str, Mapping[str, str]] = _w.section("units")
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from os import PathLike
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -33,12 +34,14 @@ def _varint(b: bytes, i: int) -> tuple[int, int]:
         shift += 7
 
 
-def _protobuf(b: bytes) -> dict[int, object]:
+def _protobuf(b: bytes) -> dict[int, int | bytes]:
     """The fields of one protobuf message (last value of each field number)."""
-    out, i = {}, 0
+    out: dict[int, int | bytes] = {}
+    i = 0
     while i < len(b):
         key, i = _varint(b, i)
         number, wire = key >> 3, key & 7
+        value: int | bytes
         if wire == 0:
             value, i = _varint(b, i)
         elif wire == 2:
@@ -68,10 +71,11 @@ def _pbf_replication_time(path: Path) -> datetime | None:
                 return None
             head = _protobuf(fh.read(size))
             if head.get(1) != b"OSMHeader" or not isinstance(head.get(3), int) \
-                    or head[3] > 32 * 1024 * 1024:
+                    or cast(int, head[3]) > 32 * 1024 * 1024:  # an int: checked just before
                 return None
-            blob = _protobuf(fh.read(head[3]))
-        data = zlib.decompress(blob[3]) if 3 in blob else blob.get(1)
+            blob = _protobuf(fh.read(cast(int, head[3])))
+        # the Blob's zlib_data (field 3) is length-delimited: bytes in a well-formed file
+        data = zlib.decompress(cast(bytes, blob[3])) if 3 in blob else blob.get(1)
         seconds = _protobuf(data).get(32) if isinstance(data, bytes) else None
     except (OSError, ValueError, IndexError, struct.error, zlib.error):
         return None

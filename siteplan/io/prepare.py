@@ -63,7 +63,7 @@ def _match_columns(gdf: gpd.GeoDataFrame, schema: LayerSchema | None) -> dict[st
     """Map actual column names to canonical ones (case- and punctuation-insensitive)."""
     if schema is None:
         return {}
-    present = {}
+    present: dict[str, str] = {}
     for col in gdf.columns:
         if col == gdf.geometry.name:
             continue
@@ -91,7 +91,7 @@ def _user_columns(name: str, gdf: gpd.GeoDataFrame, columns: Mapping[str, str],
     renaming is returned as a note for ``Layers.repairs``.
     """
     where = f"layer '{name}'"
-    present = {}
+    present: dict[str, str] = {}
     for col in gdf.columns:
         if col != gdf.geometry.name:
             present.setdefault(_norm(col), col)

@@ -8,7 +8,7 @@ parcels, so every partition of the dask engine may share them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -35,7 +35,7 @@ def require_column(gdf: pd.DataFrame, column: str, *, layer: str, context: str,
                                          f"which it does not have (it has: {cols})", fix))
 
 
-def where_key(where: Mapping[str, tuple] | None) -> tuple:
+def where_key(where: Mapping[str, Sequence] | None) -> tuple:
     """A hashable, order-free form of a ``where`` filter (for cache keys)."""
     return tuple(sorted((k, tuple(v)) for k, v in (where or {}).items()))
 
@@ -45,7 +45,7 @@ def geoms_of(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return np.asarray(gdf.geometry.array, dtype=object)
 
 
-def none_of_a_kind(layer: str, where: Mapping[str, tuple] | None) -> bool:
+def none_of_a_kind(layer: str, where: Mapping[str, Sequence] | None) -> bool:
     """True when ``where`` asks only for values of a closed vocabulary
     (:data:`siteplan.io.schema.CLOSED_VALUES`, e.g. the rivers' ``width_class``).
 
@@ -63,7 +63,7 @@ def none_of_a_kind(layer: str, where: Mapping[str, tuple] | None) -> bool:
     return True
 
 
-def select_features(layers: Layers, layer: str, where: Mapping[str, tuple], *,
+def select_features(layers: Layers, layer: str, where: Mapping[str, Sequence], *,
                     context: str, allow_empty: bool = False) -> gpd.GeoDataFrame:
     """The features of ``layer`` whose columns hold one of the allowed values.
 
@@ -97,16 +97,16 @@ def select_features(layers: Layers, layer: str, where: Mapping[str, tuple], *,
             mask &= values.isin(list(allowed)).to_numpy(dtype=bool)
     out = gdf.loc[mask]
     if len(out) == 0 and not allow_empty and not none_of_a_kind(layer, where):
-        have = {c: sorted(map(str, gdf[c].dropna().unique()))[:12] for c in where}
+        present = {c: sorted(map(str, gdf[c].dropna().unique()))[:12] for c in where}
         raise SiteplanInputError(Problem(context, f"layer '{layer}' has no feature where "
-                                         f"{dict(where)} (values present: {have})",
+                                         f"{dict(where)} (values present: {present})",
                                          "fix the filter values, or add such features, "
                                          "or score with missing=\"skip\" to leave the rule "
                                          "out"))
     return out
 
 
-def feature_tree(layers: Layers, layer: str, where: Mapping[str, tuple], *, context: str,
+def feature_tree(layers: Layers, layer: str, where: Mapping[str, Sequence], *, context: str,
                  dissolve: bool = False) -> tuple[shapely.STRtree, gpd.GeoDataFrame, np.ndarray]:
     """(STRtree, features, geometries) for a filtered layer, cached on the bundle.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from os import PathLike
+from typing import TypeAlias, cast
 
 import geopandas as gpd
 import numpy as np
@@ -22,7 +23,7 @@ from .raster import RasterLayer, as_raster
 
 __all__ = ["load_layers", "read_layer", "prepare_layer", "LayerSource"]
 
-LayerSource = str | PathLike | gpd.GeoDataFrame | tuple[str | PathLike, str]
+LayerSource: TypeAlias = str | PathLike | gpd.GeoDataFrame | tuple[str | PathLike, str]
 
 
 # ------------------------------------------------------------------- the bundle
@@ -188,7 +189,8 @@ def load_layers(
             else:
                 frames[name], sources[name] = resolve_source(name, source, encoding)
         except SiteplanInputError as exc:
-            problems.extend(exc.problems)
+            # siteplan raises its input errors with Problem values only
+            problems.extend(cast(list[Problem], exc.problems))
     if rasters and not frames and crs is None:
         problems.append(Problem("crs", "only raster layers: no metric CRS to work in",
                                 "pass the parcels, or crs=\"EPSG:32748\""))

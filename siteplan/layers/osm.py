@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from importlib import resources
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -240,7 +241,7 @@ def osm_frames(path: str | PathLike) -> dict[str, gpd.GeoDataFrame]:
             pyogrio.set_gdal_config_options({"OSM_CONFIG_FILE": before})
     if invalid:
         log.warning("OSM file '%s': %d features with unreadable geometry skipped", path, invalid)
-    frames["_skipped"] = invalid  # type: ignore[assignment]
+    frames["_skipped"] = invalid
     return frames
 
 
@@ -434,7 +435,8 @@ def layers_from_osm(source: str | PathLike, *, parcels=None, crs=None,
     given = dict(extra or {})
     for k in given:
         out.pop(k, None)
-    main = {k: out.pop(k) for k in ("green_spaces", "roads", "pois", "admin") if k in out}
+    main: dict[str, Any] = {k: out.pop(k) for k in ("green_spaces", "roads", "pois", "admin")
+                            if k in out}
     main.update({k: given.pop(k) for k in ("green_spaces", "roads", "pois", "admin",
                                             "population") if k in given})
     layers = load_layers(parcels=parcels, crs=crs, **main, extra={**out, **given},

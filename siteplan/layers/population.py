@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -62,7 +62,7 @@ class RasterSpread(NamedTuple):
     """
 
     raster: RasterLayer
-    crs: object                      # the bundle's CRS, in which geometries come
+    crs: pyproj.CRS                  # the bundle's CRS, in which geometries come
     minus: shapely.Geometry | None = None
 
 
@@ -88,7 +88,9 @@ def spread(layers: Layers, layer: str, column: str | None,
 
     def build() -> Spread:
         feats = select_features(layers, layer, where or {}, context=context)
-        return _make(geoms_of(feats), numeric_column(feats, column, layer, context), layer)
+        # a vector layer's spread reads column: needed by the measures that spread one
+        return _make(geoms_of(feats), numeric_column(feats, cast(str, column), layer, context),
+                     layer)
 
     return layers.cache.get(CacheKey("spread", (layer,), (column, where_key(where))), build)
 
@@ -99,7 +101,7 @@ def _require_population(layers: Layers, context: str) -> None:
                                          "pass population=... to sp.load_layers"))
 
 
-def people(layers: Layers, *, context: str = "population") -> Spread:
+def people(layers: Layers, *, context: str = "population") -> Spread | RasterSpread:
     """The population layer as a spread of people."""
     _require_population(layers, context)
     return spread(layers, "population", "population", context=context)
@@ -179,7 +181,7 @@ def amount_in(areas: np.ndarray, s: Spread | RasterSpread, *, once: bool = False
     return np.bincount(i, weights=w, minlength=len(areas))
 
 
-def amount_within(geoms: np.ndarray, radius: float, s: Spread) -> np.ndarray:
+def amount_within(geoms: np.ndarray, radius: float, s: Spread | RasterSpread) -> np.ndarray:
     """The quantity within ``radius`` metres of each geometry.
 
     Points count whole when within ``radius`` (exact distance); lines and

@@ -233,7 +233,7 @@ def read_window(raster: RasterLayer, bounds: tuple[float, float, float, float], 
 # ------------------------------------------------------------------ line integrals
 
 
-def _rings(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _rings(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every ring's coordinates (exteriors counter-clockwise, holes clockwise) and owner."""
     polys, owner = shapely.get_parts(geoms, return_index=True)
     polys = shapely.orient_polygons(polys) if hasattr(shapely, "orient_polygons") else \

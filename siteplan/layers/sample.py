@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 from .bundle import Layers
 
@@ -108,7 +109,8 @@ def load_sample() -> Layers:
 
     path = sample_path()
     rasters = {name: str(path.parent / file) for name, file in RASTER_FILES.items()}
-    loaded = load_layers(**{name: (path, name) for name in _CORE},
+    core: dict[str, Any] = {name: (path, name) for name in _CORE}  # keyword arguments
+    loaded = load_layers(**core,
                          population=rasters.pop("population"),
                          extra={**{name: (path, name) for name in _EXTRA},
                                 "population_kelurahan": (path, "population"), **rasters})

@@ -93,6 +93,10 @@ def build_instance(results, layers, opts: dict, *, cell: float = 100.0):
         "parcel_id"].isin(excl).to_numpy()
     uses = tuple(opts["demand"])
     demand = np.array([opts["demand"][u] for u in uses], dtype=int)
+    # the parts per use, then their concatenation
+    pair_use: list[np.ndarray] | np.ndarray
+    pair_cand: list[np.ndarray] | np.ndarray
+    pair_score: list[np.ndarray] | np.ndarray
     pair_use, pair_cand, pair_score = [], [], []
     for u, use in enumerate(uses):                   # a handful of uses
         if not demand[u]:

@@ -11,6 +11,7 @@ gets at most one use" means once sites and parcels are mixed.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 from scipy import sparse
@@ -44,13 +45,13 @@ class Instance:
         new_of = np.full(self.n, -1)
         new_of[old] = np.arange(len(old))
         groups = tuple((u, k, new_of[p[keep[p]]]) for u, k, p in self.groups)
-        cover = None
+        cover: tuple | None = None
         if self.cover is not None:
-            cover = []
+            parts = []
             for idx, c, w in self.cover:
                 sel = keep[idx]
-                cover.append((new_of[idx[sel]], c[sel], w))
-            cover = tuple(cover)
+                parts.append((new_of[idx[sel]], c[sel], w))
+            cover = tuple(parts)
         inst = replace(self, pair_use=self.pair_use[old], pair_cand=self.pair_cand[old],
                        score=self.score[old], fixed=self.fixed[old],
                        conflicts=self.conflicts[old][:, old].tocsr(), groups=groups,
@@ -139,7 +140,7 @@ def solve_milp(inst: Instance, objective: str, *, time_limit: float = 60.0,
     else:
         c[:n] = -1e-9 * inst.score          # tie-break: the better-scored site, same people
         offset = n
-        for idx, cov, w in cover:
+        for idx, cov, w in cast(tuple, cover):  # the coverage objective: built with its cover
             k = cov.shape[1]
             if not k:
                 continue
@@ -234,7 +235,7 @@ def greedy_plan(inst: Instance, objective: str) -> tuple[np.ndarray, dict[str, i
     fixed = np.flatnonzero(inst.fixed)
     for p in fixed:                                  # a handful of fixed sites
         used[members_t[inst.pair_cand[p]].indices] = True
-    chosen: list[int] = list(fixed)
+    chosen: list[np.integer] = list(fixed)  # numpy's integers, as indices of the pairs
     shortfall: dict[str, int] = {}
     for u, name in enumerate(inst.uses):             # a handful of uses
         idx = np.flatnonzero(inst.pair_use == u)
@@ -277,8 +278,8 @@ def greedy_plan(inst: Instance, objective: str) -> tuple[np.ndarray, dict[str, i
         local_of[idx] = np.arange(len(idx))
         best_first = sorted(todo, key=lambda kp: -float(np.max(
             inst.score[kp[1]], initial=-np.inf)))
-        for _k, p in best_first:                     # a handful of kecamatan
-            loc = local_of[p]
+        for _k, group in best_first:                 # a handful of kecamatan
+            loc = local_of[group]
             loc = loc[allowed[loc]]
             if len(loc) and len(mine) < inst.demand[u]:
                 take(int(loc[np.argmax(value(loc))]))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import cast
 
 import numpy as np
 from scipy import sparse
@@ -59,7 +60,7 @@ def _use_best(inst: Instance, u: int, closed: np.ndarray, time_limit: float):
     k = int(inst.demand[u]) - len(fixed_u)
     if k < 0 or len(free) < k:
         return None
-    idx, cov, w = inst.cover[u]
+    idx, cov, w = cast(tuple, inst.cover)[u]  # a coverage instance: built with its cover
     row = np.full(inst.n, -1)
     row[idx] = np.arange(len(idx))
     left = w.astype(float).copy()
@@ -98,7 +99,8 @@ def _use_best(inst: Instance, u: int, closed: np.ndarray, time_limit: float):
         sub, old = inst.subset(keep)
         dem = np.array([inst.demand[v] if v == u else int((sub.fixed & (sub.pair_use == v))
                         .sum()) for v in range(len(inst.uses))])
-        cover = tuple(c if v == u else _EMPTY for v, c in enumerate(sub.cover))
+        # a subset of a coverage instance keeps its cover
+        cover = tuple(c if v == u else _EMPTY for v, c in enumerate(cast(tuple, sub.cover)))
         sub = replace(sub, demand=dem, cover=cover,
                       groups=tuple(g for g in sub.groups if g[0] == u))
         x, code, _ = solve_milp(sub, "coverage", time_limit=time_limit)
@@ -126,7 +128,7 @@ def solve_split(inst: Instance, start: np.ndarray | None, *, time_limit: float =
     best_val = plan_value(inst, start, "coverage") if start is not None else -np.inf
     uses = [int(u) for u in np.flatnonzero(inst.demand)]
     cache: dict = {}
-    stack = [frozenset()]                                    # (use, parcel) pairs closed
+    stack: list[frozenset] = [frozenset()]                   # (use, parcel) pairs closed
     nodes = 0
     while stack:
         nodes += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -129,7 +129,7 @@ def check_inputs(model: str, cost: Any, *, needs: frozenset[str], weights: Any, 
     problems: list[Problem] = []
     a = _matrix("cost", cost, where, problems, square=square)
     n, m = a.shape if a is not None else (0, 0)
-    w = np.ones(n)
+    w: np.ndarray | None = np.ones(n)
     if weights is not None and a is not None:
         w = _vector("weights", weights, n, where, problems,
                     "give one weight (people) >= 0 per demand row")
@@ -207,7 +207,9 @@ def check_inputs(model: str, cost: Any, *, needs: frozenset[str], weights: Any, 
             problems.append(p)
     if problems:
         raise SiteplanInputError(problems)
-    return Inputs(model, a, w, int(k) if "k" in needs else None,
+    # no problems: cost and weights were read (None comes only with a problem)
+    return Inputs(model, cast(np.ndarray, a), cast(np.ndarray, w),
+                  int(k) if "k" in needs else None,
                   float(radius) if "radius" in needs else None, cap, fx, ex, sc,
                   None if min_spacing is None else float(min_spacing), g, pref,
                   float(time_limit), float(mip_gap), bool(single_source))

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -160,8 +160,9 @@ def _two_step(a: _Args, w: np.ndarray) -> np.ndarray:
 
 
 def _fca(a: _Args) -> np.ndarray:
-    dc = a.demand_cost
-    people = (dc <= a.radius) @ a.demand  # inf (no route) is never within
+    # fca needs demand_cost and radius: access() refuses it without them
+    dc = cast(np.ndarray, a.demand_cost)
+    people = (dc <= cast(float, a.radius)) @ a.demand  # inf (no route) is never within
     supply = _within(a).astype(float) @ a.supply
     return np.divide(supply, people, out=np.zeros(len(people)), where=people > 0)
 
@@ -171,12 +172,12 @@ def _2sfca(a: _Args) -> np.ndarray:
 
 
 def _e2sfca(a: _Args) -> np.ndarray:
-    r = a.radius
+    r = cast(float, a.radius)  # used only without a weight, when access() requires radius
     return _two_step(a, _f(a, lambda: step_weights({r / 3: 1.0, 2 * r / 3: 0.68, r: 0.22})))
 
 
 def _3sfca(a: _Args) -> np.ndarray:
-    r = a.radius
+    r = cast(float, a.radius)  # used only without a weight, when access() requires radius
     f = _f(a, lambda: step_weights({r / 6: 0.962, r / 3: 0.704, r / 2: 0.377, r: 0.042}))
     total = f.sum(axis=1)
     g = np.divide(f, total[:, None], out=np.zeros(f.shape), where=total[:, None] > 0)
@@ -372,6 +373,8 @@ def access(cost: Any, demand: Any, supply: Any, *, method: str = "2sfca",
                                 "use locate.step_weights({500: 1, 1000: 0.5})"))
     if problems:
         raise SiteplanInputError(problems)
-    args = _Args(c, d, s, None if radius is None else float(radius), fn, dc, float(tau),
+    # no problems: every array was read (_array gives None only with a problem)
+    args = _Args(cast(np.ndarray, c), cast(np.ndarray, d), cast(np.ndarray, s),
+                 None if radius is None else float(radius), fn, dc, float(tau),
                  None if rho is None else float(rho), int(max_cycles))
     return entry.func(args)

@@ -377,7 +377,7 @@ def _per_use(value, name: str, dem: dict, problems: list) -> dict[str, float]:
             problems.append(Problem(f"{_WHERE}: {name}", f"names use '{use}', which demand "
                                     "does not ask for", "drop it or add the use to demand"))
         elif isinstance(v, bool) or not isinstance(v, Real) or not finite(v) or not \
-                0 < v <= MAX_DISTANCE:
+                0 < v <= MAX_DISTANCE:  # type: ignore[operator]  # typeshed's Real lacks __gt__
             problems.append(Problem(f"{_WHERE}: {name}['{use}']", f"must be > 0 and <= "
                                     f"{bound_text(MAX_DISTANCE)} metres, got {show(v)}",
                                     f"use e.g. {name}=1000"))

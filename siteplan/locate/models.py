@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from scipy import sparse
@@ -242,10 +243,12 @@ def _pmedian(inp: Inputs) -> Outcome:
 
 
 def _cpmedian(inp: Inputs) -> Outcome:
-    cap = inp.capacity
+    # the capacitated p-median needs capacity and k: check_inputs refuses it without them
+    cap = cast(np.ndarray, inp.capacity)
+    k = cast(int, inp.k)
     total = float(inp.weights.sum())
     free = np.sort(cap[inp.allowed & ~np.isin(np.arange(inp.m), inp.fixed)])[::-1]
-    best = float(cap[inp.fixed].sum() + free[:max(inp.k - len(inp.fixed), 0)].sum())
+    best = float(cap[inp.fixed].sum() + free[:max(k - len(inp.fixed), 0)].sum())
     if best < total:
         raise SiteplanInputError(Problem(
             f"locate.solve({inp.model!r})", f"the {inp.k} sites of largest capacity hold "
@@ -264,8 +267,8 @@ def _cpmedian(inp: Inputs) -> Outcome:
     assign = np.full(inp.n, -1, dtype=np.int64)
     share = out.x[m:]
     order = np.lexsort((-share, ri))  # each row's largest share first
-    first = order[np.r_[True, ri[order][1:] != ri[order][:-1]]]
-    assign[rows[ri[first]]] = sj[first]
+    lead = order[np.r_[True, ri[order][1:] != ri[order][:-1]]]
+    assign[rows[ri[lead]]] = sj[lead]
     value = None if inp.single_source else float(np.sum(prog.c[m:] * share))
     return Outcome(_chosen(out.x, m), out.bound, out.gap, out.status, assign, value)
 
@@ -349,7 +352,8 @@ def _greedy_dispersion(d: np.ndarray, inp: Inputs) -> float | None:
         chosen = [int(a), int(b)]
     free[chosen] = False
     near = np.min(d[:, chosen], axis=1)
-    while len(chosen) < inp.k:  # k steps, each over every site at once
+    # a model with k: check_inputs has it
+    while len(chosen) < cast(int, inp.k):  # k steps, each over every site at once
         j = int(np.argmax(np.where(free, near, -np.inf)))
         if not free[j]:
             return None

@@ -65,7 +65,7 @@ def milp_cover(cover: sparse.csr_matrix, weights: np.ndarray, k: int, *,
                conflicts: sparse.csr_matrix | None = None,
                groups: np.ndarray | None = None,
                tiebreak: np.ndarray | None = None, time_limit: float = 60.0
-               ) -> tuple[list[int], str]:
+               ) -> tuple[list[np.intp], str]:
     """Maximal covering location problem as an integer program (HiGHS via SciPy).
 
     Variables x_i (site chosen, binary) and y_j (point covered, 0..1):
@@ -263,6 +263,7 @@ def select_sites(result: gpd.GeoDataFrame, layers: Layers, k: int = 5, *,
                                              f"got k={k}", f"use k={n_groups} or more"))
     score = sites["score"].to_numpy(dtype=float)
     greedy = greedy_cover(cover, w, k, conflicts=conflicts, tiebreak=score)
+    chosen: list[int] | list[np.intp]  # the greedy's ints, or the program's numpy indices
     if solver == "milp":
         chosen, status = milp_cover(cover, w, k, conflicts=conflicts, groups=groups,
                                     tiebreak=score, time_limit=float(time_limit))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -61,7 +61,8 @@ class Measure:
 def _zonal(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray, layers: Layers,
           context: str) -> np.ndarray:
     """A raster's statistic over the parcel, or a polygon layer's value at its inner point."""
-    if isinstance(layers.get(crit.layer), RasterLayer):
+    # "layer" is among zonal's needs (MEASURES)
+    if isinstance(layers.get(cast(str, crit.layer)), RasterLayer):
         return raster.raster_zonal(crit, parcels, geoms, layers, context)
     if crit.column is None:
         raise SiteplanInputError(Problem(context, f"measure 'zonal' on the polygon layer "
@@ -248,11 +249,11 @@ def _standalone(measure: str, parcels: gpd.GeoDataFrame, features: gpd.GeoDataFr
     if radius is not None or "radius" in MEASURES[measure].needs:
         from ..limits import MAX_DISTANCE, number_problem
 
-        bad = number_problem(context, "radius", radius, strict_low=True, high=MAX_DISTANCE,
-                             unit="m", example="1000")
-        if bad:
-            raise SiteplanInputError(bad)
-        radius = float(radius)
+        problem = number_problem(context, "radius", radius, strict_low=True,
+                                 high=MAX_DISTANCE, unit="m", example="1000")
+        if problem:
+            raise SiteplanInputError(problem)
+        radius = float(cast(float, radius))  # number_problem refuses None
     frames = {"parcels": parcels}
     if features is not None:
         frames[layer_name] = features

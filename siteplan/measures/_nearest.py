@@ -47,7 +47,7 @@ import shapely
 try:  # the extra [fast]; without it (or where numba lags a new Python) the GEOS path runs
     import numba
 except ImportError:  # pragma: no cover - tests/test_fast_extra.py runs without it in a child
-    numba = None
+    numba = None  # type: ignore[assignment]  # an optional import: None when it is missing
 
 __all__ = ["available", "FeatureGrid", "feature_grid", "parcel_rings", "nearest", "one_run"]
 
@@ -167,6 +167,8 @@ def feature_grid(fgeoms: np.ndarray, max_cells: int = 4_000_000,
                  0, (nx - 1, ny - 1))
     c1 = np.clip(np.floor((np.maximum(p0, p1) + pad - (xmin, ymin)) / h).astype(np.int64),
                  0, (nx - 1, ny - 1))
+    cells: list[np.ndarray] | np.ndarray  # the parts, then their concatenation
+    segs: list[np.ndarray] | np.ndarray
     cells, segs = [], []
     for dx in (0, 1):
         for dy in (0, 1):
@@ -312,14 +314,14 @@ def _cache_folder() -> Iterator[None]:
     # numba picks a function's cache folder when the function is decorated: siteplan's own
     # folder for these functions only (other numba users of the process keep theirs), unless
     # the user set numba's (then config.CACHE_DIR is not empty and stays)
-    if numba.config.CACHE_DIR:
+    if numba.config.CACHE_DIR:  # type: ignore[attr-defined]  # numba sets it at import
         yield
         return
-    numba.config.CACHE_DIR = cache_dir()
+    numba.config.CACHE_DIR = cache_dir()  # type: ignore[attr-defined]  # as above
     try:
         yield
     finally:
-        numba.config.CACHE_DIR = ""
+        numba.config.CACHE_DIR = ""  # type: ignore[attr-defined]  # as above
 
 
 def _jit(fn, **options):

@@ -9,7 +9,7 @@ one raw value per parcel; :mod:`siteplan.measures` lists them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import geopandas as gpd
 import numpy as np
@@ -48,22 +48,23 @@ def distance(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray, laye
     of :mod:`siteplan.measures._nearest`; anything else (and any parcel it
     leaves unsure) through :func:`_nearest` on GEOS.
     """
-    tree_key = CacheKey("tree", (crit.layer,), (where_key(crit.where), False))
+    layer = cast(str, crit.layer)  # "layer" is among the measure's needs (MEASURES)
+    tree_key = CacheKey("tree", (layer,), (where_key(crit.where), False))
     if _compiled.available() and tree_key not in layers.cache:
         # the compiled search needs no STRtree: it is built only if the GEOS path runs
         fgeoms = layers.cache.get(
-            CacheKey("feature_geoms", (crit.layer,), (where_key(crit.where),)),
-            lambda: geoms_of(select_features(layers, crit.layer, crit.where,
+            CacheKey("feature_geoms", (layer,), (where_key(crit.where),)),
+            lambda: geoms_of(select_features(layers, layer, crit.where,
                                              context=context)))
     else:
-        _, _, fgeoms = feature_tree(layers, crit.layer, crit.where, context=context)
+        _, _, fgeoms = feature_tree(layers, layer, crit.where, context=context)
     limit = saturation_distance(crit.transform)
     out = np.full(len(geoms), np.inf)
     todo = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))   # the rest stay inf
     if len(fgeoms) == 0 or not todo.any():
         return out
     grid = layers.cache.get(
-        CacheKey("feature_grid", (crit.layer,), (where_key(crit.where),)),
+        CacheKey("feature_grid", (layer,), (where_key(crit.where),)),
         lambda: _compiled.feature_grid(fgeoms)) if _compiled.available() else None
     got = None if grid is None else _compiled.nearest(
         geoms if todo.all() else geoms[todo], grid, limit)
@@ -78,10 +79,10 @@ def distance(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray, laye
         return cKDTree(xy) if len(xy) else None, owner, shapely.bounds(fgeoms)
 
     kd, owner, fbox = layers.cache.get(
-        CacheKey("vertices", (crit.layer,), (where_key(crit.where),)), build)
+        CacheKey("vertices", (layer,), (where_key(crit.where),)), build)
     if kd is None:
         return out
-    tree, _, fgeoms = feature_tree(layers, crit.layer, crit.where, context=context)
+    tree, _, fgeoms = feature_tree(layers, layer, crit.where, context=context)
     out[todo] = _nearest(geoms[todo], fgeoms, tree, kd, owner, fbox, limit)
     return out
 
@@ -157,7 +158,7 @@ def overlap_share(crit, parcels, geoms, layers, context) -> np.ndarray:
     """The share (0-1) of the parcel covered by the (dissolved) features."""
     tree, _, parts = feature_tree(layers, crit.layer, crit.where, context=context,
                                   dissolve=True)
-    out = np.zeros(len(geoms))
+    out: np.ndarray = np.zeros(len(geoms))
     i_in, i_f = tree.query(geoms, predicate="intersects")
     if len(i_in):
         inter = shapely.area(shapely.intersection(geoms[i_in], parts[i_f]))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -86,7 +86,7 @@ def road_speeds(mode: str = DEFAULT_MODE) -> dict[str, float]:
     return {r["road_class"]: float(r["speed_kmh"]) for r in rows}
 
 
-def _seconds(classes: np.ndarray, length: np.ndarray, mode: str = DEFAULT_MODE,
+def _seconds(classes: np.ndarray | None, length: np.ndarray, mode: str = DEFAULT_MODE,
              speed: float | None = None) -> np.ndarray:
     """Seconds to travel each segment: at ``speed`` km/h, else at the mode's class speed
     (a class the table does not list goes at the mode's slowest)."""
@@ -301,7 +301,8 @@ def _nearest_segment(graph: RoadGraph, geoms: np.ndarray, max_snap: float
 
 def _targets(crit: Criterion, layers: Layers, context: str) -> np.ndarray:
 
-    feats = select_features(layers, crit.layer, crit.where, context=context)
+    # "layer" is among the network measures' needs (MEASURES)
+    feats = select_features(layers, cast(str, crit.layer), crit.where, context=context)
     return np.asarray(feats.geometry.array, dtype=object)
 
 
@@ -460,7 +461,7 @@ def network_catchment(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndar
     notes[p_seg < 0] = f"{crit.name}: unreachable, no road within {MAX_SNAP:g} m"
     ok = p_seg >= 0
     out[ok] = people_by_segment(graph, p_seg[ok], p_along[ok], p_gap[ok], d_seg, d_along,
-                                d_gap, people, float(crit.radius))
+                                d_gap, people, float(cast(float, crit.radius)))  # needed
     # parcels the network meets at nodes near or inside them: counted from every entrance
     e_row, e_node, e_metres = entrances(graph, geoms, tree=_node_tree(graph, layers))
     e_ok = ok[e_row]
@@ -470,5 +471,5 @@ def network_catchment(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndar
         pos = np.searchsorted(rows, e_row)
         out[rows] = people_by_entrances(graph, p_seg[rows], p_along[rows], p_gap[rows], pos,
                                         e_node, e_metres, d_seg, d_along, d_gap, people,
-                                        float(crit.radius))
+                                        float(cast(float, crit.radius)))  # as above
     return out, notes

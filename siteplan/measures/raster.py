@@ -7,7 +7,7 @@ reprojected to it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -40,7 +40,7 @@ def raster_zonal(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray,
     ``share`` is the part of the parcel (of its cells with data) whose value is
     in ``values`` or at least ``at_least``, from 0 to 1.
     """
-    raster = _raster(layers, crit.layer, context)
+    raster = _raster(layers, cast(str, crit.layer), context)  # a needed key (MEASURES)
     return zonal_stats(geoms, layers.crs, raster, crit.stat or "mean",
                        values=crit.values, at_least=crit.at_least)
 
@@ -51,7 +51,7 @@ def slope(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray, layers:
 
     In ``unit`` percent (default) or degrees.
     """
-    raster = _raster(layers, crit.layer, context)
+    raster = _raster(layers, cast(str, crit.layer), context)  # a needed key (MEASURES)
     unit = crit.unit or "percent"
     return zonal_stats(geoms, layers.crs, raster, crit.stat or "mean",
                        transform_cells=lambda win, r: slope_cells(win, r, unit))

@@ -16,7 +16,7 @@ from importlib import resources
 from os import PathLike
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from .._errors import Problem, SiteplanInputError
 from ..criterion import Criterion
@@ -499,7 +499,7 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
         if bad_keys:
             problems.append(Problem(cw, f"unknown key(s) {', '.join(sorted(bad_keys))}",
                                     f"use only: {', '.join(sorted(_CRITERION_KEYS))}"))
-        measure = cr.get("measure")
+        measure: Any = cr.get("measure")  # as written in the profile, checked next
         if measure not in MEASURES:
             problems.append(Problem(cw, f"unknown measure {measure!r}",
                                     f"use one of: {', '.join(MEASURES)}"))
@@ -542,7 +542,8 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
                                     "add transform = { type = \"linear\", best = 0, "
                                     "worst = 1000 }"))
         else:
-            unit = spec.unit if spec is not None else ""
+            # a unit that depends on the criterion (a function) is neither m nor min
+            unit = spec.unit if spec is not None and isinstance(spec.unit, str) else ""
             bound = {"m": MAX_DISTANCE, "min": MAX_MINUTES}.get(unit, MAX_MAGNITUDE)
             problems.extend(check_transform(cr["transform"], f"{cw} transform", bound=bound,
                                             unit=unit if unit in ("m", "min") else ""))
@@ -558,10 +559,11 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
             problems.append(Problem(f"{where} [weights]", "must be a table",
                                     "write [weights] with order = [...] and ahp = [[...]]"))
         else:
-            bad = set(wt) - _WEIGHTS_KEYS
-            if bad:
+            unknown = set(wt) - _WEIGHTS_KEYS
+            if unknown:
                 problems.append(Problem(f"{where} [weights]", f"unknown key(s) "
-                                        f"{', '.join(sorted(bad))}", "use order, ahp or values"))
+                                        f"{', '.join(sorted(unknown))}",
+                                        "use order, ahp or values"))
             order = wt.get("order", names)
             if sorted(map(str, order)) != sorted(names):
                 problems.append(Problem(f"{where} [weights]", f"order {order} must list every "
@@ -610,7 +612,8 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
         try:
             weights = normalise_weights(weights, f"{where} weights")
         except SiteplanInputError as exc:
-            problems.extend(exc.problems)
+            # siteplan raises its input errors with Problem values only
+            problems.extend(cast(list[Problem], exc.problems))
 
     if problems:
         raise SiteplanInputError(problems)

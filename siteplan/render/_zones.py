@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 def is_raster_zone(con: Mapping[str, Any], layers: Mapping[str, Any] | None) -> bool:
     """True for an ``outside`` rule on a raster layer of ``layers`` (a zone to draw here)."""
     return (layers is not None and con.get("type") == "outside"
-            and isinstance(layers.get(con.get("layer")), RasterLayer))
+            and isinstance(layers.get(con.get("layer", "")), RasterLayer))
 
 
 def zone_cells(raster: RasterLayer, con: Mapping[str, Any], bounds) -> tuple[np.ndarray, Any]:

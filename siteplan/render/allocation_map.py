@@ -269,7 +269,7 @@ def _context(m, layers, results, tx, lang, detail) -> list[str]:
     rows = [f'<div class=r><i style="background:{CANDIDATES["fillColor"]};border-color:'
             f'{CANDIDATES["color"]}"></i>{name}</div>'] if cands is not None and len(cands) \
         else []
-    info = {"constraints": []}
+    info: dict[str, list] = {"constraints": []}
     return rows + _add_context(m, layers, info, ("admin", "roads"), lang, crs, 1.0, 6)
 
 

@@ -180,7 +180,9 @@ def encode_polygons(geoms: np.ndarray, precision: int) -> dict[str, Any]:
     scale = 10 ** precision
     geoms = np.asarray(geoms, dtype=object)
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    parts, site = shapely.get_parts(np.where(ok, geoms, None), return_index=True)
+    # numpy's stub takes no None as where()'s value; an object array holds it
+    parts, site = shapely.get_parts(np.where(ok, geoms, None),  # type: ignore[call-overload]
+                                    return_index=True)
     poly = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON
     parts, site = parts[poly], site[poly]
     rings, part = shapely.get_rings(parts, return_index=True)
@@ -317,7 +319,7 @@ def draw(m: folium.Map, plan_: dict[str, Any], *, frame: gpd.GeoDataFrame, statu
                                          "pass the profile that was scored, or score again"))
     geoms = np.asarray(frame.geometry.array, dtype=object)[rows]
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    pts = shapely.point_on_surface(np.where(ok, geoms, None))
+    pts = shapely.point_on_surface(np.where(ok, geoms, None))  # type: ignore[call-overload]  # as above
     pts = np.asarray(gpd.GeoSeries(pts, crs=work_crs).to_crs(4326).array, dtype=object)
     xy = np.nan_to_num(shapely.get_coordinates(pts, include_z=False) if ok.all() else
                        np.column_stack([shapely.get_x(pts), shapely.get_y(pts)]))

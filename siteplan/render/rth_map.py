@@ -93,7 +93,8 @@ def render_rth(gaps: gpd.GeoDataFrame, *, lang: str = "id",
                                   "weight": 1, "fillOpacity": 0.7},
         tooltip=folium.GeoJsonTooltip(fields=list(props), aliases=list(esc(aliases))),
     ).add_to(m)
-    m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"), name="siteplan_css")
+    # folium types get_root() as an Element; a map's root is its Figure, which has a header
+    m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"), name="siteplan_css")  # type: ignore[union-attr]
     HtmlControl(_legend(fill, share, lang), position="bottomleft",
                 class_name="sp-box sp-legend").add_to(m)
     return m

@@ -199,10 +199,11 @@ def render_map(
     top_k = _top_k(stability, info, top)
 
     new_map = m is None
-    if new_map:
+    if m is None:
         m = folium.Map(location=_SERANG, zoom_start=13, tiles=None, control_scale=True,
                        zoom_control=False)
-    m.get_root().header.add_child(folium.Element(f"<style>{st.CSS}</style>"),
+    # folium types get_root() as an Element; a map's root is its Figure, which has a header
+    m.get_root().header.add_child(folium.Element(f"<style>{st.CSS}</style>"),  # type: ignore[attr-defined]
                                   name="siteplan_css")
     title_html = st.title_html(info, lang, len(scored), len(excluded))
     st.HtmlControl(title_html, position="topleft", class_name="sp-box sp-title").add_to(m)

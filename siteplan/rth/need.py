@@ -244,8 +244,9 @@ def _build_units(layers: Layers, level: str, where: str) -> gpd.GeoDataFrame:
             f"{', '.join(present) or 'none'})", "add units with that level in the 'level' "
             "column, or kelurahan (with a 'kecamatan' column or Kemendagri codes) to dissolve"))
     kode = units["kode"].to_numpy(dtype=object)
-    order = np.lexsort((np.arange(len(units)), [str(k) if k is not None else "" for k in kode],
-                        pd.isna(kode)))
+    # numpy's stub wants keys of one type; lexsort takes a sequence of keys of any types
+    order = np.lexsort((np.arange(len(units)),  # type: ignore[arg-type]
+                        [str(k) if k is not None else "" for k in kode], pd.isna(kode)))
     rank = np.empty(len(units), dtype=int)
     rank[order] = np.arange(len(units))
     geoms = _arr(units)

@@ -56,7 +56,7 @@ _SCHEDULERS = ("threads", "processes", "synchronous", "single-threaded", "sync")
 _IN_PROCESS = ("threads", "synchronous", "single-threaded", "sync")
 
 # per worker process: bundle token -> (context payload, its cache); the last few bundles
-_CONTEXTS: dict[str, tuple[dict[str, Any], dict]] = {}
+_CONTEXTS: dict[str, tuple[dict[str, Any], LayerCache]] = {}
 _CONTEXTS_LOCK = threading.Lock()
 _MAX_CONTEXTS = 2
 

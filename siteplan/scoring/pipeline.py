@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -79,7 +79,7 @@ def _why_left_out(layers: Layers, names: tuple[str, ...], first: str | None, whe
 
 
 def resolve_missing(prof: Profile, layers: Layers, missing: str = "error"
-                    ) -> tuple[Profile, list[dict]]:
+                    ) -> tuple[Profile, list[Skipped]]:
     """The profile this bundle can score, and the rules left out of it.
 
     With ``missing="error"`` every rule (constraint or criterion) whose layer
@@ -137,7 +137,8 @@ def resolve_missing(prof: Profile, layers: Layers, missing: str = "error"
         if reason is None:
             continue
         if missing == "error":
-            problems.append(_missing_problem(context, layer, have))
+            # a reason comes with the layer it names
+            problems.append(_missing_problem(context, cast(str, layer), have))
             continue
         skipped.append(Skipped(kind="constraint", name=constraint_label(con), rule=j + 1,
                                title=dict(con.get("title") or {}), layer=layer,
@@ -263,7 +264,8 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
                   lambda: broken_rules(cands, prof.constraints, layers,
                                        profile_name=prof.name))
     labels = [constraint_label(c) for c in prof.constraints]
-    eligible = ~broken.any(axis=1)
+    # numpy's stub types any(axis=1) as maybe a scalar; on the 2-D table it is an array
+    eligible = cast(np.ndarray, ~broken.any(axis=1))
     elig = cands.loc[eligible]
     elig_rows = rows_key(positions[eligible])
 
@@ -273,8 +275,10 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
     notes = np.full(len(elig), "", dtype=object)
     used = {}
     with one_run():     # the parcels' rings are read once for every distance criterion
+        # mypy cannot infer a lambda with a default argument as a Callable[[], T]
+        measured: list[tuple[np.ndarray, np.ndarray | None, str]]
         measured = [kept(layers.token, "criterion", crit, elig_rows,
-                         lambda crit=crit: measure_criterion(crit, elig, layers,
+                         lambda crit=crit: measure_criterion(crit, elig, layers,  # type: ignore[misc]
                                                              profile_name=prof.name))
                     for crit in steps(prof.criteria, desc=f"{prof.name}: criteria",
                                       unit="criterion")]
@@ -284,14 +288,14 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
         if why is not None:
             notes = np.where(why != "", notes + why + "; ", notes)
         c = apply_transform(crit.transform, values)
-        missing = np.isnan(c)
-        if missing.any():
+        absent = np.isnan(c)
+        if absent.any():
             fill = crit.missing if crit.missing is not None else 0.0
-            c = np.where(missing, fill, c)
-            said = (why[missing] != "") if why is not None else np.zeros(missing.sum(), bool)
+            c = np.where(absent, fill, c)
+            said = (why[absent] != "") if why is not None else np.zeros(absent.sum(), bool)
             extra = np.where(said, f"counted as {fill:g}; ",
                              f"{crit.name}: no value, counted as {fill:g}; ")
-            notes[missing] = notes[missing] + extra
+            notes[absent] = notes[absent] + extra
         cvals[:, j] = c
 
     s, contrib, base = aggregate_scores(prof, cvals)

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -68,7 +68,8 @@ class _Record(_Immutable):
         from .._reprs import record_html
         from ..methods.constraints import constraint_label
 
-        labels = [constraint_label(c) for c in self.profile.constraints] \
+        # kind "score": a ScoreRecord, which has the profile
+        labels = [constraint_label(c) for c in cast("ScoreRecord", self).profile.constraints] \
             if self.kind == "score" else []
         return record_html(self, labels)
 
@@ -234,7 +235,7 @@ def profile_from_record(d: Mapping[str, Any]) -> Profile:
                    candidates={k: tuple(v) for k, v in (d.get("candidates") or {}).items()},
                    constraints=cons, allow_inconsistent=bool(d.get("allow_inconsistent")),
                    consistency_ratio=d.get("consistency_ratio"),
-                   owa_alpha=float(d.get("owa_alpha") if d.get("owa_alpha") is not None
+                   owa_alpha=float(d["owa_alpha"] if d.get("owa_alpha") is not None
                                    else 1.0),
                    description=dict(d.get("description") or {}),
                    source_path=d.get("source_path"))
@@ -472,7 +473,7 @@ class AllocationRecord(_Record):
 
 
 Record = ScoreRecord | CompareRecord | AllocationRecord
-_KINDS: dict[str, type] = {"score": ScoreRecord, "compare": CompareRecord,
+_KINDS: dict[str, type[Record]] = {"score": ScoreRecord, "compare": CompareRecord,
                            "allocation": AllocationRecord}
 
 
@@ -488,7 +489,8 @@ def record_from_dict(d: Mapping[str, Any]) -> Record:
     return _KINDS[kind].from_dict(d)
 
 
-def record_of(result: Any, kind: type | None = ScoreRecord, *, where: str = "result") -> Any:
+def record_of(result: Any, kind: type[Record] | None = ScoreRecord, *,
+              where: str = "result") -> Any:
     """The record of how ``result`` was made.
 
     Parameters

@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 from .._errors import Problem, SiteplanInputError
 
@@ -183,7 +183,7 @@ class Runner:
             raise ServiceError(500, "internal", "the worker process doing this request ended "
                                "unexpectedly (out of memory?); the server's log has the "
                                "details", fix="ask for less, or tell the service's operator")
-        return answer
+        return cast("tuple[int, str, bytes]", answer)  # the pool's three outcomes raised above
 
     def close(self) -> None:
         """Stop the workers (a later call starts them again)."""

@@ -5,7 +5,7 @@ any work, and what a partner may see is checked by the job (``_offers``)."""
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.responses import Response
@@ -37,7 +37,7 @@ _WHEN = {400: "the Host header is not an allowed name, or Content-Length is not 
 _GEOJSON = "application/geo+json"
 _STATE = Literal[("open", *STATES)]  # type: ignore[valid-type]
 OfferId = Path(ge=1, le=2**62, description="the offer's id", examples=[1])
-StateQuery = Annotated[_STATE | None, Query(  # type: ignore[valid-type]
+StateQuery = Annotated[_STATE | None, Query(
     description="only offers in this state ('open': every state that holds its parcels)")]
 PartnerQuery = Annotated[str | None, Query(max_length=10_000,
                                            description="only this partner's offers")]
@@ -105,7 +105,8 @@ def add_offer_routes(app: FastAPI, svc: Any) -> None:
         who = _caller(request, *writers)
         reply = await run("make_offer", who=who, req=req)
         if reply.status_code == 201:
-            oid = json.loads(reply.body)["offer"]["properties"]["offer_id"]
+            # run() builds its replies from bytes
+            oid = json.loads(cast(bytes, reply.body))["offer"]["properties"]["offer_id"]
             reply.headers["Location"] = f"/offers/{int(oid)}"
         return reply
 

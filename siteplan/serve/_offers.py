@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 from .._errors import SiteplanInputError
@@ -173,6 +174,7 @@ def tokens_job(ctx: Context, who):
         orient="records")})
 
 
+OFFER_JOBS: dict[str, Callable[..., tuple[int, str, bytes]]]
 OFFER_JOBS = {"offers": offers_job, "offer": offer_job, "make_offer": make_offer_job,
               "advance": advance_job, "partners": partners_job, "add_partner": add_partner_job,
               "add_token": add_token_job, "tokens": tokens_job}

@@ -33,7 +33,7 @@ import weakref
 from collections.abc import Callable
 from multiprocessing import reduction
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, cast
 
 __all__ = ["WorkerPool", "Answer", "no_network", "TIMED_OUT", "NO_WORKER", "WORKER_DIED"]
 
@@ -181,7 +181,7 @@ class WorkerPool:
                               name="siteplan-serve-worker")
         proc.start()
         child.close()
-        worker = _Worker(proc.pid, parent, proc)
+        worker = _Worker(cast(int, proc.pid), parent, proc)  # a started process has its pid
         self._workers[worker.pid] = worker
         if not parent.poll(_START_TIMEOUT) or parent.recv()[0] != "ready":
             self._kill(worker)
@@ -191,7 +191,9 @@ class WorkerPool:
     def _fork_worker(self) -> _Worker:
         parent, child = _SPAWN.Pipe()
         with self._cmd_lock:
-            cmd = self._cmd
+            # forking needs the template, so start() or a replacement job (both under
+            # _start_lock, which close() also holds) has set the command connection
+            cmd = cast(Connection, self._cmd)
             cmd.send(("fork",))
             reduction.send_handle(cmd, child.fileno(), self._template.pid)
             if not cmd.poll(_COMMAND_TIMEOUT):
@@ -212,10 +214,12 @@ class WorkerPool:
             worker.process.join(_COMMAND_TIMEOUT)
             return
         with self._cmd_lock:
+            # a forked worker (no process of its own) lives only while the template does
+            cmd = cast(Connection, self._cmd)
             try:
-                self._cmd.send(("kill", worker.pid))
-                if self._cmd.poll(_COMMAND_TIMEOUT):
-                    self._cmd.recv()
+                cmd.send(("kill", worker.pid))
+                if cmd.poll(_COMMAND_TIMEOUT):
+                    cmd.recv()
             except (OSError, EOFError):  # the template is gone, and its workers with it
                 pass
 
@@ -303,7 +307,8 @@ def _serve(conn: Connection) -> None:
             name, kwargs = conn.recv()
         except (EOFError, OSError):
             return
-        conn.send(_RUN(_CONTEXT, name, kwargs))
+        run = cast(Callable[..., Answer], _RUN)  # set by _prepare before the loop starts
+        conn.send(run(_CONTEXT, name, kwargs))
 
 
 def _spawned_main(conn: Connection, setup: bytes) -> None:

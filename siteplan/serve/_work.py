@@ -55,6 +55,10 @@ def make_context(arg: tuple[dict[str, Any], bool]) -> Context:
 class Context:
     """The server's layers, with the caches every request shares (built once, frozen)."""
 
+    # set by siteplan.serve._offers when the service also keeps a register
+    register_target: str
+    _register: tuple[int, Any]  # (process id, its own register connection)
+
     def __init__(self, layers, *, warm: bool):
         from ..profiles.profile import list_profiles
         from ..scoring.run import score

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -119,6 +119,8 @@ class _Service:
     def __init__(self, layers, *, workers: int, time_limit: float, warm: bool,
                  start_method: str | None = None, register: str | None = None):
         self.layers = layers
+        # (make the worker's context, its argument, run a job): see _pool.WorkerPool
+        setup: tuple[Callable[[Any], Any], Any, Callable[..., tuple[int, str, bytes]]]
         if register is None:
             setup = (make_context, (layers_state(layers), warm), run_job)
         else:  # the workers also answer the register's endpoints
@@ -135,7 +137,7 @@ class _Service:
 
 
 def _json(obj: Any, *, status: int = 200, media: str = "application/json",
-          headers: dict[str, str] | None = None) -> Response:
+          headers: Mapping[str, str] | None = None) -> Response:
     body = json.dumps(obj, ensure_ascii=False, allow_nan=False).encode("utf-8")
     return Response(body, status_code=status, media_type=media, headers=headers)
 
