@@ -56,6 +56,9 @@ class Measure:
     fallbacks: tuple[str, ...] = ()             # straight-line measures it may fall back to
     reads: tuple[str, ...] = ()                 # layers it reads besides the criterion's
     default_layer: str | None = None            # the layer read when ``layer`` is not given
+    # checks of the keys only this measure reads, as a profile gives them:
+    # ``check(criterion_table, where, problems)`` appends a Problem for each fault
+    check: Callable[[Mapping[str, Any], str, list[Problem]], None] | None = None
 
 
 def _zonal(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray, layers: Layers,
@@ -95,12 +98,14 @@ MEASURES: Mapping[str, Measure] = {
     "attribute": Measure(basic.attribute, "value", frozenset({"column"})),
     "overlap_share": Measure(basic.overlap_share, "share", _LAYER, _WHERE),
     "zonal": Measure(_zonal, _zonal_unit, _LAYER, _WHERE | {"column", "stat", "values",
-                                                        "at_least"}),
-    "slope": Measure(raster.slope, _slope_unit, _LAYER, frozenset({"stat", "unit"})),
+                                                        "at_least"},
+                     check=raster.check_zonal),
+    "slope": Measure(raster.slope, _slope_unit, _LAYER, frozenset({"stat", "unit"}),
+                     check=raster.check_slope),
     "network_distance": Measure(network.network_distance, "m", _LAYER, _WHERE,
                                 ("distance",), ("roads",)),
-    "travel_time": Measure(network.travel_time, "min", _LAYER, _WHERE, ("distance",),
-                           ("roads",)),
+    "travel_time": Measure(network.travel_time, "min", _LAYER, _WHERE | {"mode", "speed"},
+                           ("distance",), ("roads",), check=network.check_travel_time),
     "network_catchment": Measure(network.network_catchment, "people",
                                  _LAYER | {"radius", "column"}, _WHERE,
                                  ("sum_within", "count_within"), ("roads",)),

@@ -18,9 +18,10 @@ gets NaN and a reason, never a silent zero.
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,7 @@ from .._errors import Problem, SiteplanInputError
 from ..layers.bundle import CacheKey
 from ..layers.features import select_features
 from ..layers.population import demand_points
+from ..limits import number_problem
 from ..methods.transforms import saturation_distance
 from ._catchment import people_by_entrances, people_by_segment
 
@@ -473,3 +475,21 @@ def network_catchment(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndar
                                         e_node, e_metres, d_seg, d_along, d_gap, people,
                                         float(cast(float, crit.radius)))  # as above
     return out, notes
+
+
+def check_travel_time(cr: Mapping[str, Any], where: str, problems: list[Problem]) -> None:
+    """A travel_time criterion's ``mode`` or ``speed``, as a profile gives them."""
+    if "mode" in cr and "speed" in cr:
+        problems.append(Problem(where, "gives both mode and speed",
+                                "give one: mode = \"walk\", or speed = 4.8 (km/h on every "
+                                "road)"))
+    modes = travel_modes()
+    if "mode" in cr and cr["mode"] not in modes:
+        problems.append(Problem(where, f"unknown mode {cr['mode']!r}",
+                                f"use one of: {', '.join(modes)} (siteplan/data/road_speeds.csv)"
+                                ", or speed = <km/h>"))
+    if "speed" in cr:
+        bad = number_problem(where, "speed", cr["speed"], strict_low=True, high=MAX_SPEED,
+                             unit="km/h", example="4.8")
+        if bad:
+            problems.append(bad)

@@ -7,12 +7,14 @@ reprojected to it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from .._errors import Problem, SiteplanInputError
-from ..layers.raster import SLOPE_UNITS, RasterLayer, slope_cells, zonal_stats
+from ..layers.raster import SLOPE_UNITS, STATS, RasterLayer, slope_cells, zonal_stats
+from ..limits import MAX_MAGNITUDE, finite, number_problem
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
     from ..criterion import Criterion
     from ..layers.bundle import Layers
 
-__all__ = ["raster_zonal", "slope", "slope_cells", "SLOPE_UNITS"]
+__all__ = ["raster_zonal", "slope", "slope_cells", "SLOPE_UNITS", "check_zonal", "check_slope"]
 
 
 
@@ -55,3 +57,35 @@ def slope(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray, layers:
     unit = crit.unit or "percent"
     return zonal_stats(geoms, layers.crs, raster, crit.stat or "mean",
                        transform_cells=lambda win, r: slope_cells(win, r, unit))
+
+
+def _stat_problem(cr: Mapping[str, Any], stats: tuple[str, ...], where: str,
+                  problems: list[Problem]) -> None:
+    if "stat" in cr and cr["stat"] not in stats:
+        problems.append(Problem(where, f"unknown stat {cr['stat']!r}",
+                                f"use one of: {', '.join(stats)}"))
+
+
+def check_zonal(cr: Mapping[str, Any], where: str, problems: list[Problem]) -> None:
+    """A zonal criterion's ``stat``, ``values`` and ``at_least``, as a profile gives them."""
+    _stat_problem(cr, STATS, where, problems)
+    values = cr.get("values")
+    if "values" in cr and not (isinstance(values, list) and values and all(
+            finite(v) and abs(float(v)) <= MAX_MAGNITUDE for v in values)):
+        problems.append(Problem(where, f"values must be a list of numbers, got {values!r}",
+                                "write values = [40, 50] (e.g. WorldCover classes)"))
+    if "at_least" in cr:
+        bad = number_problem(where, "at_least", cr["at_least"], low=None, example="0.67")
+        if bad:
+            problems.append(bad)
+    if cr.get("stat") == "share" and "values" not in cr and "at_least" not in cr:
+        problems.append(Problem(where, "stat 'share' needs values = [...] or at_least = "
+                                "<number>", "say which cells count, e.g. at_least = 0.67"))
+
+
+def check_slope(cr: Mapping[str, Any], where: str, problems: list[Problem]) -> None:
+    """A slope criterion's ``stat`` (mean or max) and ``unit``, as a profile gives them."""
+    _stat_problem(cr, ("mean", "max"), where, problems)
+    if "unit" in cr and cr["unit"] not in SLOPE_UNITS:
+        problems.append(Problem(where, f"unknown unit {cr['unit']!r}",
+                                f"use one of: {', '.join(SLOPE_UNITS)}"))

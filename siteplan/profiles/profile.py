@@ -20,7 +20,6 @@ from typing import Any, cast
 
 from .._errors import Problem, SiteplanInputError
 from ..criterion import Criterion
-from ..layers.raster import SLOPE_UNITS, STATS
 from ..limits import (
     MAX_CONSTRAINTS,
     MAX_CRITERIA,
@@ -49,6 +48,8 @@ CONSTRAINTS = tuple(CONSTRAINT_TYPES)
 
 _TOP_KEYS = {"name", "title", "description", "method", "candidates", "constraints", "criteria",
              "weights", "allow_inconsistent", "owa", "reach", "notes", "version"}
+#: criterion keys that only the measures allowing them read (``Measure.allows``)
+_MEASURE_ONLY_KEYS = ("stat", "values", "at_least", "unit", "mode", "speed")
 _CRITERION_KEYS = {"name", "title", "measure", "layer", "where", "column", "radius",
                    "transform", "weight", "missing", "level", "description", "fallback",
                    "source", "stat", "values", "at_least", "unit", "mode", "speed"}
@@ -337,58 +338,17 @@ def _source(value: Any, where: str, problems: list[Problem]) -> str | Mapping[st
     return None
 
 
-def _check_raster_keys(cr: Mapping[str, Any], measure: Any, spec: Any, cw: str,
-                       problems: list[Problem]) -> None:
-    """``stat``, ``values``, ``at_least`` and ``unit`` of raster measures."""
+def _check_measure_keys(cr: Mapping[str, Any], measure: Any, spec: Any, cw: str,
+                        problems: list[Problem]) -> None:
+    """Keys that only some measures read, given to another; then the measure's own check."""
     allowed = spec.allows if spec is not None else frozenset()
-    for key in ("stat", "values", "at_least", "unit"):
+    for key in _MEASURE_ONLY_KEYS:
         if key in cr and key not in allowed:
+            users = [m for m, s in MEASURE_TABLE.items() if key in s.allows]
             problems.append(Problem(cw, f"'{key}' does not apply to measure {measure!r}",
-                                    "remove it (it is for the raster measures zonal and slope)"))
-    stats = STATS if measure == "zonal" else ("mean", "max")
-    if "stat" in cr and cr["stat"] not in stats:
-        problems.append(Problem(cw, f"unknown stat {cr['stat']!r}",
-                                f"use one of: {', '.join(stats)}"))
-    if "unit" in cr and cr["unit"] not in SLOPE_UNITS:
-        problems.append(Problem(cw, f"unknown unit {cr['unit']!r}",
-                                f"use one of: {', '.join(SLOPE_UNITS)}"))
-    if "values" in cr and not (isinstance(cr["values"], list) and cr["values"]
-                               and all(_num(v, bounded=True) for v in cr["values"])):
-        problems.append(Problem(cw, f"values must be a list of numbers, got {cr['values']!r}",
-                                "write values = [40, 50] (e.g. WorldCover classes)"))
-    if "at_least" in cr:
-        bad = number_problem(cw, "at_least", cr["at_least"], low=None, example="0.67")
-        if bad:
-            problems.append(bad)
-    if cr.get("stat") == "share" and "values" not in cr and "at_least" not in cr:
-        problems.append(Problem(cw, "stat 'share' needs values = [...] or at_least = <number>",
-                                "say which cells count, e.g. at_least = 0.67"))
-
-
-def _check_travel_keys(cr: Mapping[str, Any], measure: Any, cw: str,
-                       problems: list[Problem]) -> None:
-    """``mode`` and ``speed`` of the travel_time measure."""
-    from ..measures.network import MAX_SPEED, travel_modes
-
-    given = [k for k in ("mode", "speed") if k in cr]
-    if given and measure != "travel_time":
-        problems.append(Problem(cw, f"'{given[0]}' does not apply to measure {measure!r}",
-                                "remove it (mode and speed are for travel_time)"))
-        return
-    if len(given) == 2:
-        problems.append(Problem(cw, "gives both mode and speed",
-                                "give one: mode = \"walk\", or speed = 4.8 (km/h on every "
-                                "road)"))
-    modes = travel_modes()
-    if "mode" in cr and cr["mode"] not in modes:
-        problems.append(Problem(cw, f"unknown mode {cr['mode']!r}",
-                                f"use one of: {', '.join(modes)} (siteplan/data/road_speeds.csv)"
-                                ", or speed = <km/h>"))
-    if "speed" in cr:
-        bad = number_problem(cw, "speed", cr["speed"], strict_low=True, high=MAX_SPEED,
-                             unit="km/h", example="4.8")
-        if bad:
-            problems.append(bad)
+                                    f"remove it (it is for the measures {', '.join(users)})"))
+    if spec is not None and spec.check is not None:
+        spec.check(cr, cw, problems)
 
 
 def _tables(data: Mapping[str, Any], key: str, one: str, where: str,
@@ -516,10 +476,7 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
                                  unit="m", example="2000")
             if bad:
                 problems.append(bad)
-        if measure == "network_catchment" and cr.get("column") is None:
-            problems.append(Problem(cw, "network_catchment needs column = \"population\"",
-                                    "name the population column"))
-        elif "column" in needs and not isinstance(cr.get("column"), str):
+        if "column" in needs and not isinstance(cr.get("column"), str):
             problems.append(Problem(cw, f"measure '{measure}' needs column = \"<name>\"",
                                     "name the column to read"))
         fb = cr.get("fallback")
@@ -529,8 +486,7 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
             problems.append(Problem(cw, f"fallback {fb!r} does not fit measure {measure!r}",
                                     "a road measure may fall back to a straight-line one ("
                                     + "; ".join(ok) + ")"))
-        _check_raster_keys(cr, measure, spec, cw, problems)
-        _check_travel_keys(cr, measure, cw, problems)
+        _check_measure_keys(cr, measure, spec, cw, problems)
         if "source" in cr:
             _source(cr["source"], cw, problems)
         if "missing" in cr:
