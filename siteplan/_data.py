@@ -19,12 +19,13 @@ def fields(obj: Any) -> dict[str, Any]:
 
 
 def plain(value: Any) -> Any:
-    """A JSON-ready copy: dataclasses and mappings to dicts, tuples to lists, numpy scalars to
-    Python numbers."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return plain(fields(value))
+    """A JSON-ready copy: mappings and dataclasses to dicts, tuples to lists, numpy scalars to
+    Python numbers. A dataclass that is a mapping too (a profile's constraint) is written as
+    the mapping it reads as."""
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return plain(fields(value))
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     if isinstance(value, np.generic):

@@ -144,7 +144,7 @@ def test_killed_writers_temporary_is_removed_by_the_next_write(tmp_path, result)
 
 
 def test_only_stale_temporaries_of_the_same_output_are_removed(tmp_path, result):
-    from siteplan.outputs import STALE_AFTER
+    from siteplan.outputs.formats import STALE_AFTER
 
     done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)

@@ -8,6 +8,7 @@ profiles are the TOML files in ``siteplan/builtin_profiles/``.
 
 from __future__ import annotations
 
+from ..criterion import Constraint
 from ._toml import profile_to_toml
 from .profile import (
     CONSTRAINTS,
@@ -23,6 +24,6 @@ from .profile import (
     read_profile,
 )
 
-__all__ = ["Profile", "Criterion", "get_profile", "read_profile", "list_profiles",
+__all__ = ["Profile", "Criterion", "Constraint", "get_profile", "read_profile", "list_profiles",
            "profile_from_dict", "as_profile", "builtin_profile_text", "MEASURES",
            "CONSTRAINTS", "MAX_PROFILE_BYTES", "profile_to_toml"]

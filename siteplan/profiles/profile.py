@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any, cast
 
 from .._errors import Problem, SiteplanInputError
-from ..criterion import Criterion
+from ..criterion import Constraint, Criterion
 from ..limits import (
     MAX_CONSTRAINTS,
     MAX_CRITERIA,
@@ -72,7 +72,9 @@ class Profile:
     name, title, method, criteria, candidates, constraints
         As in the TOML file (see ``docs/architecture.md`` and the built-in
         profiles); ``criteria`` are :class:`~siteplan.criterion.Criterion`
-        values with weights summing to 1.
+        values with weights summing to 1, ``constraints``
+        :class:`~siteplan.criterion.Constraint` values (a plain table given
+        here becomes one).
 
     Examples
     --------
@@ -87,13 +89,20 @@ class Profile:
     method: str
     criteria: tuple[Criterion, ...]
     candidates: Mapping[str, tuple] = field(default_factory=dict)
-    constraints: tuple[Mapping[str, Any], ...] = ()
+    constraints: tuple[Constraint, ...] = ()
     allow_inconsistent: bool = False
     consistency_ratio: float | None = None
     owa_alpha: float = 1.0
     description: Mapping[str, str] = field(default_factory=dict)
     source_text: str | None = field(default=None, repr=False, compare=False)
     source_path: str | None = None
+
+    def __post_init__(self) -> None:
+        # a constraint given as a plain table (a dict) becomes a Constraint
+        if any(not isinstance(c, Constraint) for c in self.constraints):
+            object.__setattr__(self, "constraints", tuple(
+                c if isinstance(c, Constraint) else Constraint.from_table(c)
+                for c in self.constraints))
 
     def __repr__(self) -> str:
         from .._reprs import profile_repr
@@ -438,7 +447,7 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
             entry["source"] = _source(con["source"], cw, problems)
         entry["where"] = _where_table(con.get("where"), cw, problems)
         entry["title"] = _title(con.get("title"), cw, problems)
-        constraints.append(MappingProxyType(entry))
+        constraints.append(Constraint.from_table(entry))
 
     if not data.get("criteria"):
         problems.append(Problem(where, "has no criteria", "add at least one [[criteria]] table"))

@@ -27,7 +27,7 @@ from .._data import fields as _fields
 from .._data import plain as _plain
 from .._errors import Problem, SiteplanInputError
 from .._version import __version__
-from ..criterion import Criterion
+from ..criterion import Constraint, Criterion
 
 if TYPE_CHECKING:
     from ..layers.bundle import Layers
@@ -225,9 +225,9 @@ def profile_from_record(d: Mapping[str, Any]) -> Profile:
         if c.get("weight") is None and c.get("name") in weights:
             c["weight"] = weights[c["name"]]
         crits.append(_criterion(c))
-    cons = tuple(MappingProxyType({k: ({w: tuple(x) for w, x in v.items()} if k == "where"
-                                       and isinstance(v, Mapping) else v)
-                                   for k, v in dict(c).items() if k != "label"})
+    cons = tuple(Constraint.from_table({k: ({w: tuple(x) for w, x in v.items()} if k == "where"
+                                            and isinstance(v, Mapping) else v)
+                                        for k, v in dict(c).items() if k != "label"})
                  for c in d.get("constraints") or ())
     return Profile(name=str(d.get("name") or d.get("profile") or ""),
                    title=dict(d.get("title") or {}), method=str(d.get("method") or "wlc"),
@@ -325,7 +325,7 @@ class ScoreRecord(_Record):
         return self.profile.criteria
 
     @property
-    def constraints(self) -> tuple[Mapping[str, Any], ...]:
+    def constraints(self) -> tuple[Constraint, ...]:
         return self.profile.constraints
 
     @property
