@@ -282,3 +282,18 @@ def test_rule_texts_built_from_patterns_equal_the_row_wise_texts(shape):
     assert list(_text_column(codes, excluded_text(rows, labels))) == list(
         excluded_text(broken, labels))
     assert list(_text_column(codes, rule_ids(rows))) == list(rule_ids(broken))
+
+
+def test_constraints_are_typed_and_read_as_the_tables_the_profile_wrote():
+    import dataclasses
+
+    from siteplan.criterion import Constraint
+
+    prof = sp.get_profile("rth")
+    sawah = next(c for c in prof.constraints if c.type == "outside")
+    assert isinstance(sawah, Constraint) and sawah.layer == "sawah"
+    assert sawah["buffer"] == 0 and dict(sawah.params) == {"buffer": 0}
+    assert sawah.get("at_least") is None and "buffer" in sawah
+    again = dataclasses.replace(prof, constraints=tuple(dict(c) for c in prof.constraints))
+    assert all(isinstance(c, Constraint) for c in again.constraints)
+    assert again.constraints == prof.constraints
