@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import siteplan as sp
 from siteplan import words
 from siteplan.measures import MEASURES, unit_of
 from siteplan.methods.aggregate import AGGREGATORS
@@ -114,3 +115,24 @@ def test_old_paths_hold_no_words():
         for node in ast.walk(tree):
             assert not (isinstance(node, ast.Dict) and any(
                 isinstance(k, ast.Constant) and k.value in ("id", "en") for k in node.keys)), rel
+
+
+@pytest.mark.parametrize("name", sp.list_profiles())
+def test_every_builtin_profile_speaks_every_language(name):
+    """A built-in profile's title, description and every rule's title and source are given in
+    every language of LANGS (a source may be one text for all, e.g. a law's number)."""
+    prof = sp.get_profile(name)
+    tables = [("title", prof.title), ("description", prof.description)]
+    for c in prof.criteria:
+        tables += [(f"criterion {c.name} title", c.title), (f"criterion {c.name} source",
+                                                             c.source)]
+    for j, con in enumerate(prof.constraints, 1):
+        tables += [(f"constraint {j} title", con.title), (f"constraint {j} source",
+                                                          con.source)]
+    for what, table in tables:
+        if isinstance(table, str):
+            assert table.strip(), f"{name}: {what} is empty"
+            continue
+        assert table is not None, f"{name}: {what} is missing"
+        missing = [lang for lang in words.LANGS if not str(table.get(lang, "")).strip()]
+        assert not missing, f"{name}: {what} lacks {missing}"
