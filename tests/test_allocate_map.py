@@ -214,3 +214,18 @@ def test_many_candidates_are_merged_beyond_detail(context_plan):
     assert tips == ["Q0", "Q1", "Candidate parcels"]
     merged = shapely.geometry.shape(cands.data["features"][2]["geometry"])
     assert merged.geom_type == "MultiPolygon" and len(merged.geoms) == 2
+
+
+def test_the_title_box_names_the_uses_with_their_counts_and_warns_on_the_sample(
+        plan, sample_layers):
+    frame, layers = plan
+    m = sp.render_allocation(frame, layers, lang="en")
+    title = [c.content for c in m._children.values()
+             if type(c).__name__ == "HtmlControl" and "sp-title" in c.class_name]
+    assert len(title) == 1 and "sp-syn" not in title[0]      # a world of its own: not the sample
+    assert "Park 2 · Market 1" in title[0]                   # each use's title and its sites
+    results = {u: sp.score(sample_layers, u) for u in ("rth", "wisata_religi")}
+    on_sample = sp.allocate(results, sample_layers, {"rth": 1, "wisata_religi": 1})
+    box = [c.content for c in sp.render_allocation(on_sample, sample_layers)._children.values()
+           if type(c).__name__ == "HtmlControl" and "sp-title" in c.class_name]
+    assert "sp-syn" in box[0] and "sintetis" in box[0]

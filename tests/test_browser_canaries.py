@@ -127,7 +127,7 @@ def test_interactive_map_runs_no_canary(browser, hostile, tmp_path):  # noqa: F8
     page = Page(browser, m, tmp_path / "interactive.html")
     try:
         page.js("() => siteplan.setWeights(Object.fromEntries(Object.keys("
-                "siteplan.methods.weights()).map((k, i) => [k, i + 1])))")
+                "siteplan.weights()).map((k, i) => [k, i + 1])))")
         page.js(OPEN_ALL, m.get_name())
         page.page.wait_for_timeout(200)
         assert page.js("window.__xss") is None

@@ -142,7 +142,7 @@ def test_twenty_weight_vectors_score_and_rank_as_python(opened, sample, method):
         p.js("w => siteplan.setWeights(w)", given)
         py = python_scores(layers, given, method)
         assert p.js("siteplan.method()") == method
-        assert p.js("siteplan.methods.weights()") == pytest.approx(
+        assert p.js("siteplan.weights()") == pytest.approx(
             sp.get_profile(PROFILE).with_weights(given).weights, abs=1e-15)
         check_ranking(p.js("siteplan.ranking()"), py)
         if draw % 5 == 0:
@@ -173,7 +173,7 @@ def test_classes_colours_and_legend_follow(opened, sample, method):
     assert len(fills) == len(py)
     for fid, fill in fills:
         assert fill.lower() == colors[expected[blob_ids[int(fid)]]]
-    legend = p.js("Array.from(document.querySelectorAll('.sp-legend > .r .c'))"
+    legend = p.js("Array.from(document.querySelectorAll('.sp-legend details > .r .c'))"
                   ".map(e => e.textContent)")
     counts = [int(t.strip("()").replace(".", "")) for t in legend[:len(clf.bins)]]
     assert counts == list(np.bincount(clf.yb, minlength=len(clf.bins))[::-1])
@@ -251,7 +251,7 @@ def test_copy_as_toml_reads_back_with_the_same_weights(opened, tmp_path):
     path.write_text(text, encoding="utf-8")
     back = sp.read_profile(path)
     assert back.method == "owa"
-    assert back.weights == pytest.approx(p.js("siteplan.methods.weights()"), abs=1e-15)
+    assert back.weights == pytest.approx(p.js("siteplan.weights()"), abs=1e-15)
     assert back.weights["luas"] == pytest.approx(7 / 13)
     p.js("siteplan.reset()")
 
@@ -264,18 +264,18 @@ def test_url_fragment_reopens_the_same_view(opened, browser):  # noqa: F811
                                                  strict=True)))
     p.page.wait_for_function(                                  # written once, after 250 ms
         "location.hash.includes('w.luas=' + "
-        "encodeURIComponent(+siteplan.methods.weights().luas.toPrecision(15)))")
+        "encodeURIComponent(+siteplan.weights().luas.toPrecision(15)))")
     url = p.js("location.href")
     assert "#" in url and "w.luas=" in url and "m=topsis" in url
     # weights at 15 significant digits: 0.2, never 0.19999999999999998
     digits = [v.split("=")[1].replace("0.", "", 1).lstrip("0")
               for v in url.split("#")[1].split("&") if v.startswith("w.")]
     assert all(len(d) <= 15 for d in digits), url
-    weights, ranking = p.js("siteplan.methods.weights()"), p.js("siteplan.ranking()")
+    weights, ranking = p.js("siteplan.weights()"), p.js("siteplan.ranking()")
     again = Opened(browser, p.map, p.path, fragment="#" + url.split("#", 1)[1])
     try:
         assert again.js("siteplan.method()") == "topsis"
-        assert again.js("siteplan.methods.weights()") == pytest.approx(weights, abs=1e-15)
+        assert again.js("siteplan.weights()") == pytest.approx(weights, abs=1e-15)
         other = again.js("siteplan.ranking()")
         assert [r["parcel_id"] for r in other] == [r["parcel_id"] for r in ranking]
         assert [r["score"] for r in other] == pytest.approx([r["score"] for r in ranking],
@@ -283,7 +283,7 @@ def test_url_fragment_reopens_the_same_view(opened, browser):  # noqa: F811
         assert again.js("document.querySelector('.sp-panel select').value") == "topsis"
         again.goto(p.path.as_uri())                              # no fragment: the profile
         assert again.js("siteplan.method()") == "wlc"
-        assert again.js("siteplan.methods.weights()") == pytest.approx(
+        assert again.js("siteplan.weights()") == pytest.approx(
             sp.get_profile(PROFILE).weights, abs=1e-15)
         assert again.errors == []
     finally:
@@ -301,7 +301,7 @@ def test_panel_controls(opened):
     box = p.page.locator(".sp-panel tr[data-j='0'] input[type=number]")
     box.fill("50")
     box.dispatch_event("change")
-    w = p.js("siteplan.methods.weights()")
+    w = p.js("siteplan.weights()")
     assert w[names[0]] == pytest.approx(0.5, abs=1e-12)
     rest = sum(prof.weights[n] for n in names[1:])
     for n in names[1:]:                                   # the others keep their proportions
@@ -310,12 +310,12 @@ def test_panel_controls(opened):
                  ".map(e => parseFloat(e.value))")
     assert sum(shown) == pytest.approx(100.0, abs=1e-9) and shown[0] == 50.0
     p.page.locator(".sp-panel tr[data-j='4'] input[type=range]").fill("0")
-    p.page.wait_for_function(f"siteplan.methods.weights().{names[4]} === 0")   # next frame
+    p.page.wait_for_function(f"siteplan.weights().{names[4]} === 0")   # next frame
     p.page.locator(".sp-panel select").select_option("wgm")
     assert p.js("siteplan.method()") == "wgm"
     p.page.locator(".sp-panel .sp-reset").click()
     assert p.js("siteplan.method()") == "wlc"
-    assert p.js("siteplan.methods.weights()") == pytest.approx(prof.weights, abs=1e-15)
+    assert p.js("siteplan.weights()") == pytest.approx(prof.weights, abs=1e-15)
     def error(call: str, arg) -> str | None:
         return p.js(f"a => {{ try {{ siteplan.{call}(a); return null; }} "
                     "catch (e) { return e.message; } }", arg)
@@ -325,7 +325,7 @@ def test_panel_controls(opened):
     assert error("setWeights", {"luas": -1}) == "bobot 'luas' harus angka >= 0, bukan -1"
     assert error("setWeights", dict.fromkeys(names, 0)).startswith("semua bobot 0")
     assert error("setMethod", "ahp").startswith("metode ahp tidak dikenal")
-    assert p.js("siteplan.methods.weights()") == pytest.approx(prof.weights, abs=1e-15)
+    assert p.js("siteplan.weights()") == pytest.approx(prof.weights, abs=1e-15)
 
 
 def test_popup_of_the_best_site_follows_the_method(browser, tmp_path):  # noqa: F811

@@ -415,7 +415,10 @@ def test_rth_map_structure(admin_world):
     out = m.get_root().render()
     assert "20% public, 30% total" in out
     # the legend's breaks, one row per class with its count of units (all three in 0-5 %)
-    legend = [c.content for c in m._children.values() if type(c).__name__ == "HtmlControl"]
+    boxes = [c for c in m._children.values() if type(c).__name__ == "HtmlControl"]
+    legend = [c.content for c in boxes if "sp-legend" in c.class_name]
+    title = [c.content for c in boxes if "sp-title" in c.class_name]
+    assert len(title) == 1 and "Public green space need" in title[0] and "sp-syn" not in title[0]
     assert len(legend) == 1
     for label in ("30–100 %", "20–30 % · public target met", "10–20 %", "5–10 %"):
         assert f"{label} <span class=c>(0)</span>" in legend[0]
@@ -476,3 +479,11 @@ def test_sample_profile_runs():
     assert len(scored) > 0
     assert scored["score"].between(0, 100).all()
     assert (scored["m_jangkauan_taman"] >= 0).all()
+
+
+def test_rth_map_of_the_sample_warns_that_the_data_are_synthetic(sample_layers):
+    m = sp.render_rth(sp.rth_gaps(sample_layers), lang="id")
+    title = [c.content for c in m._children.values()
+             if type(c).__name__ == "HtmlControl" and "sp-title" in c.class_name]
+    assert len(title) == 1 and "Kebutuhan RTH publik" in title[0]
+    assert "sp-syn" in title[0] and "sintetis" in title[0]

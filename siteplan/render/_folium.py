@@ -49,13 +49,31 @@ def layer_control_last(m, *, collapsed: bool = False) -> None:
         m._children[key] = child
 
 
+class _MetricScale(MacroElement):
+    """A scale bar in metres and kilometres only (folium's own shows miles too)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """)
+
+
+def metric_scale(m) -> None:
+    """Give a map a metric scale bar in its bottom left corner."""
+    m.add_child(_MetricScale())
+
+
 def new_map(location, zoom_start: int = 13, **kwargs):
-    """A folium map on OpenStreetMap, its base layer named so in the layer list.
+    """A folium map on OpenStreetMap, its base layer named so in the layer list, with a
+    metric scale bar.
 
     (folium names a base layer given by ``tiles="OpenStreetMap"`` in lower case.)
     """
     import folium
 
+    kwargs.pop("control_scale", None)   # folium's scale shows miles too; ours is metric
     m = folium.Map(location=location, zoom_start=zoom_start, tiles=None, **kwargs)
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(m)
+    metric_scale(m)
     return m

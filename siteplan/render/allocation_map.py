@@ -80,6 +80,7 @@ def render_allocation(plan: gpd.GeoDataFrame, layers: Layers | None = None, *, m
     """
     import folium
 
+    from ..scoring.record import maybe_record
     from . import style as st
     from ._folium import layer_control_last, new_map
 
@@ -100,8 +101,7 @@ def render_allocation(plan: gpd.GeoDataFrame, layers: Layers | None = None, *, m
     text = _site_text(frame, uses, title, tx, lang, st)
     if m is None:
         b = frame.total_bounds if len(frame) else (106.1, -6.15, 106.2, -6.05)
-        m = new_map([(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=12,
-                    control_scale=True)
+        m = new_map([(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=12)
         if len(frame):
             m.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding=(30, 30))
     m.get_root().header.add_child(folium.Element(f"<style>{st.CSS}{_CSS}</style>"),
@@ -137,8 +137,16 @@ def render_allocation(plan: gpd.GeoDataFrame, layers: Layers | None = None, *, m
                 popup=folium.Popup(str(text["pop"].iat[r]), max_width=380),
             ).add_to(group)
         group.add_to(m)
+    rec = maybe_record(plan)
+    synthetic = bool(layers.synthetic) if layers is not None else bool(
+        rec is not None and rec.provenance.synthetic)
+    counts = frame["use"].value_counts()
+    line = " · ".join(st.esc1(title[u]) + " " + st.fmt1(int(counts.get(u, 0)), 0, lang)
+                      for u in uses)
+    st.title_box(m, tx["title"], line, synthetic=synthetic, lang=lang)
     st.HtmlControl(_legend(frame, info, uses, title, colour, tx, lang, st, extra),
-                   position="bottomleft", class_name="sp-box sp-legend").add_to(m)
+                   position="bottomleft", class_name="sp-box sp-legend",
+                   fold=st.esc1(st.TEXT[lang]["legend"])).add_to(m)
     layer_control_last(m)
     return m
 

@@ -10,7 +10,7 @@ import numpy as np
 from .._errors import Problem, SiteplanInputError
 from ..rth.need import SHARE_BREAKS
 from ._folium import new_map
-from .words import check_lang, esc, fmt_fixed, fmt_int
+from .words import TEXT, check_lang, esc, esc1, fmt_fixed, fmt_int
 
 if TYPE_CHECKING:
     import folium
@@ -51,7 +51,7 @@ def render_rth(gaps: gpd.GeoDataFrame, *, lang: str = "id",
     import folium
     import mapclassify
 
-    from .style import CSS, HtmlControl
+    from .style import CSS, HtmlControl, title_box
 
     lab = check_lang(lang, "render_rth")
     need = ("nama", "public_share", "total_share", "public_shortfall_ha")
@@ -95,8 +95,12 @@ def render_rth(gaps: gpd.GeoDataFrame, *, lang: str = "id",
     ).add_to(m)
     # folium types get_root() as an Element; a map's root is its Figure, which has a header
     m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"), name="siteplan_css")  # type: ignore[union-attr]
+    meta = gaps.attrs.get("siteplan_rth") or {}
+    line = esc1(lab["rth_caption"]) + " · " + fmt_int([len(g)], lang).iloc[0] + " " + \
+        esc1(lab["rth_unit"].lower())
+    title_box(m, lab["rth_layer"], line, synthetic=bool(meta.get("synthetic")), lang=lang)
     HtmlControl(_legend(fill, share, lang), position="bottomleft",
-                class_name="sp-box sp-legend").add_to(m)
+                class_name="sp-box sp-legend", fold=esc1(TEXT[lang]["legend"])).add_to(m)
     return m
 
 

@@ -36,7 +36,7 @@ from ..scoring.ranks import tie_key
 from . import _zones
 from . import style as st
 from ._compact import CompactShapes, hollow
-from ._folium import layer_control_last
+from ._folium import layer_control_last, metric_scale
 from .classes import score_classes
 
 if TYPE_CHECKING:
@@ -200,8 +200,8 @@ def render_map(
 
     new_map = m is None
     if m is None:
-        m = folium.Map(location=_SERANG, zoom_start=13, tiles=None, control_scale=True,
-                       zoom_control=False)
+        m = folium.Map(location=_SERANG, zoom_start=13, tiles=None, zoom_control=False)
+        metric_scale(m)
     # folium types get_root() as an Element; a map's root is its Figure, which has a header
     m.get_root().header.add_child(folium.Element(f"<style>{st.CSS}</style>"),  # type: ignore[attr-defined]
                                   name="siteplan_css")
@@ -249,9 +249,10 @@ def render_map(
             _add_top(m, frame, top_rows, rank, site, work_crs, lang)
     legend = st.legend_html(classes, info, lang, len(excluded), len(top_rows), scheme,
                             legend_extra)
-    st.HtmlControl(legend, position="bottomleft", class_name="sp-box sp-legend").add_to(m)
+    st.HtmlControl(legend, position="bottomleft", class_name="sp-box sp-legend",
+                   fold=st.esc1(st.TEXT[lang]["legend"])).add_to(m)
     layer_control_last(m, collapsed=interactive)  # the weights panel takes the top right
-    if new_map:
+    if new_map and not interactive:    # the weights panel is the corner's tool there
         folium.plugins.MiniMap(tile_layer=folium.TileLayer(light),
                                position="bottomright", toggle_display=True,
                                zoom_level_offset=-5).add_to(m)

@@ -103,6 +103,8 @@ CSS = """
 .sp-syn{margin-top:4px;color:#b91c1c;font-weight:600}
 .sp-skip{margin-top:4px;color:#92400e;font-size:11px}.sp-skip ul{margin:2px 0 0 16px;padding:0}
 .sp-legend{max-height:min(62vh,560px);overflow-y:auto}
+.sp-fold{cursor:pointer;font-weight:700;color:#333}
+details[open]>.sp-fold{margin-bottom:3px}
 .sp-legend .h{font-weight:700;margin-bottom:3px}
 .sp-legend .r{display:flex;align-items:center;gap:6px;margin:1px 0;white-space:nowrap}
 .sp-legend .r i{display:inline-block;width:18px;height:12px;border:1px solid #555;
@@ -165,18 +167,33 @@ class HtmlControl(MacroElement):
         {{ this.get_name() }}.onAdd = function () {
             var div = L.DomUtil.create("div", {{ this.class_name|tojson }});
             div.innerHTML = {{ this.content|tojson }};
+            {% if this.fold %}
+            if (window.innerWidth < 600) {   // a phone: the box starts folded to its name
+                div.querySelector("details").open = false;
+            }
+            {% endif %}
             L.DomEvent.disableClickPropagation(div);
             L.DomEvent.disableScrollPropagation(div);
             return div;
         };
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% if this.first %}
+        (function (c) { c.parentNode.insertBefore(c, c.parentNode.firstChild); })(
+            {{ this.get_name() }}.getContainer());   // above the corner's other controls
+        {% endif %}
         {% endmacro %}
     """)
 
-    def __init__(self, content: str, *, position: str, class_name: str):
+    def __init__(self, content: str, *, position: str, class_name: str,
+                 fold: str | None = None, first: bool = False):
         super().__init__()
         self._name = "HtmlControl"
-        self.content = content
+        self.first = first       # shown above the controls added to its corner before it
+        # ``fold``: the box's name (escaped text); the box opens and closes on it, and
+        # starts folded on a screen narrower than 600 px
+        self.fold = fold is not None
+        self.content = content if fold is None else (
+            f'<details open><summary class="sp-fold">{fold}</summary>{content}</details>')
         self.position = position
         self.class_name = class_name
 
@@ -366,6 +383,18 @@ def title_html(info, lang: str, n_scored: int, n_excluded: int) -> str:
     if info["synthetic"]:
         html += f"<div class=sp-syn>&#9888; {tx['synthetic_long']}</div>"
     return html + skipped_html(info.get("skipped") or [], info.get("empty_layers") or [], lang)
+
+
+def title_box(m, title: str, line: str, *, synthetic: bool, lang: str) -> None:
+    """The map's title box in its top left corner, above the zoom buttons: its title
+    (text, escaped here), one line of what it shows (HTML already escaped) and the
+    synthetic-data warning when the data are the sample's."""
+    html = f"<div class=t1>{esc1(title)}</div>"
+    if line:
+        html += f"<div class=t2>{line}</div>"
+    if synthetic:
+        html += f"<div class=sp-syn>&#9888; {TEXT[lang]['synthetic_long']}</div>"
+    HtmlControl(html, position="topleft", class_name="sp-box sp-title", first=True).add_to(m)
 
 
 def skipped_html(skipped, empty_layers, lang: str) -> str:

@@ -14,7 +14,7 @@
  *       all 0; criteria left out keep their weight; all are then divided by
  *       the total (as Profile.with_weights does in Python)
  *   siteplan.setMethod(name)      "wlc", "wgm", "owa" or "topsis"
- *   siteplan.methods.weights()            {criterion: weight}, summing to 1
+ *   siteplan.weights()            {criterion: weight}, summing to 1
  *   siteplan.method()             the method's name
  *   siteplan.ranking()            [{parcel_id, score, rank, rank_shared}, ...] best
  *                                 first; score 0-100, rank = 1 + sites scoring higher,
@@ -440,8 +440,11 @@
     function container() { return map.getContainer(); }
 
     function updateLegend(counts) {
-      var legend = container().querySelector(".sp-legend");
-      if (!legend) return;
+      var box = container().querySelector(".sp-legend");
+      if (!box) return;
+      // the legend's rows follow its heading (.h), inside the box's fold when it has one
+      var legend = box.querySelector(":scope > details") || box;
+      var head = legend.querySelector(":scope > .h");
       var rows = [];
       for (var b = bins.length - 1; b >= 0; b--) {
         var lo = fmt(b ? bins[b - 1] : scores[order[order.length - 1]], 1, lang);
@@ -452,8 +455,8 @@
           " <span class=c>(" + fmt(counts[b], 0, lang) + ")</span>";
         rows.push(row);
       }
-      for (var r = 0; r < shownClasses; r++) legend.removeChild(legend.children[1]);
-      var after = legend.children[1] || null;
+      for (var r = 0; r < shownClasses; r++) legend.removeChild(head.nextElementSibling);
+      var after = head.nextElementSibling;
       rows.forEach(function (row) { legend.insertBefore(row, after); });
       shownClasses = rows.length;
       var note = legend.querySelector(":scope > .n");

@@ -13,6 +13,7 @@ SEPARATORS: tuple[str, str] = (",", ".")
 
 WORDS: dict[str, Any] = {
     "map": {
+        "legend": "Legend",
         "score_layer": "Suitability score",
         "excluded_layer": "Excluded (fails a rule)",
         "top_layer": "Top {n} sites",

@@ -13,6 +13,7 @@ SEPARATORS: tuple[str, str] = (".", ",")
 
 WORDS: dict[str, Any] = {
     "map": {
+        "legend": "Legenda",
         "score_layer": "Skor kesesuaian",
         "excluded_layer": "Dikecualikan (tidak memenuhi syarat)",
         "top_layer": "{n} lokasi terbaik",
