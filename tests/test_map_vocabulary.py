@@ -13,12 +13,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from test_brief_vocabulary import _phrases, _visible
 
 import siteplan as sp
 from siteplan.register.sample import sample_register
 from siteplan.render.locate_map import render_plan
-
-from test_brief_vocabulary import _phrases, _visible
 
 #: the profile's own TOML file in the interactive page's data (its "save as TOML" text):
 #: a file of both languages by design, data rather than words of the page

@@ -30,10 +30,10 @@ def test_a_small_run_kills_a_wrong_boundary_and_keeps_an_equivalent_mutant(tmp_p
     assert run.returncode == 0, run.stdout + run.stderr
     text = report.read_text(encoding="utf-8")
     assert "- killed: 1 of 2 (50 %)" in text
-    assert ("| `decay_max_distance_inclusive` | transforms.py | killed | "
+    assert ("| `decay_max_distance_inclusive` | methods/transforms.py | killed | "
             "tests/test_rules_transforms.py::test_decay_is_not_cut_exactly_at_max_distance |"
             ) in text
-    assert "| `fuzzy_large_infinity_guard_dropped` | transforms.py | equivalent |" in text
+    assert "| `fuzzy_large_infinity_guard_dropped` | methods/transforms.py | equivalent |" in text
     # the checkout itself is never changed
     assert "np.where(x > max_distance, 0.0, v)" in (
-        ROOT / "siteplan" / "transforms.py").read_text(encoding="utf-8")
+        ROOT / "siteplan" / "methods" / "transforms.py").read_text(encoding="utf-8")

@@ -52,9 +52,10 @@ def test_message_lines_are_marked_and_the_rules_are_not():
 def test_every_core_module_is_mutated_and_its_tests_exist():
     config = tomllib.loads((ROOT / "tools" / "mutmut.toml").read_text(encoding="utf-8"))
     mm, scope = config["tool"]["mutmut"], config["tool"]["siteplan-mutation"]["scope"]
-    for module in ("constraints", "transforms", "aggregate", "weights", "measures/basic",
-                   "measures/raster", "raster", "population", "select", "_allocate_build",
-                   "_allocate_milp"):
+    for module in ("methods/constraints", "methods/transforms", "methods/aggregate",
+                   "methods/weights", "measures/basic", "measures/raster", "layers/raster",
+                   "layers/population", "locate/select", "locate/_allocate_build",
+                   "locate/_allocate_milp"):
         path = f"siteplan/{module}.py"
         assert path in mm["only_mutate"] and (ROOT / path).is_file()
         assert any(fnmatch.fnmatch(f"siteplan.{module.replace('/', '.')}.x_f__mutmut_1", p)

@@ -10,12 +10,11 @@ quarter of the map, and the page never scrolls sideways. Screenshots of each go 
 from __future__ import annotations
 
 import pytest
+from test_browser import ARTIFACTS, cdn, chromium
 
 import siteplan as sp
 from siteplan.register.sample import sample_register
 from siteplan.render.locate_map import render_plan
-
-from test_browser import ARTIFACTS, cdn, chromium
 
 pytestmark = pytest.mark.browser
 

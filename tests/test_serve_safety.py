@@ -99,17 +99,6 @@ def test_numbers_out_of_range_are_input_errors(server):
     assert "radius" in text and "jangkauan_taman" in text and "finite" in text
 
 
-def test_a_function_this_siteplan_lacks_is_a_501():
-    from siteplan.serve._guard import ServiceError
-    from siteplan.serve._work import optional
-
-    assert optional("score") is sp.score
-    with pytest.raises(ServiceError) as info:
-        optional("no_such_function")
-    assert info.value.status == 501 and info.value.body["error"] == "not_implemented"
-    assert "sp.no_such_function" in info.value.body["message"]
-
-
 # --- bad GeoJSON and CRS --------------------------------------------------------------------
 
 def test_bad_geojson(server, layers):
