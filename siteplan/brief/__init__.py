@@ -158,7 +158,7 @@ def site_brief(result: gpd.GeoDataFrame, layers: Layers, parcel_ids: Sequence | 
                                          "or sp.load_sample()"))
     labels = _chosen(result, parcel_ids, top)
     stab = _stability(stability, labels)
-    html = _render(result, layers, labels, rec, lang, stab, stability)
+    html = _render(result, layers, labels, rec, lang, stab=stab, stability=stability)
     if register is None:
         return html
     from ..register.brief import offer_sections
@@ -203,7 +203,7 @@ def _view(rec) -> dict[str, Any]:
     }
 
 
-def _render(result, layers, labels, rec, lang, stab, stability) -> str:
+def _render(result, layers, labels, rec, lang, *, stab, stability) -> str:
     from . import _facts, _sections, _staticmap
 
     tx = WORDS[lang]

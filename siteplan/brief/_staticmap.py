@@ -147,40 +147,51 @@ def _draw_context(ax, layers: Layers, window: shapely.Geometry, *, parcels: bool
         for colour, geoms in _by_value(green, "rth_type", st["green"], st["green_other"]):
             _fill(ax, geoms, facecolor=colour, alpha=0.75, linewidth=0)
     for i, zone in enumerate(zones):
-        colour = st["constraints"][i % len(st["constraints"])]
-        if is_raster_zone(zone, layers):      # the cells that break a raster rule
-            cells = zone_polygons(layers, zone, window, layers.crs)
-            _fill(ax, shapely.intersection(cells, window), facecolor="none", edgecolor=colour,
-                  hatch="////", linewidth=0.5, alpha=0.8)
-            continue
-        got = _clip(layers, zone["layer"], window.buffer(zone.get("buffer") or 0))
-        if got is None:
-            continue
-        got = _where(got, zone.get("where") or {})
-        if not len(got):
-            continue
-        geoms = np.asarray(got.geometry.array, dtype=object)
-        if zone.get("buffer"):
-            geoms = shapely.buffer(geoms, float(zone["buffer"]), quad_segs=8)
-        geoms = shapely.intersection(geoms, window)
-        _fill(ax, geoms, facecolor="none", edgecolor=colour, hatch="////", linewidth=0.5,
-              alpha=0.8)
+        _draw_zone(ax, layers, window, zone, st["constraints"][i % len(st["constraints"])])
     for name in ("rivers", "coastline", "water"):
         if (got := _clip(layers, name, window)) is not None:
             _lines(ax, got.geometry.array, edgecolor=WATER, linewidth=1.4)
     if (roads := _clip(layers, "roads", window)) is not None:
-        order = {k: i for i, k in enumerate(("lingkungan", "lokal", "kolektor", "arteri"))}
-        groups = _by_value(roads, "road_class", {k: (k, *v) for k, v in st["roads"].items()},
-                           ("other", *st["road_other"]))
-        for (key, colour, width), geoms in sorted(groups, key=lambda g: order.get(g[0][0], 1)):
-            if road_classes is None or key in road_classes:
-                _lines(ax, geoms, edgecolor=colour, linewidth=width * 0.45,
-                       capstyle="round", joinstyle="round")
+        _draw_roads(ax, roads, st, road_classes)
     if poi_size and (pois := _clip(layers, "pois", window)) is not None:
         for colour, geoms in _by_value(pois, "category", st["pois"], st["poi_other"]):
             xy = shapely.get_coordinates(shapely.point_on_surface(geoms))
             ax.scatter(xy[:, 0], xy[:, 1], s=poi_size, c=colour, edgecolors="white",
                        linewidths=0.4, zorder=5)
+
+
+def _draw_zone(ax, layers: Layers, window: shapely.Geometry, zone: Mapping[str, Any],
+               colour: str) -> None:
+    """One constraint's zone hatched in ``colour``: a raster rule's cells, or its features."""
+    if is_raster_zone(zone, layers):      # the cells that break a raster rule
+        cells = zone_polygons(layers, zone, window, layers.crs)
+        _fill(ax, shapely.intersection(cells, window), facecolor="none", edgecolor=colour,
+              hatch="////", linewidth=0.5, alpha=0.8)
+        return
+    got = _clip(layers, zone["layer"], window.buffer(zone.get("buffer") or 0))
+    if got is None:
+        return
+    got = _where(got, zone.get("where") or {})
+    if not len(got):
+        return
+    geoms = np.asarray(got.geometry.array, dtype=object)
+    if zone.get("buffer"):
+        geoms = shapely.buffer(geoms, float(zone["buffer"]), quad_segs=8)
+    geoms = shapely.intersection(geoms, window)
+    _fill(ax, geoms, facecolor="none", edgecolor=colour, hatch="////", linewidth=0.5,
+          alpha=0.8)
+
+
+def _draw_roads(ax, roads: gpd.GeoDataFrame, st: Mapping[str, Any],
+                road_classes: Sequence[str] | None) -> None:
+    """The roads by class, minor ones first so the arterials lie on top (only ``road_classes``)."""
+    order = {k: i for i, k in enumerate(("lingkungan", "lokal", "kolektor", "arteri"))}
+    groups = _by_value(roads, "road_class", {k: (k, *v) for k, v in st["roads"].items()},
+                       ("other", *st["road_other"]))
+    for (key, colour, width), geoms in sorted(groups, key=lambda g: order.get(g[0][0], 1)):
+        if road_classes is None or key in road_classes:
+            _lines(ax, geoms, edgecolor=colour, linewidth=width * 0.45,
+                   capstyle="round", joinstyle="round")
 
 
 def _scale_bar(ax, x0: float, y0: float, width: float, height: float) -> None:

@@ -178,30 +178,89 @@ def prepare_layer(
     values of (canonical) columns before they are checked; the names of the
     ``values`` columns this layer has are added to ``values_used``.
     """
-    where = f"layer '{name}'"
     schema = LAYER_SCHEMAS.get(name)
+    if not _readable(name, gdf, problems):
+        return None
+    if len(gdf) == 0:
+        return _empty_layer(name, gdf, schema, crs)
+    n_before = len(problems)
+    _check_crs_fits(name, gdf, problems)
+    gdf, repairs = _canonical_columns(name, gdf, schema, columns, problems)
+    if len(problems) > n_before:
+        return None
+    id_col = "parcel_id" if name == "parcels" else None
+    gdf = gdf.copy()
+    if not gdf.index.is_unique:
+        gdf = gdf.reset_index(drop=True)
+    repairs += _checked_values(name, gdf, schema, values, values_used, problems)
+    if len(problems) > n_before:
+        return None
+
+    # geometry: drop Z, repair, reject what cannot be used
+    geoms, reason = _unusable_geometry(gdf)
+    ok = reason == ""
+    ids = gdf[id_col].to_numpy() if id_col else None
+    geoms = _fix_geometry(name, gdf, geoms, ok, reason, repairs=repairs, ids=ids)
+    ok = reason == ""
+    if schema is not None:
+        _check_geometry_types(name, gdf, geoms, ok, schema, problems=problems, repairs=repairs)
+        if len(problems) > n_before:
+            return None
+        if name == "pois":
+            geoms = _points_from_areas(geoms, ok)
+    gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
+    gdf, ok = _reproject(gdf, crs, ok, reason)
+    if name == "parcels":
+        _reject_far_outliers(gdf, ok, reason)
+        ok = reason == ""
+    rejected, rejected_rows = _rejections(name, gdf, ok, reason, ids)
+    gdf = gdf.loc[ok]
+    if len(gdf) == 0:
+        problems.append(Problem(f"layer '{name}'", f"has no usable feature: all {len(reason)} "
+                                f"were rejected ({_listed(pd.unique(reason))})",
+                                "repair the geometries in a GIS and load it again"))
+        return None
+    gdf = _complete(name, gdf, repairs)
+    return PreparedLayer(gdf, concat_reports(repairs, REPAIR_COLUMNS),
+                         concat_reports(rejected, REJECT_COLUMNS), rejected_rows)
+
+
+def _readable(name: str, gdf: gpd.GeoDataFrame, problems: list[Problem]) -> bool:
+    """False (with the problem) for a layer that is no GeoDataFrame, empty parcels or no CRS.
+
+    Another empty layer is readable: it is kept as 'nothing of this kind here'.
+    """
+    where = f"layer '{name}'"
     if not isinstance(gdf, gpd.GeoDataFrame):
         problems.append(Problem(where, f"got a {type(gdf).__name__}, not a GeoDataFrame",
                                 "pass a file path or a geopandas.GeoDataFrame"))
-        return None
+        return False
     if len(gdf) == 0:
         if name == "parcels":
             problems.append(Problem(where, "is empty (0 features): there is nothing to score",
                                     "check the file or the filter that produced it"))
-            return None
-        return _empty_layer(name, gdf, schema, crs)
+            return False
+        return True
     if gdf.crs is None:
         problems.append(Problem(where, "has no CRS (coordinate reference system)",
                                 "set it with gdf.set_crs('EPSG:...') or ship the .prj file "
                                 "with a Shapefile (Kota Serang data is usually EPSG:32748 "
                                 "or EPSG:4326)"))
-        return None
-    n_before = len(problems)
-    _check_crs_fits(name, gdf, problems)
+        return False
+    return True
+
+
+def _canonical_columns(name: str, gdf: gpd.GeoDataFrame, schema: LayerSchema | None,
+                       columns: Mapping[str, str] | None,
+                       problems: list[Problem]) -> tuple[gpd.GeoDataFrame, list[pd.DataFrame]]:
+    """The layer with siteplan's column names (the caller's mapping, a boundary schema, aliases).
+
+    Returns the renamed layer and the notes on how it was read; a required
+    column that is missing (and has no default) is reported.
+    """
     renamed: list[str] = []
     if columns:
         gdf, renamed = _user_columns(name, gdf, columns, problems)
-
     recognised = None
     if name == "admin":  # BPS, BIG RBI, HDX COD-AB files are read as they are
         gdf, recognised = recognise_admin(gdf)
@@ -209,25 +268,34 @@ def prepare_layer(
     if gdf.geometry.name != "geometry":
         gdf = gdf.rename_geometry("geometry")
     if schema is not None:
-        for spec in schema.required:
-            if spec.name not in gdf.columns and spec.default is not None:
-                gdf = gdf.assign(**{spec.name: None})
-            elif spec.name not in gdf.columns:
-                aliases = ", ".join(spec.aliases)
-                cols = _listed([c for c in gdf.columns if c != "geometry"], 12)
-                problems.append(Problem(
-                    where, f"required column '{spec.name}' ({spec.meaning}) is missing; "
-                    f"accepted names are {spec.name}, {aliases}; the layer has: {cols}",
-                    f"name the column that holds it: sp.load_layers(..., columns="
-                    f"{{'{name}': {{'<your column>': '{spec.name}'}}}})",
-                    cli=f"name the column that holds it: --column {name}:COLUMN="
-                    f"{spec.name}"))
-    if len(problems) > n_before:
-        return None
+        gdf = _required_columns(name, gdf, schema, problems)
+    return gdf, _read_notes(name, renamed, gdf.attrs.get("siteplan_read_notes") or [],
+                            recognised)
 
+
+def _required_columns(name: str, gdf: gpd.GeoDataFrame, schema: LayerSchema,
+                      problems: list[Problem]) -> gpd.GeoDataFrame:
+    """The schema's required columns: one with a default added empty, one without reported."""
+    for spec in schema.required:
+        if spec.name not in gdf.columns and spec.default is not None:
+            gdf = gdf.assign(**{spec.name: None})
+        elif spec.name not in gdf.columns:
+            aliases = ", ".join(spec.aliases)
+            cols = _listed([c for c in gdf.columns if c != "geometry"], 12)
+            problems.append(Problem(
+                f"layer '{name}'", f"required column '{spec.name}' ({spec.meaning}) is "
+                f"missing; accepted names are {spec.name}, {aliases}; the layer has: {cols}",
+                f"name the column that holds it: sp.load_layers(..., columns="
+                f"{{'{name}': {{'<your column>': '{spec.name}'}}}})",
+                cli=f"name the column that holds it: --column {name}:COLUMN="
+                f"{spec.name}"))
+    return gdf
+
+
+def _read_notes(name: str, renamed: list[str], notes: list[str],
+                recognised: Mapping | None) -> list[pd.DataFrame]:
+    """Repair rows saying how a layer was read: columns mapped, GDAL's notes, a boundary schema."""
     repairs: list[pd.DataFrame] = []
-    rejected: list[pd.DataFrame] = []
-    notes = gdf.attrs.get("siteplan_read_notes") or []
     if renamed:
         repairs.append(pd.DataFrame({"layer": name, "row": None, "feature_id": None,
                                      "problem": renamed, "action": "read with the column "
@@ -242,11 +310,18 @@ def prepare_layer(
             "problem": f"boundary file in the {recognised['title']} schema "
                        f"({recognised['level']} level)",
             "action": f"read as it is; siteplan columns added: {cols}"}]))
-    id_col = "parcel_id" if name == "parcels" else None
-    gdf = gdf.copy()
-    if not gdf.index.is_unique:
-        gdf = gdf.reset_index(drop=True)
+    return repairs
 
+
+def _checked_values(name: str, gdf: gpd.GeoDataFrame, schema: LayerSchema | None,
+                    values: Mapping[str, Mapping[str, str]] | None,
+                    values_used: set[str] | None,
+                    problems: list[Problem]) -> list[pd.DataFrame]:
+    """The layer's values recoded, coerced to their column's kind, defaulted, checked (in place).
+
+    Returns the notes on what was recoded or filled in.
+    """
+    repairs: list[pd.DataFrame] = []
     if values:
         repairs += _user_values(name, gdf, values, values_used if values_used is not None
                                 else set())
@@ -254,13 +329,16 @@ def prepare_layer(
         _coerce_columns(name, gdf, schema, problems)
         repairs += _fill_defaults(name, gdf, schema)
     _check_text_encoding(name, gdf, problems)
-    if len(problems) > n_before:
-        return None
+    return repairs
 
-    # geometry: drop Z, repair, reject what cannot be used
+
+def _unusable_geometry(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The layer's 2D geometries, and why each cannot be used ("" when it can).
+
+    Null, empty and NaN or infinite coordinates, then outside the CRS's area.
+    """
     geoms = shapely.force_2d(gdf.geometry.values.to_numpy() if hasattr(
         gdf.geometry.values, "to_numpy") else np.asarray(gdf.geometry.values))
-    ids = gdf[id_col].to_numpy() if id_col else None
     reason = np.full(len(gdf), "", dtype=object)
     is_null = shapely.is_missing(geoms)
     reason[is_null] = "null geometry"
@@ -275,18 +353,12 @@ def prepare_layer(
             reason[nonfinite & (reason == "")] = "coordinates that are NaN or infinite"
     ok = reason == ""
     _reject_outside_crs_area(gdf.crs, geoms, ok, reason)
-    ok = reason == ""
+    return geoms, reason
 
-    geoms = _fix_geometry(name, gdf, geoms, ok, reason, repairs, ids)
-    ok = reason == ""
-    if schema is not None:
-        _check_geometry_types(name, gdf, geoms, ok, schema, problems, repairs)
-        if len(problems) > n_before:
-            return None
-        if name == "pois":
-            geoms = _points_from_areas(geoms, ok)
-    gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
 
+def _reproject(gdf: gpd.GeoDataFrame, crs: pyproj.CRS | None, ok: np.ndarray,
+               reason: np.ndarray) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """The layer in ``crs``; features whose coordinates it cannot hold get a reason."""
     if crs is not None and not gdf.crs.equals(crs):
         with np.errstate(all="ignore"):
             gdf = gdf.to_crs(crs)
@@ -299,10 +371,13 @@ def prepare_layer(
             bad[np.unique(i2[~np.isfinite(c2).all(axis=1)])] = True
             reason[bad & ok] = f"coordinates outside what {crs.name} can represent"
             ok = reason == ""
-    if name == "parcels":
-        _reject_far_outliers(gdf, ok, reason)
-        ok = reason == ""
+    return gdf, ok
 
+
+def _rejections(name: str, gdf: gpd.GeoDataFrame, ok: np.ndarray, reason: np.ndarray,
+                ids: np.ndarray | None) -> tuple[list[pd.DataFrame], gpd.GeoDataFrame | None]:
+    """The rejection report of the features not ``ok`` and, for parcels, those rows themselves."""
+    rejected: list[pd.DataFrame] = []
     if (~ok).any():
         rows = gdf.index[~ok]
         rejected.append(pd.DataFrame({
@@ -315,37 +390,38 @@ def prepare_layer(
     if name == "parcels":
         rejected_rows = gdf.loc[~ok].copy()
         rejected_rows["reason"] = reason[~ok]
-    gdf = gdf.loc[ok]
+    return rejected, rejected_rows
 
-    if len(gdf) == 0:
-        problems.append(Problem(where, f"has no usable feature: all {len(reason)} were "
-                                f"rejected ({_listed(pd.unique(reason))})",
-                                "repair the geometries in a GIS and load it again"))
-        return None
 
+def _complete(name: str, gdf: gpd.GeoDataFrame,
+              repairs: list[pd.DataFrame]) -> gpd.GeoDataFrame:
+    """What a layer's kind adds: parcel areas from the geometry, admin levels, river classes."""
     if name == "parcels":
-        if "area_m2" in gdf.columns:
-            gdf = gdf.rename(columns={"area_m2": "area_m2_input"})
-            recorded = gdf["area_m2_input"]
-            bad = recorded.notna() & (recorded <= 0)
-            if bad.any():
-                repairs.append(pd.DataFrame({
-                    "layer": name, "row": gdf.index[bad],
-                    "feature_id": gdf.loc[bad, "parcel_id"].to_numpy(),
-                    "problem": "recorded area " + recorded[bad].astype(str) + " m² is not "
-                    "positive",
-                    "action": "area_m2 computed from the geometry (the recorded value stays "
-                    "in area_m2_input)"}))
-        # the area always comes from the geometry in the metric CRS
-        gdf["area_m2"] = gdf.geometry.area
+        gdf = _parcel_areas(gdf, repairs)
     if name == "admin":
         _complete_admin(gdf, repairs)
     if name == "rivers":
         _complete_rivers(gdf, repairs)
-    return PreparedLayer(gdf, concat_reports(repairs, REPAIR_COLUMNS),
-                         concat_reports(rejected, REJECT_COLUMNS), rejected_rows)
+    return gdf
 
 
+def _parcel_areas(gdf: gpd.GeoDataFrame, repairs: list[pd.DataFrame]) -> gpd.GeoDataFrame:
+    """Parcels with area_m2 from the geometry; a recorded area is kept as area_m2_input."""
+    if "area_m2" in gdf.columns:
+        gdf = gdf.rename(columns={"area_m2": "area_m2_input"})
+        recorded = gdf["area_m2_input"]
+        bad = recorded.notna() & (recorded <= 0)
+        if bad.any():
+            repairs.append(pd.DataFrame({
+                "layer": "parcels", "row": gdf.index[bad],
+                "feature_id": gdf.loc[bad, "parcel_id"].to_numpy(),
+                "problem": "recorded area " + recorded[bad].astype(str) + " m² is not "
+                "positive",
+                "action": "area_m2 computed from the geometry (the recorded value stays "
+                "in area_m2_input)"}))
+    # the area always comes from the geometry in the metric CRS
+    gdf["area_m2"] = gdf.geometry.area
+    return gdf
 
 
 def _empty_layer(name: str, gdf: gpd.GeoDataFrame, schema: LayerSchema | None,

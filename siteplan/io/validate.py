@@ -149,64 +149,90 @@ def _check_crs_fits(name: str, gdf: gpd.GeoDataFrame, problems: list[Problem]) -
 
 def _coerce_columns(name: str, gdf: gpd.GeoDataFrame, schema: LayerSchema,
                     problems: list[Problem]) -> None:
+    """Each schema column the layer has read as its kind (in place); bad values reported."""
     where = f"layer '{name}'"
     for spec in schema.columns:
         if spec.name not in gdf.columns:
             continue
-        col = gdf[spec.name]
         if spec.kind == "number":
-            num = pd.to_numeric(col, errors="coerce")
-            bad = num.isna() & col.notna()
-            if bad.any():
-                problems.append(Problem(where, f"column '{spec.name}' must hold numbers, "
-                    f"but rows {_listed(gdf.index[bad])} hold "
-                    f"{_listed(col[bad].astype(str).unique())}",
-                    "replace the text with numbers (use . as the decimal mark) or leave "
-                    "the cells empty"))
-            gdf[spec.name] = num.astype(float)
+            _coerce_numbers(where, gdf, spec.name, problems)
         elif spec.kind == "id":
-            missing = col.isna() | (col.astype(str).str.strip() == "")
-            if missing.any():
-                problems.append(Problem(where, f"column '{spec.name}' is empty in rows "
-                    f"{_listed(gdf.index[missing])}", f"give every feature a {spec.name}"))
-            ids = col.astype(str).str.strip()
-            ids = ids.str.replace(r"\.0$", "", regex=True) if col.dtype.kind == "f" else ids
-            dup = ids.duplicated(keep=False) & ~missing
-            if dup.any():
-                values = ids[dup].unique()
-                problems.append(Problem(where, f"column '{spec.name}' has {len(values)} "
-                    f"duplicated values: {_listed(values)} (rows {_listed(gdf.index[dup])})",
-                    f"make every {spec.name} unique (each parcel once)"))
-            gdf[spec.name] = ids.astype(object)
+            _coerce_ids(where, gdf, spec.name, problems)
         elif spec.kind == "bool":
-            if col.dtype == bool:
-                continue
-            text = col.astype(str).str.strip().str.lower()
-            value = pd.Series(pd.NA, index=col.index, dtype="boolean")
-            value[text.isin(_TRUE)] = True
-            value[text.isin(_FALSE)] = False
-            bad = value.isna()
-            if bad.any():
-                problems.append(Problem(where, f"column '{spec.name}' must be true or false, "
-                    f"but rows {_listed(gdf.index[bad])} hold "
-                    f"{_listed(col[bad].astype(str).unique())}",
-                    "use true/false (or ya/tidak, 1/0)"))
-            gdf[spec.name] = value.fillna(False).astype(bool)
+            _coerce_bools(where, gdf, spec.name, problems)
         elif spec.name in {"ownership", "road_class", "category", "rth_type", "land_use",
                            "level"}:
-            text = col.astype("string").str.strip().str.lower()
-            if spec.name == "ownership":
-                text = text.map(lambda v: OWNERSHIP_VALUES.get(v, v) if isinstance(v, str)
-                                else v)
-            elif spec.name == "road_class":
-                for cls in ROAD_CLASSES:
-                    text = text.mask(text.str.startswith(cls, na=False), cls)
-            elif spec.name == "rth_type":
-                text = text.str.replace(r"[\s-]+", "_", regex=True)
-            gdf[spec.name] = text.astype(object).where(text.notna(), None)
+            _normalise_words(gdf, spec.name)
 
 
-def _fix_geometry(name, gdf, geoms, ok, reason, repairs, ids):
+def _coerce_numbers(where: str, gdf: gpd.GeoDataFrame, column: str,
+                    problems: list[Problem]) -> None:
+    """A number column read as floats; text that is no number is reported."""
+    col = gdf[column]
+    num = pd.to_numeric(col, errors="coerce")
+    bad = num.isna() & col.notna()
+    if bad.any():
+        problems.append(Problem(where, f"column '{column}' must hold numbers, "
+            f"but rows {_listed(gdf.index[bad])} hold "
+            f"{_listed(col[bad].astype(str).unique())}",
+            "replace the text with numbers (use . as the decimal mark) or leave "
+            "the cells empty"))
+    gdf[column] = num.astype(float)
+
+
+def _coerce_ids(where: str, gdf: gpd.GeoDataFrame, column: str,
+                problems: list[Problem]) -> None:
+    """An identifier column read as text (12.0 as 12); empty and duplicated ids are reported."""
+    col = gdf[column]
+    missing = col.isna() | (col.astype(str).str.strip() == "")
+    if missing.any():
+        problems.append(Problem(where, f"column '{column}' is empty in rows "
+            f"{_listed(gdf.index[missing])}", f"give every feature a {column}"))
+    ids = col.astype(str).str.strip()
+    ids = ids.str.replace(r"\.0$", "", regex=True) if col.dtype.kind == "f" else ids
+    dup = ids.duplicated(keep=False) & ~missing
+    if dup.any():
+        values = ids[dup].unique()
+        problems.append(Problem(where, f"column '{column}' has {len(values)} "
+            f"duplicated values: {_listed(values)} (rows {_listed(gdf.index[dup])})",
+            f"make every {column} unique (each parcel once)"))
+    gdf[column] = ids.astype(object)
+
+
+def _coerce_bools(where: str, gdf: gpd.GeoDataFrame, column: str,
+                  problems: list[Problem]) -> None:
+    """A true/false column read from true/false, ya/tidak, 1/0 and the like; others reported."""
+    col = gdf[column]
+    if col.dtype == bool:
+        return
+    text = col.astype(str).str.strip().str.lower()
+    value = pd.Series(pd.NA, index=col.index, dtype="boolean")
+    value[text.isin(_TRUE)] = True
+    value[text.isin(_FALSE)] = False
+    bad = value.isna()
+    if bad.any():
+        problems.append(Problem(where, f"column '{column}' must be true or false, "
+            f"but rows {_listed(gdf.index[bad])} hold "
+            f"{_listed(col[bad].astype(str).unique())}",
+            "use true/false (or ya/tidak, 1/0)"))
+    gdf[column] = value.fillna(False).astype(bool)
+
+
+def _normalise_words(gdf: gpd.GeoDataFrame, column: str) -> None:
+    """A column of class words in lowercase, trimmed, in siteplan's spelling of each class."""
+    text = gdf[column].astype("string").str.strip().str.lower()
+    if column == "ownership":
+        text = text.map(lambda v: OWNERSHIP_VALUES.get(v, v) if isinstance(v, str)
+                        else v)
+    elif column == "road_class":
+        for cls in ROAD_CLASSES:
+            text = text.mask(text.str.startswith(cls, na=False), cls)
+    elif column == "rth_type":
+        text = text.str.replace(r"[\s-]+", "_", regex=True)
+    gdf[column] = text.astype(object).where(text.notna(), None)
+
+
+def _fix_geometry(name, gdf, geoms, ok, reason, *, repairs, ids):
     invalid = ok & ~shapely.is_valid(geoms)
     if not invalid.any():
         return geoms
@@ -260,7 +286,7 @@ def _keep_types(geoms: np.ndarray, type_ids: tuple[int, ...]) -> np.ndarray:
     return out
 
 
-def _check_geometry_types(name, gdf, geoms, ok, schema, problems, repairs):
+def _check_geometry_types(name, gdf, geoms, ok, schema, *, problems, repairs):
     types = shapely.get_type_id(geoms)
     names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
                       "MultiLineString", "MultiPolygon", "GeometryCollection"], dtype=object)

@@ -109,9 +109,24 @@ def check_transform(spec: Any, where: str, *, bound: float = MAX_MAGNITUDE,
     if kind not in TRANSFORMS:
         return [Problem(where, f"unknown transform type {kind!r}",
                         f"use one of: {', '.join(TRANSFORMS)}")]
+    params = {k: v for k, v in spec.items() if k != "type"}
+    problems = _parameter_names(kind, params, where)
+    if problems:
+        return problems
+    problems = _magnitudes(kind, params, where, bound, unit)
+    if problems:
+        return problems
+    if kind == "categorical":
+        return _check_categorical(params, where)
+    if kind == "threshold":
+        return _check_threshold(params, where)
+    return _check_curve(kind, params, where)
+
+
+def _parameter_names(kind: str, params: Mapping[str, Any], where: str) -> list[Problem]:
+    """The parameters a transform type needs but lacks, and those it does not know."""
     _, required, optional = TRANSFORMS[kind]
     problems = []
-    params = {k: v for k, v in spec.items() if k != "type"}
     missing = required - set(params)
     if missing:
         problems.append(Problem(where, f"transform '{kind}' needs {', '.join(sorted(missing))}",
@@ -121,40 +136,47 @@ def check_transform(spec: Any, where: str, *, bound: float = MAX_MAGNITUDE,
         allowed = ", ".join(sorted(required | optional))
         problems.append(Problem(where, f"transform '{kind}' has unknown parameter(s) "
                                 f"{', '.join(sorted(unknown))}", f"use only: {allowed}"))
-    if problems:
-        return problems
-    problems = _magnitudes(kind, params, where, bound, unit)
-    if problems:
-        return problems
-    if kind == "categorical":
-        table = params["table"]
-        if not isinstance(table, Mapping) or not table:
-            return [Problem(where, "categorical 'table' must map values to numbers in [0, 1]",
-                            "write table = { pemda = 1.0, pemprov = 0.5 }")]
-        bad = {k: v for k, v in table.items() if not _is_unit(v)}
-        if "default" in params and not _is_unit(params["default"]):
-            bad["default"] = params["default"]
-        if bad:
-            return [Problem(where, f"categorical values must be numbers in [0, 1], got {bad}",
-                            "use numbers between 0 and 1")]
-        return []
-    if kind == "threshold":
-        breaks, values = params["breaks"], params["values"]
-        if not (_numbers(breaks) and _numbers(values)):
-            return [Problem(where, "threshold 'breaks' and 'values' must be lists of numbers",
-                            "write breaks = [300, 1000], values = [1.0, 0.5, 0.0]")]
-        if len(values) != len(breaks) + 1:
-            return [Problem(where, f"threshold needs one more value than breaks, got "
-                            f"{len(breaks)} breaks and {len(values)} values",
-                            "give a value below the first break, between breaks and above the "
-                            "last")]
-        if list(breaks) != sorted(breaks):
-            return [Problem(where, f"threshold breaks must increase, got {breaks}",
-                            "sort the breaks")]
-        if not all(_is_unit(v) for v in values):
-            return [Problem(where, f"threshold values must lie in [0, 1], got {values}",
-                            "use numbers between 0 and 1")]
-        return []
+    return problems
+
+
+def _check_categorical(params: Mapping[str, Any], where: str) -> list[Problem]:
+    """A categorical transform's table (and default) must give scores in [0, 1]."""
+    table = params["table"]
+    if not isinstance(table, Mapping) or not table:
+        return [Problem(where, "categorical 'table' must map values to numbers in [0, 1]",
+                        "write table = { pemda = 1.0, pemprov = 0.5 }")]
+    bad = {k: v for k, v in table.items() if not _is_unit(v)}
+    if "default" in params and not _is_unit(params["default"]):
+        bad["default"] = params["default"]
+    if bad:
+        return [Problem(where, f"categorical values must be numbers in [0, 1], got {bad}",
+                        "use numbers between 0 and 1")]
+    return []
+
+
+def _check_threshold(params: Mapping[str, Any], where: str) -> list[Problem]:
+    """A threshold transform: increasing breaks, one more value than breaks, values in [0, 1]."""
+    breaks, values = params["breaks"], params["values"]
+    if not (_numbers(breaks) and _numbers(values)):
+        return [Problem(where, "threshold 'breaks' and 'values' must be lists of numbers",
+                        "write breaks = [300, 1000], values = [1.0, 0.5, 0.0]")]
+    if len(values) != len(breaks) + 1:
+        return [Problem(where, f"threshold needs one more value than breaks, got "
+                        f"{len(breaks)} breaks and {len(values)} values",
+                        "give a value below the first break, between breaks and above the "
+                        "last")]
+    if list(breaks) != sorted(breaks):
+        return [Problem(where, f"threshold breaks must increase, got {breaks}",
+                        "sort the breaks")]
+    if not all(_is_unit(v) for v in values):
+        return [Problem(where, f"threshold values must lie in [0, 1], got {values}",
+                        "use numbers between 0 and 1")]
+    return []
+
+
+def _check_curve(kind: str, params: Mapping[str, Any], where: str) -> list[Problem]:
+    """A curve transform's (linear, fuzzy, decay) parameters: finite numbers that give a curve."""
+    problems = []
     for key, value in params.items():
         if not _is_number(value):
             problems.append(Problem(where, f"transform parameter '{key}' must be a number "

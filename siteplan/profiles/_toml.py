@@ -112,24 +112,34 @@ def _top(doc: Any, prof: Profile, old: Profile | None) -> None:
     if changed("allow_inconsistent"):
         _put(doc, "allow_inconsistent", True if prof.allow_inconsistent else None)
     if changed("owa_alpha"):
-        if prof.owa_alpha != 1.0:
-            if "owa" not in doc:
-                doc["owa"] = tomlkit.table()
-            doc["owa"]["alpha"] = _item(float(prof.owa_alpha))
-        elif "owa" in doc:
-            del doc["owa"]
+        _put_owa(doc, prof.owa_alpha)
     if changed("candidates"):
-        if prof.candidates:
-            if "candidates" not in doc:
-                doc["candidates"] = tomlkit.table()
-            table = doc["candidates"]
-            for col in [c for c in table if c not in prof.candidates]:
-                del table[col]
-            for col, allowed in prof.candidates.items():
-                if list(table.get(col, [])) != list(allowed):
-                    table[col] = _item(list(allowed))
-        elif "candidates" in doc:
-            del doc["candidates"]
+        _put_candidates(doc, prof.candidates)
+
+
+def _put_owa(doc: Any, alpha: float) -> None:
+    """The [owa] table set to ``alpha``, or removed when alpha is the default 1.0."""
+    if alpha != 1.0:
+        if "owa" not in doc:
+            doc["owa"] = tomlkit.table()
+        doc["owa"]["alpha"] = _item(float(alpha))
+    elif "owa" in doc:
+        del doc["owa"]
+
+
+def _put_candidates(doc: Any, candidates: Mapping[str, tuple]) -> None:
+    """The [candidates] table made to match, column by column, or removed when empty."""
+    if candidates:
+        if "candidates" not in doc:
+            doc["candidates"] = tomlkit.table()
+        table = doc["candidates"]
+        for col in [c for c in table if c not in candidates]:
+            del table[col]
+        for col, allowed in candidates.items():
+            if list(table.get(col, [])) != list(allowed):
+                table[col] = _item(list(allowed))
+    elif "candidates" in doc:
+        del doc["candidates"]
 
 
 def _constraints(doc: Any, prof: Profile, old: Profile | None) -> None:

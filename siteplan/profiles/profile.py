@@ -378,13 +378,33 @@ def _tables(data: Mapping[str, Any], key: str, one: str, where: str,
 
 def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Profile:
     """Check a profile given as a dict (the parsed TOML); collect every problem, raise once."""
+    _check_readable(data, where)
     problems: list[Problem] = []
+    name, title = _read_names(data, where, problems)
+    method, allow, alpha = _read_method(data, where, problems)
+    candidates = _where_table(data.get("candidates"), f"{where} [candidates]", problems)
+    constraints = _read_constraints(data, where, problems)
+    crit_rows = _read_criteria(data, where, problems)
+    weights, cr_value = _read_weights(data, crit_rows, allow, where, problems)
+    if problems:
+        raise SiteplanInputError(problems)
+    criteria = tuple(_criterion(cname, cr, cw, weights[cname]) for cname, cr, cw in crit_rows)
+    return Profile(name=name, title=MappingProxyType(title), method=method,
+                   criteria=criteria, candidates=MappingProxyType(candidates),
+                   constraints=tuple(constraints), allow_inconsistent=allow,
+                   consistency_ratio=cr_value, owa_alpha=alpha,
+                   description=MappingProxyType(_title(data.get("description"), where, [])))
+
+
+def _check_readable(data: Any, where: str) -> None:
+    """Raise before reading a profile that is not a table, holds bad text or is over the limits."""
     if not isinstance(data, Mapping):
         raise SiteplanInputError(Problem(where, "must be a table", "see the built-in profiles"))
     # text that no file can hold, and the size of the profile, before anything reads them
     bad_text = text_problems(data, where)
     if bad_text:
         raise SiteplanInputError(bad_text)
+    problems: list[Problem] = []
     for key, most, one in (("criteria", MAX_CRITERIA, "criterion"),
                            ("constraints", MAX_CONSTRAINTS, "constraint")):
         n = len(data[key]) if isinstance(data.get(key), list) else 0
@@ -394,6 +414,11 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
                                     "every parcel); split the profile if it needs more"))
     if problems:
         raise SiteplanInputError(problems)
+
+
+def _read_names(data: Mapping[str, Any], where: str,
+                problems: list[Problem]) -> tuple[str, dict[str, str]]:
+    """A profile's top-level keys checked, and its name and title."""
     unknown = set(data) - _TOP_KEYS
     if unknown:
         problems.append(Problem(where, f"unknown key(s) {', '.join(sorted(unknown))}",
@@ -404,6 +429,12 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
                                 f"(a-z, 0-9, _), got {name!r}", "write name = \"my_profile\""))
         name = str(name)
     title = _title(data.get("title"), f"{where} title", problems)
+    return name, title
+
+
+def _read_method(data: Mapping[str, Any], where: str,
+                 problems: list[Problem]) -> tuple[str, bool, float]:
+    """A profile's aggregation method, allow_inconsistent, and the OWA alpha (1.0 if unset)."""
     method = data.get("method", "wlc")
     if method not in METHODS:
         problems.append(Problem(where, f"unknown method {method!r}",
@@ -426,9 +457,12 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
             problems.append(bad)
         else:
             alpha = float(owa_table.get("alpha", 1.0))
+    return method, allow, alpha
 
-    candidates = _where_table(data.get("candidates"), f"{where} [candidates]", problems)
 
+def _read_constraints(data: Mapping[str, Any], where: str,
+                      problems: list[Problem]) -> list[Constraint]:
+    """A profile's [[constraints]], each checked by its type; those of unknown type left out."""
     constraints = []
     for i, con in _tables(data, "constraints", "constraint", where, problems):
         kind = con.get("type")
@@ -448,121 +482,116 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
         entry["where"] = _where_table(con.get("where"), cw, problems)
         entry["title"] = _title(con.get("title"), cw, problems)
         constraints.append(Constraint.from_table(entry))
+    return constraints
 
+
+def _read_criteria(data: Mapping[str, Any], where: str,
+                   problems: list[Problem]) -> list[tuple[str, Mapping[str, Any], str]]:
+    """A profile's [[criteria]] checked, as (name, table, where) rows in the profile's order."""
     if not data.get("criteria"):
         problems.append(Problem(where, "has no criteria", "add at least one [[criteria]] table"))
     crit_rows = []
-    seen = set()
+    seen: set[str] = set()
     for i, cr in _tables(data, "criteria", "criterion", where, problems):
-        cw = f"{where} criterion {i}"
-        cname = cr.get("name")
-        if not isinstance(cname, str) or not _NAME.match(cname):
-            problems.append(Problem(cw, f"'name' must be a short lowercase identifier, got "
-                                    f"{cname!r}", "write name = \"akses_jalan\""))
-            cname = f"criterion_{i}"
-        cw = f"{where} criterion '{cname}'"
-        if cname in seen:
-            problems.append(Problem(cw, "is defined twice", "give each criterion its own name"))
-        seen.add(cname)
-        bad_keys = set(cr) - _CRITERION_KEYS
-        if bad_keys:
-            problems.append(Problem(cw, f"unknown key(s) {', '.join(sorted(bad_keys))}",
-                                    f"use only: {', '.join(sorted(_CRITERION_KEYS))}"))
-        measure: Any = cr.get("measure")  # as written in the profile, checked next
-        if measure not in MEASURES:
-            problems.append(Problem(cw, f"unknown measure {measure!r}",
-                                    f"use one of: {', '.join(MEASURES)}"))
-        spec = MEASURE_TABLE.get(measure)
-        needs = spec.needs if spec is not None else frozenset()
-        if "layer" in needs and not isinstance(cr.get("layer"), str):
-            problems.append(Problem(cw, f"measure '{measure}' needs layer = \"<name>\"",
-                                    "name the layer to measure against"))
-        if "radius" in needs and "radius" not in cr:
-            problems.append(Problem(cw, f"measure '{measure}' needs radius = <metres> > 0",
-                                    "write radius = 2000"))
-        elif "radius" in needs or "radius" in cr:
-            bad = number_problem(cw, "radius", cr["radius"], strict_low=True, high=MAX_DISTANCE,
-                                 unit="m", example="2000")
-            if bad:
-                problems.append(bad)
-        if "column" in needs and not isinstance(cr.get("column"), str):
-            problems.append(Problem(cw, f"measure '{measure}' needs column = \"<name>\"",
-                                    "name the column to read"))
-        fb = cr.get("fallback")
-        if fb is not None and (spec is None or fb not in spec.fallbacks):
-            ok = [f"{m}: {', '.join(s.fallbacks)}" for m, s in MEASURE_TABLE.items()
-                  if s.fallbacks]
-            problems.append(Problem(cw, f"fallback {fb!r} does not fit measure {measure!r}",
-                                    "a road measure may fall back to a straight-line one ("
-                                    + "; ".join(ok) + ")"))
-        _check_measure_keys(cr, measure, spec, cw, problems)
-        if "source" in cr:
-            _source(cr["source"], cw, problems)
-        if "missing" in cr:
-            bad = number_problem(cw, "missing", cr["missing"], high=1.0, example="0")
-            if bad:
-                problems.append(bad)
-        if "transform" not in cr:
-            problems.append(Problem(cw, "has no transform",
-                                    "add transform = { type = \"linear\", best = 0, "
-                                    "worst = 1000 }"))
-        else:
-            # a unit that depends on the criterion (a function) is neither m nor min
-            unit = spec.unit if spec is not None and isinstance(spec.unit, str) else ""
-            bound = {"m": MAX_DISTANCE, "min": MAX_MINUTES}.get(unit, MAX_MAGNITUDE)
-            problems.extend(check_transform(cr["transform"], f"{cw} transform", bound=bound,
-                                            unit=unit if unit in ("m", "min") else ""))
+        cname, cw = _criterion_name(i, cr, where, seen, problems)
+        _check_criterion(cr, cw, problems)
         crit_rows.append((cname, cr, cw))
+    return crit_rows
 
-    # weights: per-criterion, or a [weights] table with order + ahp (or values)
+
+def _criterion_name(i: int, cr: Mapping[str, Any], where: str, seen: set[str],
+                    problems: list[Problem]) -> tuple[str, str]:
+    """Criterion ``i``'s name (``criterion_<i>`` if bad) and the place its problems name."""
+    cw = f"{where} criterion {i}"
+    cname = cr.get("name")
+    if not isinstance(cname, str) or not _NAME.match(cname):
+        problems.append(Problem(cw, f"'name' must be a short lowercase identifier, got "
+                                f"{cname!r}", "write name = \"akses_jalan\""))
+        cname = f"criterion_{i}"
+    cw = f"{where} criterion '{cname}'"
+    if cname in seen:
+        problems.append(Problem(cw, "is defined twice", "give each criterion its own name"))
+    seen.add(cname)
+    return cname, cw
+
+
+def _check_criterion(cr: Mapping[str, Any], cw: str, problems: list[Problem]) -> None:
+    """One criterion's keys, measure, source, missing score and transform checked."""
+    bad_keys = set(cr) - _CRITERION_KEYS
+    if bad_keys:
+        problems.append(Problem(cw, f"unknown key(s) {', '.join(sorted(bad_keys))}",
+                                f"use only: {', '.join(sorted(_CRITERION_KEYS))}"))
+    measure: Any = cr.get("measure")  # as written in the profile, checked next
+    if measure not in MEASURES:
+        problems.append(Problem(cw, f"unknown measure {measure!r}",
+                                f"use one of: {', '.join(MEASURES)}"))
+    spec = MEASURE_TABLE.get(measure)
+    _check_measure_needs(cr, measure, spec, cw, problems)
+    _check_measure_keys(cr, measure, spec, cw, problems)
+    if "source" in cr:
+        _source(cr["source"], cw, problems)
+    if "missing" in cr:
+        bad = number_problem(cw, "missing", cr["missing"], high=1.0, example="0")
+        if bad:
+            problems.append(bad)
+    _check_criterion_transform(cr, spec, cw, problems)
+
+
+def _check_measure_needs(cr: Mapping[str, Any], measure: Any, spec: Any, cw: str,
+                         problems: list[Problem]) -> None:
+    """The layer, radius and column a criterion's measure needs, and its fallback measure."""
+    needs = spec.needs if spec is not None else frozenset()
+    if "layer" in needs and not isinstance(cr.get("layer"), str):
+        problems.append(Problem(cw, f"measure '{measure}' needs layer = \"<name>\"",
+                                "name the layer to measure against"))
+    if "radius" in needs and "radius" not in cr:
+        problems.append(Problem(cw, f"measure '{measure}' needs radius = <metres> > 0",
+                                "write radius = 2000"))
+    elif "radius" in needs or "radius" in cr:
+        bad = number_problem(cw, "radius", cr["radius"], strict_low=True, high=MAX_DISTANCE,
+                             unit="m", example="2000")
+        if bad:
+            problems.append(bad)
+    if "column" in needs and not isinstance(cr.get("column"), str):
+        problems.append(Problem(cw, f"measure '{measure}' needs column = \"<name>\"",
+                                "name the column to read"))
+    fb = cr.get("fallback")
+    if fb is not None and (spec is None or fb not in spec.fallbacks):
+        ok = [f"{m}: {', '.join(s.fallbacks)}" for m, s in MEASURE_TABLE.items()
+              if s.fallbacks]
+        problems.append(Problem(cw, f"fallback {fb!r} does not fit measure {measure!r}",
+                                "a road measure may fall back to a straight-line one ("
+                                + "; ".join(ok) + ")"))
+
+
+def _check_criterion_transform(cr: Mapping[str, Any], spec: Any, cw: str,
+                               problems: list[Problem]) -> None:
+    """A criterion's transform checked, its bounds in the measure's unit (m, min or none)."""
+    if "transform" not in cr:
+        problems.append(Problem(cw, "has no transform",
+                                "add transform = { type = \"linear\", best = 0, "
+                                "worst = 1000 }"))
+        return
+    # a unit that depends on the criterion (a function) is neither m nor min
+    unit = spec.unit if spec is not None and isinstance(spec.unit, str) else ""
+    bound = {"m": MAX_DISTANCE, "min": MAX_MINUTES}.get(unit, MAX_MAGNITUDE)
+    problems.extend(check_transform(cr["transform"], f"{cw} transform", bound=bound,
+                                    unit=unit if unit in ("m", "min") else ""))
+
+
+def _read_weights(data: Mapping[str, Any], crit_rows: list[tuple[str, Mapping[str, Any], str]],
+                  allow: bool, where: str,
+                  problems: list[Problem]) -> tuple[dict[str, float], float | None]:
+    """The criteria weights (normalised when all is well so far) and the AHP consistency ratio.
+
+    Weights come per criterion, or from a [weights] table with order + ahp (or values).
+    """
     weights: dict[str, float] = {}
     cr_value = None
     wt = data.get("weights")
-    names = [c[0] for c in crit_rows]
     if wt is not None:
-        if not isinstance(wt, Mapping):
-            problems.append(Problem(f"{where} [weights]", "must be a table",
-                                    "write [weights] with order = [...] and ahp = [[...]]"))
-        else:
-            unknown = set(wt) - _WEIGHTS_KEYS
-            if unknown:
-                problems.append(Problem(f"{where} [weights]", f"unknown key(s) "
-                                        f"{', '.join(sorted(unknown))}",
-                                        "use order, ahp or values"))
-            order = wt.get("order", names)
-            if sorted(map(str, order)) != sorted(names):
-                problems.append(Problem(f"{where} [weights]", f"order {order} must list every "
-                                        f"criterion once: {names}", "list each criterion once"))
-            elif "ahp" in wt:
-                try:
-                    w, cr_value = ahp_weights(wt["ahp"], allow_inconsistent=True)
-                    if len(w) != len(order):
-                        problems.append(Problem(f"{where} [weights] ahp", f"matrix is "
-                                                f"{len(w)}x{len(w)} for {len(order)} criteria",
-                                                "one row and column per criterion in 'order'"))
-                    elif cr_value > CR_LIMIT and not allow:
-                        problems.append(Problem(f"{where} [weights] ahp", f"consistency ratio "
-                            f"CR = {cr_value:.3f} is above {CR_LIMIT:.2f}: the judgements "
-                            "contradict each other", "revise the comparisons, or set "
-                            "allow_inconsistent = true"))
-                    else:
-                        weights = dict(zip(order, (float(x) for x in w), strict=True))
-                except SiteplanInputError as exc:
-                    problems.extend(Problem(f"{where} [weights]", str(p), "see above")
-                                    if isinstance(p, str) else
-                                    Problem(f"{where} [weights] ahp", p.what, p.fix)
-                                    for p in exc.problems)
-            elif "values" in wt:
-                values = wt["values"]
-                if not isinstance(values, list) or len(values) != len(order):
-                    problems.append(Problem(f"{where} [weights]", "values must be a list with "
-                                            "one weight per criterion in 'order'",
-                                            "write values = [0.5, 0.3, 0.2]"))
-                else:
-                    weights = dict(zip(order, values, strict=True))
-            else:
-                problems.append(Problem(f"{where} [weights]", "needs ahp = [[...]] or values "
-                                        "= [...]", "give an AHP matrix or direct values"))
+        weights, cr_value = _weights_table(wt, [c[0] for c in crit_rows], allow, where,
+                                           problems)
         if any("weight" in cr for _, cr, _ in crit_rows):
             problems.append(Problem(where, "has both a [weights] table and per-criterion "
                                     "weights", "use one or the other"))
@@ -579,28 +608,80 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
         except SiteplanInputError as exc:
             # siteplan raises its input errors with Problem values only
             problems.extend(cast(list[Problem], exc.problems))
+    return weights, cr_value
 
-    if problems:
-        raise SiteplanInputError(problems)
 
-    criteria = []
-    for cname, cr, cw in crit_rows:
-        criteria.append(Criterion(
-            name=cname, measure=cr["measure"], transform=MappingProxyType(dict(cr["transform"])),
-            weight=weights[cname], layer=cr.get("layer"),
-            where=MappingProxyType(_where_table(cr.get("where"), cw, problems)),
-            column=cr.get("column"), radius=_f(cr.get("radius")), missing=_f(cr.get("missing")),
-            title=MappingProxyType(_title(cr.get("title"), cw, problems)),
-            level=cr.get("level"), fallback=cr.get("fallback"),
-            source=_source(cr.get("source"), cw, []),
-            stat=cr.get("stat"), at_least=_f(cr.get("at_least")), unit=cr.get("unit"),
-            mode=cr.get("mode"), speed=_f(cr.get("speed")),
-            values=None if cr.get("values") is None else tuple(float(v) for v in cr["values"])))
-    return Profile(name=name, title=MappingProxyType(title), method=method,
-                   criteria=tuple(criteria), candidates=MappingProxyType(candidates),
-                   constraints=tuple(constraints), allow_inconsistent=allow,
-                   consistency_ratio=cr_value, owa_alpha=alpha,
-                   description=MappingProxyType(_title(data.get("description"), where, [])))
+def _weights_table(wt: Any, names: list[str], allow: bool, where: str,
+                   problems: list[Problem]) -> tuple[dict[str, float], float | None]:
+    """The weights a [weights] table gives (order + ahp, or values), and the AHP ratio."""
+    if not isinstance(wt, Mapping):
+        problems.append(Problem(f"{where} [weights]", "must be a table",
+                                "write [weights] with order = [...] and ahp = [[...]]"))
+        return {}, None
+    unknown = set(wt) - _WEIGHTS_KEYS
+    if unknown:
+        problems.append(Problem(f"{where} [weights]", f"unknown key(s) "
+                                f"{', '.join(sorted(unknown))}",
+                                "use order, ahp or values"))
+    order = wt.get("order", names)
+    if sorted(map(str, order)) != sorted(names):
+        problems.append(Problem(f"{where} [weights]", f"order {order} must list every "
+                                f"criterion once: {names}", "list each criterion once"))
+    elif "ahp" in wt:
+        return _ahp_table(wt["ahp"], order, allow, where, problems)
+    elif "values" in wt:
+        values = wt["values"]
+        if not isinstance(values, list) or len(values) != len(order):
+            problems.append(Problem(f"{where} [weights]", "values must be a list with "
+                                    "one weight per criterion in 'order'",
+                                    "write values = [0.5, 0.3, 0.2]"))
+        else:
+            return dict(zip(order, values, strict=True)), None
+    else:
+        problems.append(Problem(f"{where} [weights]", "needs ahp = [[...]] or values "
+                                "= [...]", "give an AHP matrix or direct values"))
+    return {}, None
+
+
+def _ahp_table(ahp: Any, order: list[str], allow: bool, where: str,
+               problems: list[Problem]) -> tuple[dict[str, float], float | None]:
+    """The weights an AHP matrix gives, by 'order', and its consistency ratio (None if unread)."""
+    cr_value = None
+    try:
+        w, cr_value = ahp_weights(ahp, allow_inconsistent=True)
+        if len(w) != len(order):
+            problems.append(Problem(f"{where} [weights] ahp", f"matrix is "
+                                    f"{len(w)}x{len(w)} for {len(order)} criteria",
+                                    "one row and column per criterion in 'order'"))
+        elif cr_value > CR_LIMIT and not allow:
+            problems.append(Problem(f"{where} [weights] ahp", f"consistency ratio "
+                f"CR = {cr_value:.3f} is above {CR_LIMIT:.2f}: the judgements "
+                "contradict each other", "revise the comparisons, or set "
+                "allow_inconsistent = true"))
+        else:
+            return dict(zip(order, (float(x) for x in w), strict=True)), cr_value
+    except SiteplanInputError as exc:
+        problems.extend(Problem(f"{where} [weights]", str(p), "see above")
+                        if isinstance(p, str) else
+                        Problem(f"{where} [weights] ahp", p.what, p.fix)
+                        for p in exc.problems)
+    return {}, cr_value
+
+
+def _criterion(cname: str, cr: Mapping[str, Any], cw: str, weight: float) -> Criterion:
+    """The Criterion a checked criterion table and its weight make."""
+    # 'where' and 'title' are read here, after the checks: what they would report is dropped
+    return Criterion(
+        name=cname, measure=cr["measure"], transform=MappingProxyType(dict(cr["transform"])),
+        weight=weight, layer=cr.get("layer"),
+        where=MappingProxyType(_where_table(cr.get("where"), cw, [])),
+        column=cr.get("column"), radius=_f(cr.get("radius")), missing=_f(cr.get("missing")),
+        title=MappingProxyType(_title(cr.get("title"), cw, [])),
+        level=cr.get("level"), fallback=cr.get("fallback"),
+        source=_source(cr.get("source"), cw, []),
+        stat=cr.get("stat"), at_least=_f(cr.get("at_least")), unit=cr.get("unit"),
+        mode=cr.get("mode"), speed=_f(cr.get("speed")),
+        values=None if cr.get("values") is None else tuple(float(v) for v in cr["values"]))
 
 
 def _num(v: Any, *, positive: bool = False, zero: bool = False, bounded: bool = False) -> bool:

@@ -242,13 +242,13 @@ def render_map(
                        attribution=attribution)
     else:
         site = st.site_text(frame, scored[:max(n_detail_scored, top)], score, rank, info,
-                            lang, len(scored), p_stab, top_k)
+                            lang, n_scored=len(scored), p_stab=p_stab, top_k=top_k)
         _add_scored(m, scored, g4326, classes, site, n_detail_scored, lang, detail,
                     attribution, precision)
         if len(top_rows):
             _add_top(m, frame, top_rows, rank, site, work_crs, lang)
-    legend = st.legend_html(classes, info, lang, len(excluded), len(top_rows), scheme,
-                            legend_extra)
+    legend = st.legend_html(classes, info, lang, n_excluded=len(excluded),
+                            n_top=len(top_rows), scheme=scheme, extra=legend_extra)
     st.HtmlControl(legend, position="bottomleft", class_name="sp-box sp-legend",
                    fold=st.esc1(st.TEXT[lang]["legend"])).add_to(m)
     layer_control_last(m, collapsed=interactive)  # the weights panel takes the top right

@@ -268,7 +268,7 @@ def _shared(frame: pd.DataFrame, score: np.ndarray) -> np.ndarray:
     return s.map(s.value_counts()).fillna(0).to_numpy(float)
 
 
-def site_text(frame, rows, score, rank, info, lang, n_scored, p_stab, top_k) -> dict:
+def site_text(frame, rows, score, rank, info, lang, *, n_scored, p_stab, top_k) -> dict:
     """Tooltip and popup HTML for scored sites, built column-wise from escaped values."""
     tx = TEXT[lang]
     n = len(rows)
@@ -414,7 +414,8 @@ def skipped_html(skipped, empty_layers, lang: str) -> str:
     return html
 
 
-def legend_html(classes, info, lang, n_excluded, n_top, scheme, extra) -> str:
+def legend_html(classes, info, lang, *, n_excluded, n_top, scheme, extra) -> str:
+    """The score map's legend: score classes and counts, excluded and top sites, criteria."""
     tx = TEXT[lang]
     out = [f"<div class=h>{tx['legend_title']}</div>"]
     for i in reversed(range(len(classes["bins"]))):

@@ -181,12 +181,12 @@ def sensitivity(result: gpd.GeoDataFrame, profile: Profile | str, *, draws: int 
     out.loc[ok, "rank_p05"] = q[0]
     out.loc[ok, "rank_p50"] = q[1]
     out.loc[ok, "rank_p95"] = q[2]
-    out.attrs["leave_one_out"] = _leave_one_out(prof, c, w, base, tiebreak, top_k,
-                                                result.loc[ok])
+    out.attrs["leave_one_out"] = _leave_one_out(prof, c, w, base, tiebreak, top_k=top_k,
+                                                scored=result.loc[ok])
     return out
 
 
-def _leave_one_out(prof, c, w, base, tiebreak, top_k, scored) -> pd.DataFrame:
+def _leave_one_out(prof, c, w, base, tiebreak, *, top_k, scored) -> pd.DataFrame:
     full = ordinal_ranks(base[None, :], tiebreak)[0]
     top = set(np.flatnonzero(full <= top_k))
     ids = scored["parcel_id"].to_numpy() if "parcel_id" in scored else scored.index.to_numpy()
