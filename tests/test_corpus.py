@@ -337,6 +337,18 @@ PROFILE_CASES = {
                             r'needs layer = "<layer name>"'),
     "radius_missing": (GOOD.replace('measure = "area"', 'measure = "count_within"\n'
                                     'layer = "pois"'), r"needs radius"),
+    # values of the wrong TOML type where a name is expected: a clear problem, not a crash
+    "measure_a_list": (GOOD.replace('measure = "area"', "measure = []"),
+                       r"unknown measure \[\]"),
+    "transform_type_a_list": (GOOD.replace('type = "linear"', "type = []"),
+                              r"unknown transform type \[\]|transform type must be"),
+    "weights_order_a_number": (GOOD + "[weights]\norder = 5\n",
+                               r"order must be a list of the criteria's names"),
+    "where_a_number": (GOOD.replace("weight = 1", "weight = 1\nwhere = 5"),
+                       r"'where' must be a table"),
+    "criterion_title_a_number": (GOOD.replace("weight = 1", "weight = 1\ntitle = 5"),
+                                 r"title must be"),
+    "description_a_number": ("description = 5\n" + GOOD, r"description must be"),
 }
 
 

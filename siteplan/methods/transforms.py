@@ -106,7 +106,7 @@ def check_transform(spec: Any, where: str, *, bound: float = MAX_MAGNITUDE,
         return [Problem(where, f"transform must be a table like {{ type = \"linear\", best = 0, "
                         f"worst = 1000 }}, got {spec!r}", "write the transform as a TOML table")]
     kind = spec.get("type")
-    if kind not in TRANSFORMS:
+    if not isinstance(kind, str) or kind not in TRANSFORMS:
         return [Problem(where, f"unknown transform type {kind!r}",
                         f"use one of: {', '.join(TRANSFORMS)}")]
     params = {k: v for k, v in spec.items() if k != "type"}

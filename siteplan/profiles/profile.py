@@ -319,14 +319,15 @@ def _where_table(value: Any, where: str, problems: list[Problem]) -> dict[str, t
     return out
 
 
-def _title(value: Any, where: str, problems: list[Problem]) -> dict[str, str]:
+def _title(value: Any, where: str, problems: list[Problem], key: str = "title"
+           ) -> dict[str, str]:
     if value is None:
         return {}
     if isinstance(value, str):
         return {"id": value, "en": value}
     if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
-        problems.append(Problem(where, f"title must be a table like {{ id = \"...\", en = "
-                                f"\"...\" }}, got {value!r}", "give the title in id and en"))
+        problems.append(Problem(where, f"{key} must be a table like {{ id = \"...\", en = "
+                                f"\"...\" }}, got {value!r}", f"give the {key} in id and en"))
         return {}
     return dict(value)
 
@@ -386,6 +387,10 @@ def profile_from_dict(data: Mapping[str, Any], *, where: str = "profile") -> Pro
     constraints = _read_constraints(data, where, problems)
     crit_rows = _read_criteria(data, where, problems)
     weights, cr_value = _read_weights(data, crit_rows, allow, where, problems)
+    _title(data.get("description"), where, problems, key="description")
+    for _, cr, cw in crit_rows:          # read again when the criteria are built
+        _where_table(cr.get("where"), cw, problems)
+        _title(cr.get("title"), cw, problems)
     if problems:
         raise SiteplanInputError(problems)
     criteria = tuple(_criterion(cname, cr, cw, weights[cname]) for cname, cr, cw in crit_rows)
@@ -522,10 +527,10 @@ def _check_criterion(cr: Mapping[str, Any], cw: str, problems: list[Problem]) ->
         problems.append(Problem(cw, f"unknown key(s) {', '.join(sorted(bad_keys))}",
                                 f"use only: {', '.join(sorted(_CRITERION_KEYS))}"))
     measure: Any = cr.get("measure")  # as written in the profile, checked next
-    if measure not in MEASURES:
+    if not isinstance(measure, str) or measure not in MEASURES:
         problems.append(Problem(cw, f"unknown measure {measure!r}",
                                 f"use one of: {', '.join(MEASURES)}"))
-    spec = MEASURE_TABLE.get(measure)
+    spec = MEASURE_TABLE.get(measure) if isinstance(measure, str) else None
     _check_measure_needs(cr, measure, spec, cw, problems)
     _check_measure_keys(cr, measure, spec, cw, problems)
     if "source" in cr:
@@ -624,7 +629,11 @@ def _weights_table(wt: Any, names: list[str], allow: bool, where: str,
                                 f"{', '.join(sorted(unknown))}",
                                 "use order, ahp or values"))
     order = wt.get("order", names)
-    if sorted(map(str, order)) != sorted(names):
+    if not isinstance(order, list):
+        problems.append(Problem(f"{where} [weights]", f"order must be a list of the "
+                                f"criteria's names, got {order!r}",
+                                f"write order = {list(names)}"))
+    elif sorted(map(str, order)) != sorted(names):
         problems.append(Problem(f"{where} [weights]", f"order {order} must list every "
                                 f"criterion once: {names}", "list each criterion once"))
     elif "ahp" in wt:
