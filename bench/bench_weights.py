@@ -34,10 +34,10 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 import siteplan as sp  # noqa: E402
-from siteplan import _measured  # noqa: E402
+from siteplan.scoring import _measured  # noqa: E402
 
 PROFILES = sp.list_profiles()
 

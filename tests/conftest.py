@@ -7,10 +7,20 @@ import sys
 from pathlib import Path
 
 import pytest
-from cikit import pytest_sessionfinish, pytest_terminal_summary  # noqa: F401  (the CI skip list)
 
-# the sample generator is a tool of the repository, not part of the package
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+TESTS = Path(__file__).resolve().parent
+# The tests mirror the package: tests/<room>/ holds the tests of siteplan/<room>/,
+# tests/browser/ those that drive Chromium, tests/support/ the shared helpers. A test
+# module imports the worlds and helpers of another by its name (``from test_maps import
+# world``), so every folder of tests is on the path; the sample generator is a tool of
+# the repository, not part of the package.
+_FOLDERS = [p for p in sorted(TESTS.iterdir())
+            if p.is_dir() and p.name not in ("data", "__pycache__", "_artifacts")]
+for _folder in (*_FOLDERS, TESTS.parent / "tools"):
+    if str(_folder) not in sys.path:
+        sys.path.insert(0, str(_folder))
+
+from cikit import pytest_sessionfinish, pytest_terminal_summary  # noqa: E402, F401  (the CI skip list)
 
 
 @pytest.fixture(scope="session")

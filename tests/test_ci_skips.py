@@ -1,7 +1,7 @@
 """With CI=true a skip is a failure unless its reason is one of cikit.CI_ALLOWED_SKIPS.
 
 Each case runs pytest in a subprocess on a small test file in a temporary
-folder, with the hooks of ``tests/cikit.py`` loaded as a plugin.
+folder, with the hooks of ``tests/support/cikit.py`` loaded as a plugin.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def run(tmp_path: Path, case: str, ci: bool) -> subprocess.CompletedProcess:
     (tmp_path / f"test_{case}.py").write_text(CASES[case], encoding="utf-8")
     (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "CI"}
-    env["PYTHONPATH"] = str(HERE)
+    env["PYTHONPATH"] = str(HERE / "support")
     if ci:
         env["CI"] = "true"
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "cikit", "-p",

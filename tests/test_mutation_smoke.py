@@ -31,7 +31,8 @@ def test_a_small_run_kills_a_wrong_boundary_and_keeps_an_equivalent_mutant(tmp_p
     text = report.read_text(encoding="utf-8")
     assert "- killed: 1 of 2 (50 %)" in text
     assert ("| `decay_max_distance_inclusive` | methods/transforms.py | killed | "
-            "tests/test_rules_transforms.py::test_decay_is_not_cut_exactly_at_max_distance |"
+            "tests/methods/test_rules_transforms.py::"
+            "test_decay_is_not_cut_exactly_at_max_distance |"
             ) in text
     assert "| `fuzzy_large_infinity_guard_dropped` | methods/transforms.py | equivalent |" in text
     # the checkout itself is never changed

@@ -47,13 +47,15 @@ PACKAGE = ROOT / "siteplan"
 
 #: the tests of each mutated module, focused files first (``-x`` stops at the first failure)
 TESTS: dict[str, tuple[str, ...]] = {
-    "methods/constraints.py": ("tests/test_rules_constraints.py", "tests/test_scoring.py",
-                       "tests/test_raster.py"),
-    "methods/transforms.py": ("tests/test_rules_transforms.py",
-                              "tests/test_transforms_weights.py"),
-    "methods/aggregate.py": ("tests/test_rules_aggregate.py", "tests/test_transforms_weights.py",
-                     "tests/test_contributions.py"),
-    "methods/weights.py": ("tests/test_rules_aggregate.py", "tests/test_transforms_weights.py"),
+    "methods/constraints.py": ("tests/methods/test_rules_constraints.py",
+                               "tests/scoring/test_scoring.py", "tests/layers/test_raster.py"),
+    "methods/transforms.py": ("tests/methods/test_rules_transforms.py",
+                              "tests/methods/test_transforms_weights.py"),
+    "methods/aggregate.py": ("tests/methods/test_rules_aggregate.py",
+                             "tests/methods/test_transforms_weights.py",
+                             "tests/methods/test_contributions.py"),
+    "methods/weights.py": ("tests/methods/test_rules_aggregate.py",
+                           "tests/methods/test_transforms_weights.py"),
 }
 
 

@@ -46,7 +46,7 @@ import shapely
 
 try:  # the extra [fast]; without it (or where numba lags a new Python) the GEOS path runs
     import numba
-except ImportError:  # pragma: no cover - tests/test_fast_extra.py runs without it in a child
+except ImportError:  # pragma: no cover - tests/measures/test_fast_extra.py: in a child
     numba = None  # type: ignore[assignment]  # an optional import: None when it is missing
 
 __all__ = ["available", "FeatureGrid", "feature_grid", "parcel_rings", "nearest", "one_run"]

@@ -7,7 +7,7 @@ panel), ``allocation``, ``locate``, ``brief``, ``register``, ``values``
 (aggregation methods), ``schemes`` (classification schemes), ``months``,
 ``rules`` (why a parcel is excluded, made from the rule itself), ``notes``,
 ``status``, ``fields`` (GeoPackage field aliases), ``qgis`` and ``coords``.
-The tables hold the same keys (``tests/test_words.py`` fails when one language
+The tables hold the same keys (``tests/words/test_words.py`` fails when one language
 lacks a key another has).
 
 Stages hand each other facts (rule ids, numbers, the profile); renderers turn

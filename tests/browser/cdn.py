@@ -1,6 +1,6 @@
 """Serve the CDN files of a folium 0.20 map from ``tests/browser/node_modules``.
 
-Used by ``tests/test_browser.py`` and ``bench/bench_map.py`` through Playwright's
+Used by ``tests/browser/test_browser.py`` and ``bench/bench_map.py`` through Playwright's
 ``page.route``: every request of the page goes to :func:`handle`, which answers
 CDN files from the npm packages in ``package.json`` (installed with
 ``npm ci --prefix tests/browser``), tiles with a blank PNG, and aborts

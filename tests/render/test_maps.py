@@ -348,7 +348,7 @@ def test_detail_limit_merges_the_rest(result, layers):
     scored = geojsons(m)["Skor kesesuaian"].data["features"]
     excluded = geojsons(m)["Dikecualikan (tidak memenuhi syarat)"].data["features"]
     assert [f["geometry"]["type"] for f in scored[:2]] == ["Polygon", "Polygon"]
-    # the merged shapes travel encoded (tests/test_compact_map.py decodes them)
+    # the merged shapes travel encoded (tests/render/test_compact_map.py decodes them)
     assert all(f["geometry"] is None for f in scored[2:])
     ok = result[result["status"] == "scored"].sort_values("rank")
     classes = mapclassify.Quantiles(ok["score"].to_numpy(), k=5).yb

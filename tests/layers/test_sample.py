@@ -19,7 +19,7 @@ import siteplan as sp
 from siteplan.layers.raster import RasterLayer
 from siteplan.layers.sample import ATTRIBUTION, sample_path
 
-COMMITTED = Path(__file__).resolve().parents[1] / "data" / "sample" / "serang_sample.gpkg"
+COMMITTED = Path(__file__).resolve().parents[2] / "data" / "sample" / "serang_sample.gpkg"
 
 EXPECTED = {  # layer: (columns, geometry types)
     "parcels": ({"parcel_id", "ownership", "land_use", "kelurahan", "kecamatan", "name",

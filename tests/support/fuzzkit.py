@@ -1,7 +1,8 @@
 """What the schemathesis runs over the service share: the checks, the schema of an app, its
 workers for the module, and one call checked against the document.
 
-Used by ``tests/test_serve_schema_fuzz.py`` and ``tests/test_register_serve_fuzz.py``.
+Used by ``tests/serve/test_serve_schema_fuzz.py`` and
+``tests/register/test_register_serve_fuzz.py``.
 """
 
 from __future__ import annotations

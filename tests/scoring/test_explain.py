@@ -1,6 +1,6 @@
 """sp.explain: one site's criteria, measured values, suitability and points, worked by hand.
 
-The tiny world of tests/test_maps.py: a market at (150, 50), an arterial
+The tiny world of tests/render/test_maps.py: a market at (150, 50), an arterial
 road along y = -50; profile "uji" weighs the market 3 and the road 1 (0.75
 and 0.25), both linear (market 0-3,000 m, road 0-600 m).
 """

@@ -24,7 +24,7 @@ import siteplan as sp
 pytestmark = pytest.mark.browser
 
 HERE = Path(__file__).resolve().parent
-ARTIFACTS = HERE / "_artifacts"
+ARTIFACTS = HERE.parent / "_artifacts"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update"]
@@ -32,7 +32,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 def _load_cdn():
     spec = importlib.util.spec_from_file_location("siteplan_test_cdn",
-                                                  HERE / "browser" / "cdn.py")
+                                                  HERE / "cdn.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
@@ -154,7 +154,8 @@ def test_map_loads_draws_every_candidate_and_runs_no_canary(opened, scored):
     assert p.in_dom("Skor kesesuaian") == n_scored                 # drawn as SVG paths
     assert p.in_dom("Dikecualikan (tidak memenuhi syarat)") == n_excluded
     assert p.js("document.querySelectorAll('.sp-rank-icon').length") == 5
-    assert p.js("document.querySelector('.sp-legend').innerText").startswith("Skor kesesuaian")
+    assert p.js("document.querySelector('.sp-legend').innerText").startswith(
+        "Legenda\nSkor kesesuaian")       # the fold's name, then the heading
     assert p.router.tiles > 0
     p.check_clean()
     p.screenshot("map_tiny_id.png")

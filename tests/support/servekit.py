@@ -1,6 +1,6 @@
 """Start ``siteplan serve`` in a subprocess on a free port of 127.0.0.1 and call it over HTTP.
 
-Used by ``tests/test_serve.py`` and ``bench/bench_serve.py``. Every wait is
+Used by ``tests/serve/test_serve.py`` and ``bench/bench_serve.py``. Every wait is
 bounded, and the server is always stopped when the ``with`` block ends.
 """
 

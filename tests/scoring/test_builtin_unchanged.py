@@ -21,8 +21,8 @@ import pytest
 import siteplan as sp
 from siteplan.layers.raster import RasterLayer
 
-BEFORE = Path(__file__).parent / "data" / "builtin_results_before.csv"
-PROFILES = Path(__file__).parent / "data" / "profiles_before"
+BEFORE = Path(__file__).resolve().parents[1] / "data" / "builtin_results_before.csv"
+PROFILES = Path(__file__).resolve().parents[1] / "data" / "profiles_before"
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 Structure only: the page's JSON blob, its encodings (read back here with
 numpy, independently of the page's JavaScript), the profile TOML it holds,
-the escaping. ``tests/test_interactive_browser.py`` runs the page in Chromium.
+the escaping. ``tests/browser/test_interactive_browser.py`` runs the page in Chromium.
 """
 
 from __future__ import annotations
@@ -326,7 +326,7 @@ def test_cli_map_interactive(sample, tmp_path):
     scored = tmp_path / "hasil.gpkg"
     write_result(result, scored)
     out = tmp_path / "peta.html"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     run = subprocess.run([sys.executable, "-m", "siteplan.cli", "map", str(scored), "--out",
                           str(out), "--interactive", "--lang", "en"], capture_output=True,
                          text=True, env=env, timeout=300)
@@ -347,7 +347,7 @@ def test_cli_map_interactive_with_a_profile_file(tiny, tmp_path):
     write_result(result, scored)
     toml = tmp_path / "uji.toml"
     toml.write_text(sp.profile_to_toml(prof), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
 
     def cli(*args):
         return subprocess.run([sys.executable, "-m", "siteplan.cli", "map", str(scored),

@@ -1,6 +1,6 @@
 """The title box of a map scored with partial data, in headless Chromium.
 
-Uses the browser fixtures of ``tests/test_browser.py`` (CDN assets from npm,
+Uses the browser fixtures of ``tests/browser/test_browser.py`` (CDN assets from npm,
 no network; with ``CI=true`` a missing browser fails instead of skipping).
 """
 

@@ -195,7 +195,7 @@ def test_score_with_sensitivity(tmp_path):
               for n in ("heritage", "coastline", "rivers", "flood_zones")],
             "--layer=flood_hazard=data/sample/serang_flood_hazard_100m.tif",
             "--sensitivity", "200", "--top-k", "5", "--out", out,
-            cwd=Path(__file__).resolve().parents[1])
+            cwd=Path(__file__).resolve().parents[2])
     assert r.returncode == 0, r.stderr
     back = read_result(out)
     assert back["p_top_k"].sum() == pytest.approx(5)

@@ -1,6 +1,6 @@
 """Every map kind speaks one language: no phrase of the other language's vocabulary shows.
 
-The same rule as the brief's (``tests/test_brief_vocabulary.py``): every phrase of two
+The same rule as the brief's (``tests/brief/test_brief_vocabulary.py``): every phrase of two
 words or more that one table of :mod:`siteplan.words` has and the other has not must be
 absent from the page of a map drawn in the other language. The page's text is read
 whole (its HTML, its data and its script), so a word that reaches a popup, a tooltip,

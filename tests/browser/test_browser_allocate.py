@@ -1,7 +1,7 @@
 """render_allocation in a real browser: headless Chromium driven by Playwright.
 
 CDN files are served from ``tests/browser/node_modules`` by ``tests/browser/cdn.py``
-(as in ``tests/test_browser.py``); any other request is aborted and fails the
+(as in ``tests/browser/test_browser.py``); any other request is aborted and fails the
 test. Needs ``/usr/bin/chromium``; outside CI a missing browser or missing npm
 assets skip these tests, with ``CI=true`` they fail.
 """

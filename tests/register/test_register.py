@@ -20,7 +20,7 @@ from siteplan.register.models import CLOSED, HOLDING, STATES, next_states
 PARCEL = "36730400100027"          # rank 1 for sentra_kuliner on the sample
 OTHER = "36730400100040"           # rank 2
 HOSTILE = "Bank '; DROP TABLE offers; -- {{ 6*7 }} <script>alert(1)</script> \"q\" %s ? \\"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,8 @@ def kuliner(sample_layers):
 
 @pytest.fixture(scope="session")
 def pg():
-    """One throwaway PostGIS server for the session (tests/pgserver.py), stopped at the end."""
+    """One throwaway PostGIS server for the session (tests/support/pgserver.py), stopped at
+    the end."""
     from pgserver import Cluster
 
     cluster = Cluster()
