@@ -238,56 +238,7 @@ def greedy_plan(inst: Instance, objective: str) -> tuple[np.ndarray, dict[str, i
     chosen: list[np.integer] = list(fixed)  # numpy's integers, as indices of the pairs
     shortfall: dict[str, int] = {}
     for u, name in enumerate(inst.uses):             # a handful of uses
-        idx = np.flatnonzero(inst.pair_use == u)
-        mine = [p for p in fixed if inst.pair_use[p] == u]
-        blocked = np.asarray(members_t[inst.pair_cand[idx]] @ used).ravel() > 0
-        allowed = ~blocked & ~inst.fixed[idx]
-        for p in mine:
-            allowed &= ~(inst.conflicts[p, idx].toarray().ravel() > 0)
-        uncovered, cov_u = None, None
-        if objective == "coverage" and inst.cover is not None:
-            cidx, cov, w = inst.cover[u]
-            row_of = np.full(inst.n, -1)
-            row_of[cidx] = np.arange(len(cidx))
-            cov_u = cov[row_of[idx]] if len(idx) else cov[:0]
-            uncovered = w.astype(float).copy()
-            for p in mine:
-                uncovered[cov_u[np.searchsorted(idx, p)].indices] = 0.0
-
-        def value(cand: np.ndarray, idx=idx, uncovered=uncovered, cov_u=cov_u):
-            if uncovered is None:
-                return inst.score[idx[cand]]
-            return np.asarray(cov_u[cand] @ uncovered).ravel() + 1e-9 * inst.score[idx[cand]]
-
-        def take(local: int, idx=idx, allowed=allowed, uncovered=uncovered,
-                 cov_u=cov_u, mine=mine) -> None:
-            p = idx[local]
-            mine.append(p)
-            allowed[local] = False
-            allowed &= ~(inst.conflicts[p, idx].toarray().ravel() > 0)
-            # a parcel is used once: drop this use's other candidates sharing a member
-            parcels = members_t[inst.pair_cand[p]].indices
-            allowed &= ~(np.asarray(inst.members[parcels][:, inst.pair_cand[idx]].sum(axis=0))
-                         .ravel() > 0)
-            if uncovered is not None:
-                uncovered[cov_u[local].indices] = 0.0
-
-        have = {k for uu, k, p in inst.groups if uu == u and np.isin(p, mine).any()}
-        todo = [(k, p) for uu, k, p in inst.groups if uu == u and k not in have]
-        local_of = np.full(inst.n, -1)
-        local_of[idx] = np.arange(len(idx))
-        best_first = sorted(todo, key=lambda kp: -float(np.max(
-            inst.score[kp[1]], initial=-np.inf)))
-        for _k, group in best_first:                 # a handful of kecamatan
-            loc = local_of[group]
-            loc = loc[allowed[loc]]
-            if len(loc) and len(mine) < inst.demand[u]:
-                take(int(loc[np.argmax(value(loc))]))
-        while len(mine) < inst.demand[u]:            # at most the demand of the use
-            loc = np.flatnonzero(allowed)
-            if not len(loc):
-                break
-            take(int(loc[np.argmax(value(loc))]))
+        mine = _greedy_use(inst, u, objective, members_t=members_t, used=used, fixed=fixed)
         short = int(inst.demand[u] - len(mine))
         if short:
             shortfall[name] = short
@@ -296,3 +247,74 @@ def greedy_plan(inst: Instance, objective: str) -> tuple[np.ndarray, dict[str, i
         for p in new:
             used[members_t[inst.pair_cand[p]].indices] = True
     return np.asarray(sorted(chosen), dtype=int), shortfall
+
+
+def _greedy_use(inst: Instance, u: int, objective: str, *, members_t: sparse.csr_matrix,
+                used: np.ndarray, fixed: np.ndarray) -> list:
+    """Use ``u``'s turn of the sequential plan: its fixed pairs, then a site in each
+    kecamatan it must have, then its best remaining sites up to its demand (its pairs)."""
+    idx = np.flatnonzero(inst.pair_use == u)
+    mine = [p for p in fixed if inst.pair_use[p] == u]
+    blocked = np.asarray(members_t[inst.pair_cand[idx]] @ used).ravel() > 0
+    allowed = ~blocked & ~inst.fixed[idx]
+    for p in mine:
+        allowed &= ~(inst.conflicts[p, idx].toarray().ravel() > 0)
+    uncovered, cov_u = None, None
+    if objective == "coverage" and inst.cover is not None:
+        uncovered, cov_u = _uncovered(inst, inst.cover[u], idx, mine)
+
+    def value(cand: np.ndarray, idx=idx, uncovered=uncovered, cov_u=cov_u):
+        if uncovered is None:
+            return inst.score[idx[cand]]
+        return np.asarray(cov_u[cand] @ uncovered).ravel() + 1e-9 * inst.score[idx[cand]]
+
+    def take(local: int, idx=idx, allowed=allowed, uncovered=uncovered,
+             cov_u=cov_u, mine=mine) -> None:
+        p = idx[local]
+        mine.append(p)
+        allowed[local] = False
+        allowed &= ~(inst.conflicts[p, idx].toarray().ravel() > 0)
+        # a parcel is used once: drop this use's other candidates sharing a member
+        parcels = members_t[inst.pair_cand[p]].indices
+        allowed &= ~(np.asarray(inst.members[parcels][:, inst.pair_cand[idx]].sum(axis=0))
+                     .ravel() > 0)
+        if uncovered is not None:
+            uncovered[cov_u[local].indices] = 0.0
+
+    local_of = np.full(inst.n, -1)
+    local_of[idx] = np.arange(len(idx))
+    for group in _kecamatan_todo(inst, u, mine):     # a handful of kecamatan
+        loc = local_of[group]
+        loc = loc[allowed[loc]]
+        if len(loc) and len(mine) < inst.demand[u]:
+            take(int(loc[np.argmax(value(loc))]))
+    while len(mine) < inst.demand[u]:                # at most the demand of the use
+        loc = np.flatnonzero(allowed)
+        if not len(loc):
+            break
+        take(int(loc[np.argmax(value(loc))]))
+    return mine
+
+
+def _uncovered(inst: Instance, cover_u: tuple, idx: np.ndarray, mine: list
+                ) -> tuple[np.ndarray, sparse.csr_matrix]:
+    """Coverage objective: the people a use's sites ``mine`` leave out of reach (its
+    ``cover_u``), and the reach of each of its candidate pairs ``idx``."""
+    cidx, cov, w = cover_u
+    row_of = np.full(inst.n, -1)
+    row_of[cidx] = np.arange(len(cidx))
+    cov_u = cov[row_of[idx]] if len(idx) else cov[:0]
+    uncovered = w.astype(float).copy()
+    for p in mine:
+        uncovered[cov_u[np.searchsorted(idx, p)].indices] = 0.0
+    return uncovered, cov_u
+
+
+def _kecamatan_todo(inst: Instance, u: int, mine: list) -> list[np.ndarray]:
+    """The pairs of each kecamatan use ``u`` must have a site in and has none among
+    ``mine`` yet, the kecamatan with the best-scored pair first."""
+    have = {k for uu, k, p in inst.groups if uu == u and np.isin(p, mine).any()}
+    todo = [(k, p) for uu, k, p in inst.groups if uu == u and k not in have]
+    best_first = sorted(todo, key=lambda kp: -float(np.max(
+        inst.score[kp[1]], initial=-np.inf)))
+    return [group for _k, group in best_first]

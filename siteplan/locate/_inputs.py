@@ -133,72 +133,18 @@ def check_inputs(model: str, cost: Any, *, needs: frozenset[str], weights: Any, 
     if weights is not None and a is not None:
         w = _vector("weights", weights, n, where, problems,
                     "give one weight (people) >= 0 per demand row")
-    if "k" in needs:
-        low = 2 if model == "pdispersion" else 1
-        p = number_problem(where, "k", k, low=low, high=MAX_SITES, integer=True, example="5")
-        if p is not None:
-            problems.append(p)
-        elif a is not None and k > m:
-            problems.append(Problem(where, f"k={k} but the cost matrix has only {m} sites",
-                                    f"use k <= {m}"))
-    elif k is not None:
-        problems.append(Problem(where, f"k={show(k)} does not apply: {model} finds the fewest "
-                                "sites itself", "leave k out"))
+    sites = None if a is None else m   # the checks against the matrix need it read
+    _check_k(model, k, needs, sites, where, problems)
     if "radius" in needs:
         p = number_problem(where, "radius", radius, strict_low=True, high=MAX_MAGNITUDE,
                            example="1000")
         if p is not None:
             problems.append(p)
-    cap = None
-    if "capacity" in needs:
-        if capacity is None:
-            problems.append(Problem(where, f"{model} needs capacity", "give capacity= one "
-                                    "number per site (people it can serve) or one for all"))
-        elif a is not None:
-            cap = _vector("capacity", capacity, m, where, problems,
-                          "give one capacity >= 0 per site, or one number for all")
-    fx = _indices("fixed", fixed, m, where, problems) if a is not None else np.zeros(0, int)
-    ex = _indices("excluded", excluded, m, where, problems) if a is not None \
-        else np.zeros(0, int)
-    both = np.intersect1d(fx, ex)
-    if len(both):
-        problems.append(Problem(where, f"sites {both[:5].tolist()} are both fixed and "
-                                "excluded", "drop them from one of the two"))
-    if isinstance(k, Integral) and len(fx) > k:
-        problems.append(Problem(where, f"{len(fx)} fixed sites but k={k}",
-                                f"use k >= {len(fx)} or fix fewer sites"))
-    sc = None
-    if min_spacing is not None:
-        p = number_problem(where, "min_spacing", min_spacing, high=MAX_MAGNITUDE,
-                           example="500")
-        if p is not None:
-            problems.append(p)
-        if site_cost is None and not square:
-            problems.append(Problem(where, "min_spacing needs site_cost, the costs between "
-                                    "sites", "give site_cost= an (m, m) matrix"))
-    if site_cost is not None:
-        sc = _matrix("site_cost", site_cost, where, problems, square=True)
-        if sc is not None and a is not None and sc.shape[0] != m:
-            problems.append(Problem(where, f"site_cost is {sc.shape} but there are {m} sites",
-                                    f"give an ({m}, {m}) matrix"))
-    g = None
-    if groups is not None and a is not None:
-        labels = np.asarray(groups, dtype=object)
-        if labels.shape != (m,):
-            problems.append(Problem(where, f"groups must have {m} labels, got shape "
-                                    f"{labels.shape}", "give one group label per site"))
-        else:
-            g = np.unique(labels.astype(str), return_inverse=True)[1].ravel()
-    pref = None
-    if prefer is not None and a is not None:
-        try:
-            pref = np.asarray(prefer, dtype=float)
-        except (TypeError, ValueError):
-            pref = np.full(1, np.nan)
-        if pref.shape != (m,) or not np.isfinite(pref).all():
-            problems.append(Problem(where, f"prefer must be {m} finite numbers (one per "
-                                    "site, higher preferred)", "give the sites' scores"))
-            pref = None
+    cap = _capacity(model, capacity, needs, sites, where, problems)
+    fx, ex = _fixed_excluded(fixed, excluded, k, sites, where, problems)
+    sc = _site_cost(site_cost, min_spacing, square, sites, where, problems)
+    g = _groups(groups, sites, where, problems)
+    pref = _prefer(prefer, sites, where, problems)
     for name, value, high in (("time_limit", time_limit, MAX_TIME_LIMIT),
                               ("mip_gap", mip_gap, 1.0)):
         p = number_problem(where, name, value, high=high, example="60" if name ==
@@ -213,3 +159,102 @@ def check_inputs(model: str, cost: Any, *, needs: frozenset[str], weights: Any, 
                   float(radius) if "radius" in needs else None, cap, fx, ex, sc,
                   None if min_spacing is None else float(min_spacing), g, pref,
                   float(time_limit), float(mip_gap), bool(single_source))
+
+
+# each check below takes m, the number of sites: None when the cost matrix was refused
+
+
+def _check_k(model: str, k: Any, needs: frozenset[str], m: int | None, where: str,
+             problems: list[Problem]) -> None:
+    """k: a whole number of sites the matrix has, for the models that take one; else none."""
+    if "k" in needs:
+        low = 2 if model == "pdispersion" else 1
+        p = number_problem(where, "k", k, low=low, high=MAX_SITES, integer=True, example="5")
+        if p is not None:
+            problems.append(p)
+        elif m is not None and k > m:
+            problems.append(Problem(where, f"k={k} but the cost matrix has only {m} sites",
+                                    f"use k <= {m}"))
+    elif k is not None:
+        problems.append(Problem(where, f"k={show(k)} does not apply: {model} finds the fewest "
+                                "sites itself", "leave k out"))
+
+
+def _capacity(model: str, capacity: Any, needs: frozenset[str], m: int | None, where: str,
+              problems: list[Problem]) -> np.ndarray | None:
+    """The sites' capacities, for the models that need them (None otherwise)."""
+    if "capacity" not in needs:
+        return None
+    if capacity is None:
+        problems.append(Problem(where, f"{model} needs capacity", "give capacity= one "
+                                "number per site (people it can serve) or one for all"))
+        return None
+    if m is None:
+        return None
+    return _vector("capacity", capacity, m, where, problems,
+                   "give one capacity >= 0 per site, or one number for all")
+
+
+def _fixed_excluded(fixed: Any, excluded: Any, k: Any, m: int | None, where: str,
+                    problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed and the excluded site columns: none in both, no more fixed than k."""
+    fx = _indices("fixed", fixed, m, where, problems) if m is not None else np.zeros(0, int)
+    ex = _indices("excluded", excluded, m, where, problems) if m is not None \
+        else np.zeros(0, int)
+    both = np.intersect1d(fx, ex)
+    if len(both):
+        problems.append(Problem(where, f"sites {both[:5].tolist()} are both fixed and "
+                                "excluded", "drop them from one of the two"))
+    if isinstance(k, Integral) and len(fx) > k:
+        problems.append(Problem(where, f"{len(fx)} fixed sites but k={k}",
+                                f"use k >= {len(fx)} or fix fewer sites"))
+    return fx, ex
+
+
+def _site_cost(site_cost: Any, min_spacing: Any, square: bool, m: int | None, where: str,
+               problems: list[Problem]) -> np.ndarray | None:
+    """min_spacing and the site-by-site costs it is measured on."""
+    if min_spacing is not None:
+        p = number_problem(where, "min_spacing", min_spacing, high=MAX_MAGNITUDE,
+                           example="500")
+        if p is not None:
+            problems.append(p)
+        if site_cost is None and not square:
+            problems.append(Problem(where, "min_spacing needs site_cost, the costs between "
+                                    "sites", "give site_cost= an (m, m) matrix"))
+    if site_cost is None:
+        return None
+    sc = _matrix("site_cost", site_cost, where, problems, square=True)
+    if sc is not None and m is not None and sc.shape[0] != m:
+        problems.append(Problem(where, f"site_cost is {sc.shape} but there are {m} sites",
+                                f"give an ({m}, {m}) matrix"))
+    return sc
+
+
+def _groups(groups: Any, m: int | None, where: str, problems: list[Problem]
+            ) -> np.ndarray | None:
+    """One group label per site, as integers."""
+    if groups is None or m is None:
+        return None
+    labels = np.asarray(groups, dtype=object)
+    if labels.shape != (m,):
+        problems.append(Problem(where, f"groups must have {m} labels, got shape "
+                                f"{labels.shape}", "give one group label per site"))
+        return None
+    return np.unique(labels.astype(str), return_inverse=True)[1].ravel()
+
+
+def _prefer(prefer: Any, m: int | None, where: str, problems: list[Problem]
+            ) -> np.ndarray | None:
+    """One finite preference per site (higher preferred), for choosing among equal optima."""
+    if prefer is None or m is None:
+        return None
+    try:
+        pref = np.asarray(prefer, dtype=float)
+    except (TypeError, ValueError):
+        pref = np.full(1, np.nan)
+    if pref.shape != (m,) or not np.isfinite(pref).all():
+        problems.append(Problem(where, f"prefer must be {m} finite numbers (one per "
+                                "site, higher preferred)", "give the sites' scores"))
+        return None
+    return pref

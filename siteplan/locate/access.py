@@ -204,7 +204,7 @@ def _raam(a: _Args) -> np.ndarray:
 
 
 def _iterate_raam(demand: np.ndarray, supply: np.ndarray, travel: np.ndarray,
-                  max_cycles: int, initial_step: float = 0.2, min_step: float = 0.005,
+                  max_cycles: int, *, initial_step: float = 0.2, min_step: float = 0.005,
                   half_life: float = 50.0, limit_initial: int = 20) -> np.ndarray:
     """Move people from each row's dearest facility to its cheapest, in shrinking steps."""
     n, m = travel.shape

@@ -153,8 +153,9 @@ def allocate(results: Mapping[str, gpd.GeoDataFrame], layers: Layers,
 
         fixed, exclude, existing = allocation_args(register, results, demand, fixed=fixed,
                                                    exclude=exclude, existing=existing)
-    opts = _check(results, layers, demand, objective, min_spacing, per_kecamatan, fixed,
-                  exclude, solver, radius, existing, time_limit, cell)
+    opts = _check(results, layers, demand, objective=objective, min_spacing=min_spacing,
+                  per_kecamatan=per_kecamatan, fixed=fixed, exclude=exclude, solver=solver,
+                  radius=radius, existing=existing, time_limit=time_limit, cell=cell)
     t0 = time.perf_counter()
     inst, cands, scores = build_instance(results, layers, opts, cell=cell)
     t_build = time.perf_counter() - t0
@@ -169,7 +170,7 @@ def allocate(results: Mapping[str, gpd.GeoDataFrame], layers: Layers,
     t_solve = time.perf_counter() - t1
     value = plan_value(inst, chosen, objective)
     g_value = plan_value(inst, greedy, objective) if not shortfall else None
-    out = _frame(inst, cands, scores, chosen, greedy, objective, layers)
+    out = _frame(inst, cands, scores, chosen, greedy, objective=objective, layers=layers)
     info = {
         "objective": objective, "demand": {u: int(d) for u, d in opts["demand"].items()},
         "uses": list(results), "titles": opts["titles"], "solver": solver, "status": status,
@@ -227,7 +228,7 @@ def _solve(inst, opts, greedy, shortfall, time_limit) -> tuple[np.ndarray, str]:
     return chosen, status
 
 
-def _frame(inst, cands, scores, chosen, greedy, objective, layers) -> gpd.GeoDataFrame:
+def _frame(inst, cands, scores, chosen, greedy, *, objective, layers) -> gpd.GeoDataFrame:
     """One row per allocated pair, best first within each use (uses in demand order)."""
     c = inst.pair_cand[chosen]
     u = inst.pair_use[chosen]
@@ -275,10 +276,34 @@ def _people_added(inst, chosen) -> np.ndarray:
     return added
 
 
-def _check(results, layers, demand, objective, min_spacing, per_kecamatan, fixed, exclude,
+def _check(results, layers, demand, *, objective, min_spacing, per_kecamatan, fixed, exclude,
            solver, radius, existing, time_limit, cell=100.0) -> dict:
     """Validate every argument, collect every problem, raise once; normalised options."""
     problems: list[Problem] = []
+    titles = _check_results(results, problems)
+    dem = _check_demand(demand, results, problems)
+    _check_choices(objective, solver, time_limit, cell, problems)
+    spacing = _per_use(min_spacing, "min_spacing", dem, problems)
+    rad = _per_use(radius, "radius", dem, problems) if objective == "coverage" else {}
+    per_kec = _per_kecamatan(per_kecamatan, dem, layers, problems)
+    fixed, excl = _check_fixed_exclude(fixed, exclude, dem, problems)
+    if objective == "coverage" and "population" not in layers:
+        problems.append(Problem(f"{_WHERE}: objective 'coverage'", "needs the 'population' "
+                                "layer (where people live)", "pass population=... to "
+                                "sp.load_layers, or use objective='score'"))
+    if existing is not None and not isinstance(existing, Mapping):
+        problems.append(Problem(f"{_WHERE}: existing", "must map a use to a GeoDataFrame of "
+                                "facilities already there", "pass e.g. {'rth': parks}"))
+    raise_if_problems(problems)
+    if objective == "coverage":
+        rad = {u: rad.get(u, _default_reach(u)) for u in dem}
+    return {"demand": dem, "objective": objective, "spacing": spacing, "radius": rad,
+            "per_kec": per_kec, "fixed": {str(k): v for k, v in fixed.items()},
+            "exclude": excl, "existing": dict(existing or {}), "titles": titles}
+
+
+def _check_results(results, problems: list) -> dict[str, dict[str, str]]:
+    """Each use's score result (a GeoDataFrame with the score's columns); use -> its title."""
     if not isinstance(results, Mapping) or not results:
         raise SiteplanInputError(Problem(_WHERE, "results must map a use name to its "
                                          "sp.score result", "pass e.g. {'rth': sp.score("
@@ -297,6 +322,11 @@ def _check(results, layers, demand, objective, min_spacing, per_kecamatan, fixed
         rec = maybe_record(res)
         titles[str(use)] = dict(rec.profile.title) if rec is not None and \
             rec.kind == "score" else {"id": str(use), "en": str(use)}
+    return titles
+
+
+def _check_demand(demand, results, problems: list) -> dict[str, int]:
+    """Use -> the whole number of sites it asks for, each use one of ``results``."""
     if not isinstance(demand, Mapping) or not demand:
         problems.append(Problem(_WHERE, f"demand must map a use to a number of sites, got "
                                 f"{demand!r}", "pass e.g. {'rth': 3, 'sentra_kuliner': 1}"))
@@ -318,6 +348,11 @@ def _check(results, layers, demand, objective, min_spacing, per_kecamatan, fixed
     if demand and dem and not any(dem.values()):
         problems.append(Problem(f"{_WHERE}: demand", "asks for no site at all",
                                 "ask at least one use for one site"))
+    return dem
+
+
+def _check_choices(objective, solver, time_limit, cell, problems: list) -> None:
+    """A known objective and solver; time_limit and the population grid's cell in bounds."""
     if objective not in OBJECTIVES:
         problems.append(Problem(_WHERE, f"unknown objective {objective!r}",
                                 f"use one of {', '.join(OBJECTIVES)}"))
@@ -332,9 +367,12 @@ def _check(results, layers, demand, objective, min_spacing, per_kecamatan, fixed
                                example="100")):
         if bad:
             problems.append(bad)
-    spacing = _per_use(min_spacing, "min_spacing", dem, problems)
-    rad = _per_use(radius, "radius", dem, problems) if objective == "coverage" else {}
-    per_kec = _per_kecamatan(per_kecamatan, dem, layers, problems)
+
+
+def _check_fixed_exclude(fixed, exclude, dem: dict, problems: list
+                         ) -> tuple[dict, set[str]]:
+    """Parcel -> use fixed in advance (a demanded use) and the parcels kept out, none in
+    both; text that would reach messages, files and maps is refused at once."""
     texts = text_problems({"fixed": dict(fixed) if isinstance(fixed, Mapping) else fixed,
                            "exclude": [exclude] if isinstance(exclude, str) else
                            list(exclude or [])}, _WHERE)
@@ -351,19 +389,7 @@ def _check(results, layers, demand, objective, min_spacing, per_kecamatan, fixed
     if both:
         problems.append(Problem(f"{_WHERE}: fixed and exclude", f"both name "
                                 f"{', '.join(both)}", "keep each parcel in one of them"))
-    if objective == "coverage" and "population" not in layers:
-        problems.append(Problem(f"{_WHERE}: objective 'coverage'", "needs the 'population' "
-                                "layer (where people live)", "pass population=... to "
-                                "sp.load_layers, or use objective='score'"))
-    if existing is not None and not isinstance(existing, Mapping):
-        problems.append(Problem(f"{_WHERE}: existing", "must map a use to a GeoDataFrame of "
-                                "facilities already there", "pass e.g. {'rth': parks}"))
-    raise_if_problems(problems)
-    if objective == "coverage":
-        rad = {u: rad.get(u, _default_reach(u)) for u in dem}
-    return {"demand": dem, "objective": objective, "spacing": spacing, "radius": rad,
-            "per_kec": per_kec, "fixed": {str(k): v for k, v in fixed.items()},
-            "exclude": excl, "existing": dict(existing or {}), "titles": titles}
+    return fixed, excl
 
 
 def _per_use(value, name: str, dem: dict, problems: list) -> dict[str, float]:

@@ -204,6 +204,54 @@ def select_sites(result: gpd.GeoDataFrame, layers: Layers, k: int = 5, *,
     >>> len(chosen)
     3
     """
+    _check_select(k=k, radius=radius, min_spacing=min_spacing, min_score=min_score,
+                  cell=cell, solver=solver, time_limit=time_limit)
+    if register is not None:
+        from ..register.use import existing_for
+
+        existing = existing_for(register, result, existing)
+    sites = _candidates(result, layers, min_score)
+    geoms = np.asarray(sites.geometry.array, dtype=object)
+    pts, w = _demand(layers, existing, radius=radius, cell=cell)
+    cover = _coverage(geoms, pts, radius)
+    conflicts = _conflicts(geoms, min_spacing) if min_spacing else None
+    groups = _kecamatan_groups(sites, k) if per_kecamatan else None
+    score = sites["score"].to_numpy(dtype=float)
+    greedy = greedy_cover(cover, w, k, conflicts=conflicts, tiebreak=score)
+    chosen: list[int] | list[np.intp]  # the greedy's ints, or the program's numpy indices
+    if solver == "milp":
+        chosen, status = milp_cover(cover, w, k, conflicts=conflicts, groups=groups,
+                                    tiebreak=score, time_limit=float(time_limit))
+    else:
+        chosen, status = greedy, "greedy"
+    # order the chosen set greedily, so pick 1 adds the most people, and so on
+    order = greedy_cover(cover[chosen], w, len(chosen), tiebreak=score[chosen])
+    ordered = [chosen[i] for i in order]
+    added, running = [], 0.0
+    for n_done in range(1, len(ordered) + 1):
+        now = _covered(cover, w, ordered[:n_done])
+        added.append(now - running)
+        running = now
+    top_scored = list(np.argsort(-score, kind="stable")[:k])
+    out = sites.iloc[ordered].copy()
+    out["pick"] = np.arange(1, len(ordered) + 1)
+    out["people_added"] = added
+    out.attrs = dict(result.attrs)
+    out.attrs["selection"] = {
+        "k": k, "radius": radius, "min_spacing": min_spacing, "min_score": min_score,
+        "per_kecamatan": per_kecamatan,
+        "solver": solver, "status": status, "people_covered": _covered(cover, w, chosen),
+        "people_covered_greedy": _covered(cover, w, greedy),
+        "people_covered_top_scored": _covered(cover, w, top_scored),
+        "people_total": float(w.sum()),
+    }
+    log.info("select_sites: %s", out.attrs["selection"])
+    return out
+
+
+def _check_select(*, k: Any, radius: Any, min_spacing: Any, min_score: Any, cell: Any,
+                  solver: Any, time_limit: Any) -> None:
+    """Every argument of :func:`select_sites` checked, every problem raised at once."""
     problems = check_selection(k=k, radius=radius, min_spacing=min_spacing,
                                min_score=min_score, cell=cell)
     if solver not in {"milp", "greedy"}:
@@ -214,10 +262,12 @@ def select_sites(result: gpd.GeoDataFrame, layers: Layers, k: int = 5, *,
         problems.append(bad)
     if problems:
         raise SiteplanInputError(problems)
-    if register is not None:
-        from ..register.use import existing_for
 
-        existing = existing_for(register, result, existing)
+
+def _candidates(result: gpd.GeoDataFrame, layers: Layers, min_score: float | None
+                ) -> gpd.GeoDataFrame:
+    """The sites to choose from: the eligible rows scoring at least ``min_score``, in the
+    layers' CRS."""
     eligible = result["eligible"].to_numpy(dtype=bool)
     # a new array: what pandas hands out may be read-only (copy-on-write)
     keep = eligible if min_score is None else \
@@ -233,7 +283,13 @@ def select_sites(result: gpd.GeoDataFrame, layers: Layers, k: int = 5, *,
                                          "relax the profile's constraints"))
     if sites.crs is not None and not sites.crs.equals(layers.crs):
         sites = sites.to_crs(layers.crs)
-    geoms = np.asarray(sites.geometry.array, dtype=object)
+    return sites
+
+
+def _demand(layers: Layers, existing: gpd.GeoDataFrame | None, *, radius: float,
+            cell: float) -> tuple[np.ndarray, np.ndarray]:
+    """The population's points and people, those within ``radius`` of an existing
+    facility counting for nothing."""
     pts, w = demand_points(layers, cell=cell, context="select_sites")
     w = w.copy()
     if existing is not None and len(existing):
@@ -241,61 +297,36 @@ def select_sites(result: gpd.GeoDataFrame, layers: Layers, k: int = 5, *,
         served, _ = shapely.STRtree(np.asarray(ex.geometry.array, dtype=object)).query(
             pts, predicate="dwithin", distance=radius)
         w[np.unique(served)] = 0.0
-    cover = _coverage(geoms, pts, radius)
-    conflicts = None
-    if min_spacing:
-        tree = shapely.STRtree(geoms)
-        i, j = tree.query(geoms, predicate="dwithin", distance=min_spacing)
-        keep = (i != j) & (shapely.distance(geoms[i], geoms[j]) < min_spacing)
-        conflicts = sparse.csr_matrix((np.ones(keep.sum()), (i[keep], j[keep])),
-                                      shape=(len(geoms), len(geoms)))
-    groups = None
-    if per_kecamatan:
-        if "kecamatan" not in sites.columns:
-            raise SiteplanInputError(Problem("select_sites", "per_kecamatan needs a "
-                                             "'kecamatan' column in the result",
-                                             "add kecamatan to the parcels"))
-        groups = sites["kecamatan"].astype(str).to_numpy()
-        n_groups = len(np.unique(groups))
-        if n_groups > k:
-            raise SiteplanInputError(Problem("select_sites", f"per_kecamatan needs k >= "
-                                             f"{n_groups} (kecamatan with eligible sites), "
-                                             f"got k={k}", f"use k={n_groups} or more"))
-    score = sites["score"].to_numpy(dtype=float)
-    greedy = greedy_cover(cover, w, k, conflicts=conflicts, tiebreak=score)
-    chosen: list[int] | list[np.intp]  # the greedy's ints, or the program's numpy indices
-    if solver == "milp":
-        chosen, status = milp_cover(cover, w, k, conflicts=conflicts, groups=groups,
-                                    tiebreak=score, time_limit=float(time_limit))
-    else:
-        chosen, status = greedy, "greedy"
+    return pts, w
 
-    def covered(ids) -> float:
-        if len(ids) == 0:
-            return 0.0
-        hit = np.asarray(cover[list(ids)].sum(axis=0)).ravel() > 0
-        return float(w[hit].sum())
 
-    # order the chosen set greedily, so pick 1 adds the most people, and so on
-    order = greedy_cover(cover[chosen], w, len(chosen), tiebreak=score[chosen])
-    ordered = [chosen[i] for i in order]
-    added, running = [], 0.0
-    for n_done in range(1, len(ordered) + 1):
-        now = covered(ordered[:n_done])
-        added.append(now - running)
-        running = now
-    top_scored = list(np.argsort(-score, kind="stable")[:k])
-    out = sites.iloc[ordered].copy()
-    out["pick"] = np.arange(1, len(ordered) + 1)
-    out["people_added"] = added
-    out.attrs = dict(result.attrs)
-    out.attrs["selection"] = {
-        "k": k, "radius": radius, "min_spacing": min_spacing, "min_score": min_score,
-        "per_kecamatan": per_kecamatan,
-        "solver": solver, "status": status, "people_covered": covered(chosen),
-        "people_covered_greedy": covered(greedy),
-        "people_covered_top_scored": covered(top_scored),
-        "people_total": float(w.sum()),
-    }
-    log.info("select_sites: %s", out.attrs["selection"])
-    return out
+def _conflicts(geoms: np.ndarray, min_spacing: float) -> sparse.csr_matrix:
+    """Sparse (sites x sites) matrix: 1 where two sites are closer than ``min_spacing``."""
+    tree = shapely.STRtree(geoms)
+    i, j = tree.query(geoms, predicate="dwithin", distance=min_spacing)
+    keep = (i != j) & (shapely.distance(geoms[i], geoms[j]) < min_spacing)
+    return sparse.csr_matrix((np.ones(keep.sum()), (i[keep], j[keep])),
+                             shape=(len(geoms), len(geoms)))
+
+
+def _kecamatan_groups(sites: gpd.GeoDataFrame, k: int) -> np.ndarray:
+    """Each site's kecamatan, for a site in every kecamatan (which k must allow)."""
+    if "kecamatan" not in sites.columns:
+        raise SiteplanInputError(Problem("select_sites", "per_kecamatan needs a "
+                                         "'kecamatan' column in the result",
+                                         "add kecamatan to the parcels"))
+    groups = sites["kecamatan"].astype(str).to_numpy()
+    n_groups = len(np.unique(groups))
+    if n_groups > k:
+        raise SiteplanInputError(Problem("select_sites", f"per_kecamatan needs k >= "
+                                         f"{n_groups} (kecamatan with eligible sites), "
+                                         f"got k={k}", f"use k={n_groups} or more"))
+    return groups
+
+
+def _covered(cover: sparse.csr_matrix, w: np.ndarray, ids) -> float:
+    """People within reach of the sites ``ids``."""
+    if len(ids) == 0:
+        return 0.0
+    hit = np.asarray(cover[list(ids)].sum(axis=0)).ravel() > 0
+    return float(w[hit].sum())

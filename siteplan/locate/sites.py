@@ -177,6 +177,44 @@ def locate_sites(result: gpd.GeoDataFrame, layers: Layers, *, model: str = "pmed
     (3, 0.0)
     """
     context = "locate_sites"
+    _check_locate(model, cost, cell, min_score, context)
+    needs_k = "k" in MODELS[model].needs
+    cand = _candidates(result, layers, min_score, context)
+    ex = existing_facilities(layers, existing, existing_where, context=context)
+    m_new, m_old = len(cand), len(ex)
+    geoms = np.concatenate([geoms_of(cand), geoms_of(ex)]) if m_old else geoms_of(cand)
+    fixed_cols = _ids(fixed, cand, "fixed", context) + list(range(m_new, m_new + m_old))
+    excluded_cols = _ids(excluded, cand, "excluded", context)
+    site_cost = None
+    if min_spacing is not None or model == "pdispersion":
+        site_cost = cost_matrix(layers, geoms, geoms, cost="straight" if model != "pdispersion"
+                                else cost, context=context)
+    groups = _kecamatan_groups(cand, m_old, context) if per_kecamatan else None
+    cap = None
+    if capacity is not None:
+        cap = np.r_[_capacity(capacity, cand, m_new, "result", context),
+                    _capacity(capacity, ex, m_old, "existing facilities", context)]
+    score = cand["score"].to_numpy(dtype=float)
+    prefer = np.r_[score, np.full(m_old, np.nanmax(score))] if prefer_score else None
+    pts, people = (np.zeros(0, dtype=object), np.zeros(0))
+    if model == "pdispersion":
+        matrix = site_cost
+        weights = None
+    else:
+        pts, people, matrix = _demand(layers, geoms, cost=cost, cell=cell, context=context)
+        weights = people
+    k_total = None if not needs_k or k is None else k + m_old
+    if needs_k and k is None:
+        raise SiteplanInputError(Problem(context, f"{model} needs k", "give k=5"))
+    plan = solve(model, matrix, weights=weights, k=k_total, radius=radius, capacity=cap,
+                 fixed=fixed_cols, excluded=excluded_cols, site_cost=site_cost,
+                 min_spacing=min_spacing, groups=groups, prefer=prefer,
+                 time_limit=time_limit, single_source=single_source)
+    return _site_plan(plan, cand, ex, pts, people, cost=cost, layers=layers)
+
+
+def _check_locate(model: str, cost: str, cell: Any, min_score: Any, context: str) -> None:
+    """A known model and cost; the demand cell and min_score in bounds; all problems at once."""
     problems = []
     if model not in MODELS:
         problems.append(Problem(context, f"unknown model {model!r}",
@@ -195,7 +233,12 @@ def locate_sites(result: gpd.GeoDataFrame, layers: Layers, *, model: str = "pmed
             problems.append(p)
     if problems:
         raise SiteplanInputError(problems)
-    needs_k = "k" in MODELS[model].needs
+
+
+def _candidates(result: gpd.GeoDataFrame, layers: Layers, min_score: float | None,
+                context: str) -> gpd.GeoDataFrame:
+    """The candidate sites: the eligible parcels scoring at least ``min_score``, in the
+    layers' CRS."""
     eligible = result["eligible"].to_numpy(dtype=bool)
     keep = eligible.copy()
     if min_score is not None:
@@ -207,55 +250,36 @@ def locate_sites(result: gpd.GeoDataFrame, layers: Layers, *, model: str = "pmed
             "relax the profile's constraints or lower min_score"))
     if cand.crs is not None and not cand.crs.equals(layers.crs):
         cand = cand.to_crs(layers.crs)
-    ex = existing_facilities(layers, existing, existing_where, context=context)
-    m_new, m_old = len(cand), len(ex)
-    geoms = np.concatenate([geoms_of(cand), geoms_of(ex)]) if m_old else geoms_of(cand)
-    fixed_cols = _ids(fixed, cand, "fixed", context) + list(range(m_new, m_new + m_old))
-    excluded_cols = _ids(excluded, cand, "excluded", context)
-    site_cost = None
-    if min_spacing is not None or model == "pdispersion":
-        site_cost = cost_matrix(layers, geoms, geoms, cost="straight" if model != "pdispersion"
-                                else cost, context=context)
-    groups = None
-    if per_kecamatan:
-        if "kecamatan" not in cand.columns:
-            raise SiteplanInputError(Problem(context, "per_kecamatan needs a 'kecamatan' "
-                                             "column in the result",
-                                             "add kecamatan to the parcels"))
-        groups = np.r_[cand["kecamatan"].astype(str).to_numpy(),
-                       [f"\0existing {i}" for i in range(m_old)]]
-    cap = None
-    if capacity is not None:
-        cap = np.r_[_capacity(capacity, cand, m_new, "result", context),
-                    _capacity(capacity, ex, m_old, "existing facilities", context)]
-    score = cand["score"].to_numpy(dtype=float)
-    prefer = np.r_[score, np.full(m_old, np.nanmax(score))] if prefer_score else None
-    pts, people = (np.zeros(0, dtype=object), np.zeros(0))
-    if model == "pdispersion":
-        matrix = site_cost
-        weights = None
-    else:
-        pts, people = demand_units(layers, cell=cell, context=context)
-        matrix = cost_matrix(layers, pts, geoms, cost=cost, context=context)
-        weights = people
-        reach = np.isfinite(matrix).any(axis=1)
-        if not reach.all():
-            log.warning("locate_sites: %d demand units (%.0f people) have no road route to "
-                        "any site and are left out", (~reach).sum(), people[~reach].sum())
-            pts, people, matrix = pts[reach], people[reach], matrix[reach]
-            weights = people
-    k_total = None if not needs_k or k is None else k + m_old
-    if needs_k and k is None:
-        raise SiteplanInputError(Problem(context, f"{model} needs k", "give k=5"))
-    plan = solve(model, matrix, weights=weights, k=k_total, radius=radius, capacity=cap,
-                 fixed=fixed_cols, excluded=excluded_cols, site_cost=site_cost,
-                 min_spacing=min_spacing, groups=groups, prefer=prefer,
-                 time_limit=time_limit, single_source=single_source)
-    return _site_plan(plan, cand, ex, pts, people, cost, layers)
+    return cand
+
+
+def _kecamatan_groups(cand: gpd.GeoDataFrame, m_old: int, context: str) -> np.ndarray:
+    """Each site's kecamatan (each existing facility a group of its own), for a site in
+    every kecamatan."""
+    if "kecamatan" not in cand.columns:
+        raise SiteplanInputError(Problem(context, "per_kecamatan needs a 'kecamatan' "
+                                         "column in the result",
+                                         "add kecamatan to the parcels"))
+    return np.r_[cand["kecamatan"].astype(str).to_numpy(),
+                 [f"\0existing {i}" for i in range(m_old)]]
+
+
+def _demand(layers: Layers, geoms: np.ndarray, *, cost: str, cell: float | None,
+            context: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The demand units, their people and their costs to every site; units no road
+    reaches any site from are left out (with a warning)."""
+    pts, people = demand_units(layers, cell=cell, context=context)
+    matrix = cost_matrix(layers, pts, geoms, cost=cost, context=context)
+    reach = np.isfinite(matrix).any(axis=1)
+    if not reach.all():
+        log.warning("locate_sites: %d demand units (%.0f people) have no road route to "
+                    "any site and are left out", (~reach).sum(), people[~reach].sum())
+        pts, people, matrix = pts[reach], people[reach], matrix[reach]
+    return pts, people, matrix
 
 
 def _site_plan(plan: Plan, cand: gpd.GeoDataFrame, ex: gpd.GeoDataFrame, pts: np.ndarray,
-               people: np.ndarray, cost: str, layers: Layers) -> SitePlan:
+               people: np.ndarray, *, cost: str, layers: Layers) -> SitePlan:
     m_new = len(cand)
     labels = np.r_[cand["parcel_id"].astype(str).to_numpy(),
                    [f"existing:{i}" for i in range(len(ex))]].astype(object)

@@ -83,11 +83,11 @@ def distance(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray, laye
     if kd is None:
         return out
     tree, _, fgeoms = feature_tree(layers, layer, crit.where, context=context)
-    out[todo] = _nearest(geoms[todo], fgeoms, tree, kd, owner, fbox, limit)
+    out[todo] = _nearest(geoms[todo], fgeoms, tree, kd, owner, fbox, limit=limit)
     return out
 
 
-def _nearest(geoms, fgeoms, tree, kd, owner, fbox, limit, block=200_000):
+def _nearest(geoms, fgeoms, tree, kd, owner, fbox, *, limit, block=200_000):
     """Exact distance to the nearest feature (inf beyond ``limit``), in bulk.
 
     The same distances as ``STRtree.query_nearest`` (shapely's distance on

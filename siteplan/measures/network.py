@@ -309,7 +309,7 @@ def _targets(crit: Criterion, layers: Layers, context: str) -> np.ndarray:
 
 
 def _from_targets(graph: RoadGraph, seg: np.ndarray, along: np.ndarray, gap: np.ndarray,
-                  weight: str | np.ndarray, limit: float | None,
+                  weight: str | np.ndarray, *, limit: float | None,
                   entry: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Cost from every node to the nearest target (targets given snapped, and the
     polygons' entrance nodes as ``(node, cost)``)."""
@@ -359,8 +359,8 @@ def _network_cost(crit: Criterion, geoms: np.ndarray, layers: Layers, context: s
     ok = p_seg >= 0
     notes[~ok] = f"{crit.name}: unreachable, no road within {MAX_SNAP:g} m"
     if ok.any():
-        dnode = _from_targets(graph, t_seg, t_along, t_gap, weight, limit,
-                              (t_node, t_metres * node_per_m[t_node]))
+        dnode = _from_targets(graph, t_seg, t_along, t_gap, weight, limit=limit,
+                              entry=(t_node, t_metres * node_per_m[t_node]))
         sg = p_seg[ok]
         per_m = cost[sg] / graph.length[sg]
         via_u = dnode[graph.u[sg]] + p_along[ok] * per_m

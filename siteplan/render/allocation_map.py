@@ -144,7 +144,8 @@ def render_allocation(plan: gpd.GeoDataFrame, layers: Layers | None = None, *, m
     line = " · ".join(st.esc1(title[u]) + " " + st.fmt1(int(counts.get(u, 0)), 0, lang)
                       for u in uses)
     st.title_box(m, tx["title"], line, synthetic=synthetic, lang=lang)
-    st.HtmlControl(_legend(frame, info, uses, title, colour, tx, lang, st, extra),
+    st.HtmlControl(_legend(frame, info, uses, title, colour, tx=tx, lang=lang, st=st,
+                           extra=extra),
                    position="bottomleft", class_name="sp-box sp-legend",
                    fold=st.esc1(st.TEXT[lang]["legend"])).add_to(m)
     layer_control_last(m)
@@ -217,7 +218,7 @@ def _site_text(frame, uses, title, tx, lang, st) -> dict[str, pd.Series]:
     return {"tip": tip.reset_index(drop=True), "pop": (pop + "</div>").reset_index(drop=True)}
 
 
-def _legend(frame, info, uses, title, colour, tx, lang, st, extra=()) -> str:
+def _legend(frame, info, uses, title, colour, *, tx, lang, st, extra=()) -> str:
     rows = [f"<div class=h>{tx['title']}</div>"]
     counts = frame["use"].value_counts()
     for use in uses:                                   # a handful of uses
@@ -250,7 +251,7 @@ def _context(m, layers, results, tx, lang, detail) -> list[str]:
     import folium
 
     from . import style as st
-    from .score_map import _add_context, _merge, _to_4326
+    from .score_map import _add_context, _Canvas, _merge, _to_4326
 
     crs = getattr(layers, "crs", None)
     if crs is None or not crs.is_projected:
@@ -278,7 +279,7 @@ def _context(m, layers, results, tx, lang, detail) -> list[str]:
             f'{CANDIDATES["color"]}"></i>{name}</div>'] if cands is not None and len(cands) \
         else []
     info: dict[str, list] = {"constraints": []}
-    return rows + _add_context(m, layers, info, ("admin", "roads"), lang, crs, 1.0, 6)
+    return rows + _add_context(_Canvas(m, lang, crs, 1.0, 6), layers, info, ("admin", "roads"))
 
 
 def _candidates(layers, results, tx) -> tuple[gpd.GeoDataFrame | None, str]:

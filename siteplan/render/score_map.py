@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import folium
@@ -49,6 +50,18 @@ log = logging.getLogger(__name__)
 #: Context layers drawn from ``layers`` (pass a subset as ``context=``).
 CONTEXT_LAYERS = ("admin", "green_spaces", "roads", "pois", "constraints")
 _SERANG = (-6.12, 106.15)
+
+
+@dataclass(frozen=True)
+class _Canvas:
+    """Where and how the map's layers are drawn: the map, the language, the metric CRS the
+    geometry is worked in, the simplify tolerance (metres) and the decimals kept."""
+
+    m: folium.Map
+    lang: str
+    work_crs: Any
+    tol: float
+    prec: int
 
 
 def _known_scheme(scheme: str) -> bool:
@@ -169,8 +182,8 @@ def render_map(
     >>> m = sp.render_map(result, sp.load_sample(), lang="en", top=5)
     >>> m.save("sentra_kuliner.html")  # doctest: +SKIP
     """
-    sel = _check(result, layers, lang, top, m, scheme, k, colors, context, detail, simplify,
-                 precision)
+    sel = _check(result, layers, lang=lang, top=top, m=m, scheme=scheme, k=k, colors=colors,
+                 context=context, detail=detail, simplify=simplify, precision=precision)
     plan = None
     if not isinstance(interactive, bool | np.bool_):
         raise SiteplanInputError(Problem("render_map", f"interactive={interactive!r} must be "
@@ -224,16 +237,16 @@ def render_map(
                              max_zoom=20, max_native_zoom=provider.get("max_zoom", 18)
                              ).add_to(m)
 
+    cv = _Canvas(m, lang, work_crs, simplify, precision)
     legend_extra: list[str] = []
     if layers is not None and sel:
         drawn = geoms[np.concatenate([scored, excluded])]   # raster zones are read over these
         area = shapely.box(*shapely.total_bounds(drawn)) if len(drawn) else None
-        legend_extra = _add_context(m, layers, info, sel, lang, work_crs, simplify, precision,
-                                    area)
+        legend_extra = _add_context(cv, layers, info, sel, area)
     attribution = st.attribution(info, lang)
     n_detail_scored = min(len(scored), detail)
-    _add_excluded(m, frame, excluded, g4326, info, lang, max(detail - n_detail_scored, 0),
-                  attribution, precision)
+    _add_excluded(cv, frame, excluded, g4326, info, budget=max(detail - n_detail_scored, 0),
+                  attribution=attribution)
     top_rows = scored[:max(top, 0)]
     if plan is not None:        # shapes, scores and markers drawn by the page's script
         page = ia.draw(m, plan, frame=frame, status=status, score=score, rank=rank,
@@ -243,10 +256,10 @@ def render_map(
     else:
         site = st.site_text(frame, scored[:max(n_detail_scored, top)], score, rank, info,
                             lang, n_scored=len(scored), p_stab=p_stab, top_k=top_k)
-        _add_scored(m, scored, g4326, classes, site, n_detail_scored, lang, detail,
-                    attribution, precision)
+        _add_scored(cv, scored, g4326, classes, site, n_detail_scored, detail=detail,
+                    attribution=attribution)
         if len(top_rows):
-            _add_top(m, frame, top_rows, rank, site, work_crs, lang)
+            _add_top(cv, frame, top_rows, rank, site)
     legend = st.legend_html(classes, info, lang, n_excluded=len(excluded),
                             n_top=len(top_rows), scheme=scheme, extra=legend_extra)
     st.HtmlControl(legend, position="bottomleft", class_name="sp-box sp-legend",
@@ -266,29 +279,49 @@ def render_map(
 
 # ------------------------------------------------------------------ checks and inputs
 
-def _check(result, layers, lang, top, m, scheme, k, colors, context, detail, simplify,
+def _check(result, layers, *, lang, top, m, scheme, k, colors, context, detail, simplify,
            precision) -> tuple[str, ...]:
+    """Every option of :func:`render_map` checked, all problems at once; the context
+    layers chosen."""
     problems: list[Problem] = []
     where = "render_map"
     if lang not in st.LANGS:
         problems.append(Problem(where, f"lang={lang!r} is not a language siteplan writes",
                                 'use lang="id" (Bahasa Indonesia) or lang="en"'))
-    if not isinstance(result, gpd.GeoDataFrame):
-        problems.append(Problem(where, f"result is a {type(result).__name__}, not a "
-                                "GeoDataFrame", "pass what sp.score(...) returns"))
-    else:
-        if "score" not in result.columns:
-            problems.append(Problem(where, "result has no 'score' column",
-                                    "pass what sp.score(...) returns"))
-        if result.crs is None:
-            problems.append(Problem(where, "result has no CRS",
-                                    "set it with result.set_crs(...) (siteplan scores in "
-                                    "EPSG:32748 for Serang)"))
+    _check_result(result, where, problems)
     for name, value, low in (("top", top, 0), ("k", k, 1), ("detail", detail, 0),
                              ("precision", precision, 0)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
             problems.append(Problem(where, f"{name}={value!r} must be an integer >= {low}",
                                     f"pass e.g. {name}={ {'top': 10, 'k': 5}.get(name, low)}"))
+    _check_drawing(simplify, m, scheme, colors, where, problems)
+    sel = _context_selection(context, where, problems)
+    if layers is not None and not isinstance(layers, Mapping):
+        problems.append(Problem(where, f"layers is a {type(layers).__name__}",
+                                "pass the sp.Layers that were scored, or None"))
+    if problems:
+        raise SiteplanInputError(problems)
+    return sel
+
+
+def _check_result(result, where: str, problems: list[Problem]) -> None:
+    """The result: a GeoDataFrame with a score column and a CRS."""
+    if not isinstance(result, gpd.GeoDataFrame):
+        problems.append(Problem(where, f"result is a {type(result).__name__}, not a "
+                                "GeoDataFrame", "pass what sp.score(...) returns"))
+        return
+    if "score" not in result.columns:
+        problems.append(Problem(where, "result has no 'score' column",
+                                "pass what sp.score(...) returns"))
+    if result.crs is None:
+        problems.append(Problem(where, "result has no CRS",
+                                "set it with result.set_crs(...) (siteplan scores in "
+                                "EPSG:32748 for Serang)"))
+
+
+def _check_drawing(simplify, m, scheme, colors, where: str, problems: list[Problem]) -> None:
+    """How the map is drawn: the simplify tolerance, the map drawn on, the classes' scheme
+    and colours."""
     if not isinstance(simplify, int | float) or not simplify >= 0:
         problems.append(Problem(where, f"simplify={simplify!r} must be metres >= 0",
                                 "pass e.g. simplify=1.0"))
@@ -302,21 +335,19 @@ def _check(result, layers, lang, top, m, scheme, k, colors, context, detail, sim
             isinstance(c, str) for c in colors) or len(colors) == 0):
         problems.append(Problem(where, "colors must be a list of colour strings",
                                 "pass e.g. colors=['#fcc5c0', '#f768a1', '#7a0177']"))
+
+
+def _context_selection(context, where: str, problems: list[Problem]) -> tuple[str, ...]:
+    """The context layers asked for: all, none or a selection of CONTEXT_LAYERS."""
     if context is True:
-        sel: tuple[str, ...] = CONTEXT_LAYERS
-    elif context is False or context is None:
-        sel = ()
-    else:
-        sel = tuple(context)
-        bad = [c for c in sel if c not in CONTEXT_LAYERS]
-        if bad:
-            problems.append(Problem(where, f"context names unknown layer(s) {bad}",
-                                    f"choose from {list(CONTEXT_LAYERS)}"))
-    if layers is not None and not isinstance(layers, Mapping):
-        problems.append(Problem(where, f"layers is a {type(layers).__name__}",
-                                "pass the sp.Layers that were scored, or None"))
-    if problems:
-        raise SiteplanInputError(problems)
+        return CONTEXT_LAYERS
+    if context is False or context is None:
+        return ()
+    sel = tuple(context)
+    bad = [c for c in sel if c not in CONTEXT_LAYERS]
+    if bad:
+        problems.append(Problem(where, f"context names unknown layer(s) {bad}",
+                                f"choose from {list(CONTEXT_LAYERS)}"))
     return sel
 
 
@@ -451,8 +482,11 @@ def _classify(y: np.ndarray, scheme: str, k: int, colors) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ drawing
 
-def _add_scored(m, rows, g4326, classes, site, n_detail, lang, detail, attribution,
-                precision) -> None:
+def _add_scored(cv: _Canvas, rows, g4326, classes, site, n_detail, *, detail,
+                attribution) -> None:
+    """The scored sites coloured by class: the first ``n_detail`` one by one, the rest
+    merged per class."""
+    m, lang = cv.m, cv.lang
     tx = st.TEXT[lang]
     if len(rows) == 0:
         return
@@ -483,11 +517,13 @@ def _add_scored(m, rows, g4326, classes, site, n_detail, lang, detail, attributi
         popup=folium.GeoJsonPopup(["p"], labels=False, localize=False, max_width=380,
                                   class_name="sp-geopop"),
         attribution=attribution).add_to(m)
-    _add_merged(m, layer, fc, geoms, n_detail, precision)
+    _add_merged(m, layer, fc, geoms, n_detail, cv.prec)
 
 
-def _add_excluded(m, frame, rows, g4326, info, lang, budget, attribution,
-                  precision) -> None:
+def _add_excluded(cv: _Canvas, frame, rows, g4326, info, *, budget, attribution) -> None:
+    """The excluded sites with their reason: ``budget`` one by one, the rest merged per
+    reason."""
+    m, lang = cv.m, cv.lang
     tx = st.TEXT[lang]
     if len(rows) == 0:
         return
@@ -510,7 +546,7 @@ def _add_excluded(m, frame, rows, g4326, info, lang, budget, attribution,
                    tooltip=folium.GeoJsonTooltip(["t"], labels=False, localize=False,
                                                  sticky=True, class_name="sp-tip"),
                    attribution=attribution).add_to(m)
-    _add_merged(m, layer, fc, geoms, len(one), precision)
+    _add_merged(m, layer, fc, geoms, len(one), cv.prec)
 
 
 def _add_merged(m, layer, fc, geoms, first: int, precision: int) -> None:
@@ -533,8 +569,10 @@ def _merge(geoms: np.ndarray, keys) -> tuple[np.ndarray, list, list[int]]:
     return multi[present], [uniq[i] for i in present], [int(counts[i]) for i in present]
 
 
-def _add_top(m, frame, rows, rank, site, work_crs, lang) -> None:
-    tx = st.TEXT[lang]
+def _add_top(cv: _Canvas, frame, rows, rank, site) -> None:
+    """A numbered pin on each of the best sites ``rows``."""
+    m, work_crs = cv.m, cv.work_crs
+    tx = st.TEXT[cv.lang]
     pts = shapely.point_on_surface(np.asarray(frame.geometry.array, dtype=object)[rows])
     pts = np.asarray(gpd.GeoSeries(pts, crs=work_crs).to_crs(4326).array, dtype=object)
     group = folium.FeatureGroup(name=tx["top_layer"].format(n=len(rows)))
@@ -556,11 +594,12 @@ def _add_top(m, frame, rows, rank, site, work_crs, lang) -> None:
 
 # ------------------------------------------------------------------ context layers
 
-def _add_context(m, layers, info, sel, lang, work_crs, tol, prec, area=None) -> list[str]:
+def _add_context(cv: _Canvas, layers, info, sel, area=None) -> list[str]:
     """Admin boundaries, green spaces, roads, POIs and constraint zones; legend rows.
 
-    ``area`` (in ``work_crs``): where the zones of rules on rasters are drawn.
+    ``area`` (in ``cv.work_crs``): where the zones of rules on rasters are drawn.
     """
+    lang, work_crs = cv.lang, cv.work_crs
     tx = st.TEXT[lang]
     legend: list[str] = []
 
@@ -585,8 +624,7 @@ def _add_context(m, layers, info, sel, lang, work_crs, tol, prec, area=None) -> 
         level = column(g, "level")
         tips = st.join_nonempty([st.esc(st.value_names(level, "level", lang)),
                       "<b>" + st.esc(column(g, "nama", "name")) + "</b>"], ": ")
-        _context_layer(m, g, work_crs, tol, prec, tx["admin"], styles,
-                       st.pick(level, levels), tips)
+        _context_layer(cv, g, tx["admin"], styles, st.pick(level, levels), tips)
         legend.append(f"<div class=r><i class=ol></i>{tx['admin']}</div>")
     if "green_spaces" in sel and (g := get("green_spaces")) is not None:
         kinds = column(g, "rth_type")
@@ -600,7 +638,7 @@ def _add_context(m, layers, info, sel, lang, work_crs, tol, prec, area=None) -> 
         names = st.esc(st.value_names(kinds, "rth_type", lang))
         tips = st.join_nonempty(["RTH: " + names, pub.astype("string"),
                       st.esc(column(g, "nama", "name"))], " · ")
-        _context_layer(m, g, work_crs, tol, prec, tx["green_spaces"], styles, codes, tips)
+        _context_layer(cv, g, tx["green_spaces"], styles, codes, tips)
         legend.append(f"<div class=sub>{tx['green_spaces']}</div>")
         legend += st.legend_rows(codes, names, cols, "poly", tx["other"])
     if "roads" in sel and (g := get("roads")) is not None:
@@ -610,7 +648,7 @@ def _add_context(m, layers, info, sel, lang, work_crs, tol, prec, area=None) -> 
         styles = [{"color": c, "weight": w, "opacity": 0.85} for c, w in cw]
         names = st.esc(st.value_names(kinds, "road_class", lang))
         tips = st.join_nonempty([names, st.esc(column(g, "nama", "name"))], " · ")
-        _context_layer(m, g, work_crs, tol, prec, tx["roads"], styles, codes, tips)
+        _context_layer(cv, g, tx["roads"], styles, codes, tips)
         legend.append(f"<div class=sub>{tx['roads']}</div>")
         legend += st.legend_rows(codes, names, cw, "line", tx["other"])
     if "pois" in sel and (g := get("pois")) is not None:
@@ -626,21 +664,21 @@ def _add_context(m, layers, info, sel, lang, work_crs, tol, prec, area=None) -> 
                    "fill": True, "radius": 4} for c in cols]
         names = st.esc(st.value_names(kinds, "category", lang))
         tips = st.join_nonempty(["<b>" + names + "</b>", st.esc(column(g, "name", "nama"))], ": ")
-        _context_layer(m, g, work_crs, tol, prec, tx["pois"], styles, codes, tips,
+        _context_layer(cv, g, tx["pois"], styles, codes, tips,
                        marker=folium.CircleMarker(radius=4, fill=True), show=False)
         legend.append(f"<div class=sub>{tx['pois']}</div>")
         legend += st.legend_rows(codes, names, cols, "point", tx["other"])
     if "constraints" in sel:
-        zones = _add_constraints(m, layers, info, lang, work_crs, tol, prec, get, area)
+        zones = _add_constraints(cv, layers, info, get, area)
         if zones:
             legend += [f"<div class=sub>{tx['legend_constraints']}</div>", *zones]
     return legend
 
 
-def _add_constraints(m, layers, info, lang, work_crs, tol, prec, get, area=None
-                     ) -> list[str]:
+def _add_constraints(cv: _Canvas, layers, info, get, area=None) -> list[str]:
     """Each spatial constraint's zone, hidden at first: features buffered in metres, or the
     cells of a raster that break the rule over ``area`` (:mod:`siteplan.render._zones`)."""
+    lang, work_crs = cv.lang, cv.work_crs
     tx = st.TEXT[lang]
     rows: list[str] = []
     used: set[str] = set()
@@ -664,8 +702,8 @@ def _add_constraints(m, layers, info, lang, work_crs, tol, prec, get, area=None
                  "opacity": 0.8}
         frame = gpd.GeoDataFrame(geometry=geoms, crs=work_crs)
         tips = pd.Series(st.esc1(title), index=range(len(geoms)), dtype="string")
-        _context_layer(m, frame, work_crs, tol, prec, label, [style],
-                       np.zeros(len(geoms), int), tips, show=False, escape_name=False)
+        _context_layer(cv, frame, label, [style], np.zeros(len(geoms), int), tips,
+                       show=False, escape_name=False)
         rows.append(f'<div class=r><i style="background:{color};opacity:.6"></i>'
                     f"{st.esc1(title)}</div>")
     return rows
@@ -694,17 +732,18 @@ def _vector_zone(layers, con, i, work_crs, get) -> np.ndarray:
     return geoms
 
 
-def _context_layer(m, gdf, work_crs, tol, prec, name, styles, codes, tips, *, show=True,
+def _context_layer(cv: _Canvas, gdf, name, styles, codes, tips, *, show=True,
                    marker=None, escape_name=True) -> None:
+    """One context layer of ``gdf``'s drawable features, styled by ``codes``, with tooltips."""
     geoms = np.asarray(gdf.geometry.array, dtype=object)
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if not ok.any():
         return
-    g = _to_4326(geoms[ok], work_crs, tol, prec)
+    g = _to_4326(geoms[ok], cv.work_crs, cv.tol, cv.prec)
     fc = st.feature_collection(g, {"t": pd.Series(tips).reset_index(drop=True)[ok]})
     code_of = np.asarray(codes, dtype=int)[ok]
     folium.GeoJson(fc, name=st.esc1(name) if escape_name else name,
                    style_function=lambda f: dict(styles[code_of[f["id"]]]),
                    tooltip=folium.GeoJsonTooltip(["t"], labels=False, localize=False,
                                                  sticky=True, class_name="sp-tip"),
-                   show=show, marker=marker).add_to(m)
+                   show=show, marker=marker).add_to(cv.m)

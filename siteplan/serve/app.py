@@ -20,8 +20,8 @@ import json
 import logging
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
-from typing import Any
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 try:
     from fastapi import FastAPI, Query, Request
@@ -57,6 +57,9 @@ from ._schemas import (
     SensitivityRequest,
 )
 from ._work import layers_state, make_context, resolve_profile, run_job
+
+if TYPE_CHECKING:
+    from ._auth import Auth
 
 __all__ = ["create_app", "ENDPOINTS", "LOOPBACK_HOSTS"]
 
@@ -228,17 +231,51 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
     >>> "/score" in app.openapi()["paths"]
     True
     """
-    from ..profiles.profile import get_profile, list_profiles
-
     target = _register_target(register, require_tokens)
-    auth = None
-    if target is not None:
-        from ._auth import Auth
-
-        auth = Auth(target, require=require_tokens)
-        auth.check()   # a missing or newer register fails now, not at the first request
+    auth = _open_auth(target, require_tokens)
     svc = _Service(layers, workers=workers, time_limit=time_limit, warm=warm,
                    start_method=start_method, register=target)
+    app = FastAPI(title="siteplan", version=__version__, lifespan=_lifespan(svc, auth),
+                  description=_DESCRIPTION)
+    app.router.route_class = _Route
+    app.state.service = svc
+    _add_middleware(app, auth, max_body_bytes=max_body_bytes, cors_origins=cors_origins,
+                    allowed_hosts=allowed_hosts)
+    _add_error_handlers(app)
+    _add_info_routes(app, svc, max_body_bytes=max_body_bytes, time_limit=time_limit,
+                     workers=workers, allowed_hosts=allowed_hosts)
+    _add_job_routes(app, svc)
+    if target is not None:
+        from ._offer_routes import add_offer_routes
+
+        add_offer_routes(app, svc)
+        _document_tokens(app, require_tokens)
+    return app
+
+
+_DESCRIPTION = (
+    "Scores Kota Serang's city-owned parcels for CSR facilities (green open space, "
+    "culinary centre, public facility, religious tourism), explains every score and "
+    "draws maps. Layers are the server's unless parcels are posted as GeoJSON "
+    "(EPSG:4326, RFC 7946); errors are JSON with the list of problems.")
+
+
+def _open_auth(target: str | None, require_tokens: bool) -> Auth | None:
+    """The register's token check (None without a register); a missing or newer register
+    fails now, not at the first request."""
+    if target is None:
+        return None
+    from ._auth import Auth
+
+    auth = Auth(target, require=require_tokens)
+    auth.check()
+    return auth
+
+
+def _lifespan(svc: _Service, auth: Auth | None
+              ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: the worker processes start with it; they, and the register's
+    token check, are closed when it ends."""
 
     @asynccontextmanager
     async def lifespan(_app):
@@ -254,13 +291,13 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
             if auth is not None:
                 auth.close()
 
-    app = FastAPI(title="siteplan", version=__version__, lifespan=lifespan, description=(
-        "Scores Kota Serang's city-owned parcels for CSR facilities (green open space, "
-        "culinary centre, public facility, religious tourism), explains every score and "
-        "draws maps. Layers are the server's unless parcels are posted as GeoJSON "
-        "(EPSG:4326, RFC 7946); errors are JSON with the list of problems."))
-    app.router.route_class = _Route
-    app.state.service = svc
+    return lifespan
+
+
+def _add_middleware(app: FastAPI, auth: Auth | None, *, max_body_bytes: int,
+                    cors_origins: Sequence[str], allowed_hosts: Sequence[str]) -> None:
+    """The checks before any route, outermost first: the Host header, CORS, the token,
+    the body's size."""
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     if auth is not None:  # inside CORS (a browser's preflight carries no token)
         from ._auth import TokenGate
@@ -275,49 +312,75 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
                            allow_headers=["Content-Type", "Authorization"])
     app.add_middleware(HostCheck, allowed=list(allowed_hosts))  # outermost: first check
 
-    @app.exception_handler(SiteplanInputError)
-    async def _bad_input(_request: Request, exc: SiteplanInputError):
-        return _json(input_error(exc), status=422)
 
-    @app.exception_handler(ServiceError)
-    async def _service_error(_request: Request, exc: ServiceError):
-        headers = {"WWW-Authenticate": 'Bearer realm="siteplan"'} if exc.status == 401 \
-            else None
-        return _json(jsonable(exc.body), status=exc.status, headers=headers)
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error answered as siteplan's JSON error body (see ErrorBody)."""
+    app.exception_handler(SiteplanInputError)(_bad_input)
+    app.exception_handler(ServiceError)(_service_error)
+    app.exception_handler(RequestValidationError)(_bad_request)
+    app.exception_handler(HTTPException)(_http_error)
+    app.exception_handler(Exception)(_internal)
 
-    @app.exception_handler(RequestValidationError)
-    async def _bad_request(_request: Request, exc: RequestValidationError):
-        cause = exc.__cause__
-        if isinstance(cause, BodyRefused):
-            problems = [Problem(cause.where, cause.what, cause.fix)]
+
+async def _bad_input(_request: Request, exc: SiteplanInputError) -> Response:
+    """422 with the problems of input siteplan cannot use."""
+    return _json(input_error(exc), status=422)
+
+
+async def _service_error(_request: Request, exc: ServiceError) -> Response:
+    """The service's own error answer (a 401 also names the bearer scheme)."""
+    headers = {"WWW-Authenticate": 'Bearer realm="siteplan"'} if exc.status == 401 \
+        else None
+    return _json(jsonable(exc.body), status=exc.status, headers=headers)
+
+
+async def _bad_request(_request: Request, exc: RequestValidationError) -> Response:
+    """422 for a request the fields' checks refused, every problem listed."""
+    problems = _request_problems(exc)
+    message = "; ".join(str(p) for p in problems)
+    return _json({"error": "invalid_request", "message": message,
+                  "problems": problem_dicts(problems)}, status=422)
+
+
+def _request_problems(exc: RequestValidationError) -> list[Problem]:
+    """The problems of a refused request: the body's reader's own, else one per field."""
+    cause = exc.__cause__
+    if isinstance(cause, BodyRefused):
+        return [Problem(cause.where, cause.what, cause.fix)]
+    problems = []
+    for err in exc.errors():
+        refused = (err.get("ctx") or {}).get("error")
+        if isinstance(refused, PathRefusedError):
+            where = ".".join(str(p) for p in err.get("loc", ()))
+            problems.append(Problem(f"request {where}", refused.what, refused.fix))
         else:
-            problems = []
-            for err in exc.errors():
-                refused = (err.get("ctx") or {}).get("error")
-                if isinstance(refused, PathRefusedError):
-                    where = ".".join(str(p) for p in err.get("loc", ()))
-                    problems.append(Problem(f"request {where}", refused.what, refused.fix))
-                else:
-                    problems.append(_problem(err))
-        message = "; ".join(str(p) for p in problems)
-        return _json({"error": "invalid_request", "message": message,
-                      "problems": problem_dicts(problems)}, status=422)
+            problems.append(_problem(err))
+    return problems
 
-    @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, exc: HTTPException):
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        message = f"{request.method} {request.url.path}: {exc.detail}"
-        fix = "see the endpoints in the OpenAPI document (/docs)"
-        if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
-            fix = f"use {exc.headers['Allow']} here; {fix}"
-        return _json(error_dict(code, message, fix=fix), status=exc.status_code,
-                     headers=exc.headers)
 
-    @app.exception_handler(Exception)
-    async def _internal(request: Request, exc: Exception):
-        log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
-        return _json(error_dict("internal", "internal error; the server's log has the details",
-                                fix="tell the service's operator"), status=500)
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    """404, 405 and other HTTP errors as JSON, naming the method and path."""
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    message = f"{request.method} {request.url.path}: {exc.detail}"
+    fix = "see the endpoints in the OpenAPI document (/docs)"
+    if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
+        fix = f"use {exc.headers['Allow']} here; {fix}"
+    return _json(error_dict(code, message, fix=fix), status=exc.status_code,
+                 headers=exc.headers)
+
+
+async def _internal(request: Request, exc: Exception) -> Response:
+    """500 without details; the traceback goes to the server's log."""
+    log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _json(error_dict("internal", "internal error; the server's log has the details",
+                            fix="tell the service's operator"), status=500)
+
+
+def _add_info_routes(app: FastAPI, svc: _Service, *, max_body_bytes: int, time_limit: float,
+                     workers: int, allowed_hosts: Sequence[str]) -> None:
+    """The endpoints answered in the server's process: /health, the built-in profiles and
+    the profile format's JSON Schema."""
+    from ..profiles.profile import get_profile, list_profiles
 
     @app.get("/health", summary="Is the service up, and what does it serve",
              responses=_errors())
@@ -359,9 +422,24 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
 
         return _json(profile_schema(), media="application/schema+json")
 
-    def _geojson_ok(what: str) -> dict[int | str, dict[str, Any]]:
-        return {200: {"description": what, "content": {_GEOJSON: {"schema": _FEATURES}}},
-                **_errors(*_RUN)}
+
+def _geojson_ok(what: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI responses of an endpoint answering GeoJSON features (and the run's errors)."""
+    return {200: {"description": what, "content": {_GEOJSON: {"schema": _FEATURES}}},
+            **_errors(*_RUN)}
+
+
+def _html_ok(what: str, *codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI responses of an endpoint answering an HTML page (and the errors ``codes``)."""
+    # the errors are JSON: the route's class is Response, the page's type is given here
+    return {200: {"description": what,
+                  "content": {"text/html": {"schema": {"type": "string"}}}},
+            **_errors(*codes)}
+
+
+def _add_job_routes(app: FastAPI, svc: _Service) -> None:
+    """The endpoints whose work runs in the worker processes: scoring, sensitivity,
+    selection, allocation, the map and the brief."""
 
     @app.post("/score", summary="Score parcels with a profile (GeoJSON out, EPSG:4326)",
               response_class=Response, responses=_geojson_ok(
@@ -390,12 +468,6 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
         return await svc.run("allocate", req=req, solver_time_limit=min(
             req.solver_time_limit, svc.runner.time_limit))
 
-    def _html_ok(what: str, *codes: int) -> dict[int | str, dict[str, Any]]:
-        # the errors are JSON: the route's class is Response, the page's type is given here
-        return {200: {"description": what,
-                      "content": {"text/html": {"schema": {"type": "string"}}}},
-                **_errors(*codes)}
-
     @app.get("/map/{profile}", summary="The HTML map of a built-in profile on the server's "
              "layers", response_class=Response, responses=_html_ok(
                  "the map, a self-contained HTML page", 404, 422, 504))
@@ -409,13 +481,6 @@ def create_app(layers, *, max_body_bytes: int = 16_000_000, time_limit: float = 
     async def brief(profile: str, top: int = Query(5, ge=1, le=50),
                     lang: Lang = "id"):
         return await svc.run("brief", profile=profile, lang=lang, top=top)
-
-    if target is not None:
-        from ._offer_routes import add_offer_routes
-
-        add_offer_routes(app, svc)
-        _document_tokens(app, require_tokens)
-    return app
 
 
 def _register_target(register: Any, require_tokens: bool) -> str | None:
