@@ -45,7 +45,7 @@ __all__ = ["main", "COMMANDS"]
 COMMANDS = {"demo": "demo", "profiles": "profiles", "score": "score", "map": "map",
             "compare": "compare", "select": "select", "brief": "brief",
             "allocate": "allocate", "serve": "serve", "register": "register",
-            "locate": "locate"}
+            "locate": "locate", "access": "access"}
 
 
 def _command_in(argv: Sequence[str] | None) -> str | None:

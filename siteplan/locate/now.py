@@ -25,7 +25,7 @@ from .sites import existing_facilities
 if TYPE_CHECKING:
     from ..layers.bundle import Layers
 
-__all__ = ["access_now", "equity"]
+__all__ = ["access_now", "equity", "access_by_area"]
 
 
 def _admin_names(layers: Layers, pts: np.ndarray) -> dict[str, np.ndarray]:
@@ -141,3 +141,68 @@ def equity(values: Any, people: Any, *, threshold: float) -> dict[str, float]:
             "people_below": float(below),
             "lowest_decile_mean": float((take * v).sum() / tenth) if total else 0.0,
             "mean": float((w * v).sum() / total) if total else 0.0}
+
+
+def access_by_area(units: pd.DataFrame, level: str = "kelurahan", *,
+                   threshold: float | None = None) -> pd.DataFrame:
+    """Access summed up per kelurahan or kecamatan: people, their mean and lowest access.
+
+    Parameters
+    ----------
+    units
+        From :func:`access_now` (``people``, ``access`` and the unit's ``kelurahan`` and
+        ``kecamatan``).
+    level
+        ``"kelurahan"`` or ``"kecamatan"``.
+    threshold
+        Access below which people count as underserved; when given, ``people_below`` and
+        ``share_below`` are added.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area (its name as the index, areas in name order): ``people``,
+        ``access_mean`` (people-weighted), ``access_min`` (of the units with people),
+        ``units``; with a threshold also ``people_below`` and ``share_below`` (0-1).
+        Units outside every area are left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siteplan.locate import access_by_area
+    >>> units = pd.DataFrame({"people": [10, 30, 60], "access": [0.0, 1.0, 2.0],
+    ...                       "kelurahan": ["A", "A", "B"]})
+    >>> access_by_area(units, threshold=0.5)[["people", "access_mean", "share_below"]]
+               people  access_mean  share_below
+    kelurahan
+    A            40.0         0.75         0.25
+    B            60.0         2.00         0.00
+    """
+    from .._errors import Problem, SiteplanInputError
+
+    if level not in ("kelurahan", "kecamatan"):
+        raise SiteplanInputError(Problem("access_by_area", f"unknown level {level!r}",
+                                         "use level=\"kelurahan\" or \"kecamatan\""))
+    missing = [c for c in ("people", "access", level) if c not in units.columns]
+    if missing:
+        raise SiteplanInputError(Problem("access_by_area", f"units lack {missing}",
+                                         "pass what access_now returns, on layers with an "
+                                         "admin layer naming kelurahan and kecamatan"))
+    people = pd.to_numeric(units["people"], errors="coerce").fillna(0.0).to_numpy(float)
+    value = pd.to_numeric(units["access"], errors="coerce").to_numpy(float)
+    area = units[level].astype("string")
+    frame = pd.DataFrame({"area": area, "people": people, "weighted": people * value,
+                          "lived": np.where(people > 0, value, np.nan)})
+    if threshold is not None:
+        frame["below"] = np.where(value < threshold, people, 0.0)
+    groups = frame.dropna(subset=["area"]).groupby("area", sort=True)
+    out = pd.DataFrame({"people": groups["people"].sum()})
+    out["access_mean"] = groups["weighted"].sum() / out["people"].where(out["people"] > 0)
+    out["access_min"] = groups["lived"].min()
+    out["units"] = groups.size()
+    if threshold is not None:
+        out["people_below"] = groups["below"].sum()
+        out["share_below"] = (out["people_below"] / out["people"].where(out["people"] > 0)
+                              ).fillna(0.0)
+    out.index.name = level
+    return out
