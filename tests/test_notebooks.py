@@ -122,3 +122,15 @@ def test_your_own_data():
     # a population and a hazard raster joined the bundle, and counted people
     assert "<RasterLayer population" in text and "<RasterLayer flood_hazard" in text
     assert "count" in text and "mean" in text  # people within 1 km, described
+
+
+def test_locate_and_access_answers_the_planners_questions_in_order():
+    nb = execute("08_locate_and_access.ipynb")
+    no_errors(nb)
+    text = texts(nb)
+    assert "underserved now:" in text and "sites reach every square; optimal" in text
+    assert "pmedian" in text and "pcenter" in text and "people newly within 1 km" in text
+    line = next(t for t in text.splitlines() if t.startswith("underserved: "))
+    now, after = (float(x.split()[0].replace(",", "")) for x in
+                  line.removeprefix("underserved: ").split(" now, "))
+    assert after <= now          # building sites never takes access away
