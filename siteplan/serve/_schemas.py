@@ -18,12 +18,16 @@ from ._body import INT_MAX
 from ._geojson import looks_like_path
 
 __all__ = ["ScoreRequest", "SensitivityRequest", "SelectRequest", "AllocateRequest",
+           "LocateRequest", "AccessRequest",
            "OfferRequest", "AdvanceRequest", "PartnerRequest", "TokenRequest",
            "NO_PATHS", "PathRefusedError", "ErrorBody", "Problem"]
 
 Method = Literal[METHODS]  # type: ignore[valid-type]
 Missing = Literal[MISSING_MODES]  # type: ignore[valid-type]
 Objective = Literal["score", "coverage"]
+#: the location models and access measures the service runs (siteplan.locate's tables)
+LocateModel = Literal["lscp", "lscpb", "mclp", "pmedian", "cpmedian", "pcenter", "pdispersion"]
+AccessMethod = Literal["2sfca", "e2sfca", "3sfca", "gravity", "raam"]
 
 NO_PATHS = ("this service reads no file named in a request; give a built-in profile's name "
             "(GET /profiles) or the profile itself as JSON (GET /schema/profile), and layers "
@@ -162,6 +166,70 @@ class SelectRequest(_Common):
     @classmethod
     def _existing_not_path(cls, value: Any) -> Any:
         return _no_path_layer(value, "existing")
+
+
+class LocateRequest(_Common):
+    """``POST /locate``: choose sites with a location model (sp.locate_sites)."""
+
+    profile: str | dict[str, Any] = Field(description=_PROFILE_DOC, examples=["rth"])
+    model: LocateModel = Field("pmedian", description="pmedian (shortest average trip), "
+                               "pcenter (shortest worst trip), mclp (most people within "
+                               "radius), lscp and lscpb (fewest sites reaching everyone), "
+                               "cpmedian (with capacity), pdispersion (spread apart)")
+    k: int | None = Field(5, ge=1, le=100, description="new sites (lscp and lscpb find the "
+                          "number themselves: give null)")
+    radius: float | None = Field(None, gt=0, le=50000, description="reach in metres "
+                                 "(mclp, lscp, lscpb)")
+    cost: Literal["straight", "roads"] = Field("straight", description="distances "
+                                               "straight-line or along the server's roads")
+    cell: float = Field(500.0, ge=100, le=5000, description="people gathered into squares "
+                        "of this many metres")
+    capacity: float | None = Field(None, gt=0, le=1e12, description="cpmedian: people a "
+                                   "site serves")
+    min_spacing: float | None = Field(None, ge=0, le=50000,
+                                      description="minimum metres between chosen sites")
+    per_kecamatan: bool = Field(False, description="at least one site per kecamatan")
+    min_score: float | None = Field(None, ge=0, le=100,
+                                    description="choose only among sites scoring this or more")
+    solver_time_limit: float = Field(30.0, gt=0, le=600, description="seconds the solver "
+                                     "may take (at most the server's time limit)")
+    existing: dict[str, Any] | None = Field(
+        None, description="facilities already there, kept open, a GeoJSON "
+        "FeatureCollection in EPSG:4326")
+
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _profile_not_path(cls, value: Any) -> Any:
+        return check_profile_value(value)
+
+    @field_validator("existing", mode="before")
+    @classmethod
+    def _existing_not_path(cls, value: Any) -> Any:
+        return _no_path_layer(value, "existing")
+
+
+class AccessRequest(_Body):
+    """``POST /access``: access of every square of people to the facilities there now."""
+
+    facilities: dict[str, Any] = Field(description="the facilities already there, a GeoJSON "
+                                       "FeatureCollection in EPSG:4326")
+    method: AccessMethod = Field("2sfca", description="access measure (PySAL access's)")
+    radius: float = Field(1000.0, gt=0, le=50000, description="catchment in metres")
+    cost: Literal["straight", "roads"] = Field("straight", description="distances "
+                                               "straight-line or along the server's roads")
+    cell: float = Field(500.0, ge=100, le=5000, description="people gathered into squares "
+                        "of this many metres")
+    capacity: float | None = Field(None, gt=0, le=1e12, description="each facility's supply "
+                                   "(default 1: facilities are counted)")
+    threshold: float | None = Field(None, ge=0, le=1e12, description="access below which "
+                                    "people count as underserved")
+    by: Literal["kelurahan", "kecamatan"] = Field("kelurahan", description="the areas the "
+                                                  "table sums up")
+
+    @field_validator("facilities", mode="before")
+    @classmethod
+    def _facilities_not_path(cls, value: Any) -> Any:
+        return _no_path_layer(value, "facilities")
 
 
 class AllocateRequest(_Common):

@@ -261,9 +261,50 @@ def brief_job(ctx: Context, profile: str, lang: str, top: int) -> tuple[int, str
     return 200, _HTML, _html_text(page).encode("utf-8")
 
 
+def locate_job(ctx: Context, req, solver_time_limit: float) -> tuple[int, str, bytes]:
+    from ..locate.sites import locate_sites
+    from ..scoring.run import score
+
+    prof = resolve_profile(req.profile)
+    bundle = ctx.bundle(req.parcels)
+    existing = None if req.existing is None else layer_from_geojson(req.existing,
+                                                                   layer="existing")
+    result = score(bundle, prof, **_score_options(req.method, req.missing))
+    plan = locate_sites(result, bundle, model=req.model, k=req.k, radius=req.radius,
+                        cost=req.cost, cell=req.cell, existing=existing,
+                        capacity=req.capacity, min_spacing=req.min_spacing,
+                        per_kecamatan=req.per_kecamatan, min_score=req.min_score,
+                        time_limit=solver_time_limit)
+    summary = {k: v for k, v in plan.plan.to_dict().items()
+               if k not in {"assignment", "cost", "covered"}}
+    return 200, _GEOJSON, _body(feature_collection(plan.sites, members={
+        "siteplan": public_record(record_of(result)), "plan": summary,
+        "cost_measured": plan.cost}))
+
+
+def access_job(ctx: Context, req) -> tuple[int, str, bytes]:
+    from ..locate.now import access_by_area, access_now, equity
+
+    facilities = layer_from_geojson(req.facilities, layer="facilities")
+    units = access_now(ctx.view(), facilities, method=req.method, radius=req.radius,
+                       cost=req.cost, cell=req.cell, capacity=req.capacity)
+    eq = equity(units["access"], units["people"],
+                threshold=0.0 if req.threshold is None else req.threshold)
+    areas = access_by_area(units, req.by, threshold=req.threshold) \
+        if req.by in units.columns else None
+    table = [] if areas is None else [
+        {req.by: str(name), **{k: (None if v != v else float(v)) for k, v in row.items()}}
+        for name, row in areas.iterrows()]  # one row per kelurahan (a few dozen)
+    return 200, _GEOJSON, _body(feature_collection(units, members={
+        "equity": eq if req.threshold is not None else {
+            k: eq[k] for k in ("mean", "lowest_decile_mean")},
+        "areas": table}))
+
+
 JOBS: dict[str, Callable[..., tuple[int, str, bytes]]] = {
     "score": score_job, "sensitivity": sensitivity_job, "select": select_job,
-    "allocate": allocate_job, "map": map_job, "brief": brief_job}
+    "allocate": allocate_job, "map": map_job, "brief": brief_job, "locate": locate_job,
+    "access": access_job}
 
 
 def run_job(ctx: Context, name: str, kwargs: dict[str, Any]) -> tuple[int, str, bytes]:

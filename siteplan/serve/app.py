@@ -49,8 +49,10 @@ from ._guard import (
     problem_dicts,
 )
 from ._schemas import (
+    AccessRequest,
     AllocateRequest,
     ErrorBody,
+    LocateRequest,
     PathRefusedError,
     ScoreRequest,
     SelectRequest,
@@ -68,8 +70,8 @@ log = logging.getLogger(__name__)
 #: method and path of every endpoint (the OpenAPI document lists the same)
 ENDPOINTS = (("GET", "/health"), ("GET", "/profiles"), ("GET", "/profiles/{name}"),
              ("GET", "/schema/profile"), ("POST", "/score"), ("POST", "/sensitivity"),
-             ("POST", "/select"), ("POST", "/allocate"), ("GET", "/map/{profile}"),
-             ("GET", "/brief/{profile}"))
+             ("POST", "/select"), ("POST", "/allocate"), ("POST", "/locate"),
+             ("POST", "/access"), ("GET", "/map/{profile}"), ("GET", "/brief/{profile}"))
 
 #: the names the service answers to unless told otherwise (the port is not checked)
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
@@ -467,6 +469,21 @@ def _add_job_routes(app: FastAPI, svc: _Service) -> None:
     async def allocate(req: AllocateRequest):
         return await svc.run("allocate", req=req, solver_time_limit=min(
             req.solver_time_limit, svc.runner.time_limit))
+
+    @app.post("/locate", summary="Choose sites with a location model (sp.locate_sites)",
+              response_class=Response, responses=_geojson_ok(
+                  "the chosen sites with the people each serves; the plan's objective, "
+                  "bound, gap and status in 'plan'"))
+    async def locate(req: LocateRequest):
+        return await svc.run("locate", req=req, solver_time_limit=min(
+            req.solver_time_limit, svc.runner.time_limit))
+
+    @app.post("/access", summary="Access of every square of people to the facilities there",
+              response_class=Response, responses=_geojson_ok(
+                  "one point per square of people with its access; the table per area in "
+                  "'areas' and the equity figures in 'equity'"))
+    async def access(req: AccessRequest):
+        return await svc.run("access", req=req)
 
     @app.get("/map/{profile}", summary="The HTML map of a built-in profile on the server's "
              "layers", response_class=Response, responses=_html_ok(

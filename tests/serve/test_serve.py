@@ -236,6 +236,46 @@ def test_select_equals_python(server, layers, expected):
         chosen.attrs["selection"]["people_covered"], rel=1e-9)
 
 
+def test_locate_equals_python(server, layers, expected):
+    r = server.post("/locate", {"profile": "fasilitas_publik", "model": "pmedian", "k": 3,
+                                "cell": 1500})
+    assert r.status == 200, r.text
+    fc = r.json()
+    plan = sp.locate_sites(expected["fasilitas_publik"], layers, model="pmedian", k=3,
+                           cell=1500)
+    assert sorted(f["properties"]["parcel_id"] for f in fc["features"]) == \
+        sorted(plan.sites["parcel_id"])
+    assert fc["plan"]["objective"] == pytest.approx(plan.plan.objective, rel=1e-12)
+    assert fc["plan"]["model"] == "pmedian" and fc["plan"]["status"] == plan.plan.status
+    # lscp needs no k; too short a radius is bad input, said as such
+    bad = server.post("/locate", {"profile": "fasilitas_publik", "model": "lscp", "k": None,
+                                  "radius": 5, "cell": 1500})
+    assert bad.status == 422 and "raise radius" in bad.text
+
+
+def test_access_equals_python(server, layers):
+    from siteplan.locate import access_by_area, access_now
+
+    pois = layers["pois"]
+    there = pois.loc[pois["category"] == "puskesmas"].to_crs(4326)
+    r = server.post("/access", {"facilities": json.loads(there.to_json(drop_id=True)),
+                                "method": "e2sfca", "radius": 2000, "cell": 1000,
+                                "threshold": 1e-5})
+    assert r.status == 200, r.text
+    fc = r.json()
+    units = access_now(layers, there.to_crs(layers.crs), method="e2sfca", radius=2000,
+                       cell=1000)
+    got = np.array([f["properties"]["access"] for f in fc["features"]], dtype=float)
+    np.testing.assert_allclose(got, units["access"].to_numpy(dtype=float), rtol=1e-9,
+                               atol=1e-15)
+    areas = access_by_area(units, threshold=1e-5)
+    table = {row["kelurahan"]: row for row in fc["areas"]}
+    assert set(table) == set(areas.index)
+    for name, row in areas.iterrows():
+        assert table[name]["people_below"] == pytest.approx(row["people_below"], rel=1e-9)
+    assert 0.0 <= fc["equity"]["share_below"] <= 1.0
+
+
 def test_map_is_html_in_the_language_asked(server):
     r = server.get("/map/sentra_kuliner?lang=en&top=3")
     assert r.status == 200
@@ -287,5 +327,5 @@ def test_openapi_lists_every_endpoint(server):
     assert listed == set(ENDPOINTS)
     assert {p for _, p in ENDPOINTS} == {"/health", "/profiles", "/profiles/{name}",
                                          "/schema/profile", "/score", "/sensitivity",
-                                         "/select", "/allocate", "/map/{profile}",
-                                         "/brief/{profile}"}
+                                         "/select", "/allocate", "/locate", "/access",
+                                         "/map/{profile}", "/brief/{profile}"}
