@@ -31,8 +31,8 @@ from .._errors import Problem, SiteplanInputError
 from ..criterion import Criterion
 from ..layers.features import geoms_of
 from ..layers.raster import RasterLayer
-from ..rth.need import pop_beyond_reach, rth_shortfall
 from . import basic, network, raster
+from .rth import pop_beyond_reach, rth_shortfall
 
 if TYPE_CHECKING:
     from ..layers.bundle import Layers

@@ -8,12 +8,10 @@ from .need import (
     PARK_TYPES,
     SHARE_BREAKS,
     TYPE_ORDER,
-    pop_beyond_reach,
     read_norms,
     rth_gaps,
-    rth_shortfall,
 )
 
-__all__ = ["rth_gaps", "read_norms", "rth_shortfall", "pop_beyond_reach", "LEVELS",
+__all__ = ["rth_gaps", "read_norms", "LEVELS",
            "PARK_TYPES", "TYPE_ORDER", "SHARE_BREAKS"]
 
