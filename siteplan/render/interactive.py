@@ -75,7 +75,7 @@ CSS = """
 .sp-panel td{padding:1px 2px;vertical-align:middle}
 .sp-panel td:first-child{max-width:130px}
 .sp-panel input[type=range]{width:100px;accent-color:#ae017e}
-.sp-panel input[type=number]{width:52px;font:inherit;text-align:right}
+.sp-panel input.sp-pct{width:52px;font:inherit;text-align:right}
 .sp-panel tr.sum td{border-top:1px solid #ddd;font-weight:600}
 .sp-panel .sp-note{color:#666;margin-top:3px}
 .sp-panel .sp-btns{display:flex;gap:6px;margin-top:6px;flex-wrap:wrap}

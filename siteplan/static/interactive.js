@@ -500,8 +500,8 @@
         names.forEach(function (name, j) {
           h += "<tr data-j=" + j + "><td>" + esc(data.criteria[j].title) +
             "<td><input type=range min=0 max=100 step=1 aria-label=\"" +
-            esc(data.criteria[j].title) + "\"><td><input type=number min=0 max=100 " +
-            "step=0.1 aria-label=\"" + esc(data.criteria[j].title) + " %\"> %</tr>";
+            esc(data.criteria[j].title) + "\"><td><input type=text inputmode=decimal " +
+            "class=sp-pct size=5 aria-label=\"" + esc(data.criteria[j].title) + " %\"> %</tr>";
         });
         h += "<tr class=sum><td>" + tx.total + "<td><td><b>100</b> %</tr></table>" +
           "<div class=sp-note>" + tx.slider_note + "</div>" +
@@ -525,8 +525,9 @@
               });
             }
           });
-          tr.querySelector("input[type=number]").addEventListener("change", function (e) {
-            var v = parseFloat(String(e.target.value).replace(",", "."));
+          tr.querySelector("input.sp-pct").addEventListener("change", function (e) {
+            // the box shows the page's decimal mark (35,0 in Indonesian); either mark is read
+            var v = parseFloat(String(e.target.value).trim().replace(",", "."));
             if (isFinite(v)) setShare(j, Math.min(Math.max(v, 0), 100));
             else updatePanel();
           });
@@ -564,7 +565,7 @@
       div.querySelectorAll("tr[data-j]").forEach(function (tr) {
         var j = +tr.getAttribute("data-j");
         tr.querySelector("input[type=range]").value = String(state.w[j] * 100);
-        tr.querySelector("input[type=number]").value = pct[j].toFixed(1);
+        tr.querySelector("input.sp-pct").value = fmt(pct[j], 1, lang);
       });
       var select = div.querySelector("select");
       if (select) select.value = state.method;

@@ -298,7 +298,7 @@ def test_panel_controls(opened):
     p.js("siteplan.reset()")
     prof = sp.get_profile(PROFILE)
     names = [c.name for c in prof.criteria]
-    box = p.page.locator(".sp-panel tr[data-j='0'] input[type=number]")
+    box = p.page.locator(".sp-panel tr[data-j='0'] input.sp-pct")
     box.fill("50")
     box.dispatch_event("change")
     w = p.js("siteplan.weights()")
@@ -306,9 +306,14 @@ def test_panel_controls(opened):
     rest = sum(prof.weights[n] for n in names[1:])
     for n in names[1:]:                                   # the others keep their proportions
         assert w[n] == pytest.approx(prof.weights[n] / rest * 0.5, abs=1e-12)
-    shown = p.js("Array.from(document.querySelectorAll('.sp-panel input[type=number]'))"
-                 ".map(e => parseFloat(e.value))")
+    texts = p.js("Array.from(document.querySelectorAll('.sp-panel input.sp-pct'))"
+                 ".map(e => e.value)")
+    assert texts[0] == "50,0"                  # the Indonesian page's decimal comma
+    shown = [float(t.replace(",", ".")) for t in texts]
     assert sum(shown) == pytest.approx(100.0, abs=1e-9) and shown[0] == 50.0
+    box.fill("40.5")                           # a decimal point is read too
+    box.dispatch_event("change")
+    assert p.js("siteplan.weights()")[names[0]] == pytest.approx(0.405, abs=1e-12)
     p.page.locator(".sp-panel tr[data-j='4'] input[type=range]").fill("0")
     p.page.wait_for_function(f"siteplan.weights().{names[4]} === 0")   # next frame
     p.page.locator(".sp-panel select").select_option("wgm")
@@ -423,8 +428,8 @@ def test_screenshot_of_the_panel(opened, sample):
     box = panel.bounding_box()
     assert box is not None and box["width"] > 150 and box["height"] > 150
     assert box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= 1280
-    shown = p.js("Array.from(document.querySelectorAll('.sp-panel input[type=number]'))"
-                 ".map(e => parseFloat(e.value))")
+    shown = p.js("Array.from(document.querySelectorAll('.sp-panel input.sp-pct'))"
+                 ".map(e => parseFloat(e.value.replace(',', '.')))")
     assert shown == pytest.approx([15, 10, 45, 20, 10], abs=1e-9)
     labels = p.js("Array.from(document.querySelectorAll('.sp-panel tr[data-j]'))"
                   ".map(r => r.innerText)")
