@@ -62,8 +62,32 @@ def _print(html: str, target: Path, exe: str, footer: str) -> None:
             browser.close()
 
 
+def _title_of(html: str) -> str:
+    """The text of the page's <title> (unescaped), or "" when it has none."""
+    import html as htmllib
+    import re
+
+    found = re.search(r"<title>(.*?)</title>", html, flags=re.S | re.I)
+    return htmllib.unescape(found.group(1)).strip() if found else ""
+
+
+def _set_metadata(pdf: Path, *, title: str, author: str, subject: str) -> None:
+    """Give the printed PDF its document information (the browser writes only its own)."""
+    from pypdf import PdfReader, PdfWriter
+
+    from .._version import __version__
+
+    writer = PdfWriter(clone_from=PdfReader(pdf))
+    writer.add_metadata({"/Title": title, "/Author": author, "/Subject": subject,
+                         "/Creator": f"siteplan {__version__}",
+                         "/Producer": f"siteplan {__version__} (Chromium, pypdf)"})
+    with open(pdf, "wb") as fh:
+        writer.write(fh)
+
+
 def write_brief_pdf(html: str, path: str | PathLike, *, chromium: str | PathLike | None = None,
-                    footer: str = "siteplan") -> Path:
+                    footer: str = "siteplan", author: str = "Pemerintah Kota Serang",
+                    subject: str | None = None) -> Path:
     """Print a brief (from :func:`siteplan.site_brief`) to an A4 PDF with headless Chromium.
 
     Parameters
@@ -77,6 +101,9 @@ def write_brief_pdf(html: str, path: str | PathLike, *, chromium: str | PathLike
         ``/usr/bin/chromium``, else ``chromium`` on the PATH.
     footer
         Text of the page footer (page numbers are added); HTML-escaped here.
+    author, subject
+        The PDF's author (the city's unit that issues the brief) and subject
+        (default: the brief's title); its title is the brief's title.
 
     Returns
     -------
@@ -114,6 +141,9 @@ def write_brief_pdf(html: str, path: str | PathLike, *, chromium: str | PathLike
         # Playwright's sync API refuses to run inside an asyncio loop (Jupyter): a thread
         with ThreadPoolExecutor(max_workers=1) as pool:
             pool.submit(_print, html, Path(tmp), exe, esc(footer)).result()
+        title = _title_of(html) or "siteplan"
+        _set_metadata(Path(tmp), title=title, author=str(author),
+                      subject=title if subject is None else str(subject))
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

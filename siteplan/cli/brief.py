@@ -36,6 +36,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="brief this parcel instead (repeat; in this order)")
     p.add_argument("--out", required=True, type=Path, help="the brief as HTML (.html)")
     p.add_argument("--pdf", type=Path, help="also print it to this PDF (needs Chromium)")
+    p.add_argument("--author", default="Pemerintah Kota Serang",
+                   help="the PDF's author: the city's unit that issues the brief "
+                   "(default: Pemerintah Kota Serang)")
     p.add_argument("--lang", choices=LANGS, default="id",
                    help="language of the brief (default: id)")
     sensitivity_options(p)
@@ -68,6 +71,6 @@ def run(args) -> int:
     n = html.count('class="page site"')
     say(args, f"brief of {n} site(s), {prof.name}: wrote {args.out}")
     if args.pdf:
-        write_brief_pdf(html, args.pdf, footer=f"siteplan · {prof.name}")
+        write_brief_pdf(html, args.pdf, footer=f"siteplan · {prof.name}", author=args.author)
         say(args, f"  and {args.pdf} ({n + 1} pages)")
     return EXIT_OK

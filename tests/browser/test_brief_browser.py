@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from test_brief import ID_B, XSS_IMG, XSS_JS, XSS_SCRIPT, pages, profile, world
 from test_browser import chromium
 
@@ -109,6 +110,14 @@ def test_pdf_page_per_site_text_and_fonts(tiny, tmp_path):
     assert "Score 85.6 of 100" in texts[1]
     assert XSS_SCRIPT in texts[1]                         # printed as text
     assert _fonts_embedded(out) == []
+    info = PdfReader(out).metadata                        # the document's own information
+    assert info.title.startswith("CSR partner meeting pack") and info.author == \
+        "Pemerintah Kota Serang" and info.subject == info.title
+    assert "HeadlessChrome" not in f"{info.creator} {info.producer}"
+    again = sp.write_brief_pdf(html, tmp_path / "b2.pdf", author="Bappeda Kota Serang",
+                               subject=XSS_SCRIPT)
+    info = PdfReader(again).metadata
+    assert info.author == "Bappeda Kota Serang" and info.subject == XSS_SCRIPT
 
 
 @pytest.mark.parametrize("name", ["fasilitas_publik", "rth", "sentra_kuliner",
@@ -147,10 +156,12 @@ def test_cli_writes_the_pdf(tmp_path):
     out, pdf = tmp_path / "pack.html", tmp_path / "pack.pdf"
     r = subprocess.run([sys.executable, "-m", "siteplan.cli", "brief", "--sample",
                         "--profile", "rth",
-                        "--top", "2", "--out", out, "--pdf", pdf, "--lang", "en"],
+                        "--top", "2", "--out", out, "--pdf", pdf, "--lang", "en",
+                        "--author", "Bappeda Kota Serang"],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     assert len(_pdf_pages(pdf)) == 3 and "(3 pages)" in r.stdout
+    assert PdfReader(pdf).metadata.author == "Bappeda Kota Serang"
 
 
 @pytest.mark.usefixtures("browser")
