@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 
 from ._folium import layer_control_last, new_map
-from .words import check_lang, esc, fmt_int
+from .words import check_lang, esc, esc1, fmt_int
 
 __all__ = ["render_selection"]
 
@@ -57,10 +57,19 @@ def render_selection(chosen: gpd.GeoDataFrame, *, m=None, lang: str = "id"):
     pts = sites.geometry.representative_point()
     for pick, pt, label in zip(sites["pick"], pts, labels, strict=True):  # k markers
         folium.Marker([pt.y, pt.x], tooltip=label, icon=folium.DivIcon(
+            icon_size=(34, 18), icon_anchor=(17, 9), class_name="sp-pick",
             html=f'<div style="background:#1d4ed8;color:#fff;border-radius:4px;'
-                 f'padding:1px 5px;font:bold 12px sans-serif">P{int(pick)}</div>')
+                 f'text-align:center;white-space:nowrap;line-height:18px;'
+                 f'font:bold 12px/18px sans-serif">P{int(pick)}</div>')
                       ).add_to(group)
     group.add_to(m)
+    from .style import CSS, HtmlControl
+
+    m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"), name="siteplan_css")
+    rings = esc1(lab["sel_rings"].format(r=fmt_int([radius], lang)[0]))
+    HtmlControl(f"<div class=h>{esc1(lab['sel_title'])}</div><div>{rings}</div>",
+                position="bottomleft", class_name="sp-box sp-legend",
+                fold=esc1(lab["legend"])).add_to(m)
     layer_control_last(m)
     return m
 

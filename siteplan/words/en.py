@@ -70,6 +70,7 @@ WORDS: dict[str, Any] = {
         "rth_layer": "Public green space need",
         "na": "n/a",
         "sel_title": "Sites chosen together",
+        "sel_rings": "Rings: the {r} m reach of each chosen site; P1 was picked first, and so on",
         "sel_people": "people newly in reach",
         "skipped": "Left out (no data)",
         "skip_layer_not_given": "no {layer} layer given",

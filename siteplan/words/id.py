@@ -69,6 +69,8 @@ WORDS: dict[str, Any] = {
         "rth_layer": "Kebutuhan RTH publik",
         "na": "t.a.",
         "sel_title": "Lokasi terpilih bersama",
+        "sel_rings": ("Lingkaran: jangkauan {r} m dari tiap lokasi terpilih; P1 dipilih "
+                      "pertama, dan seterusnya"),
         "sel_people": "orang baru terjangkau",
         "skipped": "Tidak dinilai (data tidak ada)",
         "skip_layer_not_given": "lapisan {layer} tidak diberikan",
