@@ -160,6 +160,11 @@ def _problem(err: dict[str, Any]) -> Problem:
     where = "request " + ".".join(loc) if loc else "request body"
     kind = err.get("type", "")
     msg = str(err.get("msg"))
+    if kind == "json_invalid":           # its place is a character of the text, not a field
+        at = loc[0] if loc else "?"
+        why = str((err.get("ctx") or {}).get("error") or "")
+        return Problem("request body", f"is not valid JSON (at character {at}"
+                       + (f": {why}" if why else "") + ")", "send valid JSON")
     if kind != "missing" and "input" in err:
         msg += f" (got {_shown(err['input'])})"
     fix = {"missing": "add this field",

@@ -131,6 +131,16 @@ def test_wrong_crs(server, layers):
 
 # --- limits ---------------------------------------------------------------------------------
 
+def test_a_body_that_is_not_json_says_where_it_breaks(server):
+    r = server.post("/score", raw=b'{"profile": "rth", bad}')
+    assert r.status == 422, r.text
+    problem = r.json()["problems"][0]
+    assert problem["where"] == "request body" and problem["fix"] == "send valid JSON"
+    # {"profile": "rth", bad}: the b of bad is character 19 (counting from 0)
+    assert problem["what"].startswith("is not valid JSON (at character 19: Expecting")
+    assert "got" not in problem["what"]
+
+
 def test_oversized_body_gets_413(server):
     big = json.dumps({"profile": "rth", "pad": "x" * int(LIMIT_MB * 1e6 * 1.5)}).encode()
     text = _error(server.post("/score", raw=big), 413)
