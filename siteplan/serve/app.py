@@ -87,6 +87,8 @@ _WHEN = {400: "the Host header is not an allowed name, or Content-Length is not 
               "wrong and the fix",
          500: "internal error (the details are in the server's log)",
          501: "this siteplan has no such function or option",
+         503: "the solver gave no answer on good input (e.g. within its time limit): try "
+              "again with more time or a smaller problem",
          504: "the request took longer than the server's time limit; its work was stopped"}
 
 
@@ -97,6 +99,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 _RUN = (404, 413, 422, 501, 504)  # what a request with work to run may answer
+_SOLVE = (*_RUN, 503)               # ... and one that runs an optimisation solver
 
 
 class _CheckedRequest(Request):
@@ -430,10 +433,11 @@ def _add_info_routes(app: FastAPI, svc: _Service, *, max_body_bytes: int, time_l
         return _json(profile_schema(), media="application/schema+json")
 
 
-def _geojson_ok(what: str) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI responses of an endpoint answering GeoJSON features (and the run's errors)."""
+def _geojson_ok(what: str, *, solver: bool = False) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI responses of an endpoint answering GeoJSON features (and the run's errors;
+    with ``solver``, also the 503 of a solver without an answer)."""
     return {200: {"description": what, "content": {_GEOJSON: {"schema": _FEATURES}}},
-            **_errors(*_RUN)}
+            **_errors(*(_SOLVE if solver else _RUN))}
 
 
 def _html_ok(what: str, *codes: int) -> dict[int | str, dict[str, Any]]:
@@ -462,7 +466,8 @@ def _add_job_routes(app: FastAPI, svc: _Service) -> None:
         return await svc.run("sensitivity", req=req)
 
     @app.post("/select", summary="Choose k sites together, most people newly in reach",
-              response_class=Response, responses=_geojson_ok("the chosen sites"))
+              response_class=Response, responses=_geojson_ok("the chosen sites",
+                                                              solver=True))
     async def select(req: SelectRequest):
         return await svc.run("select", req=req)
 
@@ -470,7 +475,7 @@ def _add_job_routes(app: FastAPI, svc: _Service) -> None:
               response_class=Response, responses={
                   200: {"description": "the plan: GeoJSON of the allocated parcels",
                         "content": {"application/json": {"schema": {"type": "object"}}}},
-                  **_errors(*_RUN)})
+                  **_errors(*_SOLVE)})
     async def allocate(req: AllocateRequest):
         return await svc.run("allocate", req=req, solver_time_limit=min(
             req.solver_time_limit, svc.runner.time_limit))
@@ -478,7 +483,7 @@ def _add_job_routes(app: FastAPI, svc: _Service) -> None:
     @app.post("/locate", summary="Choose sites with a location model (sp.locate_sites)",
               response_class=Response, responses=_geojson_ok(
                   "the chosen sites with the people each serves; the plan's objective, "
-                  "bound, gap and status in 'plan'"))
+                  "bound, gap and status in 'plan'", solver=True))
     async def locate(req: LocateRequest):
         return await svc.run("locate", req=req, solver_time_limit=min(
             req.solver_time_limit, svc.runner.time_limit))

@@ -251,6 +251,14 @@ def test_locate_equals_python(server, layers, expected):
     bad = server.post("/locate", {"profile": "fasilitas_publik", "model": "lscp", "k": None,
                                   "radius": 5, "cell": 1500})
     assert bad.status == 422 and "raise radius" in bad.text
+    # good input and no time to solve it: 503, with what to try (documented in OpenAPI)
+    late = server.post("/locate", {"profile": "fasilitas_publik", "model": "pmedian", "k": 3,
+                                   "cell": 1500, "solver_time_limit": 1e-9})
+    assert late.status == 503, late.text
+    assert late.json()["error"] == "solver" and "raise time_limit" in late.json()["fix"]
+    doc = server.get("/openapi.json").json()
+    for path in ("/locate", "/select", "/allocate"):
+        assert "503" in doc["paths"][path]["post"]["responses"]
 
 
 def test_access_equals_python(server, layers):

@@ -49,9 +49,23 @@ def workers(app: Any, statuses: Counter, label: str) -> Iterator[None]:
 
 
 def call(case: Any, statuses: Counter, **kwargs: Any) -> Any:
-    """One generated request, checked against the document; never a server error."""
+    """One generated request, checked against the document; never a server error.
+
+    A 503 is allowed only as the documented answer of a solver that had no time to
+    answer good input (``"error": "solver"``, e.g. a generated solver_time_limit of
+    5e-324 s); any other 503 is a server error."""
     response = case.call_and_validate(checks=CHECKS, **kwargs)
     statuses[response.status_code] += 1
-    assert response.status_code not in (500, 502, 503), (
+    solver = response.status_code == 503 and _error_of(response) == "solver"
+    assert response.status_code not in (500, 502, 503) or solver, (
         f"{response.status_code} for {case.as_curl_command()}:\n{response.text[:2000]}")
     return response
+
+
+def _error_of(response: Any) -> str | None:
+    """The ``error`` code of a JSON error answer, or None."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("error") if isinstance(body, dict) else None
