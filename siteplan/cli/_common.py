@@ -196,6 +196,29 @@ def layers_from_args(args) -> Any:
     return load_mapped(args, given, extra)
 
 
+def layer_rule(text: str | None, option: str) -> tuple[str | None, dict | None]:
+    """``LAYER`` or ``LAYER:COLUMN=V1,V2`` of an option naming features of a layer."""
+    if not text:
+        return None, None
+    if ":" not in text:
+        return text, None
+    layer, rule = text.split(":", 1)
+    if "=" not in rule:
+        raise UsageError(f"{option} needs LAYER or LAYER:COLUMN=VALUE, got {text!r}")
+    column, value = rule.split("=", 1)
+    return layer, {column: value.split(",")}
+
+
+def number_or_column(text: str | None) -> str | float | None:
+    """An option given as a number or as the name of a column."""
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
 def profile_from_arg(text: str):
     """A built-in profile's name or a TOML file."""
     from ..profiles.profile import get_profile, read_profile

@@ -10,7 +10,9 @@ from ._common import (
     UsageError,
     check_free,
     layer_options,
+    layer_rule,
     layers_from_args,
+    number_or_column,
     save_text,
     say,
 )
@@ -54,25 +56,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
 
 
-def _facilities(text: str) -> tuple[str, dict | None]:
-    if ":" not in text:
-        return text, None
-    layer, rule = text.split(":", 1)
-    if "=" not in rule:
-        raise UsageError(f"--facilities needs LAYER or LAYER:COLUMN=VALUE, got {text!r}")
-    column, value = rule.split("=", 1)
-    return layer, {column: value.split(",")}
-
-
-def _capacity(text: str | None) -> str | float | None:
-    if text is None:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
 def _write_units(units, path: Path, overwrite: bool) -> None:
     """The demand units as points (GeoPackage, GeoJSON) or a table with x and y (CSV)."""
     from ..outputs.formats import atomic_path
@@ -96,10 +79,10 @@ def run(args) -> int:
             raise UsageError(f"{path.name!r} must end in one of {', '.join(allowed)}")
     outputs = [p for p in (args.out, args.areas) if p]
     check_free(outputs, args.overwrite)
-    layer, where = _facilities(args.facilities)
+    layer, where = layer_rule(args.facilities, "--facilities")
     layers = layers_from_args(args)
     units = access_now(layers, layer, where, method=args.method, radius=args.radius,
-                       cost=args.cost, cell=args.cell, capacity=_capacity(args.capacity))
+                       cost=args.cost, cell=args.cell, capacity=number_or_column(args.capacity))
     eq = equity(units["access"], units["people"],
                 threshold=0.0 if args.threshold is None else args.threshold)
     if args.out:

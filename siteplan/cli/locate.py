@@ -11,8 +11,10 @@ from ._common import (
     LANGS,
     check_free,
     check_table_suffix,
+    layer_rule,
     layers_from_args,
     missing_from_args,
+    number_or_column,
     profile_from_arg,
     save_map,
     save_text,
@@ -66,29 +68,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
 
 
-def _existing(text: str | None) -> tuple[str | None, dict | None]:
-    if not text:
-        return None, None
-    if ":" not in text:
-        return text, None
-    layer, rule = text.split(":", 1)
-    if "=" not in rule:
-        from ._common import UsageError
-
-        raise UsageError(f"--existing needs LAYER or LAYER:COLUMN=VALUE, got {text!r}")
-    column, value = rule.split("=", 1)
-    return layer, {column: value.split(",")}
-
-
-def _capacity(text: str | None):
-    if text is None:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
 def run(args) -> int:
     from ..locate import locate_sites
     from ..outputs.formats import write_result
@@ -97,7 +76,7 @@ def run(args) -> int:
     from ..scoring.run import score
 
     check_table_suffix(args.out)
-    layer, where = _existing(args.existing)
+    layer, where = layer_rule(args.existing, "--existing")
     prof = profile_from_arg(args.profile)
     outputs = [args.out] + [p for p in (args.plan, args.map) if p]
     check_free(outputs, args.overwrite)
@@ -106,7 +85,7 @@ def run(args) -> int:
     plan = locate_sites(result, layers, model=args.model,
                         k=None if args.model in {"lscp", "lscpb"} else args.k,
                         radius=args.radius, cost=args.cost, cell=args.cell, existing=layer,
-                        existing_where=where, capacity=_capacity(args.capacity),
+                        existing_where=where, capacity=number_or_column(args.capacity),
                         fixed=args.fixed, excluded=args.exclude, min_spacing=args.min_spacing,
                         per_kecamatan=args.per_kecamatan, min_score=args.min_score,
                         time_limit=args.time_limit)

@@ -141,21 +141,18 @@ class SensitivityRequest(ScoreRequest):
                              description="random seed (the same seed, the same numbers)")
 
 
-class SelectRequest(_Common):
-    """``POST /select``: choose k sites together, most people newly within reach."""
+class _SitesRequest(_Common):
+    """What every request that chooses sites among the scored parcels shares."""
 
     profile: str | dict[str, Any] = Field(description=_PROFILE_DOC, examples=["rth"])
-    k: int = Field(5, ge=1, le=100, description="number of sites")
-    radius: float = Field(1000.0, gt=0, le=50000, description="reach of a facility in metres")
     min_spacing: float | None = Field(None, ge=0, le=50000,
                                       description="minimum metres between chosen sites")
     per_kecamatan: bool = Field(False, description="at least one site per kecamatan")
     min_score: float | None = Field(None, ge=0, le=100,
                                     description="choose only among sites scoring this or more")
-    solver: Literal["milp", "greedy"] = "milp"
     existing: dict[str, Any] | None = Field(
         None, description="facilities already there, a GeoJSON FeatureCollection in "
-        "EPSG:4326: people within reach of them count for nothing")
+        "EPSG:4326: people within reach of them count as served")
 
     @field_validator("profile", mode="before")
     @classmethod
@@ -168,10 +165,17 @@ class SelectRequest(_Common):
         return _no_path_layer(value, "existing")
 
 
-class LocateRequest(_Common):
+class SelectRequest(_SitesRequest):
+    """``POST /select``: choose k sites together, most people newly within reach."""
+
+    k: int = Field(5, ge=1, le=100, description="number of sites")
+    radius: float = Field(1000.0, gt=0, le=50000, description="reach of a facility in metres")
+    solver: Literal["milp", "greedy"] = "milp"
+
+
+class LocateRequest(_SitesRequest):
     """``POST /locate``: choose sites with a location model (sp.locate_sites)."""
 
-    profile: str | dict[str, Any] = Field(description=_PROFILE_DOC, examples=["rth"])
     model: LocateModel = Field("pmedian", description="pmedian (shortest average trip), "
                                "pcenter (shortest worst trip), mclp (most people within "
                                "radius), lscp and lscpb (fewest sites reaching everyone), "
@@ -186,26 +190,8 @@ class LocateRequest(_Common):
                         "of this many metres")
     capacity: float | None = Field(None, gt=0, le=1e12, description="cpmedian: people a "
                                    "site serves")
-    min_spacing: float | None = Field(None, ge=0, le=50000,
-                                      description="minimum metres between chosen sites")
-    per_kecamatan: bool = Field(False, description="at least one site per kecamatan")
-    min_score: float | None = Field(None, ge=0, le=100,
-                                    description="choose only among sites scoring this or more")
     solver_time_limit: float = Field(30.0, gt=0, le=600, description="seconds the solver "
                                      "may take (at most the server's time limit)")
-    existing: dict[str, Any] | None = Field(
-        None, description="facilities already there, kept open, a GeoJSON "
-        "FeatureCollection in EPSG:4326")
-
-    @field_validator("profile", mode="before")
-    @classmethod
-    def _profile_not_path(cls, value: Any) -> Any:
-        return check_profile_value(value)
-
-    @field_validator("existing", mode="before")
-    @classmethod
-    def _existing_not_path(cls, value: Any) -> Any:
-        return _no_path_layer(value, "existing")
 
 
 class AccessRequest(_Body):
