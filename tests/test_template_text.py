@@ -25,6 +25,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 from test_browser import browser  # noqa: F401  (the fixture)
@@ -271,6 +272,22 @@ def _layer_args(files: dict[str, Path]) -> list[str]:
     return out
 
 
+def test_command_line_access_gives_every_tag_back(hostile_sample, tmp_path):
+    areas = tmp_path / "areas.csv"
+    run = _cli("access", *_layer_args(hostile_sample), "--facilities", "pois",
+               "--radius", "2000", "--cell", "1500", "--areas", str(areas),
+               "--out", str(tmp_path / "units.geojson"), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "admin.nama" in literal_fields(run.stdout, markup=False)
+    with areas.open(encoding="utf-8", newline="") as fh:       # as csv reads it back
+        names = [row["kelurahan"] for row in csv.DictReader(fh)]
+    tagged = re.compile(r"@admin\.nama\.(\d)@(.*)@", re.S)
+    assert names and all((m := tagged.fullmatch(n)) and m.group(2) == TAGS[int(m.group(1))]
+                         for n in names)
+    assert "admin.nama" in literal_fields((tmp_path / "units.geojson").read_text(
+        encoding="utf-8"), markup=False)
+
+
 def test_command_line_maps_give_every_tag_back(hostile_sample, tmp_path):
     run = _cli("score", "--profile", "sentra_kuliner", *_layer_args(hostile_sample),
                "--out", str(tmp_path / "s.gpkg"), cwd=tmp_path)
@@ -297,6 +314,17 @@ def test_service_map_and_brief_give_every_tag_back(hostile_sample):
         assert reply.status == 200, reply.text[:500]
         assert {"parcels.parcel_id", "parcels.name"} <= literal_fields(reply.text,
                                                                        markup=False)
+        # the location plan and access answers: ids and kelurahan names as data
+        reply = server.post("/locate", {"profile": "fasilitas_publik", "model": "pmedian",
+                                        "k": 2, "cell": 1500})
+        assert reply.status == 200, reply.text[:500]
+        assert "parcels.parcel_id" in literal_fields(reply.text, markup=False)
+        pois = gpd.read_file(hostile_sample["pois"]).to_crs(4326)
+        reply = server.post("/access", {"facilities": json.loads(pois.to_json(drop_id=True)),
+                                        "radius": 2000, "cell": 1500, "threshold": 0.001})
+        assert reply.status == 200, reply.text[:500]
+        assert "admin.nama" in literal_fields(reply.text, markup=False)
+        reply = server.post("/score", {"profile": "sentra_kuliner", "top": 3})
         # the record travels with the answer; the server's folders do not
         sources = reply.json()["siteplan"]["provenance"]["sources"]
         assert {s["text"] for s in sources} >= {"parcels.gpkg", "roads.gpkg"}
