@@ -172,7 +172,7 @@ def locate_sites(result: gpd.GeoDataFrame, layers: Layers, *, model: str = "pmed
     >>> import siteplan as sp
     >>> layers = sp.load_sample()
     >>> res = sp.score(layers, "fasilitas_publik")
-    >>> sp_plan = sp.locate_sites(res, layers, model="pmedian", k=3, cell=1000)
+    >>> sp_plan = sp.locate_sites(res, layers, model="pmedian", k=3, cell=2000, min_score=60)
     >>> len(sp_plan.sites), sp_plan.plan.gap
     (3, 0.0)
     """

@@ -23,7 +23,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import csgraph
 
 from .._progress import steps
 
@@ -42,6 +41,8 @@ def _reach_per_node(graph: RoadGraph, sources: np.ndarray, d_seg: np.ndarray,
     Only the people on a segment with an end node the search reached are
     looked at: the nodes reached, joined to the people at each node.
     """
+    from scipy.sparse import csgraph
+
     base = graph.matrix("length")
     du, dv = graph.u[d_seg], graph.v[d_seg]
     back = graph.length[d_seg] - d_along

@@ -15,7 +15,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
 
 from ..layers.bundle import CacheKey
 from ..layers.features import (
@@ -29,7 +28,6 @@ from ..layers.features import (
 )
 from ..layers.population import Spread, amount_within, spread
 from ..methods.transforms import saturation_distance
-from . import _nearest as _compiled
 
 if TYPE_CHECKING:
     from ..criterion import Criterion
@@ -37,6 +35,17 @@ if TYPE_CHECKING:
 
 __all__ = ["distance", "count_within", "sum_within", "area", "overlap_share", "zonal",
            "attribute"]
+
+
+def _kernel():
+    """The compiled search (:mod:`siteplan.measures._nearest`), imported when first measured.
+
+    Importing it loads numba (about 0.15 s); commands that only read scored
+    files and draw them (``siteplan map``) never pay that.
+    """
+    from . import _nearest
+
+    return _nearest
 
 
 def distance(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray, layers: Layers,
@@ -50,7 +59,7 @@ def distance(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray, laye
     """
     layer = cast(str, crit.layer)  # "layer" is among the measure's needs (MEASURES)
     tree_key = CacheKey("tree", (layer,), (where_key(crit.where), False))
-    if _compiled.available() and tree_key not in layers.cache:
+    if _kernel().available() and tree_key not in layers.cache:
         # the compiled search needs no STRtree: it is built only if the GEOS path runs
         fgeoms = layers.cache.get(
             CacheKey("feature_geoms", (layer,), (where_key(crit.where),)),
@@ -65,8 +74,8 @@ def distance(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray, laye
         return out
     grid = layers.cache.get(
         CacheKey("feature_grid", (layer,), (where_key(crit.where),)),
-        lambda: _compiled.feature_grid(fgeoms)) if _compiled.available() else None
-    got = None if grid is None else _compiled.nearest(
+        lambda: _kernel().feature_grid(fgeoms)) if _kernel().available() else None
+    got = None if grid is None else _kernel().nearest(
         geoms if todo.all() else geoms[todo], grid, limit)
     if got is not None:          # polygons against points and lines: left only the unsure
         out[todo], unsure = got
@@ -75,6 +84,8 @@ def distance(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray, laye
             return out
 
     def build():
+        from scipy.spatial import cKDTree
+
         xy, owner = shapely.get_coordinates(fgeoms, return_index=True)
         return cKDTree(xy) if len(xy) else None, owner, shapely.bounds(fgeoms)
 

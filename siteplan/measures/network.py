@@ -26,9 +26,6 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 import shapely
-from scipy import sparse
-from scipy.sparse import csgraph
-from scipy.spatial import cKDTree
 
 from .._errors import Problem, SiteplanInputError
 from ..layers.bundle import CacheKey
@@ -40,6 +37,7 @@ from ._catchment import people_by_entrances, people_by_segment
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from scipy import sparse
 
     from ..criterion import Criterion
     from ..layers.bundle import Layers
@@ -126,6 +124,8 @@ class RoadGraph:
         w = frame.to_numpy()
         rows = np.concatenate([a, b])
         cols = np.concatenate([b, a])
+        from scipy import sparse
+
         return sparse.csr_matrix((np.concatenate([w, w]), (rows, cols)),
                                  shape=(self.n_nodes, self.n_nodes))
 
@@ -164,6 +164,8 @@ def _build_road_graph(layers: Layers, context: str) -> RoadGraph:
     n_nodes = int(inverse.max()) + 1
     graph = RoadGraph(parts, length, _seconds(classes, length), u, v, n_nodes,
                       np.zeros(n_nodes, dtype=np.int64), shapely.STRtree(parts), classes)
+    from scipy.sparse import csgraph
+
     _, comp = csgraph.connected_components(graph.matrix("length"), directed=False)
     return RoadGraph(parts, length, graph.seconds, u, v, n_nodes, comp, graph.tree, classes)
 
@@ -264,6 +266,8 @@ def _nearest_segment(graph: RoadGraph, geoms: np.ndarray, max_snap: float
     centre = (pb[:, :2] + pb[:, 2:]) / 2
     reach = np.hypot(pb[:, 2] - pb[:, 0], pb[:, 3] - pb[:, 1]) / 2 + half.max()
     k = min(_CANDIDATES, len(mid))
+    from scipy.spatial import cKDTree
+
     tree = cKDTree(mid)
     d_mid, cand = tree.query(centre, k=k, workers=-1)
     d_mid, cand = d_mid.reshape(len(g), k), cand.reshape(len(g), k)
@@ -330,6 +334,9 @@ def _from_targets(graph: RoadGraph, seg: np.ndarray, along: np.ndarray, gap: np.
     best = pd.Series(vals).groupby(cols).min()
     cols, vals = best.index.to_numpy(dtype=np.int64), best.to_numpy()
     rows = np.full(len(cols), s)
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
     extra = sparse.csr_matrix((vals, (rows, cols)), shape=(s + 1, s + 1))
     m = sparse.block_diag([base, sparse.csr_matrix((1, 1))], format="csr") + extra
     d = csgraph.dijkstra(m, directed=True, indices=s, limit=np.inf if limit is None

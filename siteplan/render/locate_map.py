@@ -40,7 +40,7 @@ def render_plan(site_plan: SitePlan, *, m=None, lang: str = "id"):
     >>> import siteplan as sp
     >>> from siteplan.render.locate_map import render_plan
     >>> layers = sp.load_sample()
-    >>> plan = sp.locate_sites(sp.score(layers, "rth"), layers, k=2, cell=1500)
+    >>> plan = sp.locate_sites(sp.score(layers, "rth"), layers, k=2, cell=2000, min_score=60)
     >>> type(render_plan(plan, lang="en")).__name__
     'Map'
     """

@@ -20,7 +20,6 @@ from .._errors import Problem, SiteplanInputError, raise_if_problems
 from .._progress import steps
 from ..layers.features import none_of_a_kind, select_features, warn_far_layers
 from ..measures import layers_read, measure_criterion
-from ..measures._nearest import one_run
 from ..methods.aggregate import shapley
 from ..methods.constraints import (
     CONSTRAINT_TYPES,
@@ -274,6 +273,8 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
     cvals = np.zeros((len(elig), len(names)))
     notes = np.full(len(elig), "", dtype=object)
     used = {}
+    from ..measures._nearest import one_run  # numba, loaded only when something is scored
+
     with one_run():     # the parcels' rings are read once for every distance criterion
         # mypy cannot infer a lambda with a default argument as a Callable[[], T]
         measured: list[tuple[np.ndarray, np.ndarray | None, str]]
