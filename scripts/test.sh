@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up .venv with siteplan and its test tools, the browser and the map's
-# JavaScript for the browser tests, then runs every test. Extra arguments go
+# JavaScript for the browser tests, then runs every test, one worker per core. Extra arguments go
 # to pytest (e.g. scripts/test.sh -k maps).
 set -euo pipefail
 source "$(dirname "$0")/_setup.sh" "[test]"
@@ -36,4 +36,7 @@ if [ -f tests/browser/package-lock.json ] && command -v npm >/dev/null; then
   npm ci --prefix tests/browser --no-audit --no-fund --silent
 fi
 
-exec .venv/bin/python -m pytest "$@"
+# One worker process per core (pytest-xdist); the tests of a module stay on one worker,
+# so a module's server or database starts once. SITEPLAN_TEST_WORKERS=0 runs them in this
+# process (as does -n 0 among the arguments).
+exec .venv/bin/python -m pytest -n "${SITEPLAN_TEST_WORKERS:-auto}" --dist loadscope "$@"

@@ -26,7 +26,7 @@ CASES = {
 }
 
 
-def run(tmp_path: Path, case: str, ci: bool) -> subprocess.CompletedProcess:
+def run(tmp_path: Path, case: str, ci: bool, *extra: str) -> subprocess.CompletedProcess:
     (tmp_path / f"test_{case}.py").write_text(CASES[case], encoding="utf-8")
     (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "CI"}
@@ -34,7 +34,7 @@ def run(tmp_path: Path, case: str, ci: bool) -> subprocess.CompletedProcess:
     if ci:
         env["CI"] = "true"
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "cikit", "-p",
-                           "no:cacheprovider", "-q", "-rs", "-c", str(tmp_path / "pytest.ini"),
+                           "no:cacheprovider", "-q", "-rs", "-c", str(tmp_path / "pytest.ini"), *extra,
                            str(tmp_path / f"test_{case}.py")], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)
 
@@ -48,8 +48,11 @@ def test_a_skip_passes_outside_ci(tmp_path, case):
     assert "1 skipped" in out.stdout
 
 
-def test_an_unlisted_skip_fails_a_ci_run_and_is_listed(tmp_path):
-    out = run(tmp_path, "other", ci=True)
+# scripts/test.sh runs the suite in worker processes (pytest-xdist): the skips of the
+# workers reach the list too
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["one-process", "xdist"])
+def test_an_unlisted_skip_fails_a_ci_run_and_is_listed(tmp_path, workers):
+    out = run(tmp_path, "other", True, *workers)
     assert out.returncode == 1, out.stdout + out.stderr
     assert "skips not allowed when CI=true" in out.stdout
     assert "test_other.py::test_b: the data is not here" in out.stdout
