@@ -31,7 +31,7 @@ from .._errors import Problem, SiteplanInputError
 from ..criterion import Criterion
 from ..layers.features import geoms_of
 from ..layers.raster import RasterLayer
-from . import basic, network, raster
+from . import access, basic, network, raster
 from .rth import pop_beyond_reach, rth_shortfall
 
 if TYPE_CHECKING:
@@ -115,6 +115,9 @@ MEASURES: Mapping[str, Measure] = {
     "pop_beyond_reach": Measure(pop_beyond_reach, "people", frozenset({"radius"}),
                                 _LAYER | _WHERE, reads=("population",),
                                 default_layer="green_spaces"),
+    "access_gain": Measure(access.access_gain, access.stat_unit, _LAYER | {"radius"},
+                           _WHERE | {"stat", "threshold"}, reads=("population",),
+                           check=access.check_access_gain),
 }
 
 
