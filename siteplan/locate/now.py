@@ -80,7 +80,9 @@ def access_now(layers: Layers, facilities: Any = "pois",
     -------
     geopandas.GeoDataFrame
         One point per demand unit: ``people``, ``access``, ``kelurahan`` and
-        ``kecamatan`` (when the admin layer names them).
+        ``kecamatan`` (when the admin layer names them); ``attrs["siteplan_access"]``
+        holds the method, radius, cost, cell, capacity and whether the data are the
+        synthetic sample's (for :func:`siteplan.render_access`).
 
     Examples
     --------
@@ -100,7 +102,12 @@ def access_now(layers: Layers, facilities: Any = "pois",
     matrix = cost_matrix(layers, pts, geoms_of(fac), cost=cost, context="access_now")
     values = access(matrix, people, supply, method=method, radius=radius, weight=weight)
     cols = {"people": people, "access": values, **_admin_names(layers, pts)}
-    return gpd.GeoDataFrame(cols, geometry=pts, crs=layers.crs)
+    out = gpd.GeoDataFrame(cols, geometry=pts, crs=layers.crs)
+    # what the map and the tables say about the values (the map's title and legend read it)
+    out.attrs["siteplan_access"] = {"method": method, "radius": radius, "cost": cost,
+                                    "cell": cell, "capacity": capacity,
+                                    "synthetic": bool(layers.synthetic)}
+    return out
 
 
 def equity(values: Any, people: Any, *, threshold: float) -> dict[str, float]:
