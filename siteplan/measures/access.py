@@ -28,8 +28,13 @@ The people-weighted sum of the gain itself, sum P_i / L_j, is 1 for every
 parcel that reaches anyone (2SFCA shares a facility's whole supply out among
 the people it reaches), so it ranks nothing and is not offered.
 
-All of it is one query of pairs (parcel, point) and bin counts: no parcel is
-solved on its own.
+All of it is one search of pairs (parcel, point) and bin counts: no parcel is
+solved on its own. The pairs come from a KD-tree of the points around a point
+inside each parcel: those within ``radius`` of it are within reach of the parcel,
+those farther than ``radius`` plus the parcel's reach from that point (its
+farthest vertex) are not, and only the ring between is measured exactly (the same
+pairs as GEOS's ``dwithin``; parcels wider than half the radius are searched by
+GEOS itself).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import shapely
+from scipy.spatial import cKDTree
 
 from .._errors import Problem, SiteplanInputError
 from ..layers.bundle import CacheKey
@@ -54,7 +60,7 @@ if TYPE_CHECKING:
     from ..layers.bundle import Layers
 
 __all__ = ["access_gain", "check_access_gain", "two_step_now", "gain_of_sites", "STATS",
-           "stat_unit"]
+           "stat_unit", "pairs_within"]
 
 #: what access_gain sums per parcel -> its unit
 STATS = {"underserved": "people", "shortfall": "value"}
@@ -145,6 +151,63 @@ def gain_of_sites(pairs_site: np.ndarray, pairs_point: np.ndarray, n_sites: int,
                        minlength=n_sites)
 
 
+def pairs_within(geoms: np.ndarray, pts: np.ndarray, radius: float,
+                 kd: cKDTree | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The (geometry, point) pairs within ``radius`` metres (GEOS distance), in bulk.
+
+    Parameters
+    ----------
+    geoms
+        Any geometries (none missing or empty).
+    pts
+        Points.
+    radius
+        Metres.
+    kd
+        A KD-tree of the points' coordinates, when one is at hand.
+
+    Returns
+    -------
+    i, j
+        Indices into ``geoms`` and ``pts`` of every pair with
+        ``shapely.distance(geoms[i], pts[j]) <= radius``.
+
+    Examples
+    --------
+    >>> import numpy as np, shapely
+    >>> g = np.array([shapely.box(0, 0, 10, 10)])
+    >>> p = shapely.points([[15, 5], [25, 5], [5, 5]])
+    >>> [a.tolist() for a in pairs_within(g, p, 5.0)]
+    [[0, 0], [2, 0]]
+    """
+    if len(geoms) == 0 or len(pts) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    kd = kd if kd is not None else cKDTree(shapely.get_coordinates(pts))
+    q = shapely.get_coordinates(shapely.point_on_surface(geoms))
+    xy, owner = shapely.get_coordinates(geoms, return_index=True)
+    reach2 = np.zeros(len(geoms))
+    np.maximum.at(reach2, owner, ((xy - q[owner]) ** 2).sum(axis=1))
+    reach = np.sqrt(reach2)                  # every part of geometry i lies within it of q_i
+    wide = reach > radius / 2
+    out_i, out_j = [], []
+    fast = np.flatnonzero(~wide)
+    if len(fast):
+        found = cKDTree(q[fast]).sparse_distance_matrix(
+            kd, max_distance=radius + float(reach[fast].max()), output_type="ndarray")
+        i, j, d = fast[found["i"]], found["j"].astype(np.int64), found["v"]
+        sure = d <= radius * (1 - 1e-12)     # within reach of a point of the geometry
+        ring = ~sure & (d <= radius + reach[i] * (1 + 1e-12) + 1e-9)
+        exact = shapely.distance(geoms[i[ring]], pts[j[ring]]) <= radius
+        out_i += [i[sure], i[ring][exact]]
+        out_j += [j[sure], j[ring][exact]]
+    if wide.any():
+        rows = np.flatnonzero(wide)
+        a, b = shapely.STRtree(pts).query(geoms[rows], predicate="dwithin", distance=radius)
+        out_i.append(rows[a])
+        out_j.append(b)
+    return np.concatenate(out_i), np.concatenate(out_j)
+
+
 def _now(layers: Layers, layer: str, where: Mapping[str, Any], radius: float,
          context: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The demand points, their people and their 2SFCA access now, cached per bundle."""
@@ -153,8 +216,8 @@ def _now(layers: Layers, layer: str, where: Mapping[str, Any], radius: float,
         keep = people > 0
         pts, people = pts[keep], people[keep]
         fac = geoms_of(select_features(layers, layer, where, context=context))
-        tree = shapely.STRtree(pts)
-        i_fac, i_pt = tree.query(fac, predicate="dwithin", distance=radius)
+        fac = fac[~(shapely.is_missing(fac) | shapely.is_empty(fac))]
+        i_fac, i_pt = pairs_within(fac, pts, radius)
         now = two_step_now(i_pt, i_fac, people, np.ones(len(fac)))
         return pts, people, now
 
@@ -206,11 +269,12 @@ def access_gain(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray,
     todo = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
     if len(todo) == 0 or len(people) == 0:
         return out
-    tree = shapely.STRtree(pts)
-    check_pairs(tree, geoms[todo], radius, context=context, layer="population")
+    check_pairs(shapely.STRtree(pts), geoms[todo], radius, context=context,
+                layer="population")
+    kd = cKDTree(shapely.get_coordinates(pts))
     for s in range(0, len(todo), _BLOCK):
         rows = todo[s:s + _BLOCK]
-        i_site, i_pt = tree.query(geoms[rows], predicate="dwithin", distance=radius)
+        i_site, i_pt = pairs_within(geoms[rows], pts, radius, kd)
         out[rows] = gain_of_sites(i_site, i_pt, len(rows), people, now, threshold=threshold,
                                   stat=stat)
     return out

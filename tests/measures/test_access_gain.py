@@ -195,3 +195,23 @@ def test_missing_facilities_layer_or_column_is_named(world):
     no_people = world.replace(population=None)
     with pytest.raises(sp.SiteplanInputError, match="needs layer 'population'"):
         sp.score(no_people, profile_from_dict(_table()))
+
+
+def test_pairs_are_those_geos_finds(sample_layers):
+    # the KD-tree search gives exactly GEOS's dwithin pairs: parcels (and a few wide
+    # ones, searched by GEOS), lines and points, at two radii
+    from siteplan.measures.access import pairs_within
+
+    pts, people = demand_points(sample_layers)
+    pts = pts[people > 0]
+    parcels = np.asarray(sample_layers["parcels"].geometry.array)[::7]
+    wide = np.array([box(0, 0, 3000, 200), shapely.LineString([(X0, Y0), (X0 + 4000, Y0)])])
+    lines = np.asarray(sample_layers["roads"].geometry.array)[:50]
+    for geoms in (parcels, lines, np.concatenate([parcels[:20], wide]),
+                  shapely.points(shapely.get_coordinates(pts[:40]) + 3.5)):
+        for radius in (150.0, 1000.0):
+            i, j = pairs_within(geoms, pts, radius)
+            a, b = shapely.STRtree(pts).query(geoms, predicate="dwithin", distance=radius)
+            n = len(pts)
+            assert np.array_equal(np.sort(i * n + j), np.sort(a * n + b))
+    assert [len(x) for x in pairs_within(parcels[:0], pts, 100.0)] == [0, 0]
