@@ -215,3 +215,17 @@ def test_pairs_are_those_geos_finds(sample_layers):
             n = len(pts)
             assert np.array_equal(np.sort(i * n + j), np.sort(a * n + b))
     assert [len(x) for x in pairs_within(parcels[:0], pts, 100.0)] == [0, 0]
+
+
+def test_on_its_own(world):
+    parcels, pois, pop = world["parcels"], world["pois"], world["population"]
+    got = sp.measures.access_gain(parcels, pois, pop, radius=1000, threshold=0.005,
+                                  where={"category": ["puskesmas"]})
+    assert got.tolist() == [300.0, 300.0, 500.0, 0.0] and list(got.index) == list(parcels.index)
+    got = sp.measures.access_gain(parcels, pois, pop, radius=1000, threshold=0.005,
+                                  stat="shortfall", where={"category": ["puskesmas"]})
+    assert got.tolist() == pytest.approx([1.0, 0.75, 1.0, 0.0], rel=1e-12)
+    with pytest.raises(sp.SiteplanInputError, match="has no stat 'sum'"):
+        sp.measures.access_gain(parcels, pois, pop, radius=1000, threshold=1.0, stat="sum")
+    with pytest.raises(sp.SiteplanInputError, match="threshold"):
+        sp.measures.access_gain(parcels, pois, pop, radius=1000, threshold=0.0)
