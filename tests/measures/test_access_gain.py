@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from cikit import require
 
 import siteplan as sp
 from siteplan import locate
@@ -229,3 +230,15 @@ def test_on_its_own(world):
         sp.measures.access_gain(parcels, pois, pop, radius=1000, threshold=1.0, stat="sum")
     with pytest.raises(sp.SiteplanInputError, match="threshold"):
         sp.measures.access_gain(parcels, pois, pop, radius=1000, threshold=0.0)
+
+
+def test_dask_engine_measures_the_same(sample_layers):
+    """Partitions share the access now (it reads no parcel) and measure their own parcels."""
+    require("dask_geopandas")
+    prof = profile_from_dict(_table(where={"category": ["puskesmas"]}, radius=2000,
+                                    threshold=1e-5))
+    local = sp.score(sample_layers, prof).set_index("parcel_id")["m_akses"]
+    parted = sp.score(sample_layers, prof, engine="dask",
+                      engine_options={"npartitions": 3}).set_index("parcel_id")["m_akses"]
+    assert (local > 0).sum() > 100
+    np.testing.assert_array_equal(parted.reindex(local.index).to_numpy(), local.to_numpy())
