@@ -206,10 +206,9 @@ def _mclp(inp: Inputs) -> Outcome:
     return Outcome(_chosen(out.x, m), -out.bound, out.gap, out.status)
 
 
-def _median_program(inp: Inputs, capacitated: bool) -> tuple[Program, np.ndarray,
-                                                                 np.ndarray, np.ndarray]:
-    """y (m) then one x per usable (row, site) pair; returns the program and the pairs."""
-    m = inp.m
+def _median_pairs(inp: Inputs, capacitated: bool) -> tuple[np.ndarray, np.ndarray,
+                                                           np.ndarray]:
+    """The demand rows and their usable (row, site) pairs; a row with none is an error."""
     rows = np.flatnonzero(inp.weights > 0) if not capacitated else np.arange(inp.n)
     c = inp.cost[rows]
     usable = np.isfinite(c) & inp.allowed[None, :]
@@ -224,6 +223,15 @@ def _median_program(inp: Inputs, capacitated: bool) -> tuple[Program, np.ndarray
             f"site (rows {bad[:5].tolist()}: every cost is inf or the site is excluded)",
             "drop those rows or give them a finite cost"))
     ri, sj = np.nonzero(usable)
+    return rows, ri, sj
+
+
+def _median_program(inp: Inputs, capacitated: bool) -> tuple[Program, np.ndarray,
+                                                                 np.ndarray, np.ndarray]:
+    """y (m) then one x per usable (row, site) pair; returns the program and the pairs."""
+    m = inp.m
+    rows, ri, sj = _median_pairs(inp, capacitated)
+    c = inp.cost[rows]
     nx = len(ri)
     prog = _site_program(inp, nx)
     prog.c[m:] = inp.weights[rows][ri] * c[ri, sj]
@@ -255,7 +263,7 @@ def _listed_median(inp: Inputs, listed: np.ndarray
     f's cost.
     """
     m = inp.m
-    _, rows, ri, sj = _median_program(inp, capacitated=False)
+    rows, ri, sj = _median_pairs(inp, capacitated=False)
     c = inp.cost[rows]
     usable = np.zeros(c.shape, dtype=bool)
     usable[ri, sj] = True
