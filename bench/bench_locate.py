@@ -2,6 +2,7 @@
 
     python bench/bench_locate.py [--cell 1500] [--ks 5 10] [--repeat 3]
                                  [--dispersion-sites 60] [--spopt-limit 600]
+                                 [--models pmedian ...] [--skip-access]
 
 The instance is the sample's: the eligible parcels of ``fasilitas_publik``
 (candidates) and the population model's people gathered into squares of
@@ -93,6 +94,7 @@ def models(args, cost, site_cost, w, cp, out):
     cases = [("lscp", None), ("lscpb", None)] + [(name, k) for k in args.ks for name in
                                                  ("mclp", "pmedian", "cpmedian", "pcenter",
                                                   "pdispersion")]
+    cases = [(name, k) for name, k in cases if not args.models or name in args.models]
     for name, k in cases:
         matrix = site_cost if name == "pdispersion" else cost
         weights = w
@@ -205,6 +207,8 @@ def main() -> None:
     ap.add_argument("--cp-cell", type=float, default=3000.0)
     ap.add_argument("--spopt-limit", type=float, default=600.0)
     ap.add_argument("--skip-models", action="store_true")
+    ap.add_argument("--models", nargs="+", help="only these models (default: all)")
+    ap.add_argument("--skip-access", action="store_true")
     args = ap.parse_args()
     layers = sp.load_sample()
     res = sp.score(layers, "fasilitas_publik")
@@ -220,7 +224,8 @@ def main() -> None:
            "cell": args.cell, "models": [], "access": []}
     if not args.skip_models:
         models(args, cost, site_cost, w, cp, out)
-    accesses(args, layers, out)
+    if not args.skip_access:
+        accesses(args, layers, out)
     path = Path(__file__).parent / "_out" / "locate.json"
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(out, indent=1))

@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .profiles._toml import profile_to_toml
     from .profiles.profile import Profile, get_profile, list_profiles, read_profile
     from .register import open_register
+    from .render.access_map import render_access
     from .render.allocation_map import render_allocation
     from .render.offers_map import render_offers
     from .render.rth_map import render_rth
@@ -83,6 +84,7 @@ _LAZY = {
     "open_register": "register",
     "render_offers": "render.offers_map",
     "locate_sites": "locate.sites",
+    "render_access": "render.access_map",
 }
 _SUBMODULES = {"io", "layers", "measures", "methods", "profiles", "scoring", "locate", "rth",
                "register", "render", "brief", "outputs", "serve", "cli", "words", "criterion"}

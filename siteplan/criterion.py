@@ -34,6 +34,7 @@ class Criterion:
     unit: str | None = None    # slope: percent or degrees
     mode: str | None = None    # travel_time: walk, motorcycle or car (road_speeds.csv)
     speed: float | None = None  # travel_time: one speed on every road, km/h
+    threshold: float | None = None  # access_gain: access below which people are underserved
 
     def label(self, lang: str = "id") -> str:
         return self.title.get(lang) or self.title.get("en") or self.name.replace("_", " ")

@@ -212,6 +212,7 @@ MEASURE_CASES = {
     "network_catchment": {"layer": "population", "column": "population", "radius": 1000.0},
     "rth_shortfall": {"column": "population"},
     "pop_beyond_reach": {"radius": 500.0},
+    "access_gain": {"layer": "pois", "radius": 1000.0, "threshold": 1e-5},
 }
 
 

@@ -191,6 +191,17 @@ def test_rth_map_gives_every_tag_back(scored):
         assert "admin.nama" in literal_fields(sp.render_rth(gaps, lang=lang).get_root().render())
 
 
+def test_access_map_gives_every_tag_back(scored):
+    """Kelurahan names from the admin layer stay data on the access map, both ways drawn."""
+    _, layers, _ = scored
+    units = sp.locate.access_now(layers, "pois", radius=2000, cell=None)
+    for lang in ("id", "en"):
+        for level in (None, "kelurahan"):
+            page = sp.render_access(units, layers, level=level, threshold=1e-3,
+                                    lang=lang).get_root().render()
+            assert "admin.nama" in literal_fields(page), (lang, level)
+
+
 def test_selection_and_allocation_maps_give_every_tag_back(scored):
     result, layers, _ = scored
     chosen = sp.select_sites(result, layers, k=2, radius=500)

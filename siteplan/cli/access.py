@@ -7,12 +7,14 @@ from pathlib import Path
 
 from ._common import (
     EXIT_OK,
+    LANGS,
     UsageError,
     check_free,
     layer_options,
     layer_rule,
     layers_from_args,
     number_or_column,
+    save_map,
     save_text,
     say,
 )
@@ -53,6 +55,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help="every demand unit with its access "
                    "(.gpkg, .geojson or .csv)")
     p.add_argument("--areas", type=Path, help="the table per area (.csv)")
+    p.add_argument("--map", type=Path, help="also draw access on an HTML map")
+    p.add_argument("--map-by", choices=["squares", "kelurahan", "kecamatan"],
+                   default="squares", help="the map's dots per square of people (default) or "
+                   "fill per kelurahan or kecamatan (needs --admin)")
+    p.add_argument("--lang", choices=LANGS, default="id", help="map language (default: id)")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
 
 
@@ -71,16 +78,31 @@ def _write_units(units, path: Path, overwrite: bool) -> None:
             units.to_file(tmp, driver=driver, layer="access" if driver == "GPKG" else None)
 
 
+def _draw(args, units, layers) -> None:
+    """The access map, per square of people or per admin unit (--map-by)."""
+    from ..render.access_map import render_access
+
+    level = None if args.map_by == "squares" else args.map_by
+    if level is not None and level not in units.columns:
+        raise UsageError(f"--map-by {level} needs an admin layer naming each {level} "
+                         "(--admin FILE)")
+    m = render_access(units, layers, level=level, threshold=args.threshold, lang=args.lang)
+    save_map(m, args.map, args.overwrite)
+
+
 def run(args) -> int:
     from ..locate import access_by_area, access_now, equity
 
-    for path, allowed in ((args.out, _UNIT_SUFFIXES), (args.areas, (".csv",))):
+    for path, allowed in ((args.out, _UNIT_SUFFIXES), (args.areas, (".csv",)),
+                          (args.map, (".html",))):
         if path is not None and path.suffix.lower() not in allowed:
             raise UsageError(f"{path.name!r} must end in one of {', '.join(allowed)}")
-    outputs = [p for p in (args.out, args.areas) if p]
+    outputs = [p for p in (args.out, args.areas, args.map) if p]
     check_free(outputs, args.overwrite)
     layer, where = layer_rule(args.facilities, "--facilities")
     layers = layers_from_args(args)
+    if args.map and args.map_by != "squares" and "admin" not in layers:
+        raise UsageError(f"--map-by {args.map_by} needs an admin layer (--admin FILE)")
     units = access_now(layers, layer, where, method=args.method, radius=args.radius,
                        cost=args.cost, cell=args.cell, capacity=number_or_column(args.capacity))
     eq = equity(units["access"], units["people"],
@@ -104,6 +126,8 @@ def run(args) -> int:
     elif args.areas:
         raise UsageError(f"--areas needs an admin layer naming each {args.by} "
                          "(--admin FILE)")
+    if args.map:
+        _draw(args, units, layers)
     if outputs:
         say(args, "wrote " + ", ".join(str(x) for x in outputs))
     return EXIT_OK

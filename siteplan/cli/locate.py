@@ -59,6 +59,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-score", type=float, help="candidates score this or more (0-100)")
     p.add_argument("--time-limit", type=float, default=600.0,
                    help="seconds the solver may take (default: 600)")
+    p.add_argument("--access-threshold", type=float, metavar="T",
+                   help="also say the people whose 2SFCA access (facilities per person in "
+                   "reach) is below T, and the lowest tenth's mean access, before and after "
+                   "the plan (to the --existing facilities)")
+    p.add_argument("--access-radius", type=float, default=1000.0,
+                   help="reach of --access-threshold in metres (default: 1000)")
     p.add_argument("--out", required=True, type=Path,
                    help="chosen sites (.gpkg, .geojson, .parquet or .csv)")
     p.add_argument("--plan", type=Path, help="also write the plan (objective, bound, gap, "
@@ -90,13 +96,22 @@ def run(args) -> int:
                         per_kecamatan=args.per_kecamatan, min_score=args.min_score,
                         time_limit=args.time_limit)
     sites = plan.sites
+    eq = None
+    if args.access_threshold is not None:
+        from ..locate import equity_of_plan
+
+        eq = equity_of_plan(plan, layers, threshold=args.access_threshold,
+                            radius=args.access_radius, cost=args.cost, cell=args.cell)
     summary = {k: v for k, v in plan.plan.to_dict().items()
                if k not in {"assignment", "cost", "covered"}}
     attach(sites, record_of(result).with_(selection={"locate": summary}))
     write_result(sites, args.out, overwrite=args.overwrite)
     if args.plan:
         save_text(json.dumps({**plan.plan.to_dict(), "cost_measured": plan.cost,
-                              "site_ids": sites["parcel_id"].astype(str).tolist()}, indent=1),
+                              "site_ids": sites["parcel_id"].astype(str).tolist(),
+                              **({} if eq is None else {"equity": {
+                                  k: eq.loc[k].to_dict() for k in ("before", "after")}})},
+                             indent=1),
                   args.plan, args.overwrite)
     if args.map:
         from ..render.locate_map import render_plan
@@ -110,5 +125,12 @@ def run(args) -> int:
     for _, r in sites.iterrows():  # k rows
         say(args, f"  {r['parcel_id']}  {r.get('kelurahan', '')}  score {r['score']:.1f}, "
                   f"{r['people']:,.0f} people, mean {r['mean_cost']:,.0f} m")
+    if eq is not None:
+        b, a = eq.loc["before"], eq.loc["after"]
+        say(args, f"  2sfca access within {args.access_radius:,.0f} m below "
+                  f"{args.access_threshold:g}: {b['people_below']:,.0f} people "
+                  f"({b['share_below']:.1%}) now, {a['people_below']:,.0f} "
+                  f"({a['share_below']:.1%}) after the plan; lowest tenth's mean "
+                  f"{b['lowest_decile_mean']:.4g} -> {a['lowest_decile_mean']:.4g}")
     say(args, "wrote " + ", ".join(str(x) for x in outputs))
     return EXIT_OK

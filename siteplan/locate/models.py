@@ -15,7 +15,10 @@ Formulations (``y_j`` site j open, ``a_ij = [cost_ij <= radius]``):
 - ``mclp``: max sum w_i z_i s.t. z_i <= sum_j a_ij y_j, sum y_j = k
   (Church & ReVelle 1974), the model of :func:`siteplan.select_sites`.
 - ``pmedian``: min sum w_i c_ij x_ij s.t. sum_j x_ij = 1, x_ij <= y_j,
-  sum y_j = k (ReVelle & Swain 1970).
+  sum y_j = k (ReVelle & Swain 1970), x first only on each row's nearest
+  sites with a variable for "beyond the list" at the next site's cost (a lower
+  bound; its sites are optimal when they cost the same in the full program,
+  else the short lists grow and it is solved again).
 - ``cpmedian``: p-median with sum_i w_i x_ij <= C_j y_j and every demand row
   served by one site (x binary), as spopt's capacitated ``PMedian``; with
   ``single_source=False`` a row's people may be split among sites (x in
@@ -203,10 +206,9 @@ def _mclp(inp: Inputs) -> Outcome:
     return Outcome(_chosen(out.x, m), -out.bound, out.gap, out.status)
 
 
-def _median_program(inp: Inputs, capacitated: bool) -> tuple[Program, np.ndarray,
-                                                                 np.ndarray, np.ndarray]:
-    """y (m) then one x per usable (row, site) pair; returns the program and the pairs."""
-    m = inp.m
+def _median_pairs(inp: Inputs, capacitated: bool) -> tuple[np.ndarray, np.ndarray,
+                                                           np.ndarray]:
+    """The demand rows and their usable (row, site) pairs; a row with none is an error."""
     rows = np.flatnonzero(inp.weights > 0) if not capacitated else np.arange(inp.n)
     c = inp.cost[rows]
     usable = np.isfinite(c) & inp.allowed[None, :]
@@ -221,6 +223,15 @@ def _median_program(inp: Inputs, capacitated: bool) -> tuple[Program, np.ndarray
             f"site (rows {bad[:5].tolist()}: every cost is inf or the site is excluded)",
             "drop those rows or give them a finite cost"))
     ri, sj = np.nonzero(usable)
+    return rows, ri, sj
+
+
+def _median_program(inp: Inputs, capacitated: bool) -> tuple[Program, np.ndarray,
+                                                                 np.ndarray, np.ndarray]:
+    """y (m) then one x per usable (row, site) pair; returns the program and the pairs."""
+    m = inp.m
+    rows, ri, sj = _median_pairs(inp, capacitated)
+    c = inp.cost[rows]
     nx = len(ri)
     prog = _site_program(inp, nx)
     prog.c[m:] = inp.weights[rows][ri] * c[ri, sj]
@@ -234,12 +245,96 @@ def _median_program(inp: Inputs, capacitated: bool) -> tuple[Program, np.ndarray
     return prog, rows, ri, sj
 
 
+#: sites each demand row first lists in the p-median (nearest first; grown when needed):
+#: at least this many, and _PER_SITE times the sites per chosen site
+_NEAREST = 16
+_PER_SITE = 2
+
+
+def _listed_median(inp: Inputs, listed: np.ndarray
+                   ) -> tuple[Program, np.ndarray, np.ndarray, np.ndarray]:
+    """The p-median with row i's x only on its ``listed[i]`` nearest usable sites, and a
+    variable f_i costing its next nearest site's cost for "any site beyond the list".
+
+    Any choice of sites costs at least as much in the full p-median as here (a row
+    served beyond its list pays at least f_i's cost there), so this program's optimum
+    is a lower bound; a choice that costs the same in the full p-median is optimal.
+    Returns the program, the demand rows, per row whether it has an f variable, and
+    f's cost.
+    """
+    m = inp.m
+    rows, ri, sj = _median_pairs(inp, capacitated=False)
+    c = inp.cost[rows]
+    usable = np.zeros(c.shape, dtype=bool)
+    usable[ri, sj] = True
+    key = np.where(usable, c, np.inf)
+    order = np.argsort(key, axis=1, kind="stable")
+    n_use = usable.sum(axis=1)
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(c.shape[1])[None, :], axis=1)
+    keep = usable & (rank < listed[:, None])
+    beyond = n_use > listed
+    ranked = np.take_along_axis(key, order, axis=1)       # each row's costs, nearest first
+    far = np.take_along_axis(ranked, np.minimum(listed, c.shape[1] - 1)[:, None],
+                             axis=1)[:, 0]
+    ki, kj = np.nonzero(keep)
+    fi = np.flatnonzero(beyond)
+    nx, nf = len(ki), len(fi)
+    prog = _site_program(inp, nx + nf)
+    w = inp.weights[rows]
+    prog.c[m:m + nx] = w[ki] * c[ki, kj]
+    prog.c[m + nx:] = w[fi] * far[fi]
+    xi = m + np.arange(nx)
+    fv = m + nx + np.arange(nf)
+    prog.add(sparse.csr_matrix((np.ones(nx + nf), (np.r_[ki, fi], np.r_[xi, fv])),
+                               shape=(len(rows), prog.n)), 1.0, 1.0)
+    r = np.arange(nx)
+    prog.add(sparse.csr_matrix((np.r_[np.ones(nx), -np.ones(nx)], (np.r_[r, r], np.r_[xi, kj])),
+                               shape=(nx, prog.n)), -np.inf, 0.0)
+    return prog, rows, beyond, far
+
+
+def _true_median(inp: Inputs, rows: np.ndarray, chosen: np.ndarray) -> tuple[float,
+                                                                            np.ndarray]:
+    """The p-median cost of ``chosen`` (each row at its nearest chosen site) and each row's
+    cost."""
+    near = np.min(inp.cost[np.ix_(rows, chosen)], axis=1) if len(chosen) else \
+        np.full(len(rows), np.inf)
+    return float(np.sum(inp.weights[rows] * near)), near
+
+
 def _pmedian(inp: Inputs) -> Outcome:
-    prog, _, _, _ = _median_program(inp, capacitated=False)
-    first = run(prog, model=inp.model, time_limit=inp.time_limit, mip_gap=inp.mip_gap,
-                infeasible=_infeasible(inp))
-    out = _finish(prog, inp, first)
-    return Outcome(_chosen(out.x, inp.m), out.bound, out.gap, out.status)
+    """Solved on each row's nearest sites first; the lists grow until the answer is proved.
+
+    Each round solves :func:`_listed_median` (a lower bound of the p-median); when its
+    chosen sites cost the same in the full p-median they are optimal, else every row
+    served beyond its list (or paying for "beyond") gets a list twice as long. The
+    last round, with every usable site listed, is the full p-median.
+    """
+    rows = np.flatnonzero(inp.weights > 0)
+    per_site = _PER_SITE * inp.m // max(inp.k or 1, 1)
+    listed = np.full(len(rows), max(_NEAREST, per_site))
+    while True:  # a few rounds: each doubles some lists, the full program ends it
+        prog, rows, beyond, far = _listed_median(inp, listed)
+        first = run(prog, model=inp.model, time_limit=inp.time_limit, mip_gap=inp.mip_gap,
+                    infeasible=_infeasible(inp))
+        chosen = _chosen(first.x, inp.m)
+        value, near = _true_median(inp, rows, chosen)
+        tol = 1e-9 * max(1.0, abs(first.value)) + 1e-7
+        if value <= first.value + tol or not beyond.any():
+            out = _finish(prog, inp, first)
+            if out is not first:
+                again, _ = _true_median(inp, rows, _chosen(out.x, inp.m))
+                if again > first.value + tol and beyond.any():  # the tie-break left the lists
+                    listed[beyond] = np.iinfo(np.int64).max // 2
+                    continue
+            return Outcome(_chosen(out.x, inp.m), out.bound, out.gap, out.status)
+        # the rows whose nearest chosen site costs more than "beyond" did: lists too short
+        grow = beyond & (near > far)
+        grow = grow if grow.any() else beyond
+        closer = np.sum(np.where(inp.allowed[None, :], inp.cost[rows[grow]], np.inf)
+                        < near[grow, None], axis=1)
+        listed[grow] = np.maximum(2 * listed[grow], 2 * (closer + 1))
 
 
 def _cpmedian(inp: Inputs) -> Outcome:

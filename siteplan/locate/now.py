@@ -25,7 +25,7 @@ from .sites import existing_facilities
 if TYPE_CHECKING:
     from ..layers.bundle import Layers
 
-__all__ = ["access_now", "equity", "access_by_area"]
+__all__ = ["access_now", "equity", "access_by_area", "equity_of_plan"]
 
 
 def _admin_names(layers: Layers, pts: np.ndarray) -> dict[str, np.ndarray]:
@@ -80,7 +80,9 @@ def access_now(layers: Layers, facilities: Any = "pois",
     -------
     geopandas.GeoDataFrame
         One point per demand unit: ``people``, ``access``, ``kelurahan`` and
-        ``kecamatan`` (when the admin layer names them).
+        ``kecamatan`` (when the admin layer names them); ``attrs["siteplan_access"]``
+        holds the method, radius, cost, cell, capacity and whether the data are the
+        synthetic sample's (for :func:`siteplan.render_access`).
 
     Examples
     --------
@@ -100,7 +102,12 @@ def access_now(layers: Layers, facilities: Any = "pois",
     matrix = cost_matrix(layers, pts, geoms_of(fac), cost=cost, context="access_now")
     values = access(matrix, people, supply, method=method, radius=radius, weight=weight)
     cols = {"people": people, "access": values, **_admin_names(layers, pts)}
-    return gpd.GeoDataFrame(cols, geometry=pts, crs=layers.crs)
+    out = gpd.GeoDataFrame(cols, geometry=pts, crs=layers.crs)
+    # what the map and the tables say about the values (the map's title and legend read it)
+    out.attrs["siteplan_access"] = {"method": method, "radius": radius, "cost": cost,
+                                    "cell": cell, "capacity": capacity,
+                                    "synthetic": bool(layers.synthetic)}
+    return out
 
 
 def equity(values: Any, people: Any, *, threshold: float) -> dict[str, float]:
@@ -205,4 +212,93 @@ def access_by_area(units: pd.DataFrame, level: str = "kelurahan", *,
         out["share_below"] = (out["people_below"] / out["people"].where(out["people"] > 0)
                               ).fillna(0.0)
     out.index.name = level
+    return out
+
+
+def _plan_sites(plan: Any, context: str) -> gpd.GeoDataFrame:
+    """The chosen sites of a plan: a SitePlan's ``sites``, or a GeoDataFrame of them."""
+    from .._errors import Problem, SiteplanInputError
+    from .sites import SitePlan
+
+    if isinstance(plan, SitePlan):
+        return plan.sites
+    if isinstance(plan, gpd.GeoDataFrame):
+        return plan
+    raise SiteplanInputError(Problem(context, f"plan must be what sp.locate_sites returns or "
+                                     f"a GeoDataFrame of sites, got {type(plan).__name__}",
+                                     "pass sp.locate_sites(result, layers, ...)"))
+
+
+def equity_of_plan(plan: Any, layers: Layers, facilities: Any = None,
+                   where: Mapping[str, Sequence] | None = None, *, threshold: float,
+                   method: str = "2sfca", radius: float | None = 1000.0,
+                   cost: str = "straight", cell: float | None = 500.0,
+                   capacity: float | None = None, weight: Any = None) -> pd.DataFrame:
+    """Equity of access before and after a location plan's sites are built.
+
+    Access (:func:`access_now`) is measured on the same demand units twice:
+    to the facilities already there, then to them and the plan's chosen
+    parcels (each from its edge, as :func:`siteplan.locate_sites` measures
+    reach). A chosen site whose shape is already among the facilities is not
+    added twice.
+
+    Parameters
+    ----------
+    plan
+        From :func:`siteplan.locate_sites` (its ``sites``), or a GeoDataFrame of
+        the sites to add.
+    layers
+        The bundle (people from ``population``, names from ``admin``).
+    facilities, where
+        The facilities already there: a layer name and a filter, or a
+        GeoDataFrame; by default the plan's ``existing`` facilities (none when
+        ``plan`` is a GeoDataFrame).
+    threshold
+        Access below which people count as underserved.
+    method, radius, cost, cell, weight
+        As :func:`access_now`.
+    capacity
+        Every facility's supply, old and new (default 1: facilities are counted).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``before``, ``after`` and ``change`` (after minus before); columns
+        ``facilities``, ``share_below`` (0-1), ``people_below``,
+        ``lowest_decile_mean`` and ``mean`` (see :func:`equity`).
+
+    Examples
+    --------
+    >>> import siteplan as sp
+    >>> from siteplan import locate
+    >>> layers = sp.load_sample()
+    >>> plan = sp.locate_sites(sp.score(layers, "fasilitas_publik"), layers, k=3, cell=1000,
+    ...                        existing="pois", existing_where={"category": ["puskesmas"]})
+    >>> eq = locate.equity_of_plan(plan, layers, threshold=1e-5, radius=2000, cell=1000)
+    >>> bool(eq.loc["after", "share_below"] <= eq.loc["before", "share_below"])
+    True
+    """
+    from .sites import SitePlan, existing_facilities
+
+    context = "equity_of_plan"
+    sites = _plan_sites(plan, context)
+    if facilities is None:
+        old = plan.existing if isinstance(plan, SitePlan) else \
+            gpd.GeoDataFrame(geometry=[], crs=layers.crs)
+    else:
+        old = existing_facilities(layers, facilities, where, context=context)
+    old = gpd.GeoDataFrame(geometry=old.geometry.to_crs(layers.crs).to_numpy(), crs=layers.crs)
+    new = sites.geometry.to_crs(layers.crs).to_numpy() if sites.crs is not None else \
+        sites.geometry.to_numpy()
+    there = set(shapely.to_wkb(geoms_of(old)).tolist())
+    new = new[~np.isin(shapely.to_wkb(new), list(there))] if there else new
+    both = gpd.GeoDataFrame(geometry=np.r_[geoms_of(old), new], crs=layers.crs)
+    rows = {}
+    for name, fac in (("before", old), ("after", both)):
+        units = access_now(layers, fac, method=method, radius=radius, cost=cost, cell=cell,
+                           capacity=capacity, weight=weight)
+        rows[name] = {"facilities": float(len(fac)),
+                      **equity(units["access"], units["people"], threshold=threshold)}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.loc["change"] = out.loc["after"] - out.loc["before"]
     return out

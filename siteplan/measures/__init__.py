@@ -31,7 +31,7 @@ from .._errors import Problem, SiteplanInputError
 from ..criterion import Criterion
 from ..layers.features import geoms_of
 from ..layers.raster import RasterLayer
-from . import basic, network, raster
+from . import access, basic, network, raster
 from .rth import pop_beyond_reach, rth_shortfall
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["MEASURES", "Measure", "measure_criterion", "layers_read", "unit_of", "distance",
            "count_within", "sum_within", "area", "overlap_share", "zonal", "attribute",
            "network_distance",
-           "travel_time", "network_catchment", "people_within"]
+           "travel_time", "network_catchment", "people_within", "access_gain"]
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,9 @@ MEASURES: Mapping[str, Measure] = {
     "pop_beyond_reach": Measure(pop_beyond_reach, "people", frozenset({"radius"}),
                                 _LAYER | _WHERE, reads=("population",),
                                 default_layer="green_spaces"),
+    "access_gain": Measure(access.access_gain, access.stat_unit, _LAYER | {"radius"},
+                           _WHERE | {"stat", "threshold"}, reads=("population",),
+                           check=access.check_access_gain),
 }
 
 
@@ -246,7 +249,8 @@ def measure_criterion(crit: Criterion, parcels: gpd.GeoDataFrame, layers: Layers
 def _standalone(measure: str, parcels: gpd.GeoDataFrame, features: gpd.GeoDataFrame | None,
                 *, where: Mapping[str, Any] | None = None, radius: float | None = None,
                 column: str | None = None, roads: gpd.GeoDataFrame | None = None,
-                layer_name: str = "features") -> pd.Series:
+                layer_name: str = "features", population: gpd.GeoDataFrame | None = None,
+                **keys: Any) -> pd.Series:
     """Run one measure on plain GeoDataFrames; a Series on the parcels' index."""
     from ..layers.bundle import Layers
 
@@ -264,6 +268,8 @@ def _standalone(measure: str, parcels: gpd.GeoDataFrame, features: gpd.GeoDataFr
         frames[layer_name] = features
     if roads is not None:
         frames["roads"] = roads
+    if population is not None:
+        frames["population"] = population
     crs = parcels.crs
     bad = [n for n, f in frames.items() if not isinstance(f, RasterLayer) and (
         not isinstance(f, gpd.GeoDataFrame) or f.crs is None or f.crs != crs)]
@@ -275,7 +281,7 @@ def _standalone(measure: str, parcels: gpd.GeoDataFrame, features: gpd.GeoDataFr
     crit = Criterion(name=measure, measure=measure, transform={},
                      weight=1.0, layer=layer_name if features is not None else None,
                      where={k: tuple(v) for k, v in (where or {}).items()}, column=column,
-                     radius=radius)
+                     radius=radius, **keys)
     values, _, _ = measure_criterion(crit, parcels, Layers(frames, crs=crs),
                                      profile_name="standalone")
     return pd.Series(values, index=parcels.index, name=measure)
@@ -426,3 +432,29 @@ def network_catchment(parcels: gpd.GeoDataFrame, population: gpd.GeoDataFrame, *
                       roads: gpd.GeoDataFrame, radius: float) -> pd.Series:
     return _standalone("network_catchment", parcels, population, roads=roads, radius=radius,
                        column="population", layer_name="population")
+
+
+@_doc("People within ``radius`` of each parcel whose 2SFCA access to ``facilities`` is below "
+      "``threshold`` (``stat=\"underserved\"``), or the part of their gap one new facility "
+      "there closes (``stat=\"shortfall\"``): the profile measure ``access_gain``.",
+      "    facilities\n        The facilities already there, in the parcels' CRS.\n"
+      "    population\n        Points or polygons with a ``population`` column.\n"
+      "    radius\n        Reach in metres, straight-line from the parcel's edge.\n"
+      "    threshold\n        Access (facilities per person in reach) below which people "
+      "are underserved.\n    stat\n        ``\"underserved\"`` (people) or ``\"shortfall\"``.\n"
+      + _WHERE_DOC, "People (or the gap closed)",
+      "    >>> n = sp.measures.access_gain(p, s[\"pois\"], s[\"population\"], radius=2000,\n"
+      "    ...                             threshold=1e-5,\n"
+      "    ...                             where={\"category\": [\"puskesmas\"]})\n"
+      "    >>> bool((n >= 0).all())\n    True")
+def access_gain(parcels: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
+                population: gpd.GeoDataFrame, *, radius: float, threshold: float,
+                stat: str = "underserved", where: Mapping[str, Any] | None = None
+                ) -> pd.Series:
+    problems: list[Problem] = []
+    access.check_access_gain({"threshold": threshold, "stat": stat},
+                             "sp.measures.access_gain", problems)
+    if problems:
+        raise SiteplanInputError(problems)
+    return _standalone("access_gain", parcels, facilities, where=where, radius=radius,
+                       population=population, threshold=float(threshold), stat=stat)

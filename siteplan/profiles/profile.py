@@ -49,10 +49,11 @@ CONSTRAINTS = tuple(CONSTRAINT_TYPES)
 _TOP_KEYS = {"name", "title", "description", "method", "candidates", "constraints", "criteria",
              "weights", "allow_inconsistent", "owa", "reach", "notes", "version"}
 #: criterion keys that only the measures allowing them read (``Measure.allows``)
-_MEASURE_ONLY_KEYS = ("stat", "values", "at_least", "unit", "mode", "speed")
+_MEASURE_ONLY_KEYS = ("stat", "values", "at_least", "unit", "mode", "speed", "threshold")
 _CRITERION_KEYS = {"name", "title", "measure", "layer", "where", "column", "radius",
                    "transform", "weight", "missing", "level", "description", "fallback",
-                   "source", "stat", "values", "at_least", "unit", "mode", "speed"}
+                   "source", "stat", "values", "at_least", "unit", "mode", "speed",
+                   "threshold"}
 _CONSTRAINT_KEYS = {"type", "title", "source"}.union(*(t.keys for t in
                                                       CONSTRAINT_TYPES.values()))
 _WEIGHTS_KEYS = {"order", "ahp", "values"}
@@ -689,7 +690,7 @@ def _criterion(cname: str, cr: Mapping[str, Any], cw: str, weight: float) -> Cri
         level=cr.get("level"), fallback=cr.get("fallback"),
         source=_source(cr.get("source"), cw, []),
         stat=cr.get("stat"), at_least=_f(cr.get("at_least")), unit=cr.get("unit"),
-        mode=cr.get("mode"), speed=_f(cr.get("speed")),
+        mode=cr.get("mode"), speed=_f(cr.get("speed")), threshold=_f(cr.get("threshold")),
         values=None if cr.get("values") is None else tuple(float(v) for v in cr["values"]))
 
 

@@ -79,6 +79,9 @@ _CRITERION_TYPES: dict[str, dict] = {
     "mode": {"type": "string", "description": "travel_time: walk, motorcycle or car"},
     "speed": {"type": "number", "exclusiveMinimum": 0, "maximum": 200,
               "description": "travel_time: km/h on every road"},
+    "threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_MAGNITUDE,
+                  "description": "access_gain: access (facilities per person within reach) "
+                  "below which people count as underserved"},
 }
 _CONSTRAINT_TYPES: dict[str, dict] = {
     "title": _TITLE,

@@ -19,7 +19,8 @@ from siteplan.render.locate_map import render_plan
 pytestmark = pytest.mark.browser
 
 SIZES = {"phone": (390, 844), "desk": (1366, 768)}
-KINDS = ("score", "interactive", "rth", "selection", "allocation", "locate", "offers", "brief")
+KINDS = ("score", "interactive", "rth", "selection", "allocation", "locate", "offers",
+         "access", "access_en", "brief")
 
 #: the boxes a page shows at load, with the map they sit on (in CSS pixels)
 _BOXES = """() => {
@@ -64,6 +65,8 @@ def pages(sample_layers, tmp_path_factory):
     reg = sample_register(out / "offers.gpkg")
     offers = reg.offers()
     reg.close()
+    units = sp.locate.access_now(layers, "pois", {"category": ["puskesmas"]}, radius=2000,
+                                 cell=500)
     draw = {
         "score": lambda: sp.render_map(results["rth"], layers, top=5),
         "interactive": lambda: sp.render_map(results["rth"], layers, top=5,
@@ -77,6 +80,9 @@ def pages(sample_layers, tmp_path_factory):
         "locate": lambda: render_plan(sp.locate_sites(results["rth"], layers, k=3,
                                                       cell=1500)),
         "offers": lambda: sp.render_offers(offers),
+        "access": lambda: sp.render_access(units, threshold=1e-5),
+        "access_en": lambda: sp.render_access(units, layers, level="kelurahan",
+                                              threshold=1e-5, lang="en"),
     }
     paths = {}
     for kind, make in draw.items():

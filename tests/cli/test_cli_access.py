@@ -41,8 +41,13 @@ def test_cli_access_on_the_sample_writes_units_and_areas_that_agree(tmp_path):
     out, areas = tmp_path / "access.gpkg", tmp_path / "areas.csv"
     run = siteplan("access", "--sample", "--facilities", "pois:category=puskesmas",
                    "--radius", 2000, "--cell", 1000, "--threshold", 1e-5, "--out", out,
-                   "--areas", areas)
+                   "--areas", areas, "--map", tmp_path / "access.html", "--map-by", "kelurahan",
+                   "--lang", "en")
     assert run.returncode == 0, run.stderr
+    page = (tmp_path / "access.html").read_text(encoding="utf-8")
+    for words in ("Mean access per kelurahan", "Synthetic sample data, not official data",
+                  "facilities per 10,000 people in reach"):
+        assert words in page
     assert "2sfca access of" in run.stdout and "lowest mean access by kelurahan" in run.stdout
     units = gpd.read_file(out, layer="access")
     table = pd.read_csv(areas, index_col="kelurahan")
@@ -66,3 +71,5 @@ def test_cli_access_refuses_what_it_cannot_write(tmp_path):
     assert run.returncode == 2 and "must end in one of .gpkg, .geojson, .csv" in run.stderr
     run = siteplan("access", "--sample", "--facilities", "pois:category")
     assert run.returncode == 2 and "LAYER:COLUMN=VALUE" in run.stderr
+    run = siteplan("access", "--sample", "--facilities", "pois", "--map", tmp_path / "a.png")
+    assert run.returncode == 2 and "'a.png' must end in one of .html" in run.stderr

@@ -281,3 +281,54 @@ def test_capacitated_split_by_hand():
         locate.solve("cpmedian", HAND, weights=[1, 1, 1, 2], k=2, capacity=2.5)  # 3 + 2
     whole = locate.solve("cpmedian", HAND, weights=[1, 1, 1, 2], k=2, capacity=3)
     assert whole.objective == 8.0 and whole.assignment.tolist() == [0, 0, 2, 2]
+
+
+def _brute_pmedian(cost, w, k, fixed=(), excluded=(), site_cost=None, spacing=0.0):
+    """The least p-median cost over every choice of k sites (plain itertools)."""
+    from itertools import combinations
+
+    free = [j for j in range(cost.shape[1]) if j not in fixed and j not in excluded]
+    best = np.inf
+    for rest in combinations(free, k - len(fixed)):
+        pick = list(fixed) + list(rest)
+        if site_cost is not None and any(site_cost[a, b] < spacing
+                                         for a, b in combinations(pick, 2)):
+            continue
+        best = min(best, float(w @ cost[:, pick].min(axis=1)))
+    return best
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 5])
+@pytest.mark.parametrize("k", [2, 3])
+def test_pmedian_on_short_lists_stays_optimal(monkeypatch, seed, k):
+    """The p-median first solves each row on its nearest sites only: with lists of one
+    or two sites it needs several rounds, and still ends at spopt's (and brute force's)
+    optimum, with fixed and excluded sites, spacing and a preference among equal optima."""
+    from siteplan.locate import models
+
+    rounds = []
+    real = models.run
+    monkeypatch.setattr(models, "run", lambda prog, **kw: rounds.append(prog.n) or
+                        real(prog, **kw))
+    monkeypatch.setattr(models, "_NEAREST", 1)
+    monkeypatch.setattr(models, "_PER_SITE", 0)
+    cost, site_cost, w = _instance(seed, n=25, m=14)
+    ours = locate.solve("pmedian", cost, weights=w, k=k)
+    assert ours.objective == pytest.approx(_spopt("pmedian", cost, weights=w, k=k), rel=1e-9)
+    assert ours.objective == pytest.approx(_brute_pmedian(cost, w, k), rel=1e-12)
+    assert ours.bound == pytest.approx(ours.objective, rel=1e-9) and ours.gap == 0.0
+    assert len(rounds) >= 2                                  # the lists had to grow
+    assert rounds[0] < 14 + 25 * 14                          # the first round was smaller
+    fixed, excluded = [3], [int(np.argmin(cost.sum(axis=0)))]
+    if excluded[0] in fixed:
+        excluded = [(fixed[0] + 1) % 14]
+    got = locate.solve("pmedian", cost, weights=w, k=k, fixed=fixed, excluded=excluded)
+    assert got.objective == pytest.approx(_brute_pmedian(cost, w, k, fixed, excluded),
+                                          rel=1e-12)
+    prefer = np.arange(14.0)
+    got = locate.solve("pmedian", cost, weights=w, k=k, prefer=prefer)
+    assert got.objective == pytest.approx(ours.objective, rel=1e-12)
+    spaced = locate.solve("pmedian", cost, weights=w, k=k, site_cost=site_cost,
+                          min_spacing=300.0)
+    assert spaced.objective == pytest.approx(_brute_pmedian(cost, w, k, site_cost=site_cost,
+                                                            spacing=300.0), rel=1e-12)

@@ -25,7 +25,8 @@ _TOML = re.compile(r'"toml":"(?:[^"\\]|\\.)*"')
 #: the comments of the page's script, written for programmers and never shown
 _COMMENTS = re.compile(r"/\*.*?\*/|^\s*//[^\n]*$", re.S | re.M)
 
-KINDS = ("score", "interactive", "rth", "selection", "allocation", "locate", "offers")
+KINDS = ("score", "interactive", "rth", "selection", "allocation", "locate", "offers",
+         "access", "access_areas")
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +40,8 @@ def drawn(sample_layers, tmp_path_factory):
                        {"rth": 2, "wisata_religi": 1})
     site_plan = sp.locate_sites(results["rth"], layers, k=2, cell=1500)
     gaps = sp.rth_gaps(layers)
+    units = sp.locate.access_now(layers, "pois", {"category": ["puskesmas"]}, radius=2000,
+                                 cell=1000)
     reg = sample_register(tmp_path_factory.mktemp("reg") / "offers.gpkg")
     offers = reg.offers()
     reg.close()
@@ -62,6 +65,10 @@ def drawn(sample_layers, tmp_path_factory):
             m = sp.render_allocation(plan, layers, lang=lang, results=results)
         elif kind == "locate":
             m = render_plan(site_plan, lang=lang)
+        elif kind == "access":
+            m = sp.render_access(units, lang=lang, threshold=1e-5)
+        elif kind == "access_areas":
+            m = sp.render_access(units, layers, level="kelurahan", lang=lang, threshold=1e-5)
         else:
             m = sp.render_offers(offers, lang=lang)
         return m.get_root().render()
