@@ -34,8 +34,8 @@ def run(tmp_path: Path, case: str, ci: bool, *extra: str) -> subprocess.Complete
     if ci:
         env["CI"] = "true"
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "cikit", "-p",
-                           "no:cacheprovider", "-q", "-rs", "-c", str(tmp_path / "pytest.ini"), *extra,
-                           str(tmp_path / f"test_{case}.py")], cwd=tmp_path, env=env,
+                           "no:cacheprovider", "-q", "-rs", "-c", str(tmp_path / "pytest.ini"),
+                           *extra, str(tmp_path / f"test_{case}.py")], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -44,7 +44,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 
 from .._errors import Problem, SiteplanInputError
 from ..layers.bundle import CacheKey
@@ -55,6 +54,7 @@ from ..limits import MAX_DISTANCE, MAX_MAGNITUDE, number_problem
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from scipy.spatial import cKDTree
 
     from ..criterion import Criterion
     from ..layers.bundle import Layers
@@ -182,6 +182,8 @@ def pairs_within(geoms: np.ndarray, pts: np.ndarray, radius: float,
     """
     if len(geoms) == 0 or len(pts) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    from scipy.spatial import cKDTree  # imported when measured (siteplan map never needs it)
+
     kd = kd if kd is not None else cKDTree(shapely.get_coordinates(pts))
     q = shapely.get_coordinates(shapely.point_on_surface(geoms))
     xy, owner = shapely.get_coordinates(geoms, return_index=True)
@@ -271,6 +273,8 @@ def access_gain(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray,
         return out
     check_pairs(shapely.STRtree(pts), geoms[todo], radius, context=context,
                 layer="population")
+    from scipy.spatial import cKDTree
+
     kd = cKDTree(shapely.get_coordinates(pts))
     for s in range(0, len(todo), _BLOCK):
         rows = todo[s:s + _BLOCK]

@@ -213,3 +213,23 @@ def test_select_writes_sites_and_map(tmp_path):
     assert sel["people_covered"] >= sel["people_covered_greedy"] - 1e-6
     assert sel["people_covered"] >= sel["people_covered_top_scored"] - 1e-6
     assert "P1" in (tmp_path / "pilih.html").read_text()
+
+
+def test_map_of_a_scored_file_loads_neither_the_compiled_search_nor_scipy(tmp_path):
+    """Drawing a scored file measures nothing: numba (the compiled distance search) and
+    scipy (KD-trees, road graphs, solvers) stay unimported, which keeps `siteplan map` quick."""
+    scored = tmp_path / "hasil.gpkg"
+    from siteplan.outputs import write_result
+
+    write_result(sp.score(sp.load_sample(), "sentra_kuliner"), scored)
+    probe = ("import sys\nfrom siteplan.cli import main\n"
+             f"code = main(['map', {str(scored)!r}, '--out', {str(tmp_path / 'peta.html')!r}, "
+             "'-q'])\n"
+             "heavy = sorted(m for m in ('numba', 'scipy.spatial', 'scipy.sparse', "
+             "'scipy.optimize') if m in sys.modules)\n"
+             "print(code, ','.join(heavy) or '-')\n")
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["0", "-"], r.stdout
+    assert (tmp_path / "peta.html").stat().st_size > 0
