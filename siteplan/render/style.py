@@ -25,6 +25,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from .. import words as _words
+from . import classes as _classes
 from .words import (  # noqa: F401
     CONTROL_CHARS,
     LANGS,
@@ -48,21 +49,9 @@ SCHEMES = {scheme: {lang: _words.words(lang)["schemes"][scheme] for lang in LANG
 # values of the canonical layer schemas, translated for display
 # ------------------------------------------------------------------ colours
 
-# ColorBrewer RdPu, 9 classes (light to dark). The score ramp avoids greens
-# and blues, which the green-space and water/constraint layers use.
-RDPU_9 = ("#fff7f3", "#fde0dd", "#fcc5c0", "#fa9fb5", "#f768a1", "#dd3497", "#ae017e",
-          "#7a0177", "#49006a")
-
-
-def ramp(k: int) -> list[str]:
-    """``k`` colours light to dark, skipping RdPu's two near-white shades."""
-    if k <= 0:
-        return []
-    usable = RDPU_9[2:]
-    if k == 1:
-        return [usable[len(usable) // 2 + 1]]
-    idx = np.round(np.linspace(0, len(usable) - 1, k)).astype(int)
-    return [usable[i] for i in idx]
+# the score ramp (ColorBrewer RdPu) lives beside the classes, shared with the QGIS style
+RDPU_9 = _classes.RDPU_9
+ramp = _classes.ramp
 
 
 def darker(color: str, factor: float = 0.6) -> str:
@@ -327,26 +316,14 @@ def reasons(frame: pd.DataFrame, info, lang: str) -> pd.Series:
     rules in the profile), each shown by its constraint's title; rows without
     rule numbers show the reason a parcel was rejected at load (in the
     words of the language around the loader's reason), or (results written
-    before the column existed) their ``excluded_by`` text as it is.
+    before the column existed) their ``excluded_by`` text as it is
+    (:func:`siteplan.words.reason_words`).
     """
-    plain = text(frame["excluded_by"]) if "excluded_by" in frame else \
-        pd.Series("", index=range(len(frame)), dtype="string")
-    if "status" in frame:   # rejected at load: the reason given then, after the words
-        status = text(frame["status"])
-        why = plain.str.replace(r"^rejected: ", "", regex=True)
-        said = _words.words(lang)["rules"]["rejected"]
-        head, _, tail = said.partition("{reason}")
-        plain = plain.where(status != "rejected", head + why + tail)
-    if "excluded_rules" not in frame or not len(frame) or not info["constraints"]:
-        return esc(plain)  # no rule numbers, or no profile to name them by
-    titles = {str(i): _words.rule_text(con, lang)
-              for i, con in enumerate(info["constraints"], 1)}
-    ids = text(frame["excluded_rules"])
-    parts = ids.str.split(";").explode()
-    named = parts.map(titles).astype("string").fillna(parts)
-    joined = named[parts != ""].groupby(level=0).agg("; ".join)
-    shown = joined.reindex(ids.index).astype("string")
-    return esc(shown.where(ids != "", plain))
+    n = len(frame)
+    rules = frame["excluded_rules"] if "excluded_rules" in frame else [""] * n
+    return esc(_words.reason_words(
+        rules, frame.get("excluded_by"), frame.get("status"),
+        info["constraints"] if "excluded_rules" in frame else [], lang))
 
 
 def sources_text(sources: Mapping[str, object], limit: int = 4) -> str:
@@ -418,10 +395,9 @@ def legend_html(classes, info, lang, *, n_excluded, n_top, scheme, extra) -> str
     """The score map's legend: score classes and counts, excluded and top sites, criteria."""
     tx = TEXT[lang]
     out = [f"<div class=h>{tx['legend_title']}</div>"]
+    ranges = _classes.class_labels(classes["low"], classes["bins"], lang)
     for i in reversed(range(len(classes["bins"]))):
-        lo = fmt1(classes["low"][i], 1, lang)
-        hi = fmt1(classes["bins"][i], 1, lang)
-        rng = hi if lo == hi else f"{lo} – {hi}"
+        rng = ranges[i]
         out.append(f'<div class=r><i style="background:{esc1(classes["colors"][i])}"></i>'
                    f'{rng} <span class=c>({fmt1(classes["counts"][i], 0, lang)})</span>'
                    "</div>")

@@ -30,8 +30,10 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+import pandas as pd
 
 from ._escape import CONTROL_CHARS, esc, esc1, json_data, text
 from ._numbers import coords_plain, fmt1, fmt_date, fmt_fixed, fmt_int, num, plain_number
@@ -41,7 +43,7 @@ __all__ = ["LANGS", "Lang", "words", "check_lang", "separators", "esc", "esc1", 
            "text", "CONTROL_CHARS", "fmt_int", "fmt_fixed", "fmt1", "num", "fmt_date",
            "coords_plain", "plain_number", "value_word", "unit_word", "rule_text",
            "distance_words", "key_paths", "section", "measured_words", "source_text",
-           "skip_words", "notes_text"]
+           "skip_words", "notes_text", "reason_words", "notes_words", "status_words"]
 
 
 
@@ -232,3 +234,79 @@ def notes_text(skipped: Any, missing: Any, lang: str) -> str:
         title=title, fill=plain_number(float(fill), 2).replace(".", separators(lang)[1]))
         for title, fill, road in missing]
     return "; ".join(parts)
+
+
+def reason_words(excluded_rules: Any, excluded_by: Any, status: Any,
+                 constraints: Sequence[Mapping[str, Any]], lang: str) -> pd.Series:
+    """Why each row is excluded, in words (not escaped), column-wise.
+
+    ``excluded_rules`` holds the numbers of the broken rules (``"1;3"``), each
+    named by its constraint (:func:`rule_text`); a row without numbers keeps
+    its ``excluded_by`` text, and a parcel rejected when the data were read
+    (``status`` ``"rejected"``, ``excluded_by`` ``"rejected: <reason>"``)
+    reads the loader's reason inside the language's words. ``status`` and
+    ``excluded_by`` may be ``None`` (no such column).
+
+    Examples
+    --------
+    >>> cons = [{"type": "min_area", "value": 1000}, {"type": "outside", "layer": "sawah"}]
+    >>> list(reason_words(["1;2", "", ""], ["", "", "rejected: no geometry"],
+    ...                   ["excluded", "scored", "rejected"], cons, "id"))
+    ['luas kurang dari 1.000 m²; di sawah (LP2B)', '', 'ditolak saat data dibaca: no geometry']
+    """
+    ids = text(excluded_rules)
+    n = len(ids)
+    plain = text(excluded_by) if excluded_by is not None else pd.Series(
+        "", index=range(n), dtype="string")
+    if status is not None:
+        rejected = (text(status) == "rejected") & plain.str.startswith("rejected: ")
+        head, _, tail = str(_TABLES[lang]["rules"]["rejected"]).partition("{reason}")
+        plain = plain.where(~rejected, head + plain.str.slice(len("rejected: ")) + tail)
+    if not n or not constraints:
+        return plain
+    titles = {str(i): rule_text(con, lang) for i, con in enumerate(constraints, 1)}
+    parts = ids.str.split(";").explode()
+    named = parts.map(titles).astype("string").fillna(parts)
+    joined = named[parts != ""].groupby(level=0).agg("; ".join)
+    shown = joined.reindex(ids.index).astype("string")
+    return shown.where(ids != "", plain)
+
+
+def notes_words(missing: Any, skipped: Sequence[tuple], criteria: Sequence[tuple],
+                lang: str) -> pd.Series:
+    """Each row's notes in words (not escaped), column-wise: :func:`notes_text` per row.
+
+    ``missing`` is one row per parcel, one column per criterion: True where
+    the parcel was scored without a value for it; ``criteria`` gives each
+    column's ``(title, fill, by_road)`` and ``skipped`` the rules left out
+    (the same for every row). The words are made once per distinct pattern
+    of missing values, not once per row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> list(notes_words(np.array([[False], [True]]), [], [("Dekat pasar", 0.0, False)], "en"))
+    ['', 'Dekat pasar: no value, counted as 0']
+    """
+    import numpy as np
+
+    miss = np.asarray(missing, dtype=bool)
+    if miss.ndim != 2 or miss.shape[1] == 0:
+        miss = np.zeros((len(miss), 0), dtype=bool)
+        return pd.Series([notes_text(skipped, [], lang)] * len(miss), dtype=object)
+    patterns, which = np.unique(miss, axis=0, return_inverse=True)
+    said = np.array([notes_text(skipped, [c for c, m in zip(criteria, row, strict=True) if m],
+                                lang) for row in patterns], dtype=object)
+    return pd.Series(said[np.asarray(which).ravel()], dtype=object)
+
+
+def status_words(status: Any, lang: str) -> pd.Series:
+    """A result's ``status`` codes (``scored``, ``excluded``, ...) in words; others as they are.
+
+    Examples
+    --------
+    >>> list(status_words(["scored", "excluded", "rejected", "held"], "id"))
+    ['dinilai', 'dikecualikan', 'ditolak', 'held']
+    """
+    s = text(status)
+    return s.map(dict(_TABLES[lang]["status"])).astype("string").fillna(s)
