@@ -116,6 +116,8 @@ details[open]>.sp-fold{margin-bottom:3px}
 .sp-legend .sp-rank{display:inline-block;width:18px;height:18px;font-size:10px;
  line-height:14px;flex:none}
 .sp-rank-icon{background:none;border:none}
+.sp-rank-icon .sp-moved::after{display:none}
+.sp-lead{position:absolute;left:0;top:0;overflow:visible;pointer-events:none}
 .sp-pop{font:12px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;min-width:230px}
 .sp-pop h4{margin:0 0 2px;font-size:14px;font-weight:700}
 .sp-pop .m{color:#555}
