@@ -273,7 +273,8 @@ def _words(lang: str, alpha: float) -> dict[str, str]:
 
     tx = st.TEXT[lang]
     keys = ("score", "rank", "of", "rank_shared", "area", "kel", "kec", "criterion",
-            "suitability", "points", "stability", "classes", "method", "legend_criteria")
+            "suitability", "points", "points_note", "stability", "classes", "method",
+            "legend_criteria")
     words = {k: tx[k] for k in keys}
     words.update({k[3:]: v for k, v in tx.items() if k.startswith("ia_")})
     words["method_owa"] = words["method_owa"].format(alpha=st.fmt1(alpha, 2, lang))

@@ -354,7 +354,9 @@ def _context_selection(context, where: str, problems: list[Problem]) -> tuple[st
 
 def _info(result: gpd.GeoDataFrame, layers) -> dict[str, Any]:
     """What the map says about the result: from its record, else from its columns."""
+    from ..measures import unit_of
     from ..methods.constraints import constraint_label
+    from ..methods.transforms import saturation_distance
     from ..scoring.record import maybe_record
 
     rec = maybe_record(result)
@@ -376,7 +378,9 @@ def _info(result: gpd.GeoDataFrame, layers) -> dict[str, Any]:
     prof = rec.profile
     return {
         **common, "title": dict(prof.title), "profile": prof.name, "method": prof.method,
-        "criteria": [{"name": c.name, "title": dict(c.title), "weight": c.weight}
+        "criteria": [{"name": c.name, "title": dict(c.title), "weight": c.weight,
+                      "unit": unit_of(c, rec.measured_as.get(c.name)),
+                      "limit": saturation_distance(c.transform), "column": c.column or ""}
                      for c in prof.criteria if f"c_{c.name}" in result.columns],
         "constraints": [dict(c, label=constraint_label(c)) for c in prof.constraints],
         "top_k": rec.top_k, "skipped": list(rec.skipped),

@@ -127,10 +127,11 @@ details[open]>.sp-fold{margin-bottom:3px}
 .sp-pop th{text-align:left;font-weight:600;color:#555;border-bottom:1px solid #ddd;
  padding:1px 3px}
 .sp-pop td{padding:1px 3px;vertical-align:middle}
-.sp-pop td:nth-child(2){width:38%;background:linear-gradient(#ececec,#ececec) no-repeat
+.sp-pop td.b{width:30%;background:linear-gradient(#ececec,#ececec) no-repeat
  center/100% 9px}
 .sp-pop td i{display:block;height:9px;background:#ae017e;border-radius:2px}
-.sp-pop td:nth-child(3){text-align:right;white-space:nowrap}
+.sp-pop .p,.sp-pop .v{text-align:right;white-space:nowrap}
+.sp-pop td.v{color:#333}
 @media (max-width:600px){
  .leaflet-control-minimap{display:none}
  .leaflet-control-attribution{max-width:58vw;font-size:9px;line-height:1.25;max-height:3.8em;
@@ -139,6 +140,8 @@ details[open]>.sp-fold{margin-bottom:3px}
  .sp-title{max-width:50vw}
  .sp-title .t1{font-size:14px}
  .sp-legend{max-height:34vh}
+ .sp-pop{min-width:0;max-width:calc(100vw - 90px)}
+ .sp-pop td.b{width:18%}
 }
 """
 
@@ -282,7 +285,8 @@ def site_text(frame, rows, score, rank, info, lang, *, n_scored, p_stab, top_k) 
     area = pd.to_numeric(sub["area_m2"], errors="coerce").to_numpy(float) \
         if "area_m2" in sub.columns else shapely.area(np.asarray(sub.geometry.array))
     area_s = fmt_int(area, lang) + " m² (" + fmt_fixed(area / 1e4, 2, lang) + " ha)"
-    bars = f"<table><tr><th>{tx['criterion']}<th>{tx['suitability']}<th>{tx['points']}"
+    bars = (f"<table><tr><th>{tx['criterion']}<th class=v>{tx['measured']}"
+            f"<th class=b>{tx['suitability']}<th class=p>{tx['points']}")
     rows_html = pd.Series(bars, index=range(n), dtype="string")
     for crit in info["criteria"]:
         c = pd.to_numeric(sub[f"c_{crit['name']}"], errors="coerce").to_numpy(float)
@@ -290,9 +294,14 @@ def site_text(frame, rows, score, rank, info, lang, *, n_scored, p_stab, top_k) 
         col = f"contrib_{crit['name']}"
         pts = "+" + fmt_fixed(pd.to_numeric(sub[col], errors="coerce"), 1, lang) \
             if col in sub.columns else fmt_fixed(c, 2, lang)
-        rows_html = rows_html + f"<tr><td>{esc1(crit_title(crit, lang))}" + \
-            "<td><i style=width:" + pct + "%></i><td>" + pts
-    rows_html = rows_html + "</table>"
+        m_col = f"m_{crit['name']}"
+        measured = esc(_words.measured_column(
+            sub[m_col].to_numpy(dtype=object), crit.get("unit") or "value", lang,
+            limit=crit.get("limit"), column=crit.get("column") or "")) \
+            if m_col in sub.columns else pd.Series("–", index=range(n), dtype="string")
+        rows_html = rows_html + f"<tr><td>{esc1(crit_title(crit, lang))}<td class=v>" + \
+            measured + "<td class=b><i style=width:" + pct + "%></i><td class=p>" + pts
+    rows_html = rows_html + "</table><div class=m>" + tx["points_note"] + "</div>"
     stab = empty
     if p_stab is not None:
         p = p_stab[rows]

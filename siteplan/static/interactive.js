@@ -360,17 +360,17 @@
         html += "<div class=st>" + tx.stability.replace("{k}", esc(data.top_k))
           .replace("{p}", fmt(data.stab[i] * 100, 0, lang)) + "</div>";
       }
-      html += "<table><tr><th>" + tx.criterion + "<th>" + tx.suitability + "<th>" + tx.points;
+      html += "<table><tr><th>" + tx.criterion + "<th class=b>" + tx.suitability +
+        "<th class=p>" + tx.points;
       for (var j = 0; j < names.length; j++) {
         var pct = fmt(Math.min(Math.max(row[j] || 0, 0), 1) * 100, 0, "en");
         var points = ex.contributions[j];
-        html += "<tr><td>" + esc(data.criteria[j].title) + "<td><i style=width:" + pct +
-          "%></i><td>" + (points < 0 ? "" : "+") + fmt(points, 1, lang);
+        html += "<tr><td>" + esc(data.criteria[j].title) + "<td class=b><i style=width:" + pct +
+          "%></i><td class=p>" + (points < 0 ? "" : "+") + fmt(points, 1, lang);
       }
       html += "</table>";
-      if (state.method !== "wlc") {
-        html += "<div class=m>" + tx.shapley.replace("{base}", fmt(ex.base, 1, lang)) + "</div>";
-      }
+      html += "<div class=m>" + (state.method !== "wlc" ?
+        tx.shapley.replace("{base}", fmt(ex.base, 1, lang)) : tx.points_note) + "</div>";
       return html + "</div>";
     }
 

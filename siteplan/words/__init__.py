@@ -43,7 +43,8 @@ __all__ = ["LANGS", "Lang", "words", "check_lang", "separators", "esc", "esc1", 
            "text", "CONTROL_CHARS", "fmt_int", "fmt_fixed", "fmt1", "num", "fmt_date",
            "coords_plain", "plain_number", "value_word", "unit_word", "rule_text",
            "distance_words", "key_paths", "section", "measured_words", "source_text",
-           "skip_words", "notes_text", "reason_words", "notes_words", "status_words"]
+           "skip_words", "notes_text", "reason_words", "notes_words", "status_words",
+           "measured_column"]
 
 
 
@@ -189,6 +190,47 @@ def measured_words(value: object, unit: str, lang: str, *, limit: float | None =
     if not word:
         return fmt1(x, 2, lang)
     return f"{fmt1(x, 0, lang)} {word}"
+
+
+def measured_column(values: Any, unit: str, lang: str, *, limit: float | None = None,
+                    column: str = "") -> pd.Series:
+    """:func:`measured_words` for a column of values, column-wise (not escaped).
+
+    Numbers are formatted once for the column, a text value (an attribute's
+    category) is said in words once per distinct value.
+
+    Examples
+    --------
+    >>> list(measured_column([320.4, float("inf"), None], "m", "id", limit=2000))
+    ['320 m', 'lebih dari 2.000 m', '–']
+    >>> list(measured_column([0.253, 1.0], "share", "en"))
+    ['25.3%', '100.0%']
+    """
+    import numpy as np
+
+    raw = pd.Series(values, dtype=object).reset_index(drop=True)
+    is_num = raw.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(
+        v, bool)).to_numpy(dtype=bool) if len(raw) else np.zeros(0, dtype=bool)
+    x = pd.to_numeric(raw.where(is_num), errors="coerce").to_numpy(dtype=float)
+    word = unit_word(unit, lang)
+    if unit == "share":
+        out = fmt_fixed(x * 100.0, 1, lang) + "%"
+    elif unit in {"%", "°"}:
+        out = fmt_fixed(x, 1, lang) + word
+    elif unit == "min":
+        out = fmt_fixed(x, 1, lang) + " " + word
+    elif not word:
+        out = fmt_fixed(x, 2, lang)
+    else:
+        out = fmt_fixed(x, 0, lang) + " " + word
+    shown = f"{fmt1(limit, 0, lang)} {word}".strip() if limit is not None else "∞"
+    out = out.where(~np.isinf(x), str(_TABLES[lang]["brief"]["beyond"]).format(d=shown))
+    out = out.where(~np.isnan(x), "–").astype(object)
+    said = raw[~is_num & raw.notna().to_numpy(dtype=bool)]
+    if len(said):          # text values: each distinct one in words
+        names = {v: value_word(column, v, lang) for v in said.astype(str).unique()}
+        out[said.index] = said.astype(str).map(names)
+    return pd.Series(out, dtype=object)
 
 
 def source_text(source: object, lang: str) -> str:

@@ -45,6 +45,8 @@ WORDS: dict[str, Any] = {
         "criterion": "Criterion",
         "suitability": "Suitability",
         "points": "Points",
+        "measured": "Measured",
+        "points_note": "Points: how much of the score each criterion brings (its Shapley value).",
         "stability": "In the top {k} in {p}% of weight draws",
         "excluded": "Excluded",
         "synthetic": "synthetic sample data",
@@ -90,7 +92,8 @@ WORDS: dict[str, Any] = {
         "ia_copy": "Copy as TOML",
         "ia_copied": "Profile with these weights copied (TOML for sp.read_profile).",
         "ia_copy_manual": "Copy the text below (Ctrl+C).",
-        "ia_shapley": "Points: Shapley values; base score (every criterion 0): {base}",
+        "ia_shapley": "Points: how much of the score each criterion brings (its "
+        "Shapley value); the score with every criterion at 0: {base}",
         "ia_err_mapping": "setWeights needs an object {criterion: weight}",
         "ia_err_weight": "the weight of '{name}' must be a number >= 0, not {value}",
         "ia_err_unknown": "no criterion named {names}; use one of: {known}",

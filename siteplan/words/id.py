@@ -45,6 +45,8 @@ WORDS: dict[str, Any] = {
         "criterion": "Kriteria",
         "suitability": "Kesesuaian",
         "points": "Poin",
+        "measured": "Terukur",
+        "points_note": "Poin: bagian skor yang disumbangkan tiap kriteria (nilai Shapley).",
         "stability": "Masuk {k} besar pada {p}% simulasi bobot",
         "excluded": "Dikecualikan",
         "synthetic": "data sampel sintetis",
@@ -90,7 +92,8 @@ WORDS: dict[str, Any] = {
         "ia_copy": "Salin sebagai TOML",
         "ia_copied": "Profil dengan bobot ini tersalin (TOML untuk sp.read_profile).",
         "ia_copy_manual": "Salin teks di bawah ini (Ctrl+C).",
-        "ia_shapley": "Poin: nilai Shapley; skor dasar (semua kriteria 0): {base}",
+        "ia_shapley": "Poin: bagian skor yang disumbangkan tiap kriteria (nilai "
+        "Shapley); skor bila semua kriteria 0: {base}",
         "ia_err_mapping": "setWeights memerlukan objek {kriteria: bobot}",
         "ia_err_weight": "bobot '{name}' harus angka >= 0, bukan {value}",
         "ia_err_unknown": "tidak ada kriteria {names}; pilih dari: {known}",
