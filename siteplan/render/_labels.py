@@ -48,7 +48,9 @@ def spread_labels(xy, w: float, h: float, *, gap: float = 2.0, rings: int = 4) -
     ----------
     xy
         The sites on the screen, one row each (x right, y down), in the order
-        labels are placed: the best site first (it never moves).
+        labels are placed: the best site first (it never moves). Several
+        screens at once (shape ``(screens, sites, 2)``: the same map at two
+        zooms) give one offset per site that fits on every screen.
     w, h
         A label's width and height; its bottom centre is on the site.
     gap
@@ -64,21 +66,25 @@ def spread_labels(xy, w: float, h: float, *, gap: float = 2.0, rings: int = 4) -
 
     Examples
     --------
-    >>> spread_labels([[0, 0], [100, 0], [10, 0]], 24, 30).tolist()
+    >>> spread_labels([[0, 0], [100, 0], [10, 0]], 24, 30).tolist()  # 10 px apart: one moves up
     [[0.0, 0.0], [0.0, 0.0], [0.0, -32.0]]
     """
-    pts = np.asarray(xy, dtype=float).reshape(-1, 2)
+    pts = np.asarray(xy, dtype=float)
+    screens = pts.reshape(-1, pts.shape[-2] if pts.ndim > 1 else 1, 2) if pts.size else \
+        np.zeros((1, 0, 2))
+    n = screens.shape[1]
     step = np.array([w + gap, h + gap])
     cands = np.vstack([np.zeros((1, 2))] + [_DIRECTIONS * step * k for k in range(1, rings + 1)])
-    out = np.zeros_like(pts)
-    placed = np.empty((0, 4))
-    for i in range(len(pts)):          # a label at a time: each sees the ones before it
-        boxes = _boxes(pts[i], cands, w + gap, h + gap)
-        cost = _overlap(boxes, placed).sum(axis=1) if len(placed) else np.zeros(len(cands))
+    out = np.zeros((n, 2))
+    placed = [np.empty((0, 4)) for _ in screens]
+    for i in range(n):                 # a label at a time: each sees the ones before it
+        boxes = [_boxes(scr[i], cands, w + gap, h + gap) for scr in screens]
+        cost = sum((_overlap(b, p).sum(axis=1) for b, p in zip(boxes, placed, strict=True)),
+                   np.zeros(len(cands)))
         free = np.flatnonzero(cost <= 0)
         pick = int(free[0]) if len(free) else int(np.argmin(cost))
         out[i] = cands[pick]
-        placed = np.vstack([placed, boxes[pick]])
+        placed = [np.vstack([p, b[pick]]) for p, b in zip(placed, boxes, strict=True)]
     return out
 
 

@@ -574,21 +574,24 @@ def _merge(geoms: np.ndarray, keys) -> tuple[np.ndarray, list, list[int]]:
     return multi[present], [uniq[i] for i in present], [int(counts[i]) for i in present]
 
 
-#: the viewport the numbered pins are spread for (a common laptop screen), in pixels
-PIN_VIEW = (1366, 768)
+#: the windows the numbered pins are spread for, in pixels: a laptop and a phone
+PIN_VIEWS = ((1366, 768), (390, 844))
+PIN_VIEW = PIN_VIEWS[0]
 _PIN_H = 30          # a pin: its 24 px disc and its tip
 
 
 def pin_offsets(pts4326: np.ndarray, widths: np.ndarray, view) -> np.ndarray:
     """Pixel offsets of the numbered pins from their sites, so that none covers another
-    at the zoom the map opens at in a :data:`PIN_VIEW` window (``view``: the map's bounds);
-    the best site's pin never moves (:func:`siteplan.render._labels.spread_labels`)."""
+    at the zoom the map opens at in each of the :data:`PIN_VIEWS` windows (``view``: the
+    map's bounds); the best site's pin never moves
+    (:func:`siteplan.render._labels.spread_labels`)."""
     from ._labels import fit_zoom, spread_labels, web_pixels
 
     if view is None or not len(pts4326):
         return np.zeros((len(pts4326), 2))
-    zoom = fit_zoom(view, *PIN_VIEW)
-    px = web_pixels(shapely.get_x(pts4326), shapely.get_y(pts4326), zoom)
+    zooms = sorted({fit_zoom(view, *size) for size in PIN_VIEWS})
+    px = np.stack([web_pixels(shapely.get_x(pts4326), shapely.get_y(pts4326), z)
+                   for z in zooms])
     return spread_labels(px, float(np.max(widths)), _PIN_H)
 
 

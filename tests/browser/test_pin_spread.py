@@ -1,9 +1,10 @@
 """The numbered pins of the best sites stay readable where the sites are close, in Chromium.
 
 On the sample the best ten sites of each built-in profile include sites closer on the
-screen than a pin is wide at the zoom the map opens at (1366x768). Each pin that would
-cover another moves off its site (:mod:`siteplan.render._labels`), with a line back to it:
-in the browser no two numbered pins overlap, and each line ends on its site.
+screen than a pin is wide at the zoom the map opens at (1366x768: zoom 12; a 390x844
+phone: zoom 11). Each pin that would cover another moves off its site
+(:mod:`siteplan.render._labels`), with a line back to it: in the browser, on a laptop and
+on a phone, no two numbered pins overlap, and each line ends on its site.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from test_phone_layout import _overlap, open_page
 
 import siteplan as sp
 from siteplan.render._labels import _boxes, fit_zoom, web_pixels
-from siteplan.render.score_map import PIN_VIEW
+from siteplan.render.score_map import PIN_VIEW, PIN_VIEWS
 
 pytestmark = pytest.mark.browser
 
@@ -63,17 +64,19 @@ def _crowded(result) -> int:
     return int(np.triu((dx > 0) & (dy > 0), 1).sum())
 
 
+@pytest.mark.parametrize("size", PIN_VIEWS, ids=["desk", "phone"])
 @pytest.mark.parametrize("name", PROFILES)
-def test_numbered_pins_do_not_overlap_at_city_zoom(browser, sample_layers, tmp_path, name):
+def test_numbered_pins_do_not_overlap_at_city_zoom(browser, sample_layers, tmp_path, name,
+                                                   size):
     result = sp.score(sample_layers, name)
     assert _crowded(result) >= 1           # the sample has close sites: the test can fail
     path = tmp_path / f"{name}.html"
     sp.render_map(result, sample_layers, top=10).save(str(path))
-    page, errors = open_page(browser, path, PIN_VIEW)
+    page, errors = open_page(browser, path, size)
     try:
         got = page.evaluate(_PINS)
         (ARTIFACTS / "pins").mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "pins" / f"{name}.png"))
+        page.screenshot(path=str(ARTIFACTS / "pins" / f"{name}-{size[0]}.png"))
         pins = got["pins"]
         assert sorted(int(p["text"]) for p in pins) == list(range(1, 11))
         for i, a in enumerate(pins):

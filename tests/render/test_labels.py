@@ -23,6 +23,15 @@ def test_spread_labels_by_hand():
     assert not spread_labels([[0, 0], [0, 40], [30, 0]], 24, 30).any()
 
 
+def test_spread_labels_fits_every_screen_at_once():
+    # the same two sites at two zooms: 40 px apart at the higher one (no overlap there),
+    # 20 px at the lower one (they overlap): the second label moves so that it fits both
+    alone = spread_labels([[0, 0], [40, 0]], 24, 30)
+    assert not alone.any()
+    both = spread_labels([[[0, 0], [40, 0]], [[0, 0], [20, 0]]], 24, 30)
+    assert both.tolist() == [[0, 0], [0, -32]]
+
+
 def test_fit_zoom_by_hand():
     # at zoom 0 a degree is 256/360 px (and about as much of latitude at the equator):
     # 0.2 degrees are 0.1422 px; 1366 / 0.1422 = 2^13.2, 768 / 0.1422 = 2^12.4: zoom 12
