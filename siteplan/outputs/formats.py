@@ -31,6 +31,7 @@ import pandas as pd
 from .._data import file_sha256
 from .._errors import Problem, SiteplanInputError
 from ..render.qgis import qgis_style_qml, write_qgis_style
+from ..render.words import reasons_text
 from ..scoring.record import Source, attach, maybe_record, record_from_dict
 
 __all__ = ["write_result", "write_geopackage", "read_result", "provenance", "FORMATS",
@@ -209,7 +210,7 @@ def _in_words(result: gpd.GeoDataFrame, data: gpd.GeoDataFrame, lang: str) -> gp
     Made from the facts the result keeps (the status codes, the numbers of
     the broken rules and the profile's constraints, the criteria without a
     value and the rules left out), as the maps and the brief say them; a
-    row without rule numbers keeps its own reason (a held parcel's offer).
+    parcel held by an open offer of the register says which offer holds it.
     """
     from .. import words as _w
 
@@ -218,10 +219,9 @@ def _in_words(result: gpd.GeoDataFrame, data: gpd.GeoDataFrame, lang: str) -> gp
     n = len(result)
     status = result.get("status")
     if "excluded_by" in data:
-        rules = result["excluded_rules"] if "excluded_rules" in result else [""] * n
         cons = list(rec.profile.constraints) if scored else []
-        data["excluded_by"] = _w.reason_words(rules, result["excluded_by"], status, cons,
-                                              lang).to_numpy(dtype=object)
+        said = reasons_text(result, cons, lang).astype(object)
+        data["excluded_by"] = said.to_numpy(dtype=object)
     if status is not None:
         data["status"] = _w.status_words(status, lang).to_numpy(dtype=object)
     if "notes" in data and scored:

@@ -328,13 +328,12 @@ def reasons(frame: pd.DataFrame, info, lang: str) -> pd.Series:
     rule numbers show the reason a parcel was rejected at load (in the
     words of the language around the loader's reason), or (results written
     before the column existed) their ``excluded_by`` text as it is
-    (:func:`siteplan.words.reason_words`).
+    (:func:`siteplan.words.reason_words`); a parcel held by an open offer of the
+    register says which offer holds it.
     """
-    n = len(frame)
-    rules = frame["excluded_rules"] if "excluded_rules" in frame else [""] * n
-    return esc(_words.reason_words(
-        rules, frame.get("excluded_by"), frame.get("status"),
-        info["constraints"] if "excluded_rules" in frame else [], lang))
+    from .words import reasons_text
+
+    return esc(reasons_text(frame, info["constraints"], lang))
 
 
 def sources_text(sources: Mapping[str, object], limit: int = 4) -> str:

@@ -254,6 +254,7 @@ WORDS: dict[str, Any] = {
         "score_then": "Score when offered",
         "new": "made",
         "synthetic": "synthetic sample register",
+        "held": "held by offer {id} to {partner} for {use} ({state} since {date})",
     },
     "values": {
         "layer": {

@@ -257,6 +257,8 @@ WORDS: dict[str, Any] = {
         "score_then": "Skor saat ditawarkan",
         "new": "dibuat",
         "synthetic": "register sampel sintetis",
+        "held": "ditahan oleh penawaran {id} kepada {partner} untuk {use} ({state} sejak "
+        "{date})",
     },
     "values": {
         "layer": {
