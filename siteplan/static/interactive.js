@@ -321,6 +321,9 @@
     var timing = null, scores, order, ranks, shared, counts, cls = new Int16Array(n).fill(-1), bins = [], palette = [];
     var listeners = [], byId = new Map(), shownClasses = data.classes.initial;
     var tie = varints(data.tie);       // each site's place under TIE_RULE
+    // each criterion's measured value of each site, as text ("317 m"): codes into the texts
+    var measured = (data.measured || []).map(function (m) {
+      return m ? {codes: varints(m.codes), values: m.values} : null; });
     var pts = cumsum2(varints(data.pt)), nopt = new Set(data.nopt), mapName = data.map;
     data.ids.forEach(function (id, i) { byId.set(String(id), i); });
 
@@ -360,13 +363,15 @@
         html += "<div class=st>" + tx.stability.replace("{k}", esc(data.top_k))
           .replace("{p}", fmt(data.stab[i] * 100, 0, lang)) + "</div>";
       }
-      html += "<table><tr><th>" + tx.criterion + "<th class=b>" + tx.suitability +
-        "<th class=p>" + tx.points;
+      html += "<table><tr><th>" + tx.criterion + "<th class=v>" + tx.measured +
+        "<th class=b>" + tx.suitability + "<th class=p>" + tx.points;
       for (var j = 0; j < names.length; j++) {
         var pct = fmt(Math.min(Math.max(row[j] || 0, 0), 1) * 100, 0, "en");
         var points = ex.contributions[j];
-        html += "<tr><td>" + esc(data.criteria[j].title) + "<td class=b><i style=width:" + pct +
-          "%></i><td class=p>" + (points < 0 ? "" : "+") + fmt(points, 1, lang);
+        var said = measured[j] ? measured[j].values[measured[j].codes[i]] : "\u2013";
+        html += "<tr><td>" + esc(data.criteria[j].title) + "<td class=v>" + esc(said) +
+          "<td class=b><i style=width:" + pct + "%></i><td class=p>" +
+          (points < 0 ? "" : "+") + fmt(points, 1, lang);
       }
       html += "</table>";
       html += "<div class=m>" + (state.method !== "wlc" ?

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import warnings
 
 import folium
@@ -350,6 +351,11 @@ def test_popup_of_the_best_site_follows_the_method(browser, tmp_path):  # noqa: 
         text = pop.inner_text()
         assert f"Score {st.fmt1(scored.loc[best, 'score'], 1, 'en')}" in text
         assert "rank 1 of 5" in text and best in text
+        # each criterion's measured value beside its points: A is 50 m from the pasar
+        # (150, 50) and 50 m from the arteri (y = -50), as on the static map
+        assert "Measured" in text
+        assert re.search(r"Near a market\s+50 m\s", text) and re.search(r"Road access\s+50 m\s",
+                                                                         text)
         # the points said in plain words; WLC has no base score to name
         assert "Points: how much of the score each criterion brings (its Shapley value)." in text
         assert "every criterion at 0" not in text

@@ -213,6 +213,10 @@ def test_measured_text_from_data_is_escaped(layers):
     assert "<td class=v>&lt;img src=x onerror=alert(1)&gt;<td" in text
     assert "<td class=v>&#123;&#123; 6*7 &#125;&#125;<td" in text
     assert "<img" not in text and "{{ 6*7 }}" not in text
+    # the interactive page carries them as data, written into its popups through esc()
+    page = sp.render_map(res, layers, interactive=True, profile=prof).get_root().render()
+    assert "<img src=x" not in page and "{{ 6*7 }}" not in page
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page
 
 
 def test_everything_is_in_wgs84_and_rounded(result, layers):
