@@ -310,7 +310,7 @@ def _measured(frame: gpd.GeoDataFrame, rows: np.ndarray, prof: Profile,
 def draw(m: folium.Map, plan_: dict[str, Any], *, frame: gpd.GeoDataFrame, status: np.ndarray,
          score: np.ndarray, rank: np.ndarray, g4326: np.ndarray, classes: dict[str, Any],
          p_stab: np.ndarray | None, top_k: int, top: int, work_crs, k: int, colors,
-         precision: int, attribution: str) -> Interactive:
+         precision: int, attribution: str, pin_zooms: list[int] | None = None) -> Interactive:
     """Add the (empty) scored layer and top-sites group to ``m``; the panel to add last.
 
     The shapes, scores and markers are filled in by the page's JavaScript
@@ -383,6 +383,9 @@ def draw(m: folium.Map, plan_: dict[str, Any], *, frame: gpd.GeoDataFrame, statu
                     "palettes": _palettes(k, colors), "initial": len(classes["bins"]),
                     "name": SCHEMES[plan_["scheme"]][lang]},
         "style": dict(st.SCORED), "highlight": dict(st.HIGHLIGHT), "top": int(top),
+        # the zooms the page opens at on a laptop and a phone: the numbered pins are spread
+        # so that none covers another at either (siteplan.render._labels.spread_labels)
+        "pin_zooms": list(pin_zooms or []),
         "toml": toml_text(prof, weights={n: f"\x01w{j}\x01" for j, n in enumerate(names)},
                       method='"\x01method\x01"'),
     }

@@ -252,7 +252,8 @@ def render_map(
         page = ia.draw(m, plan, frame=frame, status=status, score=score, rank=rank,
                        g4326=g4326, classes=classes, p_stab=p_stab, top_k=top_k, top=top,
                        work_crs=work_crs, k=k, colors=colors, precision=precision,
-                       attribution=attribution)
+                       attribution=attribution,
+                       pin_zooms=pin_zooms(_bounds(g4326[np.concatenate([scored, excluded])])))
     else:
         site = st.site_text(frame, scored[:max(n_detail_scored, top)], score, rank, info,
                             lang, n_scored=len(scored), p_stab=p_stab, top_k=top_k)
@@ -270,6 +271,7 @@ def render_map(
         folium.plugins.MiniMap(tile_layer=folium.TileLayer(light),
                                position="bottomright", toggle_display=True,
                                zoom_level_offset=-5).add_to(m)
+    if new_map:                        # both maps open on every drawn site
         bounds = _bounds(g4326[np.concatenate([scored, excluded])])
         if bounds is not None:
             m.fit_bounds(bounds)
@@ -580,16 +582,23 @@ PIN_VIEW = PIN_VIEWS[0]
 _PIN_H = 30          # a pin: its 24 px disc and its tip
 
 
+def pin_zooms(view) -> list[int]:
+    """The zooms a map of bounds ``view`` opens at in the :data:`PIN_VIEWS` windows."""
+    from ._labels import fit_zoom
+
+    return [] if view is None else sorted({fit_zoom(view, *size) for size in PIN_VIEWS})
+
+
 def pin_offsets(pts4326: np.ndarray, widths: np.ndarray, view) -> np.ndarray:
     """Pixel offsets of the numbered pins from their sites, so that none covers another
     at the zoom the map opens at in each of the :data:`PIN_VIEWS` windows (``view``: the
     map's bounds); the best site's pin never moves
     (:func:`siteplan.render._labels.spread_labels`)."""
-    from ._labels import fit_zoom, spread_labels, web_pixels
+    from ._labels import spread_labels, web_pixels
 
     if view is None or not len(pts4326):
         return np.zeros((len(pts4326), 2))
-    zooms = sorted({fit_zoom(view, *size) for size in PIN_VIEWS})
+    zooms = pin_zooms(view)
     px = np.stack([web_pixels(shapely.get_x(pts4326), shapely.get_y(pts4326), z)
                    for z in zooms])
     return spread_labels(px, float(np.max(widths)), _PIN_H)

@@ -28,8 +28,9 @@ _PINS = """() => {
     return {x: r.left, y: r.top, w: r.width, h: r.height, text: el.textContent}; };
   const pins = [...document.querySelectorAll('.sp-rank-icon .sp-rank')].map(box);
   const map = window[Object.keys(window).find(k => k.startsWith('map_'))];
-  const markers = Object.keys(window).filter(k => k.startsWith('marker_')).map(k => window[k])
-    .filter(mk => mk._icon && mk._icon.classList.contains('sp-rank-icon'));
+  const markers = [];
+  map.eachLayer(l => { if (l instanceof L.Marker && l._icon &&
+                           l._icon.classList.contains('sp-rank-icon')) markers.push(l); });
   // each moved pin's line: where its dot is, and where its site is on the screen
   const ends = markers.map(mk => {
     const c = mk._icon.querySelector('.sp-lead circle');
@@ -64,28 +65,39 @@ def _crowded(result) -> int:
     return int(np.triu((dx > 0) & (dy > 0), 1).sum())
 
 
+def _check_pins(got) -> None:
+    pins = got["pins"]
+    assert sorted(int(p["text"]) for p in pins) == list(range(1, 11))
+    for i, a in enumerate(pins):
+        for b in pins[i + 1:]:
+            assert _overlap(a, b) < 1, f"pins {a['text']} and {b['text']} overlap"
+    moved = [e for e in got["ends"] if e is not None]
+    assert moved, "no pin had to move"
+    for e in moved:                       # the line of a moved pin ends on its site
+        assert np.hypot(*np.subtract(e["dot"], e["site"])) < 1.5, e
+
+
+@pytest.mark.parametrize("interactive", [False, True], ids=["static", "interactive"])
 @pytest.mark.parametrize("size", PIN_VIEWS, ids=["desk", "phone"])
 @pytest.mark.parametrize("name", PROFILES)
 def test_numbered_pins_do_not_overlap_at_city_zoom(browser, sample_layers, tmp_path, name,
-                                                   size):
+                                                   size, interactive):
     result = sp.score(sample_layers, name)
     assert _crowded(result) >= 1           # the sample has close sites: the test can fail
     path = tmp_path / f"{name}.html"
-    sp.render_map(result, sample_layers, top=10).save(str(path))
+    sp.render_map(result, sample_layers, top=10, interactive=interactive).save(str(path))
     page, errors = open_page(browser, path, size)
     try:
-        got = page.evaluate(_PINS)
+        _check_pins(page.evaluate(_PINS))
         (ARTIFACTS / "pins").mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "pins" / f"{name}-{size[0]}.png"))
-        pins = got["pins"]
-        assert sorted(int(p["text"]) for p in pins) == list(range(1, 11))
-        for i, a in enumerate(pins):
-            for b in pins[i + 1:]:
-                assert _overlap(a, b) < 1, f"pins {a['text']} and {b['text']} overlap"
-        moved = [e for e in got["ends"] if e is not None]
-        assert moved, "no pin had to move"
-        for e in moved:                       # the line of a moved pin ends on its site
-            assert np.hypot(*np.subtract(e["dot"], e["site"])) < 1.5, e
+        kind = "interactive" if interactive else "static"
+        page.screenshot(path=str(ARTIFACTS / "pins" / f"{name}-{kind}-{size[0]}.png"))
+        if interactive:                   # new weights, a new top ten: spread again
+            crit = sp.record_of(result).profile.criteria
+            page.evaluate("w => siteplan.setWeights(w)",
+                          {c.name: (1.0 if j == 0 else 0.05) for j, c in enumerate(crit)})
+            page.wait_for_timeout(300)
+            _check_pins(page.evaluate(_PINS))
         assert errors == []
     finally:
         page.close()
