@@ -298,7 +298,7 @@ def _measured(frame: gpd.GeoDataFrame, rows: np.ndarray, prof: Profile,
         if col not in frame.columns:
             out.append(None)
             continue
-        said = _w.measured_column(frame[col].iloc[rows].to_numpy(dtype=object),
+        said = _w.measured_column(frame[col].iloc[rows],
                                   unit_of(cr, measured_as.get(cr.name)), lang,
                                   limit=saturation_distance(cr.transform),
                                   column=cr.column or "")

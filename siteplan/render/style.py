@@ -296,7 +296,7 @@ def site_text(frame, rows, score, rank, info, lang, *, n_scored, p_stab, top_k) 
             if col in sub.columns else fmt_fixed(c, 2, lang)
         m_col = f"m_{crit['name']}"
         measured = esc(_words.measured_column(
-            sub[m_col].to_numpy(dtype=object), crit.get("unit") or "value", lang,
+            sub[m_col], crit.get("unit") or "value", lang,
             limit=crit.get("limit"), column=crit.get("column") or "")) \
             if m_col in sub.columns else pd.Series("–", index=range(n), dtype="string")
         rows_html = rows_html + f"<tr><td>{esc1(crit_title(crit, lang))}<td class=v>" + \

@@ -196,8 +196,9 @@ def measured_column(values: Any, unit: str, lang: str, *, limit: float | None = 
                     column: str = "") -> pd.Series:
     """:func:`measured_words` for a column of values, column-wise (not escaped).
 
-    Numbers are formatted once for the column, a text value (an attribute's
-    category) is said in words once per distinct value.
+    Numbers are formatted once for the column; in a column of mixed values
+    each distinct value is looked at once (a text value, an attribute's
+    category, is said in words), never each row.
 
     Examples
     --------
@@ -208,10 +209,24 @@ def measured_column(values: Any, unit: str, lang: str, *, limit: float | None = 
     """
     import numpy as np
 
-    raw = pd.Series(values, dtype=object).reset_index(drop=True)
-    is_num = raw.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(
-        v, bool)).to_numpy(dtype=bool) if len(raw) else np.zeros(0, dtype=bool)
-    x = pd.to_numeric(raw.where(is_num), errors="coerce").to_numpy(dtype=float)
+    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values,
+                                                                             dtype=object)
+    said_as_text = np.zeros(len(arr), dtype=bool)
+    if arr.dtype.kind in "fiu":
+        x = arr.astype(float)
+        texts: np.ndarray = np.zeros(0, dtype=object)
+    else:                      # mixed values: each distinct one looked at once
+        codes, uniques = pd.factorize(pd.Series(arr, dtype=object), use_na_sentinel=True)
+        u = np.asarray(uniques, dtype=object)
+        u_num = np.array([isinstance(v, int | float | np.number) and not isinstance(
+            v, bool | np.bool_) for v in u], dtype=bool)
+        u_x = np.array([float(v) if k else np.nan for v, k in zip(u, u_num, strict=True)],
+                       dtype=float)
+        has = codes >= 0
+        x = np.where(has, u_x[np.where(has, codes, 0)] if len(u) else np.nan, np.nan)
+        said_as_text = has & ~(u_num[np.where(has, codes, 0)] if len(u) else has)
+        texts = np.array([value_word(column, v, lang) for v in u], dtype=object)[
+            codes[said_as_text]] if said_as_text.any() else np.zeros(0, dtype=object)
     word = unit_word(unit, lang)
     if unit == "share":
         out = fmt_fixed(x * 100.0, 1, lang) + "%"
@@ -225,11 +240,8 @@ def measured_column(values: Any, unit: str, lang: str, *, limit: float | None = 
         out = fmt_fixed(x, 0, lang) + " " + word
     shown = f"{fmt1(limit, 0, lang)} {word}".strip() if limit is not None else "∞"
     out = out.where(~np.isinf(x), str(_TABLES[lang]["brief"]["beyond"]).format(d=shown))
-    out = out.where(~np.isnan(x), "–").astype(object)
-    said = raw[~is_num & raw.notna().to_numpy(dtype=bool)]
-    if len(said):          # text values: each distinct one in words
-        names = {v: value_word(column, v, lang) for v in said.astype(str).unique()}
-        out[said.index] = said.astype(str).map(names)
+    out = out.where(~np.isnan(x), "–").to_numpy(dtype=object)
+    out[said_as_text] = texts
     return pd.Series(out, dtype=object)
 
 
