@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -252,6 +253,25 @@ def site_png(layers: Layers, geom: shapely.Geometry, *, rings: Sequence[float],
     return _png(fig)
 
 
+#: the overview's numbered discs: marker area in points² (about 12 pt across)
+_PIN_AREA = 150.0
+
+
+def pin_places(xy: np.ndarray, window: Sequence[float], size_in: Sequence[float]) -> np.ndarray:
+    """Where the overview draws each numbered disc (map units): on its site, or moved
+    off it where it would cover an earlier one (:func:`siteplan.render._labels.spread_labels`,
+    in points on the printed figure ``size_in`` inches wide and high showing ``window``)."""
+    from ..render._labels import spread_labels
+
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    x0, y0, x1, y1 = window
+    per_pt = (x1 - x0) / (size_in[0] * 72.0)          # map units per point (equal aspect)
+    d = math.sqrt(_PIN_AREA)                           # a disc's width in points
+    screen = np.column_stack([(xy[:, 0] - x0) / per_pt, (y1 - xy[:, 1]) / per_pt + d / 2])
+    off = spread_labels(screen, d, d)
+    return xy + np.column_stack([off[:, 0], -off[:, 1]]) * per_pt
+
+
 def overview_png(layers: Layers, geoms: Sequence[shapely.Geometry] | np.ndarray, *, north: str,
                  width_in: float = 6.7, max_height_in: float = 4.6) -> bytes:
     """The city with the chosen sites numbered 1..n (in the order given)."""
@@ -284,9 +304,17 @@ def overview_png(layers: Layers, geoms: Sequence[shapely.Geometry] | np.ndarray,
                        else "#4b5563", linewidth=lw)
     _draw_context(ax, layers, window, parcels=False, zones=(), st=st,
                   road_classes=("arteri", "kolektor"), poi_size=0)
-    for i, (x, y) in enumerate(xy, 1):
-        ax.scatter([x], [y], s=150, color="#111111", edgecolors="white", linewidths=1.2,
-                   zorder=10)
+    from matplotlib.collections import LineCollection
+
+    at = pin_places(xy, (x0, y0, x1, y1), (width_in, height_in))
+    moved = np.any(at != xy, axis=1)
+    if moved.any():             # a line from each moved number back to its site
+        ax.add_collection(LineCollection(list(np.stack([xy[moved], at[moved]], axis=1)),
+                                         colors="#111111", linewidths=0.7, zorder=9))
+        ax.scatter(xy[moved, 0], xy[moved, 1], s=6, color="#111111", zorder=9)
+    ax.scatter(at[:, 0], at[:, 1], s=_PIN_AREA, color="#111111", edgecolors="white",
+               linewidths=1.2, zorder=10)
+    for i, (x, y) in enumerate(at, 1):     # the chosen few sites
         ax.text(x, y, str(i), color="white", fontsize=6.5, fontweight="bold", ha="center",
                 va="center", zorder=11)
     ax.set_xlim(x0, x1)

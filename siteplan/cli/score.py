@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ._common import (
     EXIT_OK,
+    LANGS,
     check_free,
     check_sensitivity_args,
     check_table_suffix,
@@ -34,6 +35,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="override the profile's aggregation method")
     p.add_argument("--out", required=True, type=Path, help="output file")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    p.add_argument("--lang", choices=LANGS, default="id",
+                   help="language of a GeoPackage's words: status, reasons for exclusion, "
+                   "notes, field aliases, legend and description (default: id)")
     sensitivity_options(p)
 
 
@@ -49,7 +53,7 @@ def run(args) -> int:
     layers = layers_from_args(args)
     result = score(layers, prof, method=args.method, missing=missing_from_args(args))
     result = with_sensitivity(result, prof, args)
-    write_result(result, args.out, overwrite=args.overwrite)
+    write_result(result, args.out, overwrite=args.overwrite, lang=args.lang)
     rec = record_of(result)
     say_skipped(args, rec.skipped)
     c = rec.counts

@@ -31,6 +31,7 @@ import pandas as pd
 from .._data import file_sha256
 from .._errors import Problem, SiteplanInputError
 from ..render.qgis import qgis_style_qml, write_qgis_style
+from ..render.words import reasons_text
 from ..scoring.record import Source, attach, maybe_record, record_from_dict
 
 __all__ = ["write_result", "write_geopackage", "read_result", "provenance", "FORMATS",
@@ -200,6 +201,44 @@ def _for_file(result: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+_ROAD_MEASURES = {"network_distance", "travel_time", "network_catchment"}
+
+
+def _in_words(result: gpd.GeoDataFrame, data: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
+    """``data`` with its text for people in ``lang``: ``status``, ``excluded_by``, ``notes``.
+
+    Made from the facts the result keeps (the status codes, the numbers of
+    the broken rules and the profile's constraints, the criteria without a
+    value and the rules left out), as the maps and the brief say them; a
+    parcel held by an open offer of the register says which offer holds it.
+    """
+    from .. import words as _w
+
+    rec = maybe_record(result)
+    scored = rec is not None and getattr(rec, "kind", None) == "score"
+    n = len(result)
+    status = result.get("status")
+    if "excluded_by" in data:
+        cons = list(rec.profile.constraints) if scored else []
+        said = reasons_text(result, cons, lang).astype(object)
+        data["excluded_by"] = said.to_numpy(dtype=object)
+    if status is not None:
+        data["status"] = _w.status_words(status, lang).to_numpy(dtype=object)
+    if "notes" in data and scored:
+        crits = [c for c in rec.profile.criteria if f"m_{c.name}" in result]
+        eligible = (result["eligible"].fillna(False).astype(bool).to_numpy()
+                    if "eligible" in result else result["score"].notna().to_numpy())
+        missing = np.column_stack(
+            [pd.isna(result[f"m_{c.name}"]).to_numpy(dtype=bool) for c in crits]
+        ) if crits else np.zeros((n, 0), dtype=bool)
+        facts = [(c.title.get(lang) or c.title.get("id") or c.title.get("en") or c.name,
+                  c.missing or 0.0,
+                  str(rec.measured_as.get(c.name) or c.measure).split(" ")[0] in _ROAD_MEASURES)
+                 for c in crits]
+        skipped = [(x.kind, x.label(lang), x.reason, x.layer) for x in rec.skipped]
+        data["notes"] = _w.notes_words(missing & eligible[:, None], skipped, facts,
+                                       lang).to_numpy(dtype=object)
+    return data
 
 
 # ------------------------------------------------------------------- formats
@@ -284,9 +323,10 @@ class OutputFormat:
     write: Callable[..., None]
     read: Callable[[Path, str | None], tuple[gpd.GeoDataFrame, str | None]]
     sidecar: bool = False  # provenance in a .provenance.json beside the file
+    in_words: bool = False  # status, reasons and notes in the language (for people)
 
 
-_GPKG = OutputFormat("GeoPackage (styled for QGIS)", _write_gpkg, _read_gpkg)
+_GPKG = OutputFormat("GeoPackage (styled for QGIS)", _write_gpkg, _read_gpkg, in_words=True)
 _GEOJSON = OutputFormat("GeoJSON (EPSG:4326)", _write_geojson, _read_geojson)
 
 #: file extension -> :class:`OutputFormat`; the CLI and the docs read it
@@ -326,8 +366,12 @@ def write_result(result: gpd.GeoDataFrame, path: str | PathLike, *, overwrite: b
     layer
         GeoPackage layer name (default: the profile name).
     lang
-        Language of the GeoPackage's QGIS style: legend labels, field aliases
-        and the layer's description.
+        Language of the GeoPackage for the people who open it: its status,
+        reasons for exclusion and notes (``excluded_by``, ``notes``), its
+        QGIS style's legend labels, its field aliases (in the style and in
+        ``gpkg_data_columns``, which GDAL reads as alternative names) and the
+        layer's description. The other formats keep the result's own codes
+        and texts.
 
     Returns
     -------
@@ -349,6 +393,8 @@ def write_result(result: gpd.GeoDataFrame, path: str | PathLike, *, overwrite: b
     meta = json.dumps(prov, ensure_ascii=False, default=str)
     layer = layer or _layer_name(prov)
     data = _for_file(result)
+    if fmt.in_words:
+        data = _in_words(result, data, lang)
     with atomic_path(target, overwrite=overwrite) as tmp:
         fmt.write(data, tmp, layer=layer, prov=prov, meta=meta, lang=lang)
     if fmt.sidecar:
@@ -366,7 +412,8 @@ def write_geopackage(results: dict[str, gpd.GeoDataFrame], path: str | PathLike,
         for layer, result in results.items():
             prov = provenance(result)
             meta = json.dumps(prov, ensure_ascii=False, default=str)
-            _write_gpkg(_for_file(result), tmp, layer=layer, prov=prov, meta=meta, lang=lang)
+            data = _in_words(result, _for_file(result), lang)
+            _write_gpkg(data, tmp, layer=layer, prov=prov, meta=meta, lang=lang)
     return target
 
 
@@ -407,6 +454,13 @@ def read_result(path: str | PathLike, *, layer: str | None = None) -> gpd.GeoDat
         attach(gdf, rec)
     if "eligible" in gdf.columns:
         gdf["eligible"] = gdf["eligible"].astype(str).str.lower().isin(["true", "1"])
+    if "status" in gdf.columns:   # a GeoPackage says it in words: back to the codes
+        from .. import words as _w
+
+        codes = {str(word): code for lang in _w.LANGS
+                 for code, word in _w.words(lang)["status"].items()}
+        status = gdf["status"].astype("string")
+        gdf["status"] = status.map(codes).fillna(status).astype(object)
     for col in ("rank", "rank_shared"):
         if col in gdf.columns:
             gdf[col] = pd.array(pd.to_numeric(gdf[col], errors="coerce").round(),

@@ -15,7 +15,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from ._core import Register
 
-__all__ = ["take_out", "held_reasons", "HELD_PREFIX"]
+__all__ = ["take_out", "held_reasons", "HELD_PREFIX", "held_words"]
 
 #: the start of ``excluded_by`` for a parcel held by an open offer
 HELD_PREFIX = "held: "
@@ -35,6 +35,52 @@ def held_reasons(register: Register) -> pd.DataFrame:
               + held["state"].astype(str) + " " + day + " (offer "
               + held["offer_id"].astype(str) + ")")
     return held.assign(reason=reason).drop_duplicates("parcel_id").set_index("parcel_id")
+
+
+def held_words(result: pd.DataFrame, lang: str) -> pd.Series:
+    """Why each row is held by an offer, in the language ("" where it is not held).
+
+    Read from the row's ``offer_id``, ``offer_state`` and ``offer_partner`` and
+    the reason :func:`held_reasons` wrote into ``excluded_by`` (its use and
+    date), once per distinct offer: "ditahan oleh penawaran 3 kepada Bank BJB
+    untuk sentra kuliner (ditawarkan sejak 1 Desember 2026)".
+    """
+    from datetime import date
+
+    from ..words import fmt_date, words
+    from .words import state_word
+
+    n = len(result)
+    out = pd.Series([""] * n, dtype=object)
+    if not {"offer_id", "offer_state", "offer_partner", "excluded_by"} <= set(result.columns):
+        return out
+    oid = pd.array(result["offer_id"], dtype="Int64")
+    why = result["excluded_by"].astype("string").fillna("").to_numpy(dtype=object)
+    held = ~pd.isna(oid) & pd.Series(why).str.contains(HELD_PREFIX, regex=False).to_numpy()
+    if not held.any():
+        return out
+    keys = pd.DataFrame({"id": np.asarray(oid[held], dtype=np.int64),
+                         "state": result["offer_state"].astype(str).to_numpy()[held],
+                         "partner": result["offer_partner"].astype(str).to_numpy()[held],
+                         "why": why[held]})
+    offers = keys.drop_duplicates().reset_index(drop=True)
+    said = []
+    for k in offers.itertuples(index=False):        # one per offer: a handful
+        text = str(k.why)[str(k.why).index(HELD_PREFIX):]
+        head = f"{HELD_PREFIX}offered to {k.partner} for "
+        use, _, rest = text[len(head):].rpartition(f", {k.state} ") if text.startswith(
+            head) else ("", "", "")
+        day = rest.split(" (offer", 1)[0]
+        try:
+            when = fmt_date(date.fromisoformat(day), lang)
+        except ValueError:
+            when = day
+        said.append(str(words(lang)["register"]["held"]).format(
+            id=k.id, state=state_word(k.state, lang), partner=k.partner, use=use or "–",
+            date=when))
+    offers["said"] = said
+    out[held] = keys.merge(offers, how="left", on=list(keys.columns))["said"].to_numpy()
+    return out
 
 
 def _row_holder(result: pd.DataFrame, held: pd.DataFrame) -> pd.Series:

@@ -15,13 +15,14 @@ import pandas as pd
 
 from .._errors import Problem, SiteplanInputError
 from ..limits import show
-from ._hold import HELD_PREFIX, held_reasons, take_out
+from ._hold import HELD_PREFIX, held_reasons, held_words, take_out
 from .models import AGREED, BUILT
 
 if TYPE_CHECKING:
     from ._core import Register
 
-__all__ = ["hold_out", "held_reasons", "allocation_args", "existing_for", "HELD_PREFIX"]
+__all__ = ["hold_out", "held_reasons", "held_words", "allocation_args", "existing_for",
+           "HELD_PREFIX"]
 
 
 

@@ -2,8 +2,9 @@
 
 One colour per use, the sites numbered within each use, a popup per site
 with its score for every use (and its member parcels when it is an assembled
-site), a legend with the objective and the gain over the sequential greedy
-plan. Every text from data goes through ``siteplan.render.words.esc``.
+site), a legend with what the plan achieves and how the plan of each use
+choosing in turn compares to it, as a percent. Every text from data goes
+through ``siteplan.render.words.esc``.
 """
 
 from __future__ import annotations
@@ -228,17 +229,35 @@ def _legend(frame, info, uses, title, colour, *, tx, lang, st, extra=()) -> str:
         rows.append(f'<div class=r><i style="background:{colour[use]}"></i>'
                     f"{st.esc1(title[use])} <span class=c>({st.fmt1(n, 0, lang)} "
                     f"{tx['sites']})</span></div>")
-    what = tx[f"objective_{info['objective']}"]
-    dec = 1 if info["objective"] == "score" else 0
-    line = f"{what}: {st.fmt1(info['value'], dec, lang)}"
-    g = info.get("greedy", {}).get("value")
-    if g is not None:
-        line += (f"; {tx['greedy']}: {st.fmt1(g, dec, lang)} ({tx['gain']} "
-                 f"{'+' if info['gain'] >= 0 else ''}{st.fmt1(info['gain'], dec, lang)})")
-    rows.append(f"<div class=n>{line}</div>")
+    rows.append(f"<div class=n>{_plan_words(info, tx, lang, st)}</div>")
     if extra:
         rows.append(f"<details><summary>{tx['context']}</summary>{''.join(extra)}</details>")
     return "".join(rows)
+
+
+def _plan_words(info: Mapping, tx: Mapping[str, str], lang: str, st) -> str:
+    """What the plan achieves, what kind of plan it is, and how the plan of each use
+    choosing in turn compares, as a percent of it: in a partner's words.
+
+    A plan the solver proved optimal is the best possible sharing; one it
+    stopped early is the best found in the time; the sequential plan (asked
+    for, or returned when the solver found none) is said to be one.
+    """
+    dec = 1 if info["objective"] == "score" else 0
+    value = float(info["value"])
+    words = [f"{tx['objective_' + str(info['objective'])]}: {st.fmt1(value, dec, lang)}."]
+    status = str(info.get("status") or "")
+    if status == "greedy" or "greedy plan" in status:
+        words.append(tx["plan_turns"])
+        return " ".join(words)
+    best = status.startswith("optimal")
+    words.append(tx["plan_best" if best else "plan_found"])
+    g = (info.get("greedy") or {}).get("value")
+    if g is not None and value > 0:
+        pct = st.fmt1(100.0 * float(g) / value, 1, lang) + "%"
+        words.append(tx["in_turn_best" if best else "in_turn_found"].format(
+            value=st.fmt1(float(g), dec, lang), pct=pct))
+    return " ".join(words)
 
 
 def _context(m, layers, results, tx, lang, detail) -> list[str]:

@@ -12,7 +12,46 @@ import warnings
 
 import numpy as np
 
-__all__ = ["score_classes"]
+from ..words import fmt1
+
+__all__ = ["score_classes", "class_labels", "ramp", "RDPU_9"]
+
+# ColorBrewer RdPu, 9 classes (light to dark). The score ramp avoids greens
+# and blues, which the green-space and water/constraint layers use.
+RDPU_9 = ("#fff7f3", "#fde0dd", "#fcc5c0", "#fa9fb5", "#f768a1", "#dd3497", "#ae017e",
+          "#7a0177", "#49006a")
+
+
+def ramp(k: int) -> list[str]:
+    """``k`` colours light to dark, skipping RdPu's two near-white shades."""
+    if k <= 0:
+        return []
+    usable = RDPU_9[2:]
+    if k == 1:
+        return [usable[len(usable) // 2 + 1]]
+    idx = np.round(np.linspace(0, len(usable) - 1, k)).astype(int)
+    return [usable[i] for i in idx]
+
+
+def class_labels(low, bins, lang: str, decimals: int = 1) -> list[str]:
+    """Each class's range in the language's numbers, one decimal: ``"9,0 – 14,1"``.
+
+    ``low`` is each class's lowest score (the lowest score, then the bins
+    below), ``bins`` each class's upper bound; a class of one value reads
+    that value. The HTML legend and the QGIS style read the same labels.
+
+    Examples
+    --------
+    >>> class_labels([9.0, 14.1], [14.1, 14.1], "id")
+    ['9,0 – 14,1', '14,1']
+    >>> class_labels([1234.56], [2000.0], "en")
+    ['1,234.6 – 2,000.0']
+    """
+    out = []
+    for lo_v, hi_v in zip(low, bins, strict=True):
+        lo, hi = fmt1(float(lo_v), decimals, lang), fmt1(float(hi_v), decimals, lang)
+        out.append(hi if lo == hi else f"{lo} – {hi}")
+    return out
 
 
 def score_classes(y, scheme: str = "quantiles", k: int = 5) -> tuple[np.ndarray, np.ndarray]:

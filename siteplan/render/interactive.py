@@ -273,17 +273,44 @@ def _words(lang: str, alpha: float) -> dict[str, str]:
 
     tx = st.TEXT[lang]
     keys = ("score", "rank", "of", "rank_shared", "area", "kel", "kec", "criterion",
-            "suitability", "points", "stability", "classes", "method", "legend_criteria")
+            "suitability", "measured", "points", "points_note", "stability", "classes",
+            "method", "legend_criteria")
     words = {k: tx[k] for k in keys}
     words.update({k[3:]: v for k, v in tx.items() if k.startswith("ia_")})
     words["method_owa"] = words["method_owa"].format(alpha=st.fmt1(alpha, 2, lang))
     return words
 
 
+def _measured(frame: gpd.GeoDataFrame, rows: np.ndarray, prof: Profile,
+              lang: str) -> list[dict[str, Any] | None]:
+    """Each criterion's measured values of the sites, as the static popups say them
+    ("317 m"): the distinct texts and each site's code into them (varints)."""
+    from .. import words as _w
+    from ..measures import unit_of
+    from ..methods.transforms import saturation_distance
+    from ..scoring.record import maybe_record
+
+    rec = maybe_record(frame)
+    measured_as = dict(getattr(rec, "measured_as", None) or {})
+    out: list[dict[str, Any] | None] = []
+    for cr in prof.criteria:                   # a handful of criteria
+        col = f"m_{cr.name}"
+        if col not in frame.columns:
+            out.append(None)
+            continue
+        said = _w.measured_column(frame[col].iloc[rows],
+                                  unit_of(cr, measured_as.get(cr.name)), lang,
+                                  limit=saturation_distance(cr.transform),
+                                  column=cr.column or "")
+        codes, uniques = pd.factorize(said)
+        out.append({"codes": _b64(varints(codes)), "values": [str(u) for u in uniques]})
+    return out
+
+
 def draw(m: folium.Map, plan_: dict[str, Any], *, frame: gpd.GeoDataFrame, status: np.ndarray,
          score: np.ndarray, rank: np.ndarray, g4326: np.ndarray, classes: dict[str, Any],
          p_stab: np.ndarray | None, top_k: int, top: int, work_crs, k: int, colors,
-         precision: int, attribution: str) -> Interactive:
+         precision: int, attribution: str, pin_zooms: list[int] | None = None) -> Interactive:
     """Add the (empty) scored layer and top-sites group to ``m``; the panel to add last.
 
     The shapes, scores and markers are filled in by the page's JavaScript
@@ -332,6 +359,7 @@ def draw(m: folium.Map, plan_: dict[str, Any], *, frame: gpd.GeoDataFrame, statu
         if "area_m2" in sub.columns else shapely.area(geoms)
     data = {
         "v": 1, "map": m.get_name(), "lang": lang, "words": _words(lang, prof.owa_alpha),
+        "measured": _measured(frame, rows, prof, lang),
         "seps": {la: list(separators(la)) for la in LANGS},
         "criteria": [{"name": cr.name, "title": cr.label(lang)} for cr in prof.criteria],
         "weights": [float(x) for x in w], "method": prof.method,
@@ -355,6 +383,9 @@ def draw(m: folium.Map, plan_: dict[str, Any], *, frame: gpd.GeoDataFrame, statu
                     "palettes": _palettes(k, colors), "initial": len(classes["bins"]),
                     "name": SCHEMES[plan_["scheme"]][lang]},
         "style": dict(st.SCORED), "highlight": dict(st.HIGHLIGHT), "top": int(top),
+        # the zooms the page opens at on a laptop and a phone: the numbered pins are spread
+        # so that none covers another at either (siteplan.render._labels.spread_labels)
+        "pin_zooms": list(pin_zooms or []),
         "toml": toml_text(prof, weights={n: f"\x01w{j}\x01" for j, n in enumerate(names)},
                       method='"\x01method\x01"'),
     }

@@ -19,13 +19,11 @@ import geopandas as gpd
 import pandas as pd
 
 from .. import words as _w
-from .classes import score_classes
-from .words import fmt1, fmt_int
+from .classes import class_labels, score_classes
+from .classes import ramp as score_ramp
+from .words import fmt_int
 
 __all__ = ["qgis_style_qml", "write_qgis_style"]
-
-_RAMP = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]
-
 
 def _rgb(hex_colour: str) -> str:
     h = hex_colour.lstrip("#")
@@ -61,22 +59,26 @@ def field_aliases(columns, lang: str, titles: Mapping[str, str] | None = None
 
 def qgis_style_qml(scores: pd.Series, *, lang: str = "id", k: int = 5,
                    aliases: Mapping[str, str] | None = None) -> str:
-    """A QGIS rule-based style: score classes (quantiles), excluded parcels in grey, aliases."""
+    """A QGIS rule-based style: score classes, excluded parcels in grey, aliases.
+
+    The classes are the score map's own (:func:`~siteplan.render.classes.score_classes`,
+    quantiles, ``k`` classes, the lowest from the lowest score), with its colours and
+    its legend labels in the language's numbers (``"9,0 – 14,1"``).
+    """
     valid = scores.dropna().to_numpy(dtype=float)
-    bins = list(score_classes(valid, "quantiles", k)[0]) if len(valid) else [100.0]
-    lows = [float(valid.min()) if len(valid) else 0.0, *bins[:-1]]
-    ramp = _RAMP if len(bins) == 5 else [_RAMP[round(i * 4 / max(len(bins) - 1, 1))]
-                                         for i in range(len(bins))]
+    bins = [float(b) for b in score_classes(valid, "quantiles", k)[0]] if len(valid) else []
+    lows = [float(valid.min()), *bins[:-1]] if len(valid) else []
+    ramp = [_rgb(c) for c in score_ramp(len(bins))]
     excluded = _w.words(lang)["qgis"]["excluded"]
     rules = [f'<rule filter="&quot;score&quot; IS NULL" symbol="0" '
              f'label="{escape(excluded)}" key="{{r0}}"/>']
     symbols = [_symbol(0, "200,200,200,120", "130,130,130,255", "b_diagonal")]
-    for i, (lo, hi) in enumerate(zip(lows, bins, strict=True), 1):
+    labels = class_labels(lows, bins, lang)
+    for i, (lo, hi, label) in enumerate(zip(lows, bins, labels, strict=True), 1):
         op = "&gt;=" if i == 1 else "&gt;"
-        label = f"{fmt1(lo, 1, lang)} - {fmt1(hi, 1, lang)}"
-        rules.append(f'<rule filter="&quot;score&quot; {op} {lo:.6g} AND &quot;score&quot; '
-                     f'&lt;= {hi:.6g}" symbol="{i}" label="{escape(label)}" key="{{r{i}}}"/>')
-        symbols.append(_symbol(i, _rgb(ramp[i - 1])))
+        rules.append(f'<rule filter="&quot;score&quot; {op} {lo!r} AND &quot;score&quot; '
+                     f'&lt;= {hi!r}" symbol="{i}" label="{escape(label)}" key="{{r{i}}}"/>')
+        symbols.append(_symbol(i, ramp[i - 1]))
     names = "".join(f'<alias field="{escape(f)}" index="{i}" name="{escape(a)}"/>'
                     for i, (f, a) in enumerate((aliases or {}).items()))
     return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
@@ -85,6 +87,33 @@ def qgis_style_qml(scores: pd.Series, *, lang: str = "id", k: int = 5,
             'forceraster="0"><rules key="{root}">' + "".join(rules) + "</rules><symbols>" +
             "".join(symbols) + "</symbols></renderer-v2>"
             + (f"<aliases>{names}</aliases>" if names else "") + "</qgis>")
+
+
+def _data_columns(con: sqlite3.Connection, layer: str, aliases: Mapping[str, str]) -> None:
+    """Each field's alias in the GeoPackage itself (the schema extension's ``gpkg_data_columns``).
+
+    GDAL (3.7 and later) reads its ``name`` as the field's alternative name,
+    so any GIS reading the file through GDAL shows the alias, not only QGIS
+    with the embedded style.
+    """
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL, "
+        "column_name TEXT NOT NULL, name TEXT, title TEXT, description TEXT, mime_type TEXT, "
+        "constraint_name TEXT, CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name), "
+        "CONSTRAINT fk_gdc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name))")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, "
+        "extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, "
+        "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))")
+    con.execute(   # once per file (a NULL column_name escapes the UNIQUE constraint)
+        "INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, "
+        "scope) SELECT 'gpkg_data_columns', NULL, 'gpkg_schema', "
+        "'http://www.geopackage.org/spec121/#extension_schema', 'read-write' WHERE NOT EXISTS "
+        "(SELECT 1 FROM gpkg_extensions WHERE table_name = 'gpkg_data_columns' AND "
+        "extension_name = 'gpkg_schema')")
+    con.executemany(
+        "INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title) "
+        "VALUES (?, ?, ?, ?)", [(layer, f, a, a) for f, a in aliases.items()])
 
 
 def write_qgis_style(path: Path, layer: str, data: gpd.GeoDataFrame, *, lang: str,
@@ -130,5 +159,6 @@ def write_qgis_style(path: Path, layer: str, data: gpd.GeoDataFrame, *, lang: st
                  tq["style"].format(layer=layer)[:30], qml, tq["description"]))
             con.execute("UPDATE gpkg_contents SET description = ? WHERE table_name = ?",
                         (describe, layer))
+            _data_columns(con, layer, aliases)
     finally:
         con.close()

@@ -252,14 +252,16 @@ def render_map(
         page = ia.draw(m, plan, frame=frame, status=status, score=score, rank=rank,
                        g4326=g4326, classes=classes, p_stab=p_stab, top_k=top_k, top=top,
                        work_crs=work_crs, k=k, colors=colors, precision=precision,
-                       attribution=attribution)
+                       attribution=attribution,
+                       pin_zooms=pin_zooms(_bounds(g4326[np.concatenate([scored, excluded])])))
     else:
         site = st.site_text(frame, scored[:max(n_detail_scored, top)], score, rank, info,
                             lang, n_scored=len(scored), p_stab=p_stab, top_k=top_k)
         _add_scored(cv, scored, g4326, classes, site, n_detail_scored, detail=detail,
                     attribution=attribution)
         if len(top_rows):
-            _add_top(cv, frame, top_rows, rank, site)
+            _add_top(cv, frame, top_rows, rank, site,
+                     view=_bounds(g4326[np.concatenate([scored, excluded])]))
     legend = st.legend_html(classes, info, lang, n_excluded=len(excluded),
                             n_top=len(top_rows), scheme=scheme, extra=legend_extra)
     st.HtmlControl(legend, position="bottomleft", class_name="sp-box sp-legend",
@@ -269,6 +271,7 @@ def render_map(
         folium.plugins.MiniMap(tile_layer=folium.TileLayer(light),
                                position="bottomright", toggle_display=True,
                                zoom_level_offset=-5).add_to(m)
+    if new_map:                        # both maps open on every drawn site
         bounds = _bounds(g4326[np.concatenate([scored, excluded])])
         if bounds is not None:
             m.fit_bounds(bounds)
@@ -353,7 +356,9 @@ def _context_selection(context, where: str, problems: list[Problem]) -> tuple[st
 
 def _info(result: gpd.GeoDataFrame, layers) -> dict[str, Any]:
     """What the map says about the result: from its record, else from its columns."""
+    from ..measures import unit_of
     from ..methods.constraints import constraint_label
+    from ..methods.transforms import saturation_distance
     from ..scoring.record import maybe_record
 
     rec = maybe_record(result)
@@ -375,7 +380,9 @@ def _info(result: gpd.GeoDataFrame, layers) -> dict[str, Any]:
     prof = rec.profile
     return {
         **common, "title": dict(prof.title), "profile": prof.name, "method": prof.method,
-        "criteria": [{"name": c.name, "title": dict(c.title), "weight": c.weight}
+        "criteria": [{"name": c.name, "title": dict(c.title), "weight": c.weight,
+                      "unit": unit_of(c, rec.measured_as.get(c.name)),
+                      "limit": saturation_distance(c.transform), "column": c.column or ""}
                      for c in prof.criteria if f"c_{c.name}" in result.columns],
         "constraints": [dict(c, label=constraint_label(c)) for c in prof.constraints],
         "top_k": rec.top_k, "skipped": list(rec.skipped),
@@ -569,22 +576,64 @@ def _merge(geoms: np.ndarray, keys) -> tuple[np.ndarray, list, list[int]]:
     return multi[present], [uniq[i] for i in present], [int(counts[i]) for i in present]
 
 
-def _add_top(cv: _Canvas, frame, rows, rank, site) -> None:
-    """A numbered pin on each of the best sites ``rows``."""
+#: the windows the numbered pins are spread for, in pixels: a laptop and a phone
+PIN_VIEWS = ((1366, 768), (390, 844))
+PIN_VIEW = PIN_VIEWS[0]
+_PIN_H = 30          # a pin: its 24 px disc and its tip
+
+
+def pin_zooms(view) -> list[int]:
+    """The zooms a map of bounds ``view`` opens at in the :data:`PIN_VIEWS` windows."""
+    from ._labels import fit_zoom
+
+    return [] if view is None else sorted({fit_zoom(view, *size) for size in PIN_VIEWS})
+
+
+def pin_offsets(pts4326: np.ndarray, widths: np.ndarray, view) -> np.ndarray:
+    """Pixel offsets of the numbered pins from their sites, so that none covers another
+    at the zoom the map opens at in each of the :data:`PIN_VIEWS` windows (``view``: the
+    map's bounds); the best site's pin never moves
+    (:func:`siteplan.render._labels.spread_labels`)."""
+    from ._labels import spread_labels, web_pixels
+
+    if view is None or not len(pts4326):
+        return np.zeros((len(pts4326), 2))
+    zooms = pin_zooms(view)
+    px = np.stack([web_pixels(shapely.get_x(pts4326), shapely.get_y(pts4326), z)
+                   for z in zooms])
+    return spread_labels(px, float(np.max(widths)), _PIN_H)
+
+
+def _pin_html(label: str, width: int, dx: float, dy: float) -> str:
+    """A numbered disc; moved off its site (dx, dy pixels), a thin line leads back to it."""
+    if dx == 0 and dy == 0:
+        return f'<div class="sp-rank" style="width:{width}px">{label}</div>'
+    sx, sy = width // 2 - dx, _PIN_H - dy         # the site, in the icon's own pixels
+    return (f'<svg class="sp-lead" width="1" height="1"><line x1="{width // 2}" y1="12" '
+            f'x2="{sx:g}" y2="{sy:g}" stroke="#1f1f1f" stroke-width="1.5"/><circle '
+            f'cx="{sx:g}" cy="{sy:g}" r="3" fill="#1f1f1f" stroke="#fff" stroke-width="1"/>'
+            f'</svg><div class="sp-rank sp-moved" style="width:{width}px">{label}</div>')
+
+
+def _add_top(cv: _Canvas, frame, rows, rank, site, view=None) -> None:
+    """A numbered pin on each of the best sites ``rows``, spread where sites are close."""
     m, work_crs = cv.m, cv.work_crs
     tx = st.TEXT[cv.lang]
     pts = shapely.point_on_surface(np.asarray(frame.geometry.array, dtype=object)[rows])
     pts = np.asarray(gpd.GeoSeries(pts, crs=work_crs).to_crs(4326).array, dtype=object)
+    labels = [str(int(r)) for r in rank[rows]]
+    widths = np.array([max(24, 10 + 7 * len(label)) for label in labels])
+    moves = pin_offsets(pts, widths, view)
     group = folium.FeatureGroup(name=tx["top_layer"].format(n=len(rows)))
     # one marker per numbered site: a loop over at most ``top`` sites, not over rows
-    for i, (pt, r) in enumerate(zip(pts, rank[rows], strict=True)):
-        label = str(int(r))
-        width = max(24, 10 + 7 * len(label))
-        folium.Marker(            # a numbered pin whose tip is on the site
+    for i, (pt, label) in enumerate(zip(pts, labels, strict=True)):
+        width = int(widths[i])
+        dx, dy = (float(v) for v in moves[i])
+        folium.Marker(            # a numbered pin whose tip (or line) is on the site
             [round(pt.y, 6), round(pt.x, 6)],
-            icon=folium.DivIcon(html=f'<div class="sp-rank" style="width:{width}px">'
-                                f"{label}</div>", icon_size=(width, 30),
-                                icon_anchor=(width // 2, 30), popup_anchor=(0, -28),
+            icon=folium.DivIcon(html=_pin_html(label, width, dx, dy), icon_size=(width, 30),
+                                icon_anchor=(round(width // 2 - dx), round(_PIN_H - dy)),
+                                popup_anchor=(round(dx), round(dy) - 28),
                                 class_name="sp-rank-icon"),
             tooltip=folium.Tooltip(str(site["tip"].iloc[i]), sticky=False),
             popup=folium.Popup(str(site["pop"].iloc[i]), max_width=380),

@@ -25,6 +25,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from .. import words as _words
+from . import classes as _classes
 from .words import (  # noqa: F401
     CONTROL_CHARS,
     LANGS,
@@ -48,21 +49,9 @@ SCHEMES = {scheme: {lang: _words.words(lang)["schemes"][scheme] for lang in LANG
 # values of the canonical layer schemas, translated for display
 # ------------------------------------------------------------------ colours
 
-# ColorBrewer RdPu, 9 classes (light to dark). The score ramp avoids greens
-# and blues, which the green-space and water/constraint layers use.
-RDPU_9 = ("#fff7f3", "#fde0dd", "#fcc5c0", "#fa9fb5", "#f768a1", "#dd3497", "#ae017e",
-          "#7a0177", "#49006a")
-
-
-def ramp(k: int) -> list[str]:
-    """``k`` colours light to dark, skipping RdPu's two near-white shades."""
-    if k <= 0:
-        return []
-    usable = RDPU_9[2:]
-    if k == 1:
-        return [usable[len(usable) // 2 + 1]]
-    idx = np.round(np.linspace(0, len(usable) - 1, k)).astype(int)
-    return [usable[i] for i in idx]
+# the score ramp (ColorBrewer RdPu) lives beside the classes, shared with the QGIS style
+RDPU_9 = _classes.RDPU_9
+ramp = _classes.ramp
 
 
 def darker(color: str, factor: float = 0.6) -> str:
@@ -127,6 +116,8 @@ details[open]>.sp-fold{margin-bottom:3px}
 .sp-legend .sp-rank{display:inline-block;width:18px;height:18px;font-size:10px;
  line-height:14px;flex:none}
 .sp-rank-icon{background:none;border:none}
+.sp-rank-icon .sp-moved::after{display:none}
+.sp-lead{position:absolute;left:0;top:0;overflow:visible;pointer-events:none}
 .sp-pop{font:12px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;min-width:230px}
 .sp-pop h4{margin:0 0 2px;font-size:14px;font-weight:700}
 .sp-pop .m{color:#555}
@@ -136,10 +127,11 @@ details[open]>.sp-fold{margin-bottom:3px}
 .sp-pop th{text-align:left;font-weight:600;color:#555;border-bottom:1px solid #ddd;
  padding:1px 3px}
 .sp-pop td{padding:1px 3px;vertical-align:middle}
-.sp-pop td:nth-child(2){width:38%;background:linear-gradient(#ececec,#ececec) no-repeat
+.sp-pop td.b{width:30%;background:linear-gradient(#ececec,#ececec) no-repeat
  center/100% 9px}
 .sp-pop td i{display:block;height:9px;background:#ae017e;border-radius:2px}
-.sp-pop td:nth-child(3){text-align:right;white-space:nowrap}
+.sp-pop .p,.sp-pop .v{text-align:right;white-space:nowrap}
+.sp-pop td.v{color:#333}
 @media (max-width:600px){
  .leaflet-control-minimap{display:none}
  .leaflet-control-attribution{max-width:58vw;font-size:9px;line-height:1.25;max-height:3.8em;
@@ -148,6 +140,8 @@ details[open]>.sp-fold{margin-bottom:3px}
  .sp-title{max-width:50vw}
  .sp-title .t1{font-size:14px}
  .sp-legend{max-height:34vh}
+ .sp-pop{min-width:0;max-width:calc(100vw - 90px)}
+ .sp-pop td.b{width:18%}
 }
 """
 
@@ -291,7 +285,8 @@ def site_text(frame, rows, score, rank, info, lang, *, n_scored, p_stab, top_k) 
     area = pd.to_numeric(sub["area_m2"], errors="coerce").to_numpy(float) \
         if "area_m2" in sub.columns else shapely.area(np.asarray(sub.geometry.array))
     area_s = fmt_int(area, lang) + " m² (" + fmt_fixed(area / 1e4, 2, lang) + " ha)"
-    bars = f"<table><tr><th>{tx['criterion']}<th>{tx['suitability']}<th>{tx['points']}"
+    bars = (f"<table><tr><th>{tx['criterion']}<th class=v>{tx['measured']}"
+            f"<th class=b>{tx['suitability']}<th class=p>{tx['points']}")
     rows_html = pd.Series(bars, index=range(n), dtype="string")
     for crit in info["criteria"]:
         c = pd.to_numeric(sub[f"c_{crit['name']}"], errors="coerce").to_numpy(float)
@@ -299,9 +294,14 @@ def site_text(frame, rows, score, rank, info, lang, *, n_scored, p_stab, top_k) 
         col = f"contrib_{crit['name']}"
         pts = "+" + fmt_fixed(pd.to_numeric(sub[col], errors="coerce"), 1, lang) \
             if col in sub.columns else fmt_fixed(c, 2, lang)
-        rows_html = rows_html + f"<tr><td>{esc1(crit_title(crit, lang))}" + \
-            "<td><i style=width:" + pct + "%></i><td>" + pts
-    rows_html = rows_html + "</table>"
+        m_col = f"m_{crit['name']}"
+        measured = esc(_words.measured_column(
+            sub[m_col], crit.get("unit") or "value", lang,
+            limit=crit.get("limit"), column=crit.get("column") or "")) \
+            if m_col in sub.columns else pd.Series("–", index=range(n), dtype="string")
+        rows_html = rows_html + f"<tr><td>{esc1(crit_title(crit, lang))}<td class=v>" + \
+            measured + "<td class=b><i style=width:" + pct + "%></i><td class=p>" + pts
+    rows_html = rows_html + "</table><div class=m>" + tx["points_note"] + "</div>"
     stab = empty
     if p_stab is not None:
         p = p_stab[rows]
@@ -327,26 +327,13 @@ def reasons(frame: pd.DataFrame, info, lang: str) -> pd.Series:
     rules in the profile), each shown by its constraint's title; rows without
     rule numbers show the reason a parcel was rejected at load (in the
     words of the language around the loader's reason), or (results written
-    before the column existed) their ``excluded_by`` text as it is.
+    before the column existed) their ``excluded_by`` text as it is
+    (:func:`siteplan.words.reason_words`); a parcel held by an open offer of the
+    register says which offer holds it.
     """
-    plain = text(frame["excluded_by"]) if "excluded_by" in frame else \
-        pd.Series("", index=range(len(frame)), dtype="string")
-    if "status" in frame:   # rejected at load: the reason given then, after the words
-        status = text(frame["status"])
-        why = plain.str.replace(r"^rejected: ", "", regex=True)
-        said = _words.words(lang)["rules"]["rejected"]
-        head, _, tail = said.partition("{reason}")
-        plain = plain.where(status != "rejected", head + why + tail)
-    if "excluded_rules" not in frame or not len(frame) or not info["constraints"]:
-        return esc(plain)  # no rule numbers, or no profile to name them by
-    titles = {str(i): _words.rule_text(con, lang)
-              for i, con in enumerate(info["constraints"], 1)}
-    ids = text(frame["excluded_rules"])
-    parts = ids.str.split(";").explode()
-    named = parts.map(titles).astype("string").fillna(parts)
-    joined = named[parts != ""].groupby(level=0).agg("; ".join)
-    shown = joined.reindex(ids.index).astype("string")
-    return esc(shown.where(ids != "", plain))
+    from .words import reasons_text
+
+    return esc(reasons_text(frame, info["constraints"], lang))
 
 
 def sources_text(sources: Mapping[str, object], limit: int = 4) -> str:
@@ -418,10 +405,9 @@ def legend_html(classes, info, lang, *, n_excluded, n_top, scheme, extra) -> str
     """The score map's legend: score classes and counts, excluded and top sites, criteria."""
     tx = TEXT[lang]
     out = [f"<div class=h>{tx['legend_title']}</div>"]
+    ranges = _classes.class_labels(classes["low"], classes["bins"], lang)
     for i in reversed(range(len(classes["bins"]))):
-        lo = fmt1(classes["low"][i], 1, lang)
-        hi = fmt1(classes["bins"][i], 1, lang)
-        rng = hi if lo == hi else f"{lo} – {hi}"
+        rng = ranges[i]
         out.append(f'<div class=r><i style="background:{esc1(classes["colors"][i])}"></i>'
                    f'{rng} <span class=c>({fmt1(classes["counts"][i], 0, lang)})</span>'
                    "</div>")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from .. import words as _w
@@ -49,3 +50,22 @@ def value_names(values: pd.Series, column: str, lang: str) -> pd.Series:
     key = text(values).str.lower()
     shown = key.map(table)
     return shown.astype("string").fillna(text(values).str.replace("_", " ", regex=False))
+
+
+def reasons_text(frame: pd.DataFrame, constraints, lang: str) -> pd.Series:
+    """Why each row is excluded, in words (not escaped): the rules it breaks
+    (:func:`siteplan.words.reason_words`), and the open offer of the register that
+    holds it (:func:`siteplan.register.use.held_words`), after them."""
+    n = len(frame)
+    rules = frame["excluded_rules"] if "excluded_rules" in frame else pd.Series([""] * n)
+    said = _w.reason_words(rules, frame.get("excluded_by"), frame.get("status"),
+                           constraints if "excluded_rules" in frame else [], lang)
+    if "offer_id" not in frame:
+        return said
+    from ..register.use import held_words
+
+    held = held_words(frame, lang)
+    by_rule = (text(rules) != "").to_numpy()
+    mine = (held != "").to_numpy()
+    return pd.Series(np.where(mine & by_rule, said + "; " + held, np.where(mine, held, said)),
+                     dtype="string")

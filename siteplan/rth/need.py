@@ -63,7 +63,8 @@ LEVELS = ("kelurahan", "kecamatan", "kota")
 PARK_TYPES = ("taman", "hutan_kota", "lapangan")
 #: The order in which green-space types claim overlapping area.
 TYPE_ORDER = ("taman", "hutan_kota", "lapangan", "pemakaman", "jalur_hijau", "sempadan")
-#: Class breaks of the map (share of the unit's area that is public RTH).
+#: The shares the standards speak of (of the unit's area): 20 % public and 30 % total
+#: RTH (UU 26/2007) among them. The map classes on the data (``render.rth_map``).
 SHARE_BREAKS = (0.0, 0.05, 0.10, 0.20, 0.30, 1.0)
 _NORM_COLUMNS = ("kind", "type", "population_served", "min_area_m2", "m2_per_person",
                  "reach_m", "share", "source")

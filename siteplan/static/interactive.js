@@ -321,6 +321,9 @@
     var timing = null, scores, order, ranks, shared, counts, cls = new Int16Array(n).fill(-1), bins = [], palette = [];
     var listeners = [], byId = new Map(), shownClasses = data.classes.initial;
     var tie = varints(data.tie);       // each site's place under TIE_RULE
+    // each criterion's measured value of each site, as text ("317 m"): codes into the texts
+    var measured = (data.measured || []).map(function (m) {
+      return m ? {codes: varints(m.codes), values: m.values} : null; });
     var pts = cumsum2(varints(data.pt)), nopt = new Set(data.nopt), mapName = data.map;
     data.ids.forEach(function (id, i) { byId.set(String(id), i); });
 
@@ -360,17 +363,19 @@
         html += "<div class=st>" + tx.stability.replace("{k}", esc(data.top_k))
           .replace("{p}", fmt(data.stab[i] * 100, 0, lang)) + "</div>";
       }
-      html += "<table><tr><th>" + tx.criterion + "<th>" + tx.suitability + "<th>" + tx.points;
+      html += "<table><tr><th>" + tx.criterion + "<th class=v>" + tx.measured +
+        "<th class=b>" + tx.suitability + "<th class=p>" + tx.points;
       for (var j = 0; j < names.length; j++) {
         var pct = fmt(Math.min(Math.max(row[j] || 0, 0), 1) * 100, 0, "en");
         var points = ex.contributions[j];
-        html += "<tr><td>" + esc(data.criteria[j].title) + "<td><i style=width:" + pct +
-          "%></i><td>" + (points < 0 ? "" : "+") + fmt(points, 1, lang);
+        var said = measured[j] ? measured[j].values[measured[j].codes[i]] : "\u2013";
+        html += "<tr><td>" + esc(data.criteria[j].title) + "<td class=v>" + esc(said) +
+          "<td class=b><i style=width:" + pct + "%></i><td class=p>" +
+          (points < 0 ? "" : "+") + fmt(points, 1, lang);
       }
       html += "</table>";
-      if (state.method !== "wlc") {
-        html += "<div class=m>" + tx.shapley.replace("{base}", fmt(ex.base, 1, lang)) + "</div>";
-      }
+      html += "<div class=m>" + (state.method !== "wlc" ?
+        tx.shapley.replace("{base}", fmt(ex.base, 1, lang)) : tx.points_note) + "</div>";
       return html + "</div>";
     }
 
@@ -404,12 +409,53 @@
 
     var pinned = new Map();            // site -> its numbered marker, kept while in the top
 
-    function icon(i) {
+    function icon(i, off) {           // off: the pin's offset from its site, in pixels
       var text = String(ranks[i]), width = Math.max(24, 10 + 7 * text.length);
-      return L.divIcon({
-        html: '<div class="sp-rank" style="width:' + width + 'px">' + text + "</div>",
-        iconSize: [width, 30], iconAnchor: [Math.floor(width / 2), 30],
-        popupAnchor: [0, -28], className: "sp-rank-icon"});
+      var dx = off[0], dy = off[1], half = Math.floor(width / 2), html;
+      if (dx === 0 && dy === 0) {
+        html = '<div class="sp-rank" style="width:' + width + 'px">' + text + "</div>";
+      } else {                         // moved: a thin line leads back to the site
+        var sx = half - dx, sy = 30 - dy;
+        html = '<svg class="sp-lead" width="1" height="1"><line x1="' + half + '" y1="12" x2="' +
+          sx + '" y2="' + sy + '" stroke="#1f1f1f" stroke-width="1.5"/><circle cx="' + sx +
+          '" cy="' + sy + '" r="3" fill="#1f1f1f" stroke="#fff" stroke-width="1"/></svg>' +
+          '<div class="sp-rank sp-moved" style="width:' + width + 'px">' + text + "</div>";
+      }
+      return L.divIcon({html: html, iconSize: [width, 30], iconAnchor: [half - dx, 30 - dy],
+                        popupAnchor: [dx, dy - 28], className: "sp-rank-icon"});
+    }
+
+    // where each numbered pin goes, best first: on its site, or at the first place around
+    // it (up, up right, up left, right, left, down right, down left, down; then a step
+    // further) that covers no pin placed before it at any of the page's opening zooms;
+    // siteplan.render._labels.spread_labels, step for step
+    var DIRECTIONS = [[0, -1], [1, -1], [-1, -1], [1, 0], [-1, 0], [1, 1], [-1, 1], [0, 1]];
+    function spread(sites, w, h) {
+      var gap = 2, bw = w + gap, bh = h + gap, cands = [[0, 0]], zooms = data.pin_zooms;
+      for (var k = 1; k <= 4; k++) {
+        DIRECTIONS.forEach(function (d) { cands.push([d[0] * bw * k, d[1] * bh * k]); });
+      }
+      var screens = zooms.map(function (z) {
+        return sites.map(function (i) { return map.project(point(i), z); }); });
+      var placed = zooms.map(function () { return []; }), out = [];
+      sites.forEach(function (_, i) {
+        var pick = 0, least = Infinity, boxes = [];
+        for (var c = 0; c < cands.length; c++) {
+          var cost = 0, bs = screens.map(function (scr) {
+            var x = scr[i].x + cands[c][0], y = scr[i].y + cands[c][1];
+            return [x - bw / 2, y - bh, x + bw / 2, y]; });
+          bs.forEach(function (b, z) {
+            placed[z].forEach(function (p) {
+              cost += Math.max(Math.min(b[2], p[2]) - Math.max(b[0], p[0]), 0) *
+                Math.max(Math.min(b[3], p[3]) - Math.max(b[1], p[1]), 0); });
+          });
+          if (cost <= 0) { pick = c; boxes = bs; break; }
+          if (cost < least) { least = cost; pick = c; boxes = bs; }
+        }
+        boxes.forEach(function (b, z) { placed[z].push(b); });
+        out.push(cands[pick]);
+      });
+      return out;
     }
 
     function drawMarkers() {          // the top sites numbered; an open popup stays open
@@ -420,19 +466,23 @@
       pinned.forEach(function (mk, i) {
         if (!keep.has(i)) { markers.removeLayer(mk); pinned.delete(i); }
       });
+      var sites = Array.from(keep), widest = 24;
+      sites.forEach(function (i) { widest = Math.max(widest, 10 + 7 * String(ranks[i]).length); });
+      var offsets = spread(sites, widest, 30), at = new Map();
+      sites.forEach(function (i, k) { at.set(i, offsets[k]); });
       keep.forEach(function (i) {
-        var mk = pinned.get(i);
+        var mk = pinned.get(i), off = at.get(i), key = ranks[i] + ":" + off.join(",");
         if (mk) {
-          if (mk.shownRank !== ranks[i]) mk.setIcon(icon(i));
+          if (mk.shownKey !== key) mk.setIcon(icon(i, off));
         } else {
-          mk = L.marker(point(i), {icon: icon(i)});
+          mk = L.marker(point(i), {icon: icon(i, off)});
           mk.siteIndex = i;
           mk.bindTooltip(tooltip.bind(null, i));
           mk.bindPopup(popup.bind(null, i), {maxWidth: 380});
           pinned.set(i, mk);
           markers.addLayer(mk);
         }
-        mk.shownRank = ranks[i];
+        mk.shownKey = key;
       });
     }
 

@@ -30,8 +30,10 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+import pandas as pd
 
 from ._escape import CONTROL_CHARS, esc, esc1, json_data, text
 from ._numbers import coords_plain, fmt1, fmt_date, fmt_fixed, fmt_int, num, plain_number
@@ -41,7 +43,8 @@ __all__ = ["LANGS", "Lang", "words", "check_lang", "separators", "esc", "esc1", 
            "text", "CONTROL_CHARS", "fmt_int", "fmt_fixed", "fmt1", "num", "fmt_date",
            "coords_plain", "plain_number", "value_word", "unit_word", "rule_text",
            "distance_words", "key_paths", "section", "measured_words", "source_text",
-           "skip_words", "notes_text"]
+           "skip_words", "notes_text", "reason_words", "notes_words", "status_words",
+           "measured_column"]
 
 
 
@@ -189,6 +192,59 @@ def measured_words(value: object, unit: str, lang: str, *, limit: float | None =
     return f"{fmt1(x, 0, lang)} {word}"
 
 
+def measured_column(values: Any, unit: str, lang: str, *, limit: float | None = None,
+                    column: str = "") -> pd.Series:
+    """:func:`measured_words` for a column of values, column-wise (not escaped).
+
+    Numbers are formatted once for the column; in a column of mixed values
+    each distinct value is looked at once (a text value, an attribute's
+    category, is said in words), never each row.
+
+    Examples
+    --------
+    >>> list(measured_column([320.4, float("inf"), None], "m", "id", limit=2000))
+    ['320 m', 'lebih dari 2.000 m', '–']
+    >>> list(measured_column([0.253, 1.0], "share", "en"))
+    ['25.3%', '100.0%']
+    """
+    import numpy as np
+
+    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values,
+                                                                             dtype=object)
+    said_as_text = np.zeros(len(arr), dtype=bool)
+    if arr.dtype.kind in "fiu":
+        x = arr.astype(float)
+        texts: np.ndarray = np.zeros(0, dtype=object)
+    else:                      # mixed values: each distinct one looked at once
+        codes, uniques = pd.factorize(pd.Series(arr, dtype=object), use_na_sentinel=True)
+        u = np.asarray(uniques, dtype=object)
+        u_num = np.array([isinstance(v, int | float | np.number) and not isinstance(
+            v, bool | np.bool_) for v in u], dtype=bool)
+        u_x = np.array([float(v) if k else np.nan for v, k in zip(u, u_num, strict=True)],
+                       dtype=float)
+        has = codes >= 0
+        x = np.where(has, u_x[np.where(has, codes, 0)] if len(u) else np.nan, np.nan)
+        said_as_text = has & ~(u_num[np.where(has, codes, 0)] if len(u) else has)
+        texts = np.array([value_word(column, v, lang) for v in u], dtype=object)[
+            codes[said_as_text]] if said_as_text.any() else np.zeros(0, dtype=object)
+    word = unit_word(unit, lang)
+    if unit == "share":
+        out = fmt_fixed(x * 100.0, 1, lang) + "%"
+    elif unit in {"%", "°"}:
+        out = fmt_fixed(x, 1, lang) + word
+    elif unit == "min":
+        out = fmt_fixed(x, 1, lang) + " " + word
+    elif not word:
+        out = fmt_fixed(x, 2, lang)
+    else:
+        out = fmt_fixed(x, 0, lang) + " " + word
+    shown = f"{fmt1(limit, 0, lang)} {word}".strip() if limit is not None else "∞"
+    out = out.where(~np.isinf(x), str(_TABLES[lang]["brief"]["beyond"]).format(d=shown))
+    out = out.where(~np.isnan(x), "–").to_numpy(dtype=object)
+    out[said_as_text] = texts
+    return pd.Series(out, dtype=object)
+
+
 def source_text(source: object, lang: str) -> str:
     """A profile's ``source`` in the language: plain text as it is, or its ``lang`` entry.
 
@@ -232,3 +288,79 @@ def notes_text(skipped: Any, missing: Any, lang: str) -> str:
         title=title, fill=plain_number(float(fill), 2).replace(".", separators(lang)[1]))
         for title, fill, road in missing]
     return "; ".join(parts)
+
+
+def reason_words(excluded_rules: Any, excluded_by: Any, status: Any,
+                 constraints: Sequence[Mapping[str, Any]], lang: str) -> pd.Series:
+    """Why each row is excluded, in words (not escaped), column-wise.
+
+    ``excluded_rules`` holds the numbers of the broken rules (``"1;3"``), each
+    named by its constraint (:func:`rule_text`); a row without numbers keeps
+    its ``excluded_by`` text, and a parcel rejected when the data were read
+    (``status`` ``"rejected"``, ``excluded_by`` ``"rejected: <reason>"``)
+    reads the loader's reason inside the language's words. ``status`` and
+    ``excluded_by`` may be ``None`` (no such column).
+
+    Examples
+    --------
+    >>> cons = [{"type": "min_area", "value": 1000}, {"type": "outside", "layer": "sawah"}]
+    >>> list(reason_words(["1;2", "", ""], ["", "", "rejected: no geometry"],
+    ...                   ["excluded", "scored", "rejected"], cons, "id"))
+    ['luas kurang dari 1.000 m²; di sawah (LP2B)', '', 'ditolak saat data dibaca: no geometry']
+    """
+    ids = text(excluded_rules)
+    n = len(ids)
+    plain = text(excluded_by) if excluded_by is not None else pd.Series(
+        "", index=range(n), dtype="string")
+    if status is not None:
+        rejected = (text(status) == "rejected") & plain.str.startswith("rejected: ")
+        head, _, tail = str(_TABLES[lang]["rules"]["rejected"]).partition("{reason}")
+        plain = plain.where(~rejected, head + plain.str.slice(len("rejected: ")) + tail)
+    if not n or not constraints:
+        return plain
+    titles = {str(i): rule_text(con, lang) for i, con in enumerate(constraints, 1)}
+    parts = ids.str.split(";").explode()
+    named = parts.map(titles).astype("string").fillna(parts)
+    joined = named[parts != ""].groupby(level=0).agg("; ".join)
+    shown = joined.reindex(ids.index).astype("string")
+    return shown.where(ids != "", plain)
+
+
+def notes_words(missing: Any, skipped: Sequence[tuple], criteria: Sequence[tuple],
+                lang: str) -> pd.Series:
+    """Each row's notes in words (not escaped), column-wise: :func:`notes_text` per row.
+
+    ``missing`` is one row per parcel, one column per criterion: True where
+    the parcel was scored without a value for it; ``criteria`` gives each
+    column's ``(title, fill, by_road)`` and ``skipped`` the rules left out
+    (the same for every row). The words are made once per distinct pattern
+    of missing values, not once per row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> list(notes_words(np.array([[False], [True]]), [], [("Dekat pasar", 0.0, False)], "en"))
+    ['', 'Dekat pasar: no value, counted as 0']
+    """
+    import numpy as np
+
+    miss = np.asarray(missing, dtype=bool)
+    if miss.ndim != 2 or miss.shape[1] == 0:
+        miss = np.zeros((len(miss), 0), dtype=bool)
+        return pd.Series([notes_text(skipped, [], lang)] * len(miss), dtype=object)
+    patterns, which = np.unique(miss, axis=0, return_inverse=True)
+    said = np.array([notes_text(skipped, [c for c, m in zip(criteria, row, strict=True) if m],
+                                lang) for row in patterns], dtype=object)
+    return pd.Series(said[np.asarray(which).ravel()], dtype=object)
+
+
+def status_words(status: Any, lang: str) -> pd.Series:
+    """A result's ``status`` codes (``scored``, ``excluded``, ...) in words; others as they are.
+
+    Examples
+    --------
+    >>> list(status_words(["scored", "excluded", "rejected", "held"], "id"))
+    ['dinilai', 'dikecualikan', 'ditolak', 'held']
+    """
+    s = text(status)
+    return s.map(dict(_TABLES[lang]["status"])).astype("string").fillna(s)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import warnings
 
 import folium
@@ -350,11 +351,19 @@ def test_popup_of_the_best_site_follows_the_method(browser, tmp_path):  # noqa: 
         text = pop.inner_text()
         assert f"Score {st.fmt1(scored.loc[best, 'score'], 1, 'en')}" in text
         assert "rank 1 of 5" in text and best in text
-        assert "Shapley" not in text
+        # each criterion's measured value beside its points: A is 50 m from the pasar
+        # (150, 50) and 50 m from the arteri (y = -50), as on the static map
+        assert "Measured" in text
+        assert re.search(r"Near a market\s+50 m\s", text) and re.search(r"Road access\s+50 m\s",
+                                                                         text)
+        # the points said in plain words; WLC has no base score to name
+        assert "Points: how much of the score each criterion brings (its Shapley value)." in text
+        assert "every criterion at 0" not in text
         p.js("siteplan.setMethod('topsis')")                     # the open popup follows
         again = sp.score(layers, prof, method="topsis").set_index("parcel_id")
         text = pop.inner_text()
-        assert "Shapley values" in text
+        assert "how much of the score each criterion brings (its Shapley value); the score " \
+            "with every criterion at 0: " in text
         assert f"Score {st.fmt1(again.loc[best, 'score'], 1, 'en')}" in text
         assert f"rank {int(again.loc[best, 'rank'])} of 5" in text
         p.page.wait_for_timeout(300)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 import pytest
 
 import siteplan as sp
@@ -114,6 +115,29 @@ def test_score_from_files(tmp_path, sample_files, ext):
     rec = sp.record_of(back)
     assert rec.profile.name == "sentra_kuliner"
     assert {s.layer for s in rec.provenance.sources if s.sha256} >= {"parcels", "roads"}
+
+
+def test_score_writes_a_geopackage_in_the_language_asked(tmp_path, sample_files):
+    from siteplan.words import rule_text
+
+    f = sample_files
+    out = tmp_path / "hasil.gpkg"
+    r = run("score", "--profile", "wisata_religi", "--parcels", f["parcels"],
+            "--roads", f["roads"], "--pois", f["pois"], "--layer", f"rivers={f['rivers']}",
+            "--layer", f"flood_hazard={f['flood_hazard']}", "--skip-missing",
+            "--lang", "en", "--out", out)
+    assert r.returncode == 0, r.stderr
+    raw = pyogrio.read_dataframe(out, layer="wisata_religi")
+    assert set(raw["status"]) == {"scored", "excluded"}
+    # every reason is one of the profile's rules in English words, as the map says them
+    rec = sp.record_of(read_result(out))
+    said = {rule_text(c, "en") for c in rec.profile.constraints}
+    reasons = {p for v in raw["excluded_by"] if v for p in v.split("; ")}
+    assert reasons and reasons <= said
+    con = sqlite3.connect(out)
+    qml = con.execute("SELECT styleQML FROM layer_styles").fetchone()[0]
+    con.close()
+    assert 'name="Suitability score (0–100)"' in qml
 
 
 def test_map_from_scored_file(tmp_path):

@@ -39,7 +39,13 @@ def test_round_trip_keeps_rows_scores_and_provenance(tmp_path, result, ext):
                                a["score"].to_numpy(dtype=float), equal_nan=True)
     assert list(b["rank"].astype("Float64").fillna(-1)) == list(
         a["rank"].astype("Float64").fillna(-1))
-    assert list(b["excluded_by"]) == list(a["excluded_by"])
+    if ext == "gpkg":   # said in words for people (Indonesian by default); codes come back
+        # C breaks rule 2 (a river runs through it), D rule 1 (400 m² < 1,000 m²)
+        assert list(b["excluded_by"]) == ["", "", "dalam 15 m dari sungai",
+                                          "luas kurang dari 1.000 m²"]
+    else:
+        assert list(b["excluded_by"]) == list(a["excluded_by"])
+    assert list(b["status"]) == list(a["status"]) == ["scored", "scored", "excluded", "excluded"]
     rec = sp.record_of(back)
     assert rec == sp.record_of(result).with_(provenance=rec.provenance)  # the same record
     assert rec.profile.name == "uji"
@@ -189,3 +195,111 @@ def test_geopackage_rank_is_an_integer_with_aliases_in_the_language(tmp_path, re
     back = read_result(out)
     assert str(back["rank"].dtype) == "Int64"
     assert list(back["rank"]) == list(result["rank"])
+
+
+HOSTILE = "{{ 6*7 }} <img src=x onerror=alert(1)> \" & ' </qgis>"
+
+
+@pytest.fixture()
+def worded():
+    """The tiny world scored with a titled rule, a criterion without a value for B and a
+    criterion left out: every kind of text the GeoPackage says in words."""
+    f = tiny_frames()
+    f["parcels"]["nilai"] = [5.0, np.nan, 1.0, 1.0, 1.0]
+    f["parcels"]["name"] = [HOSTILE, "b", "c", "d", "e"]
+    prof = make_profile(
+        constraints=[{"type": "min_area", "value": 1000,
+                      "title": {"id": "Terlalu kecil " + HOSTILE, "en": "Too small " + HOSTILE}},
+                     {"type": "outside", "layer": "rivers", "buffer": 15}],
+        criteria=[
+            {"name": "pasar", "measure": "distance", "layer": "pois",
+             "where": {"category": ["pasar"]},
+             "transform": {"type": "linear", "best": 0, "worst": 1000}, "weight": 3},
+            {"name": "nilai", "measure": "attribute", "column": "nilai", "missing": 0.5,
+             "title": {"id": "Nilai " + HOSTILE, "en": "Value " + HOSTILE},
+             "transform": {"type": "linear", "best": 10, "worst": 0}, "weight": 1},
+            {"name": "sekolah", "measure": "distance", "layer": "schools",
+             "transform": {"type": "linear", "best": 0, "worst": 1000}, "weight": 1}])
+    return sp.score(sp.load_layers(**f), prof, missing="skip")
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("id", {"status": ["dinilai", "dinilai", "dikecualikan", "dikecualikan"],
+            "river": "dalam 15 m dari sungai", "small": "Terlalu kecil ",
+            "left_out": "kriteria sekolah tidak dinilai (lapisan schools tidak diberikan)",
+            "no_value": "Nilai {h}: tidak ada nilai, dihitung 0,5"}),
+    ("en", {"status": ["scored", "scored", "excluded", "excluded"],
+            "river": "within 15 m of rivers", "small": "Too small ",
+            "left_out": "criterion sekolah left out (no schools layer given)",
+            "no_value": "Value {h}: no value, counted as 0.5"})])
+def test_geopackage_text_fields_follow_the_language(tmp_path, worded, lang, said):
+    out = write_result(worded, tmp_path / "hasil.gpkg", lang=lang)
+    raw = pyogrio.read_dataframe(out, layer="uji").set_index("parcel_id")
+    assert list(raw["status"]) == said["status"]
+    assert list(raw["excluded_by"]) == ["", "", said["river"], said["small"] + HOSTILE]
+    # every row names the criterion left out; only B (scored, no 'nilai') the missing value
+    no_value = said["no_value"].format(h=HOSTILE)
+    assert list(raw["notes"]) == [said["left_out"], said["left_out"] + "; " + no_value,
+                                  said["left_out"], said["left_out"]]
+    assert raw.loc["A", "name"] == HOSTILE                      # data stays data
+    back = read_result(out).set_index("parcel_id")               # the codes come back
+    assert list(back["status"]) == ["scored", "scored", "excluded", "excluded"]
+    assert list(back["excluded_rules"]) == ["", "", "2", "1"]
+
+
+@pytest.mark.parametrize(("lang", "aliases"), [
+    ("id", {"score": "Skor kesesuaian (0–100)", "rank": "Peringkat",
+            "c_nilai": "Kesesuaian: Nilai " + HOSTILE, "excluded_by": "Alasan dikecualikan"}),
+    # GDAL gives no alternative name equal to the field's own ("Rank" for rank)
+    ("en", {"score": "Suitability score (0–100)", "parcel_id": "Parcel ID",
+            "c_nilai": "Suitability: Value " + HOSTILE, "excluded_by": "Why excluded"})])
+def test_geopackage_fields_have_gdal_aliases_and_integer_ranks(tmp_path, worded, lang,
+                                                              aliases):
+    import xml.etree.ElementTree as ET
+
+    out = write_result(worded, tmp_path / "hasil.gpkg", lang=lang)
+    with pyogrio.open_arrow(out, layer="uji") as (_, stream):
+        import pyarrow as pa
+
+        schema = pa.RecordBatchReader.from_stream(stream).schema
+    seen = {f.name: (f.metadata or {}).get(b"GDAL:OGR:alternative_name", b"").decode()
+            for f in schema}
+    assert {k: seen[k] for k in aliases} == aliases
+    con = sqlite3.connect(out)
+    types = {r[1]: r[2] for r in con.execute("PRAGMA table_info('uji')")}
+    qml = con.execute("SELECT styleQML FROM layer_styles").fetchone()[0]
+    con.close()
+    assert (types["rank"], types["rank_shared"], types["score"]) == ("INTEGER", "INTEGER",
+                                                                     "REAL")
+    style = ET.fromstring(qml.split(">", 1)[1])                 # the title stays text in XML
+    named = {a.get("field"): a.get("name") for a in style.iter("alias")}
+    assert {k: named[k] for k in aliases} == aliases
+    assert named["rank"] == {"id": "Peringkat", "en": "Rank"}[lang]
+
+
+def test_geopackage_legend_is_the_score_maps():
+    import re
+
+    from siteplan.render import style as st
+    from siteplan.render.qgis import qgis_style_qml
+
+    # quantiles of 10 scores at 20, 40, ... 100 %: position p/100 * 9 between sorted values
+    # 1.8 -> 10*.2 + 11*.8 = 10.8; 3.6 -> 12*.4 + 14.1*.6 = 13.26; 5.4 -> 20*.6 + 30*.4 = 24;
+    # 7.2 -> 40*.8 + 50*.2 = 42; 9 -> 60. The lowest class starts at the lowest score, 9.
+    scores = pd.Series([9.0, 10, 11, 12, 14.1, 20, 30, 40, 50, 60, np.nan])
+    want = {"id": ["9,0 – 10,8", "10,8 – 13,3", "13,3 – 24,0", "24,0 – 42,0", "42,0 – 60,0"],
+            "en": ["9.0 – 10.8", "10.8 – 13.3", "13.3 – 24.0", "24.0 – 42.0", "42.0 – 60.0"]}
+    for lang, labels in want.items():
+        qml = qgis_style_qml(scores, lang=lang)
+        assert re.findall(r'label="([^"]*)"', qml)[1:] == labels
+        colours = re.findall(r'name="color" value="([\d,]+)"', qml)[1:]
+        assert colours == [",".join(str(int(c[i:i + 2], 16)) for i in (1, 3, 5)) + ",255"
+                           for c in st.ramp(5)]
+        # the score map's legend says the same ranges in the same colours
+        classes = {"bins": [10.8, 13.26, 24.0, 42.0, 60.0], "low": [9.0, 10.8, 13.26, 24.0, 42.0],
+                   "colors": st.ramp(5), "counts": [2, 2, 2, 2, 2]}
+        legend = st.legend_html(classes, {"criteria": []}, lang, n_excluded=0, n_top=0,
+                                scheme="quantiles", extra=[])
+        assert re.findall(r"</i>(.*?) <span class=c>", legend) == labels[::-1]
+        # a score on a boundary falls in the same class in QGIS as on the map (<= upper)
+        assert '&quot;score&quot; &gt; 10.8 AND &quot;score&quot; &lt;= 13.26"' in qml

@@ -81,6 +81,29 @@ def test_score_excludes_held_parcels_with_the_reason(sample_layers, results, reg
         assert r.excluded_by.startswith(plain.at[r.Index, "excluded_by"] + "; held: ")
 
 
+@pytest.mark.parametrize(("lang", "said"), [
+    ("id", "ditahan oleh penawaran {id} kepada Bank BJB untuk sentra kuliner (ditawarkan "
+           "sejak 1 Desember 2026)"),
+    ("en", "held by offer {id} to Bank BJB for sentra kuliner (offered since 1 December "
+           "2026)")])
+def test_held_parcels_say_their_offer_in_the_language(sample_layers, reg, offers, tmp_path,
+                                                      lang, said):
+    import pyogrio
+
+    from siteplan.outputs import write_result
+
+    held = sp.score(sample_layers, "sentra_kuliner", register=reg)
+    pid = offers.loc["ditawarkan", "site"]
+    want = said.format(id=offers.loc["ditawarkan", "offer_id"])
+    # the GeoPackage for GIS staff
+    out = write_result(held, tmp_path / "held.gpkg", lang=lang)
+    raw = pyogrio.read_dataframe(out, layer="sentra_kuliner").set_index("parcel_id")
+    assert raw.loc[pid, "excluded_by"] == want
+    # and the score map's excluded parcel, in its tooltip
+    m = sp.render_map(held, sample_layers, lang=lang, top=0)
+    assert want in m.get_root().render()
+
+
 def test_score_with_topsis_rescored_without_held_sites(sample_layers, reg):
     held = sp.score(sample_layers, "rth", method="topsis", register=reg)
     ok = held["eligible"].to_numpy()

@@ -86,18 +86,52 @@ def test_one_layer_per_use_numbered_within_each_use(plan):
 
 
 @pytest.mark.parametrize(("lang", "texts"), [
+    # the optimum 210 against the sequential plan's 182.345: 182.345 / 210 = 86.83 %
     ("id", ["Pasar #1", "Skor 90,0", "peringkat 1", "tidak memenuhi syarat",
-            "total skor: 210,0; rencana berurutan: 182,3 (selisih +27,7)"]),
+            "Total skor lokasi terpilih: 210,0. Ini pembagian terbaik yang mungkin untuk "
+            "semua peruntukan bersama. Bila tiap peruntukan memilih bergiliran: 182,3 "
+            "(86,8% dari yang terbaik)."]),
     ("en", ["Market #1", "Score 90.0", "rank 1", "not eligible",
-            "sum of scores: 210.0; sequential plan: 182.3 (gain +27.7)"]),
+            "Sum of the scores of the chosen sites: 210.0. This is the best possible sharing "
+            "of the land among all the uses. If each use chose in turn: 182.3 "
+            "(86.8% of the best)."]),
 ])
 def test_popups_and_legend_in_both_languages(plan, lang, texts):
     p, layers = plan
-    html = sp.render_allocation(p, layers, lang=lang).get_root().render()
+    m = sp.render_allocation(p, layers, lang=lang)
+    html = m.get_root().render()
     for t in texts:
         assert t in html
-    # P2 (allocated to u1) is not eligible for u2; the greedy plan's use is named
-    assert ("Rencana berurutan: " if lang == "id" else "Sequential plan: ") in html
+    # P2 (allocated to u1) is not eligible for u2; the sequential plan's use is named
+    assert ("Bila tiap peruntukan memilih bergiliran: " if lang == "id" else
+            "If each use chose in turn: ") in html
+    legend = next(c.content for c in m._children.values()
+                  if type(c).__name__ == "HtmlControl" and "sp-legend" in c.class_name)
+    assert texts[-1] in legend
+    for jargon in ("greedy", "berurutan", "selisih", "gain", "solver", "optim"):
+        assert jargon not in legend.lower()
+
+
+@pytest.mark.parametrize(("status", "lang", "said"), [
+    ("stopped early: time limit reached", "en",
+     "People newly within reach: 1,000. This is the best sharing found within the time "
+     "limit; a better one may exist. If each use chose in turn: 900 (90.0% of this plan)."),
+    ("stopped early: time limit reached", "id",
+     "Penduduk baru terjangkau: 1.000. Ini pembagian terbaik yang ditemukan dalam batas "
+     "waktu; mungkin ada yang lebih baik. Bila tiap peruntukan memilih bergiliran: 900 "
+     "(90,0% dari pembagian ini)."),
+    ("greedy", "en", "People newly within reach: 1,000. Here each use took its best "
+                     "remaining sites in turn."),
+    ("stopped early without a plan (time limit); the sequential greedy plan is returned",
+     "id", "Penduduk baru terjangkau: 1.000. Di sini tiap peruntukan memilih lokasi "
+           "terbaiknya secara bergiliran.")])
+def test_legend_says_what_kind_of_plan_it_is(status, lang, said):
+    from siteplan.render import style as st
+    from siteplan.render.allocation_map import TEXT, _plan_words
+
+    info = {"objective": "coverage", "value": 1000.0, "status": status,
+            "greedy": {"value": 900.0}}
+    assert _plan_words(info, TEXT[lang], lang, st) == said
 
 
 def test_text_from_data_is_escaped(plan):

@@ -172,12 +172,51 @@ def test_features_and_properties(result, layers):
     assert st.fmt1(a["score"], 1, "id") in pop and "peringkat <b>1</b> dari 5" in pop
     assert "Luas 10.000 m² (1,00 ha)" in pop and "Kel. &lt;img" in pop
     # one bar per criterion, width = suitability in %, points = contribution
-    bars = re.findall(r"<td><i style=width:(\d+)%></i><td>\+([\d,]+)", pop)
+    bars = re.findall(r"<td class=b><i style=width:(\d+)%></i><td class=p>\+([\d,]+)", pop)
     assert [int(w) for w, _ in bars] == [round(100 * a["c_pasar"]), round(100 * a["c_jalan"])]
     assert [p for _, p in bars] == [st.fmt1(a["contrib_pasar"], 1, "id"),
                                     st.fmt1(a["contrib_jalan"], 1, "id")]
     assert "Akses jalan" in pop and "Dekat pasar &lt;img" in pop
     assert scored[0]["properties"]["t"].startswith("<b>#1</b>")
+
+
+@pytest.mark.parametrize(("lang", "rows", "note"), [
+    # A (0..100 x 0..100): the pasar at (150, 50) is 50 m east, the arteri (y = -50) 50 m
+    # south. E (2000..2100 x 0..100): the pasar is 2000 - 150 = 1,850 m west, the arteri 50 m
+    ("id", {"A": ["50 m", "50 m"], "E": ["1.850 m", "50 m"]},
+     "Poin: bagian skor yang disumbangkan tiap kriteria (nilai Shapley)."),
+    ("en", {"A": ["50 m", "50 m"], "E": ["1,850 m", "50 m"]},
+     "Points: how much of the score each criterion brings (its Shapley value).")])
+def test_popups_show_measured_values_beside_the_points(result, layers, lang, rows, note):
+    m = sp.render_map(result, layers, lang=lang)
+    feats = geojsons(m)["Skor kesesuaian" if lang == "id" else "Suitability score"
+                        ].data["features"]
+    ranks = result.set_index("parcel_id")["rank"]
+    for pid, measured in rows.items():
+        pop = feats[int(ranks[pid]) - 1]["properties"]["p"]    # features best first
+        assert re.findall(r"<td class=v>([^<]*)<td class=b>", pop) == measured
+        assert ("<th class=v>Terukur" if lang == "id" else "<th class=v>Measured") in pop
+        assert f"<div class=m>{note}</div>" in pop
+
+
+def test_measured_text_from_data_is_escaped(layers):
+    # a criterion on a text column of the parcels: its values reach the popup escaped
+    # (a category is said in words: "_" reads as a space, so the canary has none)
+    parcels = layers["parcels"].assign(jenis=["<img src=x onerror=alert(1)>", "{{ 6*7 }}",
+                                              "b", "c", "d", "e", "f", "g",
+                                              "h"][:len(layers["parcels"])])
+    prof = profile(criteria=[
+        {"name": "jenis", "measure": "attribute", "column": "jenis", "weight": 1,
+         "transform": {"type": "categorical", "table": {"b": 1.0}, "default": 0.5}}])
+    res = sp.score(layers.replace(parcels=parcels), prof)
+    text = all_text(sp.render_map(res, layers))
+    assert "<td class=v>&lt;img src=x onerror=alert(1)&gt;<td" in text
+    assert "<td class=v>&#123;&#123; 6*7 &#125;&#125;<td" in text
+    assert "<img" not in text and "{{ 6*7 }}" not in text
+    # the interactive page carries them as data, written into its popups through esc()
+    page = sp.render_map(res, layers, interactive=True, profile=prof).get_root().render()
+    assert "<img src=x" not in page and "{{ 6*7 }}" not in page
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page
 
 
 def test_everything_is_in_wgs84_and_rounded(result, layers):

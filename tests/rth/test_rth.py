@@ -8,6 +8,7 @@ r covers w*h + 2*(w + h)*r + pi*r² (siteplan draws 128-gon circles, within
 
 import html
 import math
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,7 +20,9 @@ import shapely
 import siteplan as sp
 from siteplan import rth
 from siteplan.profiles.profile import Criterion, profile_from_dict
-from siteplan.render.rth_map import _COLOURS as RTH_COLOURS
+from siteplan.render.rth_map import BELOW as RTH_BELOW
+from siteplan.render.rth_map import MET as RTH_MET
+from siteplan.render.rth_map import rth_classes
 
 
 def _rth_measure(crit, geoms, layers, context):
@@ -410,19 +413,22 @@ def test_rth_map_structure(admin_world):
     names = {f["properties"]["unit"] for f in feats}
     assert html.escape("<b>K2</b>") in names and "<b>K2</b>" not in names
     assert "K1 &#96;&#36;&#123;x&#125;&#96;&#92;" in names
-    # all three units are under 5% public: the first class
-    assert {f["properties"]["_fill"] for f in feats} == {RTH_COLOURS[0]}
+    # shares K1 0.1 %, K2 and K3 0 %: two distinct values below the target, two classes
+    # (quantiles of [0, 0, 0.1] at 50 % and 100 %: 0 and 0.1), the lowest from 0
+    fills = {f["properties"]["unit"]: f["properties"]["_fill"] for f in feats}
+    assert fills == {"K3": RTH_BELOW[0], html.escape("<b>K2</b>"): RTH_BELOW[0],
+                     "K1 &#96;&#36;&#123;x&#125;&#96;&#92;": RTH_BELOW[-1]}
     out = m.get_root().render()
     assert "20% public, 30% total" in out
-    # the legend's breaks, one row per class with its count of units (all three in 0-5 %)
+    # the legend: the target's class first, then each class of the data with its count
     boxes = [c for c in m._children.values() if type(c).__name__ == "HtmlControl"]
     legend = [c.content for c in boxes if "sp-legend" in c.class_name]
     title = [c.content for c in boxes if "sp-title" in c.class_name]
     assert len(title) == 1 and "Public green space need" in title[0] and "sp-syn" not in title[0]
     assert len(legend) == 1
-    for label in ("30–100 %", "20–30 % · public target met", "10–20 %", "5–10 %"):
-        assert f"{label} <span class=c>(0)</span>" in legend[0]
-    assert "0–5 % <span class=c>(3)</span>" in legend[0]
+    rows = re.findall(r"</i>(.*?) <span class=c>\((\d+)\)", legend[0])
+    assert rows == [("≥ 20 % · public target met", "0"), ("0.0 – 0.1 %", "1"), ("0.0 %", "2")]
+    assert "2 classes below the target: quantiles of the units&#39; values" in legend[0]
     idm = sp.render_rth(g)   # Indonesian by default
     assert "RTH publik" in idm.get_root().render()
     with pytest.raises(sp.SiteplanInputError, match="unknown language"):
@@ -431,6 +437,50 @@ def test_rth_map_structure(admin_world):
 
 def test_map_classes_put_targets_on_breaks():
     assert 0.20 in rth.SHARE_BREAKS and 0.30 in rth.SHARE_BREAKS
+
+
+def _gaps(shares):
+    """A row of 100 m squares, one unit per public share (the total share the same)."""
+    n = len(shares)
+    return gpd.GeoDataFrame({"nama": [f"U{i}" for i in range(n)], "public_share": shares,
+                             "total_share": shares,
+                             "public_shortfall_ha": [1.0] * n},
+                            geometry=[box(100 * i, 0, 100 * i + 100, 100) for i in range(n)],
+                            crs=CRS)
+
+
+@pytest.mark.parametrize(("lang", "rows"), [
+    ("id", [("≥ 20 % · target publik tercapai", 2), ("1,8 – 6,0 %", 2), ("1,0 – 1,8 %", 1),
+            ("0,5 – 1,0 %", 1), ("0,0 – 0,5 %", 2)]),
+    ("en", [("≥ 20 % · public target met", 2), ("1.8 – 6.0 %", 2), ("1.0 – 1.8 %", 1),
+            ("0.5 – 1.0 %", 1), ("0.0 – 0.5 %", 2)])])
+def test_rth_map_classes_the_units_below_the_target_on_their_values(lang, rows):
+    # six units below 20 %: 0, 0.4, 0.8, 1.2, 2, 6 %. Quantiles at 25/50/75/100 % sit at
+    # positions 1.25, 2.5, 3.75, 5 of the sorted six: .4*.75 + .8*.25 = 0.5;
+    # .8*.5 + 1.2*.5 = 1.0; 1.2*.25 + 2*.75 = 1.8; 6. Each class holds (lower, upper]:
+    # {0, 0.4}, {0.8}, {1.2}, {2, 6}. Two units meet the target, one has no share.
+    shares = [0.0, 0.004, 0.008, 0.012, 0.02, 0.06, 0.25, 0.35, np.nan]
+    m = sp.render_rth(_gaps(shares), lang=lang)
+    feats = next(c for c in m._children.values() if type(c).__name__ == "GeoJson"
+                 ).data["features"]
+    fills = [f["properties"]["_fill"] for f in feats]
+    assert fills == [RTH_BELOW[0], RTH_BELOW[0], RTH_BELOW[1], RTH_BELOW[2], RTH_BELOW[3],
+                     RTH_BELOW[3], RTH_MET, RTH_MET, "#bdbdbd"]
+    legend = next(c.content for c in m._children.values()
+                  if type(c).__name__ == "HtmlControl" and "sp-legend" in c.class_name)
+    found = re.findall(r"</i>(.*?) <span class=c>\((\d+)\)", legend)
+    assert [(label, int(n)) for label, n in found][:5] == rows
+    assert found[5][1] == "1"            # no data
+
+
+def test_rth_map_shows_differences_on_the_sample():
+    # the sample's 67 units are all below 20 % public RTH, most below 5 %: the old fixed
+    # classes painted 63 of them one colour; classed on the data each class holds a quarter
+    gaps = sp.rth_gaps(sp.load_sample())
+    fill = rth_classes(gaps["public_share"], "id")["fill"]
+    counts = pd.Series(fill).value_counts()
+    assert set(counts.index) == set(RTH_BELOW)           # four non-empty classes
+    assert counts.max() <= math.ceil(len(gaps) / 4) + 1   # none holds more than about a quarter
 
 
 def test_import_does_not_import_folium():

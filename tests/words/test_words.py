@@ -136,3 +136,21 @@ def test_every_builtin_profile_speaks_every_language(name):
         assert table is not None, f"{name}: {what} is missing"
         missing = [lang for lang in words.LANGS if not str(table.get(lang, "")).strip()]
         assert not missing, f"{name}: {what} lacks {missing}"
+
+
+@pytest.mark.parametrize("unit", ["m", "share", "%", "°", "min", "value", "count", "people",
+                                  "m²"])
+@pytest.mark.parametrize("lang", words.LANGS)
+def test_measured_column_says_each_value_as_measured_words_does(unit, lang):
+    import numpy as np
+    import pandas as pd
+
+    # numbers, a distance beyond the search limit, missing values, a category, a flag
+    mixed = [320.4, float("inf"), float("nan"), 0.253, 12.26, 0, 1234.5, "hutan_kota", None,
+             True, np.float64(3.5), "hutan_kota"]
+    for values in (mixed, pd.Series([1.5, np.inf, np.nan, 2154.6]), np.array([2.0, 3.0])):
+        got = list(words.measured_column(values, unit, lang, limit=2000, column="rth_type"))
+        assert got == [words.measured_words(v, unit, lang, limit=2000, column="rth_type")
+                       for v in list(values)]
+    # by hand: 320.4 m is "320 m", 2154.6 m "2.155 m" in Indonesian
+    assert list(words.measured_column([320.4, 2154.6], "m", "id")) == ["320 m", "2.155 m"]
