@@ -18,7 +18,8 @@ from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "tests" / "_artifacts" / "layout"
-KINDS = ("score", "interactive", "rth", "selection", "allocation", "locate", "offers", "brief")
+KINDS = ("score", "interactive", "rth", "selection", "allocation", "locate", "offers", "access",
+         "brief")
 
 
 def montage(size: str, out: Path, *, columns: int) -> Path:
@@ -43,7 +44,7 @@ def main(out: Path) -> None:
     if missing:
         sys.exit(f"no screenshots of {', '.join(missing)}: run "
                  "pytest tests/browser/test_phone_layout.py first")
-    for size, columns in (("phone", 8), ("desk", 4)):
+    for size, columns in (("phone", 9), ("desk", 3)):
         print(montage(size, out, columns=columns))
 
 

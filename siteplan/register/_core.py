@@ -537,7 +537,10 @@ class Register:
             keep &= out["state"].isin(wanted).to_numpy()
         if partner is not None:
             keep &= (out["partner"] == partner).to_numpy()
-        return out.loc[keep].reset_index(drop=True)
+        out = out.loc[keep].reset_index(drop=True)
+        # what the maps say of the data: a sample register's offers carry its warning
+        out.attrs["siteplan_register"] = {"synthetic": self.synthetic}
+        return out
 
     def hold_out(self, result: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """``result`` with the parcels this register holds taken out and the rest ranked

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import words as _w
 from ._folium import layer_control_last, new_map
-from .words import check_lang, esc, esc1, fmt_int
+from .words import TEXT, check_lang, esc, esc1, fmt_int
 
 if TYPE_CHECKING:
     from ..locate.sites import SitePlan
@@ -46,11 +46,15 @@ def render_plan(site_plan: SitePlan, *, m=None, lang: str = "id"):
     """
     import folium
 
+    from ..scoring.record import maybe_record
+    from .style import CSS, HtmlControl, title_box
+
     check_lang(lang, "render_plan")
     words = _w.words(lang)["locate"]
     sites = site_plan.sites.to_crs(4326)
     old = site_plan.existing.to_crs(4326) if len(site_plan.existing) else site_plan.existing
     demand = site_plan.demand.to_crs(4326)
+    fresh = m is None
     if m is None:
         c = demand.union_all().centroid if len(demand) else sites.union_all().centroid
         m = new_map(location=[c.y, c.x], zoom_start=13)
@@ -82,6 +86,46 @@ def render_plan(site_plan: SitePlan, *, m=None, lang: str = "id"):
             folium.CircleMarker([pt.y, pt.x], radius=6, color="#374151", fill=True,
                                 tooltip=esc1(words["existing"])).add_to(chosen)
     chosen.add_to(m)
+    if fresh:   # open on the plan: every demand unit, chosen site and facility
+        boxes = [g.total_bounds for g in (demand, sites, old) if len(g)]
+        if boxes:
+            b = np.array(boxes)
+            m.fit_bounds([[b[:, 1].min(), b[:, 0].min()], [b[:, 3].max(), b[:, 2].max()]])
+        # folium types get_root() as an Element; a map's root is its Figure
+        m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"),  # type: ignore[union-attr]
+                                      name="siteplan_css")
+        rec = maybe_record(site_plan.sites)
+        title_box(m, words["title"], _caption(site_plan, words, lang),
+                  synthetic=bool(rec is not None and rec.provenance.synthetic), lang=lang)
+        HtmlControl(_legend(site_plan, colour, words), position="bottomleft",
+                    class_name="sp-box sp-legend", fold=esc1(TEXT[lang]["legend"])).add_to(m)
     layer_control_last(m)
     return m
+
+
+def _caption(site_plan: SitePlan, words: dict, lang: str) -> str:
+    """What the plan does, in the reader's words: the model, the sites, the people served."""
+    model = site_plan.plan.model
+    served = site_plan.demand.loc[site_plan.demand["site"].notna()]
+    people = float(served["people"].sum())
+    mean = float((served["people"] * served["cost"]).sum() / people) if people > 0 else 0.0
+    return (esc1(words["models"].get(model, model)) + " · "
+            + fmt_int([len(site_plan.sites)], lang).iloc[0] + " " + esc1(words["sites"])
+            + "<br>" + fmt_int([people], lang).iloc[0] + " "
+            + esc1(words["served"].format(mean=fmt_int([mean], lang).iloc[0])))
+
+
+def _legend(site_plan: SitePlan, colour: dict, words: dict) -> str:
+    """The plan's symbols: numbered sites in their colours, the squares of people, facilities."""
+    chips = "".join(f'<i style="background:{c}"></i>' for c in list(colour.values())[:5])
+    rows = [f"<div class=h>{esc1(words['title'])}</div>",
+            f"<div class=r>{chips}{esc1(words['legend_site'])}</div>",
+            f"<div class=r><i style=\"background:#6b7280;border-radius:50%\"></i>"
+            f"{esc1(words['legend_demand'])}</div>",
+            f"<div class=r><i style=\"background:#111827;border-radius:50%\"></i>"
+            f"{esc1(words['legend_none'])}</div>"]
+    if len(site_plan.existing):
+        rows.append(f"<div class=r><i style=\"background:#374151;border-radius:50%\"></i>"
+                    f"{esc1(words['legend_existing'])}</div>")
+    return "".join(rows)
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..register.words import REGISTER_TEXT, STATE_COLOURS, state_word
 from ._folium import layer_control_last, new_map
-from .words import check_lang, esc, fmt_fixed
+from .words import TEXT, check_lang, esc, esc1, fmt_fixed, fmt_int
 
 __all__ = ["render_offers"]
 
@@ -45,10 +45,13 @@ def render_offers(offers: gpd.GeoDataFrame, *, m=None, lang: str = "id", show: b
     """
     import folium
 
+    from .style import CSS, HtmlControl, title_box
+
     check_lang(lang, "render_offers")
     tx = REGISTER_TEXT[lang]
     off = offers.loc[offers.geometry.notna().to_numpy() & ~offers.geometry.is_empty.to_numpy()]
     off = off.to_crs(4326) if off.crs is not None else off
+    fresh = m is None
     if m is None:
         if len(off):
             c = off.union_all().centroid
@@ -76,5 +79,28 @@ def render_offers(offers: gpd.GeoDataFrame, *, m=None, lang: str = "id", show: b
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
     ).add_to(group)
     group.add_to(m)
+    if fresh:
+        if len(off):
+            x0, y0, x1, y1 = off.total_bounds
+            m.fit_bounds([[y0, x0], [y1, x1]])
+        # folium types get_root() as an Element; a map's root is its Figure
+        m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"),  # type: ignore[union-attr]
+                                      name="siteplan_css")
+        synthetic = bool((offers.attrs.get("siteplan_register") or {}).get("synthetic"))
+        title_box(m, tx["layer"].format(n=len(off)), "", synthetic=synthetic, lang=lang)
+        HtmlControl(_legend(states, tx, lang), position="bottomleft",
+                    class_name="sp-box sp-legend", fold=esc1(TEXT[lang]["legend"])).add_to(m)
     layer_control_last(m)
     return m
+
+
+def _legend(states: pd.Series, tx: dict, lang: str) -> str:
+    """Each state's colour and word with its number of offers, in the register's order."""
+    counts = states.value_counts()
+    rows = [f"<div class=h>{esc1(tx['section'])}</div>"]
+    for state, colour in STATE_COLOURS.items():
+        n = int(counts.get(state, 0))
+        rows.append(f'<div class=r><i style="background:{colour}"></i>'
+                    f"{esc1(state_word(state, lang))} "
+                    f"<span class=c>({fmt_int([n], lang).iloc[0]})</span></div>")
+    return "".join(rows)

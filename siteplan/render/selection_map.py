@@ -44,6 +44,7 @@ def render_selection(chosen: gpd.GeoDataFrame, *, m=None, lang: str = "id"):
                              geometry=chosen.geometry.buffer(radius, quad_segs=16).to_numpy(),
                              crs=chosen.crs).to_crs(4326)
     sites = chosen.to_crs(4326)
+    fresh = m is None
     if m is None:
         c = sites.union_all().centroid
         m = new_map(location=[c.y, c.x], zoom_start=13)
@@ -63,9 +64,20 @@ def render_selection(chosen: gpd.GeoDataFrame, *, m=None, lang: str = "id"):
                  f'font:bold 12px/18px sans-serif">P{int(pick)}</div>')
                       ).add_to(group)
     group.add_to(m)
-    from .style import CSS, HtmlControl
+    from ..scoring.record import maybe_record
+    from .style import CSS, HtmlControl, title_box
 
     m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"), name="siteplan_css")
+    if fresh:   # a map of its own opens on every ring and says what it shows
+        if len(reach):
+            x0, y0, x1, y1 = reach.total_bounds
+            m.fit_bounds([[y0, x0], [y1, x1]])
+        rec = maybe_record(chosen)
+        line = esc1(lab["sel_line"].format(
+            k=fmt_int([len(sites)], lang)[0], r=fmt_int([radius], lang)[0],
+            people=fmt_int([float(sites["people_added"].sum())], lang)[0]))
+        title_box(m, lab["sel_title"], line,
+                  synthetic=bool(rec is not None and rec.provenance.synthetic), lang=lang)
     rings = esc1(lab["sel_rings"].format(r=fmt_int([radius], lang)[0]))
     HtmlControl(f"<div class=h>{esc1(lab['sel_title'])}</div><div>{rings}</div>",
                 position="bottomleft", class_name="sp-box sp-legend",

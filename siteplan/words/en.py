@@ -74,6 +74,7 @@ WORDS: dict[str, Any] = {
         "na": "n/a",
         "sel_title": "Sites chosen together",
         "sel_rings": "Rings: the {r} m reach of each chosen site; P1 was picked first, and so on",
+        "sel_line": "{k} sites, {people} people newly within {r} m",
         "sel_people": "people newly in reach",
         "skipped": "Left out (no data)",
         "skip_layer_not_given": "no {layer} layer given",
@@ -136,6 +137,17 @@ WORDS: dict[str, Any] = {
         "mean": "mean",
         "existing": "existing facility",
         "none": "not served",
+        "sites": "sites chosen",
+        "served": "people served, mean trip {mean} m",
+        "legend_site": "chosen site (its number: order in the plan)",
+        "legend_demand": "square of people, coloured as the site that serves it",
+        "legend_none": "square of people no site serves",
+        "legend_existing": "existing facility, kept open",
+        "models": {"lscp": "fewest sites reaching everyone", "lscpb": "fewest sites, "
+                   "most people reached twice", "mclp": "most people within reach",
+                   "pmedian": "shortest average trip", "cpmedian": "shortest average trip "
+                   "within each site's capacity", "pcenter": "shortest longest trip",
+                   "pdispersion": "sites as far apart as possible"},
     },
     "access": {
         "title": "Access to facilities",

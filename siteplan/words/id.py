@@ -74,6 +74,7 @@ WORDS: dict[str, Any] = {
         "sel_title": "Lokasi terpilih bersama",
         "sel_rings": ("Lingkaran: jangkauan {r} m dari tiap lokasi terpilih; P1 dipilih "
                       "pertama, dan seterusnya"),
+        "sel_line": "{k} lokasi, {people} penduduk baru terjangkau dalam {r} m",
         "sel_people": "orang baru terjangkau",
         "skipped": "Tidak dinilai (data tidak ada)",
         "skip_layer_not_given": "lapisan {layer} tidak diberikan",
@@ -138,6 +139,18 @@ WORDS: dict[str, Any] = {
         "mean": "rata-rata",
         "existing": "fasilitas yang ada",
         "none": "tidak terlayani",
+        "sites": "lokasi terpilih",
+        "served": "penduduk terlayani, rata-rata jarak {mean} m",
+        "legend_site": "lokasi terpilih (nomornya: urutan dalam rencana)",
+        "legend_demand": "kotak penduduk, berwarna seperti lokasi yang melayaninya",
+        "legend_none": "kotak penduduk yang tidak terlayani",
+        "legend_existing": "fasilitas yang sudah ada, tetap dibuka",
+        "models": {"lscp": "lokasi paling sedikit yang menjangkau semua penduduk",
+                   "lscpb": "lokasi paling sedikit, paling banyak penduduk terjangkau dua kali",
+                   "mclp": "paling banyak penduduk dalam jangkauan",
+                   "pmedian": "jarak rata-rata terpendek", "cpmedian": "jarak rata-rata "
+                   "terpendek dalam kapasitas tiap lokasi", "pcenter": "jarak terjauh "
+                   "terpendek", "pdispersion": "lokasi saling berjauhan"},
     },
     "access": {
         "title": "Akses ke fasilitas",

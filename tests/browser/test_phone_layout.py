@@ -120,6 +120,8 @@ def test_controls_leave_the_title_and_the_map_visible(browser, pages, kind, size
             return
         boxes = got["controls"]
         assert boxes and got["map"], "no map or no control seen"
+        # every map kind says what it is (and, on the sample, that the data are made up)
+        assert got["title"], f"the {kind} map has no title box"
         for t in got["title"]:
             for c in boxes:
                 if c["name"] != t["name"] or c["x"] != t["x"] or c["y"] != t["y"]:

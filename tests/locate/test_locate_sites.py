@@ -148,6 +148,20 @@ def test_render_plan(sample):
     m = render_plan(plan, lang="en")
     html = m.get_root().render()
     assert "Location plan (pmedian)" in html and "P2" in html
+    # the title box says what the plan does and whom it serves, in the reader's words;
+    # the sample's plan carries the synthetic-data warning; a folded legend names the symbols
+    served = plan.demand.loc[plan.demand["site"].notna()]
+    people = served["people"].sum()
+    mean = (served["people"] * served["cost"]).sum() / people
+    # the title box's HTML reaches the page inside a script, as JSON with <, > and · escaped
+    caption = (f"shortest average trip \\u00b7 2 sites chosen\\u003cbr\\u003e"
+               f"{people:,.0f} people served, mean trip {mean:,.0f} m")
+    assert caption in html
+    assert "sp-box sp-title" in html and "Synthetic sample data" in html
+    assert "square of people no site serves" in html and "fitBounds" in html
+    id_html = render_plan(plan, lang="id").get_root().render()
+    assert "jarak rata-rata terpendek \\u00b7 2 lokasi terpilih" in id_html
+    assert f"{people:,.0f}".replace(",", ".") + " penduduk terlayani" in id_html
 
 
 def test_cli_locate(tmp_path):

@@ -180,6 +180,12 @@ def test_the_offers_map_colours_by_state_and_escapes_text(reg, sample_layers, re
     assert "<script>alert(1)" not in html and "{{ 6*7 }}" not in html
     assert "\\u0026lt;script\\u0026gt;alert(1)" in html      # JSON of the escaped text
     assert "Penawaran lahan (1)" in html
+    # a register of one's own carries no synthetic-data warning; the sample's does, and
+    # the folded legend counts the offers in each state
+    assert "Data sampel sintetis" not in html and "sp-box sp-title" in html
+    own = sp.render_offers(reg.offers(), lang="en").get_root().render()
+    assert "Synthetic sample data" in own
+    assert "Offer state" in own and "(1)" in own and "fitBounds" in own
     group = next(c for c in hm._children.values() if c.__class__.__name__ == "FeatureGroup")
     tip = next(c for c in group._children.values()).data["features"][0]["properties"]["tip"]
     assert "Mitra &#39;; DROP TABLE offers; -- &#123;&#123; 6*7 &#125;&#125; &lt;script&gt;" \
