@@ -91,8 +91,7 @@ def render_plan(site_plan: SitePlan, *, m=None, lang: str = "id"):
         if boxes:
             b = np.array(boxes)
             m.fit_bounds([[b[:, 1].min(), b[:, 0].min()], [b[:, 3].max(), b[:, 2].max()]])
-        # folium types get_root() as an Element; a map's root is its Figure
-        m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"),  # type: ignore[union-attr]
+        m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"),
                                       name="siteplan_css")
         rec = maybe_record(site_plan.sites)
         title_box(m, words["title"], _caption(site_plan, words, lang),

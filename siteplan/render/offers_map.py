@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import geopandas as gpd
 import pandas as pd
 
@@ -83,8 +85,7 @@ def render_offers(offers: gpd.GeoDataFrame, *, m=None, lang: str = "id", show: b
         if len(off):
             x0, y0, x1, y1 = off.total_bounds
             m.fit_bounds([[y0, x0], [y1, x1]])
-        # folium types get_root() as an Element; a map's root is its Figure
-        m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"),  # type: ignore[union-attr]
+        m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"),
                                       name="siteplan_css")
         synthetic = bool((offers.attrs.get("siteplan_register") or {}).get("synthetic"))
         title_box(m, tx["layer"].format(n=len(off)), "", synthetic=synthetic, lang=lang)
@@ -94,7 +95,7 @@ def render_offers(offers: gpd.GeoDataFrame, *, m=None, lang: str = "id", show: b
     return m
 
 
-def _legend(states: pd.Series, tx: dict, lang: str) -> str:
+def _legend(states: pd.Series, tx: Mapping[str, str], lang: str) -> str:
     """Each state's colour and word with its number of offers, in the register's order."""
     counts = states.value_counts()
     rows = [f"<div class=h>{esc1(tx['section'])}</div>"]
