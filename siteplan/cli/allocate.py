@@ -132,9 +132,11 @@ def run(args) -> int:
     info = plan.attrs["allocation"]
     unit = "score points" if args.objective == "score" else "people newly in reach"
     greedy = info["greedy"]
-    g_text = (f"sequential greedy {greedy['value']:,.1f}, gain {info['gain']:+,.1f}"
+    share = (f" ({100 * greedy['value'] / info['value']:.1f}% of this plan)"
+             if info["value"] else "")
+    g_text = (f"each use choosing in turn would reach {greedy['value']:,.1f}{share}"
               if greedy["complete"] else
-              f"the sequential greedy plan could not meet the demand ({greedy['shortfall']})")
+              f"each use choosing in turn could not meet the demand ({greedy['shortfall']})")
     say(args, f"{len(plan)} sites allocated ({info['status']}, {info['time_s']:.2f} s): "
               f"{info['value']:,.1f} {unit}; {g_text}")
     for _, r in plan.iterrows():  # one line per allocated site (a handful)

@@ -26,8 +26,13 @@ def test_allocate_writes_plan_and_map_equal_to_the_library(tmp_path, sample_laye
             "--fix", "36730100400059=sentra_kuliner", "--out", out, "--map", html,
             "--lang", "en")
     assert r.returncode == 0, r.stderr
-    assert "7 sites allocated (optimal" in r.stdout and "sequential greedy" in r.stdout
+    assert "7 sites allocated (optimal" in r.stdout
     plan = read_result(out, layer="allocation")
+    # the plan against each use choosing in turn, in plain words and as a share of the plan
+    alloc = sp.record_of(plan, None).allocation
+    turn = alloc["greedy"]["value"]
+    assert (f"each use choosing in turn would reach {turn:,.1f} "
+            f"({100 * turn / alloc['value']:.1f}% of this plan)") in r.stdout
     assert plan["use"].value_counts().to_dict() == DEMAND
     info = sp.record_of(plan, None).allocation
     assert info["demand"] == DEMAND and info["min_spacing"] == {"rth": 1500.0}
