@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from .._errors import Problem, SiteplanInputError, SolverError
 
@@ -111,7 +111,9 @@ def refine(prog: Program, first: Solved, prefer: np.ndarray, *, model: str,
     objective for preference.
     """
     tol = 1e-9 * max(1.0, abs(first.value)) + 1e-7
-    second = Program(-np.asarray(prefer, float), prog.integrality, prog.lb, prog.ub,
+    ub = prog.ub.copy()
+    ub[_never_optimal(prog, first.value + tol)] = 0.0
+    second = Program(-np.asarray(prefer, float), prog.integrality, prog.lb, ub,
                      list(prog.rows))
     nz = np.flatnonzero(prog.c)
     second.add(sparse.csr_matrix((prog.c[nz], (np.zeros(len(nz), int), nz)),
@@ -123,3 +125,36 @@ def refine(prog: Program, first: Solved, prefer: np.ndarray, *, model: str,
         return first  # the first optimum stands; the preference could not be applied
     return Solved(out.x, first.value, first.bound, first.gap, first.status,
                   first.seconds + out.seconds)
+
+
+def _never_optimal(prog: Program, ceiling: float) -> np.ndarray:
+    """The 0/1 variables that are 0 in every solution of ``prog`` costing at most ``ceiling``.
+
+    Reduced-cost fixing on the linear relaxation: a variable at its lower bound 0 with
+    reduced cost ``d`` raises every solution that sets it to 1 to at least the relaxation's
+    value plus ``d``. Those that would pass ``ceiling`` (with a margin for the solver's
+    tolerances) cannot be in any optimum, so the tie-breaking pass leaves them out; it then
+    searches among the few sites that can tie, not among every site. Nothing is fixed when
+    the relaxation is not solved to optimality.
+    """
+    none = np.zeros(prog.n, dtype=bool)
+    binary = (prog.integrality == 1) & (prog.lb == 0) & (prog.ub == 1)
+    if not binary.any() or not prog.rows:
+        return none
+    a = sparse.vstack([r[0] for r in prog.rows], format="csr")
+    lo = np.concatenate([r[1] for r in prog.rows])
+    hi = np.concatenate([r[2] for r in prog.rows])
+    eq = lo == hi
+    up = ~eq & np.isfinite(hi)
+    down = ~eq & np.isfinite(lo)
+    a_ub = sparse.vstack([a[up], -a[down]], format="csr")
+    b_ub = np.concatenate([hi[up], -lo[down]])
+    res = linprog(prog.c, A_ub=a_ub if a_ub.shape[0] else None,
+                  b_ub=b_ub if a_ub.shape[0] else None,
+                  A_eq=a[eq] if eq.any() else None, b_eq=lo[eq] if eq.any() else None,
+                  bounds=np.column_stack([prog.lb, prog.ub]), method="highs")
+    if res.status != 0 or res.lower is None:
+        return none
+    reduced = np.asarray(res.lower.marginals, dtype=float)
+    margin = 1e-6 * max(1.0, abs(ceiling))
+    return binary & (res.x < 1e-9) & (res.fun + reduced > ceiling + margin)

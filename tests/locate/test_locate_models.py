@@ -332,3 +332,43 @@ def test_pmedian_on_short_lists_stays_optimal(monkeypatch, seed, k):
                           min_spacing=300.0)
     assert spaced.objective == pytest.approx(_brute_pmedian(cost, w, k, site_cost=site_cost,
                                                             spacing=300.0), rel=1e-12)
+
+
+def _brute_ties(cost, w, k, prefer, value):
+    """Over every choice of k sites: the best objective (``value`` of the chosen columns,
+    lower is better), and the sums of ``prefer`` of the choices reaching it."""
+    from itertools import combinations
+
+    scored = [(value(cost[:, list(pick)], w), float(np.sum(prefer[list(pick)])))
+              for pick in combinations(range(cost.shape[1]), k)]
+    best = min(v for v, _ in scored)
+    return best, [p for v, p in scored if v <= best + 1e-9]
+
+
+@pytest.mark.parametrize("model", ["pmedian", "mclp"])
+def test_the_preference_is_the_best_among_every_equal_optimum(model):
+    """Whole-number costs on a small scale give many equal optima; the tie-breaking pass
+    (which leaves out the sites the linear relaxation proves cannot be in any optimum)
+    must still end on the best-preferred of them, as brute force over every choice finds."""
+    n, m, k = 14, 9, 3
+    mattered = 0
+    for seed in range(8):
+        rng = np.random.default_rng(seed)
+        cost = rng.integers(0, 3, size=(n, m)).astype(float)
+        cost[:, :3] += 1.0                      # three poorer sites, left out by the bound
+        w = np.ones(n) if model == "pmedian" else rng.integers(1, 4, size=n).astype(float)
+        prefer = rng.permutation(m).astype(float)
+        if model == "pmedian":
+            def value(c, w):
+                return float(w @ c.min(axis=1))
+            kw = {}
+        else:
+            def value(c, w):             # people left out of reach: lower is better
+                return float(w @ (c.min(axis=1) > 1.0))
+            kw = {"radius": 1.0}
+        best, tied = _brute_ties(cost, w, k, prefer, value)
+        plan = locate.solve(model, cost, weights=w, k=k, prefer=prefer, **kw)
+        assert value(cost[:, plan.chosen], w) == pytest.approx(best, abs=1e-9), seed
+        assert float(prefer[plan.chosen].sum()) == max(tied), seed
+        mattered += len(set(tied)) > 1
+    assert mattered >= 3      # in most instances the preference had a choice to make
