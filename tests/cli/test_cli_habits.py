@@ -57,8 +57,8 @@ def test_quiet_and_verbose_work_on_either_side_of_the_subcommand(tmp_path, where
     r = siteplan(*quiet)
     assert r.returncode == 0, r.stderr
     assert r.stdout == "" and (tmp_path / "rth.toml").is_file()
-    loud = ["-v", "demo", "--out", tmp_path / "d"] if where == "before" else [
-        "demo", "--out", tmp_path / "d", "-v"]
+    scored = ["score", "--sample", "--profile", "sentra_kuliner", "--out", tmp_path / "s.gpkg"]
+    loud = ["-v", *scored] if where == "before" else [*scored, "-v"]
     r = siteplan(*loud)
     assert r.returncode == 0, r.stderr
     # -v: the library's INFO messages reach stderr ("<profile>: n scored, ...")
