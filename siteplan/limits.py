@@ -29,6 +29,9 @@ bound                         value          applies to
 :data:`MAX_WINDOW_CELLS`      25,000,000     raster cells read at once for one area
 :data:`MAX_PAIRS`             100,000,000    parcel-feature pairs one "within radius"
                                              measure or buffer may compare
+:data:`MAX_ASSIGNMENTS`       4,000,000      (demand row, site) pairs of a p-median or
+                                             capacitated p-median (its solver ran out
+                                             of 12 GB at 9.4 million)
 :data:`FAR_WARNING`           100,000 m      candidate parcels this far from a layer the
                                              profile reads are warned about
 ============================  =============  ==========================================
@@ -49,8 +52,8 @@ from ._errors import Problem
 
 __all__ = ["MAX_DISTANCE", "MAX_MINUTES", "MAX_MAGNITUDE", "MAX_CRITERIA", "MAX_CONSTRAINTS",
            "OWA_ALPHA", "MAX_DRAWS", "MAX_RANK_CELLS", "MAX_SEED", "MAX_SITES",
-           "MAX_WINDOW_CELLS", "MAX_PAIRS", "FAR_WARNING", "MAX_TIME_LIMIT", "number_problem",
-           "text_problems", "finite", "show", "bound_text"]
+           "MAX_WINDOW_CELLS", "MAX_PAIRS", "MAX_ASSIGNMENTS", "FAR_WARNING", "MAX_TIME_LIMIT",
+           "number_problem", "text_problems", "finite", "show", "bound_text"]
 
 MAX_DISTANCE = 1_000_000.0
 MAX_MINUTES = 20_000.0
@@ -65,6 +68,7 @@ MAX_SITES = 100_000
 MAX_TIME_LIMIT = 86_400.0
 MAX_WINDOW_CELLS = 25_000_000
 MAX_PAIRS = 100_000_000
+MAX_ASSIGNMENTS = 4_000_000
 FAR_WARNING = 100_000.0
 
 

@@ -10,7 +10,14 @@ from typing import Any, cast
 import numpy as np
 
 from .._errors import Problem, SiteplanInputError
-from ..limits import MAX_MAGNITUDE, MAX_SITES, MAX_TIME_LIMIT, number_problem, show
+from ..limits import (
+    MAX_ASSIGNMENTS,
+    MAX_MAGNITUDE,
+    MAX_SITES,
+    MAX_TIME_LIMIT,
+    number_problem,
+    show,
+)
 
 __all__ = ["Inputs", "check_inputs", "MAX_CELLS"]
 
@@ -145,6 +152,8 @@ def check_inputs(model: str, cost: Any, *, needs: frozenset[str], weights: Any, 
     sc = _site_cost(site_cost, min_spacing, square, sites, where, problems)
     g = _groups(groups, sites, where, problems)
     pref = _prefer(prefer, sites, where, problems)
+    if model in ("pmedian", "cpmedian") and a is not None and w is not None:
+        _assignments(model, a, w, ex, where, problems)
     for name, value, high in (("time_limit", time_limit, MAX_TIME_LIMIT),
                               ("mip_gap", mip_gap, 1.0)):
         p = number_problem(where, name, value, high=high, example="60" if name ==
@@ -159,6 +168,21 @@ def check_inputs(model: str, cost: Any, *, needs: frozenset[str], weights: Any, 
                   float(radius) if "radius" in needs else None, cap, fx, ex, sc,
                   None if min_spacing is None else float(min_spacing), g, pref,
                   float(time_limit), float(mip_gap), bool(single_source))
+
+
+def _assignments(model: str, a: np.ndarray, w: np.ndarray, excluded: Any, where: str,
+                 problems: list[Problem]) -> None:
+    """The medians assign every demand row to a site: refuse more (row, site) pairs than
+    :data:`~siteplan.limits.MAX_ASSIGNMENTS` before the solver runs out of memory."""
+    rows = len(w) if model == "cpmedian" else int(np.count_nonzero(w > 0))
+    sites = a.shape[1] - (0 if excluded is None else len(set(np.ravel(excluded).tolist())))
+    if rows * sites > MAX_ASSIGNMENTS:
+        problems.append(Problem(
+            where, f"{rows:,} demand rows by {sites:,} sites make {rows * sites:,} possible "
+            f"assignments, more than the {MAX_ASSIGNMENTS:,} the {model} is solved for in "
+            "bounded memory",
+            "give fewer demand rows (sp.locate_sites: a larger demand cell, e.g. cell=500) "
+            "or fewer sites (min_score, excluded)"))
 
 
 # each check below takes m, the number of sites: None when the cost matrix was refused

@@ -372,3 +372,26 @@ def test_the_preference_is_the_best_among_every_equal_optimum(model):
         assert float(prefer[plan.chosen].sum()) == max(tied), seed
         mattered += len(set(tied)) > 1
     assert mattered >= 3      # in most instances the preference had a choice to make
+
+
+def test_a_median_too_large_for_memory_is_refused_before_solving(monkeypatch):
+    """More (row, site) pairs than MAX_ASSIGNMENTS: a clear error naming the sizes and the
+    fix, at once, before the solver allocates anything; one pair fewer is solved."""
+    from siteplan.locate import _inputs
+
+    monkeypatch.setattr(_inputs, "MAX_ASSIGNMENTS", 5 * 4 - 1)      # 5 rows x 4 sites = 20
+    cost = np.arange(20.0).reshape(5, 4)
+    with pytest.raises(SiteplanInputError) as err:
+        locate.solve("pmedian", cost, k=2)
+    text = str(err.value)
+    assert "5 demand rows by 4 sites make 20 possible assignments, more than the 19" in text
+    assert "a larger demand cell" in text
+    # rows of weight 0 and excluded sites are not assigned: 4 x 4 = 16 pairs pass
+    plan = locate.solve("pmedian", cost, weights=[1, 1, 1, 1, 0], k=2)
+    # site 0 is each row's cheapest: 0 + 4 + 8 + 12
+    assert plan.objective == pytest.approx(24.0) and 0 in plan.chosen
+    assert locate.solve("cpmedian", cost, k=2, capacity=10, excluded=[0]).k == 2
+    with pytest.raises(SiteplanInputError, match="more than the 19"):
+        locate.solve("cpmedian", cost, k=2, capacity=10)
+    # the covering models build no assignment: the same matrix is solved
+    assert locate.solve("mclp", cost, k=2, radius=5.0).k == 2
