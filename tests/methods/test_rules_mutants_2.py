@@ -4,15 +4,29 @@ Transform checks at their exact boundaries (a midpoint, spread or half distance 
 exactly 0 refused, a small positive one accepted; a parameter exactly at its bound
 accepted, one beyond refused), the bounds on the parameters in the measure's unit
 against the others, and the messages that name the field, its unit and the fix.
-Every expected value is worked out by hand in the comment beside it.
+Constraint rules: their profile checks at the bounds, their labels, the candidate
+columns, the errors naming the rule, and ``outside`` on tiny worlds of whole-metre
+boxes and lines (no buffer, a buffer of 1 m, long lines cut into pieces, pieces cached
+per layer and filter). Every expected value is worked out by hand in the comment
+beside it.
 """
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 
+import siteplan as sp
 from siteplan.limits import MAX_DISTANCE, MAX_MAGNITUDE
+from siteplan.methods.constraints import (
+    CONSTRAINT_TYPES,
+    broken_rules,
+    candidate_mask,
+    constraint_label,
+    no_candidate_problem,
+)
 from siteplan.methods.transforms import (
     TRANSFORMS,
     apply_transform,
@@ -168,3 +182,179 @@ def test_unknown_parameters_are_named_with_the_ones_allowed():
           "use only: half_distance, max_distance")]
     assert problems({"type": "linear", "best": 0, "worst": 5, "spread": 1})[0][2] == \
         "use only: best, worst"
+
+
+# ------------------------------------------------------------------------ constraints
+
+X0, Y0 = 620_000.0, 9_320_000.0
+CRS = "EPSG:32748"
+
+
+def box(x1, y1, x2, y2):
+    return shapely.box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
+
+
+def frame(geoms, **columns):
+    return gpd.GeoDataFrame(columns, geometry=list(geoms), crs=CRS)
+
+
+def broken(parcels: dict, *rules, extra=None, columns=None) -> dict[str, list[bool]]:
+    """Parcel id -> which of ``rules`` it breaks (constraints.broken_rules on loaded layers)."""
+    layers = sp.load_layers(parcels=frame(parcels.values(), parcel_id=list(parcels),
+                                          **(columns or {})), extra=extra or {})
+    out = broken_rules(layers["parcels"], list(rules), layers)
+    return {i: out[k].tolist() for k, i in enumerate(parcels)}
+
+
+def rule_problems(kind, con):
+    found: list = []
+    CONSTRAINT_TYPES[kind].check(con, "w", found)
+    return [(p.where, p.what) for p in found]
+
+
+def test_rule_checks_at_their_bounds_show_the_value_given():
+    # value > 0 strictly: 0 is refused (its value shown), 0.5 and exactly 1e15 are taken
+    assert rule_problems("min_area", {"value": 0}) == \
+        [("w", "needs value = <m²> > 0 and <= 1e+15, got 0")]
+    assert rule_problems("min_area", {}) == [("w", "needs value = <m²> > 0 and <= 1e+15")]
+    assert rule_problems("max_area", {"value": 0.5}) == []
+    assert rule_problems("max_area", {"value": MAX_MAGNITUDE}) == []
+    # a buffer from 0 to exactly 1,000,000 m
+    for buffer in (0, 1_000_000):
+        assert rule_problems("inside", {"layer": "zona", "buffer": buffer}) == []
+    assert [w for _, w in rule_problems("outside", {"layer": "zona", "buffer": 1_000_001})] == \
+        ["buffer must be metres >= 0 and <= 1,000,000 (the bound siteplan.limits.MAX_DISTANCE)"
+         ", got 1000001"]
+    # min and max of an attribute: any number within 1e15 of 0, both ends included
+    assert rule_problems("attribute", {"column": "c", "min": -MAX_MAGNITUDE,
+                                       "max": MAX_MAGNITUDE}) == []
+    assert rule_problems("attribute", {"column": "c", "min": -1e16}) == \
+        [("w", "min must be a number within 1e+15 of 0, got -1e+16")]
+
+
+def test_in_and_not_in_must_be_lists_of_plain_values():
+    assert rule_problems("attribute", {"column": "c", "in": ["pemda", 3, 1.5, True]}) == []
+    assert rule_problems("attribute", {"column": "c", "in": "pemda"}) == \
+        [("w", "in must be a list of values, got 'pemda'")]
+    assert rule_problems("attribute", {"column": "c", "not_in": [["sawah"]]}) == \
+        [("w", "not_in must be a list of values, got [['sawah']]")]
+
+
+def test_outside_checks_its_layer_and_every_raster_key_given():
+    assert rule_problems("outside", {"layer": 5}) == \
+        [("w", "needs layer = \"<layer name>\", got 5")]
+    # all five raster keys given, one of them wrong
+    con = {"layer": "lc", "at_least": 1, "values": [3], "slope_above": 5,
+           "slope_unit": "percent", "max_share": 2}
+    assert rule_problems("outside", con) == [("w", "max_share must be a share from 0 to 1, "
+                                                   "got 2")]
+    assert rule_problems("outside", {**con, "max_share": 1}) == []
+
+
+def test_labels_name_the_rule_its_filter_unit_and_share():
+    assert constraint_label({"type": "inside", "layer": "zona"}) == "inside zona"
+    assert constraint_label({"type": "inside", "layer": "zona", "buffer": 5,
+                             "where": {"kind": ["a", "b"], "jenis": ["x"]}}) == \
+        "inside zona kind=['a', 'b'] jenis=['x'] +5 m"
+    assert constraint_label({"type": "outside", "layer": "sungai",
+                             "where": {"kind": ["a"], "jenis": ["x"]}}) == \
+        "outside sungai kind=['a'] jenis=['x'] +0 m"
+    assert constraint_label({"type": "outside", "layer": "dem", "slope_above": 15}) == \
+        "outside dem slope > 15 percent"
+    assert constraint_label({"type": "outside", "layer": "dem", "slope_above": 15,
+                             "slope_unit": "degrees"}) == "outside dem slope > 15 degrees"
+    assert constraint_label({"type": "outside", "layer": "lc", "values": [3, 4]}) == \
+        "outside lc in [3, 4]"
+    # max_share 0.1 is 10 % of the parcel; 0 says nothing
+    assert constraint_label({"type": "outside", "layer": "lc", "at_least": 0.67,
+                             "max_share": 0.1}) == "outside lc >= 0.67 (up to 10% of the parcel)"
+    assert constraint_label({"type": "outside", "layer": "lc", "at_least": 0.67,
+                             "max_share": 0}) == "outside lc >= 0.67"
+
+
+def test_candidate_mask_needs_every_column_and_reads_missing_as_no():
+    parcels = frame([box(0, 0, 1, 1)] * 4, parcel_id=["a", "b", "c", "d"],
+                    status=["pemda", "pemda", "swasta", None],
+                    guna=["kosong", "sawah", "kosong", "kosong"])
+    cands = {"status": ("Pemda",), "guna": ("kosong",)}
+    assert candidate_mask(parcels, cands, "ctx").tolist() == [True, False, False, False]
+    assert candidate_mask(parcels, {"status": ("pemda",)}, "ctx").tolist() == \
+        [True, True, False, False]
+    with pytest.raises(sp.SiteplanInputError) as info:
+        candidate_mask(parcels, {"milik": ("pemda",)}, "ctx")
+    assert "which the parcels do not have (they have: parcel_id, status, guna)" in \
+        str(info.value)
+
+
+def test_no_candidate_problem_with_thirteen_values_shows_one_more():
+    import pandas as pd
+
+    values = [f"v{i:02d}" for i in range(13)]
+    p = no_candidate_problem([pd.DataFrame({"kind": values})], {"kind": ("ok",)}, "c")
+    assert p.what.endswith("'v11' (1) and 1 more)")
+
+
+def test_errors_of_a_rule_name_the_profile_rule_and_the_fix():
+    parcels = {"A": box(0, 0, 10, 10)}
+    with pytest.raises(sp.SiteplanInputError) as info:
+        broken(parcels, {"type": "attribute", "column": "lantai", "min": 1})
+    text = str(info.value)
+    # (the loader adds area_m2 to the parcels)
+    assert text == "profile 'profile' constraint 1 (attribute): reads column 'lantai' of " \
+        "layer 'parcels', which it does not have (it has: parcel_id, area_m2). Fix: fix " \
+        "'column' or add it to the parcels"
+    for kind in ("inside", "outside"):
+        with pytest.raises(sp.SiteplanInputError) as info:
+            broken(parcels, {"type": "min_area", "value": 1}, {"type": kind, "layer": "zona"})
+        assert f"profile 'profile' constraint 2 ({kind}): needs layer 'zona'" in \
+            str(info.value)
+
+
+def test_outside_without_buffer_reads_the_shape_and_the_where_filter():
+    # an L-shaped zone (0-20 x 0-20 without its north-east quarter) of kind "a", and a
+    # box of kind "b": A lies in the arm, B in the missing quarter (inside the zone's box
+    # only), C inside the "b" box only
+    zone = shapely.Polygon([(X0, Y0), (X0 + 20, Y0), (X0 + 20, Y0 + 10), (X0 + 10, Y0 + 10),
+                            (X0 + 10, Y0 + 20), (X0, Y0 + 20)])
+    zones = frame([zone, box(100, 0, 120, 20)], kind=["a", "b"])
+    parcels = {"A": box(2, 2, 4, 4), "B": box(14, 14, 16, 16), "C": box(105, 5, 110, 10)}
+    got = broken(parcels, {"type": "outside", "layer": "zona", "where": {"kind": ["a"]}},
+                 extra={"zona": zones})
+    assert got == {"A": [True], "B": [False], "C": [False]}
+
+
+def test_outside_with_a_buffer_of_one_metre_and_long_lines_cut_in_pieces():
+    # rivers: a line of 34 vertices 1 m apart along y = 0 (x 0..33), one of 33 along y = 100
+    # (x 0..32); a 200 x 200 m pond of 21 vertices (one every 40 m). P is 5 m west of the
+    # first vertex, Q 5 m east of the last, R 95 m inside the pond, S 45 m from everything,
+    # T 0.5 m north of the second river
+    line34 = shapely.LineString([(X0 + x, Y0) for x in range(34)])
+    line33 = shapely.LineString([(X0 + x, Y0 + 100) for x in range(33)])
+    pond = shapely.segmentize(box(200, -100, 400, 100), 40)
+    assert shapely.get_num_coordinates(pond) == 21
+    rivers = frame([line34, line33, pond], kind=["sungai", "sungai", "kolam"])
+    parcels = {"P": box(-10, -5, -5, 5), "Q": box(38, -5, 43, 5), "R": box(295, -5, 305, 5),
+               "S": box(-10, 50, -5, 55), "T": box(10, 100.5, 20, 110)}
+    got = broken(parcels, {"type": "outside", "layer": "air", "buffer": 6},
+                 {"type": "outside", "layer": "air", "buffer": 1},
+                 extra={"air": rivers})
+    # P and Q are 5 m (< 6) from a line's end; T is 0.5 m (< 1) from the second river
+    assert got == {"P": [True, False], "Q": [True, False], "R": [True, True],
+                   "S": [False, False], "T": [True, True]}
+
+
+def test_outside_pieces_are_kept_apart_by_layer_and_filter():
+    # the same rule with a buffer on one layer under two filters, and on two layers with no
+    # filter: each reads its own features (Q is 5 m from the pond only)
+    river = shapely.LineString([(X0 + x, Y0) for x in range(34)])
+    pond = box(100, 0, 110, 10)
+    air = frame([river, pond], kind=["sungai", "kolam"])
+    danau = frame([box(1000, 0, 1010, 10)])
+    parcels = {"Q": box(115, 0, 125, 10)}
+    got = broken(parcels,
+                 {"type": "outside", "layer": "air", "buffer": 6, "where": {"kind": ["sungai"]}},
+                 {"type": "outside", "layer": "air", "buffer": 6, "where": {"kind": ["kolam"]}},
+                 {"type": "outside", "layer": "danau", "buffer": 6},
+                 {"type": "outside", "layer": "air", "buffer": 6},
+                 extra={"air": air, "danau": danau})
+    assert got == {"Q": [False, True, False, True]}
