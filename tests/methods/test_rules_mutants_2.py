@@ -358,3 +358,25 @@ def test_outside_pieces_are_kept_apart_by_layer_and_filter():
                  {"type": "outside", "layer": "air", "buffer": 6},
                  extra={"air": air, "danau": danau})
     assert got == {"Q": [False, True, False, True]}
+
+
+def test_outside_a_raster_by_class_and_a_rule_that_names_no_cells(tmp_path):
+    from test_rules_constraints import rbox, write_tif
+
+    from siteplan.methods.constraints import raster_rule
+
+    assert raster_rule({"layer": "lc", "values": [3]}, "c") == (None, [3], None)
+    assert raster_rule({"layer": "lc", "at_least": 2}, "c") == (2, None, None)
+    # land classes in 10 m cells: the west column 3, the next 4, the rest 1; A lies on one
+    # cell of class 3, B on one of class 4, C on one of class 1
+    classes = np.ones((10, 10))
+    classes[:, 0], classes[:, 1] = 3, 4
+    lc = write_tif(tmp_path / "lc.tif", classes)
+    parcels = {"A": rbox(0, 0, 10, 10), "B": rbox(10, 0, 20, 10), "C": rbox(30, 0, 40, 10)}
+    got = broken(parcels, {"type": "outside", "layer": "lc", "values": [3]},
+                 {"type": "outside", "layer": "lc", "values": [3, 4]}, extra={"lc": lc})
+    assert got == {"A": [True, True], "B": [False, True], "C": [False, False]}
+    with pytest.raises(sp.SiteplanInputError) as info:
+        broken(parcels, {"type": "outside", "layer": "lc", "max_share": 0.1}, extra={"lc": lc})
+    assert str(info.value).startswith("profile 'profile' constraint 1 (outside): 'outside' "
+                                      "the raster 'lc' needs at_least, values or slope_above")
