@@ -380,3 +380,21 @@ def test_outside_a_raster_by_class_and_a_rule_that_names_no_cells(tmp_path):
         broken(parcels, {"type": "outside", "layer": "lc", "max_share": 0.1}, extra={"lc": lc})
     assert str(info.value).startswith("profile 'profile' constraint 1 (outside): 'outside' "
                                       "the raster 'lc' needs at_least, values or slope_above")
+
+
+@pytest.mark.parametrize("kind", ["inside", "outside"])
+def test_a_buffer_over_the_pair_limit_is_named_with_the_rule_and_the_fix(kind, monkeypatch):
+    # two parcels inside two overlapping zones: with a 50 m buffer each parcel has both
+    # zones near it, 2 x 2 = 4 pairs, over a limit of 3; without a buffer nothing is counted
+    monkeypatch.setattr("siteplan.limits.MAX_PAIRS", 3)
+    zones = frame([box(0, 0, 100, 100), box(0, 0, 50, 50)])
+    parcels = {"A": box(10, 10, 20, 20), "B": box(30, 30, 40, 40)}
+    with pytest.raises(sp.SiteplanInputError) as info:
+        broken(parcels, {"type": kind, "layer": "zona", "buffer": 50}, extra={"zona": zones})
+    assert str(info.value) == (
+        f"profile 'profile' constraint 1 ({kind}): buffer 50 m puts about 2 features of layer "
+        "'zona' near each of 2 parcels, about 4 pairs, over the limit of 3 "
+        "(siteplan.limits.MAX_PAIRS). Fix: use a smaller buffer, or fewer features (a 'where' "
+        "filter)")
+    got = broken(parcels, {"type": kind, "layer": "zona"}, extra={"zona": zones})
+    assert got == {"A": [kind == "outside"], "B": [kind == "outside"]}
