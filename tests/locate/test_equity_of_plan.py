@@ -12,21 +12,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
+from test_scoring import CRS, X0, Y0, box, pt  # noqa: F401  (the tiny world's frame)
 
 import siteplan as sp
 from siteplan import locate
-
-X0, Y0 = 620_000.0, 9_320_000.0
-CRS = "EPSG:32748"
-
-
-def box(x1, y1, x2, y2):
-    return shapely.box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
-
-
-def pt(x, y):
-    return shapely.Point(X0 + x, Y0 + y)
 
 
 @pytest.fixture(scope="module")

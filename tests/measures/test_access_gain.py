@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import shapely
 from cikit import require
+from test_scoring import CRS, X0, Y0, box, pt  # noqa: F401  (the tiny world's frame)
 
 import siteplan as sp
 from siteplan import locate
@@ -21,17 +22,6 @@ from siteplan.layers.population import demand_points
 from siteplan.measures import MEASURES
 from siteplan.measures.access import two_step_now
 from siteplan.profiles.profile import profile_from_dict
-
-X0, Y0 = 620_000.0, 9_320_000.0
-CRS = "EPSG:32748"
-
-
-def box(x1, y1, x2, y2):
-    return shapely.box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
-
-
-def pt(x, y):
-    return shapely.Point(X0 + x, Y0 + y)
 
 
 def gdf(rows, geoms):

@@ -13,7 +13,6 @@ beside it.
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
@@ -186,16 +185,7 @@ def test_unknown_parameters_are_named_with_the_ones_allowed():
 
 # ------------------------------------------------------------------------ constraints
 
-X0, Y0 = 620_000.0, 9_320_000.0
-CRS = "EPSG:32748"
-
-
-def box(x1, y1, x2, y2):
-    return shapely.box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
-
-
-def frame(geoms, **columns):
-    return gpd.GeoDataFrame(columns, geometry=list(geoms), crs=CRS)
+from test_rules_mutants import CRS, X0, Y0, box, frame  # noqa: E402, F401  (the tiny world)
 
 
 def broken(parcels: dict, *rules, extra=None, columns=None) -> dict[str, list[bool]]:

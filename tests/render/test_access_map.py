@@ -8,29 +8,14 @@ import html
 import json
 import re
 
-import geopandas as gpd
 import pandas as pd
 import pytest
-import shapely
+from test_access_gain import CRS, X0, Y0, box, gdf, pt  # noqa: F401  (the tiny world)
 
 import siteplan as sp
 from siteplan import locate
 
-X0, Y0 = 620_000.0, 9_320_000.0
-CRS = "EPSG:32748"
 HOSTILE = '<b>Timur</b>{{ 6*7 }}<img src=x onerror="window.__xss=1">'
-
-
-def box(x1, y1, x2, y2):
-    return shapely.box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
-
-
-def pt(x, y):
-    return shapely.Point(X0 + x, Y0 + y)
-
-
-def gdf(rows, geoms):
-    return gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=CRS)
 
 
 @pytest.fixture(scope="module")
