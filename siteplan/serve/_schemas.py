@@ -173,7 +173,16 @@ class SelectRequest(_SitesRequest):
     solver: Literal["milp", "greedy"] = "milp"
 
 
-class LocateRequest(_SitesRequest):
+class _Squares(_Body):
+    """People gathered into squares, reached straight-line or along the roads."""
+
+    cost: Literal["straight", "roads"] = Field("straight", description="distances "
+                                               "straight-line or along the server's roads")
+    cell: float = Field(500.0, ge=100, le=5000, description="people gathered into squares "
+                        "of this many metres")
+
+
+class LocateRequest(_SitesRequest, _Squares):
     """``POST /locate``: choose sites with a location model (sp.locate_sites)."""
 
     model: LocateModel = Field("pmedian", description="pmedian (shortest average trip), "
@@ -184,27 +193,19 @@ class LocateRequest(_SitesRequest):
                           "number themselves: give null)")
     radius: float | None = Field(None, gt=0, le=50000, description="reach in metres "
                                  "(mclp, lscp, lscpb)")
-    cost: Literal["straight", "roads"] = Field("straight", description="distances "
-                                               "straight-line or along the server's roads")
-    cell: float = Field(500.0, ge=100, le=5000, description="people gathered into squares "
-                        "of this many metres")
     capacity: float | None = Field(None, gt=0, le=1e12, description="cpmedian: people a "
                                    "site serves")
     solver_time_limit: float = Field(30.0, gt=0, le=600, description="seconds the solver "
                                      "may take (at most the server's time limit)")
 
 
-class AccessRequest(_Body):
+class AccessRequest(_Squares):
     """``POST /access``: access of every square of people to the facilities there now."""
 
     facilities: dict[str, Any] = Field(description="the facilities already there, a GeoJSON "
                                        "FeatureCollection in EPSG:4326")
     method: AccessMethod = Field("2sfca", description="access measure (PySAL access's)")
     radius: float = Field(1000.0, gt=0, le=50000, description="catchment in metres")
-    cost: Literal["straight", "roads"] = Field("straight", description="distances "
-                                               "straight-line or along the server's roads")
-    cell: float = Field(500.0, ge=100, le=5000, description="people gathered into squares "
-                        "of this many metres")
     capacity: float | None = Field(None, gt=0, le=1e12, description="each facility's supply "
                                    "(default 1: facilities are counted)")
     threshold: float | None = Field(None, ge=0, le=1e12, description="access below which "

@@ -143,6 +143,11 @@ class _Service:
         status, media, body = await self.runner(name, **kwargs)
         return Response(body, status_code=status, media_type=media)
 
+    async def solve(self, name: str, req: Any) -> Response:
+        """A job with a solver: its time limit at most the request's and the server's."""
+        return await self.run(name, req=req, solver_time_limit=min(
+            req.solver_time_limit, self.runner.time_limit))
+
 
 def _json(obj: Any, *, status: int = 200, media: str = "application/json",
           headers: Mapping[str, str] | None = None) -> Response:
@@ -477,16 +482,14 @@ def _add_job_routes(app: FastAPI, svc: _Service) -> None:
                         "content": {"application/json": {"schema": {"type": "object"}}}},
                   **_errors(*_SOLVE)})
     async def allocate(req: AllocateRequest):
-        return await svc.run("allocate", req=req, solver_time_limit=min(
-            req.solver_time_limit, svc.runner.time_limit))
+        return await svc.solve("allocate", req)
 
     @app.post("/locate", summary="Choose sites with a location model (sp.locate_sites)",
               response_class=Response, responses=_geojson_ok(
                   "the chosen sites with the people each serves; the plan's objective, "
                   "bound, gap and status in 'plan'", solver=True))
     async def locate(req: LocateRequest):
-        return await svc.run("locate", req=req, solver_time_limit=min(
-            req.solver_time_limit, svc.runner.time_limit))
+        return await svc.solve("locate", req)
 
     @app.post("/access", summary="Access of every square of people to the facilities there",
               response_class=Response, responses=_geojson_ok(
