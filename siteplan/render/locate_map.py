@@ -47,7 +47,7 @@ def render_plan(site_plan: SitePlan, *, m=None, lang: str = "id"):
     import folium
 
     from ..scoring.record import maybe_record
-    from .style import CSS, HtmlControl, title_box
+    from .style import HtmlControl, open_on
 
     check_lang(lang, "render_plan")
     words = _w.words(lang)["locate"]
@@ -87,15 +87,9 @@ def render_plan(site_plan: SitePlan, *, m=None, lang: str = "id"):
                                 tooltip=esc1(words["existing"])).add_to(chosen)
     chosen.add_to(m)
     if fresh:   # open on the plan: every demand unit, chosen site and facility
-        boxes = [g.total_bounds for g in (demand, sites, old) if len(g)]
-        if boxes:
-            b = np.array(boxes)
-            m.fit_bounds([[b[:, 1].min(), b[:, 0].min()], [b[:, 3].max(), b[:, 2].max()]])
-        m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"),
-                                      name="siteplan_css")
         rec = maybe_record(site_plan.sites)
-        title_box(m, words["title"], _caption(site_plan, words, lang),
-                  synthetic=bool(rec is not None and rec.provenance.synthetic), lang=lang)
+        open_on(m, (demand, sites, old), words["title"], _caption(site_plan, words, lang),
+                synthetic=bool(rec is not None and rec.provenance.synthetic), lang=lang)
         HtmlControl(_legend(site_plan, colour, words), position="bottomleft",
                     class_name="sp-box sp-legend", fold=esc1(TEXT[lang]["legend"])).add_to(m)
     layer_control_last(m)

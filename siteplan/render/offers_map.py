@@ -47,7 +47,7 @@ def render_offers(offers: gpd.GeoDataFrame, *, m=None, lang: str = "id", show: b
     """
     import folium
 
-    from .style import CSS, HtmlControl, title_box
+    from .style import HtmlControl, open_on
 
     check_lang(lang, "render_offers")
     tx = REGISTER_TEXT[lang]
@@ -82,13 +82,8 @@ def render_offers(offers: gpd.GeoDataFrame, *, m=None, lang: str = "id", show: b
     ).add_to(group)
     group.add_to(m)
     if fresh:
-        if len(off):
-            x0, y0, x1, y1 = off.total_bounds
-            m.fit_bounds([[y0, x0], [y1, x1]])
-        m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"),
-                                      name="siteplan_css")
         synthetic = bool((offers.attrs.get("siteplan_register") or {}).get("synthetic"))
-        title_box(m, tx["layer"].format(n=len(off)), "", synthetic=synthetic, lang=lang)
+        open_on(m, (off,), tx["layer"].format(n=len(off)), "", synthetic=synthetic, lang=lang)
         HtmlControl(_legend(states, tx, lang), position="bottomleft",
                     class_name="sp-box sp-legend", fold=esc1(TEXT[lang]["legend"])).add_to(m)
     layer_control_last(m)

@@ -65,19 +65,18 @@ def render_selection(chosen: gpd.GeoDataFrame, *, m=None, lang: str = "id"):
                       ).add_to(group)
     group.add_to(m)
     from ..scoring.record import maybe_record
-    from .style import CSS, HtmlControl, title_box
+    from .style import CSS, HtmlControl, open_on
 
-    m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"), name="siteplan_css")
     if fresh:   # a map of its own opens on every ring and says what it shows
-        if len(reach):
-            x0, y0, x1, y1 = reach.total_bounds
-            m.fit_bounds([[y0, x0], [y1, x1]])
         rec = maybe_record(chosen)
         line = esc1(lab["sel_line"].format(
             k=fmt_int([len(sites)], lang)[0], r=fmt_int([radius], lang)[0],
             people=fmt_int([float(sites["people_added"].sum())], lang)[0]))
-        title_box(m, lab["sel_title"], line,
-                  synthetic=bool(rec is not None and rec.provenance.synthetic), lang=lang)
+        open_on(m, (reach,), lab["sel_title"], line,
+                synthetic=bool(rec is not None and rec.provenance.synthetic), lang=lang)
+    else:       # over another map: its legend below needs the style sheet too
+        m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"),
+                                      name="siteplan_css")
     rings = esc1(lab["sel_rings"].format(r=fmt_int([radius], lang)[0]))
     HtmlControl(f"<div class=h>{esc1(lab['sel_title'])}</div><div>{rings}</div>",
                 position="bottomleft", class_name="sp-box sp-legend",

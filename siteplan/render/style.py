@@ -384,6 +384,21 @@ def title_box(m, title: str, line: str, *, synthetic: bool, lang: str) -> None:
     HtmlControl(html, position="topleft", class_name="sp-box sp-title", first=True).add_to(m)
 
 
+def open_on(m, frames, title: str, line: str, *, synthetic: bool, lang: str) -> None:
+    """A map drawn on its own: the style sheet, the view fitted to every non-empty frame
+    (GeoDataFrames in EPSG:4326) and the title box (see :func:`title_box`)."""
+    import folium
+    import numpy as np
+
+    boxes = [f.total_bounds for f in frames if len(f)]
+    if boxes:
+        b = np.array(boxes)
+        m.fit_bounds([[b[:, 1].min(), b[:, 0].min()], [b[:, 3].max(), b[:, 2].max()]])
+    m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"),
+                                  name="siteplan_css")
+    title_box(m, title, line, synthetic=synthetic, lang=lang)
+
+
 def skipped_html(skipped, empty_layers, lang: str) -> str:
     """The rules left out for want of data, and the empty layers, for the title box."""
     tx = TEXT[lang]
