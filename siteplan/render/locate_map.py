@@ -79,8 +79,10 @@ def render_plan(site_plan: SitePlan, *, m=None, lang: str = "id"):
                  + fmt_int(sites["mean_cost"].fillna(0), lang).to_numpy() + " m")
     for i, (pt, label, pid) in enumerate(zip(pts, labels, ids, strict=True)):  # k markers
         folium.Marker([pt.y, pt.x], tooltip=label, icon=folium.DivIcon(
+            icon_size=(34, 18), icon_anchor=(17, 9),
             html=f'<div style="background:{colour[pid]};color:#fff;border-radius:4px;'
-                 f'padding:1px 5px;font:bold 12px sans-serif">P{i + 1}</div>')).add_to(chosen)
+                 f'text-align:center;white-space:nowrap;'
+                 f'font:bold 12px/18px sans-serif">P{i + 1}</div>')).add_to(chosen)
     if len(old):
         for pt in old.geometry.representative_point():  # existing facilities
             folium.CircleMarker([pt.y, pt.x], radius=6, color="#374151", fill=True,

@@ -139,8 +139,8 @@ WORDS: dict[str, Any] = {
         "none": "not served",
         "sites": "sites chosen",
         "served": "people served, mean trip {mean} m",
-        "legend_site": "chosen site (its number: order in the plan)",
-        "legend_demand": "square of people, coloured as the site that serves it",
+        "legend_site": "chosen site (P1, P2, ...)",
+        "legend_demand": "square of people, in its site's colour",
         "legend_none": "square of people no site serves",
         "legend_existing": "existing facility, kept open",
         "models": {"lscp": "fewest sites reaching everyone", "lscpb": "fewest sites, "
