@@ -4,9 +4,9 @@ Reads mutmut's results in the work folder (``mutants/**/*.meta``), keeps the
 mutants in scope (``[tool.siteplan-mutation] scope`` in tools/mutmut.toml),
 and writes a markdown report: per module, how many mutants were killed,
 survived, had no test reaching them, or are explained as equivalent
-(``tools/mutation_equivalent.toml``: the mutant's name, the changed line it
-must still show, and why no input tells it apart); then every survivor with
-its changed line.
+(the ``*.toml`` files of ``tools/mutation_equivalent/``: the mutants' names,
+the changed line they must still show, their kind and why no test can tell
+them apart); then every survivor with its changed line.
 
     python tools/mutation_report.py /tmp/siteplan-mutmut --report docs/mutation-report.md
 
@@ -31,6 +31,10 @@ STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"
 
 
 CURATED = "\n## Curated mutants (tools/mutate.py)\n"
+# why a surviving mutant is not a missing test
+KINDS = {"equivalent": "no input the function can get tells it apart from the original",
+         "speed": "the results are the same for every input; only time or memory differ",
+         "unreachable": "the inputs that would tell it apart are refused before this code runs"}
 
 
 def scope(config: Path) -> list[str]:
@@ -70,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("work", type=Path, help="the MUTATION_WORK folder of tools/mutation_run.sh")
     ap.add_argument("--config", type=Path, default=ROOT / "tools" / "mutmut.toml")
-    ap.add_argument("--equivalent", type=Path,
-                    default=ROOT / "tools" / "mutation_equivalent.toml")
+    ap.add_argument("--equivalent", type=Path, default=ROOT / "tools" / "mutation_equivalent",
+                    help="a folder of explanation files (*.toml), or one file")
     ap.add_argument("--report", type=Path, help="write the markdown report here")
     ap.add_argument("--pending", action="store_true",
                     help="print the names of the mutants in scope without a result, and stop")
@@ -87,14 +91,23 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(n for n, s in sorted(status.items()) if s == "not checked"))
         return 0
     explained, entries = {}, []
-    if args.equivalent.is_file():
+    files = (sorted(args.equivalent.glob("*.toml")) if args.equivalent.is_dir()
+             else [args.equivalent] if args.equivalent.is_file() else [])
+    bad = []
+    for f in files:
         # [[equivalent]] names = [...] (mutmut's names), line = a text every one of their
-        # changed lines holds, why = the reason no input tells them apart
-        entries = tomllib.loads(args.equivalent.read_text(encoding="utf-8"))["equivalent"]
-        for e in entries:
+        # changed lines holds, kind = one of KINDS, why = the reason no test tells them apart
+        for e in tomllib.loads(f.read_text(encoding="utf-8")).get("equivalent", []):
+            e.setdefault("kind", "equivalent")
+            if e["kind"] not in KINDS:
+                bad.append(f"{f.name}: kind {e['kind']!r} of {e['names'][0]} is not one of "
+                           f"{', '.join(KINDS)}")
+            entries.append(e)
             for name in e["names"]:
+                if name in explained:
+                    bad.append(f"{f.name}: {name} is explained twice")
                 explained[name] = e
-    stale = []
+    stale = list(bad)
     for name, e in explained.items():
         if name not in status:
             stale.append(f"{name}: explained, but not a mutant in scope (renamed?)")
@@ -121,14 +134,17 @@ def main(argv: list[str] | None = None) -> int:
         lines += [f"Wall time of the run: {args.minutes:.0f} minutes.", ""]
     lines += [f"- mutants in scope: {len(status)}",
               f"- killed (a test fails or times out): {killed}",
-              f"- equivalent (explained below): {total['equivalent']}",
+              f"- explained (below; no test can tell them apart): {total['equivalent']}",
+              *[f"  - {kind}: {n}" for kind, n in sorted(collections.Counter(
+                  explained[m]["kind"] for m, st in status.items()
+                  if st == "equivalent").items())],
               f"- survived (a missing test): {total['survived']}",
               f"- no test reaches the mutated line: {total['no tests']}",
               f"- not run: {total['not checked'] + total['skipped'] + total['suspicious']}",
-              f"- killed of the non-equivalent mutants run: {killed} of {judged} "
+              f"- killed of the mutants run and not explained: {killed} of {judged} "
               f"({100 * killed / max(judged, 1):.1f} %)", "",
-              "| module | mutants | killed | equivalent | survived | no tests | killed of "
-              "non-equivalent |", "|---|---:|---:|---:|---:|---:|---:|"]
+              "| module | mutants | killed | explained | survived | no tests | killed of "
+              "the unexplained |", "|---|---:|---:|---:|---:|---:|---:|"]
     for module in sorted(per):
         c = per[module]
         k = c["killed"] + c["timeout"]
@@ -143,14 +159,20 @@ def main(argv: list[str] | None = None) -> int:
             change = changed_line(args.work, n).replace("|", "\\|")
             lines.append(f"| `{n.removeprefix('siteplan.')}` | {status[n]} | `{change}` |")
     if total["equivalent"]:
-        lines += ["", "## Equivalent mutants", "",
+        lines += ["", "## Explained mutants", "",
                   "Each group: the mutants, the text their changed lines hold, and why no "
-                  "input the function can get tells them apart from the original.", ""]
-        for e in entries:
-            names = [n for n in e["names"] if status.get(n) == "equivalent"]
-            if names:
+                  "test can tell them apart from the original. Kinds:", ""]
+        lines += [f"- *{kind}*: {text}" for kind, text in KINDS.items()]
+        for kind in KINDS:
+            group = [e for e in entries if e["kind"] == kind
+                     and any(status.get(n) == "equivalent" for n in e["names"])]
+            if not group:
+                continue
+            lines += ["", f"### {kind.capitalize()}", ""]
+            for e in group:
+                names = [n for n in e["names"] if status.get(n) == "equivalent"]
                 shown = ", ".join(f"`{n.removeprefix('siteplan.')}`" for n in names)
-                lines.append(f"- {shown} (`{e['line']}`): {e['why']}")
+                lines.append(f"- {shown} (`{e['line']}`): {' '.join(e['why'].split())}")
     text = "\n".join(lines) + "\n"
     curated = ""
     if args.curated:
