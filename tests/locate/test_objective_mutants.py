@@ -116,6 +116,25 @@ def test_solve_milp_passes_on_the_solvers_message():
     assert list(x) == [0, 1] and status == 0 and "optimal" in message.lower()
 
 
+# three boxes 40 m wide on a line: 0 and 1 are 60 m apart, 1 and 2 160 m, 0 and 2 260 m
+LINE = [box(0, 0, 40, 40), box(100, 0, 140, 40), box(300, 0, 340, 40)]
+
+
+def closer_than(geoms, spacing):
+    """Every pair of sites closer than ``spacing``, each site's zero distance to itself
+    (the diagonal) included, as a matrix built from a full distance table would have it."""
+    d = shapely.distance(np.asarray(geoms)[:, None], np.asarray(geoms)[None, :])
+    return sparse.csr_matrix((d < spacing).astype(float))
+
+
+def test_a_site_is_not_in_conflict_with_itself():
+    """Spacing 100 m: 0 and 1 (60 m) conflict, 0-2 and 1-2 do not. Two sites scoring 90,
+    80, 70: 0 + 1 (170) is ruled out, so 0 + 2 (160). The diagonal of the conflicts (each
+    pair's zero distance to itself) must not rule a pair out."""
+    inst = instance([90.0, 80.0, 70.0], demand=(2,), conflicts=closer_than(LINE, 100.0))
+    assert chosen_of(inst, "score") == [0, 2]
+
+
 # ------------------------------------------------------------------ allocation's cover
 
 def test_cover_keeps_points_reached_by_different_sites_apart():
@@ -179,3 +198,12 @@ def test_milp_cover_says_when_the_solver_stopped_early(monkeypatch):
     cover = sparse.csr_matrix(np.array([[1.0, 0.0], [0.0, 1.0]]))
     chosen, status = milp_cover(cover, np.array([10.0, 5.0]), 1)
     assert [int(i) for i in chosen] == [0] and status == message
+
+
+def test_milp_cover_a_site_is_not_in_conflict_with_itself():
+    """The three boxes of LINE reach 10, 8 and 7 people of their own; spacing 100 m rules
+    out 0 + 1 only: two sites, 0 + 2 (17 people), the diagonal ruling out no site."""
+    cover = sparse.csr_matrix(np.eye(3))
+    chosen, status = milp_cover(cover, np.array([10.0, 8.0, 7.0]), 2,
+                                conflicts=closer_than(LINE, 100.0))
+    assert sorted(int(i) for i in chosen) == [0, 2] and status == "optimal"
