@@ -132,8 +132,11 @@ def run_python(layers, name: str, folder: Path) -> dict:
     return out
 
 
-def run_cli(paths: dict[str, Path], name: str, folder: Path) -> dict:
-    """One profile through the command line; each command's completed process and files."""
+def run_cli(paths: dict[str, Path], name: str, folder: Path, cli=cli) -> dict:
+    """One profile through the command line; each command's completed process and files.
+
+    ``cli`` runs one command (default: a child process, as a user runs it).
+    """
     layers = ["--parcels", paths["parcels"], "--population", paths["population"],
               "--osm", pbf(), *cli_mapping(), "--skip-missing"]
     f = {k: folder / f"cli_{name}_{k}" for k in ("scored.gpkg", "map.html", "interactive.html",
@@ -152,8 +155,8 @@ def run_cli(paths: dict[str, Path], name: str, folder: Path) -> dict:
     return {"runs": runs, "files": f}
 
 
-def run_cli_allocate(paths: dict[str, Path], folder: Path) -> dict:
-    """Every built-in profile at once: one site each."""
+def run_cli_allocate(paths: dict[str, Path], folder: Path, cli=cli) -> dict:
+    """Every built-in profile at once: one site each (``cli`` as in :func:`run_cli`)."""
     f = {"plan": folder / "cli_allocation.gpkg", "map": folder / "cli_allocation.html"}
     demand = ",".join(f"{n}=1" for n in sp.list_profiles())
     run = cli("allocate", "--demand", demand, "--parcels", paths["parcels"], "--population",

@@ -28,6 +28,7 @@ from siteplan.scoring.ranks import best_first
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import osm_end_to_end as e2e  # noqa: E402
+from clikit import siteplan  # noqa: E402
 from test_osm_profiles import expected_skips  # noqa: E402
 
 PROFILES = sp.list_profiles()
@@ -108,7 +109,7 @@ def test_python_every_step(city, python_runs, name):
 def test_cli_every_step_gives_the_python_numbers(city, python_runs, name):
     paths, _, _, folder = city
     (folder / "cli").mkdir(exist_ok=True)
-    out = e2e.run_cli(paths, name, folder / "cli")
+    out = e2e.run_cli(paths, name, folder / "cli", cli=siteplan)
     for cmd, r in out["runs"].items():
         assert r.returncode == 0, (cmd, r.stderr)
         assert "internal error" not in r.stderr.lower(), (cmd, r.stderr)
@@ -129,7 +130,7 @@ def test_cli_every_step_gives_the_python_numbers(city, python_runs, name):
 
 def test_cli_allocates_every_profile_at_once(city):
     paths, _, _, folder = city
-    got = e2e.run_cli_allocate(paths, folder)
+    got = e2e.run_cli_allocate(paths, folder, cli=siteplan)
     r = got["run"]
     assert r.returncode == 0, r.stderr
     plan = read_result(got["files"]["plan"])
@@ -140,8 +141,8 @@ def test_cli_allocates_every_profile_at_once(city):
 
 def test_cli_without_the_value_mapping_says_what_it_found(city):
     paths, _, _, folder = city
-    r = e2e.cli("score", "--profile", "rth", "--parcels", paths["parcels"], "--osm",
-                e2e.pbf(), "--column", "parcels:owner=ownership", "--skip-missing", "--out",
-                folder / "unmapped.gpkg")
+    r = siteplan("score", "--profile", "rth", "--parcels", paths["parcels"], "--osm",
+             e2e.pbf(), "--column", "parcels:owner=ownership", "--skip-missing", "--out",
+             folder / "unmapped.gpkg")
     assert r.returncode == 3, r.stderr
     assert "municipal" in r.stderr and "--value ownership:municipal=pemda" in r.stderr

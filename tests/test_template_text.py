@@ -18,16 +18,15 @@ from __future__ import annotations
 import csv
 import html
 import json
-import os
 import re
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
+from clikit import siteplan
 from test_browser import browser  # noqa: F401  (the fixture)
 from test_maps import profile, world
 
@@ -268,9 +267,7 @@ def hostile_sample(tmp_path_factory):
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "siteplan.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    return siteplan(*args, cwd=cwd)
 
 
 def _layer_args(files: dict[str, Path]) -> list[str]:

@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from clikit import siteplan
 from test_maps import CRS, X0, XSS_IMG, XSS_SCRIPT, Y0, box, line, pt  # noqa: F401
 
 import siteplan as sp
@@ -338,8 +339,7 @@ def test_cli_brief(tmp_path):
     out = tmp_path / "pack.html"
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "siteplan.cli", "brief", "--sample",
-                               *map(str, args)], capture_output=True, text=True, timeout=600)
+        return siteplan("brief", "--sample", *args)
 
     r = run("--profile", "wisata_religi", "--top", "2", "--out", out, "--lang", "en",
             "--sensitivity", "100", "--top-k", "5")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
+import clikit
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -15,8 +13,7 @@ from siteplan.locate import access_by_area
 
 
 def siteplan(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "siteplan", *map(str, args)],
-                          capture_output=True, text=True, timeout=600, cwd=cwd)
+    return clikit.siteplan(*args, cwd=cwd)
 
 
 def test_access_by_area_by_hand():

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import geopandas as gpd
 import pytest
+from clikit import siteplan
 
 import siteplan as sp
 from siteplan.outputs import read_result
@@ -15,8 +13,7 @@ DEMAND = {"rth": 3, "sentra_kuliner": 1, "fasilitas_publik": 2, "wisata_religi":
 
 
 def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "siteplan.cli", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=600)
+    return siteplan(*args, cwd=cwd)
 
 
 def test_allocate_writes_plan_and_map_equal_to_the_library(tmp_path, sample_layers):

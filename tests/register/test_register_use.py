@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+from clikit import siteplan
 
 import siteplan as sp
 from siteplan.register import open_register
@@ -253,8 +251,7 @@ def test_export_to_geopackage_and_csv_keeps_everything(reg, tmp_path, results):
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "siteplan.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=600)
+    return siteplan(*args)
 
 
 def test_command_line_init_offer_advance_list_history_export(tmp_path):

@@ -10,16 +10,14 @@ A tiny world of boxes with scores worked out by hand:
   banjir (distance to flood_zones, linear worst 0 .. best 500 m, weight 1).
 """
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 from cikit import require
+from clikit import siteplan
 from shapely import box
 
 import siteplan as sp
@@ -262,11 +260,8 @@ def _files(tmp_path, f) -> dict:
 
 
 def _siteplan(*args) -> subprocess.CompletedProcess:
-    """The ``siteplan`` command in a subprocess, on this checkout's package."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(Path(sp.__file__).parents[1]), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run([sys.executable, "-m", "siteplan.cli", *map(str, args)],
-                          capture_output=True, text=True, env=env, timeout=600)
+    """The ``siteplan`` command on this checkout's package (tests/support/clikit.py)."""
+    return siteplan(*args)
 
 
 def test_cli_skip_missing(tmp_path):
