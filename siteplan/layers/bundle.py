@@ -137,7 +137,7 @@ class Layers(Mapping):
     """
 
     __slots__ = ("_layers", "crs", "repairs", "rejected", "rejected_parcels", "sources",
-                 "synthetic", "attribution", "fingerprints", "cache", "token")
+                 "synthetic", "attribution", "fingerprints", "cache", "token", "_all_parcels")
 
     # the slots' types, for readers and type checkers (set once in __init__)
     _layers: Mapping[str, Any]
@@ -151,6 +151,7 @@ class Layers(Mapping):
     fingerprints: Mapping[str, Mapping[str, str | None]]
     cache: LayerCache
     token: str
+    _all_parcels: gpd.GeoDataFrame | None
 
     def __init__(
         self,
@@ -180,6 +181,7 @@ class Layers(Mapping):
             {k: MappingProxyType(dict(v)) for k, v in (fingerprints or {}).items()}))
         setattr_(self, "cache", LayerCache())
         setattr_(self, "token", uuid.uuid4().hex)
+        setattr_(self, "_all_parcels", None)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Layers is immutable: use .replace(...) to get a new bundle")
@@ -218,6 +220,27 @@ class Layers(Mapping):
         from .._reprs import layers_html
 
         return layers_html(self)
+
+    def features(self, name: str) -> Any:
+        """The layer ``name`` as features a rule or a criterion reads.
+
+        The same as ``self[name]``, except in a part of a bundle scored on its own
+        (the dask engine's partitions, :meth:`part`): there the parcels read as
+        features are every parcel of the whole bundle, not the part's.
+        """
+        if name == "parcels" and self._all_parcels is not None:
+            return self._all_parcels
+        return self[name]
+
+    def part(self, parcels: gpd.GeoDataFrame, cache: LayerCache,
+             all_parcels: gpd.GeoDataFrame | None) -> Layers:
+        """This bundle with ``parcels`` to score, over ``cache``, while rules and criteria
+        reading the parcels layer as features read ``all_parcels`` (the dask engine)."""
+        view = self.with_cache(cache)
+        object.__setattr__(view, "_layers", MappingProxyType({**self._layers,
+                                                              "parcels": parcels}))
+        object.__setattr__(view, "_all_parcels", all_parcels)
+        return view
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -76,7 +76,7 @@ def select_features(layers: Layers, layer: str, where: Mapping[str, Sequence], *
                                          f"loaded (loaded: {have})",
                                          f"pass it to sp.load_layers ({layer}=... or "
                                          f"extra={{'{layer}': ...}})"))
-    gdf = layers[layer]
+    gdf = layers.features(layer)
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise SiteplanInputError(Problem(context, f"reads features of layer '{layer}', which is "
                                          "a raster", "measure it with measure = \"zonal\" (or "

@@ -40,6 +40,7 @@ from .pipeline import (
     STATUS_SCORED,
     aggregate_scores,
     counts_of,
+    layers_of,
     put_scores,
     resolve_missing,
     score_local,
@@ -142,10 +143,12 @@ def score_dask(layers: Layers, profile: Profile, *, missing: str = "error",
             ddf = dask_geopandas.from_geopandas(frame, npartitions=k, sort=False)
             pieces = list(dask.compute(*ddf.to_delayed(), scheduler="synchronous"))
         del frame, ddf
-        payload = _payload(layers)
+        payload = _payload(layers, profile)
         if client is not None:
             # data go to the workers directly, not inside the task graph
-            ctx = client.scatter(payload, broadcast=True, hash=False)
+            # one object under a key of its own (a dict would be scattered key by key under
+            # its own key names, which the next call with the same names releases)
+            ctx = client.scatter([payload], broadcast=True, hash=False)[0]
             parts = client.scatter(pieces, hash=False)
             futures = [client.submit(_score_partition, part, ctx, profile, i == 0, missing,
                                      pure=False) for i, part in enumerate(parts)]
@@ -188,9 +191,14 @@ def _hilbert_ordered(parcels: gpd.GeoDataFrame, rows: np.ndarray) -> gpd.GeoData
     return frame
 
 
-def _payload(layers: Layers) -> dict[str, Any]:
-    """What a worker needs to rebuild the bundle around its parcels (Layers do not pickle)."""
+def _payload(layers: Layers, profile: Profile) -> dict[str, Any]:
+    """What a worker needs to rebuild the bundle around its parcels (Layers do not pickle).
+
+    A profile reading the parcels layer as features (a distance to parcels of a kind, a
+    setback from them) reads every parcel of the bundle from each partition.
+    """
     return {
+        "all_parcels": layers["parcels"] if "parcels" in layers_of(profile) else None,
         "token": layers.token,  # workers keep a bundle's context cache under its token
         "context": {name: layers[name] for name in layers if name != "parcels"},
         "crs": layers.crs,
@@ -230,7 +238,7 @@ def _score_partition(part: gpd.GeoDataFrame, payload: dict[str, Any], profile: P
                     attribution=payload["attribution"])
     # context entries (trees, road graph, population) are shared by the partitions of this
     # process; entries built from the parcels stay the partition's own (CacheKey.on_parcels)
-    object.__setattr__(bundle, "cache", shared.for_partition())
+    bundle = bundle.part(part, shared.for_partition(), payload.get("all_parcels"))
     out = score_local(bundle, profile, missing=missing)
     rejected = (out["status"] == STATUS_REJECTED).to_numpy(dtype=bool)
     computed = [c for c in out.columns if c not in part.columns]

@@ -63,6 +63,12 @@ def _rule_layers(con) -> tuple[str, ...]:
     return (con["layer"],) if kind is not None and kind.layer and con.get("layer") else ()
 
 
+def layers_of(prof: Profile) -> set[str]:
+    """The layers the profile's criteria and rules read as features or cells."""
+    return {n for c in prof.criteria for n in layers_read(c)} | {
+        n for c in prof.constraints for n in _rule_layers(c)}
+
+
 def _why_left_out(layers: Layers, names: tuple[str, ...], first: str | None, where,
                   context: str) -> tuple[str | None, str | None]:
     """(reason, layer) when a rule cannot run on this bundle: a layer absent, or
@@ -70,8 +76,8 @@ def _why_left_out(layers: Layers, names: tuple[str, ...], first: str | None, whe
     for name in names:
         if name not in layers:
             return SKIP_NO_LAYER, name
-    if first and where and isinstance(layers[first], gpd.GeoDataFrame) and len(
-            layers[first]) and not none_of_a_kind(first, where) and len(select_features(
+    if first and where and isinstance(layers.features(first), gpd.GeoDataFrame) and len(
+            layers.features(first)) and not none_of_a_kind(first, where) and len(select_features(
                 layers, first, where, context=context, allow_empty=True)) == 0:
         return SKIP_NO_MATCH, first
     return None, None
@@ -349,8 +355,7 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
                 out = out.sort_index()
 
     out["rank"], out["rank_shared"] = rank_columns(out["score"].to_numpy(dtype=float))
-    read = {n for c in prof.criteria for n in layers_read(c)} | {
-        n for c in prof.constraints for n in _rule_layers(c)}
+    read = layers_of(prof)
     empty = sorted(n for n in read if isinstance(layers.get(n), gpd.GeoDataFrame)
                    and len(layers[n]) == 0)
     n_input = len(parcels) + (0 if layers.rejected_parcels is None

@@ -179,3 +179,45 @@ def test_hundred_thousand_parcels(client):
         assert_same(local, result)
     assert len(result) == 100_000
     assert result["eligible"].sum() > 10_000
+
+
+def _kinds_world():
+    """Three 100 m squares in a row: A (kind x) at 0-100 m, B (kind y) at 120-220 m and
+    C (kind x) at 280-380 m; every one a candidate."""
+    import geopandas as gpd
+
+    x0, y0 = 620_000.0, 9_320_000.0
+    boxes = [shapely.box(x0 + a, y0, x0 + b, y0 + 100) for a, b in
+             [(0, 100), (120, 220), (280, 380)]]
+    parcels = gpd.GeoDataFrame({"parcel_id": ["A", "B", "C"], "ownership": ["pemda"] * 3,
+                                "jenis": ["x", "y", "x"]}, geometry=boxes, crs="EPSG:32748")
+    return sp.load_layers(parcels=parcels)
+
+
+@pytest.mark.parametrize("scheduler", ["synchronous", "distributed"])
+def test_a_partition_reads_every_parcel_as_features(scheduler, request):
+    """A distance to the parcels of kind y and a 30 m setback from them read the whole
+    parcels layer in every partition, as the local engine does. By hand: A is 20 m from B,
+    C 60 m, B 0 m; the setback drops A (20 < 30) and B (inside itself), keeping C, whose
+    score is 100 * (1 - 60 / 1000) = 94 on a linear 0-1,000 m scale. With one parcel per
+    partition, a partition reading only its own parcels finds no parcel of kind y (A, C).
+    On a cluster the bundle is scored three times in a row (its context scattered each time)."""
+    layers = _kinds_world()
+    near_y = {"name": "near_y", "measure": "distance", "layer": "parcels",
+              "where": {"jenis": ["y"]}, "weight": 1,
+              "transform": {"type": "linear", "best": 0, "worst": 1000}}
+    base = {"name": "t", "candidates": {"ownership": ["pemda"]}, "criteria": [near_y]}
+    distance = profile_from_dict(base)
+    setback = profile_from_dict({**base, "constraints": [
+        {"type": "outside", "layer": "parcels", "where": {"jenis": ["y"]}, "buffer": 30}]})
+    opts = ({"npartitions": 3, "client": request.getfixturevalue("client")}
+            if scheduler == "distributed" else {"npartitions": 3, "scheduler": scheduler})
+    for prof in (distance, setback):
+        local = sp.score(layers, prof)
+        other = sp.score(layers, prof, engine="dask", engine_options=opts)
+        assert_same(local, other)
+    got = sp.score(layers, distance, engine="dask", engine_options=opts)
+    assert got["m_near_y"].tolist() == [20.0, 0.0, 60.0]
+    kept = sp.score(layers, setback, engine="dask", engine_options=opts)
+    assert kept.loc[kept["status"] == "scored", "parcel_id"].tolist() == ["C"]
+    assert kept.loc[kept["parcel_id"] == "C", "score"].tolist() == [pytest.approx(94.0)]
