@@ -140,6 +140,12 @@ def open_raster(name: str, source: str | PathLike, *, synthetic: bool = False) -
     if transform.b != 0 or transform.d != 0:
         problems.append(Problem(where, "is rotated (its geotransform has rotation terms)",
                                 "warp it north-up first: gdalwarp in.tif out.tif"))
+    elif not (np.isfinite(transform.a) and np.isfinite(transform.e)
+              and transform.a != 0 and transform.e != 0):
+        problems.append(Problem(where, f"has cells of {transform.a} x {transform.e} units (its "
+                                "geotransform gives no cell size)",
+                                "fix the geotransform: gdal_edit.py -a_ullr or -tr, or warp "
+                                "it with gdalwarp -tr"))
     if count < 1:
         problems.append(Problem(where, "has no band", "give a raster with one band"))
     if problems:
@@ -448,8 +454,13 @@ def _exactextract(g: np.ndarray, win: Window, stat: str, crs: pyproj.CRS) -> np.
     from exactextract.raster import NumPyRasterSource
 
     nrow, ncol = win.values.shape
+    valid = np.isfinite(win.values)
+    # the missing cells' marker: a value no valid cell holds (a float64 raster may hold
+    # -3.4e38 itself, which would then be left out of min, max and majority)
     nodata = -3.4e38
-    arr = np.where(np.isfinite(win.values), win.values, nodata)  # row 0 at the top
+    while (win.values[valid] == nodata).any():
+        nodata = float(np.nextafter(nodata, -np.inf))
+    arr = np.where(valid, win.values, nodata)  # row 0 at the top
     src = NumPyRasterSource(arr, win.left, win.top - nrow * win.cell_y,
                             win.left + ncol * win.cell_x, win.top, nodata=nodata,
                             srs_wkt=crs.to_wkt())
