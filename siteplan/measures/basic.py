@@ -179,12 +179,17 @@ def overlap_share(crit, parcels, geoms, layers, context) -> np.ndarray:
 
 
 def zonal(crit, parcels, geoms, layers, context) -> np.ndarray:
-    """Value of a polygon layer's column at the parcel's inner point (NaN outside every zone)."""
+    """Value of a polygon layer's column at the parcel's inner point (NaN outside every zone).
+
+    Where zones overlap at that point, the first of them in the layer's order is read.
+    """
     tree, feats, _ = feature_tree(layers, crit.layer, crit.where, context=context)
     require_column(feats, crit.column, layer=crit.layer, context=context,
                    fix="fix 'column' in the profile")
     pts = shapely.point_on_surface(geoms)
     i_in, i_f = tree.query(pts, predicate="intersects")
+    order = np.lexsort((i_f, i_in))  # by parcel, then by the zones' order in the layer
+    i_in, i_f = i_in[order], i_f[order]
     first = np.unique(i_in, return_index=True)[1]
     values = feats[crit.column].to_numpy()
     out = np.full(len(geoms), np.nan, dtype=object if values.dtype == object else float)

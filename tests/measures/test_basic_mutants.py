@@ -290,6 +290,19 @@ def test_zonal_reads_the_zone_holding_the_inner_point_not_its_box():
     assert got[0] == 3.0 and np.isnan(got[1]) and np.isnan(got[2])
 
 
+@pytest.mark.parametrize("sizes", [(50, 30, 20), (20, 30, 50), (30, 50, 20), (30, 20, 50)])
+def test_zonal_reads_the_first_of_overlapping_zones_in_the_layers_order(sizes):
+    """Three nested squares from the origin (sides given in the layer's order, values 1, 2,
+    3 in that order) all hold the inner point of the parcel 5-15: the first zone of the
+    layer is read (1), whatever their sizes and whatever order the search tree lists them
+    in; a second parcel 25-28 lies only in the squares wider than 28 m: the first of those."""
+    zones = frame([box(0, 0, s, s) for s in sizes], nilai=[1.0, 2.0, 3.0])
+    got = _zonal(zones, [box(5, 5, 15, 15), box(25, 25, 28, 28)], "nilai")
+    wide = [v for s, v in zip(sizes, (1.0, 2.0, 3.0), strict=True) if s > 28]
+    assert got[0] == 1.0
+    assert got[1] == wide[0]
+
+
 def test_zonal_text_outside_every_zone_is_nan():
     """Text values: the parcel in the zone reads 'rendah', the one outside NaN (a float)."""
     zones = frame([box(0, 0, 50, 50)], kelas=["rendah"])
