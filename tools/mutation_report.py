@@ -27,14 +27,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests",
           34: "skipped", 35: "suspicious", 36: "timeout", 24: "timeout", -24: "timeout",
-          152: "timeout", 255: "timeout", None: "not checked", 37: "type check"}
+          152: "timeout", 255: "timeout", None: "not checked", 37: "type check",
+          -11: "crashed"}  # a test process killed by SIGSEGV: the mutant is caught
 
 
 CURATED = "\n## Curated mutants (tools/mutate.py)\n"
 # why a surviving mutant is not a missing test
 KINDS = {"equivalent": "no input the function can get tells it apart from the original",
          "speed": "the results are the same for every input; only time or memory differ",
-         "unreachable": "the inputs that would tell it apart are refused before this code runs"}
+         "unreachable": "the inputs that would tell it apart are refused before this code runs",
+         "rounding": "the results differ only in floating-point rounding or a numerical "
+                     "tolerance (its size stated), never in a rule"}
 
 
 def scope(config: Path) -> list[str]:
@@ -117,15 +120,15 @@ def main(argv: list[str] | None = None) -> int:
                              f"now changes {changed_line(args.work, name)!r}")
             else:
                 status[name] = "equivalent"
-        elif status[name] in ("killed", "timeout"):
+        elif status[name] in ("killed", "timeout", "crashed"):
             stale.append(f"{name}: explained as equivalent, but a test kills it")
 
     per = collections.defaultdict(collections.Counter)
     for name, s in status.items():
         per[module_of(name)][s] += 1
     total = collections.Counter(status.values())
-    judged = total["killed"] + total["timeout"] + total["survived"] + total["no tests"]
-    killed = total["killed"] + total["timeout"]
+    killed = total["killed"] + total["timeout"] + total["crashed"]
+    judged = killed + total["survived"] + total["no tests"]
     lines = ["# Mutation report (mutmut)", "",
              f"Made by `bash tools/mutation_run.sh` (mutmut 3, configuration "
              f"`tools/mutmut.toml`) and `python tools/mutation_report.py WORK --report "
@@ -133,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.minutes:
         lines += [f"Wall time of the run: {args.minutes:.0f} minutes.", ""]
     lines += [f"- mutants in scope: {len(status)}",
-              f"- killed (a test fails or times out): {killed}",
+              f"- killed (a test fails, times out or crashes): {killed}",
               f"- explained (below; no test can tell them apart): {total['equivalent']}",
               *[f"  - {kind}: {n}" for kind, n in sorted(collections.Counter(
                   explained[m]["kind"] for m, st in status.items()
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
               "the unexplained |", "|---|---:|---:|---:|---:|---:|---:|"]
     for module in sorted(per):
         c = per[module]
-        k = c["killed"] + c["timeout"]
+        k = c["killed"] + c["timeout"] + c["crashed"]
         j = k + c["survived"] + c["no tests"]
         lines.append(f"| {module} | {sum(c.values())} | {k} | {c['equivalent']} | "
                      f"{c['survived']} | {c['no tests']} | {100 * k / max(j, 1):.0f} % |")
