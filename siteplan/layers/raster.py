@@ -454,16 +454,11 @@ def _exactextract(g: np.ndarray, win: Window, stat: str, crs: pyproj.CRS) -> np.
     from exactextract.raster import NumPyRasterSource
 
     nrow, ncol = win.values.shape
-    valid = np.isfinite(win.values)
-    # the missing cells' marker: a value no valid cell holds (a float64 raster may hold
-    # -3.4e38 itself, which would then be left out of min, max and majority)
-    nodata = -3.4e38
-    while (win.values[valid] == nodata).any():
-        nodata = float(np.nextafter(nodata, -np.inf))
-    arr = np.where(valid, win.values, nodata)  # row 0 at the top
+    # exactextract leaves NaN cells out by itself; no marker value is passed, as any finite
+    # marker (-3.4e38, say) may be a value a float64 raster holds
+    arr = np.where(np.isfinite(win.values), win.values, np.nan)  # row 0 at the top
     src = NumPyRasterSource(arr, win.left, win.top - nrow * win.cell_y,
-                            win.left + ncol * win.cell_x, win.top, nodata=nodata,
-                            srs_wkt=crs.to_wkt())
+                            win.left + ncol * win.cell_x, win.top, srs_wkt=crs.to_wkt())
     frame = gpd.GeoDataFrame(geometry=g, crs=crs)
     res = exact_extract(src, frame, [stat], output="pandas")
     return res[stat].to_numpy(dtype=float)

@@ -240,8 +240,8 @@ def test_a_cell_of_3_4e38_counts_in_min_max_and_majority(tmp_path):
 
 
 def test_a_cell_of_minus_3_4e38_counts_in_min_max_and_majority(tmp_path):
-    """-3.4e38 is exactextract's usual marker of missing cells, but a float64 raster may hold
-    it: it counts in min as in the sum (the marker passed is a value no valid cell holds)."""
+    """-3.4e38 is a usual marker of missing cells, but a float64 raster may hold it as a
+    value: it counts in min as in the sum (missing cells go to exactextract as NaN)."""
     values = N.copy()
     values[0, 0] = -3.4e38
     r = open_raster("low", write(tmp_path / "low.tif", values, Affine(10, 0, X0, 0, -10, Y0)))
@@ -317,3 +317,10 @@ def test_a_raster_whose_geotransform_gives_no_cell_size_is_refused(tmp_path):
     with pytest.raises(SiteplanInputError, match=r"layer 'flat' .*geotransform gives no cell "
                                                  r"size.*Fix: fix the geotransform"):
         open_raster("flat", path)
+
+
+def test_a_raster_of_one_unit_cells_opens(tmp_path):
+    """Cells of 1 x 1 m are a cell size like any other (only 0 is refused)."""
+    path = write(tmp_path / "metre.tif", N, Affine(1, 0, X0, 0, -1, Y0))
+    r = open_raster("metre", path)
+    assert (r.transform.a, r.transform.e) == (1.0, -1.0)
