@@ -10,7 +10,7 @@
 #   .venv/bin/python tools/mutation_report.py /tmp/mm --report docs/mutation-report.md
 #
 # It needs mutmut 3 in the virtualenv (.venv/bin/pip install 'mutmut>=3.8,<4'); it runs
-# offline. The full run took about 75 minutes on two shared cores (docs/mutation-report.md),
+# offline. The full run took 27 minutes on the two idle cores (docs/mutation-report.md),
 # so it is not part of CI; MUTATION_CHILDREN sets the parallel workers (default 2).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
