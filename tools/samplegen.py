@@ -1519,8 +1519,12 @@ def _elevation(world: _World, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.round(np.maximum(z, 0.2), 1)
 
 
-def generate_rasters(*, seed: int = DEFAULT_SEED) -> dict[str, dict]:
+def generate_rasters(*, seed: int = DEFAULT_SEED, only_population: bool = False
+                     ) -> dict[str, dict]:
     """The sample's rasters: arrays (row 0 at the top), their grid and nodata, in EPSG:32748.
+
+    ``only_population`` stops after the population raster (the first made, so its
+    values are the same either way).
 
     Returns
     -------
@@ -1545,6 +1549,9 @@ def generate_rasters(*, seed: int = DEFAULT_SEED) -> dict[str, dict]:
     pop = np.where(inside, people.reshape(x.shape), RASTER_NODATA["population"])
     out["population"] = {"values": pop.astype("float32"), "left": left, "top": top,
                          "cell": 100.0}
+    if only_population:
+        out["population"]["nodata"] = RASTER_NODATA["population"]
+        return out
     # flood hazard: high in the mapped flood zones, raised near rivers and on the low coast
     pts = shapely.points(x.ravel(), y.ravel())
     rivers = shapely.multilinestrings(shapely.get_parts(world.rivers.geometry.to_numpy()))

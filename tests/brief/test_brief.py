@@ -11,8 +11,6 @@ from __future__ import annotations
 import base64
 import io
 import re
-import subprocess
-import sys
 
 import geopandas as gpd
 import numpy as np
@@ -357,8 +355,7 @@ def test_cli_brief(tmp_path):
 
 
 def test_demo_writes_a_brief_per_profile(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "siteplan.cli", "demo", "--out", tmp_path],
-                       capture_output=True, text=True, timeout=600)
+    r = siteplan("demo", "--out", tmp_path)
     assert r.returncode == 0, r.stderr
     layers = sp.load_sample()
     for name in sp.list_profiles():

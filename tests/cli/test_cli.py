@@ -1,4 +1,9 @@
-"""The siteplan command, driven as a subprocess like GIS staff run it."""
+"""The siteplan command as GIS staff run it.
+
+The entry point, the demo and the exit code of bad files run in a child process
+(``run_process``); the other commands run ``siteplan.cli.main`` in this process
+(tests/support/clikit.py), with the same arguments, files and exit codes.
+"""
 
 import sqlite3
 import subprocess
@@ -9,15 +14,20 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
+from clikit import siteplan
 
 import siteplan as sp
 from siteplan.layers.raster import RasterLayer
 from siteplan.outputs import read_result
 
 
-def run(*args, cwd=None):
+def run_process(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "siteplan.cli", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def run(*args, cwd=None):
+    return siteplan(*args, cwd=cwd)
 
 
 @pytest.fixture(scope="module")
@@ -37,11 +47,11 @@ def sample_files(tmp_path_factory):
 
 
 def test_help_and_version():
-    r = run("--help")
+    r = run_process("--help")
     assert r.returncode == 0 and "demo" in r.stdout and "score" in r.stdout
-    r = run("score", "--help")
+    r = run_process("score", "--help")
     assert r.returncode == 0 and "--profile" in r.stdout and ".gpkg" in r.stdout
-    r = run("--version")
+    r = run_process("--version")
     assert r.returncode == 0 and r.stdout.strip() == f"siteplan {sp.__version__}"
 
 
@@ -60,7 +70,7 @@ def test_profiles_list_show_export(tmp_path):
 
 
 def test_demo_writes_maps_gpkg_and_summary(tmp_path):
-    r = run("demo", "--out", tmp_path / "demo")
+    r = run_process("demo", "--out", tmp_path / "demo")
     assert r.returncode == 0, r.stderr
     d = tmp_path / "demo"
     for name in sp.list_profiles():
@@ -166,21 +176,22 @@ def test_compare(tmp_path):
 def test_bad_input_files_exit_3_with_a_clear_message(tmp_path):
     broken = tmp_path / "rusak.gpkg"
     broken.write_bytes(b"this is not a geopackage")
-    r = run("score", "--profile", "rth", "--parcels", broken, "--out", tmp_path / "o.gpkg")
+    r = run_process("score", "--profile", "rth", "--parcels", broken, "--out", tmp_path / "o.gpkg")
     assert r.returncode == 3
     assert "layer 'parcels'" in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) <= 2
     no_prj = tmp_path / "tanpa_prj.shp"
     sp.load_sample()["parcels"].head(5)[["parcel_id", "geometry"]].to_file(no_prj)
     no_prj.with_suffix(".prj").unlink()
-    r = run("score", "--profile", "rth", "--parcels", no_prj, "--out", tmp_path / "o.gpkg")
+    r = run_process("score", "--profile", "rth", "--parcels", no_prj, "--out", tmp_path / "o.gpkg")
     assert r.returncode == 3 and "has no CRS" in r.stderr
     # GeoJSON is WGS 84 by definition (RFC 7946): metres in it are caught as such
     as_geojson = tmp_path / "metres.geojson"
     with pytest.warns(UserWarning, match="crs"):  # pyogrio warns when writing without a CRS
         gpd.GeoDataFrame(sp.load_sample()["parcels"].head(5)).set_crs(
             None, allow_override=True).to_file(as_geojson)
-    r = run("score", "--profile", "rth", "--parcels", as_geojson, "--out", tmp_path / "o.gpkg")
+    r = run_process("score", "--profile", "rth", "--parcels", as_geojson, "--out",
+                    tmp_path / "o.gpkg")
     assert r.returncode == 3 and "they look like metres" in r.stderr
 
 

@@ -295,7 +295,7 @@ def test_admin_units(layers):
 
 def test_population_raster_holds_each_kelurahan_total(layers):
     """Cells are given to the kelurahan holding their centre, and add up to its total."""
-    grid = gen.generate_rasters()["population"]
+    grid = gen.generate_rasters(only_population=True)["population"]
     values = grid["values"]
     ok = values != grid["nodata"]
     assert values[ok].sum() == pytest.approx(700_000, rel=1e-6)
