@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import clikit
 import geopandas as gpd
 import pytest
 import shapely
@@ -19,8 +20,15 @@ from siteplan.cli._common import EXIT_CODES
 
 
 def siteplan(*args, module: str = "siteplan.cli", **kw) -> subprocess.CompletedProcess:
+    """The command in a child process (``python -m MODULE``)."""
     return subprocess.run([sys.executable, "-m", module, *map(str, args)],
                           capture_output=True, text=True, timeout=600, **kw)
+
+
+def in_process(*args, cwd=None) -> subprocess.CompletedProcess:
+    """The command in this process (tests/support/clikit.py): its output, files and exit code
+    are a child process's; what only a process shows (``-m``, pipes, terminals) stays above."""
+    return clikit.siteplan(*args, cwd=cwd)
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +62,12 @@ def test_help_lists_every_exit_code():
 def test_quiet_and_verbose_work_on_either_side_of_the_subcommand(tmp_path, where):
     args = ["profiles", "export", "rth", tmp_path / "rth.toml"]
     quiet = ["-q", *args] if where == "before" else [*args, "--quiet"]
-    r = siteplan(*quiet)
+    r = in_process(*quiet)
     assert r.returncode == 0, r.stderr
     assert r.stdout == "" and (tmp_path / "rth.toml").is_file()
     scored = ["score", "--sample", "--profile", "sentra_kuliner", "--out", tmp_path / "s.gpkg"]
     loud = ["-v", *scored] if where == "before" else [*scored, "-v"]
-    r = siteplan(*loud)
+    r = in_process(*loud)
     assert r.returncode == 0, r.stderr
     # -v: the library's INFO messages reach stderr ("<profile>: n scored, ...")
     assert "sentra_kuliner:" in r.stderr and "scored" in r.stderr
@@ -68,11 +76,11 @@ def test_quiet_and_verbose_work_on_either_side_of_the_subcommand(tmp_path, where
 def test_library_warnings_reach_the_terminal_unless_quiet(tmp_path, parcels_with_a_broken_row):
     args = ["score", "--profile", "sentra_kuliner", "--parcels", parcels_with_a_broken_row,
             "--skip-missing", "--out"]
-    r = siteplan(*args, tmp_path / "a.gpkg")
+    r = in_process(*args, tmp_path / "a.gpkg")
     assert r.returncode == 0, r.stderr
     assert "siteplan: warning: layer 'parcels': 1 features rejected ('empty geometry')" \
         in r.stderr
-    r = siteplan(*args, tmp_path / "b.gpkg", "-q")
+    r = in_process(*args, tmp_path / "b.gpkg", "-q")
     assert r.returncode == 0, r.stderr
     assert r.stderr == "" and r.stdout == ""
 
@@ -95,25 +103,25 @@ def test_a_closed_pipe_ends_the_command_quietly():
     ["serve"],
 ])
 def test_no_command_falls_back_to_the_sample(tmp_path, command):
-    r = siteplan(*command, cwd=tmp_path)
+    r = in_process(*command, cwd=tmp_path)
     assert r.returncode == 2
     assert "--sample" in r.stderr and "--parcels" in r.stderr
     assert list(tmp_path.iterdir()) == []
 
 
 def test_sample_and_files_together_is_bad_usage(tmp_path, parcels_with_a_broken_row):
-    r = siteplan("score", "--profile", "rth", "--sample", "--parcels",
+    r = in_process("score", "--profile", "rth", "--sample", "--parcels",
                  parcels_with_a_broken_row, "--out", tmp_path / "x.gpkg")
     assert r.returncode == 2 and "not both" in r.stderr
 
 
 def test_distinct_exit_codes(tmp_path):
-    assert siteplan("score", "--no-such-option").returncode == 2            # usage
-    r = siteplan("score", "--sample", "--profile", "no_such_profile", "--out",
+    assert in_process("score", "--no-such-option").returncode == 2            # usage
+    r = in_process("score", "--sample", "--profile", "no_such_profile", "--out",
                  tmp_path / "x.gpkg")
     assert r.returncode == 3 and "no_such_profile" in r.stderr              # bad input
     (tmp_path / "taken.toml").write_text("mine\n")
-    r = siteplan("profiles", "export", "rth", tmp_path / "taken.toml")
+    r = in_process("profiles", "export", "rth", tmp_path / "taken.toml")
     assert r.returncode == 5 and "--overwrite" in r.stderr                  # output exists
     assert (tmp_path / "taken.toml").read_text() == "mine\n"
 

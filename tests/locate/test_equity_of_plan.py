@@ -5,13 +5,12 @@ is 1,000 m, 2SFCA with every facility of capacity 1.
 """
 
 import json
-import subprocess
-import sys
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from clikit import siteplan
 from test_scoring import CRS, X0, Y0, box, pt  # noqa: F401  (the tiny world's frame)
 
 import siteplan as sp
@@ -102,12 +101,11 @@ def test_bad_plan_is_named(world):
 
 def test_cli_locate_says_equity_before_and_after(tmp_path, sample_layers):
     plan_json = tmp_path / "plan.json"
-    run = subprocess.run([sys.executable, "-m", "siteplan", "locate", "--sample", "--profile",
-                          "fasilitas_publik", "--model", "pmedian", "--k", "3", "--cell",
-                          "1000", "--existing", "pois:category=puskesmas",
-                          "--access-threshold", "1e-5", "--access-radius", "2000",
-                          "--out", str(tmp_path / "sites.csv"), "--plan", str(plan_json)],
-                         capture_output=True, text=True, timeout=600)
+    run = siteplan("locate", "--sample", "--profile",
+                   "fasilitas_publik", "--model", "pmedian", "--k", "3", "--cell",
+                   "1000", "--existing", "pois:category=puskesmas",
+                   "--access-threshold", "1e-5", "--access-radius", "2000",
+                   "--out", str(tmp_path / "sites.csv"), "--plan", str(plan_json))
     assert run.returncode == 0, run.stderr
     got = json.loads(plan_json.read_text(encoding="utf-8"))["equity"]
     plan = sp.locate_sites(sp.score(sample_layers, "fasilitas_publik"), sample_layers, k=3,

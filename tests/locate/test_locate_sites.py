@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import warnings
 
 import networkx as nx
 import numpy as np
 import pytest
 import shapely
+from clikit import siteplan
 
 import siteplan as sp
 from siteplan import SiteplanInputError, locate
@@ -166,16 +165,14 @@ def test_render_plan(sample):
 
 def test_cli_locate(tmp_path):
     out = tmp_path / "sites.csv"
-    run = subprocess.run([sys.executable, "-m", "siteplan", "locate", "--sample", "--profile",
-                          "fasilitas_publik", "--model", "pcenter", "--k", "2", "--cell", "3000",
-                          "--out", str(out), "--plan", str(tmp_path / "plan.json")],
-                         capture_output=True, text=True, timeout=600)
+    run = siteplan("locate", "--sample", "--profile",
+                   "fasilitas_publik", "--model", "pcenter", "--k", "2", "--cell", "3000",
+                   "--out", str(out), "--plan", str(tmp_path / "plan.json"))
     assert run.returncode == 0, run.stderr
     assert "pcenter: 2 new sites" in run.stdout and out.exists()
-    bad = subprocess.run([sys.executable, "-m", "siteplan", "locate", "--sample", "--profile",
-                          "fasilitas_publik", "--model", "lscp", "--radius", "5", "--cell",
-                          "3000", "--out", str(tmp_path / "x.csv")],
-                         capture_output=True, text=True, timeout=600)
+    bad = siteplan("locate", "--sample", "--profile",
+                   "fasilitas_publik", "--model", "lscp", "--radius", "5", "--cell",
+                   "3000", "--out", str(tmp_path / "x.csv"))
     assert bad.returncode == 3 and "raise radius to at least" in bad.stderr
 
 
@@ -183,10 +180,9 @@ def test_cli_says_the_solver_gave_no_answer_with_its_own_exit_code(tmp_path):
     """Good input and no time to solve it (--time-limit 0): exit 6, not 'bad input' (3) nor
     'internal error' (1); the message says what to try and no output is written."""
     out = tmp_path / "sites.csv"
-    run = subprocess.run([sys.executable, "-m", "siteplan", "locate", "--sample", "--profile",
-                          "fasilitas_publik", "--model", "pmedian", "--k", "3", "--cell", "3000",
-                          "--time-limit", "0", "--out", str(out)],
-                         capture_output=True, text=True, timeout=600)
+    run = siteplan("locate", "--sample", "--profile",
+                   "fasilitas_publik", "--model", "pmedian", "--k", "3", "--cell", "3000",
+                   "--time-limit", "0", "--out", str(out))
     assert run.returncode == 6, run.stderr
     assert "the solver gave no answer" in run.stderr and "raise time_limit" in run.stderr
     assert "Traceback" not in run.stderr and not out.exists()
