@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import subprocess
-import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from clikit import siteplan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -390,9 +389,7 @@ def test_cli_exits_3_on_broken_files(case, tmp_path):
     if isinstance(src, gpd.GeoDataFrame):
         src = tmp_path / "persil.gpkg"
         kwargs["parcels"].to_file(src)
-    r = subprocess.run([sys.executable, "-m", "siteplan.cli", "score", "--profile", "rth",
-                        "--parcels", str(src), "--out", str(tmp_path / "hasil.gpkg")],
-                       capture_output=True, text=True, timeout=300)
+    r = siteplan("score", "--profile", "rth", "--parcels", src, "--out", tmp_path / "hasil.gpkg")
     assert r.returncode == 3, r.stderr
     assert "layer 'parcels'" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "hasil.gpkg").exists()

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import geopandas as gpd
 import mapclassify
 import numpy as np
 import pytest
 import shapely
+from clikit import siteplan
 from scipy import stats
 
 import siteplan as sp
@@ -326,16 +323,12 @@ def test_cli_map_interactive(sample, tmp_path):
     scored = tmp_path / "hasil.gpkg"
     write_result(result, scored)
     out = tmp_path / "peta.html"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    run = subprocess.run([sys.executable, "-m", "siteplan.cli", "map", str(scored), "--out",
-                          str(out), "--interactive", "--lang", "en"], capture_output=True,
-                         text=True, env=env, timeout=300)
+    run = siteplan("map", scored, "--out", out, "--interactive", "--lang", "en")
     assert run.returncode == 0, run.stderr
     data = blob(out.read_text(encoding="utf-8"))
     assert data["n"] == int((result["status"] == "scored").sum()) and data["lang"] == "en"
     plain = tmp_path / "plain.html"
-    run = subprocess.run([sys.executable, "-m", "siteplan.cli", "map", str(scored), "--out",
-                          str(plain)], capture_output=True, text=True, env=env, timeout=300)
+    run = siteplan("map", scored, "--out", plain)
     assert run.returncode == 0 and "siteplan-data-" not in plain.read_text(encoding="utf-8")
 
 
@@ -347,11 +340,9 @@ def test_cli_map_interactive_with_a_profile_file(tiny, tmp_path):
     write_result(result, scored)
     toml = tmp_path / "uji.toml"
     toml.write_text(sp.profile_to_toml(prof), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
 
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "siteplan.cli", "map", str(scored),
-                               *args], capture_output=True, text=True, env=env, timeout=300)
+        return siteplan("map", scored, *args)
 
     run = cli("--out", str(tmp_path / "a.html"), "--interactive")   # the file's record
     assert run.returncode == 0, run.stderr
