@@ -4,7 +4,7 @@ A child process pays for importing geopandas, pyogrio and the compiled search
 again at every command (1-3 s each); most command-line tests only need what
 the command prints, writes and returns. :func:`siteplan` runs
 ``siteplan.cli.main`` with the process state a fresh interpreter would give it:
-its own working folder and environment, standard output and error captured as
+its own working folder, standard output and error captured as
 text (not a terminal), Python's default warning filters instead of the suite's
 ``error``, and exit codes as the interpreter would report them (argparse's
 ``SystemExit`` included). What only a real process shows (the installed entry
@@ -22,23 +22,8 @@ import subprocess
 import sys
 import traceback
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-
-
-@contextlib.contextmanager
-def _environ(env: Mapping[str, str] | None) -> Iterator[None]:
-    if env is None:
-        yield
-        return
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 @contextlib.contextmanager
@@ -64,14 +49,13 @@ def _fresh_warning_filters() -> None:
     warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
 
 
-def siteplan(*args: object, cwd: str | Path | None = None,
-             env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
+def siteplan(*args: object, cwd: str | Path | None = None) -> subprocess.CompletedProcess:
     """``siteplan ARGS`` as a completed process (returncode, stdout, stderr), run in-process."""
     from siteplan.cli import main
 
     argv = [str(a) for a in args]
     out, err = io.StringIO(), io.StringIO()
-    with _environ(env), _cwd(cwd), warnings.catch_warnings(), \
+    with _cwd(cwd), warnings.catch_warnings(), \
             contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         _fresh_warning_filters()
         try:
