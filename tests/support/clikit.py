@@ -17,26 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import subprocess
 import sys
 import traceback
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
-
-
-@contextlib.contextmanager
-def _cwd(folder: str | Path | None) -> Iterator[None]:
-    if folder is None:
-        yield
-        return
-    saved = os.getcwd()
-    os.chdir(folder)
-    try:
-        yield
-    finally:
-        os.chdir(saved)
 
 
 def _fresh_warning_filters() -> None:
@@ -55,7 +40,8 @@ def siteplan(*args: object, cwd: str | Path | None = None) -> subprocess.Complet
 
     argv = [str(a) for a in args]
     out, err = io.StringIO(), io.StringIO()
-    with _cwd(cwd), warnings.catch_warnings(), \
+    folder = contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext()
+    with folder, warnings.catch_warnings(), \
             contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         _fresh_warning_filters()
         try:
