@@ -162,7 +162,7 @@ def render_access(units: gpd.GeoDataFrame, layers: Layers | None = None, *,
     """
     import folium
 
-    from .style import CSS, HtmlControl, title_box
+    from .style import HtmlControl, add_css, title_box
 
     lab = check_lang(lang, "render_access")
     aw = _w.words(lang)["access"]
@@ -214,8 +214,7 @@ def render_access(units: gpd.GeoDataFrame, layers: Layers | None = None, *,
         folium.GeoJson(data, name=layer_name, style_function=lambda f: {
             "fillColor": f["properties"]["_fill"], "color": "#555555", "weight": 1,
             "fillOpacity": 0.7}, tooltip=tooltip).add_to(m)
-    # folium types get_root() as an Element; a map's root is its Figure, which has a header
-    m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"), name="siteplan_css")  # type: ignore[union-attr]
+    add_css(m)
     thr_text = None if thr is None else fmt1(thr, decimals, lang)
     title_box(m, aw["title"], _caption(units, meta, thr_text, aw, lang),
               synthetic=bool(meta.get("synthetic")), lang=lang)

@@ -105,8 +105,7 @@ def render_allocation(plan: gpd.GeoDataFrame, layers: Layers | None = None, *, m
         m = new_map([(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=12)
         if len(frame):
             m.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding=(30, 30))
-    m.get_root().header.add_child(folium.Element(f"<style>{st.CSS}{_CSS}</style>"),
-                                  name="siteplan_css")
+    st.add_css(m, _CSS)
     extra: list[str] = []
     if layers is not None and context:
         extra = _context(m, layers, results, tx, lang, detail)

@@ -104,7 +104,7 @@ def render_rth(gaps: gpd.GeoDataFrame, *, lang: str = "id",
     """
     import folium
 
-    from .style import CSS, HtmlControl, title_box
+    from .style import HtmlControl, add_css, title_box
 
     lab = check_lang(lang, "render_rth")
     need = ("nama", "public_share", "total_share", "public_shortfall_ha")
@@ -143,8 +143,7 @@ def render_rth(gaps: gpd.GeoDataFrame, *, lang: str = "id",
                                   "weight": 1, "fillOpacity": 0.7},
         tooltip=folium.GeoJsonTooltip(fields=list(props), aliases=list(esc(aliases))),
     ).add_to(m)
-    # folium types get_root() as an Element; a map's root is its Figure, which has a header
-    m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"), name="siteplan_css")  # type: ignore[union-attr]
+    add_css(m)
     meta = gaps.attrs.get("siteplan_rth") or {}
     line = esc1(lab["rth_caption"]) + " · " + fmt_int([len(g)], lang).iloc[0] + " " + \
         esc1(lab["rth_unit"].lower())

@@ -215,9 +215,7 @@ def render_map(
     if m is None:
         m = folium.Map(location=_SERANG, zoom_start=13, tiles=None, zoom_control=False)
         metric_scale(m)
-    # folium types get_root() as an Element; a map's root is its Figure, which has a header
-    m.get_root().header.add_child(folium.Element(f"<style>{st.CSS}</style>"),  # type: ignore[attr-defined]
-                                  name="siteplan_css")
+    st.add_css(m)
     title_html = st.title_html(info, lang, len(scored), len(excluded))
     st.HtmlControl(title_html, position="topleft", class_name="sp-box sp-title").add_to(m)
     if new_map:

@@ -65,7 +65,7 @@ def render_selection(chosen: gpd.GeoDataFrame, *, m=None, lang: str = "id"):
                       ).add_to(group)
     group.add_to(m)
     from ..scoring.record import maybe_record
-    from .style import CSS, HtmlControl, open_on
+    from .style import HtmlControl, add_css, open_on
 
     if fresh:   # a map of its own opens on every ring and says what it shows
         rec = maybe_record(chosen)
@@ -75,8 +75,7 @@ def render_selection(chosen: gpd.GeoDataFrame, *, m=None, lang: str = "id"):
         open_on(m, (reach,), lab["sel_title"], line,
                 synthetic=bool(rec is not None and rec.provenance.synthetic), lang=lang)
     else:       # over another map: its legend below needs the style sheet too
-        m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"),
-                                      name="siteplan_css")
+        add_css(m)
     rings = esc1(lab["sel_rings"].format(r=fmt_int([radius], lang)[0]))
     HtmlControl(f"<div class=h>{esc1(lab['sel_title'])}</div><div>{rings}</div>",
                 position="bottomleft", class_name="sp-box sp-legend",

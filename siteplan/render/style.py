@@ -384,18 +384,24 @@ def title_box(m, title: str, line: str, *, synthetic: bool, lang: str) -> None:
     HtmlControl(html, position="topleft", class_name="sp-box sp-title", first=True).add_to(m)
 
 
+def add_css(m, extra: str = "") -> None:
+    """The maps' style sheet (and a map's ``extra`` rules) in the page's head, once."""
+    import folium
+
+    m.get_root().header.add_child(folium.Element(f"<style>{CSS}{extra}</style>"),
+                                  name="siteplan_css")
+
+
 def open_on(m, frames, title: str, line: str, *, synthetic: bool, lang: str) -> None:
     """A map drawn on its own: the style sheet, the view fitted to every non-empty frame
     (GeoDataFrames in EPSG:4326) and the title box (see :func:`title_box`)."""
-    import folium
     import numpy as np
 
     boxes = [f.total_bounds for f in frames if len(f)]
     if boxes:
         b = np.array(boxes)
         m.fit_bounds([[b[:, 1].min(), b[:, 0].min()], [b[:, 3].max(), b[:, 2].max()]])
-    m.get_root().header.add_child(folium.Element(f"<style>{CSS}</style>"),
-                                  name="siteplan_css")
+    add_css(m)
     title_box(m, title, line, synthetic=synthetic, lang=lang)
 
 
