@@ -225,20 +225,18 @@ class Layers(Mapping):
         """The layer ``name`` as features a rule or a criterion reads.
 
         The same as ``self[name]``, except in a part of a bundle scored on its own
-        (the dask engine's partitions, :meth:`part`): there the parcels read as
+        (the dask engine's partitions, :meth:`as_part`): there the parcels read as
         features are every parcel of the whole bundle, not the part's.
         """
         if name == "parcels" and self._all_parcels is not None:
             return self._all_parcels
         return self[name]
 
-    def part(self, parcels: gpd.GeoDataFrame, cache: LayerCache,
-             all_parcels: gpd.GeoDataFrame | None) -> Layers:
-        """This bundle with ``parcels`` to score, over ``cache``, while rules and criteria
-        reading the parcels layer as features read ``all_parcels`` (the dask engine)."""
+    def as_part(self, cache: LayerCache, all_parcels: gpd.GeoDataFrame | None) -> Layers:
+        """This bundle as a part of a larger one (the dask engine's partitions): over
+        ``cache``, its parcels scored while rules and criteria reading the parcels layer as
+        features read ``all_parcels``, every parcel of the whole bundle."""
         view = self.with_cache(cache)
-        object.__setattr__(view, "_layers", MappingProxyType({**self._layers,
-                                                              "parcels": parcels}))
         object.__setattr__(view, "_all_parcels", all_parcels)
         return view
 

@@ -238,7 +238,7 @@ def _score_partition(part: gpd.GeoDataFrame, payload: dict[str, Any], profile: P
                     attribution=payload["attribution"])
     # context entries (trees, road graph, population) are shared by the partitions of this
     # process; entries built from the parcels stay the partition's own (CacheKey.on_parcels)
-    bundle = bundle.part(part, shared.for_partition(), payload.get("all_parcels"))
+    bundle = bundle.as_part(shared.for_partition(), payload["all_parcels"])
     out = score_local(bundle, profile, missing=missing)
     rejected = (out["status"] == STATUS_REJECTED).to_numpy(dtype=bool)
     computed = [c for c in out.columns if c not in part.columns]
