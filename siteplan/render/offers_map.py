@@ -71,13 +71,22 @@ def render_offers(offers: gpd.GeoDataFrame, *, m=None, lang: str = "id", show: b
     data = gpd.GeoDataFrame({"tip": tip.to_numpy(), "state": states.to_numpy()},
                             geometry=off.geometry.to_numpy(), crs=off.crs)
     group = folium.FeatureGroup(name=tx["layer"].format(n=len(off)), show=show)
+
+    def colour(f):
+        return STATE_COLOURS.get(f["properties"]["state"], "#111827")
+
     folium.GeoJson(
         data.__geo_interface__,
-        style_function=lambda f: {"color": STATE_COLOURS.get(f["properties"]["state"],
-                                                             "#111827"),
-                                  "weight": 3, "fillColor": STATE_COLOURS.get(
-                                      f["properties"]["state"], "#111827"),
+        style_function=lambda f: {"color": colour(f), "weight": 3, "fillColor": colour(f),
                                   "fillOpacity": 0.45},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+    ).add_to(group)
+    # a parcel is a speck at city zoom: a dot in its state's colour marks each offer
+    dots = data.set_geometry(data.geometry.representative_point())
+    folium.GeoJson(
+        dots.__geo_interface__, marker=folium.CircleMarker(radius=7, fill=True),
+        style_function=lambda f: {"color": "#ffffff", "weight": 2, "fill": True,
+                                  "fillColor": colour(f), "fillOpacity": 1.0},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
     ).add_to(group)
     group.add_to(m)
