@@ -181,7 +181,8 @@ def test_clicking_the_top_site_opens_its_popup_with_its_score(opened, scored):
     best = result.set_index("parcel_id").loc["A"]
     score = st.fmt1(best["score"], 1, "id")
     p = opened()
-    p.js(f"window.{p.map.get_name()}.fitBounds("
+    # void: setZoom and fitBounds return the map, which Playwright would serialise (seconds)
+    p.js(f"void window.{p.map.get_name()}.fitBounds("
          f"window.{p.layer('Skor kesesuaian')}.getLayers()[0].getBounds(), {{maxZoom: 17}})")
     p.page.wait_for_timeout(400)
     x, y = _point_in(p, "Skor kesesuaian", 0)
@@ -266,7 +267,7 @@ def test_sample_map(browser, tmp_path):
         assert p.js("document.querySelector('.sp-title').innerText").count("sintetis") >= 1
         p.check_clean()
         p.screenshot("map_sample_sentra_kuliner.png")
-        p.js(f"window.{p.map.get_name()}.setZoom(15)")
+        p.js(f"void window.{p.map.get_name()}.setZoom(15)")  # void: not the map back
         p.page.wait_for_timeout(500)
         p.screenshot("map_sample_sentra_kuliner_zoom.png")
         assert p.errors == []
