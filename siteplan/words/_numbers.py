@@ -65,14 +65,25 @@ def fmt_fixed(values, decimals: int, lang: str) -> pd.Series:
 
 
 def fmt1(value: float, decimals: int, lang: str) -> str:
-    """One number formatted like :func:`fmt_fixed`.
+    """One number formatted like :func:`fmt_fixed`, without building a Series (the maps and
+    the brief format thousands of single numbers).
 
     Examples
     --------
     >>> fmt1(2154.6, 0, "id"), fmt1(2154.6, 1, "en"), fmt1(-0.04, 1, "id")
     ('2.155', '2,154.6', '0,0')
     """
-    return str(fmt_fixed([value], decimals, lang).iloc[0])
+    x = float(value)
+    if not math.isfinite(x):
+        return "–"
+    scale = 10 ** decimals
+    iv = round(abs(x) * scale)             # half to even, as np.rint in fmt_fixed
+    whole, frac = divmod(iv, scale)
+    thousands, point = _seps(lang)
+    text = f"{whole:,}".replace(",", thousands)
+    if decimals:
+        text += point + str(frac).zfill(decimals)
+    return "-" + text if x < 0 and iv > 0 else text
 
 
 def num(value: object, decimals: int, lang: str) -> str:

@@ -84,6 +84,22 @@ def test_numbers_by_hand(value, lang, shown):
     assert words.fmt1(value, decimals, lang) == shown
 
 
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("decimals", [0, 1, 2, 3])
+def test_one_number_is_written_as_the_vectorised_column_writes_it(lang, decimals):
+    import numpy as np
+
+    rng = np.random.default_rng(decimals)
+    values = np.concatenate([
+        rng.normal(0, 1, 300), rng.normal(0, 1e4, 300), rng.uniform(-1e12, 1e12, 100),
+        np.arange(-40, 41) / 2 / 10 ** decimals,           # exact halves: half to even
+        np.arange(-40, 41) / 8, [0.0, -0.0, -0.04, 0.05, -0.05, 999.95, 999_999.5, 1e15,
+                                 -1e15, np.nan, np.inf, -np.inf]])
+    column = words.fmt_fixed(values, decimals, lang).tolist()
+    assert [words.fmt1(v, decimals, lang) for v in values] == column
+    assert [words.num(v, decimals, lang) for v in values] == column
+
+
 def test_coordinates_paste_into_a_map_search_and_links_hold_short_numbers():
     assert words.coords_plain(-6.1757891, 106.1772174) == "-6.175789, 106.177217"
     assert words.plain_number(0.19999999999999998) == "0.2"
