@@ -162,7 +162,7 @@ def render_access(units: gpd.GeoDataFrame, layers: Layers | None = None, *,
     """
     import folium
 
-    from .style import HtmlControl, add_css, title_box
+    from .style import HtmlControl, add_css, fit_bounds, title_box
 
     lab = check_lang(lang, "render_access")
     aw = _w.words(lang)["access"]
@@ -201,7 +201,7 @@ def render_access(units: gpd.GeoDataFrame, layers: Layers | None = None, *,
         minx, miny, maxx, maxy = data.total_bounds if len(data) else (106.1, -6.2, 106.2, -6.1)
         m = new_map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=12)
         if len(data):
-            m.fit_bounds([[miny, minx], [maxy, maxx]])
+            fit_bounds(m, [[miny, minx], [maxy, maxx]])
     layer_name = aw["units"] if level is None else aw["areas"].format(level=level)
     tooltip = folium.GeoJsonTooltip(fields=list(props), aliases=list(esc(aliases)))
     if level is None:

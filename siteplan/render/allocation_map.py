@@ -104,7 +104,7 @@ def render_allocation(plan: gpd.GeoDataFrame, layers: Layers | None = None, *, m
         b = frame.total_bounds if len(frame) else (106.1, -6.15, 106.2, -6.05)
         m = new_map([(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=12)
         if len(frame):
-            m.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding=(30, 30))
+            st.fit_bounds(m, [[b[1], b[0]], [b[3], b[2]]], padding=(30, 30))
     st.add_css(m, _CSS)
     extra: list[str] = []
     if layers is not None and context:

@@ -104,7 +104,7 @@ def render_rth(gaps: gpd.GeoDataFrame, *, lang: str = "id",
     """
     import folium
 
-    from .style import HtmlControl, add_css, title_box
+    from .style import HtmlControl, add_css, fit_bounds, title_box
 
     lab = check_lang(lang, "render_rth")
     need = ("nama", "public_share", "total_share", "public_shortfall_ha")
@@ -136,7 +136,7 @@ def render_rth(gaps: gpd.GeoDataFrame, *, lang: str = "id",
     if m is None:
         minx, miny, maxx, maxy = data.total_bounds
         m = new_map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=12)
-        m.fit_bounds([[miny, minx], [maxy, maxx]])
+        fit_bounds(m, [[miny, minx], [maxy, maxx]])
     folium.GeoJson(
         data, name=lab["rth_layer"],
         style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#555555",

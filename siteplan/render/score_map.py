@@ -272,7 +272,7 @@ def render_map(
     if new_map:                        # both maps open on every drawn site
         bounds = _bounds(g4326[np.concatenate([scored, excluded])])
         if bounds is not None:
-            m.fit_bounds(bounds)
+            st.fit_bounds(m, bounds)
     if plan is not None:
         page.add_to(m)          # last: it starts once the layers and the legend exist
     return m

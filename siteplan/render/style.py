@@ -384,6 +384,21 @@ def title_box(m, title: str, line: str, *, synthetic: bool, lang: str) -> None:
     HtmlControl(html, position="topleft", class_name="sp-box sp-title", first=True).add_to(m)
 
 
+def fit_bounds(m, bounds, **options) -> None:
+    """Open ``m`` on ``bounds`` ([[south, west], [north, east]]) at once.
+
+    folium's own ``fit_bounds`` lets Leaflet animate from the map's first view to the
+    fitted one when the page opens (a quarter second of zooming on every map); the
+    map opens on its sites directly instead. ``options`` are folium's (``padding``,
+    ``max_zoom``).
+    """
+    from folium.map import FitBounds
+
+    fit = FitBounds(bounds, **options)
+    fit.options["animate"] = False
+    m.add_child(fit)
+
+
 def add_css(m, extra: str = "") -> None:
     """The maps' style sheet (and a map's ``extra`` rules) in the page's head, once."""
     import folium
@@ -400,7 +415,7 @@ def open_on(m, frames, title: str, line: str, *, synthetic: bool, lang: str) -> 
     boxes = [f.total_bounds for f in frames if len(f)]
     if boxes:
         b = np.array(boxes)
-        m.fit_bounds([[b[:, 1].min(), b[:, 0].min()], [b[:, 3].max(), b[:, 2].max()]])
+        fit_bounds(m, [[b[:, 1].min(), b[:, 0].min()], [b[:, 3].max(), b[:, 2].max()]])
     add_css(m)
     title_box(m, title, line, synthetic=synthetic, lang=lang)
 

@@ -42,6 +42,16 @@ def _load_cdn():
 cdn = _load_cdn()
 
 
+#: resolves after the browser has laid out and painted the page twice: the map's own
+#: scripts run at load, so by then every control, pin and layer is where it stays
+_TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
+def settle(page) -> None:
+    """Wait until the loaded page has been drawn (two animation frames, not a fixed time)."""
+    page.evaluate(_TWO_FRAMES)
+
+
 def _unavailable(reason: str):
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(reason + " (required when CI=true)")
@@ -95,7 +105,7 @@ class Page:
         self.page.goto(path.as_uri(), wait_until="load")
         self.page.wait_for_function(
             "window.L !== undefined && document.querySelector('.leaflet-container') !== null")
-        self.page.wait_for_timeout(300)
+        settle(self.page)
 
     def js(self, code: str, arg=None):
         return self.page.evaluate(code, arg)

@@ -10,7 +10,7 @@ quarter of the map, and the page never scrolls sideways. Screenshots of each go 
 from __future__ import annotations
 
 import pytest
-from test_browser import ARTIFACTS, cdn, chromium
+from test_browser import ARTIFACTS, cdn, chromium, settle
 
 import siteplan as sp
 from siteplan.register.sample import sample_register
@@ -32,7 +32,10 @@ _BOXES = """() => {
   const map = document.querySelector('.leaflet-container');
   const controls = [...document.querySelectorAll(
       '.leaflet-top > .leaflet-control, .leaflet-bottom > .leaflet-control')].filter(seen);
+  const maps = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])
+    .filter(m => m && m._container);
   return {map: map ? box(map) : null, controls: controls.map(box),
+          animating: maps.some(m => m._animatingZoom || (m._panAnim && m._panAnim._inProgress)),
           title: [...document.querySelectorAll('.sp-title')].filter(seen).map(box),
           scroll: document.scrollingElement.scrollWidth, width: window.innerWidth};
 }"""
@@ -102,7 +105,7 @@ def open_page(browser, path, size):
     page.goto(path.as_uri(), wait_until="load")
     if "leaflet" in path.read_text(encoding="utf-8")[:20000].lower():
         page.wait_for_function("document.querySelector('.leaflet-container') !== null")
-    page.wait_for_timeout(400)
+    settle(page)
     return page, errors
 
 
@@ -115,6 +118,8 @@ def test_controls_leave_the_title_and_the_map_visible(browser, pages, kind, size
         (ARTIFACTS / "layout").mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "layout" / f"{kind}-{size}.png"))
         assert got["scroll"] <= got["width"], f"{kind} scrolls sideways on a {size}"
+        # the map opens on its view at once: no zoom from folium's first view to it
+        assert not got["animating"], f"the {kind} map is still zooming two frames after load"
         assert errors == []
         if kind == "brief":
             return

@@ -77,15 +77,28 @@ def _check_pins(got) -> None:
         assert np.hypot(*np.subtract(e["dot"], e["site"])) < 1.5, e
 
 
+@pytest.fixture(scope="module")
+def drawn(sample_layers, tmp_path_factory):
+    """Each profile's result and saved map, drawn once for the desk and the phone."""
+    folder = tmp_path_factory.mktemp("pins")
+    cache: dict = {}
+
+    def draw(name: str, interactive: bool):
+        if (name, interactive) not in cache:
+            result = sp.score(sample_layers, name)
+            path = folder / f"{name}-{interactive}.html"
+            sp.render_map(result, sample_layers, top=10, interactive=interactive).save(str(path))
+            cache[name, interactive] = result, path
+        return cache[name, interactive]
+    return draw
+
+
 @pytest.mark.parametrize("interactive", [False, True], ids=["static", "interactive"])
 @pytest.mark.parametrize("size", PIN_VIEWS, ids=["desk", "phone"])
 @pytest.mark.parametrize("name", PROFILES)
-def test_numbered_pins_do_not_overlap_at_city_zoom(browser, sample_layers, tmp_path, name,
-                                                   size, interactive):
-    result = sp.score(sample_layers, name)
+def test_numbered_pins_do_not_overlap_at_city_zoom(browser, drawn, name, size, interactive):
+    result, path = drawn(name, interactive)
     assert _crowded(result) >= 1           # the sample has close sites: the test can fail
-    path = tmp_path / f"{name}.html"
-    sp.render_map(result, sample_layers, top=10, interactive=interactive).save(str(path))
     page, errors = open_page(browser, path, size)
     try:
         _check_pins(page.evaluate(_PINS))
