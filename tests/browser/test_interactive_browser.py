@@ -20,7 +20,6 @@ import warnings
 
 import folium
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pytest
 import shapely
@@ -153,6 +152,7 @@ def test_twenty_weight_vectors_score_and_rank_as_python(opened, sample, method):
 
 @pytest.mark.parametrize("method", ["wgm", "topsis"])
 def test_classes_colours_and_legend_follow(opened, sample, method):
+    import mapclassify  # here, not at collection: it compiles a function when imported
     result, layers, _ = sample
     p = opened
     names = [c.name for c in sp.get_profile(PROFILE).criteria]

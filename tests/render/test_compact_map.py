@@ -14,7 +14,6 @@ import base64
 import json
 
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pytest
 import shapely
@@ -77,6 +76,8 @@ def small():
 
 def expected_tail(result, detail: int) -> list[np.ndarray]:
     """Exterior rings (lon, lat) of the scored sites beyond ``detail``, class by class."""
+    import mapclassify  # here, not at collection: it compiles a function when imported
+
     ok = result[result["status"] == "scored"]
     ok = ok.iloc[np.lexsort((np.arange(len(ok)), ok["rank"].to_numpy()))]
     yb = mapclassify.Quantiles(ok["score"].to_numpy(), k=5).yb[detail:]

@@ -15,7 +15,6 @@ from dataclasses import replace
 
 import folium
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 import pytest
@@ -231,6 +230,7 @@ def test_everything_is_in_wgs84_and_rounded(result, layers):
 
 
 def test_colour_per_class(result, layers):
+    import mapclassify  # here, not at collection: it compiles a function when imported
     m = sp.render_map(result, layers, k=3)
     gj = geojsons(m)["Skor kesesuaian"]
     ok = result[result["status"] == "scored"].sort_values("rank")
@@ -256,6 +256,7 @@ def test_fewer_classes_when_few_sites(result, layers):
 
 
 def test_legend_names_classes_with_ranges(result, layers):
+    import mapclassify  # here, not at collection: it compiles a function when imported
     ok = result.loc[result["status"] == "scored", "score"].to_numpy()
     clf = mapclassify.Quantiles(ok, k=5)
     for lang in ("id", "en"):
@@ -383,6 +384,7 @@ def test_stability_in_popup(result, layers):
 
 
 def test_detail_limit_merges_the_rest(result, layers):
+    import mapclassify  # here, not at collection: it compiles a function when imported
     m = sp.render_map(result, layers, detail=2)
     scored = geojsons(m)["Skor kesesuaian"].data["features"]
     excluded = geojsons(m)["Dikecualikan (tidak memenuhi syarat)"].data["features"]
