@@ -18,6 +18,7 @@ import pyproj
 from .._errors import Problem, SiteplanInputError, raise_if_problems
 from ..io.prepare import REJECT_COLUMNS, REPAIR_COLUMNS, concat_reports, prepare_all, prepare_layer
 from ..io.read import read_layer, resolve_source
+from ._utm import utm_crs
 from .bundle import Layers
 from .raster import RasterLayer, as_raster
 
@@ -37,7 +38,7 @@ def _target_crs(frames: Mapping[str, gpd.GeoDataFrame]) -> pyproj.CRS:
         return pyproj.CRS.from_epsg(32748)
     try:
         with np.errstate(all="ignore"):
-            return first.estimate_utm_crs()
+            return utm_crs(first)
     except (RuntimeError, ValueError):
         return pyproj.CRS.from_epsg(32748)
 

@@ -268,13 +268,14 @@ def _context(m, layers, results, tx, lang, detail) -> list[str]:
     """
     import folium
 
+    from ..layers._utm import utm_crs
     from . import style as st
     from .score_map import _add_context, _Canvas, _merge, _to_4326
 
     crs = getattr(layers, "crs", None)
     if crs is None or not crs.is_projected:
         parcels = layers.get("parcels")
-        crs = parcels.estimate_utm_crs() if isinstance(parcels, gpd.GeoDataFrame) and \
+        crs = utm_crs(parcels) if isinstance(parcels, gpd.GeoDataFrame) and \
             len(parcels) else "EPSG:32748"
     cands, name = _candidates(layers, results, tx)
     if cands is not None and len(cands):

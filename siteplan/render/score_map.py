@@ -392,7 +392,9 @@ def _work_crs(result: gpd.GeoDataFrame):
     if result.crs.is_projected:
         return result.crs
     sample = result.geometry[~(result.geometry.isna() | result.geometry.is_empty)]
-    return sample.estimate_utm_crs() if len(sample) else "EPSG:32748"
+    from ..layers._utm import utm_crs
+
+    return utm_crs(sample) if len(sample) else "EPSG:32748"
 
 
 def _status(frame: pd.DataFrame) -> np.ndarray:
