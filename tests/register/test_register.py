@@ -293,13 +293,15 @@ def test_concurrent_writers_in_separate_processes(target, kuliner, tmp_path):
         for i in range(6):
             r.add_partner(f"p{i}", actor="ani")
     kuliner.to_pickle(tmp_path / "result.pkl")
+    go = tmp_path / "go"
     script = textwrap.dedent(f"""
-        import sys, time, pandas as pd
+        import pathlib, sys, time, pandas as pd
         from siteplan.register import open_register, OfferConflictError
         result = pd.read_pickle({str(tmp_path / 'result.pkl')!r})
         reg = open_register({target!r})
-        start = float(sys.argv[2])
-        while time.time() < start:
+        pathlib.Path({str(tmp_path)!r}, "ready" + sys.argv[1]).touch()
+        go = pathlib.Path({str(go)!r})
+        while not go.exists():             # every writer ready: all offer at once
             time.sleep(0.001)
         try:
             print("won", reg.offer(result, {PARCEL!r}, partner="p" + sys.argv[1], actor="w"))
@@ -308,10 +310,14 @@ def test_concurrent_writers_in_separate_processes(target, kuliner, tmp_path):
     """)
     import time
 
-    start = time.time() + 8
-    procs = [subprocess.Popen([sys.executable, "-c", script, str(i), str(start)],
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(i)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for i in range(6)]
+    deadline = time.monotonic() + 120
+    while (sum((tmp_path / f"ready{i}").exists() for i in range(6)) < 6
+           and all(p.poll() is None for p in procs) and time.monotonic() < deadline):
+        time.sleep(0.01)
+    go.touch()
     outs = [p.communicate(timeout=180) for p in procs]
     lines = [o[0].strip() for o in outs]
     assert all(p.returncode == 0 for p in procs), [o[1] for o in outs]

@@ -148,7 +148,7 @@ def serve(*args: str, start_timeout: float = 180, up: tuple[int, ...] = (200, 40
             if time.monotonic() > deadline:
                 raise RuntimeError(f"siteplan serve did not answer within {start_timeout} s:\n"
                                    f"{server.log()}")
-            time.sleep(0.25)
+            time.sleep(0.05)
         yield server
     finally:
         proc.terminate()
