@@ -69,18 +69,17 @@ def _merge_equal_columns(cov: sparse.csc_matrix, w: np.ndarray, *,
     In the covering program such points are covered together or not at all, so
     one variable with their summed weight gives the same optimum with fewer
     variables (the sample's 21,500 demand points at ``cell=500`` are 3,563
-    distinct site sets). Columns are grouped by two random 64-bit sums of their
-    sites, then compared site by site; a column whose sum matches another's but
-    whose sites differ stays on its own, so the merge is exact (``salt``, two
-    numbers per site, replaces the random ones: the tests give zeros, so that
-    every column's sums collide).
+    distinct site sets). Every column must hold at least one site (``milp_cover``
+    passes only such points). Columns are grouped by two random 64-bit sums of
+    their sites, then compared site by site; a column whose sums match another's
+    but whose sites differ stays on its own, so the merge is exact whatever the
+    sums (``salt``, two numbers per site, replaces the random ones: the tests
+    give zeros, so that every column's sums collide).
     """
     cov = cov.tocsc()
     cov.sum_duplicates()                   # sorted site indices within each column
     m = cov.shape[1]
     deg = np.diff(cov.indptr)
-    if m < 2 or not np.all(deg > 0):
-        return cov, np.asarray(w, dtype=float)
     if salt is None:
         salt = np.random.default_rng(20260).integers(0, np.iinfo(np.int64).max,
                                                      size=(2, cov.shape[0]), dtype=np.int64)
@@ -90,17 +89,16 @@ def _merge_equal_columns(cov: sparse.csc_matrix, w: np.ndarray, *,
     group = group.ravel()
     rep = first[group]                     # each column's representative
     col = np.repeat(np.arange(m), deg)
-    offset = np.arange(cov.nnz) - cov.indptr[col]
     same_deg = deg == deg[rep]
-    pos = cov.indptr[rep[col]] + np.where(same_deg[col], offset, 0)
-    differs = (np.bincount(col, weights=cov.indices != cov.indices[pos], minlength=m) > 0
+    # a column of another degree compares its first site only (it differs anyway)
+    pos = cov.indptr[rep[col]] + np.where(same_deg[col], np.arange(cov.nnz) - cov.indptr[col], 0)
+    differs = (np.bincount(col, weights=cov.indices != cov.indices[pos]) > 0
                ) | ~same_deg
     if differs.any():                      # a collision of both sums: keep those apart
         group = group.copy()
-        group[differs] = group.max() + 1 + np.arange(int(differs.sum()))
+        group[differs] = m + np.arange(int(differs.sum()))
         _, first, group = np.unique(group, return_index=True, return_inverse=True)
-    merged = np.bincount(group, weights=np.asarray(w, dtype=float), minlength=len(first))
-    return cov[:, first].tocsc(), merged
+    return cov[:, first].tocsc(), np.bincount(group, weights=w)
 
 
 def milp_cover(cover: sparse.csr_matrix, weights: np.ndarray, k: int, *,
