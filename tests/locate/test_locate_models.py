@@ -9,7 +9,6 @@ import pytest
 
 from siteplan import SiteplanInputError, locate
 
-spopt_locate = pytest.importorskip("spopt.locate")
 pulp = pytest.importorskip("pulp")
 
 
@@ -37,6 +36,8 @@ def _spopt(name: str, cost, **kw):
 
 def _spopt_run(name: str, cost, *, weights=None, k=None, radius=None, capacity=None,
                fixed=None):
+    # imported here, not at collection (1.3 s): only the worker that runs these tests pays it
+    spopt_locate = pytest.importorskip("spopt.locate")
     pre = None
     if fixed is not None:
         pre = np.zeros(cost.shape[1], dtype=int)
