@@ -36,6 +36,12 @@ if [ -f tests/browser/package-lock.json ] && command -v npm >/dev/null; then
   npm ci --prefix tests/browser --no-audit --no-fund --silent
 fi
 
+# The compiled nearest-feature search goes into siteplan's cache once, before the test
+# processes start: on a fresh machine every worker, notebook kernel and command started in
+# the first seconds would otherwise compile it itself (about 6 s of CPU each; 30 s of the
+# suite's wall time). Where it is cached already this takes a second.
+.venv/bin/python -c "import siteplan as sp; sp.score(sp.load_sample(), 'sentra_kuliner')"
+
 # One worker process per core (pytest-xdist); the tests of a module stay on one worker,
 # so a module's server or database starts once. SITEPLAN_TEST_WORKERS=0 runs them in this
 # process (as does -n 0 among the arguments).
