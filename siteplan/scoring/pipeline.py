@@ -76,9 +76,12 @@ def _why_left_out(layers: Layers, names: tuple[str, ...], first: str | None, whe
     for name in names:
         if name not in layers:
             return SKIP_NO_LAYER, name
-    if first and where and isinstance(layers.features(first), gpd.GeoDataFrame) and len(
-            layers.features(first)) and not none_of_a_kind(first, where) and len(select_features(
-                layers, first, where, context=context, allow_empty=True)) == 0:
+    if not (first and where):
+        return None, None
+    feats = layers.features(first)
+    if isinstance(feats, gpd.GeoDataFrame) and len(feats) and not none_of_a_kind(
+            first, where) and len(select_features(layers, first, where, context=context,
+                                                  allow_empty=True)) == 0:
         return SKIP_NO_MATCH, first
     return None, None
 

@@ -10,24 +10,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import clikit
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
-from clikit import siteplan
 
 import siteplan as sp
 from siteplan.layers.raster import RasterLayer
 from siteplan.outputs import read_result
 
-
-def run_process(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "siteplan.cli", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=600)
-
-
-def run(*args, cwd=None):
-    return siteplan(*args, cwd=cwd)
+run_process = clikit.child   # a child process: the entry point, the first run, bad files
+run = clikit.siteplan        # in this process, with a child's output, files and exit code
 
 
 @pytest.fixture(scope="module")

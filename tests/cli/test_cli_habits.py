@@ -18,17 +18,10 @@ import shapely
 
 from siteplan.cli._common import EXIT_CODES
 
-
-def siteplan(*args, module: str = "siteplan.cli", **kw) -> subprocess.CompletedProcess:
-    """The command in a child process (``python -m MODULE``)."""
-    return subprocess.run([sys.executable, "-m", module, *map(str, args)],
-                          capture_output=True, text=True, timeout=600, **kw)
-
-
-def in_process(*args, cwd=None) -> subprocess.CompletedProcess:
-    """The command in this process (tests/support/clikit.py): its output, files and exit code
-    are a child process's; what only a process shows (``-m``, pipes, terminals) stays above."""
-    return clikit.siteplan(*args, cwd=cwd)
+# the command in a child process (what only a process shows: -m, pipes, terminals), and in
+# this process with a child's output, files and exit code (tests/support/clikit.py)
+siteplan = clikit.child
+in_process = clikit.siteplan
 
 
 @pytest.fixture(scope="module")

@@ -55,3 +55,10 @@ def siteplan(*args: object, cwd: str | Path | None = None) -> subprocess.Complet
             code = 1
     return subprocess.CompletedProcess(["siteplan", *argv], int(code or 0), out.getvalue(),
                                        err.getvalue())
+
+
+def child(*args: object, module: str = "siteplan.cli", **kw) -> subprocess.CompletedProcess:
+    """``python -m MODULE ARGS`` in a child process, its output captured as text: for what
+    only a real process shows (the entry point, ``-m``, pipes, a first run, bad files)."""
+    return subprocess.run([sys.executable, "-m", module, *map(str, args)],
+                          capture_output=True, text=True, timeout=600, **kw)
