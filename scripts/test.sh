@@ -45,4 +45,9 @@ fi
 # One worker process per core (pytest-xdist); the tests of a module stay on one worker,
 # so a module's server or database starts once. SITEPLAN_TEST_WORKERS=0 runs them in this
 # process (as does -n 0 among the arguments).
-exec .venv/bin/python -m pytest -n "${SITEPLAN_TEST_WORKERS:-auto}" --dist loadscope "$@"
+# The suite's pytest plugins load by name. Autoloading them would make pytest rewrite the
+# asserts of every module of each plugin's package (schemathesis, hypothesis, anyio: 370
+# modules), again in every process, as this machine writes no bytecode: 2-3 s a process.
+export PYTEST_DISABLE_PLUGIN_AUTOLOAD=1
+exec .venv/bin/python -m pytest -p xdist.plugin -p _hypothesis_pytestplugin \
+  -p schemathesis.pytest.plugin -n "${SITEPLAN_TEST_WORKERS:-auto}" --dist loadscope "$@"

@@ -23,6 +23,17 @@ for _folder in (*_FOLDERS, TESTS.parent / "tools"):
 from cikit import pytest_sessionfinish, pytest_terminal_summary  # noqa: E402, F401  (the CI skip list)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _children_load_pytest_plugins_as_usual():
+    """Processes a test starts (pytest runs of its own) autoload pytest's plugins again.
+
+    ``scripts/test.sh`` names the suite's plugins and turns autoloading off
+    (``PYTEST_DISABLE_PLUGIN_AUTOLOAD``) for its own processes. Fixtures run only in the
+    processes that run tests, after the worker processes have started with that setting.
+    """
+    os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The real Kota Serang data in ``../shared/data/serang`` (next to the repository).

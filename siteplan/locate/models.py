@@ -24,9 +24,11 @@ Formulations (``y_j`` site j open, ``a_ij = [cost_ij <= radius]``):
   ``single_source=False`` a row's people may be split among sites (x in
   [0, 1]), a much easier program.
 - ``pcenter``: min max_i min_{j open} c_ij: the smallest cost level r at
-  which k sites cover every row, found by bisection over the matrix's
-  distinct values with a set-covering feasibility program at each step
-  (exact; each step proves its answer).
+  which k sites cover every row, searched over the matrix's distinct values
+  (the level just below each level reached, else bisection). Each step proves
+  its answer: the greedy cover or rows with no common site where they settle
+  it, else a set-covering feasibility program, on the matrix that the
+  dominance rules leave when there are no spacing or group rules (exact).
 - ``pdispersion``: on a site-by-site matrix, max min_{a,b open} c_ab: the
   largest distinct cost r at which k sites can be chosen with no pair closer
   than r (y_a + y_b <= 1 for closer pairs), by bisection from a greedy
@@ -48,7 +50,7 @@ from typing import cast
 import numpy as np
 from scipy import sparse
 
-from .._errors import Problem, SiteplanInputError
+from .._errors import Problem, SiteplanInputError, SolverError
 from ._inputs import Inputs
 from ._milp import Program, Solved, refine, run
 
@@ -386,6 +388,142 @@ def _greedy_center(c: np.ndarray, inp: Inputs) -> float | None:
     return float(cur.max()) if np.isfinite(cur).all() else None
 
 
+#: the largest rows x sites matrix that :func:`_dominance` reduces (two square products)
+_DOMINANCE_CELLS = 1500
+
+
+def _dominance(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows and columns of a covering matrix left after the two dominance rules.
+
+    A row whose reaching sites include all those of another row is met whenever that
+    row is; a site that reaches a subset of another site's rows can give way to it. Both
+    rules keep the answer of "do k sites reach every row?" and are applied in turn until
+    neither removes anything (equal rows or sites keep the first). Set counts are exact
+    in float32 products below 2^24 rows or sites.
+    """
+    rows = np.arange(a.shape[0])
+    cols = np.arange(a.shape[1])
+    while True:
+        removed = False
+        for axis in (0, 1):            # rows, then sites
+            b = a[np.ix_(rows, cols)].astype(np.float32)
+            b = b if axis == 0 else b.T
+            size = b.sum(axis=1)
+            within = (b @ b.T) >= size[:, None] - 0.5   # within[p, q]: p's set inside q's
+            np.fill_diagonal(within, False)
+            same = within & within.T
+            idx = np.arange(len(size))
+            earlier_same = same & (idx[:, None] < idx[None, :])
+            if axis == 0:   # a row is dropped when another row's set lies inside it
+                drop = (within & ~same).any(axis=0) | earlier_same.any(axis=0)
+                rows = rows[~drop]
+            else:           # a site is dropped when its set lies inside another's
+                drop = (within & ~same).any(axis=1) | earlier_same.any(axis=0)
+                cols = cols[~drop]
+            removed |= bool(drop.any())
+        if not removed:
+            return rows, cols
+
+
+def _cover_decided(c: np.ndarray, inp: Inputs
+                   ) -> Callable[[float], np.ndarray | bool | None] | None:
+    """A quick answer to "can k sites reach every row within r?", None where it cannot tell.
+
+    Yes (the sites, fixed ones included) when the greedy cover (each pick the site
+    reaching most rows still unreached) reaches every row with the k sites; no when
+    more than k rows (after those the fixed sites reach) have no reaching site in
+    common, as each needs a site of its own. Otherwise, when the rows and sites left
+    are few enough, the covering program decides on the matrix that the dominance
+    rules leave (:func:`_dominance`: tens of rows and sites where hundreds came in).
+    Only for k sites with no spacing or groups rule, where any k allowed sites are a
+    valid choice.
+    """
+    if inp.k is None or inp.min_spacing or inp.groups is not None:
+        return None
+    free = inp.allowed.copy()
+    free[inp.fixed] = False
+    k_free = inp.k - len(np.unique(inp.fixed))
+    if k_free < 0 or int(free.sum()) < k_free:
+        return None
+    fixed_cost = (np.min(c[:, inp.fixed], axis=1) if len(inp.fixed)
+                  else np.full(len(c), np.inf))
+    free_at = np.flatnonzero(free)
+    free_cost = c[:, free_at]
+
+    def decide(r: float) -> np.ndarray | bool | None:
+        need = fixed_cost > r
+        near = free_cost[need] <= r                 # rows left x free sites
+        reach = sparse.csr_matrix(near)
+        by_site = reach.T.tocsr()
+        open_rows = np.ones(reach.shape[0], dtype=bool)
+        picked: list[int] = []
+        while len(picked) < k_free and open_rows.any():   # greedy cover: at most k picks
+            gain = by_site @ open_rows.astype(np.int64)
+            j = int(np.argmax(gain))
+            if gain[j] == 0:
+                break
+            picked.append(j)
+            open_rows[by_site[j].indices] = False
+        if not open_rows.any():
+            return np.union1d(inp.fixed, free_at[picked]).astype(np.int64)
+        # rows with no reaching site in common, fewest reaching sites first
+        degree = np.diff(reach.indptr).astype(float)
+        blocked = np.zeros(reach.shape[0], dtype=bool)
+        taken = np.zeros(reach.shape[1], dtype=bool)
+        apart = 0
+        while apart <= k_free:
+            i = int(np.argmin(np.where(blocked, np.inf, degree)))
+            if blocked[i]:
+                break
+            apart += 1
+            taken[reach.indices[reach.indptr[i]:reach.indptr[i + 1]]] = True
+            blocked |= (reach @ taken.astype(np.int64)) > 0
+            blocked[i] = True
+        if apart > k_free:
+            return False
+        if max(near.shape) > _DOMINANCE_CELLS:
+            return None
+        keep_rows, keep_cols = _dominance(near)
+        prog = Program.empty(len(keep_cols))
+        prog.integrality[:] = 1
+        prog.add(sparse.csr_matrix(near[np.ix_(keep_rows, keep_cols)], dtype=float),
+                 1.0, np.inf)
+        prog.add(np.ones((1, len(keep_cols))), 0.0, float(k_free))
+        try:
+            got = run(prog, model=inp.model, time_limit=inp.time_limit, mip_gap=0.0,
+                      infeasible=_infeasible(inp))
+        except SiteplanInputError:
+            return False
+        return np.union1d(inp.fixed, free_at[keep_cols[got.x > 0.5]]).astype(np.int64)
+    return decide
+
+
+def _lowest_reached(n: int, top: int, reached: Callable[[int], int | None]) -> int | None:
+    """The first of ``n`` sorted levels that k sites can reach (None when not even the last).
+
+    ``reached(i)`` is the level the sites found within level i reach (at most i), or None
+    when no sites can. ``top`` is a heuristic's level, tried first. Sites found at a
+    level often reach lower than asked, so after each level reached the one just below
+    is tried (one proof when those sites are optimal); else, or after three such steps
+    in a row, the search halves the levels left.
+    """
+    lo, hi = 0, n - 1
+    first = reached(min(top, hi))
+    if first is None and top < hi:
+        first = reached(hi)
+    if first is None:
+        return None
+    hi, streak = first, 1
+    while lo < hi:
+        probe = hi - 1 if 0 < streak < 4 else (lo + hi) // 2
+        at = reached(probe)
+        if at is None:
+            lo, streak = probe + 1, 0
+        else:
+            hi, streak = at, streak + 1
+    return hi
+
+
 def _pcenter(inp: Inputs) -> Outcome:
     m = inp.m
     rows = np.flatnonzero(inp.weights > 0)
@@ -399,7 +537,7 @@ def _pcenter(inp: Inputs) -> Outcome:
     levels = np.unique(c[np.isfinite(c)])
     levels = levels[levels >= nearest.max()]
 
-    def feasible(r: float, objective: np.ndarray | None = None) -> Solved | None:
+    def program(r: float, objective: np.ndarray | None = None) -> Solved | None:
         prog = _site_program(inp, 0)
         if objective is not None:
             prog.c[:] = objective
@@ -410,28 +548,39 @@ def _pcenter(inp: Inputs) -> Outcome:
         except SiteplanInputError:
             return None
 
-    lo, hi = 0, len(levels) - 1
+    quick = _cover_decided(c, inp)
+    solved: dict[int, Solved] = {}
+
+    def reached(i: int) -> int | None:
+        """The level that sites found within levels[i] reach (at most i); None if none can."""
+        known = quick(float(levels[i])) if quick is not None else None
+        if known is False:
+            return None
+        got = None
+        if known is None or known is True:
+            got = program(float(levels[i]))
+            if got is None:
+                return None
+            known = _chosen(got.x, m)
+        at = int(np.searchsorted(levels, np.max(np.min(c[:, known], axis=1)), side="left"))
+        if at > i:   # never by construction; the search would not end
+            raise SolverError(f"locate {inp.model!r}", f"sites found within {levels[i]:g} "
+                              f"reach only within {levels[at]:g}", "report this with the inputs")
+        if got is not None:
+            solved[at] = got
+        return at
+
     guess = _greedy_center(c, inp)
-    if guess is not None:  # a heuristic's radius bounds the search from above
-        top = int(np.searchsorted(levels, guess, side="left"))
-        best = feasible(levels[top])
-        if best is not None:
-            hi = top
-    if hi == len(levels) - 1 or best is None:
-        hi = len(levels) - 1
-        best = feasible(levels[hi])
+    top = len(levels) - 1 if guess is None else int(np.searchsorted(levels, guess, "left"))
+    hi = _lowest_reached(len(levels), top, reached)
+    if hi is None:
+        raise SiteplanInputError(_infeasible(inp))
+    best = None
+    if inp.prefer is not None:
+        best = program(float(levels[hi]), -(inp.prefer - inp.prefer.min() + 1.0))
+    best = best or solved.get(hi) or program(float(levels[hi]))
     if best is None:
         raise SiteplanInputError(_infeasible(inp))
-    while lo < hi:  # levels[hi] is feasible; find the first feasible level
-        mid = (lo + hi) // 2
-        got = feasible(levels[mid])
-        if got is None:
-            lo = mid + 1
-        else:
-            hi, best = mid, got
-    if inp.prefer is not None:
-        pref = -(inp.prefer - inp.prefer.min() + 1.0)
-        best = feasible(levels[hi], pref) or best
     return Outcome(_chosen(best.x, m), float(levels[hi]), 0.0, best.status)
 
 
