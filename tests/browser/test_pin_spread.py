@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
-from test_browser import ARTIFACTS, chromium
+from test_browser import ARTIFACTS, chromium, settle
 from test_phone_layout import _overlap, open_page
 
 import siteplan as sp
@@ -107,9 +107,11 @@ def test_numbered_pins_do_not_overlap_at_city_zoom(browser, drawn, name, size, i
         page.screenshot(path=str(ARTIFACTS / "pins" / f"{name}-{kind}-{size[0]}.png"))
         if interactive:                   # new weights, a new top ten: spread again
             crit = sp.record_of(result).profile.criteria
+            # setWeights ranks and spreads the pins again before it returns; the page
+            # is then drawn before the pins are measured
             page.evaluate("w => siteplan.setWeights(w)",
                           {c.name: (1.0 if j == 0 else 0.05) for j, c in enumerate(crit)})
-            page.wait_for_timeout(300)
+            settle(page)
             _check_pins(page.evaluate(_PINS))
         assert errors == []
     finally:
