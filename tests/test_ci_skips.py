@@ -31,10 +31,13 @@ def run(tmp_path: Path, case: str, ci: bool, *extra: str) -> subprocess.Complete
     (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     env["PYTHONPATH"] = str(HERE / "support")
+    # plugins by name, as scripts/test.sh loads them
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     if ci:
         env["CI"] = "true"
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "cikit", "-p",
-                           "no:cacheprovider", "-q", "-rs", "-c", str(tmp_path / "pytest.ini"),
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "cikit", "-p", "xdist.plugin",
+                           "-p", "no:cacheprovider", "-q", "-rs",
+                           "-c", str(tmp_path / "pytest.ini"),
                            *extra, str(tmp_path / f"test_{case}.py")], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)
 
