@@ -5,6 +5,8 @@ The entry point, the demo and the exit code of bad files run in a child process
 (tests/support/clikit.py), with the same arguments, files and exit codes.
 """
 
+import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -63,14 +65,22 @@ def test_profiles_list_show_export(tmp_path):
     assert r.returncode == 5 and "--overwrite" in r.stderr
 
 
-def test_demo_writes_maps_gpkg_and_summary(tmp_path):
-    r = run_process("demo", "--out", tmp_path / "demo")
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The README's first command, run once in a child process: its output and folder."""
+    d = tmp_path_factory.mktemp("demo") / "demo"
+    return run_process("demo", "--out", d), d
+
+
+def test_demo_writes_maps_gpkg_and_summary(demo, tmp_path):
+    r, written = demo
     assert r.returncode == 0, r.stderr
-    d = tmp_path / "demo"
     for name in sp.list_profiles():
-        html = (d / f"{name}.html").read_text()
+        html = (written / f"{name}.html").read_text()
         assert "leaflet" in html.lower()
-        assert str(d / f"{name}.html") in r.stdout
+        assert str(written / f"{name}.html") in r.stdout
+    d = tmp_path / "demo"             # a copy: this test runs the demo again in it
+    shutil.copytree(written, d)
     summary = pd.read_csv(d / "summary.csv", dtype={"parcel_id": str})
     assert set(summary["profile"]) == set(sp.list_profiles())
     gpkg = d / "siteplan_demo.gpkg"
@@ -96,6 +106,22 @@ def test_demo_writes_maps_gpkg_and_summary(tmp_path):
     r = run("demo", "--out", other)
     assert r.returncode == 5 and "--overwrite" in r.stderr
     assert (other / "summary.csv").read_text() == "my own table\n"
+
+
+def test_demo_writes_a_brief_per_profile(demo):
+    from test_brief import pages
+
+    from siteplan.scoring.ranks import best_first
+
+    r, written = demo
+    assert r.returncode == 0, r.stderr
+    layers = sp.load_sample()
+    for name in sp.list_profiles():
+        html = (written / f"brief_{name}.html").read_text(encoding="utf-8")
+        res = sp.score(layers, name)   # ties in the order the brief states (parcel_id)
+        best = res.loc[best_first(res)[:5], "parcel_id"]
+        got = [re.search(r"ID (\d+)<", p).group(1) for p in pages(html)]
+        assert got == list(best)
 
 
 @pytest.mark.parametrize("ext", ["gpkg", "geojson", "parquet", "csv"])
