@@ -49,5 +49,7 @@ fi
 # asserts of every module of each plugin's package (schemathesis, hypothesis, anyio: 370
 # modules), again in every process, as this machine writes no bytecode: 2-3 s a process.
 export PYTEST_DISABLE_PLUGIN_AUTOLOAD=1
+# The workers take whole modules, slowest first (tests/support/slowfirst.py).
 exec .venv/bin/python -m pytest -p xdist.plugin -p _hypothesis_pytestplugin \
-  -p schemathesis.pytest.plugin -n "${SITEPLAN_TEST_WORKERS:-auto}" --dist loadscope "$@"
+  -p schemathesis.pytest.plugin -n "${SITEPLAN_TEST_WORKERS:-auto}" --dist loadscope \
+  --no-loadscope-reorder "$@"

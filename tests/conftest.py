@@ -21,6 +21,7 @@ for _folder in (*_FOLDERS, TESTS.parent / "tools"):
         sys.path.insert(0, str(_folder))
 
 from cikit import pytest_sessionfinish, pytest_terminal_summary  # noqa: E402, F401  (the CI skip list)
+from slowfirst import pytest_addoption, pytest_collection_modifyitems, pytest_configure  # noqa: E402, F401  (the order the workers take the modules in)
 
 
 @pytest.fixture(scope="session", autouse=True)
