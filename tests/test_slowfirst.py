@@ -37,3 +37,14 @@ def test_the_recorder_sums_each_modules_reports(tmp_path):
         rec.pytest_runtest_logreport(SimpleNamespace(nodeid=nodeid, duration=d))
     rec.pytest_sessionfinish()
     assert json.loads((tmp_path / "s.json").read_text()) == {"m.py": 1.8, "n.py": 2.0}
+
+
+def test_a_run_of_some_modules_keeps_the_others(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"tests/test_slowfirst.py": 9.0, "m.py": 3.0,
+                                "tests/no_such_module.py": 5.0}))
+    rec = slowfirst._Recorder(path)
+    rec.pytest_runtest_logreport(SimpleNamespace(nodeid="m.py::a", duration=1.0))
+    rec.pytest_sessionfinish()
+    # m.py updated, this module kept (its file exists), a module whose file is gone dropped
+    assert json.loads(path.read_text()) == {"m.py": 1.0, "tests/test_slowfirst.py": 9.0}

@@ -9,7 +9,8 @@ and one worker ran it alone while the other idled. Taking the slowest modules fi
 (longest processing time first) leaves only short modules to even out the end.
 
 The seconds each module took come from ``module_seconds.json`` beside this file; a
-module not listed counts as 0.1 s a test. Refresh the file after adding slow tests::
+module not listed counts as 0.1 s a test. Refresh the file after adding slow tests (a run
+of some modules updates only theirs)::
 
     bash scripts/test.sh --module-seconds tests/support/module_seconds.json
 """
@@ -65,7 +66,14 @@ class _Recorder:
         self.seconds[_module(report.nodeid)] += report.duration
 
     def pytest_sessionfinish(self) -> None:
-        table = {m: round(s, 1) for m, s in sorted(self.seconds.items())}
+        # a run of some modules updates theirs and keeps the others' (modules whose file
+        # is gone are dropped)
+        table = json.loads(self.path.read_text(encoding="utf-8")) if self.path.is_file() \
+            else {}
+        table.update({m: round(s, 1) for m, s in self.seconds.items()})
+        root = Path(__file__).resolve().parents[2]
+        table = {m: s for m, s in sorted(table.items()) if (root / m).is_file()
+                 or m in self.seconds}
         self.path.write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
 
 
