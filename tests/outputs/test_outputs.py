@@ -102,24 +102,37 @@ write_result(g, sys.argv[1])
 
 
 
+def _size(path) -> int:
+    """Bytes in ``path``; 0 when it went away after being listed (SQLite's journal comes
+    and goes with each of the writer's transactions)."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
 def _kill_a_writer_midway(out, folder, prefix):
     """Start a writer of ``out`` in a child, SIGKILL it once its temporary file (named
-    ``prefix(pid)...``) holds bytes; the temporary files seen."""
+    ``prefix(pid)...``) holds bytes; the temporary files seen. The child is killed and
+    reaped whatever happens."""
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(out)], stdout=subprocess.PIPE,
                             text=True)
-    assert proc.stdout.readline().strip() == "ready"
-    deadline = time.monotonic() + 60
-    temp = []
-    while time.monotonic() < deadline and proc.poll() is None:
-        temp = [p for p in folder.iterdir() if p.name.startswith(prefix(proc.pid))
-                and p.stat().st_size > 0]
-        if temp:
-            break
-        time.sleep(0.01)
-    assert temp, "the writer never started writing its temporary file"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    proc.stdout.close()
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        deadline = time.monotonic() + 60
+        temp = []
+        while time.monotonic() < deadline and proc.poll() is None:
+            temp = [p for p in folder.iterdir() if p.name.startswith(prefix(proc.pid))
+                    and _size(p) > 0]
+            if temp:
+                break
+            time.sleep(0.01)
+        assert temp, "the writer never started writing its temporary file"
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
     return temp
 
 def test_killed_writer_leaves_previous_output_whole(tmp_path, result):
