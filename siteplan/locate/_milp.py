@@ -18,7 +18,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from .._errors import Problem, SiteplanInputError, SolverError
 
-__all__ = ["Program", "Solved", "run", "refine"]
+__all__ = ["Program", "Solved", "Relaxed", "run", "refine", "relax", "if_integral"]
 
 
 @dataclass
@@ -101,18 +101,71 @@ def run(prog: Program, *, model: str, time_limit: float, mip_gap: float,
     return Solved(np.asarray(res.x), value, bound, gap, status, seconds)
 
 
+@dataclass(frozen=True)
+class Relaxed:
+    """The linear relaxation's optimum: solution, value, reduced costs, seconds."""
+
+    x: np.ndarray
+    value: float
+    reduced: np.ndarray
+    seconds: float
+
+
+def relax(prog: Program, time_limit: float | None = None) -> Relaxed | None:
+    """``prog`` with every integrality dropped, solved by HiGHS; None unless optimal
+    (also when ``time_limit`` seconds pass first)."""
+    if not prog.rows:
+        return None
+    t0 = time.perf_counter()
+    a = sparse.vstack([r[0] for r in prog.rows], format="csr")
+    lo = np.concatenate([r[1] for r in prog.rows])
+    hi = np.concatenate([r[2] for r in prog.rows])
+    eq = lo == hi
+    up = ~eq & np.isfinite(hi)
+    down = ~eq & np.isfinite(lo)
+    a_ub = sparse.vstack([a[up], -a[down]], format="csr")
+    b_ub = np.concatenate([hi[up], -lo[down]])
+    res = linprog(prog.c, A_ub=a_ub if a_ub.shape[0] else None,
+                  b_ub=b_ub if a_ub.shape[0] else None,
+                  A_eq=a[eq] if eq.any() else None, b_eq=lo[eq] if eq.any() else None,
+                  bounds=np.column_stack([prog.lb, prog.ub]), method="highs",
+                  options=None if time_limit is None else {"time_limit": float(time_limit)})
+    if res.status != 0 or res.lower is None:
+        return None
+    return Relaxed(np.asarray(res.x), float(res.fun),
+                   np.asarray(res.lower.marginals, dtype=float), time.perf_counter() - t0)
+
+
+def if_integral(prog: Program, lp: Relaxed | None) -> Solved | None:
+    """The relaxation's optimum as the program's, when its integer variables are whole.
+
+    A relaxation's optimum that meets the integrality is feasible for the program and
+    no program solution costs less, so it is optimal (gap 0). None otherwise.
+    """
+    if lp is None:
+        return None
+    ints = prog.integrality == 1
+    whole = np.round(lp.x[ints])
+    if np.max(np.abs(lp.x[ints] - whole), initial=0.0) > 1e-9:
+        return None
+    x = lp.x.copy()
+    x[ints] = whole
+    return Solved(x, lp.value, lp.value, 0.0, "optimal", lp.seconds)
+
+
 def refine(prog: Program, first: Solved, prefer: np.ndarray, *, model: str,
-           time_limit: float) -> Solved:
+           time_limit: float, relaxed: Relaxed | None = None) -> Solved:
     """Among the optima of ``prog`` (objective at most ``first.value``), maximise ``prefer @ x``.
 
     ``prefer`` has one entry per variable (zero for all but the sites). The
     first optimum is kept within a tolerance of 1e-9 of its size (plus HiGHS's
     feasibility tolerance), so the second pass never trades the model's own
-    objective for preference.
+    objective for preference. ``relaxed`` is ``prog``'s linear relaxation when the
+    caller has solved it already.
     """
     tol = 1e-9 * max(1.0, abs(first.value)) + 1e-7
     ub = prog.ub.copy()
-    ub[_never_optimal(prog, first.value + tol)] = 0.0
+    ub[_never_optimal(prog, first.value + tol, relaxed)] = 0.0
     second = Program(-np.asarray(prefer, float), prog.integrality, prog.lb, ub,
                      list(prog.rows))
     nz = np.flatnonzero(prog.c)
@@ -127,7 +180,8 @@ def refine(prog: Program, first: Solved, prefer: np.ndarray, *, model: str,
                   first.seconds + out.seconds)
 
 
-def _never_optimal(prog: Program, ceiling: float) -> np.ndarray:
+def _never_optimal(prog: Program, ceiling: float, relaxed: Relaxed | None = None
+                   ) -> np.ndarray:
     """The 0/1 variables that are 0 in every solution of ``prog`` costing at most ``ceiling``.
 
     Reduced-cost fixing on the linear relaxation: a variable at its lower bound 0 with
@@ -141,20 +195,8 @@ def _never_optimal(prog: Program, ceiling: float) -> np.ndarray:
     binary = (prog.integrality == 1) & (prog.lb == 0) & (prog.ub == 1)
     if not binary.any() or not prog.rows:
         return none
-    a = sparse.vstack([r[0] for r in prog.rows], format="csr")
-    lo = np.concatenate([r[1] for r in prog.rows])
-    hi = np.concatenate([r[2] for r in prog.rows])
-    eq = lo == hi
-    up = ~eq & np.isfinite(hi)
-    down = ~eq & np.isfinite(lo)
-    a_ub = sparse.vstack([a[up], -a[down]], format="csr")
-    b_ub = np.concatenate([hi[up], -lo[down]])
-    res = linprog(prog.c, A_ub=a_ub if a_ub.shape[0] else None,
-                  b_ub=b_ub if a_ub.shape[0] else None,
-                  A_eq=a[eq] if eq.any() else None, b_eq=lo[eq] if eq.any() else None,
-                  bounds=np.column_stack([prog.lb, prog.ub]), method="highs")
-    if res.status != 0 or res.lower is None:
+    lp = relaxed if relaxed is not None else relax(prog)
+    if lp is None:
         return none
-    reduced = np.asarray(res.lower.marginals, dtype=float)
     margin = 1e-6 * max(1.0, abs(ceiling))
-    return binary & (res.x < 1e-9) & (res.fun + reduced > ceiling + margin)
+    return binary & (lp.x < 1e-9) & (lp.value + lp.reduced > ceiling + margin)

@@ -52,7 +52,7 @@ from scipy import sparse
 
 from .._errors import Problem, SiteplanInputError, SolverError
 from ._inputs import Inputs
-from ._milp import Program, Solved, refine, run
+from ._milp import Program, Relaxed, Solved, if_integral, refine, relax, run
 
 __all__ = ["Model", "MODELS", "Outcome"]
 
@@ -126,12 +126,14 @@ def _infeasible(inp: Inputs) -> Problem:
                    "lower min_spacing, fix or exclude fewer sites, drop groups, or change k")
 
 
-def _finish(prog: Program, inp: Inputs, first: Solved) -> Solved:
+def _finish(prog: Program, inp: Inputs, first: Solved, relaxed: Relaxed | None = None
+            ) -> Solved:
     if inp.prefer is None:
         return first
     pref = np.zeros(prog.n)
     pref[:inp.m] = inp.prefer - inp.prefer.min() + 1.0  # every chosen site counts
-    return refine(prog, first, pref, model=inp.model, time_limit=inp.time_limit)
+    return refine(prog, first, pref, model=inp.model, time_limit=inp.time_limit,
+                  relaxed=relaxed)
 
 
 def _chosen(x: np.ndarray, m: int) -> np.ndarray:
@@ -318,13 +320,17 @@ def _pmedian(inp: Inputs) -> Outcome:
     listed = np.full(len(rows), max(_NEAREST, per_site))
     while True:  # a few rounds: each doubles some lists, the full program ends it
         prog, rows, beyond, far = _listed_median(inp, listed)
-        first = run(prog, model=inp.model, time_limit=inp.time_limit, mip_gap=inp.mip_gap,
-                    infeasible=_infeasible(inp))
+        # with a preference the tie-breaking pass needs the linear relaxation anyway, so
+        # it is solved first: the p-median's is often whole, and then it is the optimum
+        lp = relax(prog, inp.time_limit) if inp.prefer is not None else None
+        first = if_integral(prog, lp) or run(prog, model=inp.model,
+                                             time_limit=inp.time_limit, mip_gap=inp.mip_gap,
+                                             infeasible=_infeasible(inp))
         chosen = _chosen(first.x, inp.m)
         value, near = _true_median(inp, rows, chosen)
         tol = 1e-9 * max(1.0, abs(first.value)) + 1e-7
         if value <= first.value + tol or not beyond.any():
-            out = _finish(prog, inp, first)
+            out = _finish(prog, inp, first, lp)
             if out is not first:
                 again, _ = _true_median(inp, rows, _chosen(out.x, inp.m))
                 if again > first.value + tol and beyond.any():  # the tie-break left the lists
