@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import Literal, cast
 
 import numpy as np
 from scipy import sparse
@@ -53,6 +53,7 @@ from scipy import sparse
 from .._errors import Problem, SiteplanInputError, SolverError
 from ._inputs import Inputs
 from ._milp import Program, Relaxed, Solved, if_integral, refine, relax, run
+from .select import greedy_cover
 
 __all__ = ["Model", "MODELS", "Outcome"]
 
@@ -434,12 +435,12 @@ def _dominance(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _cover_decided(c: np.ndarray, inp: Inputs
-                   ) -> Callable[[float], np.ndarray | bool | None] | None:
+                   ) -> Callable[[float], np.ndarray | Literal[False] | None] | None:
     """A quick answer to "can k sites reach every row within r?", None where it cannot tell.
 
-    Yes (the sites, fixed ones included) when the greedy cover (each pick the site
-    reaching most rows still unreached) reaches every row with the k sites; no when
-    more than k rows (after those the fixed sites reach) have no reaching site in
+    Yes (the sites, fixed ones included) when the greedy cover (``select.greedy_cover``:
+    each pick the site reaching most rows still unreached) reaches every row with the k
+    sites; no when more than k rows (after those the fixed sites reach) have no reaching site in
     common, as each needs a site of its own. Otherwise, when the rows and sites left
     are few enough, the covering program decides on the matrix that the dominance
     rules leave (:func:`_dominance`: tens of rows and sites where hundreds came in).
@@ -458,21 +459,15 @@ def _cover_decided(c: np.ndarray, inp: Inputs
     free_at = np.flatnonzero(free)
     free_cost = c[:, free_at]
 
-    def decide(r: float) -> np.ndarray | bool | None:
+    def decide(r: float) -> np.ndarray | Literal[False] | None:
         need = fixed_cost > r
         near = free_cost[need] <= r                 # rows left x free sites
         reach = sparse.csr_matrix(near)
         by_site = reach.T.tocsr()
-        open_rows = np.ones(reach.shape[0], dtype=bool)
-        picked: list[int] = []
-        while len(picked) < k_free and open_rows.any():   # greedy cover: at most k picks
-            gain = by_site @ open_rows.astype(np.int64)
-            j = int(np.argmax(gain))
-            if gain[j] == 0:
-                break
-            picked.append(j)
-            open_rows[by_site[j].indices] = False
-        if not open_rows.any():
+        picked = greedy_cover(by_site, np.ones(reach.shape[0]), k_free)
+        reached = np.zeros(reach.shape[0], dtype=bool)
+        reached[by_site[picked].indices] = True
+        if reached.all():
             return np.union1d(inp.fixed, free_at[picked]).astype(np.int64)
         # rows with no reaching site in common, fewest reaching sites first
         degree = np.diff(reach.indptr).astype(float)
@@ -565,7 +560,7 @@ def _pcenter(inp: Inputs) -> Outcome:
         if known is False:
             return None
         got = None
-        if known is None or known is True:
+        if known is None:
             got = program(float(levels[i]))
             if got is None:
                 return None
