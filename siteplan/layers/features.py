@@ -182,7 +182,7 @@ def warn_far_layers(layers: Layers, names, parcels: gpd.GeoDataFrame, *, context
 
     if len(parcels) == 0:
         return
-    pb = shapely.bounds(geoms_of(parcels))
+    pb = None       # the parcels' boxes, read when a layer has an extent to compare
     found = []
     for name in dict.fromkeys(names):
         layer = layers.get(name)
@@ -197,6 +197,8 @@ def warn_far_layers(layers: Layers, names, parcels: gpd.GeoDataFrame, *, context
             continue
         if not np.isfinite([x0, y0, x1, y1]).all():
             continue
+        if pb is None:
+            pb = shapely.bounds(geoms_of(parcels))
         dx = np.maximum(np.maximum(x0 - pb[:, 2], pb[:, 0] - x1), 0.0)
         dy = np.maximum(np.maximum(y0 - pb[:, 3], pb[:, 1] - y1), 0.0)
         gap = np.hypot(dx, dy)

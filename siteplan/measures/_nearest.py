@@ -194,23 +194,21 @@ def parcel_rings(geoms: np.ndarray):
     rings ``part_off[p]:part_off[p+1]`` (shell first); geometry ``i`` has
     parts ``geom_off[i]:geom_off[i+1]``.
     """
+    # shapely holds the GIL while it reads coordinates: one call each, no threads
     types = shapely.get_type_id(geoms)
     if not np.isin(types, (3, 6)).all():
         return None
     n = len(geoms)
-    if (types == 3).all():
-        halves = np.array_split(np.arange(n), 2) if n > 20_000 else [np.arange(n)]
-        got = list(_pool().map(_simple_polygons, [geoms[h] for h in halves]))
-        if all(x is not None for x in got):
-            counts = np.concatenate([c for c, _ in got])
-            if not counts.all():        # an empty polygon
-                return None
-            xy = np.concatenate([x for _, x in got])
-            ring_off = np.zeros(n + 1, dtype=np.int64)
-            np.cumsum(counts, out=ring_off[1:])
-            part_off = geom_off = np.arange(n + 1, dtype=np.int64)
-            return (np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), ring_off,
-                    part_off, geom_off)
+    if (types == 3).all() and not shapely.get_num_interior_rings(geoms).any():
+        counts = shapely.get_num_coordinates(geoms)     # one closed ring each
+        if not counts.all():        # an empty polygon
+            return None
+        xy = shapely.get_coordinates(geoms)
+        ring_off = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=ring_off[1:])
+        part_off = geom_off = np.arange(n + 1, dtype=np.int64)
+        return (np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), ring_off,
+                part_off, geom_off)
     if shapely.is_empty(geoms).any():
         return None
     parts, owner = shapely.get_parts(geoms, return_index=True)
@@ -220,11 +218,24 @@ def parcel_rings(geoms: np.ndarray):
             *(np.asarray(o, np.int64) for o in (ring_off, part_off, geom_off)))
 
 
-def _simple_polygons(geoms: np.ndarray):
-    # polygons without holes: one ring each (None when one has a hole)
-    if shapely.get_num_interior_rings(geoms).any():
-        return None
-    return shapely.get_num_coordinates(geoms), shapely.get_coordinates(geoms)
+def _prepared(geoms: np.ndarray):
+    # the parcels' rings, each ring's box and each parcel's box (None: not all polygons);
+    # read once per scoring run (see one_run)
+    memo = _RUN.get()
+    kept = None if memo is None else memo.get(id(geoms))
+    if kept is not None and kept[0] is geoms:
+        return kept[1]
+    rings = parcel_rings(geoms)
+    got = None
+    if rings is not None:
+        px, py, ring_off, part_off, geom_off = rings
+        ring_env = np.empty((len(ring_off) - 1, 4))
+        b = np.empty((len(geoms), 4))
+        _envelopes(px, py, ring_off, part_off, geom_off, ring_env, b)
+        got = (rings, ring_env, b)
+    if memo is not None:
+        memo[id(geoms)] = (geoms, got)
+    return got
 
 
 def _cores() -> int:
@@ -251,21 +262,11 @@ def nearest(geoms: np.ndarray, grid: FeatureGrid, limit: float | None,
     (multi)polygon. ``d`` is inf where no feature lies within ``limit`` (when
     given); ``unsure`` marks the parcels to measure with GEOS instead.
     """
-    memo = _RUN.get()
-    kept = None if memo is None else memo.get(id(geoms))
-    if kept is not None and kept[0] is geoms:
-        rings = kept[1]
-    else:
-        rings = parcel_rings(geoms)
-        if memo is not None:
-            memo[id(geoms)] = (geoms, rings)
-    if rings is None:
+    got = _prepared(geoms)
+    if got is None:
         return None
-    px, py, ring_off, part_off, geom_off = rings
+    (px, py, ring_off, part_off, geom_off), ring_env, b = got
     n = len(geoms)
-    ring_env = np.empty((len(ring_off) - 1, 4))
-    b = np.empty((n, 4))
-    _envelopes(px, py, ring_off, part_off, geom_off, ring_env, b)
     out = np.empty(n)
     unsure = np.zeros(n, dtype=np.bool_)
     cap = np.inf if limit is None else float(limit) * (1 + 1e-9) + 1e-9

@@ -69,14 +69,22 @@ def distance(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndarray, laye
         _, _, fgeoms = feature_tree(layers, layer, crit.where, context=context)
     limit = saturation_distance(crit.transform)
     out = np.full(len(geoms), np.inf)
-    todo = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))   # the rest stay inf
-    if len(fgeoms) == 0 or not todo.any():
+    if len(fgeoms) == 0 or len(geoms) == 0:
         return out
     grid = layers.cache.get(
         CacheKey("feature_grid", (layer,), (where_key(crit.where),)),
         lambda: _kernel().feature_grid(fgeoms)) if _kernel().available() else None
-    got = None if grid is None else _kernel().nearest(
-        geoms if todo.all() else geoms[todo], grid, limit)
+    # the compiled search on every parcel; it declines (None) when one is missing, empty or
+    # not a polygon, and only then are the missing and empty ones (left inf) sorted out
+    got = None if grid is None else _kernel().nearest(geoms, grid, limit)
+    if got is None:
+        todo = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        if not todo.any():
+            return out
+        if grid is not None and not todo.all():
+            got = _kernel().nearest(geoms[todo], grid, limit)
+    else:
+        todo = np.ones(len(geoms), dtype=bool)
     if got is not None:          # polygons against points and lines: left only the unsure
         out[todo], unsure = got
         todo[todo] = unsure

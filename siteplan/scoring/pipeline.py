@@ -281,6 +281,7 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
     raw = {}
     cvals = np.zeros((len(elig), len(names)))
     notes = np.full(len(elig), "", dtype=object)
+    noted = False           # any per-parcel note written (else the column is one text)
     used = {}
     from ..measures._nearest import one_run  # numba, loaded only when something is scored
 
@@ -295,8 +296,9 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
     for j, crit in enumerate(prof.criteria):
         values, why, used[crit.name] = measured[j]
         raw[crit.name] = values
-        if why is not None:
+        if why is not None and (why != "").any():
             notes = np.where(why != "", notes + why + "; ", notes)
+            noted = True
         c = apply_transform(crit.transform, values)
         absent = np.isnan(c)
         if absent.any():
@@ -306,6 +308,7 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
             extra = np.where(said, f"counted as {fill:g}; ",
                              f"{crit.name}: no value, counted as {fill:g}; ")
             notes[absent] = notes[absent] + extra
+            noted = True
         cvals[:, j] = c
 
     s, contrib, base = aggregate_scores(prof, cvals)
@@ -334,10 +337,13 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
     score_col = np.full(n, np.nan)
     score_col[eligible] = s
     cols["score"] = score_col
-    note_col = np.full(n, _skip_notes(skipped), dtype=object)
-    note_col[eligible] = note_col[eligible] + notes
-    codes, texts = pd.factorize(note_col)
-    cols["notes"] = _text_column(codes, [str(t) for t in texts])
+    if noted:
+        note_col = np.full(n, _skip_notes(skipped), dtype=object)
+        note_col[eligible] = note_col[eligible] + notes
+        codes, texts = pd.factorize(note_col)
+        cols["notes"] = _text_column(codes, [str(t) for t in texts])
+    else:                   # the same note (often none) on every row
+        cols["notes"] = _text_column(np.zeros(n, dtype=np.intp), [_skip_notes(skipped)])
     kept_cols = cands.drop(columns=[c for c in cols if c in cands.columns])
     out = gpd.GeoDataFrame(pd.concat([kept_cols, pd.DataFrame(cols, index=cands.index)],
                                      axis=1), geometry=cands.geometry.name, crs=cands.crs)
@@ -363,15 +369,17 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
                    and len(layers[n]) == 0)
     n_input = len(parcels) + (0 if layers.rejected_parcels is None
                               else len(layers.rejected_parcels))
-    attach(out, ScoreRecord(profile=prof, counts=counts_of(out, n_input, n_not_candidate),
+    counts = Counts(input=int(n_input), not_candidate=int(n_not_candidate),
+                    scored=int(eligible.sum()), excluded=int((~eligible).sum()),
+                    rejected=0 if rejected is None else len(rejected))
+    attach(out, ScoreRecord(profile=prof, counts=counts,
                             base_score=float(base),
                             measured_as={c.name: used.get(c.name, c.measure)
                                          for c in prof.criteria},
                             skipped=tuple(skipped),
                             empty_layers=tuple(empty), provenance=Provenance.of(layers)))
-    log.info("%s: %d scored, %d excluded, %d rejected", prof.name,
-             (out["status"] == STATUS_SCORED).sum(), (out["status"] == STATUS_EXCLUDED).sum(),
-             (out["status"] == STATUS_REJECTED).sum())
+    log.info("%s: %d scored, %d excluded, %d rejected", prof.name, counts.scored,
+             counts.excluded, counts.rejected)
     return out
 
 

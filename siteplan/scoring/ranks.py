@@ -31,11 +31,22 @@ def rank_columns(score: np.ndarray | pd.Series) -> tuple[pd.api.extensions.Exten
     >>> rank.tolist(), shared.tolist()
     ([2, 1, 2, <NA>, 4], [2, 1, 2, <NA>, 1])
     """
-    s = pd.Series(np.asarray(score, dtype=float))
-    rank = s.rank(ascending=False, method="min")
-    counts = s.map(s.value_counts())
-    shared = counts.where(s.notna())
-    return pd.array(rank, dtype="Int64"), pd.array(shared, dtype="Int64")
+    v = np.asarray(score, dtype=float)
+    absent = np.isnan(v)
+    rank = np.zeros(len(v), dtype=np.int64)
+    shared = np.zeros(len(v), dtype=np.int64)
+    rows = np.flatnonzero(~absent)
+    if len(rows):
+        # one sort, best first; a run of equal scores starts at its rank (0.0 equals -0.0)
+        order = np.argsort(-v[rows])
+        ordered = v[rows[order]]
+        starts = np.ones(len(ordered), dtype=bool)
+        np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+        first = np.flatnonzero(starts)
+        run = np.cumsum(starts) - 1
+        rank[rows[order]] = first[run] + 1
+        shared[rows[order]] = np.diff(first, append=len(ordered))[run]
+    return pd.arrays.IntegerArray(rank, absent), pd.arrays.IntegerArray(shared, absent.copy())
 
 
 def tie_key(frame: pd.DataFrame) -> np.ndarray:

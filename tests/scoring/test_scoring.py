@@ -167,6 +167,10 @@ def test_every_candidate_accounted_for_including_rejected():
     counts = sp.record_of(res).counts
     assert counts.input == 7
     assert counts.scored + counts.excluded + counts.rejected + counts.not_candidate == 7
+    status = res["status"].value_counts()     # the record's counts are the result's rows
+    assert (counts.scored, counts.excluded, counts.rejected) == (
+        status.get("scored", 0), status.get("excluded", 0), status.get("rejected", 0))
+    assert counts.rejected == 1 and counts.excluded >= 1 and counts.scored >= 1
     row = res.set_index("parcel_id").loc["F"]
     assert row["status"] == "rejected" and row["excluded_by"] == "rejected: empty geometry"
     assert not row["eligible"]
