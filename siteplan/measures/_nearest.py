@@ -37,7 +37,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -194,22 +195,10 @@ def parcel_rings(geoms: np.ndarray):
     rings ``part_off[p]:part_off[p+1]`` (shell first); geometry ``i`` has
     parts ``geom_off[i]:geom_off[i+1]``.
     """
-    # shapely holds the GIL while it reads coordinates: one call each, no threads
-    types = shapely.get_type_id(geoms)
-    if not np.isin(types, (3, 6)).all():
-        return None
-    n = len(geoms)
-    if (types == 3).all() and not shapely.get_num_interior_rings(geoms).any():
-        counts = shapely.get_num_coordinates(geoms)     # one closed ring each
-        if not counts.all():        # an empty polygon
-            return None
-        xy = shapely.get_coordinates(geoms)
-        ring_off = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(counts, out=ring_off[1:])
-        part_off = geom_off = np.arange(n + 1, dtype=np.int64)
-        return (np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), ring_off,
-                part_off, geom_off)
-    if shapely.is_empty(geoms).any():
+    got = _one_ring_each(geoms)
+    if got is not None:
+        return got
+    if not np.isin(shapely.get_type_id(geoms), (3, 6)).all() or shapely.is_empty(geoms).any():
         return None
     parts, owner = shapely.get_parts(geoms, return_index=True)
     _, xy, (ring_off, part_off, geom_off) = shapely.to_ragged_array(
@@ -218,24 +207,28 @@ def parcel_rings(geoms: np.ndarray):
             *(np.asarray(o, np.int64) for o in (ring_off, part_off, geom_off)))
 
 
-def _prepared(geoms: np.ndarray):
-    # the parcels' rings, each ring's box and each parcel's box (None: not all polygons);
-    # read once per scoring run (see one_run)
-    memo = _RUN.get()
-    kept = None if memo is None else memo.get(id(geoms))
-    if kept is not None and kept[0] is geoms:
-        return kept[1]
-    rings = parcel_rings(geoms)
-    got = None
-    if rings is not None:
-        px, py, ring_off, part_off, geom_off = rings
-        ring_env = np.empty((len(ring_off) - 1, 4))
-        b = np.empty((len(geoms), 4))
-        _envelopes(px, py, ring_off, part_off, geom_off, ring_env, b)
-        got = (rings, ring_env, b)
-    if memo is not None:
-        memo[id(geoms)] = (geoms, got)
-    return got
+def _one_ring_each(geoms: np.ndarray):
+    # parcel_rings of polygons without holes, none empty (one closed ring each), else None
+    if not (shapely.get_type_id(geoms) == 3).all() or shapely.get_num_interior_rings(
+            geoms).any():
+        return None
+    xy, owner = shapely.get_coordinates(geoms, return_index=True)
+    counts = np.bincount(owner, minlength=len(geoms))
+    if not counts.all():            # an empty polygon
+        return None
+    ring_off = np.zeros(len(geoms) + 1, dtype=np.int64)
+    np.cumsum(counts, out=ring_off[1:])
+    ids = np.arange(len(geoms) + 1, dtype=np.int64)
+    return np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), ring_off, ids, ids
+
+
+def _blocks(n: int, block: int) -> list[tuple[int, int]]:
+    return [(s, min(s + block, n)) for s in range(0, n, block)]
+
+
+def _with_boxes(rings) -> tuple:
+    # the rings and room for each ring's box and each parcel's box (filled by _block)
+    return (*rings, np.empty((len(rings[2]) - 1, 4)), np.empty((len(rings[4]) - 1, 4)))
 
 
 def _cores() -> int:
@@ -261,33 +254,127 @@ def nearest(geoms: np.ndarray, grid: FeatureGrid, limit: float | None,
     Returns ``(d, unsure)``, or None when a geometry is not a non-empty
     (multi)polygon. ``d`` is inf where no feature lies within ``limit`` (when
     given); ``unsure`` marks the parcels to measure with GEOS instead.
+
+    The parcels' rings are read once per scoring run (:func:`one_run`). The
+    first search of a run reads polygons without holes block by block: shapely
+    holds the GIL while it reads coordinates, so the other cores measure the
+    blocks already read meanwhile.
     """
-    got = _prepared(geoms)
-    if got is None:
-        return None
-    (px, py, ring_off, part_off, geom_off), ring_env, b = got
     n = len(geoms)
     out = np.empty(n)
     unsure = np.zeros(n, dtype=np.bool_)
     cap = np.inf if limit is None else float(limit) * (1 + 1e-9) + 1e-9
-    tol = 64.0 * _EPS * max(grid.scale, float(np.abs(b).max()), 1.0)
-    args = ((px, py, ring_off, part_off, geom_off, ring_env, b),
-            (grid.x, grid.y, grid.vert_off, grid.part_off, grid.env, grid.start, grid.items,
-             grid.box), (grid.x0, grid.y0, grid.h, grid.nx, grid.ny), cap, tol, out, unsure)
-    blocks = [(s, min(s + block, n)) for s in range(0, n, block)]
-    if len(blocks) == 1 or _cores() == 1:
-        for s, e in blocks:
-            _block(s, e, args, grid.n_features)
+    fts = (grid.x, grid.y, grid.vert_off, grid.part_off, grid.env, grid.start, grid.items,
+           grid.box)
+    grd = (grid.x0, grid.y0, grid.h, grid.nx, grid.ny)
+
+    def measure(part: tuple, boxes: bool) -> None:
+        s, e, pcl, local = part
+        i0, i1 = (0, e - s) if local else (s, e)
+        _block(i0, i1, pcl, fts, grd, cap, grid.scale, out[s:e] if local else out,
+               unsure[s:e] if local else unsure, grid.n_features, boxes)
+
+    memo = _RUN.get()
+    kept = None if memo is None else memo.get(id(geoms))
+    if kept is not None and kept[0] is geoms:
+        parts = kept[1]
+        if parts is None:
+            return None
+        _run(len(parts), None, lambda k: measure(parts[k], False))
     else:
-        for f in [_pool().submit(_block, s, e, args, grid.n_features) for s, e in blocks]:
-            f.result()
+        spans = _blocks(n, block)
+        read: list = []
+
+        def read_block(k: int) -> None:      # polygons without holes only (else stop)
+            s, e = spans[k]
+            rings = _one_ring_each(geoms[s:e])
+            if rings is None:
+                raise _NotOneRingError
+            read.append((s, e, _with_boxes(rings), True))
+
+        try:
+            _run(len(spans), read_block, lambda k: measure(read[k], True))
+            parts = read
+        except _NotOneRingError:                   # holes, several parts, or not polygons
+            rings = parcel_rings(geoms)
+            parts = None if rings is None else [(s, e, pcl, False) for pcl in
+                                                [_with_boxes(rings)] for s, e in spans]
+            if parts is not None:
+                _run(len(parts), None, lambda k: measure(parts[k], True))
+        if memo is not None:
+            memo[id(geoms)] = (geoms, parts)
+        if parts is None:
+            return None
     if limit is not None:
         out[out > limit] = np.inf
     return out, unsure
 
 
-def _block(s: int, e: int, args: tuple, n_features: int) -> None:
-    _kernel(s, e, *args, np.full(n_features, -1, dtype=np.int64))
+class _NotOneRingError(Exception):
+    """A block holds a polygon with holes, a multipolygon, an empty or no polygon."""
+
+
+def _run(count: int, prepare: Callable[[int], None] | None,
+         work: Callable[[int], None]) -> None:
+    """``prepare(k)`` for k = 0, 1, ... on this thread, ``work(k)`` as soon as k is prepared
+    (every k at once without ``prepare``).
+
+    The pool's helpers (all cores but this one) take the prepared blocks in
+    order while this thread prepares the next; once all are prepared, this
+    thread takes blocks too. An error in ``prepare`` stops the helpers at
+    the next block and is raised here, after they stopped.
+    """
+    helpers = min(_cores() - 1, count - 1)
+    if helpers <= 0:
+        for k in range(count):
+            if prepare is not None:
+                prepare(k)
+            work(k)
+        return
+    ready = threading.Condition()
+    state = {"prepared": 0 if prepare is not None else count, "next": 0, "stop": False}
+
+    def take() -> None:
+        while True:
+            with ready:
+                while True:
+                    k = state["next"]
+                    if state["stop"] or k >= count:
+                        return
+                    if k < state["prepared"]:
+                        state["next"] = k + 1
+                        break
+                    ready.wait()
+            work(k)
+
+    running = [_pool().submit(take) for _ in range(helpers)]
+    try:
+        try:
+            for k in range(count):
+                if prepare is None:     # all prepared from the start
+                    break
+                prepare(k)
+                with ready:
+                    state["prepared"] = k + 1
+                    ready.notify_all()
+        except BaseException:
+            with ready:
+                state["stop"] = True
+                ready.notify_all()
+            raise
+        take()
+    finally:
+        for f in running:       # every helper done before the arrays are read or dropped
+            f.result()
+
+
+def _block(i0: int, i1: int, pcl: tuple, fts: tuple, grd: tuple, cap: float, scale: float,
+           out: np.ndarray, unsure: np.ndarray, n_features: int, boxes: bool) -> None:
+    if boxes:       # the boxes of these parcels and their rings
+        _envelopes(pcl[0], pcl[1], pcl[2], pcl[3], pcl[4], pcl[5], pcl[6], i0, i1)
+    # the rounding tolerance grows with the largest coordinate a measure here reads
+    tol = 64.0 * _EPS * max(scale, float(np.abs(pcl[6][i0:i1]).max()), 1.0)
+    _kernel(i0, i1, pcl, fts, grd, cap, tol, out, unsure, np.full(n_features, -1, dtype=np.int64))
 
 
 def cache_dir() -> str:
@@ -587,24 +674,20 @@ def _sweep(pick, i, seen, best, x0, x1, y0, y1, whole, grd, pcl, fts, cap, tol, 
 
 
 @_jit
-def _envelopes(px, py, ring_off, part_off, geom_off, ring_env, bounds):
-    # each ring's box (GEOS's envelope of the ring) and each parcel's box
-    for r in range(len(ring_off) - 1):
-        x0, y0, x1, y1 = np.inf, np.inf, -np.inf, -np.inf
-        for v in range(ring_off[r], ring_off[r + 1]):
-            x0 = min(x0, px[v])
-            y0 = min(y0, py[v])
-            x1 = max(x1, px[v])
-            y1 = max(y1, py[v])
-        ring_env[r, 0], ring_env[r, 1], ring_env[r, 2], ring_env[r, 3] = x0, y0, x1, y1
-    for i in range(len(geom_off) - 1):
-        x0, y0, x1, y1 = np.inf, np.inf, -np.inf, -np.inf
+def _envelopes(px, py, ring_off, part_off, geom_off, ring_env, bounds, s, e):
+    # the box of each ring of parcels s..e-1 (GEOS's envelope of the ring) and of each parcel
+    for i in range(s, e):
+        bx0, by0, bx1, by1 = np.inf, np.inf, -np.inf, -np.inf
         for r in range(part_off[geom_off[i]], part_off[geom_off[i + 1]]):
-            x0 = min(x0, ring_env[r, 0])
-            y0 = min(y0, ring_env[r, 1])
-            x1 = max(x1, ring_env[r, 2])
-            y1 = max(y1, ring_env[r, 3])
-        bounds[i, 0], bounds[i, 1], bounds[i, 2], bounds[i, 3] = x0, y0, x1, y1
+            x0, y0, x1, y1 = np.inf, np.inf, -np.inf, -np.inf
+            for v in range(ring_off[r], ring_off[r + 1]):
+                x0 = min(x0, px[v])
+                y0 = min(y0, py[v])
+                x1 = max(x1, px[v])
+                y1 = max(y1, py[v])
+            ring_env[r, 0], ring_env[r, 1], ring_env[r, 2], ring_env[r, 3] = x0, y0, x1, y1
+            bx0, by0, bx1, by1 = min(bx0, x0), min(by0, y0), max(bx1, x1), max(by1, y1)
+        bounds[i, 0], bounds[i, 1], bounds[i, 2], bounds[i, 3] = bx0, by0, bx1, by1
 
 
 @_jit_plain
