@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 
+import geopandas as gpd
 import numpy as np
 import pytest
 
@@ -415,6 +416,40 @@ def test_parcels_far_from_every_layer_are_warned_about(sample_layers):
                                                  r"parcels, the farthest 4,99\d km away\)") as w:
         sp.score(sample_layers.replace(parcels=parcels), "wisata_religi")
     assert w[0].filename == __file__
+
+
+@pytest.mark.parametrize("gap_km", [60, 95, 200])
+def test_far_parcels_are_counted_one_by_one(sample_layers, gap_km):
+    """Roads moved west of the parcels: those farther than 100 km from the roads' extent
+    are counted (box to box, as shapely measures it), the nearer ones are not."""
+    import warnings
+
+    import shapely
+
+    from siteplan._errors import SiteplanDataWarning
+    from siteplan.profiles.profile import profile_from_dict
+
+    roads = sample_layers["roads"].copy()
+    parcels = sample_layers["parcels"]
+    roads["geometry"] = roads.geometry.translate(
+        parcels.total_bounds[0] - roads.total_bounds[2] - gap_km * 1000.0, 0)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        res = sp.score(sample_layers.replace(roads=roads), profile_from_dict({
+            "name": "far", "title": {"id": "Jauh", "en": "Far"}, "method": "wlc",
+            "criteria": [{"name": "near_road", "measure": "distance", "layer": "roads",
+                          "transform": {"type": "linear", "best": 0, "worst": 1000},
+                          "weight": 1}]}))
+    cands = res[res["status"] != "rejected"]
+    boxes = shapely.box(*cands.geometry.bounds.to_numpy().T)
+    far = int((shapely.distance(boxes, shapely.box(*roads.total_bounds)) > 100_000).sum())
+    said = [str(x.message) for x in w if issubclass(x.category, SiteplanDataWarning)
+            and "lie more than" in str(x.message)]
+    assert (far > 0) == (gap_km > 60) and (far < len(cands)) == (gap_km < 200)
+    if far:
+        assert len(said) == 1 and f"layer 'roads' ({far:,} of {len(cands):,} parcels" in said[0]
+    else:
+        assert not said
 
 
 # ------------------------------------------------------------------ the command line

@@ -199,6 +199,17 @@ def warn_far_layers(layers: Layers, names, parcels: gpd.GeoDataFrame, *, context
             continue
         if pb is None:
             pb = shapely.bounds(geoms_of(parcels))
+            pb = pb[np.isfinite(pb).all(axis=1)]      # an empty geometry has no box
+            if len(pb) == 0:
+                return
+            lo, hi = pb[:, :2].min(axis=0), pb[:, 2:].max(axis=0)
+            corners = np.array([lo, (lo[0], hi[1]), (hi[0], lo[1]), hi])
+        # no parcel box is farther from the layer's box than the farthest corner of the
+        # parcels' whole extent (the distance to a box is convex): most layers end here
+        reach = np.hypot(np.maximum(np.maximum(x0 - corners[:, 0], corners[:, 0] - x1), 0.0),
+                         np.maximum(np.maximum(y0 - corners[:, 1], corners[:, 1] - y1), 0.0))
+        if not reach.max() > FAR_WARNING:
+            continue
         dx = np.maximum(np.maximum(x0 - pb[:, 2], pb[:, 0] - x1), 0.0)
         dy = np.maximum(np.maximum(y0 - pb[:, 3], pb[:, 1] - y1), 0.0)
         gap = np.hypot(dx, dy)

@@ -33,19 +33,22 @@ def rank_columns(score: np.ndarray | pd.Series) -> tuple[pd.api.extensions.Exten
     """
     v = np.asarray(score, dtype=float)
     absent = np.isnan(v)
+    rows = np.flatnonzero(~absent) if absent.any() else None
+    x = v if rows is None else v[rows]
     rank = np.zeros(len(v), dtype=np.int64)
     shared = np.zeros(len(v), dtype=np.int64)
-    rows = np.flatnonzero(~absent)
-    if len(rows):
-        # one sort, best first; a run of equal scores starts at its rank (0.0 equals -0.0)
-        order = np.argsort(-v[rows])
-        ordered = v[rows[order]]
-        starts = np.ones(len(ordered), dtype=bool)
+    if len(x):
+        # one sort; a run of equal scores (0.0 equals -0.0) shares the rank one above the
+        # count of higher scores
+        order = np.argsort(x)
+        ordered = x[order]
+        starts = np.ones(len(x), dtype=bool)
         np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
         first = np.flatnonzero(starts)
-        run = np.cumsum(starts) - 1
-        rank[rows[order]] = first[run] + 1
-        shared[rows[order]] = np.diff(first, append=len(ordered))[run]
+        size = np.diff(first, append=len(x))
+        at = order if rows is None else rows[order]
+        rank[at] = np.repeat(len(x) - (first + size) + 1, size)
+        shared[at] = np.repeat(size, size)
     return pd.arrays.IntegerArray(rank, absent), pd.arrays.IntegerArray(shared, absent.copy())
 
 
