@@ -198,12 +198,13 @@ def warn_far_layers(layers: Layers, names, parcels: gpd.GeoDataFrame, *, context
         if not np.isfinite([x0, y0, x1, y1]).all():
             continue
         if pb is None:
-            pb = shapely.bounds(geoms_of(parcels))
-            pb = pb[np.isfinite(pb).all(axis=1)]      # an empty geometry has no box
-            if len(pb) == 0:
+            pb = shapely.bounds(geoms_of(parcels))   # NaN: an empty geometry, never far
+            # column by column (a reduction over axis 0 of the table is ten times slower)
+            lx, ly = np.fmin.reduce(pb[:, 0]), np.fmin.reduce(pb[:, 1])
+            hx, hy = np.fmax.reduce(pb[:, 2]), np.fmax.reduce(pb[:, 3])
+            if not np.isfinite([lx, ly, hx, hy]).all():
                 return
-            lo, hi = pb[:, :2].min(axis=0), pb[:, 2:].max(axis=0)
-            corners = np.array([lo, (lo[0], hi[1]), (hi[0], lo[1]), hi])
+            corners = np.array([(lx, ly), (lx, hy), (hx, ly), (hx, hy)])
         # no parcel box is farther from the layer's box than the farthest corner of the
         # parcels' whole extent (the distance to a box is convex): most layers end here
         reach = np.hypot(np.maximum(np.maximum(x0 - corners[:, 0], corners[:, 0] - x1), 0.0),
