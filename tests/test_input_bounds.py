@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 
-import geopandas as gpd
 import numpy as np
 import pytest
 

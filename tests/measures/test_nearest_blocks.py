@@ -123,4 +123,4 @@ def test_run_raises_what_a_block_raised(monkeypatch):
             raise RuntimeError("block 17")
 
     with pytest.raises(RuntimeError, match="block 17"):
-        _nearest._run(30, lambda k: None, work)
+        _nearest._run(30, None, work)
