@@ -7,11 +7,14 @@ features (linear, 1 at 0 m, 0 from 2,000 m), distance to line features
 5,000 m²), weights 0.4 / 0.4 / 0.2. The features are swept together, one
 density per row:
 
-- **points**: 10, 100, 1,000, 10,000 points, each the centroid of a random
+- **points**: 10, 56, 100, 1,000, 10,000 points, each the centroid of a random
   parcel moved by up to 200 m in x and y (the features follow the city);
-- **lines**: 100, 1,000, 10,000, 100,000 road segments, a random choice among
-  the bench's roads cut into pieces of at most 50 m (10 m for more than
+- **lines**: 100, 1,683, 1,000, 10,000, 100,000 road segments, a random choice
+  among the bench's roads cut into pieces of at most 50 m (10 m for more than
   the 22,116 such pieces there are).
+
+56 points and 1,683 lines are the city of issue 29 (56 markets, 1,683
+main-road segments), where the row-wise code took 57-79 s for 10^5 parcels.
 
 Side by side, in one process, on the same layers:
 
@@ -34,7 +37,7 @@ exact distance is beyond ``worst`` too. "0" means the very same doubles.
 
 Run from the repository root (pylusat: ``pip install -e '.[bench]'``)::
 
-    python bench/bench_density.py                       # N = 10^5, four densities
+    python bench/bench_density.py                       # N = 10^5, five densities
     python bench/bench_density.py --n 10000 --repeat 1 --rowwise-sample 50   # quick
 """
 
@@ -54,8 +57,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_scale  # noqa: E402 - the same city as bench_scale.py and bench_pylusat.py
 from bench_scale import best_of, exact_nearest  # noqa: E402
 
-POINTS = (10, 100, 1_000, 10_000)
-LINES = (100, 1_000, 10_000, 100_000)
+POINTS = (10, 56, 100, 1_000, 10_000)
+LINES = (100, 1_683, 1_000, 10_000, 100_000)
 WORST = {"near_point": 2000.0, "near_line": 500.0}
 AREA = {"best": 5000.0, "worst": 250.0}
 WEIGHTS = {"near_point": 0.4, "near_line": 0.4, "area": 0.2}
