@@ -118,8 +118,11 @@ def test_compiled_search_equals_shapely(seed, kind):
         assert unsure.sum() <= 0.05 * len(parcels)
 
 
+@pytest.mark.parametrize("odd", [True, False])
 @pytest.mark.parametrize("seed", range(4))
-def test_measure_equals_shapely_with_and_without_the_compiled_path(seed, monkeypatch):
+def test_measure_equals_shapely_with_and_without_the_compiled_path(seed, odd, monkeypatch):
+    """With a missing and an empty parcel (the compiled search then measures the others) and
+    without (it measures every parcel at once): inf beyond the transform's reach either way."""
     rng = np.random.default_rng(100 + seed)
     parcels = random_parcels(rng, 250)
     roads = random_features(rng, 40, "lines", parcels[[0, 1, 2]])
@@ -131,8 +134,9 @@ def test_measure_equals_shapely_with_and_without_the_compiled_path(seed, monkeyp
         roads=gpd.GeoDataFrame({"road_class": ["arteri"] * len(roads)}, geometry=list(roads),
                                crs=CRS))
     geoms = np.asarray(layers["parcels"].geometry.array, dtype=object).copy()
-    geoms[7] = None                         # missing and empty parcels: inf, never an error
-    geoms[11] = shapely.Polygon()
+    if odd:
+        geoms[7] = None                     # missing and empty parcels: inf, never an error
+        geoms[11] = shapely.Polygon()
     crit = sp.get_profile("sentra_kuliner").criteria[0]
     from dataclasses import replace
     crit = replace(crit, measure="distance", layer="roads", where={},
@@ -145,6 +149,7 @@ def test_measure_equals_shapely_with_and_without_the_compiled_path(seed, monkeyp
     slow = basic.distance(crit, layers["parcels"], geoms, layers.replace(), "test")
     np.testing.assert_array_equal(fast, ref)
     np.testing.assert_array_equal(slow, ref)
+    assert np.isinf(ref[ok]).any() and np.isfinite(ref).any()   # both sides of the reach
 
 
 def test_hand_worked_distances():
