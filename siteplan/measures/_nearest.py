@@ -243,11 +243,16 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+def _threads() -> int:
+    # workers of a search: one per core, at most 8 (the calling thread and pool helpers)
+    return min(_cores(), 8)
+
+
 def _pool() -> ThreadPoolExecutor:
     # one pool per process: a forked child gets its own (its parent's threads are not there)
     global _POOL
     if _POOL is None or _POOL[0] != os.getpid():
-        _POOL = (os.getpid(), ThreadPoolExecutor(min(_cores(), 8),
+        _POOL = (os.getpid(), ThreadPoolExecutor(_threads(),
                                                  thread_name_prefix="siteplan-nearest"))
     return _POOL[1]
 
@@ -332,7 +337,7 @@ def _run(count: int, prepare: Callable[[int], None] | None,
     thread takes blocks too. An error in ``prepare`` stops the helpers at
     the next block and is raised here, after they stopped.
     """
-    helpers = min(_cores() - 1, count - 1)
+    helpers = min(_threads() - 1, count - 1)
     if helpers <= 0:
         for k in range(count):
             if prepare is not None:
