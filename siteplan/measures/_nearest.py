@@ -198,33 +198,59 @@ def parcel_rings(geoms: np.ndarray):
 
     Ring ``r`` is ``x[ring_off[r]:ring_off[r+1]]`` (closed); part ``p`` has
     rings ``part_off[p]:part_off[p+1]`` (shell first); geometry ``i`` has
-    parts ``geom_off[i]:geom_off[i+1]``.
+    parts ``geom_off[i]:geom_off[i+1]``. The layout of
+    ``shapely.to_ragged_array``, read without building a multipolygon of each
+    geometry: a cadastre's few holes and multipolygons cost little more than
+    its simple polygons.
     """
-    got = _one_ring_each(geoms)
-    if got is not None:
-        return got
-    if not np.isin(shapely.get_type_id(geoms), (3, 6)).all() or shapely.is_empty(geoms).any():
+    n = len(geoms)
+    types = shapely.get_type_id(geoms)
+    if (types == 3).all():
+        parts, geom_off = geoms, np.arange(n + 1, dtype=np.int64)
+    elif np.isin(types, (3, 6)).all():
+        # the parts of the multipolygons only; a polygon is its own single part
+        multi = np.flatnonzero(types == 6)
+        mparts, owner = shapely.get_parts(geoms[multi], return_index=True)
+        n_parts = np.ones(n, dtype=np.int64)
+        n_parts[multi] = np.bincount(owner, minlength=len(multi))
+        if not n_parts.all():       # an empty multipolygon
+            return None
+        geom_off = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(n_parts, out=geom_off[1:])
+        parts = np.empty(geom_off[-1], dtype=object)
+        single = types == 3
+        parts[geom_off[:-1][single]] = geoms[single]
+        parts[geom_off[multi][owner] + _rank_within(owner)] = mparts
+    else:
         return None
-    parts, owner = shapely.get_parts(geoms, return_index=True)
-    _, xy, (ring_off, part_off, geom_off) = shapely.to_ragged_array(
-        shapely.multipolygons(parts, indices=owner))
-    return (np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]),
-            *(np.asarray(o, np.int64) for o in (ring_off, part_off, geom_off)))
-
-
-def _one_ring_each(geoms: np.ndarray):
-    # parcel_rings of polygons without holes, none empty (one closed ring each), else None
-    if not (shapely.get_type_id(geoms) == 3).all() or shapely.get_num_interior_rings(
-            geoms).any():
-        return None
-    xy, owner = shapely.get_coordinates(geoms, return_index=True)
-    counts = np.bincount(owner, minlength=len(geoms))
+    holes = shapely.get_num_interior_rings(parts)
+    xy, owner = shapely.get_coordinates(parts, return_index=True)
+    counts = np.bincount(owner, minlength=len(parts))
     if not counts.all():            # an empty polygon
         return None
-    ring_off = np.zeros(len(geoms) + 1, dtype=np.int64)
-    np.cumsum(counts, out=ring_off[1:])
-    ids = np.arange(len(geoms) + 1, dtype=np.int64)
-    return np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), ring_off, ids, ids
+    part_off = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum(holes + 1, out=part_off[1:])
+    if holes.any():
+        # a part without holes is one ring of all its vertices; those with holes are read
+        # ring by ring (shell first, in shapely's order of coordinates)
+        sizes = np.empty(part_off[-1], dtype=np.int64)
+        plain = holes == 0
+        sizes[part_off[:-1][plain]] = counts[plain]
+        holed = np.flatnonzero(~plain)
+        rings, owner = shapely.get_rings(parts[holed], return_index=True)
+        sizes[part_off[holed][owner] + _rank_within(owner)] = shapely.get_num_coordinates(rings)
+    else:
+        sizes = counts
+    ring_off = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=ring_off[1:])
+    return (np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), ring_off, part_off,
+            geom_off)
+
+
+def _rank_within(owner: np.ndarray) -> np.ndarray:
+    # 0, 1, 2, ... within each run of equal owners (owners sorted, as shapely returns them)
+    start = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    return np.arange(len(owner)) - np.repeat(start, np.diff(np.r_[start, len(owner)]))
 
 
 def _blocks(n: int, block: int) -> list[tuple[int, int]]:
@@ -266,9 +292,9 @@ def nearest(geoms: np.ndarray, grid: FeatureGrid, limit: float | None,
     given); ``unsure`` marks the parcels to measure with GEOS instead.
 
     The parcels' rings are read once per scoring run (:func:`one_run`). The
-    first search of a run reads polygons without holes block by block: shapely
-    holds the GIL while it reads coordinates, so the other cores measure the
-    blocks already read meanwhile.
+    first search of a run reads them block by block: shapely holds the GIL
+    while it reads coordinates, so the other cores measure the blocks already
+    read meanwhile.
     """
     n = len(geoms)
     out = np.empty(n)
@@ -282,10 +308,9 @@ def nearest(geoms: np.ndarray, grid: FeatureGrid, limit: float | None,
     pick = grid.has_lines
 
     def measure(part: tuple, boxes: bool) -> None:
-        s, e, pcl, local = part
-        i0, i1 = (0, e - s) if local else (s, e)
-        _block(i0, i1, pcl, fts, grd, cap, grid.scale, out[s:e] if local else out,
-               unsure[s:e] if local else unsure, grid.n_features, boxes, pick)
+        s, e, pcl = part
+        _block(0, e - s, pcl, fts, grd, cap, grid.scale, out[s:e], unsure[s:e],
+               grid.n_features, boxes, pick)
 
     memo = _RUN.get()
     kept = None if memo is None else memo.get(id(geoms))
@@ -296,25 +321,20 @@ def nearest(geoms: np.ndarray, grid: FeatureGrid, limit: float | None,
         _run(len(parts), None, lambda k: measure(parts[k], False))
     else:
         spans = _blocks(n, block)
-        read: list = []
+        read: list[tuple[int, int, tuple]] = []
 
-        def read_block(k: int) -> None:      # polygons without holes only (else stop)
+        def read_block(k: int) -> None:
             s, e = spans[k]
-            rings = _one_ring_each(geoms[s:e])
+            rings = parcel_rings(geoms[s:e])
             if rings is None:
-                raise _NotOneRingError
-            read.append((s, e, _with_boxes(rings), True))
+                raise _NotPolygonsError
+            read.append((s, e, _with_boxes(rings)))
 
         try:
             _run(len(spans), read_block, lambda k: measure(read[k], True))
             parts = read
-        except _NotOneRingError:                   # holes, several parts, or not polygons
-            rings = parcel_rings(geoms)
+        except _NotPolygonsError:
             parts = None
-            if rings is not None:                   # one set of rings, read whole
-                whole = _with_boxes(rings)
-                parts = [(s, e, whole, False) for s, e in spans]
-                _run(len(parts), None, lambda k: measure(parts[k], True))
         if memo is not None:
             memo[id(geoms)] = (geoms, parts)
         if parts is None:
@@ -324,8 +344,8 @@ def nearest(geoms: np.ndarray, grid: FeatureGrid, limit: float | None,
     return out, unsure
 
 
-class _NotOneRingError(Exception):
-    """A block holds a polygon with holes, a multipolygon, an empty or no polygon."""
+class _NotPolygonsError(Exception):
+    """A block holds a missing, empty or non-polygonal geometry."""
 
 
 def _run(count: int, prepare: Callable[[int], None] | None,

@@ -44,9 +44,7 @@ def test_read_block_by_block_then_reused_within_a_run(seed):
     with _nearest.one_run():
         first = _check(parcels, pts, 150.0, block=50)      # reads the rings, 14 blocks
         kept = _nearest._RUN.get()[id(parcels)][1]
-        assert [(s, e) for s, e, _, local in kept] == [(s, min(s + 50, 700))
-                                                        for s in range(0, 700, 50)]
-        assert all(local for *_, local in kept)
+        assert [(s, e) for s, e, _ in kept] == [(s, min(s + 50, 700)) for s in range(0, 700, 50)]
         _check(parcels, lines, None, block=50)              # the rings read above
         again = _check(parcels, pts, 150.0, block=50)
     for a, b in zip(alone, first, strict=True):
@@ -57,7 +55,7 @@ def test_read_block_by_block_then_reused_within_a_run(seed):
 
 @pytest.mark.parametrize("where", [0, 333, 699])
 @pytest.mark.parametrize("odd", ["hole", "multipolygon", "empty", "point"])
-def test_an_odd_geometry_in_any_block_falls_back_to_the_whole(where, odd):
+def test_holes_and_parts_in_any_block_are_read_an_empty_or_point_declines(where, odd):
     require("numba", extra="fast")
     rng = np.random.default_rng(where)
     parcels = _one_ring_parcels(rng, 700)
@@ -78,8 +76,42 @@ def test_an_odd_geometry_in_any_block_falls_back_to_the_whole(where, odd):
             return
         d, unsure = got
         np.testing.assert_array_equal(d[~unsure], reference(parcels, lines)[~unsure])
-        kept = _nearest._RUN.get()[id(parcels)][1]
-        assert not any(local for *_, local in kept)          # one set of rings for all
+        assert len(_nearest._RUN.get()[id(parcels)][1]) == 11      # every block read
+
+
+def _ragged(geoms):
+    # shapely's own layout of the same rings: every geometry as a multipolygon
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    _, xy, offsets = shapely.to_ragged_array(shapely.multipolygons(parts, indices=owner))
+    return xy, offsets
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("mix", ["random", "polygons", "holes", "multipolygons"])
+def test_parcel_rings_are_shapely_ragged_layout(seed, mix):
+    rng = np.random.default_rng(seed)
+    g = random_parcels(rng, 300)            # rectangles, concave, holes, two parts, stars
+    types, holes = shapely.get_type_id(g), shapely.get_num_interior_rings(g)
+    g = {"random": g, "polygons": g[(types == 3) & (holes == 0)],
+         "holes": g[types == 3],
+         "multipolygons": np.array([shapely.MultiPolygon([p]) if i % 3 else p
+                                    for i, p in enumerate(g[types == 3])] + list(g[types == 6]),
+                                   dtype=object)}[mix]
+    x, y, ring_off, part_off, geom_off = _nearest.parcel_rings(g)
+    xy, (ring_ref, part_ref, geom_ref) = _ragged(g)
+    np.testing.assert_array_equal(x, xy[:, 0])
+    np.testing.assert_array_equal(y, xy[:, 1])
+    for got, ref in ((ring_off, ring_ref), (part_off, part_ref), (geom_off, geom_ref)):
+        np.testing.assert_array_equal(got, ref)
+        assert got.dtype == np.int64
+
+
+@pytest.mark.parametrize("odd", [shapely.Polygon(), shapely.MultiPolygon(), None,
+                                 shapely.Point(0, 0), shapely.LineString([(0, 0), (1, 1)])])
+def test_parcel_rings_decline_what_is_not_a_nonempty_polygon(odd):
+    g = random_parcels(np.random.default_rng(1), 20)
+    g[7] = odd
+    assert _nearest.parcel_rings(g) is None
 
 
 @pytest.mark.parametrize("cores", [1, 2, 5])
