@@ -199,52 +199,61 @@ def parcel_rings(geoms: np.ndarray):
     Ring ``r`` is ``x[ring_off[r]:ring_off[r+1]]`` (closed); part ``p`` has
     rings ``part_off[p]:part_off[p+1]`` (shell first); geometry ``i`` has
     parts ``geom_off[i]:geom_off[i+1]``. The layout of
-    ``shapely.to_ragged_array``, read without building a multipolygon of each
-    geometry: a cadastre's few holes and multipolygons cost little more than
-    its simple polygons.
+    ``shapely.to_ragged_array``, read with one pass over the coordinates and
+    the parts and rings of only the multipolygons and holed polygons: a
+    cadastre's few holes and multipolygons cost little more than its simple
+    polygons.
     """
     n = len(geoms)
     types = shapely.get_type_id(geoms)
-    if (types == 3).all():
-        parts, geom_off = geoms, np.arange(n + 1, dtype=np.int64)
-    elif np.isin(types, (3, 6)).all():
-        # the parts of the multipolygons only; a polygon is its own single part
-        multi = np.flatnonzero(types == 6)
-        mparts, owner = shapely.get_parts(geoms[multi], return_index=True)
-        n_parts = np.ones(n, dtype=np.int64)
-        n_parts[multi] = np.bincount(owner, minlength=len(multi))
-        if not n_parts.all():       # an empty multipolygon
-            return None
-        geom_off = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(n_parts, out=geom_off[1:])
-        parts = np.empty(geom_off[-1], dtype=object)
-        single = types == 3
-        parts[geom_off[:-1][single]] = geoms[single]
-        parts[geom_off[multi][owner] + _rank_within(owner)] = mparts
-    else:
+    single = types == 3
+    multi = np.flatnonzero(~single)
+    if len(multi) and not (types[multi] == 6).all():
         return None
-    holes = shapely.get_num_interior_rings(parts)
-    xy, owner = shapely.get_coordinates(parts, return_index=True)
-    counts = np.bincount(owner, minlength=len(parts))
-    if not counts.all():            # an empty polygon
+    xy, owner = shapely.get_coordinates(geoms, return_index=True)
+    counts = np.bincount(owner, minlength=n)
+    if not counts.all():            # an empty polygon or multipolygon
         return None
-    part_off = np.zeros(len(parts) + 1, dtype=np.int64)
-    np.cumsum(holes + 1, out=part_off[1:])
-    if holes.any():
-        # a part without holes is one ring of all its vertices; those with holes are read
-        # ring by ring (shell first, in shapely's order of coordinates)
-        sizes = np.empty(part_off[-1], dtype=np.int64)
-        plain = holes == 0
-        sizes[part_off[:-1][plain]] = counts[plain]
-        holed = np.flatnonzero(~plain)
-        rings, owner = shapely.get_rings(parts[holed], return_index=True)
-        sizes[part_off[holed][owner] + _rank_within(owner)] = shapely.get_num_coordinates(rings)
-    else:
-        sizes = counts
+    holes = shapely.get_num_interior_rings(geoms)       # 0 for a multipolygon
+    x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
+    if not len(multi) and not holes.any():              # one ring each: most cadastres
+        ring_off = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=ring_off[1:])
+        ids = np.arange(n + 1, dtype=np.int64)
+        return x, y, ring_off, ids, ids
+    # parts: a polygon is one; a multipolygon's are read (their holes and vertices too)
+    n_parts = np.ones(n, dtype=np.int64)
+    if len(multi):
+        mparts, mowner = shapely.get_parts(geoms[multi], return_index=True)
+        n_parts[multi] = np.bincount(mowner, minlength=len(multi))
+    geom_off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(n_parts, out=geom_off[1:])
+    part_holes = np.zeros(geom_off[-1], dtype=np.int64)
+    part_size = np.zeros(geom_off[-1], dtype=np.int64)
+    first = geom_off[:-1][single]
+    part_holes[first], part_size[first] = holes[single], counts[single]
+    with_holes = [(first[holes[single] > 0], geoms[single & (holes > 0)])]   # (part, polygon)
+    if len(multi):
+        at = geom_off[multi][mowner] + _rank_within(mowner)
+        part_holes[at] = shapely.get_num_interior_rings(mparts)
+        part_size[at] = shapely.get_num_coordinates(mparts)
+        with_holes.append((at[part_holes[at] > 0], mparts[part_holes[at] > 0]))
+    # rings: a part without holes is one ring of all its vertices; the others are read
+    # ring by ring (shell first, in the order of the coordinates)
+    part_off = np.zeros(len(part_holes) + 1, dtype=np.int64)
+    np.cumsum(part_holes + 1, out=part_off[1:])
+    sizes = np.empty(part_off[-1], dtype=np.int64)
+    plain = part_holes == 0
+    sizes[part_off[:-1][plain]] = part_size[plain]
+    holed = np.concatenate([p for p, _ in with_holes])
+    if len(holed):
+        rings, rowner = shapely.get_rings(np.concatenate([g for _, g in with_holes]),
+                                          return_index=True)
+        sizes[part_off[holed][rowner] + _rank_within(rowner)] = shapely.get_num_coordinates(
+            rings)
     ring_off = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(sizes, out=ring_off[1:])
-    return (np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), ring_off, part_off,
-            geom_off)
+    return x, y, ring_off, part_off, geom_off
 
 
 def _rank_within(owner: np.ndarray) -> np.ndarray:
