@@ -364,8 +364,10 @@ def _run(count: int, prepare: Callable[[int], None] | None,
 
     The pool's helpers (one per core besides this thread, at most 7) take the
     prepared blocks in order while this thread prepares the next; once all are prepared, this
-    thread takes blocks too. An error in ``prepare`` stops the helpers at
-    the next block and is raised here, after they stopped.
+    thread takes blocks too. An error in ``prepare`` or in this thread's
+    ``work`` (or an interrupt) stops the helpers at their next block and is
+    raised here, after they stopped; an error in a helper's ``work`` is raised
+    here once every block is done.
     """
     helpers = min(_threads() - 1, count - 1)
     if helpers <= 0:
@@ -392,20 +394,19 @@ def _run(count: int, prepare: Callable[[int], None] | None,
 
     running = [_pool().submit(take) for _ in range(helpers)]
     try:
-        try:
-            for k in range(count):
-                if prepare is None:     # all prepared from the start
-                    break
-                prepare(k)
-                with ready:
-                    state["prepared"] = k + 1
-                    ready.notify_all()
-        except BaseException:
+        for k in range(count):
+            if prepare is None:     # all prepared from the start
+                break
+            prepare(k)
             with ready:
-                state["stop"] = True
+                state["prepared"] = k + 1
                 ready.notify_all()
-            raise
         take()
+    except BaseException:           # an error or an interrupt here: the helpers stop too
+        with ready:
+            state["stop"] = True
+            ready.notify_all()
+        raise
     finally:
         for f in running:       # every helper done before the arrays are read or dropped
             f.result()

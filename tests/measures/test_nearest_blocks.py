@@ -9,6 +9,7 @@ read. Whichever path runs, every sure distance is shapely's own double.
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -156,3 +157,19 @@ def test_run_raises_what_a_block_raised(monkeypatch):
 
     with pytest.raises(RuntimeError, match="block 17"):
         _nearest._run(30, None, work)
+
+
+def test_an_error_on_the_calling_thread_stops_the_helpers(monkeypatch):
+    monkeypatch.setattr(_nearest, "_cores", lambda: 3)
+    worked = []
+    main = threading.current_thread()
+
+    def work(k):
+        if threading.current_thread() is main:
+            raise KeyboardInterrupt
+        time.sleep(0.01)
+        worked.append(k)
+
+    with pytest.raises(KeyboardInterrupt):
+        _nearest._run(60, None, work)
+    assert len(worked) < 59          # the helpers stopped at their next block
