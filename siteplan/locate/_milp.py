@@ -62,13 +62,15 @@ class Solved:
     seconds: float
 
 
+def _stacked(prog: Program) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+    # every row block of the program in one matrix, with its lower and upper bounds
+    return (sparse.vstack([r[0] for r in prog.rows], format="csr"),
+            np.concatenate([r[1] for r in prog.rows]),
+            np.concatenate([r[2] for r in prog.rows]))
+
+
 def _constraints(prog: Program) -> list[LinearConstraint]:
-    if not prog.rows:
-        return []
-    a = sparse.vstack([r[0] for r in prog.rows], format="csr")
-    lo = np.concatenate([r[1] for r in prog.rows])
-    hi = np.concatenate([r[2] for r in prog.rows])
-    return [LinearConstraint(a, lo, hi)]
+    return [LinearConstraint(*_stacked(prog))] if prog.rows else []
 
 
 def run(prog: Program, *, model: str, time_limit: float, mip_gap: float,
@@ -117,9 +119,7 @@ def relax(prog: Program, time_limit: float | None = None) -> Relaxed | None:
     if not prog.rows:
         return None
     t0 = time.perf_counter()
-    a = sparse.vstack([r[0] for r in prog.rows], format="csr")
-    lo = np.concatenate([r[1] for r in prog.rows])
-    hi = np.concatenate([r[2] for r in prog.rows])
+    a, lo, hi = _stacked(prog)
     eq = lo == hi
     up = ~eq & np.isfinite(hi)
     down = ~eq & np.isfinite(lo)
