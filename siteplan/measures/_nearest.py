@@ -165,7 +165,7 @@ def feature_grid(fgeoms: np.ndarray, max_cells: int = 4_000_000,
     pad = 1e-9 * h + 64.0 * _EPS * scale
     k = np.maximum(np.ceil(2.0 * np.hypot(*(b - a).T) / h).astype(np.int64), 1)
     seg = np.repeat(np.arange(len(a)), k)
-    step = np.arange(len(seg)) - np.repeat(np.cumsum(k) - k, k)
+    step = _within(k)
     d = (b - a)[seg]
     p0 = a[seg] + d * (step / k[seg])[:, None]
     p1 = a[seg] + d * ((step + 1) / k[seg])[:, None]
@@ -234,7 +234,7 @@ def parcel_rings(geoms: np.ndarray):
     part_holes[first], part_size[first] = holes[single], counts[single]
     with_holes = [(first[holes[single] > 0], geoms[single & (holes > 0)])]   # (part, polygon)
     if len(multi):
-        at = geom_off[multi][mowner] + _rank_within(mowner)
+        at = geom_off[multi][mowner] + _within(n_parts[multi])
         part_holes[at] = shapely.get_num_interior_rings(mparts)
         part_size[at] = shapely.get_num_coordinates(mparts)
         with_holes.append((at[part_holes[at] > 0], mparts[part_holes[at] > 0]))
@@ -249,17 +249,17 @@ def parcel_rings(geoms: np.ndarray):
     if len(holed):
         rings, rowner = shapely.get_rings(np.concatenate([g for _, g in with_holes]),
                                           return_index=True)
-        sizes[part_off[holed][rowner] + _rank_within(rowner)] = shapely.get_num_coordinates(
-            rings)
+        sizes[part_off[holed][rowner] + _within(part_holes[holed] + 1)] = (
+            shapely.get_num_coordinates(rings))
     ring_off = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(sizes, out=ring_off[1:])
     return x, y, ring_off, part_off, geom_off
 
 
-def _rank_within(owner: np.ndarray) -> np.ndarray:
-    # 0, 1, 2, ... within each run of equal owners (owners sorted, as shapely returns them)
-    start = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-    return np.arange(len(owner)) - np.repeat(start, np.diff(np.r_[start, len(owner)]))
+def _within(counts: np.ndarray) -> np.ndarray:
+    # 0, 1, ..., counts[0]-1, 0, 1, ..., counts[1]-1, ...: each item's place in its group,
+    # for items listed group after group (as shapely lists parts and rings)
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def _blocks(n: int, block: int) -> list[tuple[int, int]]:
