@@ -296,16 +296,17 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
     for j, crit in enumerate(prof.criteria):
         values, why, used[crit.name] = measured[j]
         raw[crit.name] = values
-        if why is not None and (why != "").any():
-            notes = np.where(why != "", notes + why + "; ", notes)
+        # which parcels the measure wrote a note for
+        said = np.zeros(len(values), dtype=bool) if why is None else why != ""
+        if said.any():
+            notes = np.where(said, notes + why + "; ", notes)
             noted = True
         c = apply_transform(crit.transform, values)
         absent = np.isnan(c)
         if absent.any():
             fill = crit.missing if crit.missing is not None else 0.0
             c = np.where(absent, fill, c)
-            said = (why[absent] != "") if why is not None else np.zeros(absent.sum(), bool)
-            extra = np.where(said, f"counted as {fill:g}; ",
+            extra = np.where(said[absent], f"counted as {fill:g}; ",
                              f"{crit.name}: no value, counted as {fill:g}; ")
             notes[absent] = notes[absent] + extra
             noted = True
@@ -369,9 +370,7 @@ def score_local(layers: Layers, prof: Profile, *, missing: str = "error") -> gpd
                    and len(layers[n]) == 0)
     n_input = len(parcels) + (0 if layers.rejected_parcels is None
                               else len(layers.rejected_parcels))
-    counts = Counts(input=int(n_input), not_candidate=int(n_not_candidate),
-                    scored=int(eligible.sum()), excluded=int((~eligible).sum()),
-                    rejected=0 if rejected is None else len(rejected))
+    counts = counts_of(out, n_input, n_not_candidate)
     attach(out, ScoreRecord(profile=prof, counts=counts,
                             base_score=float(base),
                             measured_as={c.name: used.get(c.name, c.measure)
