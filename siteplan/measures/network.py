@@ -179,30 +179,36 @@ def node_points(graph: RoadGraph) -> np.ndarray:
 
 
 def entrances(graph: RoadGraph, geoms: np.ndarray, *, gap: float = ENTRANCE_GAP,
-              tree: shapely.STRtree | None = None
+              nodes: tuple[np.ndarray, shapely.STRtree] | None = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The road nodes where the network meets each polygon: ``(row, node, metres)``.
 
     Every node inside a polygon (0 m) or within ``gap`` metres of its boundary
     (its straight distance); points and lines have none (they are reached
-    by their snap alone).
+    by their snap alone). ``nodes``: the graph's :func:`node_points` and their
+    tree, when made already (:func:`_nodes` keeps them per bundle).
     """
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     ok = (shapely.get_dimensions(geoms) == 2) & ~shapely.is_empty(geoms)
     if not ok.any() or graph.n_nodes == 0:
         return empty
     rows = np.flatnonzero(ok)
-    pts = node_points(graph)
-    tree = tree if tree is not None else shapely.STRtree(pts)
+    pts, tree = nodes if nodes is not None else _with_tree(node_points(graph))
     i, n = tree.query(geoms[rows], predicate="dwithin", distance=gap)
     d = shapely.distance(geoms[rows][i], pts[n])
     keep = d <= gap
     return rows[i[keep]], n[keep].astype(np.int64), d[keep]
 
 
-def _node_tree(graph: RoadGraph, layers: Layers) -> shapely.STRtree:
+def _with_tree(pts: np.ndarray) -> tuple[np.ndarray, shapely.STRtree]:
+    return pts, shapely.STRtree(pts)
+
+
+def _nodes(graph: RoadGraph, layers: Layers) -> tuple[np.ndarray, shapely.STRtree]:
+    # the graph's nodes as points and their tree, made once per bundle (reading every
+    # segment's ends was half the time of a road distance to a handful of sites)
     return layers.cache.get(CacheKey("road_nodes", ("roads",)),
-                            lambda: shapely.STRtree(node_points(graph)))
+                            lambda: _with_tree(node_points(graph)))
 
 
 def _node_per_m(graph: RoadGraph, cost: np.ndarray) -> np.ndarray:
@@ -358,9 +364,9 @@ def _network_cost(crit: Criterion, geoms: np.ndarray, layers: Layers, context: s
                                          "check the roads layer covers the same area"))
     p_seg, p_along, p_gap = snap(graph, geoms)
     cost = graph.cost(weight)
-    node_tree = _node_tree(graph, layers)
+    nodes = _nodes(graph, layers)
     node_per_m = _node_per_m(graph, cost)
-    _, t_node, t_metres = entrances(graph, tgeoms, tree=node_tree)
+    _, t_node, t_metres = entrances(graph, tgeoms, nodes=nodes)
     out = np.full(len(geoms), np.nan)
     notes = np.full(len(geoms), "", dtype=object)
     ok = p_seg >= 0
@@ -388,7 +394,7 @@ def _network_cost(crit: Criterion, geoms: np.ndarray, layers: Layers, context: s
             best[pos] = np.minimum(best[pos], dmin.to_numpy())
         out[ok] = best
         # a parcel's own entrance nodes: leave by any of them
-        p_row, p_node, p_metres = entrances(graph, geoms, tree=node_tree)
+        p_row, p_node, p_metres = entrances(graph, geoms, nodes=nodes)
         if len(p_row):
             via = dnode[p_node] + p_metres * node_per_m[p_node]
             least = pd.Series(via).groupby(p_row).min()
@@ -472,7 +478,7 @@ def network_catchment(crit: Criterion, parcels: gpd.GeoDataFrame, geoms: np.ndar
     out[ok] = people_by_segment(graph, p_seg[ok], p_along[ok], p_gap[ok], d_seg, d_along,
                                 d_gap, people, float(cast(float, crit.radius)))  # needed
     # parcels the network meets at nodes near or inside them: counted from every entrance
-    e_row, e_node, e_metres = entrances(graph, geoms, tree=_node_tree(graph, layers))
+    e_row, e_node, e_metres = entrances(graph, geoms, nodes=_nodes(graph, layers))
     e_ok = ok[e_row]
     e_row, e_node, e_metres = e_row[e_ok], e_node[e_ok], e_metres[e_ok]
     if len(e_row):
