@@ -19,6 +19,7 @@ not import folium).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ import shapely
 import xyzservices.providers as xyz
 
 from .._errors import Problem, SiteplanInputError
+from ..layers.bundle import CacheKey, Layers
 from ..scoring.ranks import tie_key
 from . import _zones
 from . import style as st
@@ -107,7 +109,8 @@ def render_map(
     layers
         The :class:`~siteplan.Layers` that were scored (or a mapping of
         GeoDataFrames); draws the context layers and the constraint zones.
-        ``None`` draws the candidates only.
+        ``None`` draws the candidates only. A bundle keeps its context
+        layers as drawn (per language), so its next maps skip that work.
     lang
         ``"id"`` (Bahasa Indonesia, default) or ``"en"``: every label, number
         format (``4.200,5`` or ``4,200.5``) and layer name.
@@ -658,65 +661,10 @@ def _add_context(cv: _Canvas, layers, info, sel, area=None) -> list[str]:
             return None
         return gdf.to_crs(work_crs) if gdf.crs != work_crs else gdf
 
-    def column(gdf, *names) -> pd.Series:
-        for n in names:
-            if n in gdf.columns:
-                return gdf[n]
-        return pd.Series("", index=gdf.index)
-
-    if "admin" in sel and (g := get("admin")) is not None:
-        levels = {"kota": {"color": "#1f1f1f", "weight": 2.5},
-                  "kecamatan": {"color": "#333333", "weight": 1.8, "dashArray": "8 4"},
-                  "kelurahan": {"color": "#555555", "weight": 1.0, "dashArray": "4 4"}}
-        styles = [{**s, "fill": False, "opacity": 0.8} for s in levels.values()]
-        styles.append(styles[-1])
-        level = column(g, "level")
-        tips = st.join_nonempty([st.esc(st.value_names(level, "level", lang)),
-                      "<b>" + st.esc(column(g, "nama", "name")) + "</b>"], ": ")
-        _context_layer(cv, g, tx["admin"], styles, st.pick(level, levels), tips)
-        legend.append(f"<div class=r><i class=ol></i>{tx['admin']}</div>")
-    if "green_spaces" in sel and (g := get("green_spaces")) is not None:
-        kinds = column(g, "rth_type")
-        codes = st.pick(kinds, st.GREEN)
-        cols = [*st.GREEN.values(), st.GREEN_OTHER]
-        styles = [{"fillColor": c, "color": c, "weight": 0.6, "fillOpacity": 0.55}
-                  for c in cols]
-        public = column(g, "public")
-        pub = pd.Series(np.where(public.astype("string").str.lower().isin(["true", "1"])
-                                 .fillna(False).to_numpy(bool), tx["public"], ""))
-        names = st.esc(st.value_names(kinds, "rth_type", lang))
-        tips = st.join_nonempty(["RTH: " + names, pub.astype("string"),
-                      st.esc(column(g, "nama", "name"))], " · ")
-        _context_layer(cv, g, tx["green_spaces"], styles, codes, tips)
-        legend.append(f"<div class=sub>{tx['green_spaces']}</div>")
-        legend += st.legend_rows(codes, names, cols, "poly", tx["other"])
-    if "roads" in sel and (g := get("roads")) is not None:
-        kinds = column(g, "road_class")
-        codes = st.pick(kinds, st.ROADS)
-        cw = [*st.ROADS.values(), st.ROAD_OTHER]
-        styles = [{"color": c, "weight": w, "opacity": 0.85} for c, w in cw]
-        names = st.esc(st.value_names(kinds, "road_class", lang))
-        tips = st.join_nonempty([names, st.esc(column(g, "nama", "name"))], " · ")
-        _context_layer(cv, g, tx["roads"], styles, codes, tips)
-        legend.append(f"<div class=sub>{tx['roads']}</div>")
-        legend += st.legend_rows(codes, names, cw, "line", tx["other"])
-    if "pois" in sel and (g := get("pois")) is not None:
-        geoms = np.asarray(g.geometry.array, dtype=object)
-        notpt = ~shapely.is_missing(geoms) & (shapely.get_type_id(geoms) != 0)
-        if notpt.any():
-            g = g.set_geometry(np.where(notpt, shapely.point_on_surface(geoms), geoms),
-                               crs=g.crs)
-        kinds = column(g, "category")
-        codes = st.pick(kinds, st.POIS)
-        cols = [*st.POIS.values(), st.POI_OTHER]
-        styles = [{"fillColor": c, "color": "#ffffff", "weight": 1, "fillOpacity": 0.95,
-                   "fill": True, "radius": 4} for c in cols]
-        names = st.esc(st.value_names(kinds, "category", lang))
-        tips = st.join_nonempty(["<b>" + names + "</b>", st.esc(column(g, "name", "nama"))], ": ")
-        _context_layer(cv, g, tx["pois"], styles, codes, tips,
-                       marker=folium.CircleMarker(radius=4, fill=True), show=False)
-        legend.append(f"<div class=sub>{tx['pois']}</div>")
-        legend += st.legend_rows(codes, names, cols, "point", tx["other"])
+    for name, styles, extra in _CONTEXT_STYLES:
+        if name in sel and (got := _context(cv, layers, name, get)) is not None:
+            _add_geojson(cv, got[0], tx[name], styles, **extra)
+            legend += got[1]
     if "constraints" in sel:
         zones = _add_constraints(cv, layers, info, get, area)
         if zones:
@@ -751,8 +699,8 @@ def _add_constraints(cv: _Canvas, layers, info, get, area=None) -> list[str]:
                  "opacity": 0.8}
         frame = gpd.GeoDataFrame(geometry=geoms, crs=work_crs)
         tips = pd.Series(st.esc1(title), index=range(len(geoms)), dtype="string")
-        _context_layer(cv, frame, label, [style], np.zeros(len(geoms), int), tips,
-                       show=False, escape_name=False)
+        _add_geojson(cv, _layer_json(cv, frame, np.zeros(len(geoms), int), tips), label,
+                     [style], show=False, escape_name=False)
         rows.append(f'<div class=r><i style="background:{color};opacity:.6"></i>'
                     f"{st.esc1(title)}</div>")
     return rows
@@ -781,17 +729,127 @@ def _vector_zone(layers, con, i, work_crs, get) -> np.ndarray:
     return geoms
 
 
-def _context_layer(cv: _Canvas, gdf, name, styles, codes, tips, *, show=True,
-                   marker=None, escape_name=True) -> None:
-    """One context layer of ``gdf``'s drawable features, styled by ``codes``, with tooltips."""
+_ADMIN_LEVELS = {"kota": {"color": "#1f1f1f", "weight": 2.5},
+                 "kecamatan": {"color": "#333333", "weight": 1.8, "dashArray": "8 4"},
+                 "kelurahan": {"color": "#555555", "weight": 1.0, "dashArray": "4 4"}}
+_GREEN_COLOURS = [*st.GREEN.values(), st.GREEN_OTHER]
+_ROAD_STYLES = [*st.ROADS.values(), st.ROAD_OTHER]
+_POI_COLOURS = [*st.POIS.values(), st.POI_OTHER]
+#: (context layer, its style by code, how it is added), in the order they are drawn
+_CONTEXT_STYLES: tuple[tuple[str, list[dict[str, Any]], dict[str, Any]], ...] = (
+    ("admin", [*({**s, "fill": False, "opacity": 0.8} for s in _ADMIN_LEVELS.values()),
+               {**_ADMIN_LEVELS["kelurahan"], "fill": False, "opacity": 0.8}], {}),
+    ("green_spaces", [{"fillColor": c, "color": c, "weight": 0.6, "fillOpacity": 0.55}
+                      for c in _GREEN_COLOURS], {}),
+    ("roads", [{"color": c, "weight": w, "opacity": 0.85} for c, w in _ROAD_STYLES], {}),
+    ("pois", [{"fillColor": c, "color": "#ffffff", "weight": 1, "fillOpacity": 0.95,
+               "fill": True, "radius": 4} for c in _POI_COLOURS],
+     {"marker": "circle", "show": False}),
+)
+
+
+def _column(gdf, *names) -> pd.Series:
+    for n in names:
+        if n in gdf.columns:
+            return gdf[n]
+    return pd.Series("", index=gdf.index)
+
+
+def _admin(g, lang: str) -> tuple:
+    level = _column(g, "level")
+    tips = st.join_nonempty([st.esc(st.value_names(level, "level", lang)),
+                             "<b>" + st.esc(_column(g, "nama", "name")) + "</b>"], ": ")
+    return st.pick(level, _ADMIN_LEVELS), tips, [
+        f"<div class=r><i class=ol></i>{st.TEXT[lang]['admin']}</div>"]
+
+
+def _green(g, lang: str) -> tuple:
+    tx = st.TEXT[lang]
+    kinds = _column(g, "rth_type")
+    codes = st.pick(kinds, st.GREEN)
+    public = _column(g, "public")
+    pub = pd.Series(np.where(public.astype("string").str.lower().isin(["true", "1"])
+                             .fillna(False).to_numpy(bool), tx["public"], ""))
+    names = st.esc(st.value_names(kinds, "rth_type", lang))
+    tips = st.join_nonempty(["RTH: " + names, pub.astype("string"),
+                             st.esc(_column(g, "nama", "name"))], " · ")
+    return codes, tips, [f"<div class=sub>{tx['green_spaces']}</div>",
+                         *st.legend_rows(codes, names, _GREEN_COLOURS, "poly", tx["other"])]
+
+
+def _roads(g, lang: str) -> tuple:
+    tx = st.TEXT[lang]
+    kinds = _column(g, "road_class")
+    codes = st.pick(kinds, st.ROADS)
+    names = st.esc(st.value_names(kinds, "road_class", lang))
+    tips = st.join_nonempty([names, st.esc(_column(g, "nama", "name"))], " · ")
+    return codes, tips, [f"<div class=sub>{tx['roads']}</div>",
+                         *st.legend_rows(codes, names, _ROAD_STYLES, "line", tx["other"])]
+
+
+def _pois(g, lang: str) -> tuple:
+    tx = st.TEXT[lang]
+    geoms = np.asarray(g.geometry.array, dtype=object)
+    notpt = ~shapely.is_missing(geoms) & (shapely.get_type_id(geoms) != 0)
+    if notpt.any():             # drawn at a point on their surface
+        g = g.set_geometry(np.where(notpt, shapely.point_on_surface(geoms), geoms), crs=g.crs)
+    kinds = _column(g, "category")
+    codes = st.pick(kinds, st.POIS)
+    names = st.esc(st.value_names(kinds, "category", lang))
+    tips = st.join_nonempty(["<b>" + names + "</b>", st.esc(_column(g, "name", "nama"))],
+                            ": ")
+    return codes, tips, [f"<div class=sub>{tx['pois']}</div>",
+                         *st.legend_rows(codes, names, _POI_COLOURS, "point", tx["other"])], g
+
+
+#: each context layer's style codes, tooltips and legend rows (and the frame drawn, when
+#: it draws another)
+_CONTEXT_BUILD = {"admin": _admin, "green_spaces": _green, "roads": _roads, "pois": _pois}
+
+
+def _context(cv: _Canvas, layers, name: str, get):
+    """``((GeoJSON text, style code of each feature) or None, legend rows)`` of the
+    context layer ``name``, None when the bundle has none.
+
+    Made once per bundle, language and drawing precision, in the bundle's cache:
+    every map of a bundle draws the same roads. Each map parses its own copy of the
+    text.
+    """
+    def make():
+        g = get(name)
+        if g is None:
+            return None
+        codes, tips, rows, *drawn = _CONTEXT_BUILD[name](g, cv.lang)
+        return _layer_json(cv, drawn[0] if drawn else g, codes, tips), rows
+
+    if isinstance(layers, Layers):      # a plain mapping of frames has no cache
+        return layers.cache.get(CacheKey("map_context", (name,), (
+            cv.lang, str(cv.work_crs), cv.tol, cv.prec)), make)
+    return make()
+
+
+def _layer_json(cv: _Canvas, gdf, codes, tips) -> tuple[str, np.ndarray] | None:
+    """The GeoJSON text of ``gdf``'s drawable features (in EPSG:4326, simplified, rounded)
+    with their tooltips, and their style codes; None when none is drawable."""
     geoms = np.asarray(gdf.geometry.array, dtype=object)
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if not ok.any():
-        return
+        return None
     g = _to_4326(geoms[ok], cv.work_crs, cv.tol, cv.prec)
-    fc = st.feature_collection(g, {"t": pd.Series(tips).reset_index(drop=True)[ok]})
-    code_of = np.asarray(codes, dtype=int)[ok]
-    folium.GeoJson(fc, name=st.esc1(name) if escape_name else name,
+    text = st.feature_collection_text(g, {"t": pd.Series(tips).reset_index(drop=True)[ok]})
+    return text, np.asarray(codes, dtype=int)[ok]
+
+
+def _add_geojson(cv: _Canvas, drawn: tuple[str, np.ndarray] | None, name, styles, *,
+                 show=True, marker=None, escape_name=True) -> None:
+    """One context layer on the map from :func:`_layer_json`, styled by its codes, with
+    tooltips."""
+    if drawn is None:
+        return
+    text, code_of = drawn
+    if marker == "circle":      # a new marker for each map (an element belongs to one map)
+        marker = folium.CircleMarker(radius=4, fill=True)
+    folium.GeoJson(json.loads(text), name=st.esc1(name) if escape_name else name,
                    style_function=lambda f: dict(styles[code_of[f["id"]]]),
                    tooltip=folium.GeoJsonTooltip(["t"], labels=False, localize=False,
                                                  sticky=True, class_name="sp-tip"),

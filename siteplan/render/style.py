@@ -213,9 +213,14 @@ def feature_collection(geoms: np.ndarray, properties: Mapping[str, Sequence[str]
     ``geoms`` are already in EPSG:4326 and rounded; ``properties`` maps a key
     to one string per feature (already escaped where it is HTML).
     """
+    return json.loads(feature_collection_text(geoms, properties))
+
+
+def feature_collection_text(geoms: np.ndarray, properties: Mapping[str, Sequence[str]]) -> str:
+    """The JSON text of :func:`feature_collection` (each map parses its own copy of it)."""
     n = len(geoms)
     if n == 0:
-        return {"type": "FeatureCollection", "features": []}
+        return '{"type":"FeatureCollection","features":[]}'
     gj = pd.Series(shapely.to_geojson(geoms), dtype="string")
     props = pd.Series("", index=range(n), dtype="string")
     for i, (key, vals) in enumerate(properties.items()):
@@ -224,8 +229,7 @@ def feature_collection(geoms: np.ndarray, properties: Mapping[str, Sequence[str]
     ids = pd.Series(np.arange(n), dtype="int64").astype("string")
     feats = '{"type":"Feature","id":' + ids + ',"geometry":' + gj + ',"properties":{' + \
         props + "}}"
-    return json.loads('{"type":"FeatureCollection","features":[' + feats.str.cat(sep=",") +
-                      "]}")
+    return '{"type":"FeatureCollection","features":[' + feats.str.cat(sep=",") + "]}"
 
 
 # ------------------------------------------------------------------ popups, tooltips, legend
