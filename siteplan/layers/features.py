@@ -69,14 +69,15 @@ def select_features(layers: Layers, layer: str, where: Mapping[str, Sequence], *
 
     Raises a :class:`SiteplanInputError` naming ``context`` when the layer or
     a column is missing, or (unless ``allow_empty``) when nothing is left.
+    ``layers`` may also be a plain mapping of frames (a map drawn from one).
     """
     if layer not in layers:
-        have = ", ".join(layers.names)
+        have = ", ".join(layers)
         raise SiteplanInputError(Problem(context, f"needs layer '{layer}', which was not "
                                          f"loaded (loaded: {have})",
                                          f"pass it to sp.load_layers ({layer}=... or "
                                          f"extra={{'{layer}': ...}})"))
-    gdf = layers.features(layer)
+    gdf = layers.features(layer) if hasattr(layers, "features") else layers[layer]
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise SiteplanInputError(Problem(context, f"reads features of layer '{layer}', which is "
                                          "a raster", "measure it with measure = \"zonal\" (or "

@@ -70,3 +70,14 @@ def test_a_map_changed_by_its_user_leaves_the_next_map_alone(sample_layers):
     assert second == geojson_layers(sp.render_map(result, fresh(layers)))
     assert not any(f["properties"].get("t") == "changed"
                    for data in second.values() for f in data["features"])
+
+
+def test_a_map_drawn_from_a_plain_mapping_of_frames_has_the_same_layers(sample_layers):
+    """render_map takes the bundle or a mapping of its frames: the same layers either way,
+    the constraint zones included (a mapping has no cache; each map draws them itself)."""
+    result = sp.score(sample_layers, "fasilitas_publik")     # rules on vector layers
+    got = geojson_layers(sp.render_map(result, dict(sample_layers.items())))
+    want = geojson_layers(sp.render_map(result, fresh(sample_layers)))
+    assert got == want
+    # the zones of its rules on vector layers (river setbacks, sawah) are there
+    assert {"Batasan: Di sawah (LP2B)", "Batasan: Di sempadan sungai besar (30 m)"} <= set(got)
