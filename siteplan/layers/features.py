@@ -9,7 +9,7 @@ parcels, so every partition of the dask engine may share them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -63,7 +63,8 @@ def none_of_a_kind(layer: str, where: Mapping[str, Sequence] | None) -> bool:
     return True
 
 
-def select_features(layers: Layers, layer: str, where: Mapping[str, Sequence], *,
+def select_features(layers: Layers | Mapping[str, Any], layer: str,
+                    where: Mapping[str, Sequence], *,
                     context: str, allow_empty: bool = False) -> gpd.GeoDataFrame:
     """The features of ``layer`` whose columns hold one of the allowed values.
 

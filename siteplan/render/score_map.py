@@ -661,9 +661,10 @@ def _add_context(cv: _Canvas, layers, info, sel, area=None) -> list[str]:
             return None
         return gdf.to_crs(work_crs) if gdf.crs != work_crs else gdf
 
-    for name, styles, extra in _CONTEXT_STYLES:
+    for name, kind in _CONTEXT.items():
         if name in sel and (got := _context(cv, layers, name, get)) is not None:
-            _add_geojson(cv, got[0], tx[name], styles, **extra)
+            _add_geojson(cv, got[0], tx[name], kind.styles, show=kind.show,
+                         marker=kind.marker() if kind.marker else None)
             legend += got[1]
     if "constraints" in sel:
         zones = _add_constraints(cv, layers, info, get, area)
@@ -735,17 +736,6 @@ _ADMIN_LEVELS = {"kota": {"color": "#1f1f1f", "weight": 2.5},
 _GREEN_COLOURS = [*st.GREEN.values(), st.GREEN_OTHER]
 _ROAD_STYLES = [*st.ROADS.values(), st.ROAD_OTHER]
 _POI_COLOURS = [*st.POIS.values(), st.POI_OTHER]
-#: (context layer, its style by code, how it is added), in the order they are drawn
-_CONTEXT_STYLES: tuple[tuple[str, list[dict[str, Any]], dict[str, Any]], ...] = (
-    ("admin", [*({**s, "fill": False, "opacity": 0.8} for s in _ADMIN_LEVELS.values()),
-               {**_ADMIN_LEVELS["kelurahan"], "fill": False, "opacity": 0.8}], {}),
-    ("green_spaces", [{"fillColor": c, "color": c, "weight": 0.6, "fillOpacity": 0.55}
-                      for c in _GREEN_COLOURS], {}),
-    ("roads", [{"color": c, "weight": w, "opacity": 0.85} for c, w in _ROAD_STYLES], {}),
-    ("pois", [{"fillColor": c, "color": "#ffffff", "weight": 1, "fillOpacity": 0.95,
-               "fill": True, "radius": 4} for c in _POI_COLOURS],
-     {"marker": "circle", "show": False}),
-)
 
 
 def _column(gdf, *names) -> pd.Series:
@@ -759,7 +749,7 @@ def _admin(g, lang: str) -> tuple:
     level = _column(g, "level")
     tips = st.join_nonempty([st.esc(st.value_names(level, "level", lang)),
                              "<b>" + st.esc(_column(g, "nama", "name")) + "</b>"], ": ")
-    return st.pick(level, _ADMIN_LEVELS), tips, [
+    return g, st.pick(level, _ADMIN_LEVELS), tips, [
         f"<div class=r><i class=ol></i>{st.TEXT[lang]['admin']}</div>"]
 
 
@@ -773,8 +763,8 @@ def _green(g, lang: str) -> tuple:
     names = st.esc(st.value_names(kinds, "rth_type", lang))
     tips = st.join_nonempty(["RTH: " + names, pub.astype("string"),
                              st.esc(_column(g, "nama", "name"))], " · ")
-    return codes, tips, [f"<div class=sub>{tx['green_spaces']}</div>",
-                         *st.legend_rows(codes, names, _GREEN_COLOURS, "poly", tx["other"])]
+    return g, codes, tips, [f"<div class=sub>{tx['green_spaces']}</div>",
+                            *st.legend_rows(codes, names, _GREEN_COLOURS, "poly", tx["other"])]
 
 
 def _roads(g, lang: str) -> tuple:
@@ -783,8 +773,8 @@ def _roads(g, lang: str) -> tuple:
     codes = st.pick(kinds, st.ROADS)
     names = st.esc(st.value_names(kinds, "road_class", lang))
     tips = st.join_nonempty([names, st.esc(_column(g, "nama", "name"))], " · ")
-    return codes, tips, [f"<div class=sub>{tx['roads']}</div>",
-                         *st.legend_rows(codes, names, _ROAD_STYLES, "line", tx["other"])]
+    return g, codes, tips, [f"<div class=sub>{tx['roads']}</div>",
+                            *st.legend_rows(codes, names, _ROAD_STYLES, "line", tx["other"])]
 
 
 def _pois(g, lang: str) -> tuple:
@@ -798,13 +788,41 @@ def _pois(g, lang: str) -> tuple:
     names = st.esc(st.value_names(kinds, "category", lang))
     tips = st.join_nonempty(["<b>" + names + "</b>", st.esc(_column(g, "name", "nama"))],
                             ": ")
-    return codes, tips, [f"<div class=sub>{tx['pois']}</div>",
-                         *st.legend_rows(codes, names, _POI_COLOURS, "point", tx["other"])], g
+    return g, codes, tips, [f"<div class=sub>{tx['pois']}</div>",
+                            *st.legend_rows(codes, names, _POI_COLOURS, "point", tx["other"])]
 
 
-#: each context layer's style codes, tooltips and legend rows (and the frame drawn, when
-#: it draws another)
-_CONTEXT_BUILD = {"admin": _admin, "green_spaces": _green, "roads": _roads, "pois": _pois}
+@dataclass(frozen=True)
+class _ContextKind:
+    """How one context layer is drawn.
+
+    ``build(frame, lang)`` gives the frame drawn, each feature's style code, its
+    tooltip and the legend rows; ``styles`` are the styles by code; ``marker``
+    makes the marker of point features (a new one for each map: an element
+    belongs to one map).
+    """
+
+    build: Any
+    styles: list[dict[str, Any]]
+    show: bool = True
+    marker: Any = None
+
+
+#: the context layers, in the order they are drawn
+_CONTEXT = {
+    "admin": _ContextKind(_admin, [*({**s, "fill": False, "opacity": 0.8}
+                                     for s in _ADMIN_LEVELS.values()),
+                                   {**_ADMIN_LEVELS["kelurahan"], "fill": False,
+                                    "opacity": 0.8}]),
+    "green_spaces": _ContextKind(_green, [{"fillColor": c, "color": c, "weight": 0.6,
+                                           "fillOpacity": 0.55} for c in _GREEN_COLOURS]),
+    "roads": _ContextKind(_roads, [{"color": c, "weight": w, "opacity": 0.85}
+                                   for c, w in _ROAD_STYLES]),
+    "pois": _ContextKind(_pois, [{"fillColor": c, "color": "#ffffff", "weight": 1,
+                                  "fillOpacity": 0.95, "fill": True, "radius": 4}
+                                 for c in _POI_COLOURS], show=False,
+                         marker=lambda: folium.CircleMarker(radius=4, fill=True)),
+}
 
 
 def _context(cv: _Canvas, layers, name: str, get):
@@ -819,8 +837,8 @@ def _context(cv: _Canvas, layers, name: str, get):
         g = get(name)
         if g is None:
             return None
-        codes, tips, rows, *drawn = _CONTEXT_BUILD[name](g, cv.lang)
-        return _layer_json(cv, drawn[0] if drawn else g, codes, tips), rows
+        drawn, codes, tips, rows = _CONTEXT[name].build(g, cv.lang)
+        return _layer_json(cv, drawn, codes, tips), rows
 
     if isinstance(layers, Layers):      # a plain mapping of frames has no cache
         return layers.cache.get(CacheKey("map_context", (name,), (
@@ -847,8 +865,6 @@ def _add_geojson(cv: _Canvas, drawn: tuple[str, np.ndarray] | None, name, styles
     if drawn is None:
         return
     text, code_of = drawn
-    if marker == "circle":      # a new marker for each map (an element belongs to one map)
-        marker = folium.CircleMarker(radius=4, fill=True)
     folium.GeoJson(json.loads(text), name=st.esc1(name) if escape_name else name,
                    style_function=lambda f: dict(styles[code_of[f["id"]]]),
                    tooltip=folium.GeoJsonTooltip(["t"], labels=False, localize=False,
