@@ -402,3 +402,23 @@ def test_location_plan_and_offers_maps_give_every_tag_back(scored, tmp_path):
     for lang in ("id", "en"):
         page = sp.render_offers(offers, lang=lang).get_root().render()
         assert "partner" in literal_fields(page)
+
+
+CONTEXT_FIELDS = {"road.name", "green.name", "admin.nama", "poi.name", "poi.category"}
+# an unknown green-space kind is shown as written with "_" as a space (rth_type -> rth type)
+GREEN_KIND = "@green.rth type.1@" + TAGS[1] + "@"
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_context_layers_give_every_tag_back_when_drawn_from_the_cache(scored, lang):
+    """The boundaries, green spaces, roads and POIs a bundle keeps as drawn: the second map
+    of the bundle reads them from its cache, with every tag as written."""
+    result, layers, _ = scored
+    bundle = layers.replace()          # a new bundle: the first map fills its cache
+    pages = [sp.render_map(result, bundle, lang=lang).get_root().render() for _ in range(2)]
+    held = bundle.cache.keys()
+    assert any(k.kind == "map_context" for k in held)
+    first, again = (literal_fields(page) for page in pages)
+    assert first >= CONTEXT_FIELDS
+    assert again == first
+    assert all(GREEN_KIND in decoded(page) for page in pages)
